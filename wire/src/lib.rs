@@ -1,0 +1,434 @@
+//! Types on the wire between the server's studio API (`/api/v1`) and the studio connector.
+//!
+//! Written once here so the two programs cannot drift apart. Money is integer cents, percents are
+//! basis points (hundredths of a percent: `"7.25"` % is `725`), dates are the studio's calendar
+//! dates, and every id is the studio's own id from its library.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// Paths of the studio API, relative to the server's base URL.
+pub mod paths {
+    pub const STUDIO: &str = "/api/v1/studio";
+    pub const BRANDING: &str = "/api/v1/studio/branding";
+    pub const PRICE_LISTS: &str = "/api/v1/price-lists";
+    pub const SESSIONS: &str = "/api/v1/sessions";
+    pub const OPENAPI: &str = "/api/v1/openapi.json";
+}
+
+/// The header that carries the hex SHA-256 of an uploaded body, checked by the server after it
+/// has streamed the body to disk.
+pub const SHA256_HEADER: &str = "x-content-sha256";
+
+/// Every error the API answers: a stable snake_case code for programs and a sentence for people.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiError {
+    pub error: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum WatermarkPosition {
+    #[default]
+    Center,
+    Tiled,
+    BottomRight,
+}
+
+/// The studio's watermark. `text` and `image` exclusive; the image itself is uploaded to
+/// `PUT /api/v1/studio/branding/watermark`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WatermarkSettings {
+    pub text: Option<String>,
+    /// True when the watermark is the uploaded branding image rather than text.
+    #[serde(default)]
+    pub use_image: bool,
+    #[serde(default)]
+    pub position: WatermarkPosition,
+    /// 0.0 (invisible) to 1.0 (opaque).
+    pub opacity: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ClientOptions {
+    pub favorites: bool,
+    pub client_groups: bool,
+    pub yearbook_selection: bool,
+    pub guest_registration: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self { favorites: true, client_groups: true, yearbook_selection: true, guest_registration: true }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TaxRate {
+    pub name: String,
+    pub basis_points: i64,
+    pub applies_to_shipping: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ShippingMethod {
+    pub id: String,
+    pub name: String,
+    pub price_cents: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Promotion {
+    pub code: String,
+    pub description: String,
+    /// Exactly one of `percent_off_basis_points` and `amount_off_cents` is set.
+    pub percent_off_basis_points: Option<i64>,
+    pub amount_off_cents: Option<i64>,
+    pub min_subtotal_cents: i64,
+    pub starts: Option<NaiveDate>,
+    pub ends: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PaymentMethods {
+    pub card: bool,
+    pub pay_at_studio: bool,
+}
+
+impl Default for PaymentMethods {
+    fn default() -> Self {
+        Self { card: false, pay_at_studio: true }
+    }
+}
+
+/// `PUT /api/v1/studio`: the studio profile and its online preferences.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StudioProfile {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// IANA zone name, e.g. `America/Chicago`.
+    pub time_zone: String,
+    /// ISO 4217 code, e.g. `USD`.
+    pub currency: String,
+    pub watermark: Option<WatermarkSettings>,
+    #[serde(default)]
+    pub client_options: ClientOptions,
+    #[serde(default)]
+    pub tax_rates: Vec<TaxRate>,
+    #[serde(default)]
+    pub shipping_methods: Vec<ShippingMethod>,
+    #[serde(default)]
+    pub promotions: Vec<Promotion>,
+    #[serde(default)]
+    pub payment_methods: PaymentMethods,
+    /// Keep each uploaded original on the server (for downloads); off by default.
+    #[serde(default)]
+    pub keep_originals: bool,
+}
+
+/// The branding images a studio uploads with `PUT /api/v1/studio/branding/{slot}`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BrandingSlot {
+    Logo,
+    MarketingImage,
+    Watermark,
+}
+
+impl BrandingSlot {
+    pub const ALL: [BrandingSlot; 3] = [Self::Logo, Self::MarketingImage, Self::Watermark];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Logo => "logo",
+            Self::MarketingImage => "marketing_image",
+            Self::Watermark => "watermark",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|slot| slot.as_str() == s)
+    }
+}
+
+/// What the server holds of one branding image.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BrandingFile {
+    pub slot: BrandingSlot,
+    pub sha256: String,
+}
+
+/// `GET /api/v1/studio`: the profile as stored plus the branding files held.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StudioState {
+    pub profile: Option<StudioProfile>,
+    pub branding: Vec<BrandingFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PriceListItem {
+    pub sku: String,
+    pub name: String,
+    pub category: String,
+    pub price_cents: i64,
+    /// How many images the client picks for one of this item.
+    pub images: i32,
+    pub taxable: bool,
+}
+
+/// `PUT /api/v1/price-lists/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PriceList {
+    pub name: String,
+    pub items: Vec<PriceListItem>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    /// Only the client and the guests the client invites.
+    #[default]
+    None,
+    /// Anyone who enters the event code.
+    Private,
+    /// Listed on the home page and found by date.
+    Public,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Private => "private",
+            Self::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::None, Self::Private, Self::Public].into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Rating {
+    Selected,
+    NotSelected,
+    #[default]
+    Undecided,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Selected => "selected",
+            Self::NotSelected => "not-selected",
+            Self::Undecided => "undecided",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Selected, Self::NotSelected, Self::Undecided].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The studio's client for a session; their login is their email and last name until they
+/// change it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionClient {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+/// Rating and studio groups of one image that goes online.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionImage {
+    pub name: String,
+    #[serde(default)]
+    pub rating: Rating,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// `PUT /api/v1/sessions/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionUpsert {
+    pub description: String,
+    pub date: NaiveDate,
+    pub price_list: Option<String>,
+    /// The gallery expires this many days after the session first went online.
+    pub days_active: i32,
+    pub event_type: EventType,
+    pub event_code: Option<String>,
+    pub event_description: Option<String>,
+    #[serde(default)]
+    pub yearbook_selection: bool,
+    /// Studio groups the client sees as filters.
+    #[serde(default)]
+    pub online_groups: Vec<String>,
+    pub client: SessionClient,
+    /// The images that go online, with their rating and groups. Their bytes are uploaded
+    /// separately; an image online but no longer listed here is removed.
+    pub images: Vec<SessionImage>,
+}
+
+/// What the server says about a session after an upsert, and in listings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionSummary {
+    pub id: String,
+    pub description: String,
+    pub event_type: EventType,
+    pub first_online: NaiveDate,
+    pub expires_on: NaiveDate,
+    pub image_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionList {
+    pub sessions: Vec<SessionSummary>,
+}
+
+/// One image the server holds for a session, for the connector's diff.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HeldImage {
+    pub name: String,
+    pub sha256: String,
+    pub bytes: i64,
+}
+
+/// `GET /api/v1/sessions/{id}/images`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ImageListing {
+    pub session: String,
+    pub images: Vec<HeldImage>,
+}
+
+/// Query of `PUT /api/v1/sessions/{id}/images` and `DELETE` of the same path.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct ImageQuery {
+    /// The image's file name in the session folder, any characters.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UploadOutcome {
+    /// The bytes were new and have been processed.
+    Stored,
+    /// The server already held these bytes under this name; nothing was read.
+    Unchanged,
+}
+
+/// The answer to an image or branding upload.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UploadResult {
+    pub name: String,
+    pub sha256: String,
+    pub outcome: UploadOutcome,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// Parses a decimal money string such as `"24.00"`, `"7.5"` or `"12"` into integer cents.
+/// Refuses negatives, more than two decimals and anything that is not a plain number.
+pub fn parse_cents(s: &str) -> Result<i64, String> {
+    parse_fixed(s, 2).map_err(|()| format!("\"{s}\" is not an amount like \"24.00\""))
+}
+
+/// Parses a decimal percent such as `"7.25"` or `"10"` into basis points (hundredths of a
+/// percent). Refuses negatives, more than two decimals and more than 100 %.
+pub fn parse_basis_points(s: &str) -> Result<i64, String> {
+    match parse_fixed(s, 2) {
+        Ok(v) if v <= 10_000 => Ok(v),
+        _ => Err(format!("\"{s}\" is not a percent from \"0\" to \"100\" like \"7.25\"")),
+    }
+}
+
+/// Formats cents as a plain decimal: `2400` → `"24.00"`.
+pub fn format_cents(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+fn parse_fixed(s: &str, decimals: u32) -> Result<i64, ()> {
+    let s = s.trim();
+    let (whole, frac) = match s.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (s, ""),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 12 || !digits(whole) || !digits(frac) {
+        return Err(());
+    }
+    if frac.len() > decimals as usize || (s.contains('.') && frac.is_empty()) {
+        return Err(());
+    }
+    let scale = 10i64.pow(decimals);
+    let whole: i64 = whole.parse().map_err(|_| ())?;
+    let mut frac_value: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| ())? };
+    frac_value *= 10i64.pow(decimals - frac.len() as u32);
+    Ok(whole * scale + frac_value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_strings_become_exact_cents() {
+        assert_eq!(parse_cents("24.00"), Ok(2400));
+        assert_eq!(parse_cents("7.5"), Ok(750));
+        assert_eq!(parse_cents("12"), Ok(1200));
+        assert_eq!(parse_cents("0.01"), Ok(1));
+        for bad in ["-1.00", "1.234", "abc", "", "1.", ".5", "1e3", "1,00"] {
+            assert!(parse_cents(bad).is_err(), "{bad} should be refused");
+        }
+        assert_eq!(format_cents(2400), "24.00");
+        assert_eq!(format_cents(5), "0.05");
+    }
+
+    #[test]
+    fn percents_become_basis_points() {
+        assert_eq!(parse_basis_points("7.25"), Ok(725));
+        assert_eq!(parse_basis_points("10"), Ok(1000));
+        assert_eq!(parse_basis_points("100"), Ok(10_000));
+        assert!(parse_basis_points("100.01").is_err());
+        assert!(parse_basis_points("-3").is_err());
+    }
+}
