@@ -1,1 +1,87 @@
-fn main(){}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use proofroom_server::{Application, config::Config, db, demo};
+
+/// Proofroom: online proofing and ordering for photography studios.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (TOML); PROOFROOM_* environment variables override it.
+    #[arg(long, global = true, env = "PROOFROOM_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Manage studio API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Build and start a demo studio on SQLite and local files, published by the connector.
+    Demo {
+        /// Where the demo keeps its database, files and studio library.
+        #[arg(long, default_value = "demo-data")]
+        data: PathBuf,
+        /// Port to serve on (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a studio token; it is printed once and only its hash is stored.
+    Create,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PROOFROOM_LOG")
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let load = || Config::load(cli.config.as_deref(), std::env::vars());
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => load().map_err(anyhow::Error::msg).and_then(serve),
+        Command::Token { action: TokenAction::Create } => {
+            load().map_err(anyhow::Error::msg).and_then(create_token)
+        }
+        Command::Demo { data, port } => demo::run(data, port),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("proofroom: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config.clone())?;
+        tracing::info!("listening on http://{}:{}", config.host, app.port());
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn create_token(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let pool = db::open(&config.database_url(), 1)?;
+    let mut conn = pool.get()?;
+    let token = proofroom_server::studio_api::auth::create_token(&mut conn)?;
+    println!("{token}");
+    eprintln!("Keep this token: it is shown once. Put it in the connector's token file.");
+    Ok(())
+}

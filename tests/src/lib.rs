@@ -1,1 +1,227 @@
+//! The end-to-end test harness: the real server on a real port (in this process, port 0), a
+//! fresh database per test, and the real connector binary.
+//!
+//! The backend is SQLite unless `PROOFROOM_TEST_POSTGRES` names a PostgreSQL server
+//! (e.g. `postgres://postgres@127.0.0.1:5432/test`); then each test gets its own database there.
 
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use proofroom_server::Application;
+use proofroom_server::config::Config;
+use tempfile::TempDir;
+
+pub mod images;
+pub mod library;
+
+pub use library::LibraryBuilder;
+
+/// A server with its own data folder and database, and a studio token.
+pub struct TestApp {
+    pub base_url: String,
+    pub token: String,
+    pub http: reqwest::Client,
+    pub data: TempDir,
+    pub config: Config,
+    handle: actix_web::dev::ServerHandle,
+    postgres: Option<TestDatabase>,
+}
+
+#[derive(Default)]
+pub struct TestAppBuilder {
+    max_upload_bytes: Option<u64>,
+    max_pixels: Option<u64>,
+}
+
+impl TestAppBuilder {
+    pub fn max_upload_bytes(mut self, bytes: u64) -> Self {
+        self.max_upload_bytes = Some(bytes);
+        self
+    }
+
+    pub fn max_pixels(mut self, pixels: u64) -> Self {
+        self.max_pixels = Some(pixels);
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let data = tempfile::tempdir().expect("temp dir");
+        let postgres = std::env::var("PROOFROOM_TEST_POSTGRES").ok().map(|url| TestDatabase::create(&url));
+        let mut config = Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            data_dir: data.path().join("data"),
+            database_url: postgres.as_ref().map(|db| db.url.clone()),
+            workers: Some(2),
+            ..Config::default()
+        };
+        if let Some(bytes) = self.max_upload_bytes {
+            config.max_upload_bytes = bytes;
+        }
+        if let Some(pixels) = self.max_pixels {
+            config.max_pixels = pixels;
+        }
+        let app = Application::build(config.clone()).expect("server starts");
+        let port = app.port();
+        let token = {
+            let state = app.state();
+            let mut conn = state.pool.get().expect("db connection");
+            proofroom_server::studio_api::auth::create_token(&mut conn).expect("token")
+        };
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            base_url: format!("http://127.0.0.1:{port}"),
+            token,
+            http: reqwest::Client::new(),
+            data,
+            config,
+            handle,
+            postgres,
+        }
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    pub async fn spawn() -> TestApp {
+        Self::builder().spawn().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request to the studio API with the studio token.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).bearer_auth(&self.token)
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let response = self.api(reqwest::Method::GET, path).send().await.expect("request");
+        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        response.json().await.expect("json")
+    }
+
+    /// The page's HTML, asserting it answered 200.
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.http.get(self.url(path)).send().await.expect("request");
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("body")
+    }
+
+    pub async fn bytes(&self, path: &str) -> (reqwest::StatusCode, Vec<u8>) {
+        let response = self.http.get(self.url(path)).send().await.expect("request");
+        let status = response.status();
+        (status, response.bytes().await.expect("body").to_vec())
+    }
+
+    /// Runs the real connector binary against this server.
+    pub fn connector(&self, library: &Path, args: &[&str]) -> Output {
+        let mut command = std::process::Command::new(connector_binary());
+        command
+            .args(args)
+            .arg("--library")
+            .arg(library)
+            .arg("--server")
+            .arg(&self.base_url)
+            .env("PROOFROOM_TOKEN", &self.token)
+            .env_remove("PROOFROOM_CONFIG");
+        let output = command.output().expect("connector runs");
+        output
+    }
+
+    /// Pushes the library, asserting the connector succeeded; returns its standard output.
+    pub fn push(&self, library: &Path) -> String {
+        let output = self.connector(library, &["push"]);
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert!(output.status.success(), "push failed: {}\n{stdout}\n{stderr}", output.status);
+        format!("{stdout}{stderr}")
+    }
+
+    /// Waits until background re-rendering of proofs has finished.
+    pub async fn wait_for_proofs(&self) {
+        for _ in 0..300 {
+            let state = self.get_json("/api/v1/studio").await;
+            if state["proofs_pending"].as_i64() == Some(0) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("proofs were not re-rendered within 30 s");
+    }
+
+    pub fn backend(&self) -> &'static str {
+        if self.postgres.is_some() { "postgres" } else { "sqlite" }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the database is dropped after (with FORCE, so open pool
+        // connections do not keep it).
+        drop(self.handle.stop(false));
+    }
+}
+
+/// The connector binary cargo built next to this test binary (target/<profile>/).
+pub fn connector_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let binary = profile_dir.join(format!("proofroom-connector{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo test --workspace` (it builds the connector binary) or \
+         `cargo build -p proofroom-connector` first",
+        binary.display()
+    );
+    binary
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+pub struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    fn create(admin_url: &str) -> Self {
+        let name = format!("proofroom_test_{}", uuid_simple());
+        let mut admin = PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("PROOFROOM_TEST_POSTGRES={admin_url}: {e}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create db");
+        let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
+        Self { admin_url: admin_url.into(), url: format!("{base}/{name}"), name }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .execute(&mut admin);
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The database URL tests of the data layer use directly: a fresh PostgreSQL database when
+/// `PROOFROOM_TEST_POSTGRES` is set, else a SQLite file in `dir`.
+pub fn scratch_database(dir: &Path) -> (String, Option<TestDatabase>) {
+    match std::env::var("PROOFROOM_TEST_POSTGRES") {
+        Ok(url) => {
+            let db = TestDatabase::create(&url);
+            (db.url.clone(), Some(db))
+        }
+        Err(_) => (format!("sqlite://{}", dir.join("scratch.db").display()), None),
+    }
+}

@@ -180,6 +180,9 @@ pub struct BrandingFile {
 pub struct StudioState {
     pub profile: Option<StudioProfile>,
     pub branding: Vec<BrandingFile>,
+    /// Images whose proof still waits to be re-rendered with the current watermark.
+    #[serde(default)]
+    pub proofs_pending: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -1,0 +1,15 @@
+DROP TABLE image_derivatives;
+DROP TABLE images;
+DROP TABLE session_image_groups;
+DROP TABLE session_images;
+DROP TABLE event_online_groups;
+DROP TABLE events;
+DROP TABLE clients;
+DROP TABLE price_list_items;
+DROP TABLE price_lists;
+DROP TABLE promotions;
+DROP TABLE shipping_methods;
+DROP TABLE tax_rates;
+DROP TABLE api_tokens;
+DROP TABLE branding_files;
+DROP TABLE studio;

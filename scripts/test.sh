@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on SQLite, then again on PostgreSQL.
+#
+# PostgreSQL: PROOFROOM_TEST_POSTGRES (default postgres://postgres@127.0.0.1:5432/test) names a
+# server where each test makes and drops its own database. Without one, the PostgreSQL run is
+# skipped with a warning, except under CI=true, where that is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pg_url=${PROOFROOM_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
+
+echo "== tests on SQLite"
+env -u PROOFROOM_TEST_POSTGRES cargo test --workspace --locked "$@"
+
+pg_ready() { psql "$pg_url" -qtAc 'select 1' >/dev/null 2>&1; }
+if ! pg_ready && command -v pg_ctlcluster >/dev/null 2>&1; then
+  # The machine's own cluster may just be stopped.
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start >/dev/null 2>&1 || true
+  sleep 2
+fi
+if ! pg_ready; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "error: PostgreSQL is not reachable at $pg_url; CI needs it for the PostgreSQL run" >&2
+    exit 1
+  fi
+  echo "warning: PostgreSQL is not reachable at $pg_url; skipped the PostgreSQL run" >&2
+  exit 0
+fi
+
+echo "== tests on PostgreSQL ($pg_url)"
+PROOFROOM_TEST_POSTGRES="$pg_url" cargo test --workspace --locked "$@"

@@ -1,0 +1,138 @@
+//! Server configuration: a TOML file, then `PROOFROOM_*` environment variables over it.
+//!
+//! The environment is passed in rather than read globally, so tests build configs side by side.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on; 0 picks a free one (tests).
+    pub port: u16,
+    /// Where files (derivatives, branding, originals) and the default SQLite database live.
+    pub data_dir: PathBuf,
+    /// `sqlite://path` or `postgres://…`; defaults to `sqlite://<data_dir>/proofroom.db`.
+    pub database_url: Option<String>,
+    pub max_db_connections: u32,
+    /// HTTP workers; defaults to the number of cores.
+    pub workers: Option<usize>,
+    /// Largest upload accepted, answered 413 before the body is read.
+    pub max_upload_bytes: u64,
+    /// Largest image accepted, in pixels, checked from the header before decoding.
+    pub max_pixels: u64,
+    /// Most memory one decode may allocate.
+    pub max_decode_bytes: u64,
+    /// Images processed at once; each holds a decoded image in memory.
+    pub ingest_jobs: Option<usize>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            max_db_connections: 16,
+            workers: None,
+            max_upload_bytes: 80_000_000,
+            max_pixels: 120_000_000,
+            max_decode_bytes: 512 * 1024 * 1024,
+            ingest_jobs: None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `file` (if given) and applies `PROOFROOM_<FIELD>` variables from `env` on top.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, String> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+                text.parse::<toml::Table>().map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (key, value) in env {
+            let Some(field) = key.strip_prefix("PROOFROOM_") else { continue };
+            let field = field.to_ascii_lowercase();
+            if !KNOWN_FIELDS.contains(&field.as_str()) {
+                continue;
+            }
+            table.insert(field, env_value(&value));
+        }
+        let source = file.map(|p| p.display().to_string()).unwrap_or_else(|| "environment".into());
+        Config::deserialize(table).map_err(|e| format!("configuration ({source}): {e}"))
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("proofroom.db").display()))
+    }
+
+    pub fn image_limits(&self) -> crate::images::Limits {
+        crate::images::Limits { max_pixels: self.max_pixels, max_decode_bytes: self.max_decode_bytes }
+    }
+}
+
+const KNOWN_FIELDS: &[&str] = &[
+    "host",
+    "port",
+    "data_dir",
+    "database_url",
+    "max_db_connections",
+    "workers",
+    "max_upload_bytes",
+    "max_pixels",
+    "max_decode_bytes",
+    "ingest_jobs",
+];
+
+/// Environment values are strings; numbers and booleans are recognised so they deserialize.
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(n) = raw.parse::<i64>() {
+        toml::Value::Integer(n)
+    } else if let Ok(b) = raw.parse::<bool>() {
+        toml::Value::Boolean(b)
+    } else {
+        toml::Value::String(raw.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("proofroom.toml");
+        std::fs::write(&file, "port = 9000\ndata_dir = \"/srv/proofroom\"\n").unwrap();
+        let env = [
+            ("PROOFROOM_PORT".to_string(), "9100".to_string()),
+            ("HOME".to_string(), "/root".to_string()),
+        ];
+        let config = Config::load(Some(&file), env).unwrap();
+        assert_eq!(config.port, 9100);
+        assert_eq!(config.data_dir, PathBuf::from("/srv/proofroom"));
+        assert_eq!(config.database_url(), "sqlite:///srv/proofroom/proofroom.db");
+    }
+
+    #[test]
+    fn a_typo_in_the_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("proofroom.toml");
+        std::fs::write(&file, "prot = 9000\n").unwrap();
+        let err = Config::load(Some(&file), []).unwrap_err();
+        assert!(err.contains("prot"), "{err}");
+    }
+}

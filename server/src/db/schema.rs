@@ -1,0 +1,207 @@
+//! Diesel's view of the tables in `migrations/`; one schema for both backends, so it uses only
+//! the column types both share (no Uuid, no Timestamptz: ids are text, times UTC `Timestamp`).
+
+diesel::table! {
+    studio (id) {
+        id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        time_zone -> Text,
+        currency -> Text,
+        watermark_text -> Nullable<Text>,
+        watermark_use_image -> Bool,
+        watermark_position -> Text,
+        watermark_opacity -> Double,
+        allow_favorites -> Bool,
+        allow_client_groups -> Bool,
+        allow_yearbook_selection -> Bool,
+        allow_guest_registration -> Bool,
+        pay_by_card -> Bool,
+        pay_at_studio -> Bool,
+        keep_originals -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    branding_files (slot) {
+        slot -> Text,
+        source_sha256 -> Text,
+        store_key -> Text,
+        content_type -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        token_sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tax_rates (position) {
+        position -> Integer,
+        name -> Text,
+        basis_points -> BigInt,
+        applies_to_shipping -> Bool,
+    }
+}
+
+diesel::table! {
+    shipping_methods (id) {
+        id -> Text,
+        position -> Integer,
+        name -> Text,
+        price_cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    promotions (code) {
+        code -> Text,
+        description -> Text,
+        percent_off_basis_points -> Nullable<BigInt>,
+        amount_off_cents -> Nullable<BigInt>,
+        min_subtotal_cents -> BigInt,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    price_lists (id) {
+        id -> Text,
+        name -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    price_list_items (price_list_id, sku) {
+        price_list_id -> Text,
+        sku -> Text,
+        position -> Integer,
+        name -> Text,
+        category -> Text,
+        price_cents -> BigInt,
+        images_per_item -> Integer,
+        taxable -> Bool,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        studio_client_id -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        email -> Text,
+        phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        login_name -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        studio_session_id -> Text,
+        client_id -> Text,
+        description -> Text,
+        session_date -> Date,
+        price_list_id -> Nullable<Text>,
+        days_active -> Integer,
+        first_online -> Date,
+        expires_on -> Date,
+        event_type -> Text,
+        event_code -> Nullable<Text>,
+        event_description -> Nullable<Text>,
+        yearbook_selection -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_online_groups (event_id, name) {
+        event_id -> Text,
+        name -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    session_images (event_id, file_name) {
+        event_id -> Text,
+        file_name -> Text,
+        rating -> Text,
+    }
+}
+
+diesel::table! {
+    session_image_groups (event_id, file_name, group_name) {
+        event_id -> Text,
+        file_name -> Text,
+        group_name -> Text,
+    }
+}
+
+diesel::table! {
+    images (id) {
+        id -> Text,
+        event_id -> Text,
+        file_name -> Text,
+        source_sha256 -> Text,
+        source_bytes -> BigInt,
+        source_format -> Text,
+        width -> Integer,
+        height -> Integer,
+        original_key -> Nullable<Text>,
+        watermark_version -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    image_derivatives (image_id, kind) {
+        image_id -> Text,
+        kind -> Text,
+        store_key -> Text,
+        sha256 -> Text,
+        bytes -> BigInt,
+        width -> Integer,
+        height -> Integer,
+    }
+}
+
+diesel::joinable!(price_list_items -> price_lists (price_list_id));
+diesel::joinable!(events -> clients (client_id));
+diesel::joinable!(event_online_groups -> events (event_id));
+diesel::joinable!(images -> events (event_id));
+diesel::joinable!(image_derivatives -> images (image_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    studio,
+    branding_files,
+    api_tokens,
+    tax_rates,
+    shipping_methods,
+    promotions,
+    price_lists,
+    price_list_items,
+    clients,
+    events,
+    event_online_groups,
+    session_images,
+    session_image_groups,
+    images,
+    image_derivatives,
+);

@@ -1,0 +1,355 @@
+//! `proofroom demo`: a studio a newcomer can click through in a minute.
+//!
+//! Writes a studio library with generated photos, starts the server on SQLite and local files,
+//! and publishes the library through the real studio API with the connector's own code.
+
+use std::f32::consts::PI;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use image::{Rgb, RgbImage};
+
+use crate::config::Config;
+use crate::{Application, studio_api};
+
+pub struct DemoSession {
+    pub id: &'static str,
+    pub toml: &'static str,
+    pub images: &'static [&'static str],
+    pub hue: f32,
+}
+
+pub const STUDIO_TOML: &str = r#"name = "Maple Lane Photography"
+email = "hello@maplelane.example"
+phone = "+1 555 0100"
+time_zone = "America/Chicago"
+currency = "USD"
+logo = "branding/logo.png"
+marketing_image = "branding/hero.jpg"
+
+[watermark]
+text = "© Maple Lane Photography"
+position = "tiled"
+opacity = 0.35
+
+[client_options]
+favorites = true
+client_groups = true
+yearbook_selection = true
+guest_registration = true
+
+[[tax_rates]]
+name = "Sales tax"
+percent = "7.25"
+applies_to_shipping = false
+
+[[shipping_methods]]
+id = "mail"
+name = "Standard mail"
+price = "7.50"
+
+[[shipping_methods]]
+id = "pickup"
+name = "Pick up at the studio"
+price = "0.00"
+
+[payment_methods]
+card = false
+pay_at_studio = true
+"#;
+
+pub const PRICE_LIST_TOML: &str = r#"name = "Portrait 2026"
+
+[[items]]
+sku = "P8X10"
+name = "8×10 print"
+category = "Prints"
+price = "24.00"
+images = 1
+taxable = true
+
+[[items]]
+sku = "P5X7"
+name = "5×7 print"
+category = "Prints"
+price = "14.00"
+images = 1
+taxable = true
+
+[[items]]
+sku = "PKG-A"
+name = "Package A — one 8×10, two 5×7"
+category = "Packages"
+price = "89.00"
+images = 3
+taxable = true
+"#;
+
+pub const SESSIONS: &[DemoSession] = &[
+    DemoSession {
+        id: "2026-0412-smith",
+        toml: r#"description = "Smith Family Portraits"
+date = "2026-04-12"
+price_list = "portrait-2026"
+days_active = 60
+publish = true
+event_type = "none"
+event_description = "The Smith family at Maple Lane"
+yearbook_selection = false
+online_groups = ["Outdoor", "Studio"]
+
+[client]
+id = "C-1042"
+first_name = "Ann"
+last_name = "Smith"
+email = "ann.smith@example.com"
+phone = "+1 555 0142"
+address = "12 Elm St, Springfield, IL 62701"
+
+[images]
+"IMG_0001.jpg" = { rating = "selected", groups = ["Outdoor"] }
+"IMG_0002.jpg" = { rating = "selected", groups = ["Outdoor"] }
+"Family #2 & co.jpg" = { groups = ["Studio"] }
+"Été au lac 🌅.jpg" = { groups = ["Outdoor"] }
+"#,
+        images: &[
+            "IMG_0001.jpg",
+            "IMG_0002.jpg",
+            "IMG_0003.jpg",
+            "IMG_0004.jpg",
+            "Family #2 & co.jpg",
+            "Été au lac 🌅.jpg",
+        ],
+        hue: 0.08,
+    },
+    DemoSession {
+        id: "2026-0503-gala",
+        toml: r#"description = "Riverside School Spring Gala"
+date = "2026-05-03"
+price_list = "portrait-2026"
+days_active = 90
+publish = true
+event_type = "private"
+event_code = "GALA26"
+event_description = "Guests of the gala: enter the code on your invitation."
+
+[client]
+id = "C-2001"
+first_name = "Riverside"
+last_name = "School"
+email = "office@riverside.example"
+"#,
+        images: &["gala-01.jpg", "gala-02.jpg", "gala-03.jpg", "gala-04.jpg", "gala-05.jpg"],
+        hue: 0.62,
+    },
+    DemoSession {
+        id: "2026-0614-fair",
+        toml: r#"description = "Maple Lane Summer Fair"
+date = "2026-06-14"
+price_list = "portrait-2026"
+days_active = 365
+publish = true
+event_type = "public"
+event_description = "Everyone at the summer fair — find yourself and order prints."
+
+[client]
+id = "C-0001"
+first_name = "Maple Lane"
+last_name = "Community"
+email = "events@maplelane.example"
+"#,
+        images: &[
+            "fair 01.jpg",
+            "fair 02.jpg",
+            "fair 03.jpg",
+            "fair 04.jpg",
+            "fair 05.jpg",
+            "fair 06.jpg",
+            "fair 07.jpg",
+            "fair 08.jpg",
+        ],
+        hue: 0.33,
+    },
+];
+
+/// Writes the demo library under `library` (files already there are kept).
+pub fn write_library(library: &Path, server: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(library.join("branding"))?;
+    std::fs::create_dir_all(library.join("price-lists"))?;
+    write_if_missing(
+        &library.join("connector.toml"),
+        format!("server = \"{server}\"\ntoken_file = \"studio.token\"\ninterval_minutes = 15\n"),
+    )?;
+    write_if_missing(&library.join("studio.toml"), STUDIO_TOML)?;
+    write_if_missing(&library.join("price-lists/portrait-2026.toml"), PRICE_LIST_TOML)?;
+    let logo = library.join("branding/logo.png");
+    if !logo.exists() {
+        make_logo().save(&logo).context("writing the demo logo")?;
+    }
+    let hero = library.join("branding/hero.jpg");
+    if !hero.exists() {
+        save_jpeg(&scene(2400, 900, 0.12, 7), &hero)?;
+    }
+    for session in SESSIONS {
+        let dir = library.join("sessions").join(session.id);
+        std::fs::create_dir_all(&dir)?;
+        write_if_missing(&dir.join("session.toml"), session.toml)?;
+        for (i, name) in session.images.iter().enumerate() {
+            let path = dir.join(name);
+            if !path.exists() {
+                let hue = session.hue + i as f32 * 0.035;
+                let (w, h) = if i % 3 == 2 { (1200, 1800) } else { (1800, 1200) };
+                save_jpeg(&scene(w, h, hue, i as u32 + 1), &path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_if_missing(path: &Path, text: impl AsRef<str>) -> anyhow::Result<()> {
+    if !path.exists() {
+        std::fs::write(path, text.as_ref()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn save_jpeg(img: &RgbImage, path: &Path) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88).encode_image(img)?;
+    Ok(())
+}
+
+fn hsv(h: f32, s: f32, v: f32) -> [f32; 3] {
+    let h = h.rem_euclid(1.0) * 6.0;
+    let c = v * s;
+    let x = c * (1.0 - ((h % 2.0) - 1.0).abs());
+    let (r, g, b) = match h as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = v - c;
+    [r + m, g + m, b + m]
+}
+
+/// A landscape: sky gradient, a sun, and layered hills, varied by hue and seed.
+pub fn scene(width: u32, height: u32, hue: f32, seed: u32) -> RgbImage {
+    let sky_top = hsv(hue + 0.55, 0.55, 0.95);
+    let sky_bottom = hsv(hue + 0.05, 0.35, 1.0);
+    let sun_x = width as f32 * (0.2 + 0.6 * ((seed * 37 % 100) as f32 / 100.0));
+    let sun_y = height as f32 * 0.32;
+    let sun_r = height.min(width) as f32 * 0.09;
+    let layers: Vec<([f32; 3], f32, f32, f32)> = (0..4)
+        .map(|i| {
+            let depth = i as f32 / 3.0;
+            let color = hsv(hue + 0.25 + depth * 0.05, 0.45 + depth * 0.3, 0.75 - depth * 0.45);
+            let base = 0.55 + depth * 0.12;
+            let freq = 1.5 + ((seed + i) % 4) as f32 * 0.7;
+            let phase = (seed * 13 + i * 29) as f32 * 0.37;
+            (color, base, freq, phase)
+        })
+        .collect();
+    RgbImage::from_fn(width, height, |x, y| {
+        let fx = x as f32 / width as f32;
+        let fy = y as f32 / height as f32;
+        let t = fy.min(1.0);
+        let mut c = [0f32; 3];
+        for k in 0..3 {
+            c[k] = sky_top[k] * (1.0 - t) + sky_bottom[k] * t;
+        }
+        let d = ((x as f32 - sun_x).powi(2) + (y as f32 - sun_y).powi(2)).sqrt();
+        if d < sun_r {
+            c = [1.0, 0.95, 0.8];
+        } else if d < sun_r * 2.5 {
+            let glow = 1.0 - (d - sun_r) / (sun_r * 1.5);
+            for v in &mut c {
+                *v += 0.25 * glow * glow;
+            }
+        }
+        for (color, base, freq, phase) in &layers {
+            let ridge = base + 0.06 * (fx * freq * 2.0 * PI + phase).sin()
+                + 0.025 * (fx * freq * 5.3 * PI + phase * 2.0).sin();
+            if fy > ridge {
+                let shade = 1.0 - (fy - ridge) * 0.6;
+                c = [color[0] * shade, color[1] * shade, color[2] * shade];
+            }
+        }
+        Rgb(c.map(|v| (v.clamp(0.0, 1.0) * 255.0) as u8))
+    })
+}
+
+fn make_logo() -> image::RgbaImage {
+    let (w, h) = (480u32, 160u32);
+    let leaf = hsv(0.05, 0.75, 0.8);
+    image::RgbaImage::from_fn(w, h, |x, y| {
+        // A maple-red disc and a band: simple, recognisable at any size.
+        let (cx, cy, r) = (80.0, 80.0, 64.0);
+        let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
+        if d < r {
+            let c = leaf.map(|v| (v * 255.0) as u8);
+            image::Rgba([c[0], c[1], c[2], 255])
+        } else if (170..460).contains(&x) && (70..90).contains(&y) {
+            image::Rgba([60, 45, 40, 255])
+        } else {
+            image::Rgba([0, 0, 0, 0])
+        }
+    })
+}
+
+/// Runs the demo until Ctrl-C.
+pub fn run(data: PathBuf, port: u16) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&data)?;
+    let data = data.canonicalize()?;
+    let config = Config { data_dir: data.clone(), port, ..Config::default() };
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config).with_context(|| {
+            format!("starting the server (is port {port} taken? try --port 8090)")
+        })?;
+        let url = format!("http://127.0.0.1:{}", app.port());
+        let library = data.join("library");
+        write_library(&library, &url)?;
+        let token_file = library.join("studio.token");
+        if !token_file.exists() {
+            let mut conn = app.state().pool.get()?;
+            let token = studio_api::auth::create_token(&mut conn)?;
+            std::fs::write(&token_file, format!("{token}\n"))?;
+        }
+        let handle = app.handle();
+        let server = actix_web::rt::spawn(app.run_until_stopped());
+        #[cfg(any())]
+        let report = proofroom_connector::push(proofroom_connector::PushOptions {
+            library: library.clone(),
+            server: Some(url.clone()),
+            token: None,
+            jobs: 4,
+            progress: proofroom_connector::Progress::Plain,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("publishing the demo library: {e}"))?;
+        #[cfg(any())]
+        if !report.errors.is_empty() {
+            for e in &report.errors {
+                eprintln!("  {}: {}", e.item, e.message);
+            }
+        }
+        println!();
+        println!("Proofroom demo studio is running at {url}");
+        println!();
+        println!("  Home page (public event):  {url}/");
+        println!("  Client login:              ann.smith@example.com / Smith  (sign-in comes with the storefront)");
+        println!("  Private event code:        GALA26");
+        println!("  Studio library:            {}", library.display());
+        println!("  Studio API token:          {}", token_file.display());
+        println!();
+        println!("Press Ctrl-C to stop.");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => { handle.stop(true).await; }
+            result = server => { result??; }
+        }
+        Ok(())
+    })
+}

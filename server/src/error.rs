@@ -1,0 +1,111 @@
+//! The one error type of the server.
+//!
+//! Rule: every failure a user or a studio program can cause is an [`AppError`] with a 4xx status,
+//! a stable snake_case `code` and a sentence that says what to do; nothing the caller sent may
+//! produce a 500. A 500 is reserved for our own faults (database down, disk full) and its
+//! details go to the log, never to the response.
+//!
+//! The API answers `{"error": code, "message": …}`. Pages get the same error rendered as an HTML
+//! page by [`crate::web::html_errors`], which finds the `AppError` in the response extensions.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use proofroom_wire::ApiError;
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn too_large(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
+    }
+
+    pub fn unsupported_media(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, code, message)
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// Our own fault: logged in full, answered with a generic sentence.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        let reference = uuid::Uuid::new_v4().simple().to_string();
+        let reference = &reference[..8];
+        tracing::error!(reference, "internal error: {detail}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            format!("Something went wrong on our side (reference {reference}). Please try again."),
+        )
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        ApiError { error: self.code.to_string(), message: self.message.clone() }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status).json(self.to_api());
+        response.extensions_mut().insert(self.clone());
+        response
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => Self::not_found("not_found", "Not found."),
+            other => Self::internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        Self::internal(format!("i/o: {e}"))
+    }
+}
+
+impl From<tera::Error> for AppError {
+    fn from(e: tera::Error) -> Self {
+        use std::error::Error;
+        let mut detail = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            detail.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        Self::internal(format!("template: {detail}"))
+    }
+}

@@ -1,0 +1,18 @@
+//! Events as visitors see them: the home page with the studio and its public events, and the
+//! event page.
+
+pub mod access;
+pub mod models;
+pub mod pages;
+pub mod sessions;
+
+use crate::web::State;
+
+/// The studio's name for page titles; "Proofroom" before the studio has published a profile.
+pub async fn studio_name(state: &State) -> String {
+    let loaded = crate::db::run(&state.pool, |conn| crate::studio::load(conn)).await;
+    match loaded {
+        Ok(Some(studio)) => studio.name,
+        _ => "Proofroom".to_string(),
+    }
+}

@@ -1,0 +1,301 @@
+//! Publishing a studio session as an event: the studio API's upsert, listing and take-down.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use proofroom_wire::{EventType, SessionSummary, SessionUpsert};
+
+use super::models::{ClientRow, EventRow};
+use crate::db::schema::{
+    clients, event_online_groups, events, images, price_lists, session_image_groups, session_images,
+};
+use crate::db::{self, ClientId, DbConn, EventId};
+use crate::error::AppError;
+use crate::gallery::ingest::event_keys;
+
+/// A studio id (session, price list): what a folder or file name can be, without path tricks.
+pub fn check_studio_id(kind: &str, id: &str) -> Result<(), AppError> {
+    let ok = !id.is_empty()
+        && id.len() <= 200
+        && id != "."
+        && id != ".."
+        && !id.contains(['/', '\\'])
+        && !id.chars().any(char::is_control);
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad_request("invalid_id", format!("\"{id}\" is not a usable {kind} id.")))
+    }
+}
+
+pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
+    check_studio_id("session", id)?;
+    let invalid = |code: &'static str, message: String| AppError::unprocessable(code, message);
+    if session.event_type == EventType::Private
+        && session.event_code.as_deref().is_none_or(|c| c.trim().is_empty())
+    {
+        return Err(invalid(
+            "event_code_required",
+            format!("Session {id} is a private event and needs an event_code."),
+        ));
+    }
+    if !(1..=3650).contains(&session.days_active) {
+        return Err(invalid(
+            "invalid_days_active",
+            format!("Session {id}: days_active must be from 1 to 3650 (got {}).", session.days_active),
+        ));
+    }
+    let client = &session.client;
+    if client.id.trim().is_empty() || client.email.trim().is_empty() || client.last_name.trim().is_empty()
+    {
+        return Err(invalid(
+            "invalid_client",
+            format!("Session {id}: the client needs an id, an email and a last name."),
+        ));
+    }
+    let mut names = HashSet::new();
+    for image in &session.images {
+        if image.name.is_empty() || image.name.contains(['/', '\\']) || image.name.len() > 255 {
+            return Err(invalid("invalid_image_name", format!("\"{}\" is not a file name.", image.name)));
+        }
+        if !names.insert(image.name.as_str()) {
+            return Err(invalid("duplicate_image", format!("\"{}\" is listed twice.", image.name)));
+        }
+    }
+    Ok(())
+}
+
+/// Creates or updates the event, its client and the list of images wanted online. Returns the
+/// summary and the store keys of images dropped from the list, to delete after commit.
+pub fn upsert(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    id: &str,
+    session: &SessionUpsert,
+) -> Result<(SessionSummary, Vec<String>), AppError> {
+    conn.transaction(|conn| {
+        if let Some(list) = &session.price_list {
+            let known: i64 = price_lists::table.find(list).count().get_result(conn)?;
+            if known == 0 {
+                return Err(AppError::unprocessable(
+                    "unknown_price_list",
+                    format!("Session {id} uses price list \"{list}\", which has not been uploaded."),
+                ));
+            }
+        }
+        let client_id = upsert_client(conn, &session.client)?;
+        let now = db::now();
+        let existing: Option<EventRow> = events::table
+            .filter(events::studio_session_id.eq(id))
+            .select(EventRow::as_select())
+            .first(conn)
+            .optional()?;
+        let first_online = existing.as_ref().map_or(today, |e| e.first_online);
+        let expires_on = first_online + chrono::Days::new(session.days_active as u64);
+        let event_code = session.event_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let event_id = match existing {
+            Some(event) => {
+                diesel::update(events::table.find(&event.id))
+                    .set((
+                        events::client_id.eq(&client_id),
+                        events::description.eq(&session.description),
+                        events::session_date.eq(session.date),
+                        events::price_list_id.eq(&session.price_list),
+                        events::days_active.eq(session.days_active),
+                        events::expires_on.eq(expires_on),
+                        events::event_type.eq(session.event_type.as_str()),
+                        events::event_code.eq(event_code),
+                        events::event_description.eq(&session.event_description),
+                        events::yearbook_selection.eq(session.yearbook_selection),
+                        events::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                event.id
+            }
+            None => {
+                let event = EventRow {
+                    id: EventId::new(),
+                    studio_session_id: id.to_string(),
+                    client_id,
+                    description: session.description.clone(),
+                    session_date: session.date,
+                    price_list_id: session.price_list.clone(),
+                    days_active: session.days_active,
+                    first_online,
+                    expires_on,
+                    event_type: session.event_type.as_str().into(),
+                    event_code: event_code.map(str::to_string),
+                    event_description: session.event_description.clone(),
+                    yearbook_selection: session.yearbook_selection,
+                    created_at: now,
+                    updated_at: now,
+                };
+                diesel::insert_into(events::table).values(&event).execute(conn)?;
+                event.id
+            }
+        };
+        replace_groups_and_images(conn, &event_id, session)?;
+        let dropped = drop_unlisted_images(conn, &event_id, session)?;
+        Ok((summary(conn, &event_id)?, dropped))
+    })
+}
+
+fn upsert_client(conn: &mut DbConn, client: &proofroom_wire::SessionClient) -> Result<ClientId, AppError> {
+    let now = db::now();
+    let existing: Option<ClientId> = clients::table
+        .filter(clients::studio_client_id.eq(&client.id))
+        .select(clients::id)
+        .first(conn)
+        .optional()?;
+    match existing {
+        Some(id) => {
+            diesel::update(clients::table.find(&id))
+                .set((
+                    clients::first_name.eq(client.first_name.trim()),
+                    clients::last_name.eq(client.last_name.trim()),
+                    clients::email.eq(client.email.trim()),
+                    clients::phone.eq(&client.phone),
+                    clients::address.eq(&client.address),
+                    clients::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(id)
+        }
+        None => {
+            let row = ClientRow {
+                id: ClientId::new(),
+                studio_client_id: client.id.clone(),
+                first_name: client.first_name.trim().into(),
+                last_name: client.last_name.trim().into(),
+                email: client.email.trim().into(),
+                phone: client.phone.clone(),
+                address: client.address.clone(),
+                login_name: None,
+                password_hash: None,
+                created_at: now,
+                updated_at: now,
+            };
+            diesel::insert_into(clients::table).values(&row).execute(conn)?;
+            Ok(row.id)
+        }
+    }
+}
+
+fn replace_groups_and_images(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    session: &SessionUpsert,
+) -> Result<(), AppError> {
+    diesel::delete(event_online_groups::table.filter(event_online_groups::event_id.eq(event_id)))
+        .execute(conn)?;
+    let mut seen = HashSet::new();
+    for (i, name) in session.online_groups.iter().enumerate() {
+        if seen.insert(name.as_str()) {
+            diesel::insert_into(event_online_groups::table)
+                .values((
+                    event_online_groups::event_id.eq(event_id),
+                    event_online_groups::name.eq(name),
+                    event_online_groups::position.eq(i as i32),
+                ))
+                .execute(conn)?;
+        }
+    }
+    diesel::delete(session_image_groups::table.filter(session_image_groups::event_id.eq(event_id)))
+        .execute(conn)?;
+    diesel::delete(session_images::table.filter(session_images::event_id.eq(event_id))).execute(conn)?;
+    for image in &session.images {
+        diesel::insert_into(session_images::table)
+            .values((
+                session_images::event_id.eq(event_id),
+                session_images::file_name.eq(&image.name),
+                session_images::rating.eq(image.rating.as_str()),
+            ))
+            .execute(conn)?;
+        let groups: HashSet<&String> = image.groups.iter().collect();
+        for group in groups {
+            diesel::insert_into(session_image_groups::table)
+                .values((
+                    session_image_groups::event_id.eq(event_id),
+                    session_image_groups::file_name.eq(&image.name),
+                    session_image_groups::group_name.eq(group),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes uploaded images the session no longer lists; returns their store keys.
+fn drop_unlisted_images(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    session: &SessionUpsert,
+) -> Result<Vec<String>, AppError> {
+    let wanted: HashSet<&str> = session.images.iter().map(|i| i.name.as_str()).collect();
+    let held: Vec<(crate::db::ImageId, String)> = images::table
+        .filter(images::event_id.eq(event_id))
+        .select((images::id, images::file_name))
+        .load(conn)?;
+    let mut keys = Vec::new();
+    for (image_id, name) in held {
+        if !wanted.contains(name.as_str()) {
+            keys.extend(crate::gallery::ingest::image_keys(conn, &image_id)?);
+            diesel::delete(images::table.find(&image_id)).execute(conn)?;
+        }
+    }
+    Ok(keys)
+}
+
+pub fn summary(conn: &mut DbConn, event_id: &EventId) -> Result<SessionSummary, AppError> {
+    let event: EventRow = events::table.find(event_id).select(EventRow::as_select()).first(conn)?;
+    let image_count: i64 =
+        images::table.filter(images::event_id.eq(event_id)).count().get_result(conn)?;
+    Ok(to_summary(event, image_count))
+}
+
+fn to_summary(event: EventRow, image_count: i64) -> SessionSummary {
+    SessionSummary {
+        event_type: event.event_type(),
+        id: event.studio_session_id,
+        description: event.description,
+        first_online: event.first_online,
+        expires_on: event.expires_on,
+        image_count,
+    }
+}
+
+pub fn list(conn: &mut DbConn) -> Result<Vec<SessionSummary>, AppError> {
+    let all: Vec<EventRow> =
+        events::table.order(events::studio_session_id).select(EventRow::as_select()).load(conn)?;
+    let mut out = Vec::with_capacity(all.len());
+    for event in all {
+        let count: i64 =
+            images::table.filter(images::event_id.eq(&event.id)).count().get_result(conn)?;
+        out.push(to_summary(event, count));
+    }
+    Ok(out)
+}
+
+pub fn find_by_studio_id(conn: &mut DbConn, id: &str) -> Result<EventRow, AppError> {
+    events::table
+        .filter(events::studio_session_id.eq(id))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            AppError::not_found("session_not_found", format!("There is no session \"{id}\" online."))
+        })
+}
+
+/// Removes the event and everything of it; returns the store keys to delete.
+pub fn take_down(conn: &mut DbConn, id: &str) -> Result<Vec<String>, AppError> {
+    conn.transaction(|conn| {
+        let event = find_by_studio_id(conn, id)?;
+        let keys = event_keys(conn, &event.id)?;
+        // Children first: SQLite's cascades need foreign_keys=ON, PostgreSQL's are implicit.
+        diesel::delete(images::table.filter(images::event_id.eq(&event.id))).execute(conn)?;
+        diesel::delete(events::table.find(&event.id)).execute(conn)?;
+        Ok(keys)
+    })
+}

@@ -1,0 +1,186 @@
+//! Turning an uploaded file into an image of a session: derivatives made, stored, recorded.
+
+use diesel::prelude::*;
+use proofroom_wire::{UploadOutcome, UploadResult};
+
+use super::models::{Derivative, DerivativeRow, ImageRow};
+use crate::db::schema::{image_derivatives, images};
+use crate::db::{self, DbConn, EventId, ImageId};
+use crate::error::AppError;
+use crate::images::{self as imaging, Encoded};
+use crate::storage::{Store, content_key, sha256_hex};
+use crate::studio;
+use crate::studio_api::upload::{ReceivedFile, image_error};
+use crate::web::State;
+
+/// Makes the derivatives of an uploaded image and records it under `file_name`, replacing the
+/// image of that name if there was one.
+pub async fn store_upload(
+    state: &State,
+    event_id: EventId,
+    file_name: String,
+    received: ReceivedFile,
+) -> Result<UploadResult, AppError> {
+    let _slot = state
+        .ingest_slots
+        .acquire()
+        .await
+        .map_err(|_| AppError::internal("ingest slots closed"))?;
+    let state = state.clone();
+    actix_web::web::block(move || {
+        let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
+        let limits = state.config.image_limits();
+        let probe = imaging::probe(&received.temp, &limits).map_err(image_error)?;
+        let watermark = studio::current_watermark(&mut conn, state.store.as_ref())?;
+        let made = imaging::ingest(&received.temp, watermark.mark.as_ref(), &limits)
+            .map_err(image_error)?;
+        let keep_original = studio::load(&mut conn)?.is_some_and(|s| s.keep_originals);
+        let original_key = if keep_original {
+            let key = content_key("originals", &received.sha256, probe.format.extension());
+            state.store.put_file(&key, &received.temp)?;
+            Some(key)
+        } else {
+            None
+        };
+        let mut rows = Vec::with_capacity(3);
+        for (kind, encoded) in [
+            (Derivative::Master, &made.master),
+            (Derivative::Proof, &made.proof),
+            (Derivative::Thumb, &made.thumb),
+        ] {
+            rows.push(put_derivative(state.store.as_ref(), kind, encoded)?);
+        }
+        let now = db::now();
+        let image = ImageRow {
+            id: ImageId::new(),
+            event_id,
+            file_name: file_name.clone(),
+            source_sha256: received.sha256.clone(),
+            source_bytes: received.bytes as i64,
+            source_format: probe.format.extension().to_string(),
+            width: probe.width as i32,
+            height: probe.height as i32,
+            original_key,
+            watermark_version: watermark.version,
+            created_at: now,
+            updated_at: now,
+        };
+        let replaced_keys = record(&mut conn, image, rows)?;
+        delete_unreferenced(&mut conn, state.store.as_ref(), replaced_keys)?;
+        Ok(UploadResult {
+            name: file_name,
+            sha256: received.sha256,
+            outcome: UploadOutcome::Stored,
+            width: probe.width as i32,
+            height: probe.height as i32,
+        })
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("ingest task: {e}")))?
+}
+
+fn put_derivative(
+    store: &dyn Store,
+    kind: Derivative,
+    encoded: &Encoded,
+) -> Result<DerivativeRow, AppError> {
+    let sha256 = sha256_hex(&encoded.bytes);
+    let key = content_key("derivatives", &sha256, "jpg");
+    store.put_bytes(&key, &encoded.bytes)?;
+    Ok(DerivativeRow {
+        image_id: ImageId::from_stored(String::new()),
+        kind: kind.as_str().to_string(),
+        store_key: key,
+        sha256,
+        bytes: encoded.bytes.len() as i64,
+        width: encoded.width as i32,
+        height: encoded.height as i32,
+    })
+}
+
+/// Inserts or replaces the image row and its derivatives; returns the store keys the old
+/// version used, for cleanup once nothing refers to them.
+fn record(
+    conn: &mut DbConn,
+    mut image: ImageRow,
+    mut derivatives: Vec<DerivativeRow>,
+) -> Result<Vec<String>, AppError> {
+    conn.transaction(|conn| {
+        let existing: Option<ImageRow> = images::table
+            .filter(images::event_id.eq(&image.event_id))
+            .filter(images::file_name.eq(&image.file_name))
+            .select(ImageRow::as_select())
+            .first(conn)
+            .optional()?;
+        let mut old_keys = Vec::new();
+        if let Some(old) = existing {
+            // Same id, so links to the image keep working; new content gives new file URLs.
+            image.id = old.id.clone();
+            image.created_at = old.created_at;
+            old_keys = image_derivatives::table
+                .filter(image_derivatives::image_id.eq(&old.id))
+                .select(image_derivatives::store_key)
+                .load(conn)?;
+            old_keys.extend(old.original_key);
+            diesel::delete(image_derivatives::table.filter(image_derivatives::image_id.eq(&old.id)))
+                .execute(conn)?;
+            diesel::delete(images::table.find(&old.id)).execute(conn)?;
+        }
+        diesel::insert_into(images::table).values(&image).execute(conn)?;
+        for d in &mut derivatives {
+            d.image_id = image.id.clone();
+        }
+        // One at a time: batch inserts are not available through the MultiConnection enum.
+        for d in &derivatives {
+            diesel::insert_into(image_derivatives::table).values(d).execute(conn)?;
+        }
+        Ok(old_keys)
+    })
+}
+
+/// Deletes files no image refers to any more (content-addressed files can be shared).
+pub fn delete_unreferenced(
+    conn: &mut DbConn,
+    store: &dyn Store,
+    keys: Vec<String>,
+) -> Result<(), AppError> {
+    for key in keys {
+        let derivative_refs: i64 = image_derivatives::table
+            .filter(image_derivatives::store_key.eq(&key))
+            .count()
+            .get_result(conn)?;
+        let original_refs: i64 =
+            images::table.filter(images::original_key.eq(&key)).count().get_result(conn)?;
+        if derivative_refs + original_refs == 0 {
+            store.delete(&key)?;
+        }
+    }
+    Ok(())
+}
+
+/// All store keys an event's images use, for take-down.
+pub fn event_keys(conn: &mut DbConn, event_id: &EventId) -> Result<Vec<String>, AppError> {
+    let mut keys: Vec<String> = image_derivatives::table
+        .inner_join(images::table)
+        .filter(images::event_id.eq(event_id))
+        .select(image_derivatives::store_key)
+        .load(conn)?;
+    let originals: Vec<Option<String>> = images::table
+        .filter(images::event_id.eq(event_id))
+        .select(images::original_key)
+        .load(conn)?;
+    keys.extend(originals.into_iter().flatten());
+    Ok(keys)
+}
+
+/// The store keys one image uses.
+pub fn image_keys(conn: &mut DbConn, image_id: &ImageId) -> Result<Vec<String>, AppError> {
+    let mut keys: Vec<String> = image_derivatives::table
+        .filter(image_derivatives::image_id.eq(image_id))
+        .select(image_derivatives::store_key)
+        .load(conn)?;
+    let original: Option<Option<String>> =
+        images::table.find(image_id).select(images::original_key).first(conn).optional()?;
+    keys.extend(original.flatten());
+    Ok(keys)
+}

@@ -1,0 +1,122 @@
+//! Re-rendering proofs and thumbnails after the studio changes its watermark.
+//!
+//! Every image records the watermark version it was made with; this job brings stale ones up to
+//! date from their clean master, a batch at a time, in the background. Only one job runs; a
+//! change while it runs makes it go round again.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use diesel::prelude::*;
+
+use super::ingest::delete_unreferenced;
+use super::models::Derivative;
+use crate::db::schema::{image_derivatives, images};
+use crate::db::{DbConn, ImageId};
+use crate::error::AppError;
+use crate::images as imaging;
+use crate::storage::{Store, content_key, sha256_hex};
+use crate::studio;
+use crate::web::State;
+
+#[derive(Default)]
+pub struct RerenderFlags {
+    running: AtomicBool,
+    again: AtomicBool,
+}
+
+/// Starts the job unless it runs already (then it will look again when done).
+pub fn start(state: State) {
+    state.rerender.again.store(true, Ordering::SeqCst);
+    if state.rerender.running.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    tokio::spawn(async move {
+        while state.rerender.again.swap(false, Ordering::SeqCst) {
+            loop {
+                let batch_state = state.clone();
+                let done = actix_web::web::block(move || rerender_batch(&batch_state)).await;
+                match done {
+                    Ok(Ok(0)) => break,
+                    Ok(Ok(_)) => continue,
+                    Ok(Err(e)) => {
+                        tracing::error!("re-rendering proofs stopped: {e}");
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::error!("re-rendering proofs stopped: {e}");
+                        break;
+                    }
+                }
+            }
+        }
+        state.rerender.running.store(false, Ordering::SeqCst);
+    });
+}
+
+/// True while proofs are being brought up to date.
+pub fn is_running(state: &State) -> bool {
+    state.rerender.running.load(Ordering::SeqCst)
+}
+
+/// Re-renders up to a batch of stale images; returns how many it did.
+fn rerender_batch(state: &State) -> Result<usize, AppError> {
+    let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
+    let watermark = studio::current_watermark(&mut conn, state.store.as_ref())?;
+    let stale: Vec<(ImageId, String)> = images::table
+        .inner_join(image_derivatives::table)
+        .filter(images::watermark_version.ne(&watermark.version))
+        .filter(image_derivatives::kind.eq(Derivative::Master.as_str()))
+        .select((images::id, image_derivatives::store_key))
+        .limit(16)
+        .load(&mut conn)?;
+    let count = stale.len();
+    for (image_id, master_key) in stale {
+        let Some(master) = state.store.get(&master_key)? else {
+            tracing::warn!(%image_id, "master missing; image left as it is");
+            mark_version(&mut conn, &image_id, &watermark.version)?;
+            continue;
+        };
+        let (proof, thumb) = imaging::rewatermark(&master, watermark.mark.as_ref())
+            .map_err(|e| AppError::internal(format!("re-render {image_id}: {e}")))?;
+        let mut old_keys = Vec::new();
+        for (kind, encoded) in [(Derivative::Proof, proof), (Derivative::Thumb, thumb)] {
+            let sha256 = sha256_hex(&encoded.bytes);
+            let key = content_key("derivatives", &sha256, "jpg");
+            state.store.put_bytes(&key, &encoded.bytes)?;
+            let row = image_derivatives::table
+                .find((&image_id, kind.as_str()))
+                .select(image_derivatives::store_key)
+                .first::<String>(&mut conn)
+                .optional()?;
+            old_keys.extend(row);
+            diesel::update(image_derivatives::table.find((&image_id, kind.as_str())))
+                .set((
+                    image_derivatives::store_key.eq(&key),
+                    image_derivatives::sha256.eq(&sha256),
+                    image_derivatives::bytes.eq(encoded.bytes.len() as i64),
+                    image_derivatives::width.eq(encoded.width as i32),
+                    image_derivatives::height.eq(encoded.height as i32),
+                ))
+                .execute(&mut conn)?;
+        }
+        mark_version(&mut conn, &image_id, &watermark.version)?;
+        delete_unreferenced(&mut conn, state.store.as_ref(), old_keys)?;
+    }
+    Ok(count)
+}
+
+fn mark_version(conn: &mut DbConn, image_id: &ImageId, version: &str) -> Result<(), AppError> {
+    diesel::update(images::table.find(image_id))
+        .set(images::watermark_version.eq(version))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many images still wait for the current watermark.
+pub fn pending(conn: &mut DbConn, store: &dyn Store) -> Result<i64, AppError> {
+    let watermark = studio::current_watermark(conn, store)?;
+    Ok(images::table
+        .filter(images::watermark_version.ne(&watermark.version))
+        .count()
+        .get_result(conn)?)
+}

@@ -1,0 +1,134 @@
+//! Where image files live: a [`Store`] of content-addressed keys.
+//!
+//! The filesystem store is the only one now; object storage can be added behind the same trait.
+//! Methods are blocking: callers run them inside `web::block` like database work. Keys are made
+//! from the content's SHA-256, so writing a key that exists is a no-op and files never change
+//! under a URL.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+
+pub trait Store: Send + Sync + 'static {
+    /// Stores `bytes` under `key`; a key that exists is left as it is (same content).
+    fn put_bytes(&self, key: &str, bytes: &[u8]) -> io::Result<()>;
+    /// Moves (or copies) the file at `source` under `key`.
+    fn put_file(&self, key: &str, source: &Path) -> io::Result<()>;
+    fn get(&self, key: &str) -> io::Result<Option<Bytes>>;
+    fn delete(&self, key: &str) -> io::Result<()>;
+    fn exists(&self, key: &str) -> io::Result<bool>;
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// A content-addressed key: `<prefix>/<first two hex>/<sha256>.<ext>`.
+pub fn content_key(prefix: &str, sha256_hex: &str, extension: &str) -> String {
+    let fan = sha256_hex.get(..2).unwrap_or("00");
+    format!("{prefix}/{fan}/{sha256_hex}.{extension}")
+}
+
+pub struct FileStore {
+    root: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(root: impl Into<PathBuf>) -> io::Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join(".tmp"))?;
+        Ok(Self { root })
+    }
+
+    fn path(&self, key: &str) -> io::Result<PathBuf> {
+        let safe = !key.is_empty()
+            && key.split('/').all(|part| {
+                !part.is_empty()
+                    && part != "."
+                    && part != ".."
+                    && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            });
+        if !safe {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("bad store key {key:?}")));
+        }
+        Ok(self.root.join(key))
+    }
+
+    /// A scratch file on the same filesystem, so finished files can be renamed into place.
+    pub fn temp_file(&self) -> io::Result<tempfile::NamedTempFile> {
+        tempfile::NamedTempFile::new_in(self.root.join(".tmp"))
+    }
+}
+
+impl Store for FileStore {
+    fn put_bytes(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.path(key)?;
+        if path.exists() {
+            return Ok(());
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut temp = self.temp_file()?;
+        io::Write::write_all(&mut temp, bytes)?;
+        temp.as_file().sync_data()?;
+        temp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    fn put_file(&self, key: &str, source: &Path) -> io::Result<()> {
+        let path = self.path(key)?;
+        if path.exists() {
+            return Ok(());
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        if std::fs::rename(source, &path).is_err() {
+            let temp = self.temp_file()?;
+            std::fs::copy(source, temp.path())?;
+            temp.persist(&path).map_err(|e| e.error)?;
+        }
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> io::Result<Option<Bytes>> {
+        match std::fs::read(self.path(key)?) {
+            Ok(bytes) => Ok(Some(Bytes::from(bytes))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn delete(&self, key: &str) -> io::Result<()> {
+        match std::fs::remove_file(self.path(key)?) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn exists(&self, key: &str) -> io::Result<bool> {
+        Ok(self.path(key)?.exists())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_escape_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path()).unwrap();
+        let key = content_key("derivatives", "abcdef", "jpg");
+        assert_eq!(key, "derivatives/ab/abcdef.jpg");
+        store.put_bytes(&key, b"hello").unwrap();
+        assert_eq!(store.get(&key).unwrap().unwrap(), Bytes::from_static(b"hello"));
+        store.delete(&key).unwrap();
+        assert!(store.get(&key).unwrap().is_none());
+        assert!(store.put_bytes("../escape", b"x").is_err());
+        assert!(store.put_bytes("a/../../b", b"x").is_err());
+    }
+}

@@ -1,0 +1,343 @@
+//! The studio: its profile, online preferences, branding files and watermark.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use proofroom_wire as wire;
+
+use crate::db::schema::{branding_files, promotions, shipping_methods, studio, tax_rates};
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+use crate::images;
+use crate::storage::{Store, sha256_hex};
+
+/// The single studio row's key.
+const STUDIO_ROW: &str = "studio";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = studio)]
+pub struct StudioRow {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub time_zone: String,
+    pub currency: String,
+    pub watermark_text: Option<String>,
+    pub watermark_use_image: bool,
+    pub watermark_position: String,
+    pub watermark_opacity: f64,
+    pub allow_favorites: bool,
+    pub allow_client_groups: bool,
+    pub allow_yearbook_selection: bool,
+    pub allow_guest_registration: bool,
+    pub pay_by_card: bool,
+    pub pay_at_studio: bool,
+    pub keep_originals: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = branding_files)]
+pub struct BrandingRow {
+    pub slot: String,
+    pub source_sha256: String,
+    pub store_key: String,
+    pub content_type: String,
+    pub updated_at: NaiveDateTime,
+}
+
+impl StudioRow {
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// Today's date where the studio is.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().with_timezone(&self.tz()).date_naive()
+    }
+}
+
+pub fn load(conn: &mut DbConn) -> Result<Option<StudioRow>, AppError> {
+    Ok(studio::table.find(STUDIO_ROW).select(StudioRow::as_select()).first(conn).optional()?)
+}
+
+pub fn branding(conn: &mut DbConn) -> Result<Vec<BrandingRow>, AppError> {
+    Ok(branding_files::table.select(BrandingRow::as_select()).load(conn)?)
+}
+
+/// Checks what JSON's types can't: a known time zone, a currency code, sane money.
+pub fn validate(profile: &wire::StudioProfile) -> Result<(), AppError> {
+    let invalid = |field: &str, why: String| {
+        AppError::unprocessable("invalid_studio", format!("studio.toml {field}: {why}"))
+    };
+    if profile.name.trim().is_empty() {
+        return Err(invalid("name", "the studio needs a name".into()));
+    }
+    if profile.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(invalid(
+            "time_zone",
+            format!("\"{}\" is not a time zone name like \"America/Chicago\"", profile.time_zone),
+        ));
+    }
+    if profile.currency.len() != 3 || !profile.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(invalid(
+            "currency",
+            format!("\"{}\" is not a three-letter code like \"USD\"", profile.currency),
+        ));
+    }
+    if let Some(w) = &profile.watermark {
+        if !(0.0..=1.0).contains(&w.opacity) || !w.opacity.is_finite() {
+            return Err(invalid("watermark.opacity", "must be between 0 and 1".into()));
+        }
+        if w.use_image == w.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+            return Err(invalid("watermark", "set either text or image, not both or neither".into()));
+        }
+    }
+    for t in &profile.tax_rates {
+        if !(0..=10_000).contains(&t.basis_points) {
+            return Err(invalid("tax_rates.percent", format!("{} is out of range", t.name)));
+        }
+    }
+    let mut ids = std::collections::HashSet::new();
+    for s in &profile.shipping_methods {
+        if s.price_cents < 0 {
+            return Err(invalid("shipping_methods.price", format!("{} is negative", s.id)));
+        }
+        if s.id.trim().is_empty() || !ids.insert(s.id.as_str()) {
+            return Err(invalid("shipping_methods.id", format!("\"{}\" is empty or repeated", s.id)));
+        }
+    }
+    let mut codes = std::collections::HashSet::new();
+    for p in &profile.promotions {
+        let one_kind = p.percent_off_basis_points.is_some() != p.amount_off_cents.is_some();
+        let in_range = p.percent_off_basis_points.is_none_or(|v| (1..=10_000).contains(&v))
+            && p.amount_off_cents.is_none_or(|v| v > 0)
+            && p.min_subtotal_cents >= 0;
+        if !one_kind || !in_range {
+            return Err(invalid(
+                "promotions",
+                format!("{} needs one positive percent_off or amount_off", p.code),
+            ));
+        }
+        if p.code.trim().is_empty() || !codes.insert(p.code.to_uppercase()) {
+            return Err(invalid("promotions.code", format!("\"{}\" is empty or repeated", p.code)));
+        }
+        if let (Some(s), Some(e)) = (p.starts, p.ends)
+            && e < s
+        {
+            return Err(invalid("promotions.ends", format!("{} ends before it starts", p.code)));
+        }
+    }
+    Ok(())
+}
+
+/// Stores the profile and its lists, replacing what was there.
+pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> Result<(), AppError> {
+    let watermark = profile.watermark.clone().unwrap_or_default();
+    let row = StudioRow {
+        id: STUDIO_ROW.into(),
+        name: profile.name.trim().to_string(),
+        email: profile.email.clone(),
+        phone: profile.phone.clone(),
+        time_zone: profile.time_zone.clone(),
+        currency: profile.currency.clone(),
+        watermark_text: watermark.text.clone().filter(|t| !t.trim().is_empty()),
+        watermark_use_image: watermark.use_image,
+        watermark_position: position_str(watermark.position).into(),
+        watermark_opacity: if profile.watermark.is_some() { watermark.opacity as f64 } else { 0.0 },
+        allow_favorites: profile.client_options.favorites,
+        allow_client_groups: profile.client_options.client_groups,
+        allow_yearbook_selection: profile.client_options.yearbook_selection,
+        allow_guest_registration: profile.client_options.guest_registration,
+        pay_by_card: profile.payment_methods.card,
+        pay_at_studio: profile.payment_methods.pay_at_studio,
+        keep_originals: profile.keep_originals,
+        updated_at: db::now(),
+    };
+    conn.transaction(|conn| {
+        let updated = diesel::update(studio::table.find(STUDIO_ROW)).set(&row).execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(studio::table).values(&row).execute(conn)?;
+        }
+        diesel::delete(tax_rates::table).execute(conn)?;
+        for (i, t) in profile.tax_rates.iter().enumerate() {
+            diesel::insert_into(tax_rates::table)
+                .values((
+                    tax_rates::position.eq(i as i32),
+                    tax_rates::name.eq(&t.name),
+                    tax_rates::basis_points.eq(t.basis_points),
+                    tax_rates::applies_to_shipping.eq(t.applies_to_shipping),
+                ))
+                .execute(conn)?;
+        }
+        diesel::delete(shipping_methods::table).execute(conn)?;
+        for (i, s) in profile.shipping_methods.iter().enumerate() {
+            diesel::insert_into(shipping_methods::table)
+                .values((
+                    shipping_methods::id.eq(&s.id),
+                    shipping_methods::position.eq(i as i32),
+                    shipping_methods::name.eq(&s.name),
+                    shipping_methods::price_cents.eq(s.price_cents),
+                ))
+                .execute(conn)?;
+        }
+        diesel::delete(promotions::table).execute(conn)?;
+        for p in &profile.promotions {
+            diesel::insert_into(promotions::table)
+                .values((
+                    promotions::code.eq(p.code.trim().to_uppercase()),
+                    promotions::description.eq(&p.description),
+                    promotions::percent_off_basis_points.eq(p.percent_off_basis_points),
+                    promotions::amount_off_cents.eq(p.amount_off_cents),
+                    promotions::min_subtotal_cents.eq(p.min_subtotal_cents),
+                    promotions::starts_on.eq(p.starts),
+                    promotions::ends_on.eq(p.ends),
+                ))
+                .execute(conn)?;
+        }
+        Ok::<_, AppError>(())
+    })
+}
+
+/// Reads the profile back in its wire form.
+pub fn profile(conn: &mut DbConn) -> Result<Option<wire::StudioProfile>, AppError> {
+    let Some(row) = load(conn)? else { return Ok(None) };
+    let taxes: Vec<(String, i64, bool)> = tax_rates::table
+        .order(tax_rates::position)
+        .select((tax_rates::name, tax_rates::basis_points, tax_rates::applies_to_shipping))
+        .load(conn)?;
+    let shipping: Vec<(String, String, i64)> = shipping_methods::table
+        .order(shipping_methods::position)
+        .select((shipping_methods::id, shipping_methods::name, shipping_methods::price_cents))
+        .load(conn)?;
+    type PromoRow = (String, String, Option<i64>, Option<i64>, i64, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>);
+    let promos: Vec<PromoRow> = promotions::table
+        .order(promotions::code)
+        .select((
+            promotions::code,
+            promotions::description,
+            promotions::percent_off_basis_points,
+            promotions::amount_off_cents,
+            promotions::min_subtotal_cents,
+            promotions::starts_on,
+            promotions::ends_on,
+        ))
+        .load(conn)?;
+    let has_watermark = row.watermark_text.is_some() || row.watermark_use_image;
+    Ok(Some(wire::StudioProfile {
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        time_zone: row.time_zone,
+        currency: row.currency,
+        watermark: has_watermark.then(|| wire::WatermarkSettings {
+            text: row.watermark_text,
+            use_image: row.watermark_use_image,
+            position: parse_position(&row.watermark_position),
+            opacity: row.watermark_opacity as f32,
+        }),
+        client_options: wire::ClientOptions {
+            favorites: row.allow_favorites,
+            client_groups: row.allow_client_groups,
+            yearbook_selection: row.allow_yearbook_selection,
+            guest_registration: row.allow_guest_registration,
+        },
+        tax_rates: taxes
+            .into_iter()
+            .map(|(name, basis_points, applies_to_shipping)| wire::TaxRate {
+                name,
+                basis_points,
+                applies_to_shipping,
+            })
+            .collect(),
+        shipping_methods: shipping
+            .into_iter()
+            .map(|(id, name, price_cents)| wire::ShippingMethod { id, name, price_cents })
+            .collect(),
+        promotions: promos
+            .into_iter()
+            .map(|(code, description, pct, amt, min, starts, ends)| wire::Promotion {
+                code,
+                description,
+                percent_off_basis_points: pct,
+                amount_off_cents: amt,
+                min_subtotal_cents: min,
+                starts,
+                ends,
+            })
+            .collect(),
+        payment_methods: wire::PaymentMethods { card: row.pay_by_card, pay_at_studio: row.pay_at_studio },
+        keep_originals: row.keep_originals,
+    }))
+}
+
+fn position_str(p: wire::WatermarkPosition) -> &'static str {
+    match p {
+        wire::WatermarkPosition::Center => "center",
+        wire::WatermarkPosition::Tiled => "tiled",
+        wire::WatermarkPosition::BottomRight => "bottom-right",
+    }
+}
+
+fn parse_position(s: &str) -> wire::WatermarkPosition {
+    match s {
+        "tiled" => wire::WatermarkPosition::Tiled,
+        "bottom-right" => wire::WatermarkPosition::BottomRight,
+        _ => wire::WatermarkPosition::Center,
+    }
+}
+
+/// The watermark to draw now, and a version string that changes whenever its look changes
+/// (so proofs made under another version are re-rendered).
+pub struct CurrentWatermark {
+    pub mark: Option<images::Watermark>,
+    pub version: String,
+}
+
+pub fn current_watermark(conn: &mut DbConn, store: &dyn Store) -> Result<CurrentWatermark, AppError> {
+    let row = load(conn)?;
+    let image_row: Option<BrandingRow> = branding_files::table
+        .find(wire::BrandingSlot::Watermark.as_str())
+        .select(BrandingRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(CurrentWatermark { mark: None, version: "none".into() });
+    };
+    let position = match parse_position(&row.watermark_position) {
+        wire::WatermarkPosition::Center => images::WatermarkPosition::Center,
+        wire::WatermarkPosition::Tiled => images::WatermarkPosition::Tiled,
+        wire::WatermarkPosition::BottomRight => images::WatermarkPosition::BottomRight,
+    };
+    let opacity = row.watermark_opacity as f32;
+    let (mark, identity) = if row.watermark_use_image {
+        match image_row {
+            Some(file) => {
+                let bytes = store
+                    .get(&file.store_key)?
+                    .ok_or_else(|| AppError::internal("watermark file missing from the store"))?;
+                let rgba = images::load_watermark_image(&bytes)
+                    .map_err(|e| AppError::internal(format!("watermark image: {e}")))?;
+                (Some(images::WatermarkMark::Image(rgba)), format!("image:{}", file.source_sha256))
+            }
+            // The image has not been uploaded yet: no mark until it is.
+            None => (None, "image:missing".to_string()),
+        }
+    } else {
+        match &row.watermark_text {
+            Some(text) => (Some(images::WatermarkMark::Text(text.clone())), format!("text:{text}")),
+            None => (None, "none".to_string()),
+        }
+    };
+    let mark = mark.filter(|_| opacity > 0.0);
+    if mark.is_none() {
+        return Ok(CurrentWatermark { mark: None, version: "none".into() });
+    }
+    let version =
+        sha256_hex(format!("{identity}|{}|{opacity:.3}", row.watermark_position).as_bytes())[..16]
+            .to_string();
+    Ok(CurrentWatermark {
+        mark: mark.map(|mark| images::Watermark { mark, position, opacity }),
+        version,
+    })
+}

@@ -1,0 +1,160 @@
+//! `/api/v1/sessions/{id}/images`: what the server holds, uploads and removals.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
+use diesel::prelude::*;
+use proofroom_wire::{ApiError, HeldImage, ImageListing, ImageQuery, UploadOutcome, UploadResult};
+
+use super::auth::Studio;
+use super::upload;
+use crate::db::schema::{images, session_images};
+use crate::db::{self, ImageId};
+use crate::error::AppError;
+use crate::events::sessions::find_by_studio_id;
+use crate::gallery::ingest::{delete_unreferenced, image_keys, store_upload};
+use crate::web::State;
+
+/// The images held for a session (name, SHA-256 of the uploaded file, size), so the connector
+/// can upload only what changed.
+#[utoipa::path(
+    tag = "images",
+    params(("id" = String, Path, description = "The studio's session id")),
+    responses((status = 200, body = ImageListing), (status = 401, body = ApiError), (status = 404, body = ApiError))
+)]
+#[get("/sessions/{id}/images")]
+pub async fn list_images(
+    _: Studio,
+    state: State,
+    id: web::Path<String>,
+) -> Result<web::Json<ImageListing>, AppError> {
+    let id = id.into_inner();
+    let listing = db::run(&state.pool, move |conn| {
+        let event = find_by_studio_id(conn, &id)?;
+        let rows: Vec<(String, String, i64)> = images::table
+            .filter(images::event_id.eq(&event.id))
+            .order(images::file_name)
+            .select((images::file_name, images::source_sha256, images::source_bytes))
+            .load(conn)?;
+        let images = rows
+            .into_iter()
+            .map(|(name, sha256, bytes)| HeldImage { name, sha256, bytes })
+            .collect();
+        Ok(ImageListing { session: id, images })
+    })
+    .await?;
+    Ok(web::Json(listing))
+}
+
+/// Uploads one image of a session, streamed. The name must be in the session's image list.
+/// If the server already holds these bytes under this name the body is not read.
+#[utoipa::path(
+    tag = "images",
+    params(("id" = String, Path, description = "The studio's session id"), ImageQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, body = UploadResult),
+        (status = 400, body = ApiError, description = "Missing or wrong SHA-256"),
+        (status = 401, body = ApiError),
+        (status = 404, body = ApiError, description = "No such session"),
+        (status = 413, body = ApiError, description = "Too many bytes or pixels"),
+        (status = 415, body = ApiError, description = "Not a JPEG, PNG or WebP"),
+        (status = 422, body = ApiError, description = "Damaged image, or not in the session's list"),
+    )
+)]
+#[put("/sessions/{id}/images")]
+pub async fn put_image(
+    _: Studio,
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    query: web::Query<ImageQuery>,
+    payload: web::Payload,
+) -> Result<web::Json<UploadResult>, AppError> {
+    upload::check_declared_size(&req, &state)?;
+    let claimed = upload::claimed_sha256(&req)?;
+    let id = id.into_inner();
+    let name = query.into_inner().name;
+    let lookup = (id.clone(), name.clone(), claimed.clone());
+    let (event_id, held) = db::run(&state.pool, move |conn| {
+        let (id, name, claimed) = lookup;
+        let event = find_by_studio_id(conn, &id)?;
+        let listed: i64 = session_images::table
+            .filter(session_images::event_id.eq(&event.id))
+            .filter(session_images::file_name.eq(&name))
+            .count()
+            .get_result(conn)?;
+        if listed == 0 {
+            return Err(AppError::unprocessable(
+                "image_not_in_session",
+                format!("\"{name}\" is not in session {id}'s image list; send the session first."),
+            ));
+        }
+        let held: Option<(i32, i32)> = images::table
+            .filter(images::event_id.eq(&event.id))
+            .filter(images::file_name.eq(&name))
+            .filter(images::source_sha256.eq(&claimed))
+            .select((images::width, images::height))
+            .first(conn)
+            .optional()?;
+        Ok((event.id, held))
+    })
+    .await?;
+    if let Some((width, height)) = held {
+        return Ok(web::Json(UploadResult {
+            name,
+            sha256: claimed,
+            outcome: UploadOutcome::Unchanged,
+            width,
+            height,
+        }));
+    }
+    let received = upload::receive(payload, &state, &claimed).await?;
+    let result = store_upload(&state, event_id, name, received).await?;
+    Ok(web::Json(result))
+}
+
+/// Removes one image from a session (and from its list of images wanted online).
+#[utoipa::path(
+    tag = "images",
+    params(("id" = String, Path, description = "The studio's session id"), ImageQuery),
+    responses((status = 204), (status = 401, body = ApiError), (status = 404, body = ApiError))
+)]
+#[delete("/sessions/{id}/images")]
+pub async fn delete_image(
+    _: Studio,
+    state: State,
+    id: web::Path<String>,
+    query: web::Query<ImageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let name = query.into_inner().name;
+    let store = state.store.clone();
+    db::run(&state.pool, move |conn| {
+        let event = find_by_studio_id(conn, &id)?;
+        let keys = conn.transaction(|conn| {
+            diesel::delete(
+                session_images::table
+                    .filter(session_images::event_id.eq(&event.id))
+                    .filter(session_images::file_name.eq(&name)),
+            )
+            .execute(conn)?;
+            let image: Option<ImageId> = images::table
+                .filter(images::event_id.eq(&event.id))
+                .filter(images::file_name.eq(&name))
+                .select(images::id)
+                .first(conn)
+                .optional()?;
+            let Some(image_id) = image else {
+                return Err(AppError::not_found(
+                    "image_not_found",
+                    format!("Session {id} has no image \"{name}\" online."),
+                ));
+            };
+            let keys = image_keys(conn, &image_id)?;
+            diesel::delete(images::table.find(&image_id)).execute(conn)?;
+            Ok(keys)
+        })?;
+        delete_unreferenced(conn, store.as_ref(), keys)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

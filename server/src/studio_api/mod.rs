@@ -1,0 +1,61 @@
+//! The studio API (`/api/v1`): what the connector in the studio calls to publish.
+//!
+//! Every call needs the studio token ([`auth::Studio`]). Upserts are idempotent and keyed by the
+//! studio's own ids. The OpenAPI document is collected from these handlers' annotations, so it
+//! cannot list a route that does not exist.
+
+pub mod auth;
+pub mod branding;
+pub mod images;
+pub mod price_lists;
+pub mod sessions;
+pub mod studio;
+pub mod upload;
+
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Proofroom studio API",
+        description = "Publishes a studio's profile, price lists and sessions. Every call needs \
+                       `Authorization: Bearer <studio token>`; errors are \
+                       `{\"error\": code, \"message\": text}`."
+    ),
+    modifiers(&StudioToken),
+    security(("studio_token" = []))
+)]
+pub struct ApiDoc;
+
+struct StudioToken;
+
+impl Modify for StudioToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "studio_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(studio::get_studio)
+        .service(studio::put_studio)
+        .service(branding::put_branding)
+        .service(price_lists::get_price_list)
+        .service(price_lists::put_price_list)
+        .service(sessions::list_sessions)
+        .service(sessions::put_session)
+        .service(sessions::delete_session)
+        .service(images::list_images)
+        .service(images::put_image)
+        .service(images::delete_image);
+}
+
+pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
+}

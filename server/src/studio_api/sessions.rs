@@ -1,0 +1,79 @@
+//! `/api/v1/sessions`: publishing, listing and taking down sessions.
+
+use actix_web::{HttpResponse, delete, get, put, web};
+use proofroom_wire::{ApiError, SessionList, SessionSummary, SessionUpsert};
+
+use super::auth::Studio;
+use crate::db;
+use crate::error::AppError;
+use crate::events::sessions;
+use crate::gallery::ingest::delete_unreferenced;
+use crate::studio;
+use crate::web::State;
+
+/// Every session online.
+#[utoipa::path(tag = "sessions", responses((status = 200, body = SessionList), (status = 401, body = ApiError)))]
+#[get("/sessions")]
+pub async fn list_sessions(_: Studio, state: State) -> Result<web::Json<SessionList>, AppError> {
+    let sessions = db::run(&state.pool, sessions::list).await?;
+    Ok(web::Json(SessionList { sessions }))
+}
+
+/// Creates or updates a session: its client, event settings and the images that should be
+/// online. Images online but no longer listed are removed; listed images are uploaded
+/// separately.
+#[utoipa::path(
+    tag = "sessions",
+    params(("id" = String, Path, description = "The studio's session id")),
+    request_body = SessionUpsert,
+    responses(
+        (status = 200, body = SessionSummary),
+        (status = 401, body = ApiError),
+        (status = 422, body = ApiError, description = "Unknown price list, private event without a code, …"),
+    )
+)]
+#[put("/sessions/{id}")]
+pub async fn put_session(
+    _: Studio,
+    state: State,
+    id: web::Path<String>,
+    body: web::Json<SessionUpsert>,
+) -> Result<web::Json<SessionSummary>, AppError> {
+    let id = id.into_inner();
+    let session = body.into_inner();
+    sessions::validate(&id, &session)?;
+    let store = state.store.clone();
+    let summary = db::run(&state.pool, move |conn| {
+        let today = match studio::load(conn)? {
+            Some(s) => s.today(),
+            None => chrono::Utc::now().date_naive(),
+        };
+        let (summary, dropped) = sessions::upsert(conn, today, &id, &session)?;
+        delete_unreferenced(conn, store.as_ref(), dropped)?;
+        Ok(summary)
+    })
+    .await?;
+    Ok(web::Json(summary))
+}
+
+/// Takes a session down: the event, its images and their files are deleted.
+#[utoipa::path(
+    tag = "sessions",
+    params(("id" = String, Path, description = "The studio's session id")),
+    responses((status = 204), (status = 401, body = ApiError), (status = 404, body = ApiError))
+)]
+#[delete("/sessions/{id}")]
+pub async fn delete_session(
+    _: Studio,
+    state: State,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let store = state.store.clone();
+    db::run(&state.pool, move |conn| {
+        let keys = sessions::take_down(conn, &id)?;
+        delete_unreferenced(conn, store.as_ref(), keys)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

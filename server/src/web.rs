@@ -1,0 +1,203 @@
+//! Shared web pieces: application state, templates, embedded static assets, security headers and
+//! the HTML rendering of errors for pages.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{HttpRequest, HttpResponse, web};
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::db::Pool;
+use crate::error::AppError;
+use crate::storage::Store;
+
+/// Everything a handler needs; built once in [`crate::Application::build`].
+pub struct AppState {
+    pub pool: Pool,
+    pub store: Arc<dyn Store>,
+    pub config: Config,
+    pub templates: tera::Tera,
+    /// Scratch space for uploads, on the same filesystem as the store.
+    pub upload_dir: PathBuf,
+    /// Bounds how many images are decoded at once, and so the memory they take.
+    pub ingest_slots: Semaphore,
+    pub rerender: crate::gallery::rerender::RerenderFlags,
+}
+
+pub type State = web::Data<AppState>;
+
+/// Templates are compiled into the binary so the server runs from any directory.
+pub fn templates() -> Result<tera::Tera, tera::Error> {
+    let mut tera = tera::Tera::default();
+    tera.add_raw_templates([
+        ("base.html", include_str!("../../templates/base.html")),
+        ("home.html", include_str!("../../templates/home.html")),
+        ("event.html", include_str!("../../templates/event.html")),
+        ("error.html", include_str!("../../templates/error.html")),
+    ])?;
+    Ok(tera)
+}
+
+impl AppState {
+    pub fn render(&self, template: &str, context: &tera::Context) -> Result<HttpResponse, AppError> {
+        let html = self.templates.render(template, context)?;
+        Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .body(html))
+    }
+}
+
+/// Static assets, embedded, served with a content hash in the URL for long caching.
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../static/app.css"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../../static/favicon.svg"),
+    },
+];
+
+pub async fn static_asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let asset = ASSETS
+        .iter()
+        .find(|a| a.name == name.as_str())
+        .ok_or_else(|| AppError::not_found("not_found", "No such file."))?;
+    let etag = format!("\"{}\"", &crate::storage::sha256_hex(asset.bytes)[..16]);
+    if etag_matches(&req, &etag) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, asset.content_type))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(asset.bytes))
+}
+
+/// True when the request's `If-None-Match` names `etag` (or `*`).
+pub fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// Headers on every response: no inline script, no framing, no MIME sniffing.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; \
+             frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
+             https://s3.amazonaws.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// Pages get errors as HTML; the API keeps its JSON.
+pub async fn html_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let is_api = req.path().starts_with("/api/");
+    let state = req.app_data::<State>().cloned();
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if is_api || !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res);
+    }
+    let Some(state) = state else { return Ok(res) };
+    let app_error = res.response().error().and_then(|e| e.as_error::<AppError>()).cloned();
+    let (title, message) = match &app_error {
+        Some(e) if e.status.is_client_error() => (friendly_title(status), e.message.clone()),
+        Some(e) => ("Something went wrong".to_string(), e.message.clone()),
+        None => (friendly_title(status), friendly_message(status)),
+    };
+    let mut context = tera::Context::new();
+    context.insert("title", &title);
+    context.insert("message", &message);
+    context.insert("studio_name", &crate::events::studio_name(&state).await);
+    let html = match state.templates.render("error.html", &context) {
+        Ok(html) => html,
+        Err(_) => format!("<!doctype html><title>{title}</title><p>{message}</p>"),
+    };
+    let (req, _) = res.into_parts();
+    let response = HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .body(html);
+    Ok(ServiceResponse::new(req, response))
+}
+
+fn friendly_title(status: actix_web::http::StatusCode) -> String {
+    match status.as_u16() {
+        404 => "Page not found".into(),
+        403 => "Not allowed".into(),
+        413 => "Too large".into(),
+        _ => "Something is not right".into(),
+    }
+}
+
+fn friendly_message(status: actix_web::http::StatusCode) -> String {
+    match status.as_u16() {
+        404 => "We could not find that page. It may have been taken down.".into(),
+        405 => "That page cannot be used that way.".into(),
+        _ => "Your request could not be handled. Please go back and try again.".into(),
+    }
+}
+
+/// Turns actix's own extractor errors (bad JSON, bad query, bad path) into [`AppError`]s so the
+/// API always answers in its JSON shape.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(4 * 1024 * 1024).error_handler(|err, _req| {
+        let message = format!("The JSON body could not be read: {err}");
+        let status = match &err {
+            actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+            | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                AppError::too_large("body_too_large", message)
+            }
+            actix_web::error::JsonPayloadError::ContentType => AppError::unsupported_media(
+                "unsupported_media_type",
+                "Send the body as JSON with Content-Type: application/json.",
+            ),
+            actix_web::error::JsonPayloadError::Deserialize(_) => {
+                AppError::unprocessable("invalid_body", message)
+            }
+            _ => AppError::bad_request("invalid_body", message),
+        };
+        status.into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        AppError::bad_request("invalid_query", format!("The query string could not be read: {err}"))
+            .into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        AppError::not_found("not_found", format!("No such resource: {err}")).into()
+    })
+}
+
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::not_found("not_found", "There is nothing at this address."))
+}

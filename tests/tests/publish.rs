@@ -1,0 +1,243 @@
+//! A studio publishes its library with the real connector binary and visitors see the result.
+
+use proofroom_tests::{LibraryBuilder, TestApp, images};
+use reqwest::StatusCode;
+
+/// Every `attr="…"` value in the page that starts with `prefix`.
+fn links(html: &str, prefix: &str) -> Vec<String> {
+    html.match_indices(prefix)
+        .filter_map(|(i, _)| {
+            let rest = &html[i..];
+            rest.find('"').map(|end| rest[..end].to_string())
+        })
+        .collect()
+}
+
+fn listing_names(listing: &serde_json::Value) -> Vec<String> {
+    listing["images"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_second_push_of_an_unchanged_library_sends_no_image() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library
+        .session("2026-0412")
+        .image("IMG_0001.jpg", images::jpeg(1600, 1067))
+        .image("IMG_0002.jpg", images::jpeg(1067, 1600))
+        .write();
+    library
+        .session("2026-0503")
+        .event_type("private")
+        .event_code("GALA26")
+        .image("gala.png", images::png(900, 600))
+        .write();
+
+    let first = app.push(library.path());
+    assert!(first.contains("3 images uploaded"), "{first}");
+    let sessions_after_first = app.get_json("/api/v1/sessions").await;
+    let listing_after_first = app.get_json("/api/v1/sessions/2026-0412/images").await;
+    assert_eq!(listing_names(&listing_after_first), ["IMG_0001.jpg", "IMG_0002.jpg"]);
+
+    let second = app.push(library.path());
+    assert!(second.contains("0 images uploaded"), "{second}");
+    assert!(second.contains("3 unchanged"), "{second}");
+    assert_eq!(app.get_json("/api/v1/sessions").await, sessions_after_first);
+    assert_eq!(app.get_json("/api/v1/sessions/2026-0412/images").await, listing_after_first);
+
+    // One changed file goes up alone; a removed one comes down.
+    library.write("sessions/2026-0412/IMG_0002.jpg", images::jpeg(1000, 1500));
+    library.remove("sessions/2026-0412/IMG_0001.jpg");
+    let third = app.push(library.path());
+    assert!(third.contains("1 images uploaded") || third.contains("1 image uploaded"), "{third}");
+    let listing = app.get_json("/api/v1/sessions/2026-0412/images").await;
+    assert_eq!(listing_names(&listing), ["IMG_0002.jpg"]);
+    assert_eq!(listing["images"][0]["sha256"], images::sha256(&images::jpeg(1000, 1500)));
+}
+
+#[tokio::test]
+async fn any_file_name_round_trips() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    let names = [
+        "Family #2 & co.jpg",
+        "IMG 0001 (1).jpg",
+        "a@b$c+d%20e.jpg",
+        "Été au lac 🌅.jpg",
+        "日本の夏.JPG",
+    ];
+    let mut session = library.session("names");
+    for name in names {
+        session = session.image(name, images::jpeg(400, 300));
+    }
+    session.write();
+    app.push(library.path());
+
+    let mut held = listing_names(&app.get_json("/api/v1/sessions/names/images").await);
+    held.sort();
+    let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    assert_eq!(held, expected);
+
+    let home = app.page("/").await;
+    let event = links(&home, "/events/").into_iter().next().expect("public event listed");
+    let page = app.page(&event).await;
+    assert!(page.contains("alt=\"Family #2 &amp; co.jpg\""), "names are shown escaped");
+    assert!(page.contains("alt=\"Été au lac 🌅.jpg\""));
+}
+
+#[tokio::test]
+async fn visitors_see_public_events_with_watermarked_upright_proofs_and_no_metadata() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library
+        .session("fair")
+        .image("grey.jpg", images::grey_jpeg(3000, 2000))
+        .image("rotated.jpg", images::jpeg_with_exif(1200, 800, 6))
+        .write();
+    library
+        .session("gala")
+        .event_type("private")
+        .event_code("GALA26")
+        .image("secret.jpg", images::jpeg(800, 600))
+        .write();
+    app.push(library.path());
+
+    let home = app.page("/").await;
+    assert!(home.contains("Maple Lane Photography"));
+    let events = links(&home, "/events/");
+    assert_eq!(events.len(), 1, "only the public event is listed: {events:?}");
+    assert!(home.contains("Session fair") && !home.contains("Session gala"));
+
+    let page = app.page(&events[0]).await;
+    let thumbs = links(&page, "/images/");
+    assert!(thumbs.len() >= 4, "a thumb and a proof link per image: {thumbs:?}");
+    let proof_of = |name: &str| {
+        let i = page.find(&format!("alt=\"{name}\"")).expect("image on the page");
+        let before = &page[..i];
+        let href = before.rfind("href=\"/images/").expect("proof link");
+        let rest = &before[href + 6..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+
+    // The grey photo's proof carries the watermark in its middle and nothing in its corners.
+    let (status, grey) = app.bytes(&proof_of("grey.jpg")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!images::has_exif(&grey));
+    let proof = images::decode(&grey);
+    assert_eq!((proof.width(), proof.height()), (2048, 1365));
+    let differs = |x: u32, y: u32| {
+        let p = proof.get_pixel(x, y);
+        p.0.iter().any(|&c| (c as i32 - 128).abs() > 24)
+    };
+    let centre_marked = (0..200).any(|i| differs(824 + i * 2, 682));
+    assert!(centre_marked, "the watermark shows in the centre");
+    assert!(!differs(10, 10) && !differs(2037, 1354), "corners stay grey");
+
+    // EXIF orientation 6 (rotate 90° clockwise): served upright, the red corner now top-right.
+    let (_, rotated) = app.bytes(&proof_of("rotated.jpg")).await;
+    assert!(!images::has_exif(&rotated), "no EXIF, no GPS in what is served");
+    let upright = images::decode(&rotated);
+    assert_eq!((upright.width(), upright.height()), (800, 1200));
+    let top_right = upright.get_pixel(upright.width() - 20, 20);
+    assert!(top_right[0] > 150 && top_right[1] < 90, "red corner at top-right: {top_right:?}");
+
+    // Thumbnails too: small, clean, cached by content.
+    let thumb_url = links(&page, "/images/").into_iter().find(|u| u.contains("/thumb/")).unwrap();
+    let response = app.http.get(app.url(&thumb_url)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let etag = response.headers()["etag"].clone();
+    let thumb = response.bytes().await.unwrap();
+    assert!(!images::has_exif(&thumb));
+    let t = images::decode(&thumb);
+    assert!(t.width().max(t.height()) <= 400);
+    let again = app.http.get(app.url(&thumb_url)).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn private_events_and_their_images_stay_hidden_until_access_arrives() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("gala").event_type("private").event_code("GALA26").image("a.jpg", images::jpeg(400, 300)).write();
+    library.session("fair").image("b.jpg", images::jpeg(400, 300)).write();
+    app.push(library.path());
+    let home = app.page("/").await;
+    let public_event = links(&home, "/events/").pop().unwrap();
+    let public_id = public_event.trim_start_matches("/events/");
+    // Any other uuid — including the private event's — answers a friendly 404 page.
+    let response = app.http.get(app.url("/events/00000000-0000-4000-8000-000000000000")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.text().await.unwrap().contains("Back to the home page"));
+    let response = app.http.get(app.url("/events/not-a-uuid")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(!public_id.is_empty());
+}
+
+#[tokio::test]
+async fn a_new_watermark_re_renders_every_proof() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("fair").image("grey.jpg", images::grey_jpeg(1200, 800)).write();
+    app.push(library.path());
+    let home = app.page("/").await;
+    let event = links(&home, "/events/").pop().unwrap();
+    let before = links(&app.page(&event).await, "/images/");
+
+    let studio = proofroom_tests::library::STUDIO_TOML.replace("text = \"PROOF\"", "text = \"SAMPLE\"");
+    library.write("studio.toml", studio.replace("position = \"center\"", "position = \"tiled\""));
+    app.push(library.path());
+    app.wait_for_proofs().await;
+    let after = links(&app.page(&event).await, "/images/");
+    assert_eq!(before.len(), after.len());
+    assert_ne!(before, after, "new proof and thumb URLs");
+    let tiled = images::decode(&app.bytes(after.iter().find(|u| u.contains("/proof/")).unwrap()).await.1);
+    let marked = |x0: u32, y0: u32| {
+        (0..100).any(|i| {
+            let p = tiled.get_pixel(x0 + i, y0);
+            p.0.iter().any(|&c| (c as i32 - 128).abs() > 24)
+        }) || (0..100).any(|i| {
+            let p = tiled.get_pixel(x0, y0 + i);
+            p.0.iter().any(|&c| (c as i32 - 128).abs() > 24)
+        })
+    };
+    let regions = [(100, 100), (700, 100), (100, 500), (700, 500)];
+    let hits = regions.iter().filter(|(x, y)| marked(*x, *y)).count();
+    assert!(hits >= 2, "a tiled mark covers several regions (hit {hits} of 4)");
+}
+
+#[tokio::test]
+async fn a_bad_manifest_names_its_file_line_and_field_and_holds_back_only_that_session() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("good").image("a.jpg", images::jpeg(400, 300)).write();
+    library.session("bad").image("b.jpg", images::jpeg(400, 300)).write();
+    let manifest = std::fs::read_to_string(library.file("sessions/bad/session.toml")).unwrap();
+    library.write("sessions/bad/session.toml", manifest.replace("days_active = 30", "days_active = \"thirty\""));
+
+    let output = app.connector(library.path(), &["push"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let all = format!("{stdout}{stderr}");
+    assert_eq!(output.status.code(), Some(3), "partial failure: {all}");
+    assert!(all.contains("sessions/bad/session.toml"), "names the file: {all}");
+    assert!(all.contains(":3") || all.contains("line 3"), "names the line: {all}");
+    assert!(all.contains("days_active"), "names the field: {all}");
+
+    let sessions = app.get_json("/api/v1/sessions").await;
+    let ids: Vec<&str> = sessions["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["good"], "nothing of the bad session went up");
+}
+
+#[tokio::test]
+async fn the_servers_refusal_reaches_the_studio_in_plain_words() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("s").price_list(Some("wedding-2026")).image("a.jpg", images::jpeg(400, 300)).write();
+    let output = app.connector(library.path(), &["push"]);
+    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success());
+    assert!(all.contains("wedding-2026"), "the unknown price list is named: {all}");
+    assert_eq!(app.get_json("/api/v1/sessions").await["sessions"], serde_json::json!([]));
+}
