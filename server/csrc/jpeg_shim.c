@@ -130,15 +130,15 @@ int pr_dec_header(pr_decoder *d, const unsigned char *data, unsigned long len, l
 
 /* Starts a decode at scale num/8 (libjpeg-turbo supports 1..16 over 8) straight to RGB. Grey
  * and YCbCr are converted by libjpeg; CMYK/YCCK come out as CMYK and are converted per row in
- * pr_dec_read. `fast` trades a little chroma quality for speed (no fancy upsampling) — fine
- * when the result is downscaled anyway. */
-int pr_dec_start(pr_decoder *d, int scale_num, int scale_denom, int fast, unsigned int *out_w,
+ * pr_dec_read. Fancy (smooth) chroma upsampling stays on: with DCT scaling libjpeg-turbo then
+ * decodes chroma at twice the scale instead of upsampling, and measured no slower than off. */
+int pr_dec_start(pr_decoder *d, int scale_num, int scale_denom, unsigned int *out_w,
                  unsigned int *out_h) {
   if (setjmp(d->err.jump)) return pr_is_nomem(&d->err) ? PR_ERR_NOMEM : PR_ERR;
   d->cinfo.scale_num = (unsigned int)scale_num;
   d->cinfo.scale_denom = (unsigned int)scale_denom;
   d->cinfo.dct_method = JDCT_ISLOW;
-  d->cinfo.do_fancy_upsampling = fast ? FALSE : TRUE;
+  d->cinfo.do_fancy_upsampling = TRUE;
   d->cinfo.do_block_smoothing = TRUE;
   if (d->cinfo.jpeg_color_space == JCS_CMYK || d->cinfo.jpeg_color_space == JCS_YCCK) {
     d->cinfo.out_color_space = JCS_CMYK;
@@ -174,10 +174,13 @@ static void pr_cmyk_to_rgb(const unsigned char *src, unsigned char *dst, unsigne
   }
 }
 
-/* Decodes every scanline into `out` (RGB, `stride` bytes per row, at least out_h rows). */
-int pr_dec_read(pr_decoder *d, unsigned char *out, unsigned long stride, unsigned long out_len) {
+/* Decodes every scanline into `out` (RGB, `stride` bytes per row, at least out_h rows).
+ * `max_memory` (> 0) is what libjpeg may still allocate once the caller's output buffer exists. */
+int pr_dec_read(pr_decoder *d, unsigned char *out, unsigned long stride, unsigned long out_len,
+                long max_memory) {
   JSAMPROW rows[16];
   if (setjmp(d->err.jump)) return pr_is_nomem(&d->err) ? PR_ERR_NOMEM : PR_ERR;
+  if (max_memory > 0) d->cinfo.mem->max_memory_to_use = max_memory;
   jpeg_start_decompress(&d->cinfo);
   d->started = 1;
   if (stride < (unsigned long)d->cinfo.output_width * 3UL ||
@@ -246,13 +249,14 @@ static void pr_dest_term(j_compress_ptr cinfo) {
   e->len = e->cap - e->pub.free_in_buffer;
 }
 
-/* Encodes packed RGB to a baseline JFIF JPEG (4:2:0, no Huffman optimisation, not progressive:
- * the fastest settings). On success *out and *out_len hold a malloc'd buffer to release with
+/* Encodes packed RGB (components = 3) to a baseline JFIF JPEG (4:2:0, no Huffman
+ * optimisation, not progressive: the fastest settings). components = 1 (grey) and 4 (Adobe
+ * inverted CMYK) exist for the tests, which need such files as decoder input. On success *out and *out_len hold a malloc'd buffer to release with
  * pr_free. No metadata other than the JFIF APP0 is written. `size_hint` is the initial
  * capacity of the output buffer (it grows by doubling). */
-int pr_encode_rgb(const unsigned char *rgb, unsigned int width, unsigned int height,
-                  unsigned long stride, int quality, unsigned long size_hint,
-                  unsigned char **out, unsigned long *out_len, char *message, int message_len) {
+int pr_encode(const unsigned char *pixels, unsigned int width, unsigned int height,
+              unsigned long stride, int components, int quality, unsigned long size_hint,
+              unsigned char **out, unsigned long *out_len, char *message, int message_len) {
   JSAMPROW rows[16];
   pr_encoder *e = (pr_encoder *)calloc(1, sizeof(pr_encoder));
   *out = NULL;
@@ -287,21 +291,24 @@ int pr_encode_rgb(const unsigned char *rgb, unsigned int width, unsigned int hei
   e->cinfo.dest = &e->pub;
   e->cinfo.image_width = width;
   e->cinfo.image_height = height;
-  e->cinfo.input_components = 3;
-  e->cinfo.in_color_space = JCS_EXT_RGB;
+  e->cinfo.input_components = components;
+  e->cinfo.in_color_space =
+      components == 1 ? JCS_GRAYSCALE : (components == 4 ? JCS_CMYK : JCS_EXT_RGB);
   jpeg_set_defaults(&e->cinfo);
   jpeg_set_quality(&e->cinfo, quality, TRUE);
   e->cinfo.optimize_coding = FALSE;
   e->cinfo.dct_method = JDCT_ISLOW;
-  e->cinfo.write_JFIF_header = TRUE;
-  e->cinfo.write_Adobe_marker = FALSE;
+  if (components != 4) {
+    e->cinfo.write_JFIF_header = TRUE;
+    e->cinfo.write_Adobe_marker = FALSE;
+  }
   jpeg_start_compress(&e->cinfo, TRUE);
   while (e->cinfo.next_scanline < e->cinfo.image_height) {
     JDIMENSION y = e->cinfo.next_scanline;
     JDIMENSION n = e->cinfo.image_height - y;
     JDIMENSION i;
     if (n > 16) n = 16;
-    for (i = 0; i < n; i++) rows[i] = (JSAMPROW)(rgb + (size_t)(y + i) * stride);
+    for (i = 0; i < n; i++) rows[i] = (JSAMPROW)(pixels + (size_t)(y + i) * stride);
     jpeg_write_scanlines(&e->cinfo, rows, n);
   }
   jpeg_finish_compress(&e->cinfo);

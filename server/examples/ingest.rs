@@ -28,8 +28,12 @@ fn run() -> Result<(), String> {
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
-            "--rounds" => rounds = value("--rounds")?.parse().map_err(|e| format!("--rounds: {e}"))?,
-            "--warmup" => warmup = value("--warmup")?.parse().map_err(|e| format!("--warmup: {e}"))?,
+            "--rounds" => {
+                rounds = value("--rounds")?.parse().map_err(|e| format!("--rounds: {e}"))?
+            }
+            "--warmup" => {
+                warmup = value("--warmup")?.parse().map_err(|e| format!("--warmup: {e}"))?
+            }
             "--out" => out = Some(PathBuf::from(value("--out")?)),
             "-h" | "--help" => {
                 println!("usage: ingest DIR [--rounds N] [--warmup N] [--out DIR]");

@@ -80,7 +80,10 @@ impl Config {
     }
 
     pub fn image_limits(&self) -> crate::images::Limits {
-        crate::images::Limits { max_pixels: self.max_pixels, max_decode_bytes: self.max_decode_bytes }
+        crate::images::Limits {
+            max_pixels: self.max_pixels,
+            max_decode_bytes: self.max_decode_bytes,
+        }
     }
 }
 

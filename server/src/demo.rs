@@ -208,13 +208,15 @@ pub fn write_library(library: &Path, server: &str) -> anyhow::Result<()> {
 
 fn write_if_missing(path: &Path, text: impl AsRef<str>) -> anyhow::Result<()> {
     if !path.exists() {
-        std::fs::write(path, text.as_ref()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, text.as_ref())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
 
 fn save_jpeg(img: &RgbImage, path: &Path) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88).encode_image(img)?;
     Ok(())
@@ -271,7 +273,8 @@ pub fn scene(width: u32, height: u32, hue: f32, seed: u32) -> RgbImage {
             }
         }
         for (color, base, freq, phase) in &layers {
-            let ridge = base + 0.06 * (fx * freq * 2.0 * PI + phase).sin()
+            let ridge = base
+                + 0.06 * (fx * freq * 2.0 * PI + phase).sin()
                 + 0.025 * (fx * freq * 5.3 * PI + phase * 2.0).sin();
             if fy > ridge {
                 let shade = 1.0 - (fy - ridge) * 0.6;

@@ -52,8 +52,9 @@ impl Application {
             rerender: Default::default(),
             config: config.clone(),
         });
-        let listener = TcpListener::bind((config.host.as_str(), config.port))
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+        let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
+            anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
+        })?;
         let port = listener.local_addr()?.port();
         let app_state = state.clone();
         let server = HttpServer::new(move || {

@@ -51,7 +51,10 @@ impl FileStore {
                     && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
             });
         if !safe {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("bad store key {key:?}")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("bad store key {key:?}"),
+            ));
         }
         Ok(self.root.join(key))
     }

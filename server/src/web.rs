@@ -44,7 +44,11 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
 }
 
 impl AppState {
-    pub fn render(&self, template: &str, context: &tera::Context) -> Result<HttpResponse, AppError> {
+    pub fn render(
+        &self,
+        template: &str,
+        context: &tera::Context,
+    ) -> Result<HttpResponse, AppError> {
         let html = self.templates.render(template, context)?;
         Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
@@ -73,7 +77,10 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
-pub async fn static_asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn static_asset(
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let asset = ASSETS
         .iter()
         .find(|a| a.name == name.as_str())

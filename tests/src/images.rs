@@ -130,7 +130,8 @@ pub fn svg() -> Vec<u8> {
 
 /// True if the bytes hold an EXIF segment or GPS-looking data anywhere.
 pub fn has_exif(bytes: &[u8]) -> bool {
-    bytes.windows(6).any(|w| w == b"Exif\0\0") || bytes.windows(4).any(|w| w == b"MM\0\x2a" || w == b"II\x2a\0")
+    bytes.windows(6).any(|w| w == b"Exif\0\0")
+        || bytes.windows(4).any(|w| w == b"MM\0\x2a" || w == b"II\x2a\0")
 }
 
 pub fn decode(bytes: &[u8]) -> RgbImage {

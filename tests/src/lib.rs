@@ -47,7 +47,8 @@ impl TestAppBuilder {
 
     pub async fn spawn(self) -> TestApp {
         let data = tempfile::tempdir().expect("temp dir");
-        let postgres = std::env::var("PROOFROOM_TEST_POSTGRES").ok().map(|url| TestDatabase::create(&url));
+        let postgres =
+            std::env::var("PROOFROOM_TEST_POSTGRES").ok().map(|url| TestDatabase::create(&url));
         let mut config = Config {
             host: "127.0.0.1".into(),
             port: 0,
@@ -195,7 +196,9 @@ impl TestDatabase {
         let name = format!("proofroom_test_{}", uuid_simple());
         let mut admin = PgConnection::establish(admin_url)
             .unwrap_or_else(|e| panic!("PROOFROOM_TEST_POSTGRES={admin_url}: {e}"));
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create db");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create db");
         let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
         Self { admin_url: admin_url.into(), url: format!("{base}/{name}"), name }
     }
@@ -204,8 +207,9 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                .execute(&mut admin);
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                    .execute(&mut admin);
         }
     }
 }

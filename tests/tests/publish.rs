@@ -14,7 +14,12 @@ fn links(html: &str, prefix: &str) -> Vec<String> {
 }
 
 fn listing_names(listing: &serde_json::Value) -> Vec<String> {
-    listing["images"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_string()).collect()
+    listing["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -152,7 +157,8 @@ async fn visitors_see_public_events_with_watermarked_upright_proofs_and_no_metad
     assert!(!images::has_exif(&thumb));
     let t = images::decode(&thumb);
     assert!(t.width().max(t.height()) <= 400);
-    let again = app.http.get(app.url(&thumb_url)).header("if-none-match", etag).send().await.unwrap();
+    let again =
+        app.http.get(app.url(&thumb_url)).header("if-none-match", etag).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
 
@@ -160,14 +166,20 @@ async fn visitors_see_public_events_with_watermarked_upright_proofs_and_no_metad
 async fn private_events_and_their_images_stay_hidden_until_access_arrives() {
     let app = TestApp::spawn().await;
     let library = LibraryBuilder::new();
-    library.session("gala").event_type("private").event_code("GALA26").image("a.jpg", images::jpeg(400, 300)).write();
+    library
+        .session("gala")
+        .event_type("private")
+        .event_code("GALA26")
+        .image("a.jpg", images::jpeg(400, 300))
+        .write();
     library.session("fair").image("b.jpg", images::jpeg(400, 300)).write();
     app.push(library.path());
     let home = app.page("/").await;
     let public_event = links(&home, "/events/").pop().unwrap();
     let public_id = public_event.trim_start_matches("/events/");
     // Any other uuid — including the private event's — answers a friendly 404 page.
-    let response = app.http.get(app.url("/events/00000000-0000-4000-8000-000000000000")).send().await.unwrap();
+    let response =
+        app.http.get(app.url("/events/00000000-0000-4000-8000-000000000000")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(response.text().await.unwrap().contains("Back to the home page"));
     let response = app.http.get(app.url("/events/not-a-uuid")).send().await.unwrap();
@@ -185,14 +197,16 @@ async fn a_new_watermark_re_renders_every_proof() {
     let event = links(&home, "/events/").pop().unwrap();
     let before = links(&app.page(&event).await, "/images/");
 
-    let studio = proofroom_tests::library::STUDIO_TOML.replace("text = \"PROOF\"", "text = \"SAMPLE\"");
+    let studio =
+        proofroom_tests::library::STUDIO_TOML.replace("text = \"PROOF\"", "text = \"SAMPLE\"");
     library.write("studio.toml", studio.replace("position = \"center\"", "position = \"tiled\""));
     app.push(library.path());
     app.wait_for_proofs().await;
     let after = links(&app.page(&event).await, "/images/");
     assert_eq!(before.len(), after.len());
     assert_ne!(before, after, "new proof and thumb URLs");
-    let tiled = images::decode(&app.bytes(after.iter().find(|u| u.contains("/proof/")).unwrap()).await.1);
+    let tiled =
+        images::decode(&app.bytes(after.iter().find(|u| u.contains("/proof/")).unwrap()).await.1);
     let marked = |x0: u32, y0: u32| {
         (0..100).any(|i| {
             let p = tiled.get_pixel(x0 + i, y0);
@@ -214,7 +228,10 @@ async fn a_bad_manifest_names_its_file_line_and_field_and_holds_back_only_that_s
     library.session("good").image("a.jpg", images::jpeg(400, 300)).write();
     library.session("bad").image("b.jpg", images::jpeg(400, 300)).write();
     let manifest = std::fs::read_to_string(library.file("sessions/bad/session.toml")).unwrap();
-    library.write("sessions/bad/session.toml", manifest.replace("days_active = 30", "days_active = \"thirty\""));
+    library.write(
+        "sessions/bad/session.toml",
+        manifest.replace("days_active = 30", "days_active = \"thirty\""),
+    );
 
     let output = app.connector(library.path(), &["push"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -226,7 +243,12 @@ async fn a_bad_manifest_names_its_file_line_and_field_and_holds_back_only_that_s
     assert!(all.contains("days_active"), "names the field: {all}");
 
     let sessions = app.get_json("/api/v1/sessions").await;
-    let ids: Vec<&str> = sessions["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["good"], "nothing of the bad session went up");
 }
 
@@ -234,9 +256,17 @@ async fn a_bad_manifest_names_its_file_line_and_field_and_holds_back_only_that_s
 async fn the_servers_refusal_reaches_the_studio_in_plain_words() {
     let app = TestApp::spawn().await;
     let library = LibraryBuilder::new();
-    library.session("s").price_list(Some("wedding-2026")).image("a.jpg", images::jpeg(400, 300)).write();
+    library
+        .session("s")
+        .price_list(Some("wedding-2026"))
+        .image("a.jpg", images::jpeg(400, 300))
+        .write();
     let output = app.connector(library.path(), &["push"]);
-    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(!output.status.success());
     assert!(all.contains("wedding-2026"), "the unknown price list is named: {all}");
     assert_eq!(app.get_json("/api/v1/sessions").await["sessions"], serde_json::json!([]));

@@ -4,7 +4,12 @@ use proofroom_tests::{TestApp, images};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-fn session(event_type: &str, code: Option<&str>, price_list: Option<&str>, images: &[&str]) -> Value {
+fn session(
+    event_type: &str,
+    code: Option<&str>,
+    price_list: Option<&str>,
+    images: &[&str],
+) -> Value {
     json!({
         "description": "Smith Family Portraits",
         "date": "2026-04-12",
@@ -43,7 +48,11 @@ async fn upload(app: &TestApp, session: &str, name: &str, bytes: Vec<u8>) -> req
 }
 
 async fn put_session(app: &TestApp, id: &str, body: &Value) -> reqwest::Response {
-    app.api(Method::PUT, &format!("/api/v1/sessions/{id}")).json(body).send().await.expect("request")
+    app.api(Method::PUT, &format!("/api/v1/sessions/{id}"))
+        .json(body)
+        .send()
+        .await
+        .expect("request")
 }
 
 #[tokio::test]
@@ -72,7 +81,8 @@ async fn without_the_studio_token_nothing_is_answered() {
 #[tokio::test]
 async fn every_documented_route_exists_and_needs_the_token() {
     let app = TestApp::spawn().await;
-    let doc: Value = app.http.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value =
+        app.http.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     let paths = doc["paths"].as_object().expect("paths");
     let mut operations = 0;
     for (path, item) in paths {
@@ -155,8 +165,12 @@ async fn an_upsert_is_idempotent_and_keeps_the_first_online_date() {
     assert_eq!(first, second);
     let sessions = app.get_json("/api/v1/sessions").await;
     assert_eq!(sessions["sessions"].as_array().unwrap().len(), 1);
-    let first_online = chrono::NaiveDate::parse_from_str(first["first_online"].as_str().unwrap(), "%Y-%m-%d").unwrap();
-    let expires = chrono::NaiveDate::parse_from_str(first["expires_on"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    let first_online =
+        chrono::NaiveDate::parse_from_str(first["first_online"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap();
+    let expires =
+        chrono::NaiveDate::parse_from_str(first["expires_on"].as_str().unwrap(), "%Y-%m-%d")
+            .unwrap();
     assert_eq!((expires - first_online).num_days(), 30);
 }
 
@@ -171,9 +185,24 @@ async fn bad_image_uploads_get_their_own_answers_and_store_nothing() {
     truncated.truncate(truncated.len() / 2);
     let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
         ("truncated.jpg", truncated, StatusCode::UNPROCESSABLE_ENTITY, "corrupt_image"),
-        ("drawing.svg.jpg", images::svg(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image_type"),
-        ("notes.jpg", b"Just some text, renamed to .jpg\n".repeat(20), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image_type"),
-        ("bomb.png", images::png_bomb(20_000, 20_000), StatusCode::PAYLOAD_TOO_LARGE, "too_many_pixels"),
+        (
+            "drawing.svg.jpg",
+            images::svg(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_image_type",
+        ),
+        (
+            "notes.jpg",
+            b"Just some text, renamed to .jpg\n".repeat(20),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_image_type",
+        ),
+        (
+            "bomb.png",
+            images::png_bomb(20_000, 20_000),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_pixels",
+        ),
         ("huge.jpg", vec![0xFF; 2_500_000], StatusCode::PAYLOAD_TOO_LARGE, "file_too_large"),
     ];
     for (name, bytes, want_status, want_code) in cases {
@@ -196,11 +225,13 @@ async fn bad_image_uploads_get_their_own_answers_and_store_nothing() {
     assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "sha256_mismatch"));
 
     // An image the session does not list.
-    let (status, code, _) = error_of(upload(&app, "s1", "stray.jpg", images::jpeg(64, 64)).await).await;
+    let (status, code, _) =
+        error_of(upload(&app, "s1", "stray.jpg", images::jpeg(64, 64)).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "image_not_in_session"));
 
     // An unknown session.
-    let (status, code, _) = error_of(upload(&app, "nope", "a.jpg", images::jpeg(64, 64)).await).await;
+    let (status, code, _) =
+        error_of(upload(&app, "nope", "a.jpg", images::jpeg(64, 64)).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "session_not_found"));
 
     let listing = app.get_json("/api/v1/sessions/s1/images").await;
@@ -221,7 +252,8 @@ async fn png_and_webp_are_accepted_and_an_unchanged_image_is_not_read_again() {
         assert_eq!(again["outcome"], "unchanged", "{name}");
     }
     let listing = app.get_json("/api/v1/sessions/s1/images").await;
-    let names: Vec<&str> = listing["images"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        listing["images"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["a.png", "b.webp"]);
 }
 
@@ -243,8 +275,5 @@ async fn taking_a_session_down_removes_it_and_its_files() {
 
 fn count_files(dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    entries
-        .flatten()
-        .map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 })
-        .sum()
+    entries.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()
 }

@@ -67,7 +67,12 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        Self { favorites: true, client_groups: true, yearbook_selection: true, guest_registration: true }
+        Self {
+            favorites: true,
+            client_groups: true,
+            yearbook_selection: true,
+            guest_registration: true,
+        }
     }
 }
 

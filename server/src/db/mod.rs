@@ -39,7 +39,9 @@ impl DbUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err("a sqlite:// URL needs a file path, e.g. sqlite://data/proofroom.db".into());
+                return Err(
+                    "a sqlite:// URL needs a file path, e.g. sqlite://data/proofroom.db".into()
+                );
             }
             Ok(Self::Sqlite(path.to_string()))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -161,4 +163,21 @@ where
 /// The current time in UTC, as stored.
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
+}
+
+/// Runs `work` in a transaction that takes the write lock before anything else.
+///
+/// SQLite's default (deferred) transaction fails at once with "database is locked" when it has
+/// read, another connection has written since, and it then writes; taking the lock first makes
+/// concurrent writers queue on `busy_timeout` instead. PostgreSQL needs nothing extra.
+pub fn write_transaction<T>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    conn.transaction(|conn| {
+        if let DbConn::Sqlite(sqlite) = conn {
+            sqlite.batch_execute("UPDATE studio SET id = id WHERE 0")?;
+        }
+        work(conn)
+    })
 }

@@ -43,8 +43,10 @@ pub async fn event_visibility(state: &State, event_id: &EventId) -> Result<Visib
 pub async fn check_event_visible(state: &State, event_id: &EventId) -> Result<(), AppError> {
     match event_visibility(state, event_id).await? {
         Visibility::Visible(_) => Ok(()),
-        Visibility::Expired(_) => {
-            Err(AppError::new(actix_web::http::StatusCode::GONE, "gallery_expired", "This gallery has expired."))
-        }
+        Visibility::Expired(_) => Err(AppError::new(
+            actix_web::http::StatusCode::GONE,
+            "gallery_expired",
+            "This gallery has expired.",
+        )),
     }
 }

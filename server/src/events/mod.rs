@@ -10,7 +10,7 @@ use crate::web::State;
 
 /// The studio's name for page titles; "Proofroom" before the studio has published a profile.
 pub async fn studio_name(state: &State) -> String {
-    let loaded = crate::db::run(&state.pool, |conn| crate::studio::load(conn)).await;
+    let loaded = crate::db::run(&state.pool, crate::studio::load).await;
     match loaded {
         Ok(Some(studio)) => studio.name,
         _ => "Proofroom".to_string(),

@@ -46,13 +46,18 @@ struct ImageCard {
 
 fn branding_url(row: &BrandingRow) -> String {
     let ext = if row.content_type == "image/png" { "png" } else { "jpg" };
-    format!("/branding/{}/{}.{ext}", row.slot, &row.source_sha256[..16.min(row.source_sha256.len())])
+    format!(
+        "/branding/{}/{}.{ext}",
+        row.slot,
+        &row.source_sha256[..16.min(row.source_sha256.len())]
+    )
 }
 
 fn studio_view(conn: &mut DbConn) -> Result<(Option<StudioRow>, StudioView), AppError> {
     let row = studio::load(conn)?;
     let branding = studio::branding(conn)?;
-    let url_of = |slot: BrandingSlot| branding.iter().find(|b| b.slot == slot.as_str()).map(branding_url);
+    let url_of =
+        |slot: BrandingSlot| branding.iter().find(|b| b.slot == slot.as_str()).map(branding_url);
     let view = StudioView {
         name: row.as_ref().map_or_else(|| "Proofroom".to_string(), |s| s.name.clone()),
         email: row.as_ref().and_then(|s| s.email.clone()),
@@ -129,10 +134,10 @@ pub async fn event_page(state: State, path: web::Path<String>) -> Result<HttpRes
         let rows: Vec<(ImageId, String, String, String, i32, i32)> = images::table
             .inner_join(image_derivatives::table)
             .filter(images::event_id.eq(&id))
-            .filter(image_derivatives::kind.eq_any([
-                Derivative::Thumb.as_str(),
-                Derivative::Proof.as_str(),
-            ]))
+            .filter(
+                image_derivatives::kind
+                    .eq_any([Derivative::Thumb.as_str(), Derivative::Proof.as_str()]),
+            )
             .order((images::file_name, image_derivatives::kind))
             .select((
                 images::id,
@@ -186,9 +191,8 @@ pub async fn branding_image(
 ) -> Result<HttpResponse, AppError> {
     let (slot, _file) = path.into_inner();
     let missing = || AppError::not_found("not_found", "No such image.");
-    let slot = BrandingSlot::parse(&slot)
-        .filter(|s| *s != BrandingSlot::Watermark)
-        .ok_or_else(missing)?;
+    let slot =
+        BrandingSlot::parse(&slot).filter(|s| *s != BrandingSlot::Watermark).ok_or_else(missing)?;
     let row = db::run(&state.pool, move |conn| {
         Ok(branding_files::table
             .find(slot.as_str())

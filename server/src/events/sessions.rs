@@ -43,11 +43,16 @@ pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
     if !(1..=3650).contains(&session.days_active) {
         return Err(invalid(
             "invalid_days_active",
-            format!("Session {id}: days_active must be from 1 to 3650 (got {}).", session.days_active),
+            format!(
+                "Session {id}: days_active must be from 1 to 3650 (got {}).",
+                session.days_active
+            ),
         ));
     }
     let client = &session.client;
-    if client.id.trim().is_empty() || client.email.trim().is_empty() || client.last_name.trim().is_empty()
+    if client.id.trim().is_empty()
+        || client.email.trim().is_empty()
+        || client.last_name.trim().is_empty()
     {
         return Err(invalid(
             "invalid_client",
@@ -57,7 +62,10 @@ pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
     let mut names = HashSet::new();
     for image in &session.images {
         if image.name.is_empty() || image.name.contains(['/', '\\']) || image.name.len() > 255 {
-            return Err(invalid("invalid_image_name", format!("\"{}\" is not a file name.", image.name)));
+            return Err(invalid(
+                "invalid_image_name",
+                format!("\"{}\" is not a file name.", image.name),
+            ));
         }
         if !names.insert(image.name.as_str()) {
             return Err(invalid("duplicate_image", format!("\"{}\" is listed twice.", image.name)));
@@ -74,13 +82,15 @@ pub fn upsert(
     id: &str,
     session: &SessionUpsert,
 ) -> Result<(SessionSummary, Vec<String>), AppError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if let Some(list) = &session.price_list {
             let known: i64 = price_lists::table.find(list).count().get_result(conn)?;
             if known == 0 {
                 return Err(AppError::unprocessable(
                     "unknown_price_list",
-                    format!("Session {id} uses price list \"{list}\", which has not been uploaded."),
+                    format!(
+                        "Session {id} uses price list \"{list}\", which has not been uploaded."
+                    ),
                 ));
             }
         }
@@ -141,7 +151,10 @@ pub fn upsert(
     })
 }
 
-fn upsert_client(conn: &mut DbConn, client: &proofroom_wire::SessionClient) -> Result<ClientId, AppError> {
+fn upsert_client(
+    conn: &mut DbConn,
+    client: &proofroom_wire::SessionClient,
+) -> Result<ClientId, AppError> {
     let now = db::now();
     let existing: Option<ClientId> = clients::table
         .filter(clients::studio_client_id.eq(&client.id))
@@ -203,7 +216,8 @@ fn replace_groups_and_images(
     }
     diesel::delete(session_image_groups::table.filter(session_image_groups::event_id.eq(event_id)))
         .execute(conn)?;
-    diesel::delete(session_images::table.filter(session_images::event_id.eq(event_id))).execute(conn)?;
+    diesel::delete(session_images::table.filter(session_images::event_id.eq(event_id)))
+        .execute(conn)?;
     for image in &session.images {
         diesel::insert_into(session_images::table)
             .values((
@@ -284,13 +298,16 @@ pub fn find_by_studio_id(conn: &mut DbConn, id: &str) -> Result<EventRow, AppErr
         .first(conn)
         .optional()?
         .ok_or_else(|| {
-            AppError::not_found("session_not_found", format!("There is no session \"{id}\" online."))
+            AppError::not_found(
+                "session_not_found",
+                format!("There is no session \"{id}\" online."),
+            )
         })
 }
 
 /// Removes the event and everything of it; returns the store keys to delete.
 pub fn take_down(conn: &mut DbConn, id: &str) -> Result<Vec<String>, AppError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let event = find_by_studio_id(conn, id)?;
         let keys = event_keys(conn, &event.id)?;
         // Children first: SQLite's cascades need foreign_keys=ON, PostgreSQL's are implicit.

@@ -105,7 +105,7 @@ fn record(
     mut image: ImageRow,
     mut derivatives: Vec<DerivativeRow>,
 ) -> Result<Vec<String>, AppError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let existing: Option<ImageRow> = images::table
             .filter(images::event_id.eq(&image.event_id))
             .filter(images::file_name.eq(&image.file_name))
@@ -122,8 +122,10 @@ fn record(
                 .select(image_derivatives::store_key)
                 .load(conn)?;
             old_keys.extend(old.original_key);
-            diesel::delete(image_derivatives::table.filter(image_derivatives::image_id.eq(&old.id)))
-                .execute(conn)?;
+            diesel::delete(
+                image_derivatives::table.filter(image_derivatives::image_id.eq(&old.id)),
+            )
+            .execute(conn)?;
             diesel::delete(images::table.find(&old.id)).execute(conn)?;
         }
         diesel::insert_into(images::table).values(&image).execute(conn)?;

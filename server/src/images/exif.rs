@@ -122,7 +122,8 @@ pub(crate) fn scan_jpeg<R: Read>(mut r: R) -> Result<JpegHeader, ImageError> {
 
 /// PNG size from the IHDR chunk, which must come first (so 24 bytes suffice).
 pub(crate) fn png_size(prefix: &[u8]) -> Result<(u32, u32), ImageError> {
-    let ihdr = prefix.get(8..24).ok_or_else(|| ImageError::Corrupt("PNG: truncated header".into()))?;
+    let ihdr =
+        prefix.get(8..24).ok_or_else(|| ImageError::Corrupt("PNG: truncated header".into()))?;
     if &ihdr[4..8] != b"IHDR" {
         return Err(ImageError::Corrupt("PNG: missing IHDR".into()));
     }

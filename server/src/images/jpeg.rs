@@ -44,16 +44,22 @@ unsafe extern "C" {
         d: *mut RawDecoder,
         scale_num: c_int,
         scale_denom: c_int,
-        fast: c_int,
         out_w: *mut c_uint,
         out_h: *mut c_uint,
     ) -> c_int;
-    fn pr_dec_read(d: *mut RawDecoder, out: *mut u8, stride: c_ulong, out_len: c_ulong) -> c_int;
-    fn pr_encode_rgb(
-        rgb: *const u8,
+    fn pr_dec_read(
+        d: *mut RawDecoder,
+        out: *mut u8,
+        stride: c_ulong,
+        out_len: c_ulong,
+        max_memory: c_long,
+    ) -> c_int;
+    fn pr_encode(
+        pixels: *const u8,
         width: c_uint,
         height: c_uint,
         stride: c_ulong,
+        components: c_int,
         quality: c_int,
         size_hint: c_ulong,
         out: *mut *mut u8,
@@ -69,6 +75,7 @@ unsafe extern "C" {
 pub(crate) struct JpegInfo {
     pub width: u32,
     pub height: u32,
+    pub components: u32,
 }
 
 /// A libjpeg decompressor reading from `data`; the borrow keeps the bytes alive for libjpeg.
@@ -91,13 +98,11 @@ impl<'a> Decoder<'a> {
     /// file keeps all its coefficients: ~2 bytes per sample).
     pub fn new(data: &'a [u8], max_memory: u64) -> Result<Self, ImageError> {
         // SAFETY: plain allocation; checked for null below.
-        let raw = NonNull::new(unsafe { pr_dec_new() }).ok_or(ImageError::TooMuchMemory {
-            needed: 0,
-            max: max_memory,
-        })?;
+        let raw = NonNull::new(unsafe { pr_dec_new() })
+            .ok_or(ImageError::TooMuchMemory { needed: 0, max: max_memory })?;
         let mut dec = Decoder {
             raw,
-            info: JpegInfo { width: 0, height: 0 },
+            info: JpegInfo { width: 0, height: 0, components: 0 },
             max_memory,
             _data: PhantomData,
         };
@@ -110,7 +115,11 @@ impl<'a> Decoder<'a> {
         // SAFETY: data outlives the decoder ('a); h is a valid out-pointer.
         let rc = unsafe { pr_dec_header(dec.raw.as_ptr(), data.as_ptr(), len, cap, &mut h) };
         dec.check(rc, 0)?;
-        dec.info = JpegInfo { width: h.width, height: h.height };
+        dec.info = JpegInfo {
+            width: h.width,
+            height: h.height,
+            components: u32::try_from(h.components).unwrap_or(0),
+        };
         Ok(dec)
     }
 
@@ -123,7 +132,14 @@ impl<'a> Decoder<'a> {
     fn check(&self, rc: c_int, needed: u64) -> Result<(), ImageError> {
         match rc {
             PR_OK => Ok(()),
-            PR_ERR_NOMEM => Err(ImageError::TooMuchMemory { needed, max: self.max_memory }),
+            PR_ERR_NOMEM => {
+                // libjpeg ran out of its budget, typically a progressive file's whole-image
+                // coefficient buffer (2 bytes per sample): report that as the estimate.
+                let info = &self.info;
+                let coefs =
+                    u64::from(info.width) * u64::from(info.height) * 2 * u64::from(info.components);
+                Err(ImageError::TooMuchMemory { needed: needed + coefs, max: self.max_memory })
+            }
             _ => Err(ImageError::Corrupt(short_reason("JPEG", &self.message()))),
         }
     }
@@ -131,11 +147,11 @@ impl<'a> Decoder<'a> {
     /// Decodes at `scale_num`/8 to packed RGB. The output buffer and libjpeg's own memory are
     /// each capped by `max_memory`. Any corrupt-data warning (truncation, bad Huffman data)
     /// makes the decode fail instead of returning a half-grey picture.
-    pub fn decode(self, scale_num: u32, fast: bool) -> Result<Pixels, ImageError> {
+    pub fn decode(self, scale_num: u32) -> Result<Pixels, ImageError> {
         let (mut w, mut h) = (0, 0);
         let num = scale_num.clamp(1, 16) as c_int;
         // SAFETY: valid decoder, out-pointers to locals.
-        let rc = unsafe { pr_dec_start(self.raw.as_ptr(), num, 8, c_int::from(fast), &mut w, &mut h) };
+        let rc = unsafe { pr_dec_start(self.raw.as_ptr(), num, 8, &mut w, &mut h) };
         self.check(rc, 0)?;
         let needed = u64::from(w) * u64::from(h) * 3;
         if needed > self.max_memory {
@@ -151,9 +167,11 @@ impl<'a> Decoder<'a> {
             .map_err(|_| ImageError::TooMuchMemory { needed, max: self.max_memory })?;
         data.resize(len, 0);
         let stride = w as c_ulong * 3;
+        // libjpeg gets what the output buffer leaves of the budget (at least 1 MiB to work).
+        let rest = c_long::try_from((self.max_memory - needed).max(1 << 20)).unwrap_or(c_long::MAX);
         // SAFETY: data holds stride*h bytes; the shim checks both bounds again.
         let rc = unsafe {
-            pr_dec_read(self.raw.as_ptr(), data.as_mut_ptr(), stride, data.len() as c_ulong)
+            pr_dec_read(self.raw.as_ptr(), data.as_mut_ptr(), stride, data.len() as c_ulong, rest)
         };
         self.check(rc, needed)?;
         // SAFETY: valid decoder.
@@ -171,22 +189,38 @@ pub(crate) fn scaled_len(len: u32, num: u32) -> u32 {
 
 /// Encodes packed RGB as a baseline JFIF JPEG: no EXIF/ICC/XMP is ever written.
 pub(crate) fn encode_rgb(px: &Pixels, quality: u8) -> Result<Vec<u8>, ImageError> {
-    if px.channels != 3 || px.data.len() < px.width as usize * px.height as usize * 3 {
+    if px.channels != 3 {
         return Err(ImageError::Corrupt("internal: encode needs an RGB buffer".into()));
+    }
+    encode_raw(&px.data, px.width, px.height, 3, quality)
+}
+
+/// Encodes packed grey (1), RGB (3) or Adobe-inverted CMYK (4) samples.
+pub(crate) fn encode_raw(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    components: u8,
+    quality: u8,
+) -> Result<Vec<u8>, ImageError> {
+    let stride = width as usize * usize::from(components);
+    if !matches!(components, 1 | 3 | 4) || width == 0 || data.len() < stride * height as usize {
+        return Err(ImageError::Corrupt("internal: bad buffer for JPEG encode".into()));
     }
     let mut out: *mut u8 = std::ptr::null_mut();
     let mut out_len: c_ulong = 0;
     let mut msg = [0 as c_char; 200];
-    let hint = (u64::from(px.width) * u64::from(px.height) / 4 + 4096) as c_ulong;
-    // SAFETY: the buffer holds width*height*3 bytes (checked above); out-pointers are locals.
+    let hint = u64::from(width) * u64::from(height) / 4 + 4096;
+    // SAFETY: data holds stride*height bytes (checked above); out-pointers are locals.
     let rc = unsafe {
-        pr_encode_rgb(
-            px.data.as_ptr(),
-            px.width,
-            px.height,
-            px.width as c_ulong * 3,
+        pr_encode(
+            data.as_ptr(),
+            width,
+            height,
+            stride as c_ulong,
+            c_int::from(components),
             c_int::from(quality.clamp(1, 100)),
-            hint,
+            hint as c_ulong,
             &mut out,
             &mut out_len,
             msg.as_mut_ptr(),
@@ -195,7 +229,8 @@ pub(crate) fn encode_rgb(px: &Pixels, quality: u8) -> Result<Vec<u8>, ImageError
     };
     if rc != PR_OK || out.is_null() {
         if rc == PR_ERR_NOMEM {
-            return Err(ImageError::TooMuchMemory { needed: u64::from(hint), max: 0 });
+            // malloc failed inside the encoder: the process is out of memory.
+            return Err(ImageError::TooMuchMemory { needed: hint, max: 0 });
         }
         // SAFETY: the shim NUL-terminates msg.
         let text = unsafe { CStr::from_ptr(msg.as_ptr()) }.to_string_lossy().into_owned();

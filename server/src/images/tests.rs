@@ -10,7 +10,8 @@ use super::*;
 fn tmp_file(name: &str, bytes: &[u8]) -> TmpFile {
     static N: AtomicUsize = AtomicUsize::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("proofroom-img-{}-{n}-{name}", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("proofroom-img-{}-{n}-{name}", std::process::id()));
     std::fs::write(&path, bytes).expect("write fixture");
     TmpFile(path)
 }
@@ -38,7 +39,7 @@ fn jpeg_of(px: &Pixels, q: u8) -> Vec<u8> {
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Pixels {
-    jpeg::Decoder::new(bytes, 1 << 30).expect("header").decode(8, false).expect("decode")
+    jpeg::Decoder::new(bytes, 1 << 30).expect("header").decode(8).expect("decode")
 }
 
 fn png_of(w: u32, h: u32, rgba: &[u8]) -> Vec<u8> {
@@ -97,13 +98,15 @@ fn sniff_by_magic_bytes_only() {
     let f = tmp_file("fake.jpg", b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>");
     assert!(matches!(ingest(&f.0, None, &Limits::default()), Err(ImageError::Unsupported)));
     assert!(matches!(probe(&f.0, &Limits::default()), Err(ImageError::Unsupported)));
-    let gif = tmp_file("a.gif", b"GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff!\xf9\x04\0\0\0\0\0,");
+    let gif =
+        tmp_file("a.gif", b"GIF89a\x01\0\x01\0\x80\0\0\0\0\0\xff\xff\xff!\xf9\x04\0\0\0\0\0,");
     assert!(matches!(ingest(&gif.0, None, &Limits::default()), Err(ImageError::Unsupported)));
 }
 
 #[test]
 fn truncated_jpeg_is_corrupt() {
-    let px = rgb(640, 480, |x, y| [(x * 7 % 256) as u8, (y * 13 % 256) as u8, ((x ^ y) % 256) as u8]);
+    let px =
+        rgb(640, 480, |x, y| [(x * 7 % 256) as u8, (y * 13 % 256) as u8, ((x ^ y) % 256) as u8]);
     let full = jpeg_of(&px, 92);
     let f = tmp_file("cut.jpg", &full[..full.len() / 2]);
     match ingest(&f.0, None, &Limits::default()) {
@@ -347,7 +350,8 @@ fn tiled_text_watermark_covers_the_image() {
     let mut marked = 0;
     for gy in 0..3 {
         for gx in 0..3 {
-            if differing(&proof, gx * 400, gy * 266, gx * 400 + 400, gy * 266 + 266, 128, 30) > 200 {
+            if differing(&proof, gx * 400, gy * 266, gx * 400 + 400, gy * 266 + 266, 128, 30) > 200
+            {
                 marked += 1;
             }
         }
@@ -478,7 +482,12 @@ fn branding_is_reencoded_without_metadata() {
     let mut rgba = Vec::new();
     for y in 0..1000u32 {
         for x in 0..1600u32 {
-            rgba.extend_from_slice(&[(x / 7) as u8, (y / 4) as u8, 50, if x < 800 { 0 } else { 255 }]);
+            rgba.extend_from_slice(&[
+                (x / 7) as u8,
+                (y / 4) as u8,
+                50,
+                if x < 800 { 0 } else { 255 },
+            ]);
         }
     }
     let mut png = png_of(1600, 1000, &rgba);
@@ -488,7 +497,8 @@ fn branding_is_reencoded_without_metadata() {
     png.splice(33..33, text);
     let f = tmp_file("logo.png", &png);
 
-    let (bytes, fmt) = normalize_branding(&f.0, BrandingKind::Logo, &Limits::default()).expect("logo");
+    let (bytes, fmt) =
+        normalize_branding(&f.0, BrandingKind::Logo, &Limits::default()).expect("logo");
     assert_eq!(fmt, ImageFormat::Png);
     assert!(!contains(&bytes, b"secret-location") && !contains(&bytes, b"tEXt"));
     let logo = load_watermark_image(&bytes).expect("load");
@@ -496,7 +506,8 @@ fn branding_is_reencoded_without_metadata() {
     assert_eq!(logo.get_pixel(10, 250)[3], 0, "transparency kept");
     assert_eq!(logo.get_pixel(700, 250)[3], 255);
 
-    let (bytes, fmt) = normalize_branding(&f.0, BrandingKind::Watermark, &Limits::default()).expect("wm");
+    let (bytes, fmt) =
+        normalize_branding(&f.0, BrandingKind::Watermark, &Limits::default()).expect("wm");
     assert_eq!(fmt, ImageFormat::Png);
     assert_eq!(load_watermark_image(&bytes).expect("load").dimensions(), (1200, 750));
 
@@ -525,4 +536,21 @@ fn fit_dims_never_upscales() {
     // DCT scale choice: 6000 → 3/8 (2250), 3000 → 6/8 (2250), 2100 → 8/8.
     let pick = |long: u32| (1..=8).find(|&m| jpeg::scaled_len(long, m) >= PROOF_EDGE).unwrap_or(8);
     assert_eq!((pick(6000), pick(3000), pick(2100), pick(16384)), (3, 6, 8, 1));
+}
+
+#[test]
+fn grey_and_cmyk_jpegs_come_back_as_rgb() {
+    let grey: Vec<u8> = (0..64 * 48).map(|i| if i % 64 < 32 { 40 } else { 200 }).collect();
+    let f = tmp_file("grey.jpg", &jpeg::encode_raw(&grey, 64, 48, 1, 95).expect("grey"));
+    let d = ingest(&f.0, None, &Limits::default()).expect("grey ingest");
+    let out = decode_jpeg(&d.proof.bytes);
+    assert!(at(&out, 10, 20).iter().all(|c| c.abs_diff(40) < 6));
+    assert!(at(&out, 50, 20).iter().all(|c| c.abs_diff(200) < 6));
+
+    // Adobe CMYK stores inverted ink: pure red ink (C=0 M=Y=100%) is bytes 255,0,0,255.
+    let cmyk: Vec<u8> = (0..64 * 48).flat_map(|_| [255u8, 0, 0, 255]).collect();
+    let f = tmp_file("cmyk.jpg", &jpeg::encode_raw(&cmyk, 64, 48, 4, 95).expect("cmyk"));
+    let d = ingest(&f.0, None, &Limits::default()).expect("cmyk ingest");
+    let [r, g, b] = at(&decode_jpeg(&d.proof.bytes), 32, 24);
+    assert!(r > 235 && g < 20 && b < 20, "{r},{g},{b}");
 }

@@ -109,7 +109,11 @@ pub(crate) fn apply(img: &mut Pixels, wm: &Watermark) -> Result<(), ImageError> 
                         return Ok(());
                     };
                     let margin = (size * 0.8) as i64;
-                    s.blend_onto(img, img.width as i64 - s.w as i64 - margin, img.height as i64 - s.h as i64 - margin);
+                    s.blend_onto(
+                        img,
+                        img.width as i64 - s.w as i64 - margin,
+                        img.height as i64 - s.h as i64 - margin,
+                    );
                 }
                 WatermarkPosition::Tiled => {
                     let size = (long / 34.0).max(9.0);
@@ -144,7 +148,11 @@ pub(crate) fn apply(img: &mut Pixels, wm: &Watermark) -> Result<(), ImageError> 
                 }
                 WatermarkPosition::BottomRight => {
                     let margin = (long * 0.02) as i64;
-                    s.blend_onto(img, img.width as i64 - s.w as i64 - margin, img.height as i64 - s.h as i64 - margin);
+                    s.blend_onto(
+                        img,
+                        img.width as i64 - s.w as i64 - margin,
+                        img.height as i64 - s.h as i64 - margin,
+                    );
                 }
                 WatermarkPosition::Tiled => tile(img, &s, long / 30.0),
             }
@@ -177,7 +185,12 @@ fn tile(img: &mut Pixels, s: &Stamp, gap: f32) {
 
 /// Renders `text` in white with a dark outline. `size` is the font size in px, reduced if the
 /// text would be wider than `max_width`. None when nothing is drawable.
-fn text_stamp(text: &str, size: f32, max_width: f32, opacity: f32) -> Result<Option<Stamp>, ImageError> {
+fn text_stamp(
+    text: &str,
+    size: f32,
+    max_width: f32,
+    opacity: f32,
+) -> Result<Option<Stamp>, ImageError> {
     let font = font()?;
     let mut size = size.max(6.0);
     let width_at = |size: f32| -> f32 {
@@ -265,32 +278,40 @@ fn text_stamp(text: &str, size: f32, max_width: f32, opacity: f32) -> Result<Opt
     Ok(Some(Stamp::from_px(w, h, px)))
 }
 
-/// Square max-filter (separable), for the outline around glyphs.
+/// Square max-filter (separable), for the outline around glyphs. Written as element-wise
+/// maxima of shifted rows so it vectorises.
 fn dilate(src: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
-    let mut tmp = vec![0f32; w * h];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        for x in 0..w {
-            let (a, b) = (x.saturating_sub(r), (x + r + 1).min(w));
-            tmp[y * w + x] = row[a..b].iter().copied().fold(0.0, f32::max);
+    let mut tmp = src.to_vec();
+    for (row_in, row_out) in src.chunks_exact(w).zip(tmp.chunks_exact_mut(w)) {
+        for d in 1..=r.min(w - 1) {
+            for (o, &v) in row_out[..w - d].iter_mut().zip(&row_in[d..]) {
+                *o = o.max(v);
+            }
+            for (o, &v) in row_out[d..].iter_mut().zip(&row_in[..w - d]) {
+                *o = o.max(v);
+            }
         }
     }
-    let mut out = vec![0f32; w * h];
+    let mut out = tmp.clone();
     for y in 0..h {
         let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
-        for x in 0..w {
-            let mut m = 0f32;
-            for yy in a..b {
-                m = m.max(tmp[yy * w + x]);
+        let row_out = &mut out[y * w..(y + 1) * w];
+        for yy in a..b {
+            for (o, &v) in row_out.iter_mut().zip(&tmp[yy * w..(yy + 1) * w]) {
+                *o = o.max(v);
             }
-            out[y * w + x] = m;
         }
     }
     out
 }
 
 /// Scales an RGBA image mark to `tw`×`th` and premultiplies with opacity.
-fn image_stamp(mark: &image::RgbaImage, tw: u32, th: u32, opacity: f32) -> Result<Stamp, ImageError> {
+fn image_stamp(
+    mark: &image::RgbaImage,
+    tw: u32,
+    th: u32,
+    opacity: f32,
+) -> Result<Stamp, ImageError> {
     let src = Pixels {
         width: mark.width(),
         height: mark.height(),
@@ -340,7 +361,8 @@ fn rotate(s: &Stamp, angle: f32) -> Stamp {
             let (x0, y0) = (sx.floor(), sy.floor());
             let (fx, fy) = (sx - x0, sy - y0);
             let (x0, y0) = (x0 as i64, y0 as i64);
-            let (p00, p10, p01, p11) = (get(x0, y0), get(x0 + 1, y0), get(x0, y0 + 1), get(x0 + 1, y0 + 1));
+            let (p00, p10, p01, p11) =
+                (get(x0, y0), get(x0 + 1, y0), get(x0, y0 + 1), get(x0 + 1, y0 + 1));
             let mut out = [0u8; 4];
             for c in 0..4 {
                 let top = p00[c] + (p10[c] - p00[c]) * fx;

@@ -90,7 +90,10 @@ pub fn validate(profile: &wire::StudioProfile) -> Result<(), AppError> {
             return Err(invalid("watermark.opacity", "must be between 0 and 1".into()));
         }
         if w.use_image == w.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
-            return Err(invalid("watermark", "set either text or image, not both or neither".into()));
+            return Err(invalid(
+                "watermark",
+                "set either text or image, not both or neither".into(),
+            ));
         }
     }
     for t in &profile.tax_rates {
@@ -104,7 +107,10 @@ pub fn validate(profile: &wire::StudioProfile) -> Result<(), AppError> {
             return Err(invalid("shipping_methods.price", format!("{} is negative", s.id)));
         }
         if s.id.trim().is_empty() || !ids.insert(s.id.as_str()) {
-            return Err(invalid("shipping_methods.id", format!("\"{}\" is empty or repeated", s.id)));
+            return Err(invalid(
+                "shipping_methods.id",
+                format!("\"{}\" is empty or repeated", s.id),
+            ));
         }
     }
     let mut codes = std::collections::HashSet::new();
@@ -154,7 +160,7 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> Result<(), AppE
         keep_originals: profile.keep_originals,
         updated_at: db::now(),
     };
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let updated = diesel::update(studio::table.find(STUDIO_ROW)).set(&row).execute(conn)?;
         if updated == 0 {
             diesel::insert_into(studio::table).values(&row).execute(conn)?;
@@ -210,7 +216,15 @@ pub fn profile(conn: &mut DbConn) -> Result<Option<wire::StudioProfile>, AppErro
         .order(shipping_methods::position)
         .select((shipping_methods::id, shipping_methods::name, shipping_methods::price_cents))
         .load(conn)?;
-    type PromoRow = (String, String, Option<i64>, Option<i64>, i64, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>);
+    type PromoRow = (
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+    );
     let promos: Vec<PromoRow> = promotions::table
         .order(promotions::code)
         .select((
@@ -266,7 +280,10 @@ pub fn profile(conn: &mut DbConn) -> Result<Option<wire::StudioProfile>, AppErro
                 ends,
             })
             .collect(),
-        payment_methods: wire::PaymentMethods { card: row.pay_by_card, pay_at_studio: row.pay_at_studio },
+        payment_methods: wire::PaymentMethods {
+            card: row.pay_by_card,
+            pay_at_studio: row.pay_at_studio,
+        },
         keep_originals: row.keep_originals,
     }))
 }
@@ -294,7 +311,10 @@ pub struct CurrentWatermark {
     pub version: String,
 }
 
-pub fn current_watermark(conn: &mut DbConn, store: &dyn Store) -> Result<CurrentWatermark, AppError> {
+pub fn current_watermark(
+    conn: &mut DbConn,
+    store: &dyn Store,
+) -> Result<CurrentWatermark, AppError> {
     let row = load(conn)?;
     let image_row: Option<BrandingRow> = branding_files::table
         .find(wire::BrandingSlot::Watermark.as_str())

@@ -73,8 +73,9 @@ pub async fn put_branding(
             .select(branding_files::store_key)
             .first(&mut conn)
             .optional()?;
-        let updated =
-            diesel::update(branding_files::table.find(slot.as_str())).set(&row).execute(&mut conn)?;
+        let updated = diesel::update(branding_files::table.find(slot.as_str()))
+            .set(&row)
+            .execute(&mut conn)?;
         if updated == 0 {
             diesel::insert_into(branding_files::table).values(&row).execute(&mut conn)?;
         }

@@ -130,7 +130,7 @@ pub async fn delete_image(
     let store = state.store.clone();
     db::run(&state.pool, move |conn| {
         let event = find_by_studio_id(conn, &id)?;
-        let keys = conn.transaction(|conn| {
+        let keys = crate::db::write_transaction(conn, |conn| {
             diesel::delete(
                 session_images::table
                     .filter(session_images::event_id.eq(&event.id))

@@ -22,7 +22,10 @@ fn validate(id: &str, list: &PriceList) -> Result<(), AppError> {
     let mut skus = HashSet::new();
     for item in &list.items {
         if item.sku.trim().is_empty() || !skus.insert(item.sku.as_str()) {
-            return Err(invalid(format!("Price list {id}: SKU \"{}\" is empty or repeated.", item.sku)));
+            return Err(invalid(format!(
+                "Price list {id}: SKU \"{}\" is empty or repeated.",
+                item.sku
+            )));
         }
         if item.price_cents < 0 || item.price_cents > 100_000_000 {
             return Err(invalid(format!("Price list {id}: {} has an impossible price.", item.sku)));
@@ -110,7 +113,7 @@ pub async fn put_price_list(
     validate(&id, &list)?;
     let stored = list.clone();
     db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        crate::db::write_transaction(conn, |conn| {
             let now = db::now();
             let updated = diesel::update(price_lists::table.find(&id))
                 .set((price_lists::name.eq(&list.name), price_lists::updated_at.eq(now)))

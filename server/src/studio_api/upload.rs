@@ -75,7 +75,10 @@ pub async fn receive(
     let mut bytes: u64 = 0;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            AppError::bad_request("upload_interrupted", format!("The upload did not arrive whole: {e}"))
+            AppError::bad_request(
+                "upload_interrupted",
+                format!("The upload did not arrive whole: {e}"),
+            )
         })?;
         bytes += chunk.len() as u64;
         if bytes > state.config.max_upload_bytes {
@@ -117,10 +120,9 @@ pub fn image_error(e: crate::images::ImageError) -> AppError {
             "image_too_large_to_decode",
             "The image would need more memory to decode than this server allows.",
         ),
-        ImageError::Corrupt(why) => AppError::unprocessable(
-            "corrupt_image",
-            format!("The image could not be read: {why}"),
-        ),
+        ImageError::Corrupt(why) => {
+            AppError::unprocessable("corrupt_image", format!("The image could not be read: {why}"))
+        }
         ImageError::Io(e) => AppError::internal(format!("image i/o: {e}")),
     }
 }
