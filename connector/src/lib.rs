@@ -1,1 +1,196 @@
+//! The Proofroom studio connector: reads the studio library (a folder of session folders with
+//! TOML manifests, see `docs/studio-library.md`) and pushes what changed to the server's studio
+//! API.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), proofroom_connector::PushError> {
+//! use proofroom_connector::{push, Progress, PushOptions};
+//! let report = push(PushOptions {
+//!     library: "/srv/studio".into(),
+//!     server: Some("http://127.0.0.1:8080".into()),
+//!     token: Some("secret".into()),
+//!     jobs: 4,
+//!     progress: Progress::Quiet,
+//! })
+//! .await?;
+//! println!("{}", report.summary());
+//! # Ok(()) }
+//! ```
 
+use std::fmt;
+use std::path::PathBuf;
+
+pub mod api;
+pub mod config;
+pub mod library;
+mod manifest;
+mod output;
+mod push;
+
+pub use api::sha256_file;
+pub use config::{Config, ConfigError, TokenSource, load_config};
+pub use library::{
+    BrandingImage, Library, LibraryError, PriceListFile, Session, Skipped, Studio, load_library,
+};
+pub use output::human_bytes;
+pub use push::{push, push_library};
+
+/// Default number of images uploaded at once.
+pub const DEFAULT_JOBS: usize = 4;
+
+/// One thing of the library that could not be read or pushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError {
+    /// The file or folder, relative to the library with `/` separators: `studio.toml`,
+    /// `price-lists/portrait-2026.toml`, `sessions/2026-0412/session.toml`,
+    /// `sessions/2026-0412/IMG 1.jpg`, `branding/logo.png`, `sessions/2026-0412` (the session as
+    /// a whole, e.g. when the server refused it).
+    pub item: String,
+    /// The line in `item` for errors in a manifest.
+    pub line: Option<usize>,
+    /// What is wrong; for a manifest it starts with the field: `days_active: expected …`.
+    pub message: String,
+}
+
+impl ItemError {
+    pub fn new(item: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            item: item.into(),
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// `sessions/2026-0412/session.toml:7: days_active: expected a whole number of days, found "thirty"`
+impl fmt::Display for ItemError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.item, self.message),
+            None => write!(f, "{}: {}", self.item, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ItemError {}
+
+/// How a push shows what it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Progress {
+    /// A progress bar when stderr is a terminal, plain lines otherwise.
+    #[default]
+    Auto,
+    /// One line per uploaded or removed image and per error, on stderr; the summary on stdout.
+    Plain,
+    /// Nothing; the caller reads the report.
+    Quiet,
+}
+
+#[derive(Debug, Clone)]
+pub struct PushOptions {
+    /// The studio library folder.
+    pub library: PathBuf,
+    /// Overrides `server` of `connector.toml`.
+    pub server: Option<String>,
+    /// Overrides `PROOFROOM_TOKEN` and `token_file` of `connector.toml`.
+    pub token: Option<String>,
+    /// Images uploaded at once (at least 1).
+    pub jobs: usize,
+    pub progress: Progress,
+}
+
+impl PushOptions {
+    /// The library's own configuration, [`DEFAULT_JOBS`], [`Progress::Auto`].
+    pub fn new(library: impl Into<PathBuf>) -> Self {
+        Self {
+            library: library.into(),
+            server: None,
+            token: None,
+            jobs: DEFAULT_JOBS,
+            progress: Progress::Auto,
+        }
+    }
+}
+
+/// What a push did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushReport {
+    /// Sessions the server accepted (`PUT /api/v1/sessions/{id}`), even if an image failed.
+    pub sessions: usize,
+    /// Session images uploaded (new or changed bytes).
+    pub uploaded: usize,
+    pub uploaded_bytes: u64,
+    /// Session images the server already held with the same SHA-256.
+    pub unchanged: usize,
+    /// Session images the server held that are no longer wanted online.
+    pub removed: usize,
+    /// The profile of `studio.toml` is on the server (sent now or already equal).
+    pub studio_synced: bool,
+    pub branding_uploaded: usize,
+    pub price_lists: usize,
+    /// Left out on purpose, e.g. `publish = false` or a folder without `session.toml`.
+    pub skipped: Vec<Skipped>,
+    /// Everything that failed, the library's manifest errors first.
+    pub errors: Vec<ItemError>,
+}
+
+impl PushReport {
+    /// `pushed N sessions: U images uploaded, K unchanged, D removed, E errors`
+    pub fn summary(&self) -> String {
+        format!(
+            "pushed {} sessions: {} images uploaded, {} unchanged, {} removed, {} errors",
+            self.sessions,
+            self.uploaded,
+            self.unchanged,
+            self.removed,
+            self.errors.len()
+        )
+    }
+
+    /// Whether anything at all reached the server.
+    pub fn pushed_anything(&self) -> bool {
+        self.sessions > 0
+            || self.studio_synced
+            || self.price_lists > 0
+            || self.branding_uploaded > 0
+    }
+
+    /// 0: everything pushed; 3: some items failed; 1: items failed and nothing was pushed.
+    pub fn exit_code(&self) -> i32 {
+        if self.errors.is_empty() {
+            0
+        } else if self.pushed_anything() {
+            3
+        } else {
+            1
+        }
+    }
+}
+
+/// Why a push could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot reach the Proofroom server at {server}: {detail}")]
+    Unreachable { server: String, detail: String },
+    #[error("the Proofroom server at {server} refused the token: {message}")]
+    Unauthorized { server: String, message: String },
+    #[error("the Proofroom server at {server} answered: {detail}")]
+    Server { server: String, detail: String },
+    #[error("cannot start the HTTP client: {0}")]
+    Client(String),
+}
+
+impl PushError {
+    /// 2 for a problem of the command line or the configuration, 1 when the server could not be
+    /// used.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Library(_) | Self::Config(_) => 2,
+            _ => 1,
+        }
+    }
+}

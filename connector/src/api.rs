@@ -1,0 +1,399 @@
+//! The studio API client: JSON requests and streamed uploads with bearer auth, timeouts, and
+//! errors that carry the server's own message.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use proofroom_wire::{ApiError, SHA256_HEADER, UploadResult, paths};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncReadExt;
+
+use crate::config::Config;
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole JSON request, answer included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// No byte for this long while sending or waiting: the connection is dead.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// An upload may take this long plus one second per 32 KiB (a slow 256 kbit/s uplink still
+/// finishes; a stuck one does not hang forever).
+pub const UPLOAD_BASE_TIMEOUT: Duration = Duration::from_secs(120);
+const UPLOAD_BYTES_PER_SECOND: u64 = 32 * 1024;
+/// Files are hashed and sent in pieces of this size; never read whole into memory.
+pub const CHUNK: usize = 64 * 1024;
+
+/// Everything but `A-Z a-z 0-9 - . _ ~` is percent-encoded: safe in a path segment and in a
+/// query value (`+` becomes `%2B`, a space `%20`, `/` `%2F`).
+const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment or query value (UTF-8 bytes).
+pub fn encode(s: &str) -> String {
+    utf8_percent_encode(s, ENCODE).to_string()
+}
+
+/// `/api/v1/sessions/{id}`.
+pub fn session_path(id: &str) -> String {
+    format!("{}/{}", paths::SESSIONS, encode(id))
+}
+
+/// `/api/v1/sessions/{id}/images`.
+pub fn session_images_path(id: &str) -> String {
+    format!("{}/images", session_path(id))
+}
+
+/// `/api/v1/sessions/{id}/images?name={name}`.
+pub fn session_image_path(id: &str, name: &str) -> String {
+    format!("{}?name={}", session_images_path(id), encode(name))
+}
+
+/// `/api/v1/price-lists/{id}`.
+pub fn price_list_path(id: &str) -> String {
+    format!("{}/{}", paths::PRICE_LISTS, encode(id))
+}
+
+/// The hex SHA-256 and the length of a file, read in 64 KiB pieces.
+pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
+    let mut file = File::open(path)?;
+    hash_reader(&mut file)
+}
+
+fn hash_reader(r: &mut impl Read) -> io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut len = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        len += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), len))
+}
+
+/// A file opened once, hashed, and rewound: what is uploaded is what was hashed, even if the
+/// file is replaced meanwhile (an edit in place is caught by the server's hash check).
+pub(crate) struct HashedFile {
+    file: File,
+    pub sha256: String,
+    pub len: u64,
+}
+
+pub(crate) async fn open_and_hash(path: PathBuf) -> io::Result<HashedFile> {
+    tokio::task::spawn_blocking(move || {
+        let mut file = File::open(&path)?;
+        let (sha256, len) = hash_reader(&mut file)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(HashedFile { file, sha256, len })
+    })
+    .await
+    .map_err(io::Error::other)?
+}
+
+/// Why a request failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// No answer: connection refused, DNS, TLS, timeout, reset.
+    Transport {
+        method: Method,
+        url: String,
+        detail: String,
+    },
+    /// An answer with an error status.
+    Status { status: StatusCode, message: String },
+    /// A 2xx answer that is not what the API promises.
+    Decode {
+        method: Method,
+        url: String,
+        detail: String,
+    },
+}
+
+impl Failure {
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Transport {
+                method,
+                url,
+                detail,
+            } => write!(f, "{method} {url}: {detail}"),
+            // The server's message is for people; the status is for whoever debugs.
+            Self::Status {
+                status, message, ..
+            } => write!(f, "{message} (HTTP {})", status.as_u16()),
+            Self::Decode {
+                method,
+                url,
+                detail,
+            } => write!(f, "{method} {url}: unexpected answer: {detail}"),
+        }
+    }
+}
+
+/// What went wrong with a request, in the words of its innermost cause ("Connection refused
+/// (os error 111)", "failed to lookup address information: …"), which says more than reqwest's
+/// own "error sending request".
+fn error_chain(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".to_string();
+    }
+    let mut innermost: Option<&dyn std::error::Error> = None;
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        innermost = Some(s);
+        source = s.source();
+    }
+    innermost.map_or_else(|| e.to_string(), |s| s.to_string())
+}
+
+pub(crate) struct Api {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(config: &Config) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT)
+            .user_agent(concat!("proofroom-connector/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            base: config.server.clone(),
+            token: config.token.clone(),
+            http,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn request(&self, method: Method, path: &str) -> (reqwest::RequestBuilder, String) {
+        let url = self.url(path);
+        (
+            self.http.request(method, &url).bearer_auth(&self.token),
+            url,
+        )
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Failure> {
+        let response = builder.send().await.map_err(|e| Failure::Transport {
+            method: method.clone(),
+            url: url.to_string(),
+            detail: error_chain(&e),
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        let message = match serde_json::from_str::<ApiError>(&body) {
+            Ok(e) => e.message,
+            Err(_) => {
+                let snippet: String = body
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(200)
+                    .collect();
+                let reason = status.canonical_reason().unwrap_or("error");
+                if snippet.is_empty() {
+                    format!("{method} {url}: {reason}")
+                } else {
+                    format!("{method} {url}: {reason}: {snippet}")
+                }
+            }
+        };
+        Err(Failure::Status { status, message })
+    }
+
+    async fn json<T: DeserializeOwned>(
+        method: Method,
+        url: &str,
+        response: reqwest::Response,
+    ) -> Result<T, Failure> {
+        let bytes = response.bytes().await.map_err(|e| Failure::Transport {
+            method: method.clone(),
+            url: url.to_string(),
+            detail: error_chain(&e),
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| Failure::Decode {
+            method,
+            url: url.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        let (b, url) = self.request(Method::GET, path);
+        let response = self
+            .send(Method::GET, &url, b.timeout(REQUEST_TIMEOUT))
+            .await?;
+        Self::json(Method::GET, &url, response).await
+    }
+
+    /// `PUT` a JSON body and read a JSON answer.
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Failure> {
+        let (b, url) = self.request(Method::PUT, path);
+        let response = self
+            .send(Method::PUT, &url, b.json(body).timeout(REQUEST_TIMEOUT))
+            .await?;
+        Self::json(Method::PUT, &url, response).await
+    }
+
+    /// `PUT` a JSON body; any 2xx answer will do.
+    pub async fn put_ignoring_answer<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(), Failure> {
+        let (b, url) = self.request(Method::PUT, path);
+        self.send(Method::PUT, &url, b.json(body).timeout(REQUEST_TIMEOUT))
+            .await
+            .map(drop)
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<(), Failure> {
+        let (b, url) = self.request(Method::DELETE, path);
+        self.send(Method::DELETE, &url, b.timeout(REQUEST_TIMEOUT))
+            .await
+            .map(drop)
+    }
+
+    /// Streams an opened file as the body of a `PUT`, with its length and SHA-256 in headers.
+    pub async fn upload(&self, path: &str, file: HashedFile) -> Result<UploadResult, Failure> {
+        let (b, url) = self.request(Method::PUT, path);
+        let len = file.len;
+        let reader = tokio::fs::File::from_std(file.file).take(len);
+        let stream = tokio_util::io::ReaderStream::with_capacity(reader, CHUNK);
+        let timeout = UPLOAD_BASE_TIMEOUT + Duration::from_secs(len / UPLOAD_BYTES_PER_SECOND);
+        let b = b
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, len)
+            .header(SHA256_HEADER, &file.sha256)
+            .body(reqwest::Body::wrap_stream(stream))
+            .timeout(timeout);
+        let response = self.send(Method::PUT, &url, b).await?;
+        Self::json(Method::PUT, &url, response).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_percent_encoded() {
+        assert_eq!(encode("IMG 1.jpg"), "IMG%201.jpg");
+        assert_eq!(encode("Family #2 & co.jpg"), "Family%20%232%20%26%20co.jpg");
+        assert_eq!(encode("a@b$c+d%e.png"), "a%40b%24c%2Bd%25e.png");
+        assert_eq!(
+            encode("Crème brûlée.jpg"),
+            "Cr%C3%A8me%20br%C3%BBl%C3%A9e.jpg"
+        );
+        assert_eq!(encode("🎉 party.webp"), "%F0%9F%8E%89%20party.webp");
+        assert_eq!(encode("a/b?c=d"), "a%2Fb%3Fc%3Dd");
+        assert_eq!(encode("keep-._~"), "keep-._~");
+    }
+
+    #[test]
+    fn paths_encode_ids_and_names() {
+        assert_eq!(session_path("2026-0412"), "/api/v1/sessions/2026-0412");
+        assert_eq!(
+            session_path("Smith & Co #2"),
+            "/api/v1/sessions/Smith%20%26%20Co%20%232"
+        );
+        assert_eq!(
+            session_image_path("Zoë", "Family #2 & co.jpg"),
+            "/api/v1/sessions/Zo%C3%AB/images?name=Family%20%232%20%26%20co.jpg"
+        );
+        assert_eq!(
+            price_list_path("portrait 2026"),
+            "/api/v1/price-lists/portrait%202026"
+        );
+    }
+
+    #[test]
+    fn encoded_names_survive_url_parsing() {
+        // reqwest parses the URL; the encoding must come through untouched so the server
+        // decodes exactly the original name.
+        for name in [
+            "IMG 1.jpg",
+            "Family #2 & co.jpg",
+            "a+b%20c.png",
+            "Crème.jpg",
+            "🎉.webp",
+            "100% @home$.jpeg",
+        ] {
+            let url = reqwest::Url::parse(&format!("http://h{}", session_image_path("s 1", name)))
+                .unwrap();
+            let got: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+            assert_eq!(got, vec![("name".to_string(), name.to_string())]);
+            let segment = url.path_segments().unwrap().nth(3).unwrap();
+            assert_eq!(
+                percent_encoding::percent_decode_str(segment)
+                    .decode_utf8()
+                    .unwrap(),
+                "s 1"
+            );
+        }
+    }
+
+    #[test]
+    fn hashing_streams_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big file.bin");
+        // Larger than one chunk and not a multiple of it.
+        let data: Vec<u8> = (0..(CHUNK * 3 + 17)).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let (sha, len) = sha256_file(&path).unwrap();
+        assert_eq!(len, data.len() as u64);
+        assert_eq!(sha, hex::encode(Sha256::digest(&data)));
+        let (empty, zero) = hash_reader(&mut io::empty()).unwrap();
+        assert_eq!(zero, 0);
+        assert_eq!(
+            empty,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
