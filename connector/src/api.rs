@@ -32,11 +32,7 @@ pub const CHUNK: usize = 64 * 1024;
 
 /// Everything but `A-Z a-z 0-9 - . _ ~` is percent-encoded: safe in a path segment and in a
 /// query value (`+` becomes `%2B`, a space `%20`, `/` `%2F`).
-const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes one path segment or query value (UTF-8 bytes).
 pub fn encode(s: &str) -> String {
@@ -109,19 +105,11 @@ pub(crate) async fn open_and_hash(path: PathBuf) -> io::Result<HashedFile> {
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// No answer: connection refused, DNS, TLS, timeout, reset.
-    Transport {
-        method: Method,
-        url: String,
-        detail: String,
-    },
+    Transport { method: Method, url: String, detail: String },
     /// An answer with an error status.
     Status { status: StatusCode, message: String },
     /// A 2xx answer that is not what the API promises.
-    Decode {
-        method: Method,
-        url: String,
-        detail: String,
-    },
+    Decode { method: Method, url: String, detail: String },
 }
 
 impl Failure {
@@ -136,20 +124,14 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Transport {
-                method,
-                url,
-                detail,
-            } => write!(f, "{method} {url}: {detail}"),
+            Self::Transport { method, url, detail } => write!(f, "{method} {url}: {detail}"),
             // The server's message is for people; the status is for whoever debugs.
-            Self::Status {
-                status, message, ..
-            } => write!(f, "{message} (HTTP {})", status.as_u16()),
-            Self::Decode {
-                method,
-                url,
-                detail,
-            } => write!(f, "{method} {url}: unexpected answer: {detail}"),
+            Self::Status { status, message, .. } => {
+                write!(f, "{message} (HTTP {})", status.as_u16())
+            }
+            Self::Decode { method, url, detail } => {
+                write!(f, "{method} {url}: unexpected answer: {detail}")
+            }
         }
     }
 }
@@ -183,11 +165,7 @@ impl Api {
             .read_timeout(READ_TIMEOUT)
             .user_agent(concat!("proofroom-connector/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self {
-            base: config.server.clone(),
-            token: config.token.clone(),
-            http,
-        })
+        Ok(Self { base: config.server.clone(), token: config.token.clone(), http })
     }
 
     pub fn base(&self) -> &str {
@@ -200,10 +178,7 @@ impl Api {
 
     fn request(&self, method: Method, path: &str) -> (reqwest::RequestBuilder, String) {
         let url = self.url(path);
-        (
-            self.http.request(method, &url).bearer_auth(&self.token),
-            url,
-        )
+        (self.http.request(method, &url).bearer_auth(&self.token), url)
     }
 
     async fn send(
@@ -262,9 +237,7 @@ impl Api {
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
         let (b, url) = self.request(Method::GET, path);
-        let response = self
-            .send(Method::GET, &url, b.timeout(REQUEST_TIMEOUT))
-            .await?;
+        let response = self.send(Method::GET, &url, b.timeout(REQUEST_TIMEOUT)).await?;
         Self::json(Method::GET, &url, response).await
     }
 
@@ -275,9 +248,7 @@ impl Api {
         body: &B,
     ) -> Result<T, Failure> {
         let (b, url) = self.request(Method::PUT, path);
-        let response = self
-            .send(Method::PUT, &url, b.json(body).timeout(REQUEST_TIMEOUT))
-            .await?;
+        let response = self.send(Method::PUT, &url, b.json(body).timeout(REQUEST_TIMEOUT)).await?;
         Self::json(Method::PUT, &url, response).await
     }
 
@@ -288,16 +259,12 @@ impl Api {
         body: &B,
     ) -> Result<(), Failure> {
         let (b, url) = self.request(Method::PUT, path);
-        self.send(Method::PUT, &url, b.json(body).timeout(REQUEST_TIMEOUT))
-            .await
-            .map(drop)
+        self.send(Method::PUT, &url, b.json(body).timeout(REQUEST_TIMEOUT)).await.map(drop)
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), Failure> {
         let (b, url) = self.request(Method::DELETE, path);
-        self.send(Method::DELETE, &url, b.timeout(REQUEST_TIMEOUT))
-            .await
-            .map(drop)
+        self.send(Method::DELETE, &url, b.timeout(REQUEST_TIMEOUT)).await.map(drop)
     }
 
     /// Streams an opened file as the body of a `PUT`, with its length and SHA-256 in headers.
@@ -327,10 +294,7 @@ mod tests {
         assert_eq!(encode("IMG 1.jpg"), "IMG%201.jpg");
         assert_eq!(encode("Family #2 & co.jpg"), "Family%20%232%20%26%20co.jpg");
         assert_eq!(encode("a@b$c+d%e.png"), "a%40b%24c%2Bd%25e.png");
-        assert_eq!(
-            encode("Crème brûlée.jpg"),
-            "Cr%C3%A8me%20br%C3%BBl%C3%A9e.jpg"
-        );
+        assert_eq!(encode("Crème brûlée.jpg"), "Cr%C3%A8me%20br%C3%BBl%C3%A9e.jpg");
         assert_eq!(encode("🎉 party.webp"), "%F0%9F%8E%89%20party.webp");
         assert_eq!(encode("a/b?c=d"), "a%2Fb%3Fc%3Dd");
         assert_eq!(encode("keep-._~"), "keep-._~");
@@ -339,18 +303,12 @@ mod tests {
     #[test]
     fn paths_encode_ids_and_names() {
         assert_eq!(session_path("2026-0412"), "/api/v1/sessions/2026-0412");
-        assert_eq!(
-            session_path("Smith & Co #2"),
-            "/api/v1/sessions/Smith%20%26%20Co%20%232"
-        );
+        assert_eq!(session_path("Smith & Co #2"), "/api/v1/sessions/Smith%20%26%20Co%20%232");
         assert_eq!(
             session_image_path("Zoë", "Family #2 & co.jpg"),
             "/api/v1/sessions/Zo%C3%AB/images?name=Family%20%232%20%26%20co.jpg"
         );
-        assert_eq!(
-            price_list_path("portrait 2026"),
-            "/api/v1/price-lists/portrait%202026"
-        );
+        assert_eq!(price_list_path("portrait 2026"), "/api/v1/price-lists/portrait%202026");
     }
 
     #[test]
@@ -370,12 +328,7 @@ mod tests {
             let got: Vec<(String, String)> = url.query_pairs().into_owned().collect();
             assert_eq!(got, vec![("name".to_string(), name.to_string())]);
             let segment = url.path_segments().unwrap().nth(3).unwrap();
-            assert_eq!(
-                percent_encoding::percent_decode_str(segment)
-                    .decode_utf8()
-                    .unwrap(),
-                "s 1"
-            );
+            assert_eq!(percent_encoding::percent_decode_str(segment).decode_utf8().unwrap(), "s 1");
         }
     }
 
@@ -391,9 +344,6 @@ mod tests {
         assert_eq!(sha, hex::encode(Sha256::digest(&data)));
         let (empty, zero) = hash_reader(&mut io::empty()).unwrap();
         assert_eq!(zero, 0);
-        assert_eq!(
-            empty,
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(empty, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 }

@@ -54,11 +54,7 @@ pub enum ConfigError {
     #[error("no server: set `server` in connector.toml or pass --server URL")]
     NoServer,
     #[error("{origin}: {url:?} is not a server URL like \"https://proofroom.example\": {reason}")]
-    BadServer {
-        origin: String,
-        url: String,
-        reason: String,
-    },
+    BadServer { origin: String, url: String, reason: String },
     #[error(
         "no token: pass --token, set the {TOKEN_ENV} environment variable, or set `token_file` in connector.toml"
     )]
@@ -146,16 +142,11 @@ pub fn load_config(
     };
     if token.is_empty() {
         return Err(match token_source {
-            TokenSource::File(path) => ConfigError::TokenFile {
-                path,
-                message: "the file is empty".into(),
-            },
-            TokenSource::Flag => ConfigError::EmptyToken {
-                origin: "--token".into(),
-            },
-            TokenSource::Env => ConfigError::EmptyToken {
-                origin: TOKEN_ENV.into(),
-            },
+            TokenSource::File(path) => {
+                ConfigError::TokenFile { path, message: "the file is empty".into() }
+            }
+            TokenSource::Flag => ConfigError::EmptyToken { origin: "--token".into() },
+            TokenSource::Env => ConfigError::EmptyToken { origin: TOKEN_ENV.into() },
         });
     }
     if token.contains(|c: char| c.is_control() || c == ' ') {
@@ -171,9 +162,7 @@ pub fn load_config(
         server,
         token,
         token_source,
-        interval_minutes: raw
-            .interval_minutes
-            .map_or(DEFAULT_INTERVAL_MINUTES, |m| m.0 as u32),
+        interval_minutes: raw.interval_minutes.map_or(DEFAULT_INTERVAL_MINUTES, |m| m.0 as u32),
     })
 }
 
@@ -217,10 +206,7 @@ mod tests {
         let c = load_config(dir.path(), None, None, None).unwrap();
         assert_eq!(c.server, "http://127.0.0.1:8080");
         assert_eq!(c.token, "tok-file");
-        assert_eq!(
-            c.token_source,
-            TokenSource::File(dir.path().join("studio.token"))
-        );
+        assert_eq!(c.token_source, TokenSource::File(dir.path().join("studio.token")));
         assert_eq!(c.interval_minutes, 15);
         assert!(!format!("{c:?}").contains("tok-file"));
     }
@@ -241,16 +227,10 @@ mod tests {
             Some("from-env"),
         )
         .unwrap();
-        assert_eq!(
-            (c.server.as_str(), c.token.as_str()),
-            ("https://b.example/x", "from-flag")
-        );
+        assert_eq!((c.server.as_str(), c.token.as_str()), ("https://b.example/x", "from-flag"));
         assert_eq!(c.interval_minutes, 5);
         let c = load_config(dir.path(), None, None, Some("from-env")).unwrap();
-        assert_eq!(
-            (c.token.as_str(), c.token_source),
-            ("from-env", TokenSource::Env)
-        );
+        assert_eq!((c.token.as_str(), c.token_source), ("from-env", TokenSource::Env));
         let c = load_config(dir.path(), None, None, Some("")).unwrap();
         assert_eq!(c.token, "from-file");
     }
@@ -275,43 +255,22 @@ mod tests {
 
     #[test]
     fn file_errors_name_the_line() {
-        let dir = lib(&[(
-            "connector.toml",
-            "server = \"http://x\"\ntoken_file = \"missing.token\"\n",
-        )]);
-        let e = load_config(dir.path(), None, None, None)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("connector.toml:2: token_file: cannot read "),
-            "{e}"
-        );
+        let dir =
+            lib(&[("connector.toml", "server = \"http://x\"\ntoken_file = \"missing.token\"\n")]);
+        let e = load_config(dir.path(), None, None, None).unwrap_err().to_string();
+        assert!(e.starts_with("connector.toml:2: token_file: cannot read "), "{e}");
         let dir = lib(&[("connector.toml", "server = \"http://x\"\ninterval = 5\n")]);
-        let e = load_config(dir.path(), None, Some("t"), None)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("connector.toml:2: interval: unknown field"),
-            "{e}"
-        );
+        let e = load_config(dir.path(), None, Some("t"), None).unwrap_err().to_string();
+        assert!(e.starts_with("connector.toml:2: interval: unknown field"), "{e}");
         let dir = lib(&[("connector.toml", "server = \"localhost:8080\"\n")]);
-        let e = load_config(dir.path(), None, Some("t"), None)
-            .unwrap_err()
-            .to_string();
+        let e = load_config(dir.path(), None, Some("t"), None).unwrap_err().to_string();
         assert!(
             e.starts_with("connector.toml:1: server: \"localhost:8080\" is not a server URL"),
             "{e}"
         );
-        let dir = lib(&[
-            (
-                "connector.toml",
-                "server = \"http://x\"\ntoken_file = \"t\"\n",
-            ),
-            ("t", "\n"),
-        ]);
-        let e = load_config(dir.path(), None, None, None)
-            .unwrap_err()
-            .to_string();
+        let dir =
+            lib(&[("connector.toml", "server = \"http://x\"\ntoken_file = \"t\"\n"), ("t", "\n")]);
+        let e = load_config(dir.path(), None, None, None).unwrap_err().to_string();
         assert!(e.ends_with("t: the file is empty"), "{e}");
     }
 }

@@ -54,11 +54,7 @@ pub struct ItemError {
 
 impl ItemError {
     pub fn new(item: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            item: item.into(),
-            line: None,
-            message: message.into(),
-        }
+        Self { item: item.into(), line: None, message: message.into() }
     }
 }
 

@@ -116,10 +116,7 @@ pub enum LibraryError {
     #[error("the studio library {path} does not exist or is not a folder")]
     NotAFolder { path: PathBuf },
     #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 /// Reads the library at `root`. Fails only when the folder itself cannot be read; bad files are
@@ -156,15 +153,11 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
     }
 
     // price-lists/*.toml
-    let list_files: Vec<(String, PathBuf)> = list_dir(
-        &root.join("price-lists"),
-        "price-lists",
-        &mut lib.errors,
-        EntryKind::File,
-    )
-    .into_iter()
-    .filter(|(name, _)| name.len() > ".toml".len() && name.ends_with(".toml"))
-    .collect();
+    let list_files: Vec<(String, PathBuf)> =
+        list_dir(&root.join("price-lists"), "price-lists", &mut lib.errors, EntryKind::File)
+            .into_iter()
+            .filter(|(name, _)| name.len() > ".toml".len() && name.ends_with(".toml"))
+            .collect();
     let stem = |name: &str| name.strip_suffix(".toml").unwrap_or(name).to_string();
     let price_list_ids: BTreeSet<String> = list_files.iter().map(|(name, _)| stem(name)).collect();
     for (name, path) in list_files {
@@ -173,11 +166,7 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
             .map_err(|e| vec![e])
             .and_then(|text| parse_price_list(&item, &text));
         match result {
-            Ok(list) => lib.price_lists.push(PriceListFile {
-                id: stem(&name),
-                item,
-                list,
-            }),
+            Ok(list) => lib.price_lists.push(PriceListFile { id: stem(&name), item, list }),
             Err(errors) => lib.errors.extend(errors),
         }
     }
@@ -188,10 +177,8 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
         let manifest_path = dir.join("session.toml");
         let item = format!("sessions/{id}/session.toml");
         if !manifest_path.is_file() {
-            lib.skipped.push(Skipped {
-                item: format!("sessions/{id}"),
-                reason: "no session.toml".into(),
-            });
+            lib.skipped
+                .push(Skipped { item: format!("sessions/{id}"), reason: "no session.toml".into() });
             continue;
         }
         let result = read_text(&manifest_path, &item)
@@ -413,11 +400,7 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
 
     for (slot, field, value) in [
         (BrandingSlot::Logo, "logo", &raw.logo),
-        (
-            BrandingSlot::MarketingImage,
-            "marketing_image",
-            &raw.marketing_image,
-        ),
+        (BrandingSlot::MarketingImage, "marketing_image", &raw.marketing_image),
     ] {
         if let Some(value) = value
             && let Some(image) = branding_image(&m, root, slot, field, value, &mut errors)
@@ -580,10 +563,7 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
                     "clients could not pay: enable card or pay_at_studio",
                 ));
             }
-            PaymentMethods {
-                card: v.card,
-                pay_at_studio: v.pay_at_studio,
-            }
+            PaymentMethods { card: v.card, pay_at_studio: v.pay_at_studio }
         }
         None => PaymentMethods::default(),
     };
@@ -592,11 +572,7 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
     let profile = StudioProfile {
         name,
         email: raw.email.as_ref().map(|e| e.get_ref().trim().to_string()),
-        phone: raw
-            .phone
-            .as_ref()
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty()),
+        phone: raw.phone.as_ref().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()),
         time_zone,
         currency,
         watermark,
@@ -612,11 +588,7 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
         payment_methods,
         keep_originals: raw.keep_originals,
     };
-    if errors.is_empty() {
-        Ok(Studio { profile, branding })
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(Studio { profile, branding }) } else { Err(errors) }
 }
 
 fn branding_image(
@@ -630,11 +602,7 @@ fn branding_image(
     let rel = value.get_ref().trim();
     let path = root.join(rel);
     if rel.is_empty() {
-        errors.push(m.error(
-            value.span(),
-            field,
-            "expected a path like \"branding/logo.png\"",
-        ));
+        errors.push(m.error(value.span(), field, "expected a path like \"branding/logo.png\""));
         None
     } else if !path.is_file() {
         errors.push(m.error(
@@ -651,11 +619,7 @@ fn branding_image(
         ));
         None
     } else {
-        Some(BrandingImage {
-            slot,
-            item: rel.to_string(),
-            path,
-        })
+        Some(BrandingImage { slot, item: rel.to_string(), path })
     }
 }
 
@@ -733,11 +697,7 @@ pub fn parse_price_list(item: &str, text: &str) -> Result<PriceList, Vec<ItemErr
         .map(|i| {
             let sku = required_text(&m, &i.sku, "items.sku", &mut errors);
             if !sku.is_empty() && !skus.insert(sku.clone()) {
-                errors.push(m.error(
-                    i.sku.span(),
-                    "items.sku",
-                    format!("\"{sku}\" is used twice"),
-                ));
+                errors.push(m.error(i.sku.span(), "items.sku", format!("\"{sku}\" is used twice")));
             }
             PriceListItem {
                 sku,
@@ -749,11 +709,7 @@ pub fn parse_price_list(item: &str, text: &str) -> Result<PriceList, Vec<ItemErr
             }
         })
         .collect();
-    if errors.is_empty() {
-        Ok(PriceList { name, items })
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(PriceList { name, items }) } else { Err(errors) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -863,16 +819,10 @@ pub fn parse_session(
         errors.push(m.error(
             pl.span(),
             "price_list",
-            format!(
-                "no price list \"{0}\" (price-lists/{0}.toml does not exist)",
-                pl.get_ref()
-            ),
+            format!("no price list \"{0}\" (price-lists/{0}.toml does not exist)", pl.get_ref()),
         ));
     }
-    let event_type = raw
-        .event_type
-        .as_ref()
-        .map_or(EventType::None, |t| *t.get_ref());
+    let event_type = raw.event_type.as_ref().map_or(EventType::None, |t| *t.get_ref());
     let event_code = match &raw.event_code {
         Some(code) => {
             let c = code.get_ref().trim();
@@ -903,31 +853,15 @@ pub fn parse_session(
         first_name: c.first_name.trim().to_string(),
         last_name,
         email: c.email.get_ref().trim().to_string(),
-        phone: c
-            .phone
-            .as_ref()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        address: c
-            .address
-            .as_ref()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
+        phone: c.phone.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        address: c.address.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
     };
 
     // The folder's image files and the [images] entries.
     let mut folder_errors = Vec::new();
-    let files = list_dir(
-        dir,
-        &format!("sessions/{id}"),
-        &mut folder_errors,
-        EntryKind::File,
-    );
-    let images: BTreeSet<&str> = files
-        .iter()
-        .map(|(n, _)| n.as_str())
-        .filter(|n| is_image_name(n))
-        .collect();
+    let files = list_dir(dir, &format!("sessions/{id}"), &mut folder_errors, EntryKind::File);
+    let images: BTreeSet<&str> =
+        files.iter().map(|(n, _)| n.as_str()).filter(|n| is_image_name(n)).collect();
     errors.extend(folder_errors);
     for key in raw.images.keys() {
         let name = key.get_ref();
@@ -936,9 +870,7 @@ pub fn parse_session(
         }
         let message = if files.iter().any(|(n, _)| n == name) {
             format!("\"{name}\" is not an image (.jpg, .jpeg, .png or .webp)")
-        } else if let Some(close) = images
-            .iter()
-            .find(|n| n.to_lowercase() == name.to_lowercase())
+        } else if let Some(close) = images.iter().find(|n| n.to_lowercase() == name.to_lowercase())
         {
             format!("no image \"{name}\" in sessions/{id}/ (did you mean \"{close}\"?)")
         } else {
@@ -955,10 +887,8 @@ pub fn parse_session(
         Some(ratings) => ratings.clone(),
         None => vec![Rating::Selected, Rating::NotSelected, Rating::Undecided],
     };
-    let upload_groups: Option<BTreeSet<&str>> = raw
-        .upload_groups
-        .as_ref()
-        .map(|g| g.iter().map(String::as_str).collect());
+    let upload_groups: Option<BTreeSet<&str>> =
+        raw.upload_groups.as_ref().map(|g| g.iter().map(String::as_str).collect());
     let online_groups: BTreeSet<&str> = raw.online_groups.iter().map(String::as_str).collect();
 
     let mut online = Vec::new();
@@ -974,15 +904,9 @@ pub fn parse_session(
                 .is_none_or(|want| groups.iter().any(|g| want.contains(g.as_str())));
         if wanted {
             // Only the groups the client sees go online.
-            let groups = groups
-                .into_iter()
-                .filter(|g| online_groups.contains(g.as_str()))
-                .collect();
-            online.push(SessionImage {
-                name: name.to_string(),
-                rating,
-                groups,
-            });
+            let groups =
+                groups.into_iter().filter(|g| online_groups.contains(g.as_str())).collect();
+            online.push(SessionImage { name: name.to_string(), rating, groups });
         } else {
             held_back.push(name.to_string());
         }

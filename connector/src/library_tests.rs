@@ -154,11 +154,7 @@ fn parse_in(dir: &Path, text: &str) -> Result<Session, Vec<ItemError>> {
 
 fn session_errors(files: &[&str], text: &str) -> Vec<String> {
     let dir = session_dir(files);
-    parse_in(dir.path(), text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect()
+    parse_in(dir.path(), text).unwrap_err().iter().map(ToString::to_string).collect()
 }
 
 fn one_session_error(files: &[&str], text: &str) -> String {
@@ -173,11 +169,7 @@ fn online_names(s: &Session) -> Vec<&str> {
 
 fn studio_root() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for f in [
-        "branding/logo.png",
-        "branding/hero.jpg",
-        "branding/watermark.png",
-    ] {
+    for f in ["branding/logo.png", "branding/hero.jpg", "branding/watermark.png"] {
         write(dir.path(), f, b"img");
     }
     dir
@@ -185,11 +177,7 @@ fn studio_root() -> tempfile::TempDir {
 
 fn studio_error(text: &str) -> Vec<String> {
     let root = studio_root();
-    parse_studio(root.path(), text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect()
+    parse_studio(root.path(), text).unwrap_err().iter().map(ToString::to_string).collect()
 }
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -246,10 +234,7 @@ fn the_documented_studio_toml_parses() {
                 starts: Some(d(2026, 3, 1)),
                 ends: Some(d(2026, 5, 31)),
             }],
-            payment_methods: PaymentMethods {
-                card: true,
-                pay_at_studio: true
-            },
+            payment_methods: PaymentMethods { card: true, pay_at_studio: true },
             keep_originals: false,
         }
     );
@@ -290,13 +275,7 @@ fn studio_defaults_and_watermark_image() {
     assert_eq!(studio.branding.len(), 1);
     assert_eq!(studio.branding[0].slot, BrandingSlot::Watermark);
     assert_eq!(p.client_options, ClientOptions::default());
-    assert_eq!(
-        p.payment_methods,
-        PaymentMethods {
-            card: false,
-            pay_at_studio: true
-        }
-    );
+    assert_eq!(p.payment_methods, PaymentMethods { card: false, pay_at_studio: true });
     assert!(p.keep_originals);
     assert_eq!((p.email.as_deref(), p.phone.as_deref()), (None, None));
     assert_eq!(p.promotions[0].amount_off_cents, Some(500));
@@ -324,10 +303,7 @@ fn bad_studio_manifests_name_line_and_field() {
             "[watermark]\ntext = \"x\"\nimage = \"branding/watermark.png\"\n",
             "studio.toml:6: watermark.image: set either text or image, not both",
         ),
-        (
-            "[watermark]\nopacity = 0.5\n",
-            "studio.toml:4: watermark: set text or image",
-        ),
+        ("[watermark]\nopacity = 0.5\n", "studio.toml:4: watermark: set text or image"),
         (
             "[watermark]\ntext = \"x\"\nopacity = 1.5\n",
             "studio.toml:6: watermark.opacity: expected a number from 0.0 to 1.0, found 1.5",
@@ -431,9 +407,7 @@ fn bad_price_lists_name_line_and_field() {
         ]
     );
     assert_eq!(
-        err(&format!(
-            "name = \"P\"\n{item}price = \"1\"\n{item}price = \"2\"\n"
-        )),
+        err(&format!("name = \"P\"\n{item}price = \"1\"\n{item}price = \"2\"\n")),
         vec!["price-lists/p.toml:8: items.sku: \"A\" is used twice"]
     );
     assert_eq!(
@@ -447,12 +421,7 @@ fn bad_price_lists_name_line_and_field() {
 
 #[test]
 fn the_documented_session_parses() {
-    let dir = session_dir(&[
-        "IMG_0001.jpg",
-        "Family #2 & co.jpg",
-        "IMG_0007.jpg",
-        "IMG_0008.jpg",
-    ]);
+    let dir = session_dir(&["IMG_0001.jpg", "Family #2 & co.jpg", "IMG_0007.jpg", "IMG_0008.jpg"]);
     let s = parse_in(dir.path(), SESSION_TOML).unwrap();
     assert!(s.publish);
     assert_eq!(
@@ -484,10 +453,7 @@ fn the_documented_session_parses() {
             }],
         }
     );
-    assert_eq!(
-        s.held_back,
-        vec!["Family #2 & co.jpg", "IMG_0007.jpg", "IMG_0008.jpg"]
-    );
+    assert_eq!(s.held_back, vec!["Family #2 & co.jpg", "IMG_0007.jpg", "IMG_0008.jpg"]);
 }
 
 #[test]
@@ -506,20 +472,9 @@ fn defaults_put_every_image_online() {
     ]);
     let s = parse_in(dir.path(), MINIMAL_SESSION).unwrap();
     assert_eq!(online_names(&s), vec!["a.jpeg", "b.JPG", "c.PNG", "d.webp"]);
-    assert!(
-        s.upsert
-            .images
-            .iter()
-            .all(|i| i.rating == Rating::Undecided && i.groups.is_empty())
-    );
+    assert!(s.upsert.images.iter().all(|i| i.rating == Rating::Undecided && i.groups.is_empty()));
     assert_eq!(s.upsert.event_type, EventType::None);
-    assert_eq!(
-        (
-            s.upsert.price_list.as_deref(),
-            s.upsert.event_code.as_deref()
-        ),
-        (None, None)
-    );
+    assert_eq!((s.upsert.price_list.as_deref(), s.upsert.event_code.as_deref()), (None, None));
     assert_eq!(s.upsert.date, d(2026, 5, 1));
     assert!(s.held_back.is_empty());
     // publish defaults to false.
@@ -529,9 +484,7 @@ fn defaults_put_every_image_online() {
 
 #[test]
 fn upload_ratings_groups_and_online_filter_images() {
-    let files = [
-        "sel.jpg", "not.jpg", "und.jpg", "off.jpg", "grp.jpg", "both.jpg",
-    ];
+    let files = ["sel.jpg", "not.jpg", "und.jpg", "off.jpg", "grp.jpg", "both.jpg"];
     let dir = session_dir(&files);
     let images = r#"
 [images]
@@ -550,20 +503,11 @@ fn upload_ratings_groups_and_online_filter_images() {
         vec!["both.jpg", "grp.jpg", "not.jpg", "sel.jpg", "und.jpg"]
     );
     // Ratings.
-    assert_eq!(
-        online_names(&with("upload = [\"selected\"]")),
-        vec!["both.jpg", "sel.jpg"]
-    );
-    assert_eq!(
-        online_names(&with("upload = [\"undecided\"]")),
-        vec!["grp.jpg", "und.jpg"]
-    );
+    assert_eq!(online_names(&with("upload = [\"selected\"]")), vec!["both.jpg", "sel.jpg"]);
+    assert_eq!(online_names(&with("upload = [\"undecided\"]")), vec!["grp.jpg", "und.jpg"]);
     assert_eq!(online_names(&with("upload = []")), Vec::<&str>::new());
     // Groups.
-    assert_eq!(
-        online_names(&with("upload_groups = [\"Outdoor\"]")),
-        vec!["grp.jpg", "not.jpg"]
-    );
+    assert_eq!(online_names(&with("upload_groups = [\"Outdoor\"]")), vec!["grp.jpg", "not.jpg"]);
     assert_eq!(
         online_names(&with("upload_groups = [\"Outdoor\", \"Studio\"]")),
         vec!["both.jpg", "grp.jpg", "not.jpg"]
@@ -576,19 +520,9 @@ fn upload_ratings_groups_and_online_filter_images() {
     );
     // Only the groups the client sees go online with an image.
     let s = with("online_groups = [\"Outdoor\"]");
-    let grp = s
-        .upsert
-        .images
-        .iter()
-        .find(|i| i.name == "grp.jpg")
-        .unwrap();
+    let grp = s.upsert.images.iter().find(|i| i.name == "grp.jpg").unwrap();
     assert_eq!(grp.groups, vec!["Outdoor"]);
-    let both = s
-        .upsert
-        .images
-        .iter()
-        .find(|i| i.name == "both.jpg")
-        .unwrap();
+    let both = s.upsert.images.iter().find(|i| i.name == "both.jpg").unwrap();
     assert!(both.groups.is_empty());
     assert_eq!(s.held_back, vec!["off.jpg"]);
 }
@@ -608,14 +542,8 @@ fn any_file_name_works() {
     let dir = session_dir(&names);
     let mut text = format!("{MINIMAL_SESSION}\n[images]\n");
     for (i, n) in names.iter().enumerate() {
-        let rating = if i % 2 == 0 {
-            "selected"
-        } else {
-            "not-selected"
-        };
-        text.push_str(&format!(
-            "{n:?} = {{ rating = \"{rating}\", groups = [\"G\"] }}\n"
-        ));
+        let rating = if i % 2 == 0 { "selected" } else { "not-selected" };
+        text.push_str(&format!("{n:?} = {{ rating = \"{rating}\", groups = [\"G\"] }}\n"));
     }
     text = text.replace("publish = true", "publish = true\nonline_groups = [\"G\"]");
     let s = parse_in(dir.path(), &text).unwrap();
@@ -624,25 +552,15 @@ fn any_file_name_works() {
     assert_eq!(online_names(&s), sorted);
     for image in &s.upsert.images {
         let i = names.iter().position(|n| *n == image.name).unwrap();
-        let rating = if i % 2 == 0 {
-            Rating::Selected
-        } else {
-            Rating::NotSelected
-        };
+        let rating = if i % 2 == 0 { Rating::Selected } else { Rating::NotSelected };
         assert_eq!(
             (image.rating, image.groups.as_slice()),
             (rating, &["G".to_string()][..]),
             "{}",
             image.name
         );
-        assert_eq!(
-            fs::read(s.image_path(&image.name)).unwrap(),
-            image.name.as_bytes()
-        );
-        assert_eq!(
-            s.image_item(&image.name),
-            format!("sessions/2026-0412/{}", image.name)
-        );
+        assert_eq!(fs::read(s.image_path(&image.name)).unwrap(), image.name.as_bytes());
+        assert_eq!(s.image_item(&image.name), format!("sessions/2026-0412/{}", image.name));
     }
 }
 
@@ -676,10 +594,7 @@ fn bad_session_manifests_name_line_and_field() {
             ),
         ),
         (
-            m.replace(
-                "publish = true",
-                "publish = true\nupload = [\"selected\", \"maybe\"]",
-            ),
+            m.replace("publish = true", "publish = true\nupload = [\"selected\", \"maybe\"]"),
             format!(
                 "{file}:5: upload: expected one of \"selected\", \"not-selected\", \"undecided\", found \"maybe\""
             ),
@@ -701,10 +616,7 @@ fn bad_session_manifests_name_line_and_field() {
             ),
         ),
         (
-            m.replace(
-                "publish = true",
-                "publish = true\nprice_list = \"weddings\"",
-            ),
+            m.replace("publish = true", "publish = true\nprice_list = \"weddings\""),
             format!(
                 "{file}:5: price_list: no price list \"weddings\" (price-lists/weddings.toml does not exist)"
             ),
@@ -765,31 +677,17 @@ fn a_library_reads_what_it_can() {
     write(root, "studio.toml", STUDIO_TOML.as_bytes());
     write(root, "branding/logo.png", b"logo");
     write(root, "branding/hero.jpg", b"hero");
-    write(
-        root,
-        "price-lists/portrait-2026.toml",
-        PRICE_LIST_TOML.as_bytes(),
-    );
+    write(root, "price-lists/portrait-2026.toml", PRICE_LIST_TOML.as_bytes());
     write(root, "price-lists/README.txt", b"not a price list");
-    write(
-        root,
-        "price-lists/broken.toml",
-        b"name = \"B\"\n[[items]]\nsku = 1\n",
-    );
-    write(
-        root,
-        "sessions/2026-0412/session.toml",
-        SESSION_TOML.as_bytes(),
-    );
+    write(root, "price-lists/broken.toml", b"name = \"B\"\n[[items]]\nsku = 1\n");
+    write(root, "sessions/2026-0412/session.toml", SESSION_TOML.as_bytes());
     write(root, "sessions/2026-0412/IMG_0001.jpg", b"one");
     write(root, "sessions/2026-0412/IMG_0007.jpg", b"seven");
     write(root, "sessions/2026-0412/Family #2 & co.jpg", b"fam");
     write(
         root,
         "sessions/bad one/session.toml",
-        MINIMAL_SESSION
-            .replace("days_active = 14", "days_active = \"thirty\"")
-            .as_bytes(),
+        MINIMAL_SESSION.replace("days_active = 14", "days_active = \"thirty\"").as_bytes(),
     );
     write(root, "sessions/bad one/x.jpg", b"x");
     write(
@@ -801,40 +699,19 @@ fn a_library_reads_what_it_can() {
     write(root, "sessions/.trash/session.toml", b"garbage");
 
     let library = load_library(root).unwrap();
+    assert_eq!(library.studio.as_ref().unwrap().profile.name, "Maple Lane Photography");
     assert_eq!(
-        library.studio.as_ref().unwrap().profile.name,
-        "Maple Lane Photography"
-    );
-    assert_eq!(
-        library
-            .price_lists
-            .iter()
-            .map(|p| p.id.as_str())
-            .collect::<Vec<_>>(),
+        library.price_lists.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
         vec!["portrait-2026"]
     );
     assert_eq!(
-        library
-            .sessions
-            .iter()
-            .map(|s| s.id.as_str())
-            .collect::<Vec<_>>(),
+        library.sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
         vec!["2026-0412", "Zoë 🎉"]
     );
-    assert_eq!(
-        library
-            .sessions
-            .iter()
-            .map(|s| s.publish)
-            .collect::<Vec<_>>(),
-        vec![true, false]
-    );
+    assert_eq!(library.sessions.iter().map(|s| s.publish).collect::<Vec<_>>(), vec![true, false]);
     assert_eq!(
         library.skipped,
-        vec![Skipped {
-            item: "sessions/not yet".into(),
-            reason: "no session.toml".into()
-        }]
+        vec![Skipped { item: "sessions/not yet".into(), reason: "no session.toml".into() }]
     );
     let errors: Vec<String> = library.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -855,8 +732,5 @@ fn a_library_without_studio_toml_says_so() {
     assert!(library.studio.is_none() && library.sessions.is_empty());
     assert_eq!(library.errors.len(), 1);
     assert_eq!(library.errors[0].item, "studio.toml");
-    assert!(matches!(
-        load_library(lib.path().join("nope")),
-        Err(LibraryError::NotAFolder { .. })
-    ));
+    assert!(matches!(load_library(lib.path().join("nope")), Err(LibraryError::NotAFolder { .. })));
 }

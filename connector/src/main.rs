@@ -10,11 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use proofroom_connector::{DEFAULT_JOBS, Progress, PushOptions, push};
 
 #[derive(Parser)]
-#[command(
-    name = "proofroom-connector",
-    version,
-    about = "Pushes the studio library to Proofroom."
-)]
+#[command(name = "proofroom-connector", version, about = "Pushes the studio library to Proofroom.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

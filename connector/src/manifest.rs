@@ -31,20 +31,13 @@ pub(crate) struct Manifest<'a> {
 
 impl<'a> Manifest<'a> {
     pub fn new(item: impl Into<String>, text: &'a str) -> Self {
-        Self {
-            item: item.into(),
-            text,
-        }
+        Self { item: item.into(), text }
     }
 
     /// 1-based line of a byte offset.
     pub fn line_of(&self, pos: usize) -> usize {
         let pos = pos.min(self.text.len());
-        self.text.as_bytes()[..pos]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.text.as_bytes()[..pos].iter().filter(|&&b| b == b'\n').count() + 1
     }
 
     /// An error about `field` at `span` (a key's or value's span from [`Spanned`]).
@@ -89,25 +82,13 @@ impl<'a> Manifest<'a> {
             (line, path, "missing; this field is required".to_string())
         } else {
             let pos = span.as_ref().map_or(0, |s| s.start);
-            (
-                self.line_of(pos),
-                path_at(doc.get_ref(), pos),
-                rephrase(raw),
-            )
+            (self.line_of(pos), path_at(doc.get_ref(), pos), rephrase(raw))
         };
-        let field = path
-            .iter()
-            .map(|k| key_text(k))
-            .collect::<Vec<_>>()
-            .join(".");
+        let field = path.iter().map(|k| key_text(k)).collect::<Vec<_>>().join(".");
         ItemError {
             item: self.item.clone(),
             line: Some(line),
-            message: if field.is_empty() {
-                message
-            } else {
-                format!("{field}: {message}")
-            },
+            message: if field.is_empty() { message } else { format!("{field}: {message}") },
         }
     }
 }
@@ -154,15 +135,9 @@ fn contains(span: &Range<usize>, pos: usize) -> bool {
 
 /// A key as written in a dotted path: bare when TOML allows it, quoted otherwise.
 pub(crate) fn key_text(key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if bare {
-        key.to_string()
-    } else {
-        format!("{key:?}")
-    }
+    let bare =
+        !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare { key.to_string() } else { format!("{key:?}") }
 }
 
 fn between<'s>(s: &'s str, start: &str, end: &str) -> Option<&'s str> {
@@ -249,9 +224,7 @@ impl<'de> Deserialize<'de> for Percent {
                 f.write_str("a percent in quotes, like \"7.25\"")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Percent, E> {
-                proofroom_wire::parse_basis_points(v)
-                    .map(Percent)
-                    .map_err(E::custom)
+                proofroom_wire::parse_basis_points(v).map(Percent).map_err(E::custom)
             }
         }
         d.deserialize_any(V)
@@ -272,9 +245,7 @@ impl<'de> Deserialize<'de> for Date {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
                 parse_date(v).map(Date).ok_or_else(|| {
-                    E::custom(format!(
-                        "expected a date like \"2026-04-12\", found \"{v}\""
-                    ))
+                    E::custom(format!("expected a date like \"2026-04-12\", found \"{v}\""))
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Date, A::Error> {
@@ -305,9 +276,7 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     let shape = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape {
         return None;
     }
@@ -381,10 +350,7 @@ mod tests {
     }
 
     fn err(text: &str) -> String {
-        Manifest::new("x.toml", text)
-            .parse::<Doc>()
-            .unwrap_err()
-            .to_string()
+        Manifest::new("x.toml", text).parse::<Doc>().unwrap_err().to_string()
     }
 
     #[test]
@@ -451,17 +417,8 @@ mod tests {
 
     #[test]
     fn dates_are_strict() {
-        assert_eq!(
-            parse_date("2026-04-12"),
-            NaiveDate::from_ymd_opt(2026, 4, 12)
-        );
-        for bad in [
-            "2026-4-12",
-            "2026-02-30",
-            "26-04-12",
-            "2026/04/12",
-            " 2026-04-12",
-        ] {
+        assert_eq!(parse_date("2026-04-12"), NaiveDate::from_ymd_opt(2026, 4, 12));
+        for bad in ["2026-4-12", "2026-02-30", "26-04-12", "2026/04/12", " 2026-04-12"] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }

@@ -22,11 +22,7 @@ impl Output {
             Progress::Auto => std::io::stderr().is_terminal(),
             Progress::Plain | Progress::Quiet => false,
         };
-        Self {
-            bar: OnceLock::new(),
-            tty,
-            quiet: progress == Progress::Quiet,
-        }
+        Self { bar: OnceLock::new(), tty, quiet: progress == Progress::Quiet }
     }
 
     fn bar(&self) -> Option<&ProgressBar> {

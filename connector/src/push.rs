@@ -73,20 +73,12 @@ async fn run(
     // The first request tells whether the server is there and takes the token.
     let state: StudioState = api.get(paths::STUDIO).await.map_err(|f| fatal(&api, f))?;
 
-    let mut p = Pusher {
-        api: &api,
-        out,
-        report: &mut report,
-        jobs,
-    };
+    let mut p = Pusher { api: &api, out, report: &mut report, jobs };
     if let Some(studio) = &library.studio {
         p.studio(studio, &state).await;
     }
     for list in &library.price_lists {
-        match api
-            .put_ignoring_answer(&api::price_list_path(&list.id), &list.list)
-            .await
-        {
+        match api.put_ignoring_answer(&api::price_list_path(&list.id), &list.list).await {
             Ok(()) => {
                 p.report.price_lists += 1;
                 p.out.line(&format!("pushed {}", list.item));
@@ -115,10 +107,7 @@ async fn run(
                 "publish = false"
             };
             p.out.line(&format!("skipped {}: {reason}", session.item()));
-            p.report.skipped.push(Skipped {
-                item: session.item(),
-                reason: reason.to_string(),
-            });
+            p.report.skipped.push(Skipped { item: session.item(), reason: reason.to_string() });
         }
     }
     out.finish(&report.summary());
@@ -130,15 +119,12 @@ fn fatal(api: &Api, f: Failure) -> PushError {
     let server = api.base().to_string();
     match f {
         Failure::Transport { detail, .. } => PushError::Unreachable { server, detail },
-        Failure::Status {
-            status, message, ..
-        } if status.as_u16() == 401 || status.as_u16() == 403 => {
+        Failure::Status { status, message, .. }
+            if status.as_u16() == 401 || status.as_u16() == 403 =>
+        {
             PushError::Unauthorized { server, message }
         }
-        other => PushError::Server {
-            server,
-            detail: other.to_string(),
-        },
+        other => PushError::Server { server, detail: other.to_string() },
     }
 }
 
@@ -165,11 +151,7 @@ impl Pusher<'_> {
         if state.profile.as_ref() == Some(&studio.profile) {
             self.report.studio_synced = true;
         } else {
-            match self
-                .api
-                .put::<_, StudioState>(paths::STUDIO, &studio.profile)
-                .await
-            {
+            match self.api.put::<_, StudioState>(paths::STUDIO, &studio.profile).await {
                 Ok(_) => {
                     self.report.studio_synced = true;
                     self.out.line("pushed studio.toml");
@@ -191,8 +173,7 @@ impl Pusher<'_> {
             match upload_if_changed(self.api, self.out, &path, image.path.clone(), held).await {
                 Ok(ImageOutcome::Uploaded { bytes }) => {
                     self.report.branding_uploaded += 1;
-                    self.out
-                        .line(&format!("uploaded {} ({})", image.item, human_bytes(bytes)));
+                    self.out.line(&format!("uploaded {} ({})", image.item, human_bytes(bytes)));
                 }
                 Ok(ImageOutcome::Unchanged) => {}
                 Err(message) => self.fail(&image.item, message),
@@ -205,19 +186,12 @@ impl Pusher<'_> {
         let item = session.item();
         // What the server holds before the PUT, so images the PUT drops count as removed. A new
         // session is not found: it holds nothing.
-        let held: BTreeMap<String, String> = match self
-            .api
-            .get::<ImageListing>(&api::session_images_path(&session.id))
-            .await
-        {
-            Ok(listing) => listing
-                .images
-                .into_iter()
-                .map(|i| (i.name, i.sha256))
-                .collect(),
-            Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => BTreeMap::new(),
-            Err(f) => return self.fail(&item, f),
-        };
+        let held: BTreeMap<String, String> =
+            match self.api.get::<ImageListing>(&api::session_images_path(&session.id)).await {
+                Ok(listing) => listing.images.into_iter().map(|i| (i.name, i.sha256)).collect(),
+                Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => BTreeMap::new(),
+                Err(f) => return self.fail(&item, f),
+            };
         if let Err(f) = self
             .api
             .put::<_, SessionSummary>(&api::session_path(&session.id), &session.upsert)
@@ -267,11 +241,7 @@ impl Pusher<'_> {
         let wanted: BTreeSet<&str> = images.iter().map(|i| i.name.as_str()).collect();
         for name in held.keys().filter(|n| !wanted.contains(n.as_str())) {
             let image_item = session.image_item(name);
-            match self
-                .api
-                .delete(&api::session_image_path(&session.id, name))
-                .await
-            {
+            match self.api.delete(&api::session_image_path(&session.id, name)).await {
                 Ok(()) => {}
                 Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => {}
                 Err(f) => {
@@ -303,9 +273,8 @@ async fn upload_if_changed(
     file: PathBuf,
     held: Option<&str>,
 ) -> Result<ImageOutcome, String> {
-    let opened = api::open_and_hash(file.clone())
-        .await
-        .map_err(|e| format!("cannot read the file: {e}"))?;
+    let opened =
+        api::open_and_hash(file.clone()).await.map_err(|e| format!("cannot read the file: {e}"))?;
     if held.is_some_and(|h| h.eq_ignore_ascii_case(&opened.sha256)) {
         return Ok(ImageOutcome::Unchanged);
     }
@@ -313,9 +282,7 @@ async fn upload_if_changed(
     let bytes = opened.len;
     out.message(&format!(
         "uploading {}",
-        file.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
+        file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
     ));
     let result: UploadResult = api.upload(path, opened).await.map_err(|f| f.to_string())?;
     if !result.sha256.eq_ignore_ascii_case(&sha256) {

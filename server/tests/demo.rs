@@ -71,11 +71,16 @@ fn the_demo_starts_publishes_and_lists_its_public_event() {
 fn http_get(url: &str) -> String {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let (host, path) =
+        rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
     let mut stream = std::net::TcpStream::connect(host).unwrap();
     write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "GET {url}: {}", response.lines().next().unwrap_or(""));
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "GET {url}: {}",
+        response.lines().next().unwrap_or("")
+    );
     response
 }

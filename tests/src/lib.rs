@@ -121,9 +121,10 @@ impl TestApp {
         (status, response.bytes().await.expect("body").to_vec())
     }
 
-    /// Runs the real connector binary against this server.
-    pub fn connector(&self, library: &Path, args: &[&str]) -> Output {
-        let mut command = std::process::Command::new(connector_binary());
+    /// Runs the real connector binary against this server (asynchronously: the server runs on
+    /// this test's runtime and must keep answering meanwhile).
+    pub async fn connector(&self, library: &Path, args: &[&str]) -> Output {
+        let mut command = tokio::process::Command::new(connector_binary());
         command
             .args(args)
             .arg("--library")
@@ -132,13 +133,12 @@ impl TestApp {
             .arg(&self.base_url)
             .env("PROOFROOM_TOKEN", &self.token)
             .env_remove("PROOFROOM_CONFIG");
-        let output = command.output().expect("connector runs");
-        output
+        command.output().await.expect("connector runs")
     }
 
     /// Pushes the library, asserting the connector succeeded; returns its standard output.
-    pub fn push(&self, library: &Path) -> String {
-        let output = self.connector(library, &["push"]);
+    pub async fn push(&self, library: &Path) -> String {
+        let output = self.connector(library, &["push"]).await;
         let stdout = String::from_utf8_lossy(&output.stdout).to_string();
         let stderr = String::from_utf8_lossy(&output.stderr).to_string();
         assert!(output.status.success(), "push failed: {}\n{stdout}\n{stderr}", output.status);

@@ -38,13 +38,13 @@ async fn a_second_push_of_an_unchanged_library_sends_no_image() {
         .image("gala.png", images::png(900, 600))
         .write();
 
-    let first = app.push(library.path());
+    let first = app.push(library.path()).await;
     assert!(first.contains("3 images uploaded"), "{first}");
     let sessions_after_first = app.get_json("/api/v1/sessions").await;
     let listing_after_first = app.get_json("/api/v1/sessions/2026-0412/images").await;
     assert_eq!(listing_names(&listing_after_first), ["IMG_0001.jpg", "IMG_0002.jpg"]);
 
-    let second = app.push(library.path());
+    let second = app.push(library.path()).await;
     assert!(second.contains("0 images uploaded"), "{second}");
     assert!(second.contains("3 unchanged"), "{second}");
     assert_eq!(app.get_json("/api/v1/sessions").await, sessions_after_first);
@@ -53,7 +53,7 @@ async fn a_second_push_of_an_unchanged_library_sends_no_image() {
     // One changed file goes up alone; a removed one comes down.
     library.write("sessions/2026-0412/IMG_0002.jpg", images::jpeg(1000, 1500));
     library.remove("sessions/2026-0412/IMG_0001.jpg");
-    let third = app.push(library.path());
+    let third = app.push(library.path()).await;
     assert!(third.contains("1 images uploaded") || third.contains("1 image uploaded"), "{third}");
     let listing = app.get_json("/api/v1/sessions/2026-0412/images").await;
     assert_eq!(listing_names(&listing), ["IMG_0002.jpg"]);
@@ -76,7 +76,7 @@ async fn any_file_name_round_trips() {
         session = session.image(name, images::jpeg(400, 300));
     }
     session.write();
-    app.push(library.path());
+    app.push(library.path()).await;
 
     let mut held = listing_names(&app.get_json("/api/v1/sessions/names/images").await);
     held.sort();
@@ -106,7 +106,7 @@ async fn visitors_see_public_events_with_watermarked_upright_proofs_and_no_metad
         .event_code("GALA26")
         .image("secret.jpg", images::jpeg(800, 600))
         .write();
-    app.push(library.path());
+    app.push(library.path()).await;
 
     let home = app.page("/").await;
     assert!(home.contains("Maple Lane Photography"));
@@ -173,7 +173,7 @@ async fn private_events_and_their_images_stay_hidden_until_access_arrives() {
         .image("a.jpg", images::jpeg(400, 300))
         .write();
     library.session("fair").image("b.jpg", images::jpeg(400, 300)).write();
-    app.push(library.path());
+    app.push(library.path()).await;
     let home = app.page("/").await;
     let public_event = links(&home, "/events/").pop().unwrap();
     let public_id = public_event.trim_start_matches("/events/");
@@ -192,7 +192,7 @@ async fn a_new_watermark_re_renders_every_proof() {
     let app = TestApp::spawn().await;
     let library = LibraryBuilder::new();
     library.session("fair").image("grey.jpg", images::grey_jpeg(1200, 800)).write();
-    app.push(library.path());
+    app.push(library.path()).await;
     let home = app.page("/").await;
     let event = links(&home, "/events/").pop().unwrap();
     let before = links(&app.page(&event).await, "/images/");
@@ -200,7 +200,7 @@ async fn a_new_watermark_re_renders_every_proof() {
     let studio =
         proofroom_tests::library::STUDIO_TOML.replace("text = \"PROOF\"", "text = \"SAMPLE\"");
     library.write("studio.toml", studio.replace("position = \"center\"", "position = \"tiled\""));
-    app.push(library.path());
+    app.push(library.path()).await;
     app.wait_for_proofs().await;
     let after = links(&app.page(&event).await, "/images/");
     assert_eq!(before.len(), after.len());
@@ -233,7 +233,7 @@ async fn a_bad_manifest_names_its_file_line_and_field_and_holds_back_only_that_s
         manifest.replace("days_active = 30", "days_active = \"thirty\""),
     );
 
-    let output = app.connector(library.path(), &["push"]);
+    let output = app.connector(library.path(), &["push"]).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let all = format!("{stdout}{stderr}");
@@ -261,7 +261,7 @@ async fn the_servers_refusal_reaches_the_studio_in_plain_words() {
         .price_list(Some("wedding-2026"))
         .image("a.jpg", images::jpeg(400, 300))
         .write();
-    let output = app.connector(library.path(), &["push"]);
+    let output = app.connector(library.path(), &["push"]).await;
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -270,4 +270,57 @@ async fn the_servers_refusal_reaches_the_studio_in_plain_words() {
     assert!(!output.status.success());
     assert!(all.contains("wedding-2026"), "the unknown price list is named: {all}");
     assert_eq!(app.get_json("/api/v1/sessions").await["sessions"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn an_image_the_server_refuses_is_named_and_the_rest_still_goes() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library
+        .session("s")
+        .image("good.jpg", images::jpeg(400, 300))
+        .image("Family #2 & co.jpg", images::svg())
+        .write();
+    let output = app.connector(library.path(), &["push", "--progress", "plain"]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "partial failure: {stdout}{stderr}");
+    assert!(stderr.contains("uploaded sessions/s/good.jpg"), "{stderr}");
+    assert!(stderr.contains("sessions/s/Family #2 & co.jpg"), "{stderr}");
+    assert!(stderr.contains("Only JPEG, PNG and WebP"), "the server's words: {stderr}");
+    assert!(stdout.contains("1 images uploaded") && stdout.contains("1 errors"), "{stdout}");
+    let listing = app.get_json("/api/v1/sessions/s/images").await;
+    assert_eq!(listing_names(&listing), ["good.jpg"]);
+}
+
+#[tokio::test]
+async fn a_wrong_token_pushes_nothing() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("s").image("a.jpg", images::jpeg(400, 300)).write();
+    let output = tokio::process::Command::new(proofroom_tests::connector_binary())
+        .args(["push", "--library"])
+        .arg(library.path())
+        .args(["--server", &app.base_url, "--token", "prt_wrong"])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refused the token"), "{stderr}");
+    assert_eq!(app.get_json("/api/v1/sessions").await["sessions"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn unpublishing_leaves_a_session_online_and_says_so() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("s").image("a.jpg", images::jpeg(400, 300)).write();
+    app.push(library.path()).await;
+    let manifest = std::fs::read_to_string(library.file("sessions/s/session.toml")).unwrap();
+    library.write("sessions/s/session.toml", manifest.replace("publish = true", "publish = false"));
+    let output = app.push(library.path()).await;
+    assert!(output.contains("online from an earlier push"), "{output}");
+    let sessions = app.get_json("/api/v1/sessions").await;
+    assert_eq!(sessions["sessions"][0]["image_count"], 1, "still online, untouched");
 }

@@ -33,24 +33,31 @@ pub(crate) fn fit(px: Pixels, edge: u32) -> Result<Pixels, ImageError> {
 /// Resizes to exactly `nw`×`nh`. RGBA is resized with premultiplied alpha (fast_image_resize
 /// multiplies/divides alpha itself) so transparent edges do not turn dark.
 pub(crate) fn resize_to(px: &Pixels, nw: u32, nh: u32) -> Result<Pixels, ImageError> {
-    let pt = match px.channels {
+    resize_raw(&px.data, px.width, px.height, px.channels, nw, nh)
+}
+
+/// [`resize_to`] on a borrowed buffer (e.g. a watermark image, without copying it first).
+pub(crate) fn resize_raw(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    channels: u8,
+    nw: u32,
+    nh: u32,
+) -> Result<Pixels, ImageError> {
+    let pt = match channels {
         3 => PixelType::U8x3,
         4 => PixelType::U8x4,
         _ => return Err(ImageError::Corrupt("internal: unsupported channel count".into())),
     };
-    let src = ImageRef::new(px.width, px.height, &px.data, pt)
+    let src = ImageRef::new(width, height, data, pt)
         .map_err(|e| ImageError::Corrupt(format!("resize: {e}")))?;
     let mut dst = Image::new(nw.max(1), nh.max(1), pt);
     let opts = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FILTER));
     Resizer::new()
         .resize(&src, &mut dst, &opts)
         .map_err(|e| ImageError::Corrupt(format!("resize: {e}")))?;
-    Ok(Pixels {
-        width: dst.width(),
-        height: dst.height(),
-        channels: px.channels,
-        data: dst.into_vec(),
-    })
+    Ok(Pixels { width: dst.width(), height: dst.height(), channels, data: dst.into_vec() })
 }
 
 /// Turns stored pixels upright per EXIF orientation (1..=8; anything else is left alone).

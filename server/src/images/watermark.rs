@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
 
-use super::ops::{div255, resize_to};
+use super::ops::{div255, resize_raw};
 use super::{ImageError, Pixels, Watermark, WatermarkMark, WatermarkPosition};
 
 /// Embedded so rendering never depends on fonts installed on the host.
@@ -121,7 +121,9 @@ pub(crate) fn apply(img: &mut Pixels, wm: &Watermark) -> Result<(), ImageError> 
                         return Ok(());
                     };
                     let s = rotate(&s, -30f32.to_radians());
-                    tile(img, &s, size);
+                    // The rotated box is mostly empty: rows may overlap their boxes.
+                    let step_x = s.w as f32 + size * 2.0;
+                    tile(img, &s, step_x, s.h as f32 * 0.75 + size);
                 }
             }
         }
@@ -154,7 +156,10 @@ pub(crate) fn apply(img: &mut Pixels, wm: &Watermark) -> Result<(), ImageError> 
                         img.height as i64 - s.h as i64 - margin,
                     );
                 }
-                WatermarkPosition::Tiled => tile(img, &s, long / 30.0),
+                WatermarkPosition::Tiled => {
+                    let gap = long / 30.0;
+                    tile(img, &s, s.w as f32 + gap * 2.0, s.h as f32 + gap * 2.0)
+                }
             }
         }
     }
@@ -163,9 +168,9 @@ pub(crate) fn apply(img: &mut Pixels, wm: &Watermark) -> Result<(), ImageError> 
 
 /// Repeats the stamp over the whole image; every other row is shifted by half a step so the
 /// marks do not line up into stripes that are easy to retouch.
-fn tile(img: &mut Pixels, s: &Stamp, gap: f32) {
-    let step_x = (s.w as f32 + gap * 2.0).max(8.0) as i64;
-    let step_y = (s.h as f32 * 0.75 + gap).max(8.0) as i64;
+fn tile(img: &mut Pixels, s: &Stamp, step_x: f32, step_y: f32) {
+    let step_x = step_x.max(8.0) as i64;
+    let step_y = step_y.max(8.0) as i64;
     let (iw, ih) = (i64::from(img.width), i64::from(img.height));
     let mut row = 0i64;
     let mut y = -(s.h as i64) / 3;
@@ -312,13 +317,11 @@ fn image_stamp(
     th: u32,
     opacity: f32,
 ) -> Result<Stamp, ImageError> {
-    let src = Pixels {
-        width: mark.width(),
-        height: mark.height(),
-        channels: 4,
-        data: mark.as_raw().clone(),
+    let scaled = if (tw, th) == mark.dimensions() {
+        Pixels { width: tw, height: th, channels: 4, data: mark.as_raw().clone() }
+    } else {
+        resize_raw(mark.as_raw(), mark.width(), mark.height(), 4, tw, th)?
     };
-    let scaled = if (tw, th) == (src.width, src.height) { src } else { resize_to(&src, tw, th)? };
     let op = (opacity * 256.0) as u32;
     let px = scaled
         .data
@@ -332,7 +335,8 @@ fn image_stamp(
     Ok(Stamp::from_px(scaled.width as usize, scaled.height as usize, px))
 }
 
-/// Rotates a stamp by `angle` radians (bilinear, premultiplied so edges stay clean).
+/// Rotates a stamp by `angle` radians: bilinear on premultiplied pixels (edges stay clean),
+/// fixed-point weights, and a transparent border so the 2×2 neighbourhood needs no checks.
 fn rotate(s: &Stamp, angle: f32) -> Stamp {
     let (sin, cos) = angle.sin_cos();
     let (sw, sh) = (s.w as f32, s.h as f32);
@@ -340,40 +344,42 @@ fn rotate(s: &Stamp, angle: f32) -> Stamp {
     let nh = (sw * sin.abs() + sh * cos.abs()).ceil() as usize + 2;
     let (scx, scy) = (sw / 2.0, sh / 2.0);
     let (dcx, dcy) = (nw as f32 / 2.0, nh as f32 / 2.0);
+    let pw = s.w + 2;
+    let mut src = vec![[0u8; 4]; pw * (s.h + 2)];
+    for (y, row) in s.px.chunks_exact(s.w.max(1)).enumerate() {
+        src[(y + 1) * pw + 1..(y + 1) * pw + 1 + s.w].copy_from_slice(row);
+    }
     let mut px = vec![[0u8; 4]; nw * nh];
-    let get = |x: i64, y: i64| -> [f32; 4] {
-        if x < 0 || y < 0 || x >= s.w as i64 || y >= s.h as i64 {
-            return [0.0; 4];
-        }
-        let p = s.px[y as usize * s.w + x as usize];
-        [f32::from(p[0]), f32::from(p[1]), f32::from(p[2]), f32::from(p[3])]
-    };
-    for y in 0..nh {
-        for x in 0..nw {
-            // inverse rotation of the destination pixel centre into the source
-            let dx = x as f32 + 0.5 - dcx;
-            let dy = y as f32 + 0.5 - dcy;
-            let sx = cos * dx + sin * dy + scx - 0.5;
-            let sy = -sin * dx + cos * dy + scy - 0.5;
-            if sx < -1.0 || sy < -1.0 || sx > sw || sy > sh {
-                continue;
+    for (y, drow) in px.chunks_exact_mut(nw).enumerate() {
+        // Inverse rotation of destination pixel centres into the source, stepping along x.
+        let dx0 = 0.5 - dcx;
+        let dy = y as f32 + 0.5 - dcy;
+        let mut sx = cos * dx0 + sin * dy + scx - 0.5;
+        let mut sy = -sin * dx0 + cos * dy + scy - 0.5;
+        for out in drow.iter_mut() {
+            if sx >= -1.0 && sy >= -1.0 && sx < sw && sy < sh {
+                let (fx, fy) = (sx.floor(), sy.floor());
+                let wx = ((sx - fx) * 256.0) as u32;
+                let wy = ((sy - fy) * 256.0) as u32;
+                // fx, fy >= -1, so +1 lands inside the bordered source
+                let i = (fy as i64 + 1) as usize * pw + (fx as i64 + 1) as usize;
+                let (p00, p10, p01, p11) = (src[i], src[i + 1], src[i + pw], src[i + pw + 1]);
+                if (p00[3] | p10[3] | p01[3] | p11[3]) != 0 {
+                    let mut o = [0u8; 4];
+                    for c in 0..4 {
+                        let top = u32::from(p00[c]) * (256 - wx) + u32::from(p10[c]) * wx;
+                        let bot = u32::from(p01[c]) * (256 - wx) + u32::from(p11[c]) * wx;
+                        o[c] = ((top * (256 - wy) + bot * wy + 32768) >> 16) as u8;
+                    }
+                    // keep the premultiplied invariant colour <= alpha after rounding
+                    for c in 0..3 {
+                        o[c] = o[c].min(o[3]);
+                    }
+                    *out = o;
+                }
             }
-            let (x0, y0) = (sx.floor(), sy.floor());
-            let (fx, fy) = (sx - x0, sy - y0);
-            let (x0, y0) = (x0 as i64, y0 as i64);
-            let (p00, p10, p01, p11) =
-                (get(x0, y0), get(x0 + 1, y0), get(x0, y0 + 1), get(x0 + 1, y0 + 1));
-            let mut out = [0u8; 4];
-            for c in 0..4 {
-                let top = p00[c] + (p10[c] - p00[c]) * fx;
-                let bot = p01[c] + (p11[c] - p01[c]) * fx;
-                out[c] = (top + (bot - top) * fy).round().clamp(0.0, 255.0) as u8;
-            }
-            // keep premultiplied invariant colour <= alpha after rounding
-            for c in 0..3 {
-                out[c] = out[c].min(out[3]);
-            }
-            px[y * nw + x] = out;
+            sx += cos;
+            sy -= sin;
         }
     }
     Stamp::from_px(nw, nh, px)
