@@ -29,6 +29,7 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 now_ns() { date +%s%N; }
 
 for r in $(seq "$rounds"); do
@@ -61,14 +62,17 @@ ratio=$(awk '{ print $4 }' "$work/table" | sort -n | awk '{ v[NR] = $1 } END {
   printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 
 # peak memory of one process ingesting one photo (includes the binary and the font)
-one=$(ls "$photos"/*.jpg | head -n 1)
+files=("$photos"/*.jpg)
+one=${files[0]}
 mkdir "$work/one" && ln -s "$one" "$work/one/"
 rss_kb=$(/usr/bin/time -v "$INGEST_BIN" "$work/one" --rounds 1 --warmup 0 2>&1 >/dev/null |
   awk '/Maximum resident set size/ { print $NF }')
 
 printf '%-20s %10s %10s %8s\n' photo ours_ms vips_ms ratio
 awk '{ printf "%-20s %10.1f %10.1f %8.3f\n", $1, $2, $3, $4 }' "$work/table"
-echo "median ratio ours/vips: $ratio (goal <= 0.35), rounds: $rounds, nproc: $(nproc)"
+load_after=$(cut -d' ' -f1 /proc/loadavg)
+echo "median ratio ours/vips: $ratio (goal <= 0.35), rounds: $rounds, nproc: $(nproc)," \
+  "load average $load_before -> $load_after"
 echo "peak RSS ingesting $(basename "$one") in a fresh process: $((rss_kb / 1024)) MB"
 
 if [ "$write" = 1 ]; then
@@ -90,11 +94,12 @@ if [ "$write" = 1 ]; then
     echo
     echo "Median ratio **${ratio}×** (goal ≤ 0.35×). Peak RSS of a fresh process ingesting one"
     echo "6000×4000 photo: $((rss_kb / 1024)) MB. Measured $(date -u +%Y-%m-%d) on $(nproc) cores"
-    echo "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))."
+    echo "($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), 1-min load average"
+    echo "$load_before → $load_after during the run (other work on the machine slows both sides)."
     echo '<!-- ingest:end -->'
   } >"$section"
   if [ ! -f "$doc" ]; then
-    printf '# Performance\n\nMeasured figures for the hot paths, each section written by the script it names.\n\n' >"$doc"
+    printf '# Performance\n\nMeasured figures for the hot paths, each section written by the script it names.\n' >"$doc"
   fi
   if grep -q '^<!-- ingest:begin' "$doc"; then
     awk -v sec="$section" '
