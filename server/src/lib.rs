@@ -50,6 +50,7 @@ impl Application {
             upload_dir,
             ingest_slots: tokio::sync::Semaphore::new(config.ingest_jobs.unwrap_or(cores).max(1)),
             rerender: Default::default(),
+            watermark_cache: Default::default(),
             config: config.clone(),
         });
         let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {

@@ -27,6 +27,7 @@ pub struct AppState {
     /// Bounds how many images are decoded at once, and so the memory they take.
     pub ingest_slots: Semaphore,
     pub rerender: crate::gallery::rerender::RerenderFlags,
+    pub watermark_cache: crate::studio::WatermarkCache,
 }
 
 pub type State = web::Data<AppState>;

@@ -324,3 +324,71 @@ async fn unpublishing_leaves_a_session_online_and_says_so() {
     let sessions = app.get_json("/api/v1/sessions").await;
     assert_eq!(sessions["sessions"][0]["image_count"], 1, "still online, untouched");
 }
+
+#[tokio::test]
+async fn an_image_watermark_marks_the_corner_it_is_set_to() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    let studio = proofroom_tests::library::STUDIO_TOML.replace(
+        "text = \"PROOF\"\nposition = \"center\"\nopacity = 0.5",
+        "image = \"branding/mark.png\"\nposition = \"bottom-right\"\nopacity = 0.9",
+    );
+    library.write("studio.toml", studio);
+    // A dark-red mark with transparent surroundings.
+    let mark = image::RgbaImage::from_fn(300, 120, |x, _| {
+        if x % 40 < 30 { image::Rgba([120, 0, 0, 255]) } else { image::Rgba([0, 0, 0, 0]) }
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    mark.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    library.write("branding/mark.png", png.into_inner());
+    library.session("fair").image("grey.jpg", images::grey_jpeg(2000, 1000)).write();
+    app.push(library.path()).await;
+
+    let state = app.get_json("/api/v1/studio").await;
+    assert_eq!(state["branding"][0]["slot"], "watermark");
+    let page = app.page(&links(&app.page("/").await, "/events/").pop().unwrap()).await;
+    let proof_url = links(&page, "/images/").into_iter().find(|u| u.contains("/proof/")).unwrap();
+    let proof = images::decode(&app.bytes(&proof_url).await.1);
+    let (w, h) = (proof.width(), proof.height());
+    let reddish = |x: u32, y: u32| {
+        let p = proof.get_pixel(x, y);
+        p[0] as i32 - p[2] as i32 > 30
+    };
+    let count = |xs: std::ops::Range<u32>, ys: std::ops::Range<u32>| {
+        ys.step_by(4)
+            .flat_map(|y| xs.clone().step_by(4).map(move |x| (x, y)))
+            .filter(|&(x, y)| reddish(x, y))
+            .count()
+    };
+    assert!(count(w * 3 / 4..w, h * 3 / 4..h) > 500, "the mark shows in the bottom-right corner");
+    assert_eq!(count(0..w / 2, 0..h), 0, "and not on the left");
+    assert_eq!(count(w / 2..w, 0..h / 2), 0, "nor at the top");
+}
+
+#[tokio::test]
+async fn originals_are_kept_only_when_the_studio_says_so() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("s").image("a.jpg", images::jpeg(800, 600)).write();
+    app.push(library.path()).await;
+    let originals = app.config.data_dir.join("files/originals");
+    assert!(!originals.exists(), "not kept by default");
+
+    library.write(
+        "studio.toml",
+        format!("keep_originals = true\n{}", proofroom_tests::library::STUDIO_TOML),
+    );
+    library.write("sessions/s/b.jpg", images::jpeg(640, 480));
+    app.push(library.path()).await;
+    let kept: Vec<_> = walk(&originals);
+    assert_eq!(kept.len(), 1, "the image uploaded since: {kept:?}");
+    assert_eq!(std::fs::read(&kept[0]).unwrap(), images::jpeg(640, 480), "byte for byte");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .collect()
+}

@@ -31,7 +31,8 @@ pub async fn store_upload(
         let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
         let limits = state.config.image_limits();
         let probe = imaging::probe(&received.temp, &limits).map_err(image_error)?;
-        let watermark = studio::current_watermark(&mut conn, state.store.as_ref())?;
+        let watermark =
+            studio::current_watermark(&mut conn, state.store.as_ref(), &state.watermark_cache)?;
         let made = imaging::ingest(&received.temp, watermark.mark.as_ref(), &limits)
             .map_err(image_error)?;
         let keep_original = studio::load(&mut conn)?.is_some_and(|s| s.keep_originals);

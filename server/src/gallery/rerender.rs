@@ -14,7 +14,7 @@ use crate::db::schema::{image_derivatives, images};
 use crate::db::{DbConn, ImageId};
 use crate::error::AppError;
 use crate::images as imaging;
-use crate::storage::{Store, content_key, sha256_hex};
+use crate::storage::{content_key, sha256_hex};
 use crate::studio;
 use crate::web::State;
 
@@ -61,7 +61,8 @@ pub fn is_running(state: &State) -> bool {
 /// Re-renders up to a batch of stale images; returns how many it did.
 fn rerender_batch(state: &State) -> Result<usize, AppError> {
     let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
-    let watermark = studio::current_watermark(&mut conn, state.store.as_ref())?;
+    let watermark =
+        studio::current_watermark(&mut conn, state.store.as_ref(), &state.watermark_cache)?;
     let stale: Vec<(ImageId, String)> = images::table
         .inner_join(image_derivatives::table)
         .filter(images::watermark_version.ne(&watermark.version))
@@ -113,10 +114,7 @@ fn mark_version(conn: &mut DbConn, image_id: &ImageId, version: &str) -> Result<
 }
 
 /// How many images still wait for the current watermark.
-pub fn pending(conn: &mut DbConn, store: &dyn Store) -> Result<i64, AppError> {
-    let watermark = studio::current_watermark(conn, store)?;
-    Ok(images::table
-        .filter(images::watermark_version.ne(&watermark.version))
-        .count()
-        .get_result(conn)?)
+pub fn pending(conn: &mut DbConn) -> Result<i64, AppError> {
+    let version = studio::watermark_version(conn)?;
+    Ok(images::table.filter(images::watermark_version.ne(&version)).count().get_result(conn)?)
 }

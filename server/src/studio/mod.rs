@@ -311,18 +311,89 @@ pub struct CurrentWatermark {
     pub version: String,
 }
 
+/// The decoded watermark image, kept between uploads: decoding the PNG for every image would
+/// cost more than drawing it. Keyed by the source file's SHA-256.
+#[derive(Default)]
+pub struct WatermarkCache(std::sync::Mutex<Option<(String, image::RgbaImage)>>);
+
+/// What the watermark is made of, read without decoding anything.
+enum MarkSource {
+    None,
+    Text(String),
+    Image(BrandingRow),
+}
+
+fn mark_source(conn: &mut DbConn) -> Result<Option<(StudioRow, MarkSource)>, AppError> {
+    let Some(row) = load(conn)? else { return Ok(None) };
+    let source = if row.opacity_visible() && row.watermark_use_image {
+        let file: Option<BrandingRow> = branding_files::table
+            .find(wire::BrandingSlot::Watermark.as_str())
+            .select(BrandingRow::as_select())
+            .first(conn)
+            .optional()?;
+        // An image watermark not uploaded yet draws nothing until it is.
+        file.map_or(MarkSource::None, MarkSource::Image)
+    } else if row.opacity_visible() {
+        row.watermark_text.clone().map_or(MarkSource::None, MarkSource::Text)
+    } else {
+        MarkSource::None
+    };
+    Ok(Some((row, source)))
+}
+
+impl StudioRow {
+    fn opacity_visible(&self) -> bool {
+        self.watermark_opacity > 0.0
+    }
+}
+
+fn version_of(row: &StudioRow, source: &MarkSource) -> String {
+    let identity = match source {
+        MarkSource::None => return "none".into(),
+        MarkSource::Text(text) => format!("text:{text}"),
+        MarkSource::Image(file) => format!("image:{}", file.source_sha256),
+    };
+    let key = format!("{identity}|{}|{:.3}", row.watermark_position, row.watermark_opacity);
+    sha256_hex(key.as_bytes())[..16].to_string()
+}
+
+/// The current watermark's version alone (cheap: nothing is decoded).
+pub fn watermark_version(conn: &mut DbConn) -> Result<String, AppError> {
+    Ok(match mark_source(conn)? {
+        Some((row, source)) => version_of(&row, &source),
+        None => "none".into(),
+    })
+}
+
 pub fn current_watermark(
     conn: &mut DbConn,
     store: &dyn Store,
+    cache: &WatermarkCache,
 ) -> Result<CurrentWatermark, AppError> {
-    let row = load(conn)?;
-    let image_row: Option<BrandingRow> = branding_files::table
-        .find(wire::BrandingSlot::Watermark.as_str())
-        .select(BrandingRow::as_select())
-        .first(conn)
-        .optional()?;
-    let Some(row) = row else {
+    let Some((row, source)) = mark_source(conn)? else {
         return Ok(CurrentWatermark { mark: None, version: "none".into() });
+    };
+    let version = version_of(&row, &source);
+    let mark = match source {
+        MarkSource::None => None,
+        MarkSource::Text(text) => Some(images::WatermarkMark::Text(text)),
+        MarkSource::Image(file) => {
+            let mut cached = cache.0.lock().map_err(|_| AppError::internal("watermark cache"))?;
+            let hit = cached.as_ref().filter(|(sha, _)| *sha == file.source_sha256);
+            let rgba = match hit {
+                Some((_, rgba)) => rgba.clone(),
+                None => {
+                    let bytes = store.get(&file.store_key)?.ok_or_else(|| {
+                        AppError::internal("watermark file missing from the store")
+                    })?;
+                    let rgba = images::load_watermark_image(&bytes)
+                        .map_err(|e| AppError::internal(format!("watermark image: {e}")))?;
+                    *cached = Some((file.source_sha256.clone(), rgba.clone()));
+                    rgba
+                }
+            };
+            Some(images::WatermarkMark::Image(rgba))
+        }
     };
     let position = match parse_position(&row.watermark_position) {
         wire::WatermarkPosition::Center => images::WatermarkPosition::Center,
@@ -330,32 +401,6 @@ pub fn current_watermark(
         wire::WatermarkPosition::BottomRight => images::WatermarkPosition::BottomRight,
     };
     let opacity = row.watermark_opacity as f32;
-    let (mark, identity) = if row.watermark_use_image {
-        match image_row {
-            Some(file) => {
-                let bytes = store
-                    .get(&file.store_key)?
-                    .ok_or_else(|| AppError::internal("watermark file missing from the store"))?;
-                let rgba = images::load_watermark_image(&bytes)
-                    .map_err(|e| AppError::internal(format!("watermark image: {e}")))?;
-                (Some(images::WatermarkMark::Image(rgba)), format!("image:{}", file.source_sha256))
-            }
-            // The image has not been uploaded yet: no mark until it is.
-            None => (None, "image:missing".to_string()),
-        }
-    } else {
-        match &row.watermark_text {
-            Some(text) => (Some(images::WatermarkMark::Text(text.clone())), format!("text:{text}")),
-            None => (None, "none".to_string()),
-        }
-    };
-    let mark = mark.filter(|_| opacity > 0.0);
-    if mark.is_none() {
-        return Ok(CurrentWatermark { mark: None, version: "none".into() });
-    }
-    let version =
-        sha256_hex(format!("{identity}|{}|{opacity:.3}", row.watermark_position).as_bytes())[..16]
-            .to_string();
     Ok(CurrentWatermark {
         mark: mark.map(|mark| images::Watermark { mark, position, opacity }),
         version,

@@ -11,7 +11,6 @@ use crate::studio;
 use crate::web::State;
 
 pub async fn state_of(state: &State) -> Result<StudioState, AppError> {
-    let store = state.store.clone();
     db::run(&state.pool, move |conn| {
         let profile = studio::profile(conn)?;
         let branding = studio::branding(conn)?
@@ -21,7 +20,7 @@ pub async fn state_of(state: &State) -> Result<StudioState, AppError> {
                     .map(|slot| BrandingFile { slot, sha256: row.source_sha256 })
             })
             .collect();
-        let proofs_pending = rerender::pending(conn, store.as_ref())?;
+        let proofs_pending = rerender::pending(conn)?;
         Ok(StudioState { profile, branding, proofs_pending })
     })
     .await
