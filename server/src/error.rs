@@ -86,6 +86,18 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => Self::not_found("not_found", "Not found."),
+            // Two requests raced to create or remove the same thing; trying again resolves it.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation
+                | diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                info,
+            ) => Self::conflict(
+                "conflict",
+                format!(
+                    "Another change to the same item happened at the same time; try again. ({})",
+                    info.message()
+                ),
+            ),
             other => Self::internal(format!("database: {other}")),
         }
     }

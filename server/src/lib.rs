@@ -51,6 +51,7 @@ impl Application {
             ingest_slots: tokio::sync::Semaphore::new(config.ingest_jobs.unwrap_or(cores).max(1)),
             rerender: Default::default(),
             watermark_cache: Default::default(),
+            file_lock: Default::default(),
             config: config.clone(),
         });
         let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {

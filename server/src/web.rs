@@ -28,6 +28,9 @@ pub struct AppState {
     pub ingest_slots: Semaphore,
     pub rerender: crate::gallery::rerender::RerenderFlags,
     pub watermark_cache: crate::studio::WatermarkCache,
+    /// Held shared while files are written and recorded, exclusively while unreferenced files
+    /// are counted and deleted: content-addressed files can be shared between images.
+    pub file_lock: std::sync::RwLock<()>,
 }
 
 pub type State = web::Data<AppState>;
@@ -128,7 +131,12 @@ pub async fn html_errors(
     let state = req.app_data::<State>().cloned();
     let res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
-    if is_api || !(status.is_client_error() || status.is_server_error()) {
+    let already_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_api || already_html || !(status.is_client_error() || status.is_server_error()) {
         return Ok(res);
     }
     let Some(state) = state else { return Ok(res) };
@@ -184,7 +192,8 @@ pub fn json_config() -> web::JsonConfig {
                 "unsupported_media_type",
                 "Send the body as JSON with Content-Type: application/json.",
             ),
-            actix_web::error::JsonPayloadError::Deserialize(_) => {
+            // Well-formed JSON of the wrong shape is 422; broken JSON is 400.
+            actix_web::error::JsonPayloadError::Deserialize(e) if e.is_data() => {
                 AppError::unprocessable("invalid_body", message)
             }
             _ => AppError::bad_request("invalid_body", message),

@@ -24,6 +24,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub data: TempDir,
     pub config: Config,
+    pub state: actix_web::web::Data<proofroom_server::web::AppState>,
     handle: actix_web::dev::ServerHandle,
     postgres: Option<TestDatabase>,
 }
@@ -71,6 +72,7 @@ impl TestAppBuilder {
             proofroom_server::studio_api::auth::create_token(&mut conn).expect("token")
         };
         let handle = app.handle();
+        let state = app.state();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             base_url: format!("http://127.0.0.1:{port}"),
@@ -78,6 +80,7 @@ impl TestAppBuilder {
             http: reqwest::Client::new(),
             data,
             config,
+            state,
             handle,
             postgres,
         }
@@ -155,6 +158,13 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("proofs were not re-rendered within 30 s");
+    }
+
+    /// Works on the server's own database, for what no API shows (ids of private events) or
+    /// what only time does (expiry).
+    pub fn with_db<T>(&self, work: impl FnOnce(&mut proofroom_server::db::DbConn) -> T) -> T {
+        let mut conn = self.state.pool.get().expect("db connection");
+        work(&mut conn)
     }
 
     pub fn backend(&self) -> &'static str {

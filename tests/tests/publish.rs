@@ -162,6 +162,21 @@ async fn visitors_see_public_events_with_watermarked_upright_proofs_and_no_metad
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
 
+/// The event id and image ids the server gave a studio session.
+fn ids_of(app: &TestApp, session: &str) -> (String, Vec<String>) {
+    use diesel::prelude::*;
+    use proofroom_server::db::schema::images;
+    app.with_db(|conn| {
+        let event = proofroom_server::events::sessions::find_by_studio_id(conn, session).unwrap();
+        let image_ids: Vec<proofroom_server::db::ImageId> = images::table
+            .filter(images::event_id.eq(&event.id))
+            .select(images::id)
+            .load(conn)
+            .unwrap();
+        (event.id.to_string(), image_ids.iter().map(ToString::to_string).collect())
+    })
+}
+
 #[tokio::test]
 async fn private_events_and_their_images_stay_hidden_until_access_arrives() {
     let app = TestApp::spawn().await;
@@ -172,19 +187,123 @@ async fn private_events_and_their_images_stay_hidden_until_access_arrives() {
         .event_code("GALA26")
         .image("a.jpg", images::jpeg(400, 300))
         .write();
-    library.session("fair").image("b.jpg", images::jpeg(400, 300)).write();
+    library.session("family").event_type("none").image("b.jpg", images::jpeg(400, 300)).write();
+    library.session("fair").image("c.jpg", images::jpeg(400, 300)).write();
+    app.push(library.path()).await;
+
+    for session in ["gala", "family"] {
+        let (event_id, image_ids) = ids_of(&app, session);
+        let response = app.http.get(app.url(&format!("/events/{event_id}"))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{session} page");
+        assert!(
+            response.text().await.unwrap().contains("Back to the home page"),
+            "a friendly page"
+        );
+        for kind in ["thumb", "proof", "master"] {
+            let (status, body) =
+                app.bytes(&format!("/images/{}/{kind}/0000000000000000.jpg", image_ids[0])).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{session} {kind}");
+            assert!(image::load_from_memory(&body).is_err(), "no image bytes leak");
+        }
+    }
+    // The public event's clean master is never served either.
+    let (_, fair_images) = ids_of(&app, "fair");
+    let (status, _) =
+        app.bytes(&format!("/images/{}/master/0000000000000000.jpg", fair_images[0])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.bytes("/events/not-a-uuid").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_expired_gallery_says_so_and_serves_no_image() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("fair").image("a.jpg", images::jpeg(400, 300)).write();
     app.push(library.path()).await;
     let home = app.page("/").await;
-    let public_event = links(&home, "/events/").pop().unwrap();
-    let public_id = public_event.trim_start_matches("/events/");
-    // Any other uuid — including the private event's — answers a friendly 404 page.
-    let response =
-        app.http.get(app.url("/events/00000000-0000-4000-8000-000000000000")).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert!(response.text().await.unwrap().contains("Back to the home page"));
-    let response = app.http.get(app.url("/events/not-a-uuid")).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert!(!public_id.is_empty());
+    let event = links(&home, "/events/").pop().unwrap();
+    let thumb = links(&app.page(&event).await, "/images/").pop().unwrap();
+    assert_eq!(app.bytes(&thumb).await.0, StatusCode::OK);
+
+    app.with_db(|conn| {
+        use diesel::prelude::*;
+        use proofroom_server::db::schema::events;
+        let past = chrono::NaiveDate::from_ymd_opt(2020, 1, 31).unwrap();
+        diesel::update(events::table).set(events::expires_on.eq(past)).execute(conn).unwrap();
+    });
+    let response = app.http.get(app.url(&event)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::GONE);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("This gallery has expired — contact Maple Lane Photography"), "{page}");
+    assert!(!page.contains("/images/"), "no image on the page");
+    assert_eq!(app.bytes(&thumb).await.0, StatusCode::GONE, "nor by its old address");
+    assert!(!app.page("/").await.contains(&event), "no longer listed");
+}
+
+#[tokio::test]
+async fn photos_sharing_their_bytes_survive_when_one_changes_or_goes() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    let class_photo = images::jpeg(1200, 800);
+    library
+        .session("anna")
+        .image("class.jpg", class_photo.clone())
+        .image("own.jpg", images::jpeg(900, 600))
+        .write();
+    library.session("ben").image("class.jpg", class_photo.clone()).write();
+    library.session("cleo").image("class copy.jpg", class_photo).write();
+    app.push(library.path()).await;
+
+    // Anna's copy changes, Ben's session is taken down: Cleo's identical photo stays whole.
+    library.write("sessions/anna/class.jpg", images::jpeg(1000, 800));
+    app.push(library.path()).await;
+    let taken_down = app.api(reqwest::Method::DELETE, "/api/v1/sessions/ben").send().await.unwrap();
+    assert_eq!(taken_down.status(), StatusCode::NO_CONTENT);
+
+    let (_, cleo_images) = ids_of(&app, "cleo");
+    use diesel::prelude::*;
+    use proofroom_server::db::schema::image_derivatives;
+    let keys: Vec<String> = app.with_db(|conn| {
+        image_derivatives::table
+            .filter(
+                image_derivatives::image_id
+                    .eq(&proofroom_server::db::ImageId::from_stored(cleo_images[0].clone())),
+            )
+            .select(image_derivatives::store_key)
+            .load(conn)
+            .unwrap()
+    });
+    assert_eq!(keys.len(), 3);
+    for key in keys {
+        assert!(app.config.data_dir.join("files").join(&key).exists(), "{key} still on disk");
+    }
+}
+
+#[tokio::test]
+async fn a_logo_that_is_also_the_watermark_can_be_replaced() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    let mark = images::png(300, 100);
+    library.write("branding/mark.png", &mark);
+    let studio = proofroom_tests::library::STUDIO_TOML.replace(
+        "text = \"PROOF\"\nposition = \"center\"\nopacity = 0.5",
+        "image = \"branding/mark.png\"\nposition = \"bottom-right\"\nopacity = 0.6",
+    );
+    library.write("studio.toml", format!("logo = \"branding/mark.png\"\n{studio}"));
+    library.session("s").image("a.jpg", images::jpeg(800, 600)).write();
+    app.push(library.path()).await;
+
+    library.write("branding/new-logo.png", images::png(400, 100));
+    library.write("studio.toml", format!("logo = \"branding/new-logo.png\"\n{studio}"));
+    library.write("sessions/s/b.jpg", images::jpeg(800, 600));
+    let output = app.push(library.path()).await;
+    assert!(
+        output.contains("1 images uploaded"),
+        "the new photo is watermarked and stored: {output}"
+    );
+    let listing = app.get_json("/api/v1/sessions/s/images").await;
+    assert_eq!(listing["images"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]

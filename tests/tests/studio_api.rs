@@ -139,12 +139,17 @@ async fn a_session_names_what_is_wrong_with_it() {
     let not_json = app
         .api(Method::PUT, "/api/v1/sessions/s1")
         .header("content-type", "application/json")
-        .body("{\"description\": 12")
+        .body("{\"description\": ")
         .send()
         .await
         .unwrap();
-    let (status, _, _) = error_of(not_json).await;
-    assert!(status.is_client_error(), "{status}");
+    let (status, code, message) = error_of(not_json).await;
+    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "invalid_body"), "{message}");
+
+    let wrong_type = put_session(&app, "s1", &json!({"description": 12})).await;
+    let (status, code, message) = error_of(wrong_type).await;
+    assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"));
+    assert!(message.contains("expected a string"), "{message}");
 
     let wrong_type = put_session(&app, "s1", &json!({"description": "x"})).await;
     let (status, code, message) = error_of(wrong_type).await;
@@ -154,6 +159,49 @@ async fn a_session_names_what_is_wrong_with_it() {
     // Nothing was created by any of these.
     let sessions = app.get_json("/api/v1/sessions").await;
     assert_eq!(sessions["sessions"], json!([]));
+}
+
+#[tokio::test]
+async fn a_nul_character_is_refused_on_either_backend() {
+    let app = TestApp::spawn().await;
+    let mut body = session("public", None, None, &["a.jpg"]);
+    body["description"] = json!("Smith\u{0}Family");
+    let (status, code, _) = error_of(put_session(&app, "s1", &body).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_character"));
+
+    put_session(&app, "s1", &session("public", None, None, &["a.jpg"])).await;
+    let (status, code, _) =
+        error_of(upload(&app, "s1", "a\u{0}.jpg", images::jpeg(64, 64)).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_image_name"));
+    let listing = app.api(Method::GET, "/api/v1/sessions/s%001/images").send().await.unwrap();
+    let (status, code, _) = error_of(listing).await;
+    assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "session_not_found"));
+}
+
+#[tokio::test]
+async fn a_streamed_body_over_the_limit_is_cut_off_and_nothing_kept() {
+    let app = TestApp::builder().max_upload_bytes(1_000_000).spawn().await;
+    put_session(&app, "s1", &session("public", None, None, &["big.jpg"])).await;
+    // No Content-Length: the server can only count as the bytes arrive.
+    let chunks = (0..40).map(|_| Ok::<_, std::io::Error>(vec![0xFFu8; 64 * 1024]));
+    let response = app
+        .api(Method::PUT, "/api/v1/sessions/s1/images")
+        .query(&[("name", "big.jpg")])
+        .header(proofroom_wire::SHA256_HEADER, images::sha256(b"whatever"))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .send()
+        .await;
+    match response {
+        Ok(response) => {
+            let (status, code, _) = error_of(response).await;
+            assert_eq!((status, code.as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "file_too_large"));
+        }
+        // The server may close the connection while the client is still sending.
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+    }
+    let leftovers = std::fs::read_dir(app.config.data_dir.join("files/.tmp")).unwrap().count();
+    assert_eq!(leftovers, 0, "the partial upload was removed");
+    assert_eq!(app.get_json("/api/v1/sessions/s1/images").await["images"], json!([]));
 }
 
 #[tokio::test]

@@ -164,6 +164,8 @@ pub async fn event_page(state: State, path: web::Path<String>) -> Result<HttpRes
                 });
             }
         }
+        // By name in byte order on both backends (PostgreSQL's collation may differ).
+        cards.sort_by(|a, b| a.name.cmp(&b.name));
         Ok((view, cards))
     })
     .await?;

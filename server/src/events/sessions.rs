@@ -288,10 +288,15 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<SessionSummary>, AppError> {
             images::table.filter(images::event_id.eq(&event.id)).count().get_result(conn)?;
         out.push(to_summary(event, count));
     }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
 }
 
 pub fn find_by_studio_id(conn: &mut DbConn, id: &str) -> Result<EventRow, AppError> {
+    let missing = || {
+        AppError::not_found("session_not_found", format!("There is no session \"{id}\" online."))
+    };
+    check_studio_id("session", id).map_err(|_| missing())?;
     events::table
         .filter(events::studio_session_id.eq(id))
         .select(EventRow::as_select())

@@ -11,7 +11,7 @@ use crate::images::{self as imaging, Encoded};
 use crate::storage::{Store, content_key, sha256_hex};
 use crate::studio;
 use crate::studio_api::upload::{ReceivedFile, image_error};
-use crate::web::State;
+use crate::web::{AppState, State};
 
 /// Makes the derivatives of an uploaded image and records it under `file_name`, replacing the
 /// image of that name if there was one.
@@ -26,16 +26,26 @@ pub async fn store_upload(
         .acquire()
         .await
         .map_err(|_| AppError::internal("ingest slots closed"))?;
-    let state = state.clone();
-    actix_web::web::block(move || {
-        let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
+    let worker = state.clone();
+    let (result, recorded_version) = actix_web::web::block(move || {
+        let state = worker;
         let limits = state.config.image_limits();
         let probe = imaging::probe(&received.temp, &limits).map_err(image_error)?;
-        let watermark =
-            studio::current_watermark(&mut conn, state.store.as_ref(), &state.watermark_cache)?;
+        // The connection is held only for the reads, not through the decode.
+        let (watermark, keep_original) = {
+            let mut conn =
+                state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
+            let watermark =
+                studio::current_watermark(&mut conn, state.store.as_ref(), &state.watermark_cache)?;
+            (watermark, studio::load(&mut conn)?.is_some_and(|s| s.keep_originals))
+        };
         let made = imaging::ingest(&received.temp, watermark.mark.as_ref(), &limits)
             .map_err(image_error)?;
-        let keep_original = studio::load(&mut conn)?.is_some_and(|s| s.keep_originals);
+        // Files are written and recorded under the shared file lock, so a cleanup elsewhere
+        // cannot delete a content-addressed file between our write and our commit. (The
+        // connection is taken first: cleanups hold one while they wait for the lock.)
+        let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
+        let files = state.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
         let original_key = if keep_original {
             let key = content_key("originals", &received.sha256, probe.format.extension());
             state.store.put_file(&key, &received.temp)?;
@@ -51,6 +61,8 @@ pub async fn store_upload(
         ] {
             rows.push(put_derivative(state.store.as_ref(), kind, encoded)?);
         }
+        let mut new_keys: Vec<String> = rows.iter().map(|r| r.store_key.clone()).collect();
+        new_keys.extend(original_key.clone());
         let now = db::now();
         let image = ImageRow {
             id: ImageId::new(),
@@ -62,22 +74,40 @@ pub async fn store_upload(
             width: probe.width as i32,
             height: probe.height as i32,
             original_key,
-            watermark_version: watermark.version,
+            watermark_version: watermark.version.clone(),
             created_at: now,
             updated_at: now,
         };
-        let replaced_keys = record(&mut conn, image, rows)?;
-        delete_unreferenced(&mut conn, state.store.as_ref(), replaced_keys)?;
-        Ok(UploadResult {
-            name: file_name,
-            sha256: received.sha256,
-            outcome: UploadOutcome::Stored,
-            width: probe.width as i32,
-            height: probe.height as i32,
-        })
+        let recorded = record(&mut conn, image, rows);
+        drop(files);
+        let replaced_keys = match recorded {
+            Ok(keys) => keys,
+            Err(e) => {
+                // Nothing refers to what we wrote (unless another image shares it).
+                delete_unreferenced(&mut conn, &state, new_keys)?;
+                return Err(e);
+            }
+        };
+        delete_unreferenced(&mut conn, &state, replaced_keys)?;
+        Ok((
+            UploadResult {
+                name: file_name,
+                sha256: received.sha256,
+                outcome: UploadOutcome::Stored,
+                width: probe.width as i32,
+                height: probe.height as i32,
+            },
+            watermark.version,
+        ))
     })
     .await
-    .map_err(|e| AppError::internal(format!("ingest task: {e}")))?
+    .map_err(|e| AppError::internal(format!("ingest task: {e}")))??;
+    // The watermark may have changed while this image was being made.
+    let current = db::run(&state.pool, studio::watermark_version).await?;
+    if current != recorded_version {
+        super::rerender::start(state.clone());
+    }
+    Ok(result)
 }
 
 fn put_derivative(
@@ -144,9 +174,14 @@ fn record(
 /// Deletes files no image refers to any more (content-addressed files can be shared).
 pub fn delete_unreferenced(
     conn: &mut DbConn,
-    store: &dyn Store,
+    state: &AppState,
     keys: Vec<String>,
 ) -> Result<(), AppError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    // Exclusive: no upload is between writing a file and recording it while we count.
+    let _files = state.file_lock.write().map_err(|_| AppError::internal("file lock"))?;
     for key in keys {
         let derivative_refs: i64 = image_derivatives::table
             .filter(image_derivatives::store_key.eq(&key))
@@ -155,7 +190,7 @@ pub fn delete_unreferenced(
         let original_refs: i64 =
             images::table.filter(images::original_key.eq(&key)).count().get_result(conn)?;
         if derivative_refs + original_refs == 0 {
-            store.delete(&key)?;
+            state.store.delete(&key)?;
         }
     }
     Ok(())

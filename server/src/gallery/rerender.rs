@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use super::ingest::delete_unreferenced;
 use super::models::Derivative;
 use crate::db::schema::{image_derivatives, images};
-use crate::db::{DbConn, ImageId};
+use crate::db::{self, DbConn, ImageId};
 use crate::error::AppError;
 use crate::images as imaging;
 use crate::storage::{content_key, sha256_hex};
@@ -58,7 +58,7 @@ pub fn is_running(state: &State) -> bool {
     state.rerender.running.load(Ordering::SeqCst)
 }
 
-/// Re-renders up to a batch of stale images; returns how many it did.
+/// Re-renders up to a batch of stale images; returns how many it looked at.
 fn rerender_batch(state: &State) -> Result<usize, AppError> {
     let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
     let watermark =
@@ -72,38 +72,77 @@ fn rerender_batch(state: &State) -> Result<usize, AppError> {
         .load(&mut conn)?;
     let count = stale.len();
     for (image_id, master_key) in stale {
-        let Some(master) = state.store.get(&master_key)? else {
-            tracing::warn!(%image_id, "master missing; image left as it is");
+        if let Err(e) = rerender_one(state, &mut conn, &image_id, &master_key, &watermark) {
+            // One bad image must not hold back the others: it keeps its old proof.
+            tracing::error!(%image_id, "re-rendering failed, old proof kept: {e}");
             mark_version(&mut conn, &image_id, &watermark.version)?;
-            continue;
-        };
-        let (proof, thumb) = imaging::rewatermark(&master, watermark.mark.as_ref())
-            .map_err(|e| AppError::internal(format!("re-render {image_id}: {e}")))?;
+        }
+    }
+    Ok(count)
+}
+
+fn rerender_one(
+    state: &State,
+    conn: &mut DbConn,
+    image_id: &ImageId,
+    master_key: &str,
+    watermark: &studio::CurrentWatermark,
+) -> Result<(), AppError> {
+    let master = state
+        .store
+        .get(master_key)?
+        .ok_or_else(|| AppError::internal(format!("master {master_key} missing")))?;
+    let (proof, thumb) = imaging::rewatermark(&master, watermark.mark.as_ref())
+        .map_err(|e| AppError::internal(format!("re-render: {e}")))?;
+    let files = state.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
+    let mut made = Vec::with_capacity(2);
+    for (kind, encoded) in [(Derivative::Proof, proof), (Derivative::Thumb, thumb)] {
+        let sha256 = sha256_hex(&encoded.bytes);
+        let key = content_key("derivatives", &sha256, "jpg");
+        state.store.put_bytes(&key, &encoded.bytes)?;
+        made.push((kind, key, sha256, encoded));
+    }
+    let new_keys: Vec<String> = made.iter().map(|(_, key, ..)| key.clone()).collect();
+    let outcome = db::write_transaction(conn, |conn| {
+        // The image may have been replaced by a new upload meanwhile: then this render is of
+        // old content and must not land.
+        let still_same: i64 = images::table
+            .inner_join(image_derivatives::table)
+            .filter(images::id.eq(image_id))
+            .filter(images::watermark_version.ne(&watermark.version))
+            .filter(image_derivatives::kind.eq(Derivative::Master.as_str()))
+            .filter(image_derivatives::store_key.eq(master_key))
+            .count()
+            .get_result(conn)?;
+        if still_same == 0 {
+            return Ok(None);
+        }
         let mut old_keys = Vec::new();
-        for (kind, encoded) in [(Derivative::Proof, proof), (Derivative::Thumb, thumb)] {
-            let sha256 = sha256_hex(&encoded.bytes);
-            let key = content_key("derivatives", &sha256, "jpg");
-            state.store.put_bytes(&key, &encoded.bytes)?;
-            let row = image_derivatives::table
-                .find((&image_id, kind.as_str()))
+        for (kind, key, sha256, encoded) in &made {
+            let old = image_derivatives::table
+                .find((image_id, kind.as_str()))
                 .select(image_derivatives::store_key)
-                .first::<String>(&mut conn)
+                .first::<String>(conn)
                 .optional()?;
-            old_keys.extend(row);
-            diesel::update(image_derivatives::table.find((&image_id, kind.as_str())))
+            old_keys.extend(old.filter(|old| old != key));
+            diesel::update(image_derivatives::table.find((image_id, kind.as_str())))
                 .set((
-                    image_derivatives::store_key.eq(&key),
-                    image_derivatives::sha256.eq(&sha256),
+                    image_derivatives::store_key.eq(key),
+                    image_derivatives::sha256.eq(sha256),
                     image_derivatives::bytes.eq(encoded.bytes.len() as i64),
                     image_derivatives::width.eq(encoded.width as i32),
                     image_derivatives::height.eq(encoded.height as i32),
                 ))
-                .execute(&mut conn)?;
+                .execute(conn)?;
         }
-        mark_version(&mut conn, &image_id, &watermark.version)?;
-        delete_unreferenced(&mut conn, state.store.as_ref(), old_keys)?;
+        mark_version(conn, image_id, &watermark.version)?;
+        Ok(Some(old_keys))
+    });
+    drop(files);
+    match outcome? {
+        Some(old_keys) => delete_unreferenced(conn, state, old_keys),
+        None => delete_unreferenced(conn, state, new_keys),
     }
-    Ok(count)
 }
 
 fn mark_version(conn: &mut DbConn, image_id: &ImageId, version: &str) -> Result<(), AppError> {

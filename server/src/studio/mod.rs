@@ -125,7 +125,7 @@ pub fn validate(profile: &wire::StudioProfile) -> Result<(), AppError> {
                 format!("{} needs one positive percent_off or amount_off", p.code),
             ));
         }
-        if p.code.trim().is_empty() || !codes.insert(p.code.to_uppercase()) {
+        if p.code.trim().is_empty() || !codes.insert(p.code.trim().to_uppercase()) {
             return Err(invalid("promotions.code", format!("\"{}\" is empty or repeated", p.code)));
         }
         if let (Some(s), Some(e)) = (p.starts, p.ends)

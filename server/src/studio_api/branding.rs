@@ -47,6 +47,11 @@ pub async fn put_branding(
     upload::check_declared_size(&req, &state)?;
     let claimed = upload::claimed_sha256(&req)?;
     let received = upload::receive(payload, &state, &claimed).await?;
+    let _slot = state
+        .ingest_slots
+        .acquire()
+        .await
+        .map_err(|_| AppError::internal("ingest slots closed"))?;
     let kind = match slot {
         BrandingSlot::Logo => BrandingKind::Logo,
         BrandingSlot::MarketingImage => BrandingKind::MarketingImage,
@@ -79,8 +84,15 @@ pub async fn put_branding(
         if updated == 0 {
             diesel::insert_into(branding_files::table).values(&row).execute(&mut conn)?;
         }
+        // Logo and watermark may be the same file, and so share a key.
         if let Some(old) = old.filter(|old| *old != key) {
-            worker.store.delete(&old)?;
+            let still_used: i64 = branding_files::table
+                .filter(branding_files::store_key.eq(&old))
+                .count()
+                .get_result(&mut conn)?;
+            if still_used == 0 {
+                worker.store.delete(&old)?;
+            }
         }
         Ok::<_, AppError>(UploadResult {
             name: slot.as_str().into(),

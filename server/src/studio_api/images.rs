@@ -13,6 +13,17 @@ use crate::events::sessions::find_by_studio_id;
 use crate::gallery::ingest::{delete_unreferenced, image_keys, store_upload};
 use crate::web::State;
 
+/// An image name as a file name: no control characters (PostgreSQL refuses NUL), no folders.
+fn checked_name(name: String) -> Result<String, AppError> {
+    if name.is_empty() || name.chars().any(char::is_control) || name.contains(['/', '\\']) {
+        return Err(AppError::unprocessable(
+            "invalid_image_name",
+            format!("{name:?} is not an image file name."),
+        ));
+    }
+    Ok(name)
+}
+
 /// The images held for a session (name, SHA-256 of the uploaded file, size), so the connector
 /// can upload only what changed.
 #[utoipa::path(
@@ -34,10 +45,13 @@ pub async fn list_images(
             .order(images::file_name)
             .select((images::file_name, images::source_sha256, images::source_bytes))
             .load(conn)?;
-        let images = rows
+        // Sorted here, not by the database: PostgreSQL orders text by its collation, SQLite
+        // by bytes, and both backends must answer alike.
+        let mut images: Vec<HeldImage> = rows
             .into_iter()
             .map(|(name, sha256, bytes)| HeldImage { name, sha256, bytes })
             .collect();
+        images.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(ImageListing { session: id, images })
     })
     .await?;
@@ -72,7 +86,7 @@ pub async fn put_image(
     upload::check_declared_size(&req, &state)?;
     let claimed = upload::claimed_sha256(&req)?;
     let id = id.into_inner();
-    let name = query.into_inner().name;
+    let name = checked_name(query.into_inner().name)?;
     let lookup = (id.clone(), name.clone(), claimed.clone());
     let (event_id, held) = db::run(&state.pool, move |conn| {
         let (id, name, claimed) = lookup;
@@ -126,8 +140,8 @@ pub async fn delete_image(
     query: web::Query<ImageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let name = query.into_inner().name;
-    let store = state.store.clone();
+    let name = checked_name(query.into_inner().name)?;
+    let worker = state.clone();
     db::run(&state.pool, move |conn| {
         let event = find_by_studio_id(conn, &id)?;
         let keys = crate::db::write_transaction(conn, |conn| {
@@ -153,7 +167,7 @@ pub async fn delete_image(
             diesel::delete(images::table.find(&image_id)).execute(conn)?;
             Ok(keys)
         })?;
-        delete_unreferenced(conn, store.as_ref(), keys)
+        delete_unreferenced(conn, &worker, keys)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -56,6 +56,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(images::delete_image);
 }
 
+/// PostgreSQL text cannot hold a NUL character and SQLite would keep it silently; neither is
+/// anything a studio means to send, so any string holding one is refused up front.
+pub fn refuse_nul<T: serde::Serialize>(
+    what: &str,
+    value: &T,
+) -> Result<(), crate::error::AppError> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| crate::error::AppError::internal(format!("re-serialising {what}: {e}")))?;
+    if json.contains("\\u0000") {
+        return Err(crate::error::AppError::unprocessable(
+            "invalid_character",
+            format!("The {what} holds a NUL character (\\u0000); remove it and send it again."),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
     HttpResponse::Ok().json(doc.get_ref())
 }

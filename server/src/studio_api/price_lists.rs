@@ -110,6 +110,7 @@ pub async fn put_price_list(
 ) -> Result<web::Json<PriceList>, AppError> {
     let id = id.into_inner();
     let list = body.into_inner();
+    super::refuse_nul("price list", &list)?;
     validate(&id, &list)?;
     let stored = list.clone();
     db::run(&state.pool, move |conn| {

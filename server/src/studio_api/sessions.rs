@@ -41,15 +41,16 @@ pub async fn put_session(
 ) -> Result<web::Json<SessionSummary>, AppError> {
     let id = id.into_inner();
     let session = body.into_inner();
+    super::refuse_nul("session", &session)?;
     sessions::validate(&id, &session)?;
-    let store = state.store.clone();
+    let worker = state.clone();
     let summary = db::run(&state.pool, move |conn| {
         let today = match studio::load(conn)? {
             Some(s) => s.today(),
             None => chrono::Utc::now().date_naive(),
         };
         let (summary, dropped) = sessions::upsert(conn, today, &id, &session)?;
-        delete_unreferenced(conn, store.as_ref(), dropped)?;
+        delete_unreferenced(conn, &worker, dropped)?;
         Ok(summary)
     })
     .await?;
@@ -69,10 +70,10 @@ pub async fn delete_session(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let store = state.store.clone();
+    let worker = state.clone();
     db::run(&state.pool, move |conn| {
         let keys = sessions::take_down(conn, &id)?;
-        delete_unreferenced(conn, store.as_ref(), keys)
+        delete_unreferenced(conn, &worker, keys)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

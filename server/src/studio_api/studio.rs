@@ -58,6 +58,7 @@ pub async fn put_studio(
     body: web::Json<StudioProfile>,
 ) -> Result<web::Json<StudioState>, AppError> {
     let profile = body.into_inner();
+    super::refuse_nul("studio profile", &profile)?;
     studio::validate(&profile)?;
     db::run(&state.pool, move |conn| studio::save(conn, &profile)).await?;
     rerender::start(state.clone());
