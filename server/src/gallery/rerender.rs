@@ -53,11 +53,6 @@ pub fn start(state: State) {
     });
 }
 
-/// True while proofs are being brought up to date.
-pub fn is_running(state: &State) -> bool {
-    state.rerender.running.load(Ordering::SeqCst)
-}
-
 /// Re-renders up to a batch of stale images; returns how many it looked at.
 fn rerender_batch(state: &State) -> Result<usize, AppError> {
     let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
