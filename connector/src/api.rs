@@ -5,7 +5,11 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use proofroom_wire::{ApiError, SHA256_HEADER, UploadResult, paths};
@@ -21,12 +25,13 @@ use crate::config::Config;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A whole JSON request, answer included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// No byte for this long while sending or waiting: the connection is dead.
+/// No byte for this long while waiting for an answer: the connection is dead.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(120);
-/// An upload may take this long plus one second per 32 KiB (a slow 256 kbit/s uplink still
-/// finishes; a stuck one does not hang forever).
-pub const UPLOAD_BASE_TIMEOUT: Duration = Duration::from_secs(120);
-const UPLOAD_BYTES_PER_SECOND: u64 = 32 * 1024;
+/// An upload that sends no byte for this long has stalled. There is no cap on the whole
+/// upload: a large file over a slow uplink takes as long as it takes while bytes move.
+pub const UPLOAD_STALL_TIMEOUT: Duration = Duration::from_secs(120);
+/// After the last byte is sent the server decodes and renders the image before it answers.
+pub const UPLOAD_ANSWER_TIMEOUT: Duration = Duration::from_secs(300);
 /// Files are hashed and sent in pieces of this size; never read whole into memory.
 pub const CHUNK: usize = 64 * 1024;
 
@@ -156,16 +161,24 @@ pub(crate) struct Api {
     base: String,
     token: String,
     http: reqwest::Client,
+    /// Without reqwest's read timeout, which would fire during a long upload while the server
+    /// has nothing to say yet; uploads watch their own progress instead.
+    upload_http: reqwest::Client,
 }
 
 impl Api {
     pub fn new(config: &Config) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .read_timeout(READ_TIMEOUT)
-            .user_agent(concat!("proofroom-connector/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self { base: config.server.clone(), token: config.token.clone(), http })
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .user_agent(concat!("proofroom-connector/", env!("CARGO_PKG_VERSION")))
+        };
+        Ok(Self {
+            base: config.server.clone(),
+            token: config.token.clone(),
+            http: builder().read_timeout(READ_TIMEOUT).build()?,
+            upload_http: builder().build()?,
+        })
     }
 
     pub fn base(&self) -> &str {
@@ -268,26 +281,190 @@ impl Api {
     }
 
     /// Streams an opened file as the body of a `PUT`, with its length and SHA-256 in headers.
+    /// Fails when no byte has gone out for [`UPLOAD_STALL_TIMEOUT`], or when the answer takes
+    /// longer than [`UPLOAD_ANSWER_TIMEOUT`] after the last byte.
     pub async fn upload(&self, path: &str, file: HashedFile) -> Result<UploadResult, Failure> {
-        let (b, url) = self.request(Method::PUT, path);
+        self.upload_watched(path, file, UPLOAD_STALL_TIMEOUT, UPLOAD_ANSWER_TIMEOUT).await
+    }
+
+    async fn upload_watched(
+        &self,
+        path: &str,
+        file: HashedFile,
+        stall: Duration,
+        answer: Duration,
+    ) -> Result<UploadResult, Failure> {
+        let url = self.url(path);
         let len = file.len;
+        let started = Instant::now();
+        // Milliseconds since `started` when the body last moved; u64::MAX once it is all sent.
+        let last_progress = Arc::new(AtomicU64::new(0));
+        let progress = Arc::clone(&last_progress);
         let reader = tokio::fs::File::from_std(file.file).take(len);
-        let stream = tokio_util::io::ReaderStream::with_capacity(reader, CHUNK);
-        let timeout = UPLOAD_BASE_TIMEOUT + Duration::from_secs(len / UPLOAD_BYTES_PER_SECOND);
-        let b = b
+        let stream = tokio_util::io::ReaderStream::with_capacity(reader, CHUNK)
+            .inspect(move |_| progress.store(elapsed_ms(started), Ordering::Relaxed))
+            .chain(futures_util::stream::poll_fn({
+                let done = Arc::clone(&last_progress);
+                move |_| {
+                    done.store(u64::MAX, Ordering::Relaxed);
+                    std::task::Poll::Ready(None)
+                }
+            }));
+        let request = self
+            .upload_http
+            .put(&url)
+            .bearer_auth(&self.token)
             .header(CONTENT_TYPE, "application/octet-stream")
             .header(CONTENT_LENGTH, len)
             .header(SHA256_HEADER, &file.sha256)
-            .body(reqwest::Body::wrap_stream(stream))
-            .timeout(timeout);
-        let response = self.send(Method::PUT, &url, b).await?;
-        Self::json(Method::PUT, &url, response).await
+            .body(reqwest::Body::wrap_stream(stream));
+        let exchange = async {
+            let response = self.send(Method::PUT, &url, request).await?;
+            Self::json(Method::PUT, &url, response).await
+        };
+        tokio::pin!(exchange);
+        let mut sent_at: Option<Instant> = None;
+        let timed_out =
+            |detail: String| Failure::Transport { method: Method::PUT, url: url.clone(), detail };
+        loop {
+            tokio::select! {
+                result = &mut exchange => return result,
+                () = tokio::time::sleep(WATCHDOG_TICK.min(stall)) => {}
+            }
+            let last = last_progress.load(Ordering::Relaxed);
+            if last == u64::MAX {
+                let sent = *sent_at.get_or_insert_with(Instant::now);
+                if sent.elapsed() > answer {
+                    return Err(timed_out(format!(
+                        "no answer {} s after the upload finished",
+                        answer.as_secs_f32()
+                    )));
+                }
+            } else if elapsed_ms(started).saturating_sub(last) > stall.as_millis() as u64 {
+                return Err(timed_out(format!(
+                    "the upload stalled: nothing sent for {} s",
+                    stall.as_secs_f32()
+                )));
+            }
+        }
     }
+}
+
+/// How often an upload's watchdog looks at its progress.
+const WATCHDOG_TICK: Duration = Duration::from_secs(1);
+
+fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpListener;
+
+    fn api(base: String) -> Api {
+        let config = Config {
+            server: base,
+            token: "t".into(),
+            token_source: crate::config::TokenSource::Flag,
+            interval_minutes: 15,
+        };
+        Api::new(&config).unwrap()
+    }
+
+    async fn hashed(len: usize) -> (tempfile::NamedTempFile, HashedFile) {
+        let mut tmp = tempfile::NamedTempFile::new().unwrap();
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        tmp.write_all(&bytes).unwrap();
+        let file = open_and_hash(tmp.path().to_path_buf()).await.unwrap();
+        (tmp, file)
+    }
+
+    /// Reads the request head, then the body `chunk` bytes at a time with `pause` between
+    /// reads, then answers like the studio API.
+    async fn slow_server(chunk: usize, pause: Duration) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; chunk];
+            let mut head = Vec::new();
+            let body_start = loop {
+                let n = socket.read(&mut buf[..1024.min(chunk)]).await.unwrap();
+                head.extend_from_slice(&buf[..n]);
+                if let Some(i) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i + 4;
+                }
+            };
+            let text = String::from_utf8_lossy(&head[..body_start]).to_lowercase();
+            let len: usize = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            let mut got = head.len() - body_start;
+            while got < len {
+                tokio::time::sleep(pause).await;
+                got += socket.read(&mut buf).await.unwrap();
+            }
+            let body = r#"{"name":"a.jpg","sha256":"x","outcome":"stored","width":1,"height":1}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            socket.write_all(answer.as_bytes()).await.unwrap();
+        });
+        base
+    }
+
+    #[tokio::test]
+    async fn open_and_hash_hashes_and_rewinds() {
+        let (_tmp, mut file) = hashed(200_000).await;
+        let mut content = Vec::new();
+        file.file.read_to_end(&mut content).unwrap();
+        assert_eq!(content.len(), 200_000);
+        assert_eq!(file.len, 200_000);
+        assert_eq!(file.sha256, hex::encode(Sha256::digest(&content)));
+    }
+
+    #[tokio::test]
+    async fn an_upload_slower_than_the_stall_limit_finishes_while_bytes_move() {
+        // About 6 MB/s: the kernel's socket buffers (a few MB on loopback) fill, and then the
+        // body moves as the server drains them.
+        let base = slow_server(64 * 1024, Duration::from_millis(10)).await;
+        let (_tmp, file) = hashed(24 << 20).await;
+        let stall = Duration::from_secs(2);
+        let started = Instant::now();
+        let result =
+            api(base).upload_watched("/up", file, stall, Duration::from_secs(10)).await.unwrap();
+        assert_eq!(result.name, "a.jpg");
+        // Longer in all than the stall limit: only a pause, not the whole upload, is capped.
+        assert!(started.elapsed() > stall, "{:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_stalled_upload_fails_with_a_reason() {
+        // The server takes the connection and never reads: the socket buffers fill, then
+        // nothing moves.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let holder = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(socket);
+        });
+        let (_tmp, file) = hashed(64 << 20).await;
+        let err = api(base)
+            .upload_watched("/up", file, Duration::from_secs(1), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("stalled"), "{err}");
+        holder.abort();
+    }
 
     #[test]
     fn names_are_percent_encoded() {

@@ -122,6 +122,8 @@ pub struct PushReport {
     pub removed: usize,
     /// The profile of `studio.toml` is on the server (sent now or already equal).
     pub studio_synced: bool,
+    /// The profile was sent now because it differed.
+    pub studio_sent: bool,
     pub branding_uploaded: usize,
     pub price_lists: usize,
     /// Left out on purpose, e.g. `publish = false` or a folder without `session.toml`.
@@ -145,10 +147,7 @@ impl PushReport {
 
     /// Whether anything at all reached the server.
     pub fn pushed_anything(&self) -> bool {
-        self.sessions > 0
-            || self.studio_synced
-            || self.price_lists > 0
-            || self.branding_uploaded > 0
+        self.sessions > 0 || self.studio_sent || self.price_lists > 0 || self.branding_uploaded > 0
     }
 
     /// 0: everything pushed; 3: some items failed; 1: items failed and nothing was pushed.

@@ -17,6 +17,7 @@ use proofroom_wire::{
 };
 use serde::Deserialize;
 use toml::Spanned;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::ItemError;
 use crate::manifest::{Count, Date, Days, Manifest, Money, Percent, Revision, key_text};
@@ -81,6 +82,9 @@ pub struct Session {
     pub upsert: SessionUpsert,
     /// Image files in the folder that stay off the site (by rating, group or `online = false`).
     pub held_back: Vec<String>,
+    /// Image files that cannot go online (a name the site refuses); the rest of the session
+    /// still goes up.
+    pub image_errors: Vec<ItemError>,
 }
 
 impl Session {
@@ -153,11 +157,21 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
     }
 
     // price-lists/*.toml
-    let list_files: Vec<(String, PathBuf)> =
-        list_dir(&root.join("price-lists"), "price-lists", &mut lib.errors, EntryKind::File)
-            .into_iter()
-            .filter(|(name, _)| name.len() > ".toml".len() && name.ends_with(".toml"))
-            .collect();
+    let list_files: Vec<(String, PathBuf)> = {
+        let mut entry_errors = Vec::new();
+        let files = list_dir(
+            &root.join("price-lists"),
+            "price-lists",
+            &mut lib.errors,
+            &mut entry_errors,
+            EntryKind::File,
+        );
+        lib.errors.extend(entry_errors);
+        files
+    }
+    .into_iter()
+    .filter(|(name, _)| name.len() > ".toml".len() && name.ends_with(".toml"))
+    .collect();
     let stem = |name: &str| name.strip_suffix(".toml").unwrap_or(name).to_string();
     let price_list_ids: BTreeSet<String> = list_files.iter().map(|(name, _)| stem(name)).collect();
     for (name, path) in list_files {
@@ -173,7 +187,11 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
 
     // sessions/*/session.toml
     let sessions_dir = root.join("sessions");
-    for (id, dir) in list_dir(&sessions_dir, "sessions", &mut lib.errors, EntryKind::Dir) {
+    let mut entry_errors = Vec::new();
+    let session_dirs =
+        list_dir(&sessions_dir, "sessions", &mut lib.errors, &mut entry_errors, EntryKind::Dir);
+    lib.errors.extend(entry_errors);
+    for (id, dir) in session_dirs {
         let manifest_path = dir.join("session.toml");
         let item = format!("sessions/{id}/session.toml");
         if !manifest_path.is_file() {
@@ -185,7 +203,10 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
             .map_err(|e| vec![e])
             .and_then(|text| parse_session(&id, &dir, &text, &price_list_ids));
         match result {
-            Ok(session) => lib.sessions.push(session),
+            Ok(session) => {
+                lib.errors.extend(session.image_errors.iter().cloned());
+                lib.sessions.push(session);
+            }
             Err(errors) => lib.errors.extend(errors),
         }
     }
@@ -212,12 +233,15 @@ enum EntryKind {
 }
 
 /// The entries of `dir` of one kind (following symbolic links), sorted by name, without hidden
-/// ones (a leading dot: `.DS_Store`, macOS `._IMG_0001.jpg`). A missing folder is empty; an
-/// entry whose name is not UTF-8 is an error.
+/// ones (a leading dot: `.DS_Store`, macOS `._IMG_0001.jpg`). A missing folder is empty.
+/// Errors about the folder go to `errors`; about one entry (a name that is not UTF-8) to
+/// `entry_errors`. A file that cannot be examined (no permission, a broken link) is listed when
+/// its name is an image's, so that reading it fails loudly later, and left out otherwise.
 fn list_dir(
     dir: &Path,
     item: &str,
     errors: &mut Vec<ItemError>,
+    entry_errors: &mut Vec<ItemError>,
     kind: EntryKind,
 ) -> Vec<(String, PathBuf)> {
     let entries = match fs::read_dir(dir) {
@@ -238,31 +262,39 @@ fn list_dir(
             }
         };
         let path = entry.path();
-        let Ok(meta) = fs::metadata(&path) else {
-            continue;
+        let wanted = match fs::metadata(&path) {
+            Ok(meta) if kind == EntryKind::Dir => meta.is_dir(),
+            Ok(meta) => meta.is_file(),
+            Err(_) => kind == EntryKind::File && is_image_path(&path),
         };
-        if (kind == EntryKind::Dir) != meta.is_dir() || (kind == EntryKind::File && !meta.is_file())
-        {
+        if !wanted {
             continue;
         }
         match entry.file_name().into_string() {
             Ok(name) if name.starts_with('.') => {}
             Ok(name) => out.push((name, path)),
-            Err(raw) => errors.push(ItemError::new(
-                format!("{item}/{}", raw.to_string_lossy()),
-                "the name is not valid UTF-8; rename it",
-            )),
+            Err(raw) if kind == EntryKind::Dir || is_image_path(&path) => {
+                entry_errors.push(ItemError::new(
+                    format!("{item}/{}", raw.to_string_lossy()),
+                    "the name is not valid UTF-8; rename it",
+                ));
+            }
+            // Sidecar files (.xmp, .txt) of any name are none of the connector's business.
+            Err(_) => {}
         }
     }
     out.sort();
     out
 }
 
-pub(crate) fn is_image_name(name: &str) -> bool {
-    Path::new(name)
-        .extension()
+fn is_image_path(path: &Path) -> bool {
+    path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+pub(crate) fn is_image_name(name: &str) -> bool {
+    is_image_path(Path::new(name))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -542,7 +574,8 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
                 errors.push(m.error(ends.span(), "promotions.ends", "is before starts"));
             }
             Promotion {
-                code,
+                // Codes are typed in any case at checkout; the server keeps them upper case.
+                code: code.to_uppercase(),
                 description: p.description.trim().to_string(),
                 percent_off_basis_points: p.percent_off.as_ref().map(|v| v.get_ref().0),
                 amount_off_cents: p.amount_off.as_ref().map(|v| v.get_ref().0),
@@ -857,20 +890,38 @@ pub fn parse_session(
         address: c.address.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
     };
 
-    // The folder's image files and the [images] entries.
+    // The folder's image files and the [images] entries. Names are compared in Unicode NFC:
+    // macOS writes file names decomposed (NFD) while a manifest typed by hand is composed.
     let mut folder_errors = Vec::new();
-    let files = list_dir(dir, &format!("sessions/{id}"), &mut folder_errors, EntryKind::File);
-    let images: BTreeSet<&str> =
-        files.iter().map(|(n, _)| n.as_str()).filter(|n| is_image_name(n)).collect();
+    let mut image_errors = Vec::new();
+    let files = list_dir(
+        dir,
+        &format!("sessions/{id}"),
+        &mut folder_errors,
+        &mut image_errors,
+        EntryKind::File,
+    );
     errors.extend(folder_errors);
+    let mut images: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, _) in files.iter().filter(|(n, _)| is_image_name(n)) {
+        if let Some(problem) = proofroom_wire::image_name_problem(name) {
+            image_errors.push(ItemError::new(
+                format!("sessions/{id}/{name}"),
+                format!("the name {problem}; rename the file to put it online"),
+            ));
+        } else {
+            images.insert(nfc(name), name);
+        }
+    }
     for key in raw.images.keys() {
         let name = key.get_ref();
-        if images.contains(name.as_str()) {
+        if images.contains_key(&nfc(name)) {
             continue;
         }
-        let message = if files.iter().any(|(n, _)| n == name) {
+        let message = if files.iter().any(|(n, _)| nfc(n) == nfc(name)) {
             format!("\"{name}\" is not an image (.jpg, .jpeg, .png or .webp)")
-        } else if let Some(close) = images.iter().find(|n| n.to_lowercase() == name.to_lowercase())
+        } else if let Some(close) =
+            images.values().find(|n| n.to_lowercase() == name.to_lowercase())
         {
             format!("no image \"{name}\" in sessions/{id}/ (did you mean \"{close}\"?)")
         } else {
@@ -878,6 +929,8 @@ pub fn parse_session(
         };
         errors.push(m.error(key.span(), &format!("images.{}", key_text(name)), message));
     }
+    let entries: BTreeMap<String, &RawImage> =
+        raw.images.iter().map(|(k, v)| (nfc(k.get_ref()), v)).collect();
 
     if !errors.is_empty() {
         return Err(errors);
@@ -893,8 +946,8 @@ pub fn parse_session(
 
     let mut online = Vec::new();
     let mut held_back = Vec::new();
-    for name in images {
-        let entry = raw.images.get(name);
+    for (key, name) in images {
+        let entry = entries.get(&key).copied();
         let rating = entry.and_then(|e| e.rating).unwrap_or_default();
         let groups: Vec<String> = entry.map(|e| e.groups.clone()).unwrap_or_default();
         let wanted = entry.and_then(|e| e.online).unwrap_or(true)
@@ -933,7 +986,12 @@ pub fn parse_session(
             images: online,
         },
         held_back,
+        image_errors,
     })
+}
+
+fn nfc(name: &str) -> String {
+    name.nfc().collect()
 }
 
 #[cfg(test)]

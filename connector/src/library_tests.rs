@@ -565,6 +565,62 @@ fn any_file_name_works() {
 }
 
 #[test]
+fn decomposed_file_names_match_composed_manifest_keys() {
+    // macOS stores "Zoë" as "Zoe" + U+0308; the manifest was typed with U+00EB.
+    let on_disk = "Zoe\u{308}.jpg";
+    let dir = session_dir(&[on_disk]);
+    let text =
+        format!("{MINIMAL_SESSION}\n[images]\n\"Zo\u{eb}.jpg\" = {{ rating = \"selected\" }}\n");
+    let s = parse_in(dir.path(), &text).unwrap();
+    assert_eq!(online_names(&s), [on_disk], "the file's own name goes up");
+    assert_eq!(s.upsert.images[0].rating, Rating::Selected);
+}
+
+#[test]
+fn an_image_with_a_name_the_site_refuses_is_held_back_alone() {
+    let bad = "tab\there.jpg";
+    let dir = session_dir(&["good.jpg", bad]);
+    let s = parse_in(dir.path(), MINIMAL_SESSION).unwrap();
+    assert_eq!(online_names(&s), ["good.jpg"]);
+    let errors: Vec<String> = s.image_errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("control character"), "{errors:?}");
+    assert!(errors[0].contains("sessions/2026-0412/tab"), "{errors:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn odd_names_of_other_files_are_ignored_and_broken_images_are_kept_to_fail_loudly() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = session_dir(&["good.jpg"]);
+    // A sidecar whose name is not UTF-8 is none of the connector's business.
+    fs::write(dir.path().join(OsStr::from_bytes(b"notes-\xff.txt")), b"x").unwrap();
+    // A link to nowhere named like an image stays in the list so its upload fails by name
+    // instead of the image silently going offline.
+    std::os::unix::fs::symlink(dir.path().join("missing.jpg"), dir.path().join("lost.jpg"))
+        .unwrap();
+    let s = parse_in(dir.path(), MINIMAL_SESSION).unwrap();
+    assert_eq!(online_names(&s), ["good.jpg", "lost.jpg"]);
+    assert!(s.image_errors.is_empty());
+
+    // An image whose name is not UTF-8 is named in an error; the session still goes up.
+    fs::write(dir.path().join(OsStr::from_bytes(b"bad-\xff.jpg")), b"x").unwrap();
+    let s = parse_in(dir.path(), MINIMAL_SESSION).unwrap();
+    assert_eq!(online_names(&s), ["good.jpg", "lost.jpg"]);
+    assert_eq!(s.image_errors.len(), 1);
+    assert!(s.image_errors[0].to_string().contains("not valid UTF-8"));
+}
+
+#[test]
+fn promotion_codes_are_kept_upper_case() {
+    let root = studio_root();
+    let text = STUDIO_TOML.replace("code = \"SPRING10\"", "code = \" spring10 \"");
+    let studio = parse_studio(root.path(), &text).unwrap();
+    assert_eq!(studio.profile.promotions[0].code, "SPRING10");
+}
+
+#[test]
 fn bad_session_manifests_name_line_and_field() {
     let m = MINIMAL_SESSION;
     let file = "sessions/2026-0412/session.toml";

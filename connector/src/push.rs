@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use futures_util::StreamExt;
 use proofroom_wire::{
-    BrandingFile, ImageListing, SessionList, SessionSummary, StudioState, UploadOutcome,
-    UploadResult, paths,
+    BrandingFile, ImageListing, SessionList, SessionSummary, StudioProfile, StudioState,
+    UploadOutcome, UploadResult, paths,
 };
 
 use crate::api::{self, Api, Failure};
@@ -148,12 +148,13 @@ impl Pusher<'_> {
     }
 
     async fn studio(&mut self, studio: &crate::library::Studio, state: &StudioState) {
-        if state.profile.as_ref() == Some(&studio.profile) {
+        if state.profile.as_ref().is_some_and(|held| same_profile(held, &studio.profile)) {
             self.report.studio_synced = true;
         } else {
             match self.api.put::<_, StudioState>(paths::STUDIO, &studio.profile).await {
                 Ok(_) => {
                     self.report.studio_synced = true;
+                    self.report.studio_sent = true;
                     self.out.line("pushed studio.toml");
                 }
                 Err(f) => self.fail("studio.toml", f),
@@ -295,4 +296,15 @@ async fn upload_if_changed(
         UploadOutcome::Stored => ImageOutcome::Uploaded { bytes },
         UploadOutcome::Unchanged => ImageOutcome::Unchanged,
     })
+}
+
+/// Whether the server holds this profile. Promotions are a set keyed by code: the server lists
+/// them in its database's collation order, which need not be the library's order.
+fn same_profile(held: &StudioProfile, wanted: &StudioProfile) -> bool {
+    let by_code = |p: &StudioProfile| {
+        let mut p = p.clone();
+        p.promotions.sort_by(|a, b| a.code.cmp(&b.code));
+        p
+    };
+    by_code(held) == by_code(wanted)
 }

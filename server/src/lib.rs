@@ -52,6 +52,7 @@ impl Application {
             rerender: Default::default(),
             watermark_cache: Default::default(),
             file_lock: Default::default(),
+            upload_bodies_read: Default::default(),
             config: config.clone(),
         });
         let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {

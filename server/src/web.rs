@@ -31,6 +31,9 @@ pub struct AppState {
     /// Held shared while files are written and recorded, exclusively while unreferenced files
     /// are counted and deleted: content-addressed files can be shared between images.
     pub file_lock: std::sync::RwLock<()>,
+    /// Upload bodies read since start (images and branding): a push that skips unchanged files
+    /// must not move this.
+    pub upload_bodies_read: std::sync::atomic::AtomicU64,
 }
 
 pub type State = web::Data<AppState>;

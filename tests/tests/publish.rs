@@ -44,8 +44,11 @@ async fn a_second_push_of_an_unchanged_library_sends_no_image() {
     let listing_after_first = app.get_json("/api/v1/sessions/2026-0412/images").await;
     assert_eq!(listing_names(&listing_after_first), ["IMG_0001.jpg", "IMG_0002.jpg"]);
 
+    let bodies_read = || app.state.upload_bodies_read.load(std::sync::atomic::Ordering::Relaxed);
+    let bodies_after_first = bodies_read();
     let second = app.push(library.path()).await;
     assert!(second.contains("0 images uploaded"), "{second}");
+    assert_eq!(bodies_read(), bodies_after_first, "no image body was sent again");
     assert!(second.contains("3 unchanged"), "{second}");
     assert_eq!(app.get_json("/api/v1/sessions").await, sessions_after_first);
     assert_eq!(app.get_json("/api/v1/sessions/2026-0412/images").await, listing_after_first);
@@ -55,6 +58,7 @@ async fn a_second_push_of_an_unchanged_library_sends_no_image() {
     library.remove("sessions/2026-0412/IMG_0001.jpg");
     let third = app.push(library.path()).await;
     assert!(third.contains("1 images uploaded") || third.contains("1 image uploaded"), "{third}");
+    assert_eq!(bodies_read(), bodies_after_first + 1, "only the changed image was sent");
     let listing = app.get_json("/api/v1/sessions/2026-0412/images").await;
     assert_eq!(listing_names(&listing), ["IMG_0002.jpg"]);
     assert_eq!(listing["images"][0]["sha256"], images::sha256(&images::jpeg(1000, 1500)));

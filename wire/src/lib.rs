@@ -23,6 +23,25 @@ pub mod paths {
 /// has streamed the body to disk.
 pub const SHA256_HEADER: &str = "x-content-sha256";
 
+/// The longest image name the site keeps, in bytes (most file systems' limit).
+pub const MAX_IMAGE_NAME_BYTES: usize = 255;
+
+/// Why `name` cannot be an image's name online, or `None` when it can. One rule for the
+/// connector, which holds such a file back, and the server, which refuses it.
+pub fn image_name_problem(name: &str) -> Option<&'static str> {
+    if name.trim().is_empty() {
+        Some("is empty")
+    } else if name.len() > MAX_IMAGE_NAME_BYTES {
+        Some("is longer than 255 bytes")
+    } else if name.contains(['/', '\\']) {
+        Some("contains a slash or a backslash")
+    } else if name.chars().any(char::is_control) {
+        Some("contains a control character")
+    } else {
+        None
+    }
+}
+
 /// Every error the API answers: a stable snake_case code for programs and a sentence for people.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

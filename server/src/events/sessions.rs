@@ -61,10 +61,10 @@ pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
     }
     let mut names = HashSet::new();
     for image in &session.images {
-        if image.name.is_empty() || image.name.contains(['/', '\\']) || image.name.len() > 255 {
+        if let Some(problem) = proofroom_wire::image_name_problem(&image.name) {
             return Err(invalid(
                 "invalid_image_name",
-                format!("\"{}\" is not a file name.", image.name),
+                format!("The image name {:?} {problem}.", image.name),
             ));
         }
         if !names.insert(image.name.as_str()) {

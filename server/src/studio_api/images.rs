@@ -15,10 +15,10 @@ use crate::web::State;
 
 /// An image name as a file name: no control characters (PostgreSQL refuses NUL), no folders.
 fn checked_name(name: String) -> Result<String, AppError> {
-    if name.is_empty() || name.chars().any(char::is_control) || name.contains(['/', '\\']) {
+    if let Some(problem) = proofroom_wire::image_name_problem(&name) {
         return Err(AppError::unprocessable(
             "invalid_image_name",
-            format!("{name:?} is not an image file name."),
+            format!("The image name {name:?} {problem}."),
         ));
     }
     Ok(name)
