@@ -984,6 +984,7 @@ pub fn parse_session(
             online_groups: raw.online_groups.clone(),
             client,
             images: online,
+            videos: Vec::new(),
         },
         held_back,
         image_errors,

@@ -28,6 +28,12 @@ pub struct Config {
     pub max_decode_bytes: u64,
     /// Images processed at once; each holds a decoded image in memory.
     pub ingest_jobs: Option<usize>,
+    /// Memory for image bytes kept to serve again (thumbnails and proofs).
+    pub image_cache_bytes: u64,
+    /// Mark cookies Secure even when the request does not say it came over TLS.
+    pub secure_cookies: bool,
+    /// A reverse proxy in front sets X-Forwarded-For / Forwarded: trust it for client addresses.
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -43,6 +49,9 @@ impl Default for Config {
             max_pixels: 120_000_000,
             max_decode_bytes: 512 * 1024 * 1024,
             ingest_jobs: None,
+            image_cache_bytes: 256 * 1024 * 1024,
+            secure_cookies: false,
+            trust_proxy: false,
         }
     }
 }
@@ -98,6 +107,9 @@ const KNOWN_FIELDS: &[&str] = &[
     "max_pixels",
     "max_decode_bytes",
     "ingest_jobs",
+    "image_cache_bytes",
+    "secure_cookies",
+    "trust_proxy",
 ];
 
 /// Environment values are strings; numbers and booleans are recognised so they deserialize.

@@ -341,8 +341,8 @@ pub fn run(data: PathBuf, port: u16) -> anyhow::Result<()> {
         println!("Proofroom demo studio is running at {url}");
         println!();
         println!("  Home page (public event):  {url}/");
-        println!("  Client login:              ann.smith@example.com / Smith  (sign-in comes with the storefront)");
-        println!("  Private event code:        GALA26");
+        println!("  Client sign-in:            {url}/login  ann.smith@example.com / Smith");
+        println!("  Private event code:        GALA26  (enter it on the home page)");
         println!("  Studio library:            {}", library.display());
         println!("  Studio API token:          {}", token_file.display());
         println!();

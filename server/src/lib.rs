@@ -1,19 +1,26 @@
 //! Proofroom's server: the client-facing site and the studio API.
 //!
-//! Organised by feature (`events`, `gallery`, `studio`, `studio_api`) with shared pieces beside
-//! them (`config`, `db`, `storage`, `images`, `error`, `web`).
+//! Organised by feature (`auth`, `events`, `gallery`, `favorites`, `client_groups`, `yearbook`,
+//! `studio`, `studio_api`) with shared pieces beside them (`config`, `db`, `storage`, `images`,
+//! `error`, `web`, `site`, `throttle`).
 
+pub mod auth;
+pub mod client_groups;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod favorites;
 pub mod gallery;
 pub mod images;
+pub mod site;
 pub mod storage;
 pub mod studio;
 pub mod studio_api;
+pub mod throttle;
 pub mod web;
+pub mod yearbook;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -53,6 +60,10 @@ impl Application {
             watermark_cache: Default::default(),
             file_lock: Default::default(),
             upload_bodies_read: Default::default(),
+            sessions: Default::default(),
+            access: Default::default(),
+            image_cache: gallery::serve::ImageCache::new(config.image_cache_bytes),
+            throttles: Default::default(),
             config: config.clone(),
         });
         let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
@@ -79,8 +90,49 @@ impl Application {
                 .app_data(web::query_config())
                 .wrap(from_fn(web::html_errors))
                 .wrap(web::security_headers())
+                .wrap(from_fn(auth::session::write_cookies))
+                .wrap(from_fn(studio_api::catalog_changes))
+                .app_data(web::form_config())
                 .route("/", aw::get().to(events::pages::home))
+                .route("/unlock", aw::post().to(events::unlock::unlock_any))
+                .route("/login", aw::get().to(auth::pages::login_page))
+                .route("/login", aw::post().to(auth::pages::login))
+                .route("/logout", aw::post().to(auth::pages::logout))
+                .route("/account", aw::get().to(auth::pages::account_page))
+                .route("/account", aw::post().to(auth::pages::save_account))
+                .route("/register", aw::get().to(auth::pages::register_page))
+                .route("/register", aw::post().to(auth::pages::register))
+                .route("/my-events", aw::get().to(events::pages::my_events))
+                .route("/invite/{token}", aw::get().to(events::unlock::follow_invite))
                 .route("/events/{id}", aw::get().to(events::pages::event_page))
+                .route("/events/{id}/unlock", aw::post().to(events::unlock::unlock_event))
+                .route("/events/{id}/favorites", aw::get().to(favorites::favorites_page))
+                .route("/events/{id}/invites", aw::get().to(events::unlock::invites_page))
+                .route("/events/{id}/invites", aw::post().to(events::unlock::create_invite))
+                .route(
+                    "/events/{id}/invites/{invite}/revoke",
+                    aw::post().to(events::unlock::revoke_invite),
+                )
+                .route("/events/{id}/groups", aw::post().to(client_groups::create_group))
+                .route(
+                    "/events/{id}/groups/{group}/rename",
+                    aw::post().to(client_groups::rename_group),
+                )
+                .route(
+                    "/events/{id}/groups/{group}/delete",
+                    aw::post().to(client_groups::delete_group),
+                )
+                .route(
+                    "/events/{id}/groups/{group}/images",
+                    aw::post().to(client_groups::change_members),
+                )
+                .route("/events/{id}/yearbook", aw::post().to(yearbook::pick))
+                .route("/events/{id}/photos/{image}", aw::get().to(events::pages::photo_page))
+                .route(
+                    "/events/{id}/photos/{image}/favorite",
+                    aw::post().to(favorites::set_favorite),
+                )
+                .route("/events/{id}/photos/{image}/note", aw::post().to(favorites::set_note))
                 .route("/images/{id}/{kind}/{file}", aw::get().to(gallery::serve::image_bytes))
                 .route("/branding/{slot}/{file}", aw::get().to(events::pages::branding_image))
                 .route("/static/{name}", aw::get().to(web::static_asset))

@@ -34,6 +34,10 @@ pub struct AppState {
     /// Upload bodies read since start (images and branding): a push that skips unchanged files
     /// must not move this.
     pub upload_bodies_read: std::sync::atomic::AtomicU64,
+    pub sessions: crate::auth::session::SessionCache,
+    pub access: crate::events::access::AccessCache,
+    pub image_cache: crate::gallery::serve::ImageCache,
+    pub throttles: crate::throttle::Throttles,
 }
 
 pub type State = web::Data<AppState>;
@@ -46,11 +50,26 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("home.html", include_str!("../../templates/home.html")),
         ("event.html", include_str!("../../templates/event.html")),
         ("error.html", include_str!("../../templates/error.html")),
+        ("login.html", include_str!("../../templates/login.html")),
+        ("account.html", include_str!("../../templates/account.html")),
+        ("register.html", include_str!("../../templates/register.html")),
+        ("my_events.html", include_str!("../../templates/my_events.html")),
+        ("unlock.html", include_str!("../../templates/unlock.html")),
+        ("choose_event.html", include_str!("../../templates/choose_event.html")),
+        ("photo.html", include_str!("../../templates/photo.html")),
+        ("favorites.html", include_str!("../../templates/favorites.html")),
+        ("invites.html", include_str!("../../templates/invites.html")),
     ])?;
     Ok(tera)
 }
 
 impl AppState {
+    /// The studio changed events or images: forget cached access decisions and image places.
+    pub fn catalog_changed(&self) {
+        self.access.invalidate();
+        self.image_cache.images_changed();
+    }
+
     pub fn render(
         &self,
         template: &str,
@@ -76,6 +95,11 @@ const ASSETS: &[Asset] = &[
         name: "app.css",
         content_type: "text/css; charset=utf-8",
         bytes: include_bytes!("../../static/app.css"),
+    },
+    Asset {
+        name: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/app.js"),
     },
     Asset {
         name: "favicon.svg",
@@ -167,7 +191,10 @@ pub async fn html_errors(
 fn friendly_title(status: actix_web::http::StatusCode) -> String {
     match status.as_u16() {
         404 => "Page not found".into(),
+        401 => "Please sign in".into(),
         403 => "Not allowed".into(),
+        410 => "This gallery has expired".into(),
+        429 => "Please wait a moment".into(),
         413 => "Too large".into(),
         _ => "Something is not right".into(),
     }
@@ -202,6 +229,19 @@ pub fn json_config() -> web::JsonConfig {
             _ => AppError::bad_request("invalid_body", message),
         };
         status.into()
+    })
+}
+
+/// A form with a field missing or malformed gets a page that says so, not a bare 400.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default().limit(64 * 1024).error_handler(|err, _req| {
+        AppError::bad_request(
+            "invalid_form",
+            format!(
+                "The form could not be read ({err}). Go back, fill in every field and try again."
+            ),
+        )
+        .into()
     })
 }
 

@@ -14,8 +14,10 @@ use tempfile::TempDir;
 
 pub mod images;
 pub mod library;
+pub mod visitor;
 
 pub use library::LibraryBuilder;
+pub use visitor::Visitor;
 
 /// A server with its own data folder and database, and a studio token.
 pub struct TestApp {

@@ -88,6 +88,9 @@ impl LibraryBuilder {
             price_list: Some("portrait-2026".into()),
             images: Vec::new(),
             extra: String::new(),
+            settings: String::new(),
+            client: ("C-1042", "Ann", "Smith", "ann.smith@example.com").into(),
+            date: "2026-04-12".into(),
         }
     }
 }
@@ -100,6 +103,18 @@ pub struct SessionBuilder<'a> {
     price_list: Option<String>,
     images: Vec<(String, Vec<u8>)>,
     extra: String,
+    settings: String,
+    client: Client,
+    date: String,
+}
+
+/// The session's client: id, first name, last name, email.
+pub struct Client(String, String, String, String);
+
+impl From<(&str, &str, &str, &str)> for Client {
+    fn from((id, first, last, email): (&str, &str, &str, &str)) -> Self {
+        Self(id.into(), first.into(), last.into(), email.into())
+    }
 }
 
 impl SessionBuilder<'_> {
@@ -123,6 +138,25 @@ impl SessionBuilder<'_> {
         self
     }
 
+    /// The session's client: `(id, first name, last name, email)`.
+    pub fn client(mut self, client: (&str, &str, &str, &str)) -> Self {
+        self.client = client.into();
+        self
+    }
+
+    /// The session date (`YYYY-MM-DD`).
+    pub fn date(mut self, date: &str) -> Self {
+        self.date = date.into();
+        self
+    }
+
+    /// Top-level manifest keys (e.g. `yearbook_selection = true`).
+    pub fn setting(mut self, line: &str) -> Self {
+        self.settings.push_str(line);
+        self.settings.push('\n');
+        self
+    }
+
     /// Extra TOML appended to the manifest (e.g. an `[images]` table).
     pub fn manifest(mut self, extra: &str) -> Self {
         self.extra.push_str(extra);
@@ -131,10 +165,12 @@ impl SessionBuilder<'_> {
 
     pub fn write(self) {
         let mut toml = format!(
-            "description = \"Session {id}\"\ndate = \"2026-04-12\"\ndays_active = 30\n\
-             publish = true\nevent_type = \"{event_type}\"\n",
+            "description = \"Session {id}\"\ndate = \"{date}\"\ndays_active = 30\n\
+             publish = true\nevent_type = \"{event_type}\"\n{settings}",
             id = self.id,
-            event_type = self.event_type
+            date = self.date,
+            event_type = self.event_type,
+            settings = self.settings,
         );
         if let Some(code) = &self.event_code {
             toml.push_str(&format!("event_code = \"{code}\"\n"));
@@ -142,10 +178,10 @@ impl SessionBuilder<'_> {
         if let Some(list) = &self.price_list {
             toml.push_str(&format!("price_list = \"{list}\"\n"));
         }
-        toml.push_str(
-            "\n[client]\nid = \"C-1042\"\nfirst_name = \"Ann\"\nlast_name = \"Smith\"\n\
-             email = \"ann.smith@example.com\"\n",
-        );
+        let Client(id, first, last, email) = &self.client;
+        toml.push_str(&format!(
+            "\n[client]\nid = {id:?}\nfirst_name = {first:?}\nlast_name = {last:?}\nemail = {email:?}\n"
+        ));
         toml.push_str(&self.extra);
         let dir = format!("sessions/{}", self.id);
         self.library.write(&format!("{dir}/session.toml"), toml);

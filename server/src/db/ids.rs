@@ -21,10 +21,17 @@ pub struct Id<Kind: 'static>(String, #[serde(skip)] PhantomData<&'static Kind>);
 pub enum EventKind {}
 pub enum ImageKind {}
 pub enum ClientKind {}
+pub enum GuestKind {}
+pub enum GroupKind {}
+pub enum InviteKind {}
 
 pub type EventId = Id<EventKind>;
 pub type ImageId = Id<ImageKind>;
 pub type ClientId = Id<ClientKind>;
+pub type GuestId = Id<GuestKind>;
+/// A group a client or guest made of an event's images.
+pub type GroupId = Id<GroupKind>;
+pub type InviteId = Id<InviteKind>;
 
 impl<K> Id<K> {
     pub fn new() -> Self {

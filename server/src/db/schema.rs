@@ -182,11 +182,116 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    guests (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        email_key -> Text,
+        password_hash -> Text,
+        event_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    web_sessions (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        guest_id -> Nullable<Text>,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    guest_invites (id) {
+        id -> Text,
+        event_id -> Text,
+        token -> Text,
+        guest_name -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_passes (id) {
+        id -> Text,
+        event_id -> Text,
+        web_session_id -> Nullable<Text>,
+        guest_id -> Nullable<Text>,
+        code -> Nullable<Text>,
+        invite_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    favorites (image_id, person_id) {
+        image_id -> Text,
+        person_id -> Text,
+        event_id -> Text,
+        person_kind -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_groups (id) {
+        id -> Text,
+        event_id -> Text,
+        person_id -> Text,
+        person_kind -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    person_group_images (group_id, image_id) {
+        group_id -> Text,
+        image_id -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    yearbook_picks (event_id) {
+        event_id -> Text,
+        image_id -> Text,
+        client_id -> Text,
+        picked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_videos (event_id, video_id) {
+        event_id -> Text,
+        video_id -> Text,
+        position -> Integer,
+        description -> Text,
+        embed_url -> Text,
+    }
+}
+
 diesel::joinable!(price_list_items -> price_lists (price_list_id));
 diesel::joinable!(events -> clients (client_id));
 diesel::joinable!(event_online_groups -> events (event_id));
 diesel::joinable!(images -> events (event_id));
 diesel::joinable!(image_derivatives -> images (image_id));
+diesel::joinable!(event_passes -> events (event_id));
+diesel::joinable!(event_passes -> guest_invites (invite_id));
+diesel::joinable!(guest_invites -> events (event_id));
+diesel::joinable!(favorites -> images (image_id));
+diesel::joinable!(person_group_images -> person_groups (group_id));
+diesel::joinable!(person_group_images -> images (image_id));
+diesel::joinable!(yearbook_picks -> images (image_id));
+diesel::joinable!(event_videos -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     studio,
@@ -204,4 +309,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_image_groups,
     images,
     image_derivatives,
+    guests,
+    web_sessions,
+    guest_invites,
+    event_passes,
+    favorites,
+    person_groups,
+    person_group_images,
+    yearbook_picks,
+    event_videos,
 );

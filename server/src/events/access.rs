@@ -1,52 +1,182 @@
-//! Who may see an event. Until client logins and event codes arrive (storefront issue), only
-//! public events that have not expired are visible; everything else is a plain 404 so private
-//! events are not even confirmed to exist.
+//! Who may see an event — one rule for pages and for every image variant.
+//!
+//! - *public*: anyone.
+//! - the session's client: always.
+//! - *private*: anyone holding a pass made with the event's current code.
+//! - any type: a guest holding a pass from a client's invite that is not revoked.
+//!
+//! Passes belong to a browser session and, once a guest has an account, to the account. A code
+//! pass names the event it was made for, so a second event with the same code stays closed.
+//! Expired galleries are shown as expired only to those who may see them, and serve no image.
+//! Everyone else gets a 404 (or, for a private event, the code box), so unguessable URLs do not
+//! even confirm an event exists.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use chrono::NaiveDate;
 use diesel::prelude::*;
+use proofroom_wire::EventType;
 
 use super::models::EventRow;
-use crate::db::schema::events;
-use crate::db::{self, EventId};
+use crate::auth::session::CurrentSession;
+use crate::db::schema::{event_passes, events, guest_invites};
+use crate::db::{self, ClientId, DbConn, EventId, GuestId};
 use crate::error::AppError;
 use crate::studio;
 use crate::web::State;
-use proofroom_wire::EventType;
 
-pub enum Visibility {
-    Visible(Box<EventRow>),
-    Expired(Box<EventRow>),
+/// Who is asking: the browser session and the signed-in person, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ViewerKey {
+    pub session_id: Option<String>,
+    pub client_id: Option<ClientId>,
+    pub guest_id: Option<GuestId>,
 }
 
-pub async fn event_visibility(state: &State, event_id: &EventId) -> Result<Visibility, AppError> {
-    let id = event_id.clone();
-    let (event, today) = db::run(&state.pool, move |conn| {
-        let event: Option<EventRow> =
-            events::table.find(&id).select(EventRow::as_select()).first(conn).optional()?;
-        let today = match studio::load(conn)? {
-            Some(s) => s.today(),
-            None => chrono::Utc::now().date_naive(),
-        };
-        Ok((event, today))
-    })
-    .await?;
-    let event = event
-        .filter(|e| e.event_type() == EventType::Public)
-        .ok_or_else(|| AppError::not_found("event_not_found", "There is no such gallery."))?;
-    if event.is_expired(today) {
-        Ok(Visibility::Expired(Box::new(event)))
-    } else {
-        Ok(Visibility::Visible(Box::new(event)))
+impl From<&CurrentSession> for ViewerKey {
+    fn from(current: &CurrentSession) -> Self {
+        let person = current.person();
+        Self {
+            session_id: current.id().map(str::to_string),
+            client_id: person.and_then(|p| p.client_id().cloned()),
+            guest_id: person.and_then(|p| p.guest_id().cloned()),
+        }
     }
 }
 
-/// For image bytes: visible, or an error (expired galleries serve no image).
-pub async fn check_event_visible(state: &State, event_id: &EventId) -> Result<(), AppError> {
-    match event_visibility(state, event_id).await? {
-        Visibility::Visible(_) => Ok(()),
-        Visibility::Expired(_) => Err(AppError::new(
-            actix_web::http::StatusCode::GONE,
-            "gallery_expired",
-            "This gallery has expired.",
-        )),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Allowed,
+    Expired,
+    /// A private event this viewer has not opened: show the code box.
+    NeedsCode,
+    /// Not for this viewer, or not there at all.
+    Hidden,
+}
+
+/// Decides access to a loaded event.
+pub fn decide(
+    conn: &mut DbConn,
+    viewer: &ViewerKey,
+    event: &EventRow,
+    today: NaiveDate,
+) -> Result<Access, AppError> {
+    let kind = event.event_type();
+    let allowed = kind == EventType::Public
+        || viewer.client_id.as_ref() == Some(&event.client_id)
+        || has_pass(conn, viewer, event)?;
+    Ok(match (allowed, kind) {
+        (true, _) if event.is_expired(today) => Access::Expired,
+        (true, _) => Access::Allowed,
+        (false, EventType::Private) => Access::NeedsCode,
+        (false, _) => Access::Hidden,
+    })
+}
+
+fn has_pass(conn: &mut DbConn, viewer: &ViewerKey, event: &EventRow) -> Result<bool, AppError> {
+    if viewer.session_id.is_none() && viewer.guest_id.is_none() {
+        return Ok(false);
+    }
+    let mut query = event_passes::table
+        .left_join(guest_invites::table)
+        .filter(event_passes::event_id.eq(&event.id))
+        .select((event_passes::code, event_passes::invite_id, guest_invites::revoked_at.nullable()))
+        .into_boxed();
+    query = match (&viewer.session_id, &viewer.guest_id) {
+        (Some(s), Some(g)) => query
+            .filter(event_passes::web_session_id.eq(s).or(event_passes::guest_id.eq(g.as_str()))),
+        (Some(s), None) => query.filter(event_passes::web_session_id.eq(s)),
+        (None, Some(g)) => query.filter(event_passes::guest_id.eq(g.as_str())),
+        (None, None) => unreachable!("checked above"),
+    };
+    let passes: Vec<(Option<String>, Option<String>, Option<chrono::NaiveDateTime>)> =
+        query.load(conn)?;
+    let private = event.event_type() == EventType::Private;
+    Ok(passes.iter().any(|(code, invite, revoked)| match (code, invite) {
+        (_, Some(_)) => revoked.is_none(),
+        (Some(code), None) => private && event.event_code.as_deref() == Some(code.as_str()),
+        (None, None) => false,
+    }))
+}
+
+pub fn load_event(conn: &mut DbConn, id: &EventId) -> Result<Option<EventRow>, AppError> {
+    Ok(events::table.find(id).select(EventRow::as_select()).first(conn).optional()?)
+}
+
+/// Today in the studio's calendar.
+pub fn studio_today(conn: &mut DbConn) -> Result<NaiveDate, AppError> {
+    Ok(match studio::load(conn)? {
+        Some(s) => s.today(),
+        None => chrono::Utc::now().date_naive(),
+    })
+}
+
+/// The event and this viewer's access to it (`Hidden` when there is no such event).
+pub async fn event_access(
+    state: &State,
+    viewer: ViewerKey,
+    event_id: &EventId,
+) -> Result<(Access, Option<EventRow>), AppError> {
+    let id = event_id.clone();
+    db::run(&state.pool, move |conn| {
+        let Some(event) = load_event(conn, &id)? else {
+            return Ok((Access::Hidden, None));
+        };
+        let today = studio_today(conn)?;
+        let access = decide(conn, &viewer, &event, today)?;
+        Ok((access, Some(event)))
+    })
+    .await
+}
+
+/// Access decisions recently made, for image requests: a gallery page asks for dozens of
+/// thumbnails at once. Anything that can change access (a studio push, a code change, an invite
+/// revoked, a sign-in) bumps the generation and so empties it; entries also age out so that
+/// a gallery's expiry at midnight is noticed.
+#[derive(Default)]
+pub struct AccessCache {
+    generation: AtomicU64,
+    entries: RwLock<HashMap<(ViewerKey, EventId), Decided>>,
+}
+
+/// An access decision, the generation it was made in, and when.
+type Decided = (Access, u64, Instant);
+
+const ACCESS_CACHE_SECONDS: u64 = 60;
+const ACCESS_CACHE_MAX: usize = 100_000;
+
+impl AccessCache {
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.entries.write().expect("access cache").clear();
+    }
+
+    pub async fn access(
+        &self,
+        state: &State,
+        viewer: ViewerKey,
+        event_id: &EventId,
+    ) -> Result<Access, AppError> {
+        let key = (viewer, event_id.clone());
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Some((access, g, at)) = self.entries.read().expect("access cache").get(&key)
+            && *g == generation
+            && at.elapsed().as_secs() < ACCESS_CACHE_SECONDS
+        {
+            return Ok(*access);
+        }
+        let (access, _) = event_access(state, key.0.clone(), event_id).await?;
+        let mut entries = self.entries.write().expect("access cache");
+        // A change while this was decided must not leave a stale answer behind.
+        if self.generation.load(Ordering::SeqCst) == generation {
+            if entries.len() >= ACCESS_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(key, (access, generation, Instant::now()));
+        }
+        Ok(access)
     }
 }

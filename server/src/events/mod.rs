@@ -5,6 +5,8 @@ pub mod access;
 pub mod models;
 pub mod pages;
 pub mod sessions;
+pub mod unlock;
+pub mod viewer_actions;
 
 use crate::web::State;
 

@@ -8,7 +8,8 @@ use proofroom_wire::{EventType, SessionSummary, SessionUpsert};
 
 use super::models::{ClientRow, EventRow};
 use crate::db::schema::{
-    clients, event_online_groups, events, images, price_lists, session_image_groups, session_images,
+    clients, event_online_groups, event_videos, events, images, price_lists, session_image_groups,
+    session_images,
 };
 use crate::db::{self, ClientId, DbConn, EventId};
 use crate::error::AppError;
@@ -58,6 +59,21 @@ pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
             "invalid_client",
             format!("Session {id}: the client needs an id, an email and a last name."),
         ));
+    }
+    let mut video_ids = HashSet::new();
+    for video in &session.videos {
+        if video.id.trim().is_empty() || !video_ids.insert(video.id.as_str()) {
+            return Err(invalid(
+                "invalid_video",
+                format!("Session {id}: each video needs its own id (\"{}\").", video.id),
+            ));
+        }
+        if let Err(problem) = proofroom_wire::video_embed_url(&video.embed_url) {
+            return Err(invalid(
+                "invalid_video",
+                format!("Session {id}, video {}: {problem}", video.id),
+            ));
+        }
     }
     let mut names = HashSet::new();
     for image in &session.images {
@@ -213,6 +229,22 @@ fn replace_groups_and_images(
                 ))
                 .execute(conn)?;
         }
+    }
+    diesel::delete(event_videos::table.filter(event_videos::event_id.eq(event_id)))
+        .execute(conn)?;
+    for (i, video) in session.videos.iter().enumerate() {
+        // Stored as the allow-list rebuilt it, never as sent.
+        let url = proofroom_wire::video_embed_url(&video.embed_url)
+            .map_err(|m| AppError::unprocessable("invalid_video", m))?;
+        diesel::insert_into(event_videos::table)
+            .values((
+                event_videos::event_id.eq(event_id),
+                event_videos::video_id.eq(&video.id),
+                event_videos::position.eq(i as i32),
+                event_videos::description.eq(&video.description),
+                event_videos::embed_url.eq(&url),
+            ))
+            .execute(conn)?;
     }
     diesel::delete(session_image_groups::table.filter(session_image_groups::event_id.eq(event_id)))
         .execute(conn)?;

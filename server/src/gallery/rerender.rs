@@ -37,7 +37,10 @@ pub fn start(state: State) {
                 let done = actix_web::web::block(move || rerender_batch(&batch_state)).await;
                 match done {
                     Ok(Ok(0)) => break,
-                    Ok(Ok(_)) => continue,
+                    Ok(Ok(_)) => {
+                        state.catalog_changed();
+                        continue;
+                    }
                     Ok(Err(e)) => {
                         tracing::error!("re-rendering proofs stopped: {e}");
                         break;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod branding;
+pub mod clients;
 pub mod images;
 pub mod price_lists;
 pub mod sessions;
@@ -53,7 +54,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sessions::delete_session)
         .service(images::list_images)
         .service(images::put_image)
-        .service(images::delete_image);
+        .service(images::delete_image)
+        .service(clients::reset_login);
 }
 
 /// PostgreSQL text cannot hold a NUL character and SQLite would keep it silently; neither is
@@ -71,6 +73,21 @@ pub fn refuse_nul<T: serde::Serialize>(
         ));
     }
     Ok(())
+}
+
+/// Middleware: whatever the studio changes through the API may change who sees what, so cached
+/// access decisions and image places are dropped after every successful change.
+pub async fn catalog_changes(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let changes = req.path().starts_with("/api/") && req.method() != actix_web::http::Method::GET;
+    let state = req.app_data::<crate::web::State>().cloned();
+    let res = next.call(req).await?;
+    if changes && let Some(state) = state {
+        state.catalog_changed();
+    }
+    Ok(res)
 }
 
 pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {

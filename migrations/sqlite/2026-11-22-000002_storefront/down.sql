@@ -1,0 +1,10 @@
+DROP TABLE event_videos;
+DROP TABLE yearbook_picks;
+DROP TABLE person_group_images;
+DROP TABLE person_groups;
+DROP TABLE favorites;
+DROP TABLE event_passes;
+DROP TABLE guest_invites;
+DROP TABLE web_sessions;
+DROP TABLE guests;
+DROP INDEX clients_login_name;

@@ -1,0 +1,378 @@
+//! Browser sessions kept on the server. The cookie holds 32 random bytes; the database keeps
+//! only their SHA-256, so a copy of the database opens no session. A new id is made at every
+//! login and the row is deleted at logout.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, body::MessageBody};
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use rand::RngCore;
+use serde::Serialize;
+
+use crate::db::schema::{clients, guests, web_sessions};
+use crate::db::{self, ClientId, DbConn, GuestId};
+use crate::error::AppError;
+use crate::web::State;
+
+pub const COOKIE: &str = "pr_session";
+/// A signed-in session lasts this long after its last use.
+pub const SIGNED_IN_DAYS: i64 = 30;
+/// A visitor's session (an opened event code, a form's CSRF token) lasts this long unused.
+pub const VISITOR_DAYS: i64 = 2;
+
+/// Who is signed in.
+#[derive(Debug, Clone, Serialize)]
+pub enum Person {
+    Client { id: ClientId, name: String, default_login: bool },
+    Guest { id: GuestId, name: String },
+}
+
+impl Person {
+    /// The id stored with what the person does (favorites, groups).
+    pub fn person_id(&self) -> &str {
+        match self {
+            Self::Client { id, .. } => id.as_str(),
+            Self::Guest { id, .. } => id.as_str(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Client { .. } => "client",
+            Self::Guest { .. } => "guest",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Client { name, .. } | Self::Guest { name, .. } => name,
+        }
+    }
+
+    pub fn client_id(&self) -> Option<&ClientId> {
+        match self {
+            Self::Client { id, .. } => Some(id),
+            Self::Guest { .. } => None,
+        }
+    }
+
+    pub fn guest_id(&self) -> Option<&GuestId> {
+        match self {
+            Self::Guest { id, .. } => Some(id),
+            Self::Client { .. } => None,
+        }
+    }
+}
+
+/// The session of this request, if its cookie names a live one.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    /// SHA-256 of the cookie's token.
+    pub id: String,
+    pub csrf_token: String,
+    pub person: Option<Person>,
+}
+
+/// A cookie to set on the response, put in the request's extensions by whoever made a session.
+#[derive(Clone)]
+struct PendingCookie(Cookie<'static>);
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    crate::storage::sha256_hex(token.as_bytes())
+}
+
+/// A client's id, first and last name, chosen user name and password hash.
+type ClientLogin = (ClientId, String, String, Option<String>, Option<String>);
+
+#[derive(Queryable)]
+struct SessionRow {
+    id: String,
+    csrf_token: String,
+    expires_at: NaiveDateTime,
+    last_seen_at: NaiveDateTime,
+    client: Option<ClientLogin>,
+    guest: Option<(GuestId, String)>,
+}
+
+/// Loads the live session named by `token`, sliding its expiry forward now and then.
+pub fn load(conn: &mut DbConn, token: &str) -> Result<Option<WebSession>, AppError> {
+    let id = token_hash(token);
+    let row: Option<SessionRow> = web_sessions::table
+        .left_join(clients::table.on(web_sessions::client_id.eq(clients::id.nullable())))
+        .left_join(guests::table.on(web_sessions::guest_id.eq(guests::id.nullable())))
+        .filter(web_sessions::id.eq(&id))
+        .select((
+            web_sessions::id,
+            web_sessions::csrf_token,
+            web_sessions::expires_at,
+            web_sessions::last_seen_at,
+            (
+                clients::id,
+                clients::first_name,
+                clients::last_name,
+                clients::login_name,
+                clients::password_hash,
+            )
+                .nullable(),
+            (guests::id, guests::name).nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let now = db::now();
+    if row.expires_at <= now {
+        diesel::delete(web_sessions::table.find(&row.id)).execute(conn)?;
+        return Ok(None);
+    }
+    let person = match (row.client, row.guest) {
+        (Some((id, first, last, login_name, password_hash)), _) => Some(Person::Client {
+            id,
+            name: format!("{first} {last}").trim().to_string(),
+            default_login: login_name.is_none() && password_hash.is_none(),
+        }),
+        (None, Some((id, name))) => Some(Person::Guest { id, name }),
+        (None, None) => None,
+    };
+    // Slide the expiry at most once an hour: most requests only read.
+    if now - row.last_seen_at > Duration::hours(1) {
+        let days = if person.is_some() { SIGNED_IN_DAYS } else { VISITOR_DAYS };
+        diesel::update(web_sessions::table.find(&row.id))
+            .set((
+                web_sessions::last_seen_at.eq(now),
+                web_sessions::expires_at.eq(now + Duration::days(days)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Some(WebSession { id: row.id, csrf_token: row.csrf_token, person }))
+}
+
+/// Makes a session row; returns the cookie token (never stored) and the row's id.
+pub fn create(
+    conn: &mut DbConn,
+    client_id: Option<&ClientId>,
+    guest_id: Option<&GuestId>,
+) -> Result<(String, String, String), AppError> {
+    let token = random_token();
+    let id = token_hash(&token);
+    let csrf = random_token();
+    let now = db::now();
+    let days =
+        if client_id.is_some() || guest_id.is_some() { SIGNED_IN_DAYS } else { VISITOR_DAYS };
+    diesel::insert_into(web_sessions::table)
+        .values((
+            web_sessions::id.eq(&id),
+            web_sessions::client_id.eq(client_id),
+            web_sessions::guest_id.eq(guest_id),
+            web_sessions::csrf_token.eq(&csrf),
+            web_sessions::created_at.eq(now),
+            web_sessions::last_seen_at.eq(now),
+            web_sessions::expires_at.eq(now + Duration::days(days)),
+        ))
+        .execute(conn)?;
+    Ok((token, id, csrf))
+}
+
+pub fn delete(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
+    diesel::delete(web_sessions::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Removes expired sessions; run now and then.
+pub fn delete_expired(conn: &mut DbConn) -> Result<usize, AppError> {
+    Ok(diesel::delete(web_sessions::table.filter(web_sessions::expires_at.le(db::now())))
+        .execute(conn)?)
+}
+
+fn cookie(req: &HttpRequest, value: String, max_age_days: i64) -> Cookie<'static> {
+    let state = req.app_data::<State>();
+    let secure =
+        state.is_some_and(|s| s.config.secure_cookies) || req.connection_info().scheme() == "https";
+    Cookie::build(COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(time::Duration::days(max_age_days))
+        .finish()
+}
+
+/// Sets the session cookie on this request's response.
+pub fn set_cookie(req: &HttpRequest, token: String, signed_in: bool) {
+    let days = if signed_in { SIGNED_IN_DAYS } else { VISITOR_DAYS };
+    // Built before borrowing the extensions: `connection_info` keeps its answer there.
+    let c = cookie(req, token, days);
+    req.extensions_mut().insert(PendingCookie(c));
+}
+
+/// Removes the session cookie from the browser.
+pub fn clear_cookie(req: &HttpRequest) {
+    let mut c = cookie(req, String::new(), 0);
+    c.make_removal();
+    req.extensions_mut().insert(PendingCookie(c));
+}
+
+/// Middleware: writes a cookie a handler asked for.
+pub async fn write_cookies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let pending = res.request().extensions().get::<PendingCookie>().cloned();
+    if let Some(PendingCookie(c)) = pending
+        && let Ok(value) = HeaderValue::from_str(&c.to_string())
+    {
+        res.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(res)
+}
+
+/// The request's session as an extractor: `None` without a live one. Loaded once per request.
+#[derive(Debug, Clone)]
+pub struct CurrentSession(pub Option<WebSession>);
+
+impl CurrentSession {
+    pub fn person(&self) -> Option<&Person> {
+        self.0.as_ref().and_then(|s| s.person.as_ref())
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        self.0.as_ref().map(|s| s.id.as_str())
+    }
+
+    /// The CSRF token for this page's forms, making a visitor's session when there is none.
+    pub async fn csrf_token(&self, req: &HttpRequest, state: &State) -> Result<String, AppError> {
+        if let Some(s) = &self.0 {
+            return Ok(s.csrf_token.clone());
+        }
+        if let Some(made) = req.extensions().get::<MadeSession>() {
+            return Ok(made.csrf.clone());
+        }
+        let (token, id, csrf) = db::run(&state.pool, |conn| create(conn, None, None)).await?;
+        set_cookie(req, token, false);
+        req.extensions_mut().insert(MadeSession { id, csrf: csrf.clone() });
+        Ok(csrf)
+    }
+
+    /// The token of a visitor's session made earlier in this request, if any.
+    pub fn made_csrf(&self, req: &HttpRequest) -> Option<String> {
+        req.extensions().get::<MadeSession>().map(|m| m.csrf.clone())
+    }
+
+    /// The session id, making a visitor's session when there is none (to hold an event pass).
+    pub async fn ensure_id(&self, req: &HttpRequest, state: &State) -> Result<String, AppError> {
+        if let Some(s) = &self.0 {
+            return Ok(s.id.clone());
+        }
+        self.csrf_token(req, state).await?;
+        Ok(req.extensions().get::<MadeSession>().map(|m| m.id.clone()).unwrap_or_default())
+    }
+
+    /// Refuses a state-changing request whose token is missing or wrong.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
+        let ok = match (&self.0, sent) {
+            (Some(s), Some(sent)) => {
+                use subtle::ConstantTimeEq;
+                bool::from(s.csrf_token.as_bytes().ct_eq(sent.as_bytes()))
+            }
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "This form has expired or did not come from this site. Go back, reload the page \
+                 and try again.",
+            ))
+        }
+    }
+}
+
+#[derive(Clone)]
+struct MadeSession {
+    id: String,
+    csrf: String,
+}
+
+impl FromRequest for CurrentSession {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(loaded) = req.extensions().get::<CurrentSession>() {
+            let loaded = loaded.clone();
+            return Box::pin(async move { Ok(loaded) });
+        }
+        let token = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|t| t.len() == 64);
+        let state = req.app_data::<State>().cloned();
+        let req = req.clone();
+        Box::pin(async move {
+            let (Some(token), Some(state)) = (token, state) else {
+                return Ok(CurrentSession(None));
+            };
+            let loaded = state.sessions.get(&token, &state).await?;
+            let current = CurrentSession(loaded);
+            req.extensions_mut().insert(current.clone());
+            Ok(current)
+        })
+    }
+}
+
+/// Live sessions recently read, so that a gallery's dozens of image requests do not each ask
+/// the database. Entries live a few seconds; logout and login remove theirs at once.
+#[derive(Default)]
+pub struct SessionCache {
+    entries: std::sync::RwLock<HashMap<String, (WebSession, Instant)>>,
+}
+
+const CACHE_SECONDS: u64 = 5;
+const CACHE_MAX_ENTRIES: usize = 100_000;
+
+impl SessionCache {
+    pub async fn get(&self, token: &str, state: &State) -> Result<Option<WebSession>, AppError> {
+        let id = token_hash(token);
+        if let Some((session, at)) = self.entries.read().expect("session cache").get(&id)
+            && at.elapsed().as_secs() < CACHE_SECONDS
+        {
+            return Ok(Some(session.clone()));
+        }
+        let token = token.to_string();
+        let loaded = db::run(&state.pool, move |conn| load(conn, &token)).await?;
+        let mut entries = self.entries.write().expect("session cache");
+        match &loaded {
+            Some(session) => {
+                if entries.len() >= CACHE_MAX_ENTRIES {
+                    entries.clear();
+                }
+                entries.insert(id, (session.clone(), Instant::now()));
+            }
+            None => {
+                entries.remove(&id);
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Forgets one session (logout, login).
+    pub fn forget(&self, id: &str) {
+        self.entries.write().expect("session cache").remove(id);
+    }
+
+    /// Forgets every session (a login reset by the studio, a password change).
+    pub fn forget_all(&self) {
+        self.entries.write().expect("session cache").clear();
+    }
+}

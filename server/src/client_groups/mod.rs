@@ -1,0 +1,239 @@
+//! Groups a client or guest makes of an event's images ("for grandma", "wall prints").
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::session::CurrentSession;
+use crate::db::schema::{person_group_images, person_groups};
+use crate::db::{self, GroupId};
+use crate::error::AppError;
+use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event};
+use crate::site;
+use crate::web::State;
+
+const MAX_NAME_CHARS: usize = 80;
+
+#[derive(Deserialize)]
+pub struct GroupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    back: String,
+}
+
+fn check_enabled(acting: &Acting) -> Result<(), AppError> {
+    if acting.studio.client_groups {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "groups_off",
+            format!("{} has not turned on client groups.", acting.studio.name),
+        ))
+    }
+}
+
+fn checked_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
+        return Err(AppError::unprocessable(
+            "invalid_group_name",
+            format!("Give the group a name of up to {MAX_NAME_CHARS} characters."),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn taken() -> AppError {
+    AppError::conflict("group_name_taken", "You already have a group with that name.")
+}
+
+fn back(form_back: &str, acting: &Acting) -> String {
+    site::local_path(Some(form_back)).unwrap_or_else(|| format!("/events/{}", acting.event.id))
+}
+
+pub async fn create_group(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+    form: web::Form<GroupForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let acting = acting_in_event(&state, &session, &path).await?;
+    check_enabled(&acting)?;
+    let name = checked_name(&form.name)?;
+    let id = GroupId::new();
+    let (gid, event, person, n) =
+        (id.clone(), acting.event.id.clone(), acting.person.clone(), name.clone());
+    let created = db::run(&state.pool, move |conn| {
+        let exists: i64 = person_groups::table
+            .filter(person_groups::event_id.eq(&event))
+            .filter(person_groups::person_id.eq(person.person_id()))
+            .filter(person_groups::name.eq(&n))
+            .count()
+            .get_result(conn)?;
+        if exists > 0 {
+            return Ok(false);
+        }
+        diesel::insert_into(person_groups::table)
+            .values((
+                person_groups::id.eq(&gid),
+                person_groups::event_id.eq(&event),
+                person_groups::person_id.eq(person.person_id()),
+                person_groups::person_kind.eq(person.kind()),
+                person_groups::name.eq(&n),
+                person_groups::created_at.eq(db::now()),
+            ))
+            .execute(conn)?;
+        Ok(true)
+    })
+    .await?;
+    if !created {
+        return Err(taken());
+    }
+    Ok(site::done(
+        &req,
+        &back(&form.back, &acting),
+        serde_json::json!({ "id": id.to_string(), "name": name }),
+    ))
+}
+
+/// The group, checked to be the person's own in this event.
+async fn own_group(state: &State, acting: &Acting, group_id: &str) -> Result<GroupId, AppError> {
+    let missing = || AppError::not_found("group_not_found", "There is no such group.");
+    let id = GroupId::parse(group_id).ok_or_else(missing)?;
+    let (gid, event, person) = (id.clone(), acting.event.id.clone(), acting.person.clone());
+    let found: i64 = db::run(&state.pool, move |conn| {
+        Ok(person_groups::table
+            .filter(person_groups::id.eq(&gid))
+            .filter(person_groups::event_id.eq(&event))
+            .filter(person_groups::person_id.eq(person.person_id()))
+            .count()
+            .get_result(conn)?)
+    })
+    .await?;
+    if found == 0 {
+        return Err(missing());
+    }
+    Ok(id)
+}
+
+pub async fn rename_group(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<GroupForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let (event_id, group_id) = path.into_inner();
+    let acting = acting_in_event(&state, &session, &event_id).await?;
+    check_enabled(&acting)?;
+    let group = own_group(&state, &acting, &group_id).await?;
+    let name = checked_name(&form.name)?;
+    let (event, person, n, gid) =
+        (acting.event.id.clone(), acting.person.clone(), name.clone(), group.clone());
+    let renamed = db::run(&state.pool, move |conn| {
+        let clash: i64 = person_groups::table
+            .filter(person_groups::event_id.eq(&event))
+            .filter(person_groups::person_id.eq(person.person_id()))
+            .filter(person_groups::name.eq(&n))
+            .filter(person_groups::id.ne(&gid))
+            .count()
+            .get_result(conn)?;
+        if clash > 0 {
+            return Ok(false);
+        }
+        diesel::update(person_groups::table.find(&gid))
+            .set(person_groups::name.eq(&n))
+            .execute(conn)?;
+        Ok(true)
+    })
+    .await?;
+    if !renamed {
+        return Err(taken());
+    }
+    Ok(site::done(&req, &back(&form.back, &acting), serde_json::json!({ "name": name })))
+}
+
+pub async fn delete_group(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<GroupForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let (event_id, group_id) = path.into_inner();
+    let acting = acting_in_event(&state, &session, &event_id).await?;
+    check_enabled(&acting)?;
+    let group = own_group(&state, &acting, &group_id).await?;
+    db::run(&state.pool, move |conn| {
+        diesel::delete(person_groups::table.find(&group)).execute(conn)?;
+        Ok(())
+    })
+    .await?;
+    let back = site::local_path(Some(&form.back))
+        .filter(|b| !b.contains(&group_id))
+        .unwrap_or_else(|| format!("/events/{}", acting.event.id));
+    Ok(site::done(&req, &back, serde_json::json!({ "deleted": true })))
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    csrf: String,
+    image_id: String,
+    /// "add" or "remove".
+    action: String,
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn change_members(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<MemberForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let (event_id, group_id) = path.into_inner();
+    let acting = acting_in_event(&state, &session, &event_id).await?;
+    check_enabled(&acting)?;
+    let group = own_group(&state, &acting, &group_id).await?;
+    let image = image_of_event(&state, &acting.event, &form.image_id).await?;
+    let add = match form.action.as_str() {
+        "add" => true,
+        "remove" => false,
+        _ => return Err(AppError::bad_request("invalid_form", "Say action=add or action=remove.")),
+    };
+    db::run(&state.pool, move |conn| {
+        let key = person_group_images::table.find((&group, &image));
+        if add {
+            let exists: i64 = key.count().get_result(conn)?;
+            if exists == 0 {
+                diesel::insert_into(person_group_images::table)
+                    .values((
+                        person_group_images::group_id.eq(&group),
+                        person_group_images::image_id.eq(&image),
+                        person_group_images::added_at.eq(db::now()),
+                    ))
+                    .execute(conn)?;
+            }
+        } else {
+            diesel::delete(key).execute(conn)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(site::done(&req, &back(&form.back, &acting), serde_json::json!({ "in_group": add })))
+}

@@ -1,0 +1,411 @@
+//! Opening a private event with its code, and personal invite links.
+//!
+//! The home page's code box may match several events that share a code; then the visitor picks
+//! one, and only that one opens. Wrong codes are throttled per address and per code value.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use proofroom_wire::EventType;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use super::access::{self, Access, ViewerKey};
+use super::models::EventRow;
+use super::pages::display_date;
+use crate::auth::session::CurrentSession;
+use crate::db::schema::{event_passes, events, guest_invites};
+use crate::db::{self, DbConn, EventId, InviteId};
+use crate::error::AppError;
+use crate::site::{self, form_context, render_status, see_other};
+use crate::throttle::{client_address, too_many};
+use crate::web::State;
+
+diesel::define_sql_function!(fn upper(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    code: String,
+}
+
+/// Codes are typed by hand: spaces around and letter case do not matter.
+fn normalize(code: &str) -> String {
+    code.trim().to_uppercase()
+}
+
+fn add_pass(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    session_id: &str,
+    guest_id: Option<&str>,
+    code: Option<&str>,
+    invite: Option<&InviteId>,
+) -> Result<(), AppError> {
+    let now = db::now();
+    for (session, guest) in [(Some(session_id), None), (None, guest_id)] {
+        if session.is_none() && guest.is_none() {
+            continue;
+        }
+        diesel::insert_into(event_passes::table)
+            .values((
+                event_passes::id.eq(uuid::Uuid::new_v4().to_string()),
+                event_passes::event_id.eq(event_id),
+                event_passes::web_session_id.eq(session),
+                event_passes::guest_id.eq(guest),
+                event_passes::code.eq(code),
+                event_passes::invite_id.eq(invite),
+                event_passes::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Applies the throttles, then finds the open private events whose code is `code`.
+async fn matching_events(
+    req: &HttpRequest,
+    state: &State,
+    code: &str,
+    only: Option<&EventId>,
+) -> Result<Vec<EventRow>, AppError> {
+    let address_key = format!("code:{}", client_address(req, state.config.trust_proxy));
+    let value_key = format!("code-value:{code}");
+    let throttles = &state.throttles;
+    if let Err(wait) = throttles
+        .code_address
+        .check(&address_key)
+        .and_then(|()| throttles.code_value.check(&value_key))
+    {
+        return Err(too_many(wait, "event codes tried"));
+    }
+    let code = code.to_string();
+    let only = only.cloned();
+    let found = db::run(&state.pool, move |conn| {
+        let today = access::studio_today(conn)?;
+        let mut q = events::table
+            .filter(events::event_type.eq(EventType::Private.as_str()))
+            .filter(upper(events::event_code.assume_not_null()).eq(&code))
+            .filter(events::expires_on.ge(today))
+            .into_boxed();
+        if let Some(id) = &only {
+            q = q.filter(events::id.eq(id));
+        }
+        Ok(q.order(events::session_date.desc()).select(EventRow::as_select()).load(conn)?)
+    })
+    .await?;
+    if found.is_empty() {
+        throttles.code_address.fail(&address_key);
+        throttles.code_value.fail(&value_key);
+    }
+    Ok(found)
+}
+
+#[derive(Serialize)]
+struct Choice {
+    id: String,
+    description: String,
+    date: String,
+}
+
+/// The home page's code box.
+pub async fn unlock_any(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let code = normalize(&form.code);
+    let found = if code.is_empty() {
+        Vec::new()
+    } else {
+        matching_events(&req, &state, &code, None).await?
+    };
+    match found.len() {
+        0 => wrong_code(&req, &state, &session, None).await,
+        1 => open(&req, &state, &session, &found[0]).await,
+        _ => {
+            let studio = db::run(&state.pool, site::studio_view).await?.1;
+            let mut context = form_context(&req, &state, &session, &studio).await?;
+            let choices: Vec<Choice> = found
+                .iter()
+                .map(|e| Choice {
+                    id: e.id.to_string(),
+                    description: e.description.clone(),
+                    date: display_date(e.session_date),
+                })
+                .collect();
+            context.insert("choices", &choices);
+            context.insert("code", &code);
+            state.render("choose_event.html", &context)
+        }
+    }
+}
+
+/// The code box of one private event's page.
+pub async fn unlock_event(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let event_id = EventId::parse(&path)
+        .ok_or_else(|| AppError::not_found("event_not_found", "There is no such gallery."))?;
+    let code = normalize(&form.code);
+    let found = if code.is_empty() {
+        Vec::new()
+    } else {
+        matching_events(&req, &state, &code, Some(&event_id)).await?
+    };
+    match found.first() {
+        Some(event) => open(&req, &state, &session, event).await,
+        None => wrong_code(&req, &state, &session, Some(&event_id)).await,
+    }
+}
+
+async fn open(
+    req: &HttpRequest,
+    state: &State,
+    session: &CurrentSession,
+    event: &EventRow,
+) -> Result<HttpResponse, AppError> {
+    let session_id = session.ensure_id(req, state).await?;
+    let guest = session.person().and_then(|p| p.guest_id()).map(|g| g.to_string());
+    let (event_id, code) = (event.id.clone(), event.event_code.clone());
+    db::run(&state.pool, move |conn| {
+        add_pass(conn, &event_id, &session_id, guest.as_deref(), code.as_deref(), None)
+    })
+    .await?;
+    state.access.invalidate();
+    Ok(see_other(&format!("/events/{}", event.id)))
+}
+
+async fn wrong_code(
+    req: &HttpRequest,
+    state: &State,
+    session: &CurrentSession,
+    event_id: Option<&EventId>,
+) -> Result<HttpResponse, AppError> {
+    let studio = db::run(&state.pool, site::studio_view).await?.1;
+    let mut context = form_context(req, state, session, &studio).await?;
+    let message = "That code does not open a gallery. Check it with the studio and try again.";
+    context.insert("error", message);
+    context.insert("event_id", &event_id.map(ToString::to_string).unwrap_or_default());
+    render_status(state, "unlock.html", &context, StatusCode::NOT_FOUND)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invites
+
+#[derive(Serialize)]
+struct InviteView {
+    id: String,
+    guest_name: String,
+    url: String,
+    created: String,
+    revoked: bool,
+}
+
+/// Only the session's client manages its invites.
+async fn client_event(
+    state: &State,
+    session: &CurrentSession,
+    event_id: &str,
+) -> Result<EventRow, AppError> {
+    let missing = || AppError::not_found("event_not_found", "There is no such gallery.");
+    let event_id = EventId::parse(event_id).ok_or_else(missing)?;
+    let (access, event) = access::event_access(state, ViewerKey::from(session), &event_id).await?;
+    let event = event.ok_or_else(missing)?;
+    let is_client = session.person().and_then(|p| p.client_id()) == Some(&event.client_id);
+    if !is_client || access == Access::Hidden {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "not_the_client",
+            "Only the client of this session can invite guests. Sign in first.",
+        ));
+    }
+    Ok(event)
+}
+
+pub async fn invites_page(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if session.person().is_none() {
+        return Ok(see_other(&format!("/login?next=/events/{}/invites", path.as_str())));
+    }
+    let event = client_event(&state, &session, &path).await?;
+    let base = site_base(&req);
+    let id = event.id.clone();
+    let (studio, invites) = db::run(&state.pool, move |conn| {
+        let studio = site::studio_view(conn)?.1;
+        let rows: Vec<(
+            InviteId,
+            String,
+            String,
+            chrono::NaiveDateTime,
+            Option<chrono::NaiveDateTime>,
+        )> = guest_invites::table
+            .filter(guest_invites::event_id.eq(&id))
+            .order(guest_invites::created_at.desc())
+            .select((
+                guest_invites::id,
+                guest_invites::guest_name,
+                guest_invites::token,
+                guest_invites::created_at,
+                guest_invites::revoked_at,
+            ))
+            .load(conn)?;
+        Ok((studio, rows))
+    })
+    .await?;
+    let invites: Vec<InviteView> = invites
+        .into_iter()
+        .map(|(id, guest_name, token, created, revoked)| InviteView {
+            id: id.to_string(),
+            guest_name,
+            url: format!("{base}/invite/{token}"),
+            created: display_date(created.date()),
+            revoked: revoked.is_some(),
+        })
+        .collect();
+    let mut context = form_context(&req, &state, &session, &studio).await?;
+    context.insert("event_id", &event.id.to_string());
+    context.insert("description", &event.description);
+    context.insert("invites", &invites);
+    state.render("invites.html", &context)
+}
+
+fn site_base(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    guest_name: String,
+}
+
+pub async fn create_invite(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+    form: web::Form<InviteForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let event = client_event(&state, &session, &path).await?;
+    let name = form.guest_name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::unprocessable(
+            "invalid_guest_name",
+            "Give the guest's name, so you know whose link it is.",
+        ));
+    }
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let id = InviteId::new();
+    let event_id = event.id.clone();
+    let (iid, tok) = (id.clone(), token.clone());
+    db::run(&state.pool, move |conn| {
+        diesel::insert_into(guest_invites::table)
+            .values((
+                guest_invites::id.eq(&iid),
+                guest_invites::event_id.eq(&event_id),
+                guest_invites::token.eq(&tok),
+                guest_invites::guest_name.eq(&name),
+                guest_invites::created_at.eq(db::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await?;
+    let url = format!("{}/invite/{token}", site_base(&req));
+    Ok(site::done(
+        &req,
+        &format!("/events/{}/invites", event.id),
+        serde_json::json!({ "id": id.to_string(), "url": url }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn revoke_invite(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let (event_id, invite_id) = path.into_inner();
+    let event = client_event(&state, &session, &event_id).await?;
+    let id = event.id.clone();
+    let changed = db::run(&state.pool, move |conn| {
+        Ok(diesel::update(
+            guest_invites::table
+                .filter(guest_invites::id.eq(&invite_id))
+                .filter(guest_invites::event_id.eq(&id))
+                .filter(guest_invites::revoked_at.is_null()),
+        )
+        .set(guest_invites::revoked_at.eq(Some(db::now())))
+        .execute(conn)?)
+    })
+    .await?;
+    state.access.invalidate();
+    Ok(site::done(
+        &req,
+        &format!("/events/{}/invites", event.id),
+        serde_json::json!({ "revoked": changed > 0 }),
+    ))
+}
+
+/// A guest follows their personal link.
+pub async fn follow_invite(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = path.into_inner();
+    let found = db::run(&state.pool, move |conn| {
+        Ok(guest_invites::table
+            .filter(guest_invites::token.eq(&token))
+            .select((guest_invites::id, guest_invites::event_id, guest_invites::revoked_at))
+            .first::<(InviteId, EventId, Option<chrono::NaiveDateTime>)>(conn)
+            .optional()?)
+    })
+    .await?;
+    let gone = || {
+        AppError::not_found(
+            "invite_not_valid",
+            "This invitation link is not valid any more. Ask the person who sent it for a new one.",
+        )
+    };
+    let (invite_id, event_id, revoked) = found.ok_or_else(gone)?;
+    if revoked.is_some() {
+        return Err(gone());
+    }
+    let session_id = session.ensure_id(&req, &state).await?;
+    let guest = session.person().and_then(|p| p.guest_id()).map(|g| g.to_string());
+    let eid = event_id.clone();
+    db::run(&state.pool, move |conn| {
+        add_pass(conn, &eid, &session_id, guest.as_deref(), None, Some(&invite_id))
+    })
+    .await?;
+    state.access.invalidate();
+    Ok(see_other(&format!("/events/{event_id}")))
+}

@@ -1,0 +1,219 @@
+//! Hearts and notes on images, per person per event, kept for the studio.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::session::CurrentSession;
+use crate::db::schema::{favorites, images};
+use crate::db::{self, ImageId};
+use crate::error::AppError;
+use crate::events::pages::display_date;
+use crate::events::viewer_actions::{acting_in_event, image_of_event};
+use crate::site::{self, base_context};
+use crate::web::State;
+
+const MAX_NOTE_CHARS: usize = 1000;
+
+#[derive(Deserialize)]
+pub struct FavoriteForm {
+    #[serde(default)]
+    csrf: String,
+    /// "1" to heart, "0" to take the heart away.
+    on: String,
+    #[serde(default)]
+    back: String,
+}
+
+fn closed(studio: &str) -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "favorites_off",
+        format!("{studio} has not turned on favorites for online galleries."),
+    )
+}
+
+pub async fn set_favorite(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<FavoriteForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let (event_id, image_id) = path.into_inner();
+    let acting = acting_in_event(&state, &session, &event_id).await?;
+    if !acting.studio.favorites {
+        return Err(closed(&acting.studio.name));
+    }
+    let image_id = image_of_event(&state, &acting.event, &image_id).await?;
+    let on = match form.on.as_str() {
+        "1" | "true" | "on" => true,
+        "0" | "false" | "off" => false,
+        _ => return Err(AppError::bad_request("invalid_form", "Say on=1 or on=0.")),
+    };
+    let person = acting.person.clone();
+    let event = acting.event.id.clone();
+    let iid = image_id.clone();
+    db::run(&state.pool, move |conn| {
+        let key = favorites::table.find((&iid, person.person_id()));
+        if on {
+            let exists: i64 = key.count().get_result(conn)?;
+            if exists == 0 {
+                let now = db::now();
+                diesel::insert_into(favorites::table)
+                    .values((
+                        favorites::image_id.eq(&iid),
+                        favorites::person_id.eq(person.person_id()),
+                        favorites::event_id.eq(&event),
+                        favorites::person_kind.eq(person.kind()),
+                        favorites::created_at.eq(now),
+                        favorites::updated_at.eq(now),
+                    ))
+                    .execute(conn)
+                    .map(drop)
+                    // A double click raced itself: the heart is there, which is what was asked.
+                    .or_else(|e| match e {
+                        diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        ) => Ok(()),
+                        e => Err(e),
+                    })?;
+            }
+        } else {
+            diesel::delete(key).execute(conn)?;
+        }
+        Ok(())
+    })
+    .await?;
+    let back = site::local_path(Some(&form.back))
+        .unwrap_or_else(|| format!("/events/{}/photos/{image_id}", acting.event.id));
+    Ok(site::done(&req, &back, serde_json::json!({ "favorite": on })))
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    csrf: String,
+    note: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// A note on a favorite; writing one hearts the image too.
+pub async fn set_note(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<NoteForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let (event_id, image_id) = path.into_inner();
+    let acting = acting_in_event(&state, &session, &event_id).await?;
+    if !acting.studio.favorites {
+        return Err(closed(&acting.studio.name));
+    }
+    let image_id = image_of_event(&state, &acting.event, &image_id).await?;
+    let note = form.note.trim().to_string();
+    if note.chars().count() > MAX_NOTE_CHARS || note.contains('\0') {
+        return Err(AppError::unprocessable(
+            "note_too_long",
+            format!("Keep the note under {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    let note = (!note.is_empty()).then_some(note);
+    let person = acting.person.clone();
+    let event = acting.event.id.clone();
+    let iid = image_id.clone();
+    let saved = note.clone();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let now = db::now();
+            let key = favorites::table.find((&iid, person.person_id()));
+            let updated = diesel::update(key)
+                .set((favorites::note.eq(&saved), favorites::updated_at.eq(now)))
+                .execute(conn)?;
+            if updated == 0 {
+                diesel::insert_into(favorites::table)
+                    .values((
+                        favorites::image_id.eq(&iid),
+                        favorites::person_id.eq(person.person_id()),
+                        favorites::event_id.eq(&event),
+                        favorites::person_kind.eq(person.kind()),
+                        favorites::note.eq(&saved),
+                        favorites::created_at.eq(now),
+                        favorites::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    let back = site::local_path(Some(&form.back))
+        .unwrap_or_else(|| format!("/events/{}/photos/{image_id}", acting.event.id));
+    Ok(site::done(&req, &back, serde_json::json!({ "favorite": true, "note": note })))
+}
+
+#[derive(Serialize)]
+struct FavoriteView {
+    name: String,
+    photo_url: String,
+    thumb_url: String,
+    note: String,
+    since: String,
+}
+
+/// All of the viewer's favorites in an event, with notes.
+pub async fn favorites_page(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if session.person().is_none() {
+        return Ok(site::see_other(&format!("/login?next=/events/{}/favorites", path.as_str())));
+    }
+    let acting = acting_in_event(&state, &session, &path).await?;
+    let gallery = match crate::events::pages::load_gallery(&state, &session, &acting.event.id)
+        .await?
+    {
+        Ok(g) => g,
+        Err(_) => return Err(AppError::not_found("event_not_found", "There is no such gallery.")),
+    };
+    let person = acting.person.clone();
+    let event = acting.event.id.clone();
+    let since: Vec<(ImageId, chrono::NaiveDateTime)> = db::run(&state.pool, move |conn| {
+        Ok(favorites::table
+            .inner_join(images::table)
+            .filter(favorites::event_id.eq(&event))
+            .filter(favorites::person_id.eq(person.person_id()))
+            .select((favorites::image_id, favorites::created_at))
+            .load(conn)?)
+    })
+    .await?;
+    let items: Vec<FavoriteView> = gallery
+        .images
+        .iter()
+        .filter(|i| i.favorite)
+        .map(|i| FavoriteView {
+            name: i.name.clone(),
+            photo_url: i.photo_url.clone(),
+            thumb_url: i.thumb_url.clone(),
+            note: i.note.clone(),
+            since: since
+                .iter()
+                .find(|(id, _)| id.as_str() == i.id)
+                .map(|(_, at)| display_date(at.date()))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let mut context = base_context(&req, &state, &session, &acting.studio).await?;
+    context.insert("event_url", &format!("/events/{}", acting.event.id));
+    context.insert("description", &acting.event.description);
+    context.insert("favorites", &items);
+    state.render("favorites.html", &context)
+}

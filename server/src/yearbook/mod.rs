@@ -1,0 +1,77 @@
+//! The yearbook pick: when the session asks for one, its client picks one image (and may
+//! change it until the studio pulls it).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::session::CurrentSession;
+use crate::db;
+use crate::db::schema::yearbook_picks;
+use crate::error::AppError;
+use crate::events::viewer_actions::{acting_in_event, image_of_event};
+use crate::site;
+use crate::web::State;
+
+#[derive(Deserialize)]
+pub struct PickForm {
+    #[serde(default)]
+    csrf: String,
+    image_id: String,
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn pick(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+    form: web::Form<PickForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let acting = acting_in_event(&state, &session, &path).await?;
+    let Some(client_id) = acting.person.client_id().cloned() else {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "not_the_client",
+            "Only the client of this session picks the yearbook image.",
+        ));
+    };
+    if client_id != acting.event.client_id {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "not_the_client",
+            "Only the client of this session picks the yearbook image.",
+        ));
+    }
+    if !(acting.event.yearbook_selection && acting.studio.yearbook_selection) {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "yearbook_off",
+            "This session does not take a yearbook pick.",
+        ));
+    }
+    let image = image_of_event(&state, &acting.event, &form.image_id).await?;
+    let event = acting.event.id.clone();
+    let picked = image.clone();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            diesel::delete(yearbook_picks::table.find(&event)).execute(conn)?;
+            diesel::insert_into(yearbook_picks::table)
+                .values((
+                    yearbook_picks::event_id.eq(&event),
+                    yearbook_picks::image_id.eq(&picked),
+                    yearbook_picks::client_id.eq(&client_id),
+                    yearbook_picks::picked_at.eq(db::now()),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    })
+    .await?;
+    let back = site::local_path(Some(&form.back))
+        .unwrap_or_else(|| format!("/events/{}/photos/{image}", acting.event.id));
+    Ok(site::done(&req, &back, serde_json::json!({ "yearbook": image.to_string() })))
+}

@@ -1,0 +1,116 @@
+//! A person with a browser-like cookie jar, driving the site over HTTP: pages, forms with their
+//! CSRF token, images. Redirects are not followed, so tests see where each answer points.
+
+use reqwest::StatusCode;
+use reqwest::header::{LOCATION, SET_COOKIE};
+
+pub struct Visitor {
+    base: String,
+    http: reqwest::Client,
+    /// The CSRF token of the last page that had a form.
+    csrf: Option<String>,
+}
+
+/// An answer: status, where it redirects, the body, and the raw Set-Cookie headers.
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+    pub set_cookies: Vec<String>,
+}
+
+impl Answer {
+    /// The `href`/`src`/`data-proof` values of the page that start with `prefix`.
+    pub fn links(&self, prefix: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for attr in ["href=\"", "src=\"", "data-proof=\""] {
+            for part in self.body.split(attr).skip(1) {
+                let value = part.split('"').next().unwrap_or_default();
+                if value.starts_with(prefix) && !found.contains(&value.to_string()) {
+                    found.push(value.to_string());
+                }
+            }
+        }
+        found
+    }
+}
+
+impl Visitor {
+    pub fn new(base: &str) -> Self {
+        Self::from_address(base, None)
+    }
+
+    /// A visitor whose requests leave from `local_address` (a 127.x.y.z on Linux), to stand for
+    /// a different computer.
+    pub fn from_address(base: &str, local_address: Option<std::net::IpAddr>) -> Self {
+        let mut builder = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(address) = local_address {
+            builder = builder.local_address(address);
+        }
+        Self { base: base.to_string(), http: builder.build().unwrap(), csrf: None }
+    }
+
+    async fn answer(&mut self, response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let location =
+            response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let set_cookies = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
+        let body = response.text().await.unwrap_or_default();
+        if let Some(token) =
+            body.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next())
+        {
+            self.csrf = Some(token.to_string());
+        }
+        Answer { status, location, body, set_cookies }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        self.answer(response).await
+    }
+
+    /// Status and bytes of an image (or any file).
+    pub async fn fetch(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = response.status();
+        (status, response.bytes().await.unwrap().to_vec())
+    }
+
+    /// Posts a form with the CSRF token of the last page seen.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut form: Vec<(String, String)> =
+            fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if let Some(token) = &self.csrf {
+            form.push(("csrf".into(), token.clone()));
+        }
+        let response =
+            self.http.post(format!("{}{path}", self.base)).form(&form).send().await.unwrap();
+        self.answer(response).await
+    }
+
+    /// Posts a form exactly as given: no CSRF token added.
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let response =
+            self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap();
+        self.answer(response).await
+    }
+
+    /// Signs in through the sign-in page.
+    pub async fn sign_in(&mut self, user_name: &str, password: &str) -> Answer {
+        self.get("/login").await;
+        self.post("/login", &[("user_name", user_name), ("password", password)]).await
+    }
+
+    /// Enters an event code in the home page's box.
+    pub async fn enter_code(&mut self, code: &str) -> Answer {
+        self.get("/").await;
+        self.post("/unlock", &[("code", code)]).await
+    }
+}
