@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+mod video;
+pub use video::{SessionVideo, video_embed_url};
+
 /// Paths of the studio API, relative to the server's base URL.
 pub mod paths {
     pub const STUDIO: &str = "/api/v1/studio";
@@ -325,6 +328,9 @@ pub struct SessionUpsert {
     /// The images that go online, with their rating and groups. Their bytes are uploaded
     /// separately; an image online but no longer listed here is removed.
     pub images: Vec<SessionImage>,
+    /// The session's videos, as safe embed URLs; the server checks them again.
+    #[serde(default)]
+    pub videos: Vec<SessionVideo>,
 }
 
 /// What the server says about a session after an upsert, and in listings.
