@@ -12,8 +12,8 @@ use std::str::FromStr;
 
 use proofroom_wire::{
     BrandingSlot, ClientOptions, EventType, PaymentMethods, PriceList, PriceListItem, Promotion,
-    Rating, SessionClient, SessionImage, SessionUpsert, ShippingMethod, StudioProfile, TaxRate,
-    WatermarkPosition, WatermarkSettings,
+    Rating, SessionClient, SessionImage, SessionUpsert, SessionVideo, ShippingMethod,
+    StudioProfile, TaxRate, WatermarkPosition, WatermarkSettings,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -769,10 +769,9 @@ struct RawSession {
     client: RawClient,
     #[serde(default)]
     images: BTreeMap<Spanned<String>, RawImage>,
-    // Declared so that manifests using them parse; not pushed yet.
     #[serde(default)]
-    #[allow(dead_code)]
     videos: Vec<RawVideo>,
+    // Declared so that manifests using them parse; not pushed yet.
     #[serde(default)]
     #[allow(dead_code)]
     contracts: Vec<RawContract>,
@@ -804,12 +803,11 @@ struct RawImage {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawVideo {
-    id: String,
+    id: Spanned<String>,
     #[serde(default)]
     description: String,
-    embed: String,
+    embed: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -889,6 +887,24 @@ pub fn parse_session(
         phone: c.phone.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
         address: c.address.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
     };
+
+    // Only the player URL rebuilt from the embed goes up, never the studio's HTML.
+    let mut videos = Vec::new();
+    let mut video_ids = BTreeSet::new();
+    for v in &raw.videos {
+        let video_id = required_text(&m, &v.id, "videos.id", &mut errors);
+        if !video_id.is_empty() && !video_ids.insert(video_id.clone()) {
+            errors.push(m.error(v.id.span(), "videos.id", format!("\"{video_id}\" is used twice")));
+        }
+        match proofroom_wire::video_embed_url(v.embed.get_ref()) {
+            Ok(embed_url) => videos.push(SessionVideo {
+                id: video_id,
+                description: v.description.trim().to_string(),
+                embed_url,
+            }),
+            Err(message) => errors.push(m.error(v.embed.span(), "videos.embed", message)),
+        }
+    }
 
     // The folder's image files and the [images] entries. Names are compared in Unicode NFC:
     // macOS writes file names decomposed (NFD) while a manifest typed by hand is composed.
@@ -984,7 +1000,7 @@ pub fn parse_session(
             online_groups: raw.online_groups.clone(),
             client,
             images: online,
-            videos: Vec::new(),
+            videos,
         },
         held_back,
         image_errors,

@@ -451,11 +451,109 @@ fn the_documented_session_parses() {
                 rating: Rating::Selected,
                 groups: vec!["Outdoor".into()]
             }],
-            // Pushed from the videos change; not yet here.
-            videos: Vec::new(),
+            // The player URL rebuilt from the embed's src; the iframe itself stays behind.
+            videos: vec![SessionVideo {
+                id: "highlights".into(),
+                description: "Session highlights".into(),
+                embed_url: "https://s3.amazonaws.com/embed.animoto.com/play.html\
+                            ?w=swf/production/vp1&f=abc"
+                    .into(),
+            }],
         }
     );
     assert_eq!(s.held_back, vec!["Family #2 & co.jpg", "IMG_0007.jpg", "IMG_0008.jpg"]);
+}
+
+#[test]
+fn videos_go_up_as_player_urls_in_manifest_order() {
+    let dir = session_dir(&[]);
+    let text = format!(
+        r#"{MINIMAL_SESSION}
+[[videos]]
+id = "first-dance"
+description = "  First dance  "
+embed = '''
+<iframe width="560" height="315" src="https://www.youtube.com/embed/dQw4w9WgXcQ?si=x1"
+  title="YouTube video player" allowfullscreen></iframe>
+'''
+
+[[videos]]
+id = "film"
+embed = "https://vimeo.com/76979871/8272103f6e"
+"#
+    );
+    let s = parse_in(dir.path(), &text).unwrap();
+    assert_eq!(
+        s.upsert.videos,
+        vec![
+            SessionVideo {
+                id: "first-dance".into(),
+                description: "First dance".into(),
+                embed_url: "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ".into(),
+            },
+            SessionVideo {
+                id: "film".into(),
+                description: "".into(),
+                embed_url: "https://player.vimeo.com/video/76979871?h=8272103f6e".into(),
+            },
+        ]
+    );
+    assert!(parse_in(dir.path(), MINIMAL_SESSION).unwrap().upsert.videos.is_empty());
+}
+
+#[test]
+fn bad_videos_name_file_line_and_field() {
+    let m = MINIMAL_SESSION;
+    let file = "sessions/2026-0412/session.toml";
+    let video = |id: &str, embed: &str| format!("\n[[videos]]\nid = {id:?}\nembed = '{embed}'\n");
+    let youtube = "https://youtu.be/dQw4w9WgXcQ";
+    let cases: Vec<(String, String)> = vec![
+        (
+            format!(
+                "{m}{}",
+                video("v", r#"<iframe src="https://evil.example/play.html"></iframe>"#)
+            ),
+            format!(
+                "{file}:14: videos.embed: not from an allowed video host (Animoto, YouTube, Vimeo): evil.example"
+            ),
+        ),
+        (
+            format!("{m}{}", video("v", "javascript:alert(1)")),
+            format!(
+                "{file}:14: videos.embed: a javascript: address is not a video; expected the player's <iframe> code or a video address starting with https://"
+            ),
+        ),
+        (
+            format!("{m}{}", video("v", "<script>alert(1)</script>")),
+            format!(
+                "{file}:14: videos.embed: no <iframe> in the HTML; paste the player's embed code"
+            ),
+        ),
+        (format!("{m}{}", video(" ", youtube)), format!("{file}:13: videos.id: must not be empty")),
+        (
+            format!("{m}{}{}", video("v", youtube), video("v", youtube)),
+            format!("{file}:17: videos.id: \"v\" is used twice"),
+        ),
+        (
+            format!("{m}\n[[videos]]\nid = \"v\"\n"),
+            format!("{file}:12: videos.embed: missing; this field is required"),
+        ),
+        (
+            format!("{m}\n[[videos]]\nid = \"v\"\nembed = '{youtube}'\nurl = '{youtube}'\n"),
+            format!(
+                "{file}:15: videos.url: unknown field (a typo?); expected one of \"id\", \"description\", \"embed\""
+            ),
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(one_session_error(&[], &text), expected, "{text}");
+    }
+    // Every bad video is reported, and the session is left out whole.
+    let text = format!("{m}{}{}", video("a", "https://evil.example/"), video("b", "data:x"));
+    let errors = session_errors(&[], &text);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors[0].starts_with(&format!("{file}:14: videos.embed: ")), "{errors:#?}");
+    assert!(errors[1].starts_with(&format!("{file}:18: videos.embed: ")), "{errors:#?}");
 }
 
 #[test]
