@@ -63,7 +63,7 @@ struct PersonView<'a> {
 /// The context every page template starts from.
 pub async fn base_context(
     req: &HttpRequest,
-    state: &State,
+    _state: &State,
     session: &CurrentSession,
     studio: &StudioView,
 ) -> Result<tera::Context, AppError> {
@@ -79,7 +79,6 @@ pub async fn base_context(
     } else if let Some(token) = session.made_csrf(req) {
         context.insert("csrf", &token);
     }
-    let _ = state;
     Ok(context)
 }
 

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use proofroom_server::db::schema::events;
+use proofroom_tests::visitor::Answer;
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images};
 use reqwest::StatusCode;
 
@@ -15,6 +16,22 @@ fn event_path(app: &TestApp, session: &str) -> String {
             .unwrap()
     });
     format!("/events/{id}")
+}
+
+/// The path of the newest link on the invites page (`/invite/<token>`).
+fn newest_invite(page: &Answer) -> String {
+    let link = first_quoted_after(&page.body, "value=\"", "/invite/");
+    link[link.find("/invite/").unwrap()..].to_string()
+}
+
+/// The form action that withdraws the newest invite.
+fn newest_revoke(page: &Answer) -> String {
+    first_quoted_after(&page.body, "action=\"", "/revoke")
+}
+
+fn first_quoted_after(html: &str, attr: &str, containing: &str) -> String {
+    let value = html.split(attr).find(|v| v.split('"').next().unwrap().contains(containing));
+    value.expect(containing).split('"').next().unwrap().to_string()
 }
 
 /// Three sessions of two clients: Ann's client-only session, Bo's private one (code GALA26),
@@ -272,16 +289,7 @@ async fn an_invited_guest_sees_the_event_until_the_invite_is_withdrawn_and_regis
     ann.get(&format!("{event}/invites")).await;
     ann.post(&format!("{event}/invites"), &[("guest_name", "Grandma")]).await;
     let invites = ann.get(&format!("{event}/invites")).await;
-    let link = invites
-        .body
-        .split("value=\"")
-        .find(|v| v.contains("/invite/"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let invite_path = &link[link.find("/invite/").unwrap()..];
+    let invite_path = &newest_invite(&invites);
 
     let mut grandma = Visitor::new(&app.base_url);
     let followed = grandma.get(invite_path).await;
@@ -319,15 +327,7 @@ async fn an_invited_guest_sees_the_event_until_the_invite_is_withdrawn_and_regis
     );
 
     // Ann withdraws the link: the page and every image are closed to Grandma.
-    let revoke = invites
-        .body
-        .split("action=\"")
-        .find(|a| a.contains("/revoke"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let revoke = newest_revoke(&invites);
     ann.get(&format!("{event}/invites")).await;
     ann.post(&revoke, &[]).await;
     assert_eq!(grandma.get(&event).await.status, StatusCode::NOT_FOUND);
@@ -405,7 +405,7 @@ async fn the_access_matrix_has_no_leaks() {
     ann.sign_in("ann.smith@example.com", "smith").await;
     let mut bo = Visitor::new(&app.base_url);
     bo.sign_in("bo@example.com", "jones").await;
-    let images_of = |page: &proofroom_tests::visitor::Answer| page.links("/images/");
+    let images_of = |page: &Answer| page.links("/images/");
     let none_images = images_of(&ann.get(&none).await);
     let private_images = images_of(&bo.get(&private).await);
     let public_images = images_of(&ann.get(&public).await);
@@ -421,27 +421,9 @@ async fn the_access_matrix_has_no_leaks() {
         ann.get(&format!("{none}/invites")).await;
         ann.post(&format!("{none}/invites"), &[("guest_name", "G")]).await;
         let page = ann.get(&format!("{none}/invites")).await;
-        let link = page
-            .body
-            .split("value=\"")
-            .find(|v| v.contains("/invite/"))
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_string();
-        guest.get(&link[link.find("/invite/").unwrap()..]).await;
+        guest.get(&newest_invite(&page)).await;
         if withdraw {
-            let revoke = page
-                .body
-                .split("action=\"")
-                .find(|a| a.contains("/revoke"))
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string();
-            ann.post(&revoke, &[]).await;
+            ann.post(&newest_revoke(&page), &[]).await;
         }
     }
 

@@ -8,9 +8,10 @@ use serde::Deserialize;
 use super::passwords;
 use super::session::{self, CurrentSession, Person};
 use crate::db::schema::{clients, event_passes, guests, web_sessions};
-use crate::db::{self, ClientId, DbConn, EventId, GuestId};
+use crate::db::{self, ClientId, DbConn, EventId, GuestId, InviteId};
 use crate::error::AppError;
 use crate::events::access::{self, Access, ViewerKey};
+use crate::events::unlock::add_pass;
 use crate::site::{self, form_context, local_path, render_status, see_other};
 use crate::throttle::{client_address, too_many};
 use crate::web::State;
@@ -87,12 +88,12 @@ fn candidates(conn: &mut DbConn, user_name: &str) -> Result<Vec<Candidate>, AppE
     Ok(found)
 }
 
+/// The match: the client or guest, and whether it was a client's default password.
+type Matched = (Option<ClientId>, Option<GuestId>, bool);
+
 /// Checks the password against each account the user name may mean (argon2 work, so on the
 /// blocking pool); the first that matches signs in.
-fn check_password(
-    found: &[Candidate],
-    password: &str,
-) -> Option<(Option<ClientId>, Option<GuestId>)> {
+fn check_password(found: &[Candidate], password: &str) -> Option<Matched> {
     let mut matched = None;
     let mut checked_a_hash = false;
     for candidate in found {
@@ -108,8 +109,10 @@ fn check_password(
         };
         if ok && matched.is_none() {
             matched = Some(match candidate {
-                Candidate::Client { id, .. } => (Some(id.clone()), None),
-                Candidate::Guest { id, .. } => (None, Some(id.clone())),
+                Candidate::Client { id, password_hash, .. } => {
+                    (Some(id.clone()), None, password_hash.is_none())
+                }
+                Candidate::Guest { id, .. } => (None, Some(id.clone()), false),
             });
         }
     }
@@ -130,27 +133,19 @@ pub fn rotate_session(
     db::write_transaction(conn, |conn| {
         let (token, new_id, _) = session::create(conn, client_id, guest_id)?;
         if let Some(old) = old_session {
-            let passes: Vec<(String, Option<String>, Option<String>)> = event_passes::table
+            let passes: Vec<(EventId, Option<String>, Option<InviteId>)> = event_passes::table
                 .filter(event_passes::web_session_id.eq(old))
                 .select((event_passes::event_id, event_passes::code, event_passes::invite_id))
                 .load(conn)?;
             for (event_id, code, invite_id) in passes {
-                for (session_id, guest) in [(Some(new_id.as_str()), None), (None, guest_id)] {
-                    if session_id.is_none() && guest.is_none() {
-                        continue;
-                    }
-                    diesel::insert_into(event_passes::table)
-                        .values((
-                            event_passes::id.eq(uuid::Uuid::new_v4().to_string()),
-                            event_passes::event_id.eq(&event_id),
-                            event_passes::web_session_id.eq(session_id),
-                            event_passes::guest_id.eq(guest.map(|g| g.as_str())),
-                            event_passes::code.eq(&code),
-                            event_passes::invite_id.eq(&invite_id),
-                            event_passes::created_at.eq(db::now()),
-                        ))
-                        .execute(conn)?;
-                }
+                add_pass(
+                    conn,
+                    &event_id,
+                    &new_id,
+                    guest_id.map(|g| g.as_str()),
+                    code.as_deref(),
+                    invite_id.as_ref(),
+                )?;
             }
             diesel::delete(web_sessions::table.find(old)).execute(conn)?;
         }
@@ -182,7 +177,7 @@ pub async fn login(
     let matched = web::block(move || check_password(&found, &password))
         .await
         .map_err(|e| AppError::internal(format!("password check: {e}")))?;
-    let Some((client_id, guest_id)) = matched else {
+    let Some((client_id, guest_id, default_login)) = matched else {
         throttles.login_account.fail(&account_key);
         throttles.login_address.fail(&address_key);
         let studio = studio(&state).await?;
@@ -198,9 +193,8 @@ pub async fn login(
     };
     throttles.login_account.clear(&account_key);
     let old = session.id().map(str::to_string);
-    let (c, g) = (client_id.clone(), guest_id.clone());
     let token = db::run(&state.pool, move |conn| {
-        rotate_session(conn, old.as_deref(), c.as_ref(), g.as_ref())
+        rotate_session(conn, old.as_deref(), client_id.as_ref(), guest_id.as_ref())
     })
     .await?;
     if let Some(old) = session.id() {
@@ -210,20 +204,6 @@ pub async fn login(
     session::set_cookie(&req, token, true);
     let next = local_path(Some(&form.next)).unwrap_or_else(|| "/my-events".to_string());
     // A client still on the default login is offered their own — not made to take it.
-    let default_login = match &client_id {
-        Some(id) => {
-            let id = id.clone();
-            db::run(&state.pool, move |conn| {
-                let (login, hash): (Option<String>, Option<String>) = clients::table
-                    .find(&id)
-                    .select((clients::login_name, clients::password_hash))
-                    .first(conn)?;
-                Ok(login.is_none() && hash.is_none())
-            })
-            .await?
-        }
-        None => false,
-    };
     if default_login {
         let next = format!("/account?welcome=1&next={}", urlencode(&next));
         return Ok(see_other(&next));

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::auth::session::CurrentSession;
 use crate::db::schema::{person_group_images, person_groups};
-use crate::db::{self, GroupId};
+use crate::db::{self, DbConn, EventId, GroupId};
 use crate::error::AppError;
 use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event};
 use crate::site;
@@ -51,6 +51,25 @@ fn checked_name(name: &str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
+/// Whether the person already has another group of this name in the event.
+fn name_taken(
+    conn: &mut DbConn,
+    event: &EventId,
+    person_id: &str,
+    name: &str,
+    except: Option<&GroupId>,
+) -> Result<bool, AppError> {
+    let mut query = person_groups::table
+        .filter(person_groups::event_id.eq(event))
+        .filter(person_groups::person_id.eq(person_id))
+        .filter(person_groups::name.eq(name))
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(person_groups::id.ne(id));
+    }
+    Ok(query.count().get_result::<i64>(conn)? > 0)
+}
+
 fn taken() -> AppError {
     AppError::conflict("group_name_taken", "You already have a group with that name.")
 }
@@ -74,13 +93,7 @@ pub async fn create_group(
     let (gid, event, person, n) =
         (id.clone(), acting.event.id.clone(), acting.person.clone(), name.clone());
     let created = db::run(&state.pool, move |conn| {
-        let exists: i64 = person_groups::table
-            .filter(person_groups::event_id.eq(&event))
-            .filter(person_groups::person_id.eq(person.person_id()))
-            .filter(person_groups::name.eq(&n))
-            .count()
-            .get_result(conn)?;
-        if exists > 0 {
+        if name_taken(conn, &event, person.person_id(), &n, None)? {
             return Ok(false);
         }
         diesel::insert_into(person_groups::table)
@@ -142,14 +155,7 @@ pub async fn rename_group(
     let (event, person, n, gid) =
         (acting.event.id.clone(), acting.person.clone(), name.clone(), group.clone());
     let renamed = db::run(&state.pool, move |conn| {
-        let clash: i64 = person_groups::table
-            .filter(person_groups::event_id.eq(&event))
-            .filter(person_groups::person_id.eq(person.person_id()))
-            .filter(person_groups::name.eq(&n))
-            .filter(person_groups::id.ne(&gid))
-            .count()
-            .get_result(conn)?;
-        if clash > 0 {
+        if name_taken(conn, &event, person.person_id(), &n, Some(&gid))? {
             return Ok(false);
         }
         diesel::update(person_groups::table.find(&gid))

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::access::{self, Access, ViewerKey};
 use super::models::EventRow;
 use super::pages::display_date;
+use crate::auth::pages::CsrfForm;
 use crate::auth::session::CurrentSession;
 use crate::db::schema::{event_passes, events, guest_invites};
 use crate::db::{self, DbConn, EventId, InviteId};
@@ -35,7 +36,9 @@ fn normalize(code: &str) -> String {
     code.trim().to_uppercase()
 }
 
-fn add_pass(
+/// Records that `event_id` is open to this browser session and, for a signed-in guest, to
+/// their account.
+pub fn add_pass(
     conn: &mut DbConn,
     event_id: &EventId,
     session_id: &str,
@@ -337,18 +340,12 @@ pub async fn create_invite(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn revoke_invite(
     req: HttpRequest,
     state: State,
     session: CurrentSession,
     path: web::Path<(String, String)>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     session.check_csrf(Some(&form.csrf))?;
     let (event_id, invite_id) = path.into_inner();

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::session::CurrentSession;
+use crate::auth::session::Person;
 use crate::db::schema::{favorites, images};
-use crate::db::{self, ImageId};
+use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::events::pages::display_date;
 use crate::events::viewer_actions::{acting_in_event, image_of_event};
@@ -57,33 +58,10 @@ pub async fn set_favorite(
     let event = acting.event.id.clone();
     let iid = image_id.clone();
     db::run(&state.pool, move |conn| {
-        let key = favorites::table.find((&iid, person.person_id()));
         if on {
-            let exists: i64 = key.count().get_result(conn)?;
-            if exists == 0 {
-                let now = db::now();
-                diesel::insert_into(favorites::table)
-                    .values((
-                        favorites::image_id.eq(&iid),
-                        favorites::person_id.eq(person.person_id()),
-                        favorites::event_id.eq(&event),
-                        favorites::person_kind.eq(person.kind()),
-                        favorites::created_at.eq(now),
-                        favorites::updated_at.eq(now),
-                    ))
-                    .execute(conn)
-                    .map(drop)
-                    // A double click raced itself: the heart is there, which is what was asked.
-                    .or_else(|e| match e {
-                        diesel::result::Error::DatabaseError(
-                            diesel::result::DatabaseErrorKind::UniqueViolation,
-                            _,
-                        ) => Ok(()),
-                        e => Err(e),
-                    })?;
-            }
+            insert_favorite(conn, &iid, &person, &event, None)?;
         } else {
-            diesel::delete(key).execute(conn)?;
+            diesel::delete(favorites::table.find((&iid, person.person_id()))).execute(conn)?;
         }
         Ok(())
     })
@@ -91,6 +69,37 @@ pub async fn set_favorite(
     let back = site::local_path(Some(&form.back))
         .unwrap_or_else(|| format!("/events/{}/photos/{image_id}", acting.event.id));
     Ok(site::done(&req, &back, serde_json::json!({ "favorite": on })))
+}
+
+/// Hearts an image for a person. Already hearted (a double click racing itself) is what was
+/// asked, so it is not an error.
+fn insert_favorite(
+    conn: &mut DbConn,
+    image: &ImageId,
+    person: &Person,
+    event: &EventId,
+    note: Option<&str>,
+) -> Result<(), AppError> {
+    let now = db::now();
+    let inserted = diesel::insert_into(favorites::table)
+        .values((
+            favorites::image_id.eq(image),
+            favorites::person_id.eq(person.person_id()),
+            favorites::event_id.eq(event),
+            favorites::person_kind.eq(person.kind()),
+            favorites::note.eq(note),
+            favorites::created_at.eq(now),
+            favorites::updated_at.eq(now),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_)
+        | Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -130,27 +139,12 @@ pub async fn set_note(
     let iid = image_id.clone();
     let saved = note.clone();
     db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let now = db::now();
-            let key = favorites::table.find((&iid, person.person_id()));
-            let updated = diesel::update(key)
-                .set((favorites::note.eq(&saved), favorites::updated_at.eq(now)))
-                .execute(conn)?;
-            if updated == 0 {
-                diesel::insert_into(favorites::table)
-                    .values((
-                        favorites::image_id.eq(&iid),
-                        favorites::person_id.eq(person.person_id()),
-                        favorites::event_id.eq(&event),
-                        favorites::person_kind.eq(person.kind()),
-                        favorites::note.eq(&saved),
-                        favorites::created_at.eq(now),
-                        favorites::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(())
-        })
+        // Heart it if it is not yet, then set the note: both steps are safe to race.
+        insert_favorite(conn, &iid, &person, &event, saved.as_deref())?;
+        diesel::update(favorites::table.find((&iid, person.person_id())))
+            .set((favorites::note.eq(&saved), favorites::updated_at.eq(db::now())))
+            .execute(conn)?;
+        Ok(())
     })
     .await?;
     let back = site::local_path(Some(&form.back))
