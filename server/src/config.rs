@@ -30,6 +30,8 @@ pub struct Config {
     pub ingest_jobs: Option<usize>,
     /// Memory for image bytes kept to serve again (thumbnails and proofs).
     pub image_cache_bytes: u64,
+    /// Memory for rendered gallery pages kept to serve again to the same browser session.
+    pub page_cache_bytes: u64,
     /// Mark cookies Secure even when the request does not say it came over TLS.
     pub secure_cookies: bool,
     /// A reverse proxy in front sets X-Forwarded-For / Forwarded: trust it for client addresses.
@@ -50,6 +52,7 @@ impl Default for Config {
             max_decode_bytes: 512 * 1024 * 1024,
             ingest_jobs: None,
             image_cache_bytes: 256 * 1024 * 1024,
+            page_cache_bytes: 64 * 1024 * 1024,
             secure_cookies: false,
             trust_proxy: false,
         }
@@ -108,6 +111,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "max_decode_bytes",
     "ingest_jobs",
     "image_cache_bytes",
+    "page_cache_bytes",
     "secure_cookies",
     "trust_proxy",
 ];

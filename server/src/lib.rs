@@ -63,6 +63,7 @@ impl Application {
             sessions: Default::default(),
             access: Default::default(),
             image_cache: gallery::serve::ImageCache::new(config.image_cache_bytes),
+            pages: events::page_cache::PageCache::new(config.page_cache_bytes),
             throttles: Default::default(),
             config: config.clone(),
         });
@@ -92,6 +93,7 @@ impl Application {
                 .wrap(web::security_headers())
                 .wrap(from_fn(auth::session::write_cookies))
                 .wrap(from_fn(studio_api::catalog_changes))
+                .wrap(from_fn(events::page_cache::forget_after_changes))
                 .app_data(web::form_config())
                 .route("/", aw::get().to(events::pages::home))
                 .route("/unlock", aw::post().to(events::unlock::unlock_any))

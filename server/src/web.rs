@@ -37,6 +37,7 @@ pub struct AppState {
     pub sessions: crate::auth::session::SessionCache,
     pub access: crate::events::access::AccessCache,
     pub image_cache: crate::gallery::serve::ImageCache,
+    pub pages: crate::events::page_cache::PageCache,
     pub throttles: crate::throttle::Throttles,
 }
 
@@ -64,10 +65,11 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
 }
 
 impl AppState {
-    /// The studio changed events or images: forget cached access decisions and image places.
+    /// The studio changed events or images: forget cached access decisions, image places and pages.
     pub fn catalog_changed(&self) {
         self.access.invalidate();
         self.image_cache.images_changed();
+        self.pages.forget_all();
     }
 
     pub fn render(

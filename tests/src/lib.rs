@@ -163,10 +163,13 @@ impl TestApp {
     }
 
     /// Works on the server's own database, for what no API shows (ids of private events) or
-    /// what only time does (expiry).
+    /// what only time does (expiry). The server is told its data changed behind its back, as
+    /// its own requests tell it, so it keeps no page or decision made before.
     pub fn with_db<T>(&self, work: impl FnOnce(&mut proofroom_server::db::DbConn) -> T) -> T {
         let mut conn = self.state.pool.get().expect("db connection");
-        work(&mut conn)
+        let done = work(&mut conn);
+        self.state.catalog_changed();
+        done
     }
 
     pub fn backend(&self) -> &'static str {

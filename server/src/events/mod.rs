@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod models;
+pub mod page_cache;
 pub mod pages;
 pub mod sessions;
 pub mod unlock;

@@ -10,8 +10,11 @@ use diesel::prelude::*;
 use proofroom_wire::{BrandingSlot, EventType};
 use serde::{Deserialize, Serialize};
 
+use bytes::Bytes;
+
 use super::access::{self, Access, ViewerKey};
 use super::models::EventRow;
+use super::page_cache;
 use crate::auth::session::{CurrentSession, Person};
 use crate::db::schema::{
     branding_files, event_online_groups, event_passes, event_videos, events, favorites,
@@ -452,6 +455,10 @@ pub async fn event_page(
 ) -> Result<HttpResponse, AppError> {
     let event_id = EventId::parse(&path)
         .ok_or_else(|| AppError::not_found("event_not_found", "There is no such gallery."))?;
+    let ticket = match state.pages.lookup(&req, &session) {
+        Ok(kept) => return Ok(kept),
+        Err(ticket) => ticket,
+    };
     let gallery = match load_gallery(&state, &session, &event_id).await? {
         Ok(g) => g,
         Err((access, event, studio)) => {
@@ -481,11 +488,14 @@ pub async fn event_page(
     context.insert("images", &shown);
     context.insert("total", &total);
     context.insert("favorite_count", &gallery.images.iter().filter(|i| i.favorite).count());
-    let mut response = state.render("event.html", &context)?;
+    let html = Bytes::from(state.templates.render("event.html", &context)?);
     if gallery.expired {
+        let mut response = page_cache::html_response(html);
         *response.status_mut() = StatusCode::GONE;
+        return Ok(response);
     }
-    Ok(response)
+    state.pages.keep(&req, &session, ticket, &html);
+    Ok(page_cache::html_response(html))
 }
 
 fn insert_event(context: &mut tera::Context, g: &Gallery, person: Option<&Person>) {

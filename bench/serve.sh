@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Serving speed against nginx, in one run, with wrk on the same machine:
+#   (a) a thumbnail (~50 KB) through Proofroom and, from the same bytes, through nginx;
+#   (b) a 200-photo event page for a signed-in client, and that page saved as static HTML
+#       served by nginx.
+# Both servers get 2 workers, logging off; rounds alternate ours/nginx so both see the same
+# machine load; the median requests/s of the rounds is compared. Goals: image >= 0.9x nginx,
+# gallery page >= 1.0x.
+#
+# usage: bench/serve.sh [--rounds N] [--seconds S] [--write]   (--write updates docs/performance.md)
+# env:   PHOTOS=DIR   photo folder (default target/bench-photos, made by shared/bench/photos.sh)
+# needs: wrk, nginx (apt-get install wrk nginx-light), curl
+set -euo pipefail
+root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+rounds=5
+seconds=5
+write=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
+    --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
+    --write) write=1; shift ;;
+    *) echo "usage: $0 [--rounds N] [--seconds S] [--write]" >&2; exit 2 ;;
+  esac
+done
+for tool in wrk nginx curl; do
+  command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin command -v "$tool" >/dev/null || {
+    echo "$tool is missing: apt-get install wrk nginx-light curl" >&2
+    exit 2
+  }
+done
+export PATH=$PATH:/usr/sbin
+
+cd "$root"
+cargo build --release --locked -p proofroom-server --bin proofroom
+bin=${CARGO_TARGET_DIR:-$root/target}/release/proofroom
+photos=${PHOTOS:-$root/target/bench-photos}
+bash "$root/../shared/bench/photos.sh" "$photos" >/dev/null
+
+work=$(mktemp -d)
+chmod 755 "$work" # nginx's workers run as nobody
+port=$((20000 + RANDOM % 20000))
+nport=$((port + 1))
+base="http://127.0.0.1:$port"
+export PROOFROOM_DATA_DIR="$work/data" PROOFROOM_PORT=$port PROOFROOM_WORKERS=2 PROOFROOM_LOG=warn
+token=$("$bin" token create 2>/dev/null)
+"$bin" >"$work/server.log" 2>&1 &
+pid=$!
+cleanup() {
+  kill "$pid" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.1; done
+
+# A client's session of 200 photos (the six benchmark photos, over and over), uploaded as the
+# connector does.
+api() { curl -fsS -H "Authorization: Bearer $token" "$@"; }
+mapfile -t files < <(ls "$photos"/*.jpg)
+names=()
+for i in $(seq -w 1 200); do names+=("photo-$i.jpg"); done
+images_json=$(printf '{"name": "%s"},' "${names[@]}")
+api -X PUT -H 'Content-Type: application/json' "$base/api/v1/sessions/bench" -d "{
+  \"description\": \"Bench wedding\", \"date\": \"2026-04-12\", \"price_list\": null,
+  \"days_active\": 30, \"event_type\": \"none\", \"event_code\": null, \"event_description\": null,
+  \"client\": {\"id\": \"C-1\", \"first_name\": \"Ann\", \"last_name\": \"Smith\",
+               \"email\": \"ann@example.com\", \"phone\": null, \"address\": null},
+  \"images\": [${images_json%,}]}" >/dev/null
+declare -A sha
+for f in "${files[@]}"; do sha[$f]=$(sha256sum "$f" | cut -d' ' -f1); done
+echo "uploading 200 photos..." >&2
+export token base
+for i in "${!names[@]}"; do
+  f=${files[$((i % ${#files[@]}))]}
+  printf '%s %s %s\n' "${names[$i]}" "$f" "${sha[$f]}"
+done | xargs -P 2 -L 1 bash -c 'curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $token" \
+  -H "x-content-sha256: $2" --data-binary @"$1" "$base/api/v1/sessions/bench/images?name=$0"'
+
+# Ann signs in with her email and last name, as a browser does.
+jar="$work/cookies"
+csrf=$(curl -fsS -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+curl -fsS -o /dev/null -b "$jar" -c "$jar" --data-urlencode "csrf=$csrf" \
+  --data-urlencode "user_name=ann@example.com" --data-urlencode "password=Smith" \
+  --data-urlencode "next=/my-events" "$base/login"
+cookie="pr_session=$(awk '$6 == "pr_session" { print $7 }' "$jar")"
+event=$(curl -fsS -H "Cookie: $cookie" "$base/my-events" | grep -o '/events/[0-9a-f-]*' | head -n1)
+mkdir -p "$work/www"
+curl -fsS -H "Cookie: $cookie" "$base$event" >"$work/www/page.html"
+tiles=$(grep -c 'class="tile' "$work/www/page.html" || true)
+[ "$tiles" -eq 200 ] || { echo "the event page shows $tiles photos, not 200" >&2; exit 1; }
+thumb=$(grep -o '/images/[^"]*/thumb/[^"]*\.jpg' "$work/www/page.html" | head -n1)
+curl -fsS -H "Cookie: $cookie" "$base$thumb" >"$work/www/thumb.jpg"
+
+cat >"$work/nginx.conf" <<EOF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_requests 1000000;
+  types { text/html html; image/jpeg jpg; }
+  server { listen 127.0.0.1:$nport; root $work/www; }
+}
+EOF
+nginx -p "$work" -e "$work/nginx-error.log" -c "$work/nginx.conf"
+for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$nport/page.html" && break; sleep 0.1; done
+
+# Same bytes from both, and a 200 from both, before timing anything.
+for pair in "$base$thumb http://127.0.0.1:$nport/thumb.jpg" "$base$event http://127.0.0.1:$nport/page.html"; do
+  set -- $pair
+  a=$(curl -fsS -H "Cookie: $cookie" "$1" | sha256sum)
+  b=$(curl -fsS "$2" | sha256sum)
+  [ "$a" = "$b" ] || { echo "$1 and $2 differ" >&2; exit 1; }
+done
+thumb_bytes=$(stat -c %s "$work/www/thumb.jpg")
+page_bytes=$(stat -c %s "$work/www/page.html")
+
+rps() { # url -> requests/s
+  wrk -t2 -c64 -d"${seconds}s" -H "Cookie: $cookie" "$1" |
+    awk '/^Requests\/sec/ { print $2 } /Non-2xx/ { print "non-2xx answers: " $0 > "/dev/stderr"; exit 1 }'
+}
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+: >"$work/results"
+for r in $(seq "$rounds"); do
+  echo "thumb ours $(rps "$base$thumb")" >>"$work/results"
+  echo "thumb nginx $(rps "http://127.0.0.1:$nport/thumb.jpg")" >>"$work/results"
+  echo "page ours $(rps "$base$event")" >>"$work/results"
+  echo "page nginx $(rps "http://127.0.0.1:$nport/page.html")" >>"$work/results"
+  echo "round $r/$rounds done" >&2
+done
+load_after=$(cut -d' ' -f1 /proc/loadavg)
+median() { grep "^$1 $2 " "$work/results" | awk '{ print $3 }' | sort -n |
+  awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+t_ours=$(median thumb ours); t_nginx=$(median thumb nginx)
+p_ours=$(median page ours); p_nginx=$(median page nginx)
+t_ratio=$(awk -v a="$t_ours" -v b="$t_nginx" 'BEGIN { printf "%.2f", a / b }')
+p_ratio=$(awk -v a="$p_ours" -v b="$p_nginx" 'BEGIN { printf "%.2f", a / b }')
+printf 'thumbnail %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 0.9)\n' \
+  "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio"
+printf 'event page, 200 photos, %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 1.0)\n' \
+  "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio"
+
+if [ "$write" = 1 ]; then
+  doc="$root/docs/performance.md"
+  section="$work/section"
+  {
+    echo '<!-- serve:begin (rewritten by bench/serve.sh --write) -->'
+    echo '## Serving images and gallery pages'
+    echo
+    echo "\`wrk -t2 -c64 -d${seconds}s\` against the release server (2 workers) and nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+    echo '(2 workers, `sendfile`, access log off), both on the same 2 cores as wrk; rounds alternate'
+    echo "the two, median of $rounds. Both answer with the same bytes: the thumbnail is the one Proofroom"
+    echo 'made from a 6000×4000 benchmark photo; the page is a signed-in client'"'"'s 200-photo event page,'
+    echo 'saved as a file for nginx. Our requests carry the session cookie and pass the access check.'
+    echo
+    echo '| what | bytes | ours req/s | nginx req/s | ratio | goal |'
+    echo '|---|---:|---:|---:|---:|---:|'
+    printf '| thumbnail | %d | %.0f | %.0f | **%s×** | ≥ 0.9× |\n' "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio"
+    printf '| event page, 200 photos | %d | %.0f | %.0f | **%s×** | ≥ 1.0× |\n' "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio"
+    echo
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, 1-min load average $load_before → $load_after."
+    echo '<!-- serve:end -->'
+  } >"$section"
+  if grep -q '^<!-- serve:begin' "$doc"; then
+    awk -v sec="$section" '
+      /^<!-- serve:begin/ { while ((getline line < sec) > 0) print line; skip = 1; next }
+      /^<!-- serve:end -->/ { skip = 0; next }
+      !skip { print }' "$doc" >"$work/doc" && cat "$work/doc" >"$doc"
+  else
+    { echo; cat "$section"; } >>"$doc"
+  fi
+  echo "wrote $doc" >&2
+fi

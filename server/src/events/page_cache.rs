@@ -1,0 +1,139 @@
+//! Rendered gallery pages kept in memory, so a client flicking back to a 200-photo event page
+//! costs no database queries and no template rendering.
+//!
+//! A page is kept per browser session and URL, so it is only ever served to the session that it
+//! was rendered for (its CSRF token, name and favorites are in it). Pages of visitors without a
+//! session are shared: they show only what anyone may see. A page that made a visitor's session
+//! while rendering (a new cookie, a new token) is never kept.
+//!
+//! Staleness: every change — each state-changing request (a favorite, a note, a sign-in, a
+//! studio push; see [`forget_after_changes`]), a followed invite link, a re-rendered proof —
+//! bumps one generation counter *after* the change is done, and a page rendered in an older
+//! generation is not used again. Pages also age out after a minute, so a gallery expiring at the
+//! studio's midnight shows it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse};
+use bytes::Bytes;
+
+use crate::auth::session::CurrentSession;
+use crate::web::State;
+
+const PAGE_LIFETIME: Duration = Duration::from_secs(60);
+
+pub struct PageCache {
+    generation: AtomicU64,
+    pages: quick_cache::sync::Cache<PageKey, CachedPage, PageWeighter>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct PageKey {
+    session_id: Option<String>,
+    path_and_query: String,
+}
+
+#[derive(Clone)]
+struct CachedPage {
+    generation: u64,
+    made: Instant,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct PageWeighter;
+
+impl quick_cache::Weighter<PageKey, CachedPage> for PageWeighter {
+    fn weight(&self, key: &PageKey, page: &CachedPage) -> u64 {
+        (page.body.len() + key.path_and_query.len() + 200) as u64
+    }
+}
+
+/// Where a request's page would be kept, read before its data is loaded.
+pub struct PageTicket {
+    key: PageKey,
+    generation: u64,
+}
+
+impl PageCache {
+    pub fn new(max_bytes: u64) -> Self {
+        let items = (max_bytes / 50_000).clamp(100, 100_000) as usize;
+        Self {
+            generation: AtomicU64::new(0),
+            pages: quick_cache::sync::Cache::with_weighter(items, max_bytes, PageWeighter),
+        }
+    }
+
+    /// Something changed: no page rendered before now is served again.
+    pub fn forget_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The kept page for this request, if it is still current; otherwise a ticket to keep the
+    /// page about to be rendered.
+    pub fn lookup(
+        &self,
+        req: &HttpRequest,
+        session: &CurrentSession,
+    ) -> Result<HttpResponse, PageTicket> {
+        let key = PageKey {
+            session_id: session.id().map(str::to_string),
+            path_and_query: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
+        };
+        // Read first: a change that lands while the page renders makes it stale at once.
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Some(page) = self.pages.get(&key)
+            && page.generation == generation
+            && page.made.elapsed() < PAGE_LIFETIME
+        {
+            return Ok(html_response(page.body));
+        }
+        Err(PageTicket { key, generation })
+    }
+
+    /// Keeps a freshly rendered page for its session, when it may be served again as it is.
+    pub fn keep(
+        &self,
+        req: &HttpRequest,
+        session: &CurrentSession,
+        ticket: PageTicket,
+        html: &Bytes,
+    ) {
+        // A page that made a visitor's session carries that session's token: never share it.
+        if session.made_csrf(req).is_some() {
+            return;
+        }
+        let page =
+            CachedPage { generation: ticket.generation, made: Instant::now(), body: html.clone() };
+        self.pages.insert(ticket.key, page);
+    }
+}
+
+/// A page's HTML as every page is sent: not stored by browsers without asking again.
+pub fn html_response(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body)
+}
+
+/// Middleware: after any request that may have changed something, forget the kept pages.
+/// That is every request but GET and HEAD — and GET of an invite link, which opens an event.
+pub async fn forget_after_changes(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let changes =
+        !matches!(*req.method(), Method::GET | Method::HEAD) || req.path().starts_with("/invite/");
+    let state = req.app_data::<State>().cloned();
+    let res = next.call(req).await;
+    if changes && let Some(state) = state {
+        state.pages.forget_all();
+    }
+    res
+}
