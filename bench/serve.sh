@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Serving speed against nginx, in one run, with wrk on the same machine:
-#   (a) a thumbnail (~50 KB) through Proofroom and, from the same bytes, through nginx;
+#   (a) thumbnails through Proofroom and, from the same bytes, through nginx: one of ~50 KB (of a
+#       benchmark photo with coarse noise added, as detailed as a photo gets) and one of a plain
+#       benchmark photo (~20 KB at q80, 400 px);
 #   (b) a 200-photo event page for a signed-in client, and that page saved as static HTML
 #       served by nginx.
 # Both servers get 2 workers, logging off; rounds alternate ours/nginx so both see the same
 # machine load; the median requests/s of the rounds is compared. Goals: image >= 0.9x nginx,
 # gallery page >= 1.0x.
 #
-# usage: bench/serve.sh [--rounds N] [--seconds S] [--write]   (--write updates docs/performance.md)
+# usage: bench/serve.sh [--rounds N] [--seconds S] [--write] [--hold]
+#        --write updates docs/performance.md; --hold sets both servers up, prints their URLs and
+#        waits (for profiling by hand) instead of measuring.
 # env:   PHOTOS=DIR   photo folder (default target/bench-photos, made by shared/bench/photos.sh)
 # needs: wrk, nginx (apt-get install wrk nginx-light), curl
 set -euo pipefail
@@ -15,12 +19,14 @@ root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 rounds=5
 seconds=5
 write=0
+hold=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=${2:?--rounds needs a number}; shift 2 ;;
     --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
     --write) write=1; shift ;;
-    *) echo "usage: $0 [--rounds N] [--seconds S] [--write]" >&2; exit 2 ;;
+    --hold) hold=1; shift ;;
+    *) echo "usage: $0 [--rounds N] [--seconds S] [--write] [--hold]" >&2; exit 2 ;;
   esac
 done
 for tool in wrk nginx curl; do
@@ -57,7 +63,14 @@ for _ in $(seq 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.1;
 # A client's session of 200 photos (the six benchmark photos, over and over), uploaded as the
 # connector does.
 api() { curl -fsS -H "Authorization: Bearer $token" "$@"; }
-mapfile -t files < <(ls "$photos"/*.jpg)
+# The detailed photo: noise in 15 px squares survives the downscale, so its thumb is ~50 KB.
+vips gaussnoise "$work/noise.v" 400 267 --sigma 30 --mean 0
+vips resize "$work/noise.v" "$work/noise-big.v" 15 --kernel nearest
+vips crop "$work/noise-big.v" "$work/noise-crop.v" 0 0 6000 4000
+vips add "$photos/Path.jpg" "$work/noise-crop.v" "$work/sum.v"
+vips cast "$work/sum.v" "$work/detailed.jpg[Q=92]" uchar
+rm -f "$work"/*.v
+mapfile -t files < <(echo "$work/detailed.jpg"; ls "$photos"/*.jpg)
 names=()
 for i in $(seq -w 1 200); do names+=("photo-$i.jpg"); done
 images_json=$(printf '{"name": "%s"},' "${names[@]}")
@@ -79,18 +92,22 @@ done | xargs -P 2 -L 1 bash -c 'curl -fsS -o /dev/null -X PUT -H "Authorization:
 
 # Ann signs in with her email and last name, as a browser does.
 jar="$work/cookies"
-csrf=$(curl -fsS -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+csrf=$(curl -fsS -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | awk 'NR == 1')
 curl -fsS -o /dev/null -b "$jar" -c "$jar" --data-urlencode "csrf=$csrf" \
   --data-urlencode "user_name=ann@example.com" --data-urlencode "password=Smith" \
   --data-urlencode "next=/my-events" "$base/login"
 cookie="pr_session=$(awk '$6 == "pr_session" { print $7 }' "$jar")"
-event=$(curl -fsS -H "Cookie: $cookie" "$base/my-events" | grep -o '/events/[0-9a-f-]*' | head -n1)
+event=$(curl -fsS -H "Cookie: $cookie" "$base/my-events" | grep -o '/events/[0-9a-f-]*' | awk 'NR == 1')
 mkdir -p "$work/www"
 curl -fsS -H "Cookie: $cookie" "$base$event" >"$work/www/page.html"
-tiles=$(grep -c 'class="tile' "$work/www/page.html" || true)
+tiles=$(grep -oE 'class="tile( is-favorite)?"' "$work/www/page.html" | wc -l)
 [ "$tiles" -eq 200 ] || { echo "the event page shows $tiles photos, not 200" >&2; exit 1; }
-thumb=$(grep -o '/images/[^"]*/thumb/[^"]*\.jpg' "$work/www/page.html" | head -n1)
+# photo-001 is the detailed photo, photo-002 a plain one (the page lists them by name).
+mapfile -t thumbs < <(grep -o '/images/[^" ]*/thumb/[^" ]*\.jpg' "$work/www/page.html" | awk '!seen[$0]++' | awk 'NR <= 2')
+thumb=${thumbs[0]}
+plain=${thumbs[1]}
 curl -fsS -H "Cookie: $cookie" "$base$thumb" >"$work/www/thumb.jpg"
+curl -fsS -H "Cookie: $cookie" "$base$plain" >"$work/www/plain.jpg"
 
 cat >"$work/nginx.conf" <<EOF
 worker_processes 2;
@@ -111,39 +128,67 @@ nginx -p "$work" -e "$work/nginx-error.log" -c "$work/nginx.conf"
 for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$nport/page.html" && break; sleep 0.1; done
 
 # Same bytes from both, and a 200 from both, before timing anything.
-for pair in "$base$thumb http://127.0.0.1:$nport/thumb.jpg" "$base$event http://127.0.0.1:$nport/page.html"; do
+for pair in "$base$thumb http://127.0.0.1:$nport/thumb.jpg" "$base$plain http://127.0.0.1:$nport/plain.jpg" \
+  "$base$event http://127.0.0.1:$nport/page.html"; do
   set -- $pair
   a=$(curl -fsS -H "Cookie: $cookie" "$1" | sha256sum)
   b=$(curl -fsS "$2" | sha256sum)
   [ "$a" = "$b" ] || { echo "$1 and $2 differ" >&2; exit 1; }
 done
 thumb_bytes=$(stat -c %s "$work/www/thumb.jpg")
+plain_bytes=$(stat -c %s "$work/www/plain.jpg")
 page_bytes=$(stat -c %s "$work/www/page.html")
+
+if [ "$hold" = 1 ]; then
+  echo "server pid $pid; cookie: $cookie"
+  echo "ours:  $base$thumb  $base$plain  $base$event"
+  echo "nginx: http://127.0.0.1:$nport/thumb.jpg  http://127.0.0.1:$nport/plain.jpg  http://127.0.0.1:$nport/page.html"
+  echo "waiting; Ctrl-C ends both"
+  sleep infinity
+fi
 
 rps() { # url -> requests/s
   wrk -t2 -c64 -d"${seconds}s" -H "Cookie: $cookie" "$1" |
     awk '/^Requests\/sec/ { print $2 } /Non-2xx/ { print "non-2xx answers: " $0 > "/dev/stderr"; exit 1 }'
+}
+# Every request a new query string: the page is rendered each time (no kept copy to serve).
+cat >"$work/fresh.lua" <<'LUA'
+n = 0
+request = function() n = n + 1; return wrk.format(nil, wrk.path .. "?fresh=" .. n) end
+LUA
+fresh_rps() {
+  wrk -t2 -c64 -d"${seconds}s" -s "$work/fresh.lua" -H "Cookie: $cookie" "$1" |
+    awk '/^Requests\/sec/ { print $2 }'
 }
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 : >"$work/results"
 for r in $(seq "$rounds"); do
   echo "thumb ours $(rps "$base$thumb")" >>"$work/results"
   echo "thumb nginx $(rps "http://127.0.0.1:$nport/thumb.jpg")" >>"$work/results"
+  echo "plain ours $(rps "$base$plain")" >>"$work/results"
+  echo "plain nginx $(rps "http://127.0.0.1:$nport/plain.jpg")" >>"$work/results"
   echo "page ours $(rps "$base$event")" >>"$work/results"
   echo "page nginx $(rps "http://127.0.0.1:$nport/page.html")" >>"$work/results"
+  echo "fresh ours $(fresh_rps "$base$event")" >>"$work/results"
   echo "round $r/$rounds done" >&2
 done
 load_after=$(cut -d' ' -f1 /proc/loadavg)
 median() { grep "^$1 $2 " "$work/results" | awk '{ print $3 }' | sort -n |
   awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 t_ours=$(median thumb ours); t_nginx=$(median thumb nginx)
+s_ours=$(median plain ours); s_nginx=$(median plain nginx)
 p_ours=$(median page ours); p_nginx=$(median page nginx)
+f_ours=$(median fresh ours)
 t_ratio=$(awk -v a="$t_ours" -v b="$t_nginx" 'BEGIN { printf "%.2f", a / b }')
+s_ratio=$(awk -v a="$s_ours" -v b="$s_nginx" 'BEGIN { printf "%.2f", a / b }')
 p_ratio=$(awk -v a="$p_ours" -v b="$p_nginx" 'BEGIN { printf "%.2f", a / b }')
 printf 'thumbnail %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 0.9)\n' \
   "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio"
+printf 'thumbnail of a plain photo %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 0.9)\n' \
+  "$plain_bytes" "$s_ours" "$s_nginx" "$s_ratio"
 printf 'event page, 200 photos, %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 1.0)\n' \
   "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio"
+printf 'event page rendered every time: ours %.0f req/s\n' "$f_ours"
 
 if [ "$write" = 1 ]; then
   doc="$root/docs/performance.md"
@@ -154,14 +199,19 @@ if [ "$write" = 1 ]; then
     echo
     echo "\`wrk -t2 -c64 -d${seconds}s\` against the release server (2 workers) and nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
     echo '(2 workers, `sendfile`, access log off), both on the same 2 cores as wrk; rounds alternate'
-    echo "the two, median of $rounds. Both answer with the same bytes: the thumbnail is the one Proofroom"
-    echo 'made from a 6000×4000 benchmark photo; the page is a signed-in client'"'"'s 200-photo event page,'
-    echo 'saved as a file for nginx. Our requests carry the session cookie and pass the access check.'
+    echo "the two, median of $rounds. Both answer with the same bytes: thumbnails Proofroom made (400 px,"
+    echo 'q80) from 6000×4000 photos — a benchmark photo with coarse noise added (as detailed as photos'
+    echo 'get, ~50 KB) and a plain benchmark photo; the page is a signed-in client'"'"'s 200-photo event'
+    echo 'page, saved as a file for nginx. Our requests carry the session cookie and pass the access'
+    echo 'check; the page is the kept copy of `events::page_cache`; the last row shows it rendered.'
     echo
     echo '| what | bytes | ours req/s | nginx req/s | ratio | goal |'
     echo '|---|---:|---:|---:|---:|---:|'
-    printf '| thumbnail | %d | %.0f | %.0f | **%s×** | ≥ 0.9× |\n' "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio"
+    printf '| thumbnail, detailed photo | %d | %.0f | %.0f | **%s×** | ≥ 0.9× |\n' "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio"
+    printf '| thumbnail, plain photo | %d | %.0f | %.0f | **%s×** | ≥ 0.9× |\n' "$plain_bytes" "$s_ours" "$s_nginx" "$s_ratio"
     printf '| event page, 200 photos | %d | %.0f | %.0f | **%s×** | ≥ 1.0× |\n' "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio"
+    printf '| the same page rendered every time (a new query string each request) | %d | %.0f | — | %s× | — |\n' \
+      "$page_bytes" "$f_ours" "$(awk -v a="$f_ours" -v b="$p_nginx" 'BEGIN { printf "%.2f", a / b }')"
     echo
     echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, 1-min load average $load_before → $load_after."
     echo '<!-- serve:end -->'

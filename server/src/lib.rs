@@ -95,6 +95,10 @@ impl Application {
                 .wrap(from_fn(studio_api::catalog_changes))
                 .wrap(from_fn(events::page_cache::forget_after_changes))
                 .app_data(web::form_config())
+                // Routes are tried in order: the hottest first (a gallery asks for dozens of
+                // images per page).
+                .route("/images/{id}/{kind}/{file}", aw::get().to(gallery::serve::image_bytes))
+                .route("/events/{id}", aw::get().to(events::pages::event_page))
                 .route("/", aw::get().to(events::pages::home))
                 .route("/unlock", aw::post().to(events::unlock::unlock_any))
                 .route("/login", aw::get().to(auth::pages::login_page))
@@ -106,7 +110,6 @@ impl Application {
                 .route("/register", aw::post().to(auth::pages::register))
                 .route("/my-events", aw::get().to(events::pages::my_events))
                 .route("/invite/{token}", aw::get().to(events::unlock::follow_invite))
-                .route("/events/{id}", aw::get().to(events::pages::event_page))
                 .route("/events/{id}/unlock", aw::post().to(events::unlock::unlock_event))
                 .route("/events/{id}/favorites", aw::get().to(favorites::favorites_page))
                 .route("/events/{id}/invites", aw::get().to(events::unlock::invites_page))
@@ -135,7 +138,6 @@ impl Application {
                     aw::post().to(favorites::set_favorite),
                 )
                 .route("/events/{id}/photos/{image}/note", aw::post().to(favorites::set_note))
-                .route("/images/{id}/{kind}/{file}", aw::get().to(gallery::serve::image_bytes))
                 .route("/branding/{slot}/{file}", aw::get().to(events::pages::branding_image))
                 .route("/static/{name}", aw::get().to(web::static_asset))
                 .route("/healthz", aw::get().to(|| async { "ok" }))

@@ -3,6 +3,7 @@
 //! login and the row is deleted at logout.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::cookie::{Cookie, SameSite, time};
@@ -240,7 +241,7 @@ pub async fn write_cookies(
 
 /// The request's session as an extractor: `None` without a live one. Loaded once per request.
 #[derive(Debug, Clone)]
-pub struct CurrentSession(pub Option<WebSession>);
+pub struct CurrentSession(pub Option<Arc<WebSession>>);
 
 impl CurrentSession {
     pub fn person(&self) -> Option<&Person> {
@@ -335,14 +336,18 @@ impl FromRequest for CurrentSession {
 /// the database. Entries live a few seconds; logout and login remove theirs at once.
 #[derive(Default)]
 pub struct SessionCache {
-    entries: std::sync::RwLock<HashMap<String, (WebSession, Instant)>>,
+    entries: std::sync::RwLock<HashMap<String, (Arc<WebSession>, Instant)>>,
 }
 
 const CACHE_SECONDS: u64 = 5;
 const CACHE_MAX_ENTRIES: usize = 100_000;
 
 impl SessionCache {
-    pub async fn get(&self, token: &str, state: &State) -> Result<Option<WebSession>, AppError> {
+    pub async fn get(
+        &self,
+        token: &str,
+        state: &State,
+    ) -> Result<Option<Arc<WebSession>>, AppError> {
         let id = token_hash(token);
         if let Some((session, at)) = self.entries.read().expect("session cache").get(&id)
             && at.elapsed().as_secs() < CACHE_SECONDS
@@ -350,7 +355,7 @@ impl SessionCache {
             return Ok(Some(session.clone()));
         }
         let token = token.to_string();
-        let loaded = db::run(&state.pool, move |conn| load(conn, &token)).await?;
+        let loaded = db::run(&state.pool, move |conn| load(conn, &token)).await?.map(Arc::new);
         let mut entries = self.entries.write().expect("session cache");
         match &loaded {
             Some(session) => {
