@@ -125,3 +125,38 @@ async fn a_kept_page_is_never_served_to_anyone_else() {
     assert!(phone_page.contains("data-favorite-count>1<"), "her favorites follow her");
     assert_ne!(csrf_of(&phone_page), Some(anns_token));
 }
+
+#[tokio::test]
+async fn a_browser_that_takes_gzip_gets_the_same_page_compressed() {
+    use std::io::Read;
+    let (app, _library) = studio().await;
+    let event = event_path(&app, "fair");
+    let get = |encoding: &'static str| {
+        let http = reqwest::Client::new();
+        let url = app.url(&event);
+        async move {
+            let answer = http.get(url).header("Accept-Encoding", encoding).send().await.unwrap();
+            let coding =
+                answer.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
+            let vary = answer.headers().get("vary").map(|v| v.to_str().unwrap().to_string());
+            (coding, vary, answer.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (coding, vary, plain) = get("identity").await;
+    assert_eq!((coding, vary.as_deref()), (None, Some("Accept-Encoding")));
+    for encoding in ["gzip, deflate, br", "br;q=1.0, gzip;q=0.8"] {
+        let (coding, _, compressed) = get(encoding).await;
+        assert_eq!(coding.as_deref(), Some("gzip"), "{encoding}");
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut unpacked).unwrap();
+        assert_eq!(unpacked, plain, "the same page");
+        assert!(
+            compressed.len() * 2 < plain.len(),
+            "{} of {} bytes",
+            compressed.len(),
+            plain.len()
+        );
+    }
+    let (coding, _, refused) = get("gzip;q=0").await;
+    assert_eq!((coding, refused), (None, plain), "gzip;q=0 means no gzip");
+}

@@ -6,6 +6,10 @@
 //! session are shared: they show only what anyone may see. A page that made a visitor's session
 //! while rendering (a new cookie, a new token) is never kept.
 //!
+//! Pages go out gzipped to browsers that accept it (all do): a 200-photo page is ~270 KB of
+//! HTML and ~25 KB compressed, a difference a phone on a cellular network feels. The page is
+//! compressed once, when it is rendered, not at every request.
+//!
 //! Staleness: every change — each state-changing request (a favorite, a note, a sign-in, a
 //! studio push; see [`forget_after_changes`]), a followed invite link, a re-rendered proof —
 //! bumps one generation counter *after* the change is done, and a page rendered in an older
@@ -42,15 +46,66 @@ struct PageKey {
 struct CachedPage {
     generation: u64,
     made: Instant,
-    body: Bytes,
+    page: Page,
+}
+
+/// A page's HTML, as it is and gzipped.
+#[derive(Clone)]
+pub struct Page {
+    html: Bytes,
+    gzipped: Bytes,
+}
+
+impl Page {
+    pub fn new(html: Bytes) -> Self {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(html.len() / 6),
+            flate2::Compression::default(),
+        );
+        // Writing to a Vec cannot fail.
+        let gzipped = encoder.write_all(&html).and_then(|()| encoder.finish()).unwrap_or_default();
+        Self { html, gzipped: Bytes::from(gzipped) }
+    }
+
+    /// The answer for this request: gzipped when the browser takes it.
+    pub fn response(&self, req: &HttpRequest) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::VARY, "Accept-Encoding"));
+        if accepts_gzip(req) && !self.gzipped.is_empty() {
+            response.insert_header((header::CONTENT_ENCODING, "gzip")).body(self.gzipped.clone())
+        } else {
+            response.body(self.html.clone())
+        }
+    }
+}
+
+/// True when `Accept-Encoding` lists gzip (or `*`) without `q=0`.
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers().get_all(header::ACCEPT_ENCODING).filter_map(|v| v.to_str().ok()).any(|value| {
+        value.split(',').any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+    })
 }
 
 #[derive(Clone)]
 struct PageWeighter;
 
 impl quick_cache::Weighter<PageKey, CachedPage> for PageWeighter {
-    fn weight(&self, key: &PageKey, page: &CachedPage) -> u64 {
-        (page.body.len() + key.path_and_query.len() + 200) as u64
+    fn weight(&self, key: &PageKey, kept: &CachedPage) -> u64 {
+        (kept.page.html.len() + kept.page.gzipped.len() + key.path_and_query.len() + 200) as u64
     }
 }
 
@@ -87,11 +142,11 @@ impl PageCache {
         };
         // Read first: a change that lands while the page renders makes it stale at once.
         let generation = self.generation.load(Ordering::SeqCst);
-        if let Some(page) = self.pages.get(&key)
-            && page.generation == generation
-            && page.made.elapsed() < PAGE_LIFETIME
+        if let Some(kept) = self.pages.get(&key)
+            && kept.generation == generation
+            && kept.made.elapsed() < PAGE_LIFETIME
         {
-            return Ok(html_response(page.body));
+            return Ok(kept.page.response(req));
         }
         Err(PageTicket { key, generation })
     }
@@ -102,24 +157,16 @@ impl PageCache {
         req: &HttpRequest,
         session: &CurrentSession,
         ticket: PageTicket,
-        html: &Bytes,
+        page: &Page,
     ) {
         // A page that made a visitor's session carries that session's token: never share it.
         if session.made_csrf(req).is_some() {
             return;
         }
-        let page =
-            CachedPage { generation: ticket.generation, made: Instant::now(), body: html.clone() };
-        self.pages.insert(ticket.key, page);
+        let kept =
+            CachedPage { generation: ticket.generation, made: Instant::now(), page: page.clone() };
+        self.pages.insert(ticket.key, kept);
     }
-}
-
-/// A page's HTML as every page is sent: not stored by browsers without asking again.
-pub fn html_response(body: Bytes) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(body)
 }
 
 /// Middleware: after any request that may have changed something, forget the kept pages.

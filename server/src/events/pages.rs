@@ -488,14 +488,15 @@ pub async fn event_page(
     context.insert("images", &shown);
     context.insert("total", &total);
     context.insert("favorite_count", &gallery.images.iter().filter(|i| i.favorite).count());
-    let html = Bytes::from(state.templates.render("event.html", &context)?);
     if gallery.expired {
-        let mut response = page_cache::html_response(html);
+        let mut response = state.render("event.html", &context)?;
         *response.status_mut() = StatusCode::GONE;
         return Ok(response);
     }
-    state.pages.keep(&req, &session, ticket, &html);
-    Ok(page_cache::html_response(html))
+    let html = Bytes::from(state.templates.render("event.html", &context)?);
+    let page = page_cache::Page::new(html);
+    state.pages.keep(&req, &session, ticket, &page);
+    Ok(page.response(&req))
 }
 
 fn insert_event(context: &mut tera::Context, g: &Gallery, person: Option<&Person>) {
