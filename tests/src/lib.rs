@@ -12,6 +12,7 @@ use proofroom_server::Application;
 use proofroom_server::config::Config;
 use tempfile::TempDir;
 
+pub mod browser;
 pub mod images;
 pub mod library;
 pub mod visitor;
