@@ -7,6 +7,9 @@
 //!
 //! Without Chromium the stories are skipped with a warning, except under `CI=true`, where that
 //! is a failure: CI installs both packages.
+//!
+//! `PROOFROOM_BROWSER_SHOTS=1` also saves the screenshots a story takes on the way
+//! ([`Page::snapshot`]) to `target/browser-shots/`, to look at the pages as a person sees them.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -14,6 +17,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, PointerAction, TouchActions};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
@@ -41,6 +45,7 @@ pub enum Screen {
 pub struct Page {
     pub client: Client,
     base: String,
+    story: String,
 }
 
 /// Runs `story` in a fresh headless Chromium against the site at `base`. On failure (an error or
@@ -54,26 +59,32 @@ where
         return;
     };
     let _slot = BROWSERS.acquire().await.expect("semaphore");
-    let mut driver = Driver::start(&binaries).await.unwrap_or_else(|e| panic!("{name}: {e:#}"));
+    // Dropping the driver (also on a panic) ends chromedriver and its Chromium.
+    let driver = Driver::start(&binaries).await.unwrap_or_else(|e| panic!("{name}: {e:#}"));
     let profile = tempfile::tempdir().expect("profile dir");
     let client = connect(&driver, &binaries, profile.path(), screen)
         .await
         .unwrap_or_else(|e| panic!("{name}: starting Chromium: {e:#}"));
-    let page = Page { client: client.clone(), base: base.trim_end_matches('/').to_string() };
+    let page = Page {
+        client: client.clone(),
+        base: base.trim_end_matches('/').to_string(),
+        story: name.to_string(),
+    };
     let outcome = std::panic::AssertUnwindSafe(story(page.clone())).catch_unwind().await;
     let failure = match outcome {
         Ok(Ok(())) => None,
         Ok(Err(e)) => Some(format!("{e:#}")),
         Err(panic) => Some(panic_message(&panic)),
     };
-    if let Some(message) = &failure {
-        let saved = page.save_evidence(name).await;
-        let _ = client.close().await;
-        driver.stop().await;
+    let saved = match &failure {
+        Some(_) => page.save_evidence(name).await,
+        None => String::new(),
+    };
+    let _ = client.close().await;
+    drop(driver);
+    if let Some(message) = failure {
         panic!("browser story {name} failed: {message}\n{saved}");
     }
-    let _ = client.close().await;
-    driver.stop().await;
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -94,7 +105,8 @@ impl Binaries {
     fn find() -> Option<Self> {
         let locate = |env: &str, names: &[&str]| -> Option<PathBuf> {
             if let Some(path) = std::env::var_os(env) {
-                return Some(PathBuf::from(path));
+                // A path that is not there counts as missing, not as a browser to start.
+                return Some(PathBuf::from(path)).filter(|p| p.is_file());
             }
             let path = std::env::var_os("PATH").unwrap_or_default();
             std::env::split_paths(&path)
@@ -120,7 +132,7 @@ impl Binaries {
     }
 }
 
-/// A chromedriver process of our own, in its own process group.
+/// A chromedriver process of our own, in its own process group; dropping it kills the group.
 struct Driver {
     child: Child,
     url: String,
@@ -129,7 +141,7 @@ struct Driver {
 impl Driver {
     async fn start(binaries: &Binaries) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(&binaries.chromedriver)
+        let mut child = Command::new(&binaries.chromedriver)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -141,6 +153,9 @@ impl Driver {
         let url = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         for _ in 0..100 {
+            if let Some(status) = child.try_wait()? {
+                bail!("{} exited at start: {status}", binaries.chromedriver.display());
+            }
             let ready = http.get(format!("{url}/status")).send().await;
             if let Ok(answer) = ready
                 && let Ok(status) = answer.json::<Value>().await
@@ -150,15 +165,27 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("chromedriver did not answer on {url} within 10 s")
+        let driver = Self { child, url };
+        bail!("chromedriver did not answer on {} within 10 s", driver.url)
     }
+}
 
-    /// Ends chromedriver and whatever Chromium it left behind (the whole process group).
-    async fn stop(&mut self) {
-        if let Some(pid) = self.child.id() {
-            let _ = Command::new("kill").arg("-KILL").arg(format!("-{pid}")).status().await;
+impl Drop for Driver {
+    /// Ends chromedriver and the Chromium it started: the whole process group, by its id.
+    ///
+    /// With a system call, not the `kill` program: Debian 12's procps `kill` reads
+    /// `kill -KILL -<pgid>` as `kill -1` for some ids, which ends every process of the user.
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id().and_then(|pid| libc::pid_t::try_from(pid).ok())
+            && pid > 1
+        {
+            // SAFETY: kill(2) takes plain integers; `-pid` (pid > 1) names only the process
+            // group chromedriver leads (it was spawned with `process_group(0)`).
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
         }
-        let _ = self.child.wait().await;
+        let _ = self.child.start_kill();
     }
 }
 
@@ -182,7 +209,8 @@ async fn connect(
         "--lang=en-US".into(),
         format!("--user-data-dir={}", profile.display()),
     ];
-    let mut options = json!({ "binary": binaries.chromium, "prefs": { "intl.accept_languages": "en-US" } });
+    let mut options =
+        json!({ "binary": binaries.chromium, "prefs": { "intl.accept_languages": "en-US" } });
     match screen {
         Screen::Desktop => args.push("--window-size=1280,900".into()),
         Screen::Phone => {
@@ -242,19 +270,23 @@ impl Page {
         self.find(css).await?.click().await.with_context(|| format!("clicking `{css}`"))
     }
 
-    /// The link or button whose visible text contains `text`, clicked.
-    pub async fn click_text(&self, text: &str) -> anyhow::Result<()> {
+    /// The first link or button whose text contains `text`, waiting for it to appear.
+    pub async fn find_text(&self, text: &str) -> anyhow::Result<Element> {
         let xpath = format!(
             "//*[self::a or self::button or self::summary][contains(normalize-space(.), {})]",
             xpath_literal(text)
         );
-        let element = self
-            .client
+        self.client
             .wait()
             .at_most(STEP_TIMEOUT)
             .for_element(Locator::XPath(&xpath))
             .await
-            .with_context(|| format!("no link or button says \"{text}\""))?;
+            .with_context(|| format!("no link or button says \"{text}\""))
+    }
+
+    /// The link or button whose text contains `text`, clicked.
+    pub async fn click_text(&self, text: &str) -> anyhow::Result<()> {
+        let element = self.find_text(text).await?;
         element.click().await.with_context(|| format!("clicking \"{text}\""))
     }
 
@@ -265,10 +297,88 @@ impl Page {
         field.send_keys(text).await.with_context(|| format!("typing into `{css}`"))
     }
 
-    /// Sends keys to whatever has the focus.
-    pub async fn press(&self, keys: &str) -> anyhow::Result<()> {
+    /// Presses one key (a character or a [`fantoccini::key::Key`]) on whatever has the focus.
+    pub async fn press(&self, key: impl Into<char>) -> anyhow::Result<()> {
+        self.chord(&[key.into()]).await
+    }
+
+    /// Holds the keys down in order and lets go in reverse (e.g. Shift, Tab).
+    pub async fn chord(&self, keys: &[char]) -> anyhow::Result<()> {
+        let mut actions = KeyActions::new("keyboard".into());
+        for &value in keys {
+            actions = actions.then(KeyAction::Down { value });
+        }
+        for &value in keys.iter().rev() {
+            actions = actions.then(KeyAction::Up { value });
+        }
+        self.client.perform_actions(actions).await.context("pressing keys")?;
+        Ok(())
+    }
+
+    /// Types `text` into whatever has the focus.
+    pub async fn type_text(&self, text: &str) -> anyhow::Result<()> {
         let focused = self.client.active_element().await?;
-        focused.send_keys(keys).await.context("pressing keys")
+        focused.send_keys(text).await.context("typing")
+    }
+
+    /// Whether the element that has the focus matches `css`.
+    pub async fn focused_is(&self, css: &str) -> anyhow::Result<bool> {
+        let script = "const el = document.activeElement; return !!el && el.matches(arguments[0]);";
+        Ok(self.js(script, vec![json!(css)]).await? == json!(true))
+    }
+
+    /// Presses Tab until the element matching `css` has the focus (at most `limit` times).
+    pub async fn tab_to(&self, css: &str, limit: usize) -> anyhow::Result<()> {
+        for _ in 0..limit {
+            if self.focused_is(css).await? {
+                return Ok(());
+            }
+            self.press(fantoccini::key::Key::Tab).await?;
+        }
+        if self.focused_is(css).await? {
+            return Ok(());
+        }
+        bail!("{limit} presses of Tab did not reach `{css}`")
+    }
+
+    /// A finger's tap on the element matching `css`.
+    pub async fn tap(&self, css: &str) -> anyhow::Result<()> {
+        let element = self.find(css).await?;
+        self.tap_element(element).await.with_context(|| format!("tapping `{css}`"))
+    }
+
+    /// A finger's tap on the link or button whose text contains `text`.
+    pub async fn tap_text(&self, text: &str) -> anyhow::Result<()> {
+        let element = self.find_text(text).await?;
+        self.tap_element(element).await.with_context(|| format!("tapping \"{text}\""))
+    }
+
+    /// Scrolls the element into the middle of the screen (as a thumb would), then taps it.
+    async fn tap_element(&self, element: Element) -> anyhow::Result<()> {
+        let script = "arguments[0].scrollIntoView({block: 'center'}); return true;";
+        self.js(script, vec![serde_json::to_value(&element)?]).await?;
+        let finger = TouchActions::new("finger".into())
+            .then(PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button: 0 })
+            .then(PointerAction::Up { button: 0 });
+        self.client.perform_actions(finger).await?;
+        Ok(())
+    }
+
+    /// A finger's swipe across the element, `dx` CSS pixels sideways (negative: to the left).
+    pub async fn swipe(&self, css: &str, dx: f64) -> anyhow::Result<()> {
+        let element = self.find(css).await?;
+        let finger = TouchActions::new("finger".into())
+            .then(PointerAction::MoveToElement { element, duration: None, x: -dx / 2.0, y: 0.0 })
+            .then(PointerAction::Down { button: 0 })
+            .then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(150)),
+                x: dx,
+                y: 0.0,
+            })
+            .then(PointerAction::Up { button: 0 });
+        self.client.perform_actions(finger).await.with_context(|| format!("swiping `{css}`"))?;
+        Ok(())
     }
 
     pub async fn text(&self, css: &str) -> anyhow::Result<String> {
@@ -300,6 +410,35 @@ impl Page {
         self.wait_for(&format!("the page to say \"{text}\""), &script).await
     }
 
+    /// With `PROOFROOM_BROWSER_SHOTS` set, saves the page as a person scrolls through it, a
+    /// screen at a time, as `target/browser-shots/<story>-<step>-<n>.png` (at most four);
+    /// otherwise does nothing.
+    pub async fn snapshot(&self, step: &str) -> anyhow::Result<()> {
+        if std::env::var_os("PROOFROOM_BROWSER_SHOTS").is_none() {
+            return Ok(());
+        }
+        let dir = target_dir().join("browser-shots");
+        std::fs::create_dir_all(&dir)?;
+        let start = self.js("return window.scrollY;", vec![]).await?;
+        self.js("window.scrollTo(0, 0); return true;", vec![]).await?;
+        for n in 1..=4 {
+            let png = self.client.screenshot().await?;
+            std::fs::write(dir.join(format!("{}-{step}-{n}.png", self.story)), png)?;
+            let more = self
+                .js(
+                    "const before = window.scrollY; window.scrollBy(0, window.innerHeight - 40); \
+                     return window.scrollY > before;",
+                    vec![],
+                )
+                .await?;
+            if more != json!(true) {
+                break;
+            }
+        }
+        self.js("window.scrollTo(0, arguments[0]); return true;", vec![start]).await?;
+        Ok(())
+    }
+
     /// Writes the screenshot and HTML of the failed story; returns where they went.
     async fn save_evidence(&self, name: &str) -> String {
         let dir = failures_dir();
@@ -326,8 +465,13 @@ impl Page {
 
 /// `target/browser-failures/`, beside the test binaries.
 fn failures_dir() -> PathBuf {
+    target_dir().join("browser-failures")
+}
+
+/// The target folder the test binary was built in (`target/<profile>/deps/<binary>`).
+fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    exe.ancestors().nth(3).map_or_else(|| PathBuf::from("target"), PathBuf::from).join("browser-failures")
+    exe.ancestors().nth(3).map_or_else(|| PathBuf::from("target"), PathBuf::from)
 }
 
 /// An XPath string literal for any text (XPath 1.0 has no escapes).
