@@ -53,10 +53,15 @@
   function toggleFavorite(tile) {
     var on = !tile.classList.contains("is-favorite");
     setFavorite(tile, on);
+    if (box && current === tile) { showFavorite(); }
     return post(tile.dataset.photo + "/favorite", { on: on ? "1" : "0" }).then(function () {
-      say(on ? "Added to favorites" : "Removed from favorites");
+      // Named, so that each save reads (and is announced) as news, not as the same words again.
+      say(tile.dataset.name + (on ? " added to favorites" : " removed from favorites"));
+    }).catch(function (e) {
+      setFavorite(tile, !on);
       if (box && current === tile) { showFavorite(); }
-    }).catch(function (e) { setFavorite(tile, !on); say(e.message); });
+      say(e.message);
+    });
   }
 
   grid.addEventListener("submit", function (event) {
@@ -75,6 +80,7 @@
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-modal", "true");
     box.setAttribute("aria-label", "Photo viewer");
+    box.tabIndex = -1;
     box.innerHTML =
       '<button type="button" class="lb-close" aria-label="Close (Esc)">×</button>' +
       '<button type="button" class="lb-prev" aria-label="Previous photo (←)">‹</button>' +
@@ -140,12 +146,27 @@
     if (i >= 0 && i < tiles.length) { show(tiles[i]); }
   }
 
+  // While the lightbox is open, the page behind it is inert (no focus, no clicks, hidden from
+  // screen readers); the announcer stays live.
+  function setBehindInert(on) {
+    Array.prototype.forEach.call(document.body.children, function (el) {
+      if (el !== box && el.id !== "live") { el.inert = on; }
+    });
+  }
+
+  function focusable() {
+    return Array.prototype.filter.call(
+      box.querySelectorAll("button, input, a[href]"),
+      function (el) { return el.offsetParent !== null; });
+  }
+
   var opener = null;
   function open(tile) {
     if (!box) { build(); }
     opener = document.activeElement;
     box.classList.add("open");
     document.body.classList.add("lightbox-open");
+    setBehindInert(true);
     show(tile);
     box.querySelector(".lb-close").focus();
   }
@@ -153,7 +174,11 @@
   function close() {
     box.classList.remove("open");
     document.body.classList.remove("lightbox-open");
-    if (opener) { opener.focus(); }
+    setBehindInert(false);
+    // Back to the photo last shown (where the person is now), else to what opened the box.
+    var link = current && current.querySelector(".tile-link");
+    if (opener && grid.contains(opener) && link) { link.focus(); }
+    else if (opener) { opener.focus(); }
   }
 
   grid.addEventListener("click", function (event) {
@@ -165,8 +190,19 @@
 
   document.addEventListener("keydown", function (event) {
     if (!box || !box.classList.contains("open")) { return; }
+    if (event.key === "Tab") {
+      // Tab and Shift+Tab go round the lightbox's controls, never behind it.
+      var items = focusable(), first = items[0], last = items[items.length - 1];
+      var inside = box.contains(document.activeElement) && document.activeElement !== box;
+      if (event.shiftKey && (!inside || document.activeElement === first)) { last.focus(); }
+      else if (!event.shiftKey && (!inside || document.activeElement === last)) { first.focus(); }
+      else { return; }
+      event.preventDefault();
+      return;
+    }
     if (event.target && event.target.tagName === "INPUT") {
-      if (event.key === "Escape") { event.target.blur(); }
+      // Esc leaves the note field (the lightbox keeps the focus); a second Esc closes it.
+      if (event.key === "Escape") { box.focus(); event.preventDefault(); }
       return;
     }
     if (event.key === "Escape") { close(); }

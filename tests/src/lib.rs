@@ -12,6 +12,7 @@ use proofroom_server::Application;
 use proofroom_server::config::Config;
 use tempfile::TempDir;
 
+pub mod browser;
 pub mod images;
 pub mod library;
 pub mod visitor;
@@ -215,7 +216,16 @@ impl TestDatabase {
             .execute(&mut admin)
             .expect("create db");
         let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
-        Self { admin_url: admin_url.into(), url: format!("{base}/{name}"), name }
+        // Without TLS unless asked for: each server's pool (r2d2, on its own threads) may
+        // still be opening connections when the test binary exits, and a TLS handshake then
+        // races OpenSSL's exit-time cleanup ("double free or corruption", SIGABRT after
+        // "test result: ok"). A local test server needs no TLS.
+        let query = match admin_url.split_once('?') {
+            Some((_, query)) if query.contains("sslmode=") => format!("?{query}"),
+            _ => "?sslmode=disable".to_string(),
+        };
+        let base = base.split_once('?').map_or(base, |(base, _)| base);
+        Self { admin_url: admin_url.into(), url: format!("{base}/{name}{query}"), name }
     }
 }
 

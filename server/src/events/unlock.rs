@@ -127,7 +127,7 @@ pub async fn unlock_any(
         matching_events(&req, &state, &code, None).await?
     };
     match found.len() {
-        0 => wrong_code(&req, &state, &session, None).await,
+        0 => wrong_code(&req, &state, &session, None, form.code.trim()).await,
         1 => open(&req, &state, &session, &found[0]).await,
         _ => {
             let studio = db::run(&state.pool, site::studio_view).await?.1;
@@ -166,7 +166,7 @@ pub async fn unlock_event(
     };
     match found.first() {
         Some(event) => open(&req, &state, &session, event).await,
-        None => wrong_code(&req, &state, &session, Some(&event_id)).await,
+        None => wrong_code(&req, &state, &session, Some(&event_id), form.code.trim()).await,
     }
 }
 
@@ -192,11 +192,14 @@ async fn wrong_code(
     state: &State,
     session: &CurrentSession,
     event_id: Option<&EventId>,
+    code: &str,
 ) -> Result<HttpResponse, AppError> {
     let studio = db::run(&state.pool, site::studio_view).await?.1;
     let mut context = form_context(req, state, session, &studio).await?;
     let message = "That code does not open a gallery. Check it with the studio and try again.";
     context.insert("error", message);
+    // What was typed stays in the box, to be corrected rather than typed again.
+    context.insert("code", code);
     context.insert("event_id", &event_id.map(ToString::to_string).unwrap_or_default());
     render_status(state, "unlock.html", &context, StatusCode::NOT_FOUND)
 }

@@ -1,0 +1,487 @@
+//! Headless Chromium, driven over WebDriver (Debian's `chromium` + `chromium-driver`, through
+//! fantoccini), for the stories a person lives in a browser: keyboard, lightbox, phone widths.
+//!
+//! Each story gets its own chromedriver (on a free port, in its own process group so nothing
+//! outlives the test) and an empty Chromium profile. A story that fails saves a screenshot and
+//! the page's HTML to `target/browser-failures/<story>.png|.html` before the test fails.
+//!
+//! Without Chromium the stories are skipped with a warning, except under `CI=true`, where that
+//! is a failure: CI installs both packages.
+//!
+//! `PROOFROOM_BROWSER_SHOTS=1` also saves the screenshots a story takes on the way
+//! ([`Page::snapshot`]) to `target/browser-shots/`, to look at the pages as a person sees them.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, PointerAction, TouchActions};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+use tokio::sync::Semaphore;
+
+/// How long a step waits for what it expects (an element, a condition) before it fails.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Two browsers at once at most: each Chromium wants a core while it starts.
+static BROWSERS: Semaphore = Semaphore::const_new(2);
+
+/// The window a story runs in.
+#[derive(Clone, Copy, Debug)]
+pub enum Screen {
+    /// A laptop-sized window, 1280×900.
+    Desktop,
+    /// A phone: Chromium's device emulation at 360×740 CSS pixels, touch, pixel ratio 3.
+    Phone,
+}
+
+/// A tab on the site under test: paths are relative to its base URL.
+#[derive(Clone)]
+pub struct Page {
+    pub client: Client,
+    base: String,
+    story: String,
+}
+
+/// Runs `story` in a fresh headless Chromium against the site at `base`. On failure (an error or
+/// a panic) it saves a screenshot and the HTML, then fails the test with the story's message.
+pub async fn story<F, Fut>(name: &str, base: &str, screen: Screen, story: F)
+where
+    F: FnOnce(Page) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let Some(binaries) = Binaries::find() else {
+        return;
+    };
+    let _slot = BROWSERS.acquire().await.expect("semaphore");
+    // Dropping the driver (also on a panic) ends chromedriver and its Chromium.
+    let driver = Driver::start(&binaries).await.unwrap_or_else(|e| panic!("{name}: {e:#}"));
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver, &binaries, profile.path(), screen)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: starting Chromium: {e:#}"));
+    let page = Page {
+        client: client.clone(),
+        base: base.trim_end_matches('/').to_string(),
+        story: name.to_string(),
+    };
+    let outcome = std::panic::AssertUnwindSafe(story(page.clone())).catch_unwind().await;
+    let failure = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("{e:#}")),
+        Err(panic) => Some(panic_message(&panic)),
+    };
+    let saved = match &failure {
+        Some(_) => page.save_evidence(name).await,
+        None => String::new(),
+    };
+    let _ = client.close().await;
+    drop(driver);
+    if let Some(message) = failure {
+        panic!("browser story {name} failed: {message}\n{saved}");
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panicked".into())
+}
+
+struct Binaries {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+}
+
+impl Binaries {
+    /// `CHROMIUM` / `CHROMEDRIVER`, else Debian's paths, else the first on `PATH`.
+    fn find() -> Option<Self> {
+        let locate = |env: &str, names: &[&str]| -> Option<PathBuf> {
+            if let Some(path) = std::env::var_os(env) {
+                // A path that is not there counts as missing, not as a browser to start.
+                return Some(PathBuf::from(path)).filter(|p| p.is_file());
+            }
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            std::env::split_paths(&path)
+                .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+                .find(|candidate| candidate.is_file())
+        };
+        let chromium = locate("CHROMIUM", &["chromium", "chromium-browser", "google-chrome"]);
+        let chromedriver = locate("CHROMEDRIVER", &["chromedriver"]);
+        match (chromium, chromedriver) {
+            (Some(chromium), Some(chromedriver)) => Some(Self { chromium, chromedriver }),
+            _ if std::env::var("CI").as_deref() == Ok("true") => panic!(
+                "CI=true but Chromium or ChromeDriver is missing: \
+                 apt-get install chromium chromium-driver"
+            ),
+            _ => {
+                eprintln!(
+                    "warning: skipped a browser story: install Debian's chromium and \
+                     chromium-driver (or set CHROMIUM and CHROMEDRIVER) to run it"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A chromedriver process of our own, in its own process group; dropping it kills the group.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start(binaries: &Binaries) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut child = Command::new(&binaries.chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", binaries.chromedriver.display()))?;
+        let url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Some(status) = child.try_wait()? {
+                bail!("{} exited at start: {status}", binaries.chromedriver.display());
+            }
+            let ready = http.get(format!("{url}/status")).send().await;
+            if let Ok(answer) = ready
+                && let Ok(status) = answer.json::<Value>().await
+                && status["value"]["ready"] == json!(true)
+            {
+                return Ok(Self { child, url });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let driver = Self { child, url };
+        bail!("chromedriver did not answer on {} within 10 s", driver.url)
+    }
+}
+
+impl Drop for Driver {
+    /// Ends chromedriver and the Chromium it started: the whole process group, by its id.
+    ///
+    /// With a system call, not the `kill` program: Debian 12's procps `kill` reads
+    /// `kill -KILL -<pgid>` as `kill -1` for some ids, which ends every process of the user.
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id().and_then(|pid| libc::pid_t::try_from(pid).ok())
+            && pid > 1
+        {
+            // SAFETY: kill(2) takes plain integers; `-pid` (pid > 1) names only the process
+            // group chromedriver leads (it was spawned with `process_group(0)`).
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        let _ = self.child.start_kill();
+    }
+}
+
+async fn connect(
+    driver: &Driver,
+    binaries: &Binaries,
+    profile: &std::path::Path,
+    screen: Screen,
+) -> anyhow::Result<Client> {
+    // The flags keep Chromium off the network it cannot reach here (sync, updates, QUIC).
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--lang=en-US".into(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    let mut options =
+        json!({ "binary": binaries.chromium, "prefs": { "intl.accept_languages": "en-US" } });
+    match screen {
+        Screen::Desktop => args.push("--window-size=1280,900".into()),
+        Screen::Phone => {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 3.0, "touch": true },
+                "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
+                              (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
+            });
+        }
+    }
+    options["args"] = json!(args);
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("chrome"));
+    capabilities.insert("goog:chromeOptions".into(), options);
+    let client = ClientBuilder::native()
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok(client)
+}
+
+impl Page {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn goto(&self, path: &str) -> anyhow::Result<()> {
+        self.client.goto(&self.url(path)).await.with_context(|| format!("opening {path}"))
+    }
+
+    /// The path (and query) the tab shows now.
+    pub async fn path(&self) -> anyhow::Result<String> {
+        let url = self.client.current_url().await?;
+        Ok(match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        })
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    pub async fn find(&self, css: &str) -> anyhow::Result<Element> {
+        self.client
+            .wait()
+            .at_most(STEP_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches `{css}`"))
+    }
+
+    /// Every element matching `css` now.
+    pub async fn all(&self, css: &str) -> anyhow::Result<Vec<Element>> {
+        Ok(self.client.find_all(Locator::Css(css)).await?)
+    }
+
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.find(css).await?.click().await.with_context(|| format!("clicking `{css}`"))
+    }
+
+    /// The first link or button whose text contains `text`, waiting for it to appear.
+    pub async fn find_text(&self, text: &str) -> anyhow::Result<Element> {
+        let xpath = format!(
+            "//*[self::a or self::button or self::summary][contains(normalize-space(.), {})]",
+            xpath_literal(text)
+        );
+        self.client
+            .wait()
+            .at_most(STEP_TIMEOUT)
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .with_context(|| format!("no link or button says \"{text}\""))
+    }
+
+    /// The link or button whose text contains `text`, clicked.
+    pub async fn click_text(&self, text: &str) -> anyhow::Result<()> {
+        let element = self.find_text(text).await?;
+        element.click().await.with_context(|| format!("clicking \"{text}\""))
+    }
+
+    /// Types into the field (after clearing it), as a person would.
+    pub async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let field = self.find(css).await?;
+        field.clear().await?;
+        field.send_keys(text).await.with_context(|| format!("typing into `{css}`"))
+    }
+
+    /// Presses one key (a character or a [`fantoccini::key::Key`]) on whatever has the focus.
+    pub async fn press(&self, key: impl Into<char>) -> anyhow::Result<()> {
+        self.chord(&[key.into()]).await
+    }
+
+    /// Holds the keys down in order and lets go in reverse (e.g. Shift, Tab).
+    pub async fn chord(&self, keys: &[char]) -> anyhow::Result<()> {
+        let mut actions = KeyActions::new("keyboard".into());
+        for &value in keys {
+            actions = actions.then(KeyAction::Down { value });
+        }
+        for &value in keys.iter().rev() {
+            actions = actions.then(KeyAction::Up { value });
+        }
+        self.client.perform_actions(actions).await.context("pressing keys")?;
+        Ok(())
+    }
+
+    /// Types `text` into whatever has the focus.
+    pub async fn type_text(&self, text: &str) -> anyhow::Result<()> {
+        let focused = self.client.active_element().await?;
+        focused.send_keys(text).await.context("typing")
+    }
+
+    /// Whether the element that has the focus matches `css`.
+    pub async fn focused_is(&self, css: &str) -> anyhow::Result<bool> {
+        let script = "const el = document.activeElement; return !!el && el.matches(arguments[0]);";
+        Ok(self.js(script, vec![json!(css)]).await? == json!(true))
+    }
+
+    /// Presses Tab until the element matching `css` has the focus (at most `limit` times).
+    pub async fn tab_to(&self, css: &str, limit: usize) -> anyhow::Result<()> {
+        for _ in 0..limit {
+            if self.focused_is(css).await? {
+                return Ok(());
+            }
+            self.press(fantoccini::key::Key::Tab).await?;
+        }
+        if self.focused_is(css).await? {
+            return Ok(());
+        }
+        bail!("{limit} presses of Tab did not reach `{css}`")
+    }
+
+    /// A finger's tap on the element matching `css`.
+    pub async fn tap(&self, css: &str) -> anyhow::Result<()> {
+        let element = self.find(css).await?;
+        self.tap_element(element).await.with_context(|| format!("tapping `{css}`"))
+    }
+
+    /// A finger's tap on the link or button whose text contains `text`.
+    pub async fn tap_text(&self, text: &str) -> anyhow::Result<()> {
+        let element = self.find_text(text).await?;
+        self.tap_element(element).await.with_context(|| format!("tapping \"{text}\""))
+    }
+
+    /// Scrolls the element into the middle of the screen (as a thumb would), then taps it.
+    async fn tap_element(&self, element: Element) -> anyhow::Result<()> {
+        let script = "arguments[0].scrollIntoView({block: 'center'}); return true;";
+        self.js(script, vec![serde_json::to_value(&element)?]).await?;
+        let finger = TouchActions::new("finger".into())
+            .then(PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button: 0 })
+            .then(PointerAction::Up { button: 0 });
+        self.client.perform_actions(finger).await?;
+        Ok(())
+    }
+
+    /// A finger's swipe across the element, `dx` CSS pixels sideways (negative: to the left).
+    pub async fn swipe(&self, css: &str, dx: f64) -> anyhow::Result<()> {
+        let element = self.find(css).await?;
+        let finger = TouchActions::new("finger".into())
+            .then(PointerAction::MoveToElement { element, duration: None, x: -dx / 2.0, y: 0.0 })
+            .then(PointerAction::Down { button: 0 })
+            .then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(150)),
+                x: dx,
+                y: 0.0,
+            })
+            .then(PointerAction::Up { button: 0 });
+        self.client.perform_actions(finger).await.with_context(|| format!("swiping `{css}`"))?;
+        Ok(())
+    }
+
+    pub async fn text(&self, css: &str) -> anyhow::Result<String> {
+        Ok(self.find(css).await?.text().await?)
+    }
+
+    /// Runs `script` (a function body; `arguments` as in WebDriver) and returns its value.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> anyhow::Result<Value> {
+        Ok(self.client.execute(script, args).await?)
+    }
+
+    /// Waits until `script` returns true; `what` says what was awaited, for the failure message.
+    pub async fn wait_for(&self, what: &str, script: &str) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
+        loop {
+            if self.js(script, vec![]).await? == json!(true) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("waited {STEP_TIMEOUT:?} for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the page's text contains `text`.
+    pub async fn wait_for_text(&self, text: &str) -> anyhow::Result<()> {
+        let script = format!("return document.body.innerText.includes({});", json!(text));
+        self.wait_for(&format!("the page to say \"{text}\""), &script).await
+    }
+
+    /// With `PROOFROOM_BROWSER_SHOTS` set, saves the page as a person scrolls through it, a
+    /// screen at a time, as `target/browser-shots/<story>-<step>-<n>.png` (at most four);
+    /// otherwise does nothing.
+    pub async fn snapshot(&self, step: &str) -> anyhow::Result<()> {
+        if std::env::var_os("PROOFROOM_BROWSER_SHOTS").is_none() {
+            return Ok(());
+        }
+        let dir = target_dir().join("browser-shots");
+        std::fs::create_dir_all(&dir)?;
+        let start = self.js("return window.scrollY;", vec![]).await?;
+        self.js("window.scrollTo(0, 0); return true;", vec![]).await?;
+        for n in 1..=4 {
+            let png = self.client.screenshot().await?;
+            std::fs::write(dir.join(format!("{}-{step}-{n}.png", self.story)), png)?;
+            let more = self
+                .js(
+                    "const before = window.scrollY; window.scrollBy(0, window.innerHeight - 40); \
+                     return window.scrollY > before;",
+                    vec![],
+                )
+                .await?;
+            if more != json!(true) {
+                break;
+            }
+        }
+        self.js("window.scrollTo(0, arguments[0]); return true;", vec![start]).await?;
+        Ok(())
+    }
+
+    /// Writes the screenshot and HTML of the failed story; returns where they went.
+    async fn save_evidence(&self, name: &str) -> String {
+        let dir = failures_dir();
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            return format!("(could not make {}: {e})", dir.display());
+        }
+        let mut saved = Vec::new();
+        if let Ok(png) = self.client.screenshot().await {
+            let path = dir.join(format!("{name}.png"));
+            if std::fs::write(&path, png).is_ok() {
+                saved.push(path.display().to_string());
+            }
+        }
+        if let Ok(html) = self.client.source().await {
+            let path = dir.join(format!("{name}.html"));
+            if std::fs::write(&path, html).is_ok() {
+                saved.push(path.display().to_string());
+            }
+        }
+        let at = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        format!("page: {at}\nsaved: {}", saved.join(", "))
+    }
+}
+
+/// `target/browser-failures/`, beside the test binaries.
+fn failures_dir() -> PathBuf {
+    target_dir().join("browser-failures")
+}
+
+/// The target folder the test binary was built in (`target/<profile>/deps/<binary>`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.ancestors().nth(3).map_or_else(|| PathBuf::from("target"), PathBuf::from)
+}
+
+/// An XPath string literal for any text (XPath 1.0 has no escapes).
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}

@@ -1,0 +1,384 @@
+//! The storefront in headless Chromium: what clients, guests and visitors do with a keyboard,
+//! a mouse or a phone. A failing story leaves a screenshot in `target/browser-failures/`.
+
+use anyhow::{Context, ensure};
+use fantoccini::key::Key;
+use proofroom_tests::browser::{Page, Screen, story};
+use proofroom_tests::{LibraryBuilder, TestApp, images};
+use serde_json::json;
+
+/// Ann's wedding (client only, yearbook pick on, five photos), Bo's private party (code
+/// PARTY7) and two public events on different days.
+async fn studio() -> (TestApp, LibraryBuilder) {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    let mut ann =
+        library.session("ann-wedding").event_type("none").setting("yearbook_selection = true");
+    for n in 1..=5 {
+        ann = ann.image(&format!("ann-{n}.jpg"), images::jpeg(600, 400));
+    }
+    ann.write();
+    library
+        .session("bo-party")
+        .event_type("private")
+        .event_code("PARTY7")
+        .client(("C-2", "Bo", "Jones", "bo@example.com"))
+        .image("bo-1.jpg", images::jpeg(600, 400))
+        .image("bo-2.jpg", images::jpeg(600, 400))
+        .write();
+    let mut fair = library.session("county-fair").date("2026-06-14");
+    for n in 1..=6 {
+        fair = fair.image(&format!("fair-{n}.jpg"), images::jpeg(600, 400));
+    }
+    fair.write();
+    library
+        .session("spring-recital")
+        .date("2026-05-02")
+        .image("recital-1.jpg", images::jpeg(400, 600))
+        .write();
+    app.push(library.path()).await;
+    app.wait_for_proofs().await;
+    (app, library)
+}
+
+/// The lightbox's heart says whether the photo shown is a favorite.
+async fn lightbox_heart_pressed(page: &Page) -> anyhow::Result<bool> {
+    Ok(page.find(".lightbox.open .lb-heart").await?.attr("aria-pressed").await?.as_deref()
+        == Some("true"))
+}
+
+async fn favorite_count(page: &Page) -> anyhow::Result<String> {
+    Ok(page.text("[data-favorite-count]").await?.trim().to_string())
+}
+
+async fn caption(page: &Page) -> anyhow::Result<String> {
+    page.text(".lightbox.open figcaption").await
+}
+
+async fn heading(page: &Page, text: &str) -> anyhow::Result<()> {
+    page.wait_for(
+        &format!("the heading \"{text}\""),
+        &format!(
+            "const h = document.querySelector('h1'); return !!h && h.innerText.trim() === {};",
+            json!(text)
+        ),
+    )
+    .await
+}
+
+/// Every thumbnail of the grid has loaded (scrolled to, as a person would, for lazy ones).
+async fn thumbnails_loaded(page: &Page, count: usize) -> anyhow::Result<()> {
+    page.wait_for(
+        &format!("{count} thumbnails to load"),
+        &format!(
+            "const imgs = [...document.querySelectorAll('.grid img')]; \
+             imgs.forEach(i => i.scrollIntoView({{block: 'nearest'}})); \
+             return imgs.length === {count} && imgs.every(i => i.complete && i.naturalWidth > 0);"
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_client_signs_in_favorites_from_the_lightbox_by_keyboard_and_picks_a_yearbook_photo() {
+    let (app, _library) = studio().await;
+    story("client_lightbox", &app.base_url, Screen::Desktop, |page| async move {
+        page.goto("/").await?;
+        page.snapshot("home").await?;
+        page.click_text("Sign in").await?;
+        page.snapshot("login").await?;
+        page.fill("#user_name", "Ann.Smith@example.com").await?;
+        // The default password forgives letter case and stray spaces.
+        page.fill("#password", " smith ").await?;
+        page.click("form[action='/login'] button[type=submit]").await?;
+        heading(&page, "Welcome, Ann Smith").await?;
+        page.click_text("Not now, take me to my photos").await?;
+        heading(&page, "My events").await?;
+        page.click_text("Session ann-wedding").await?;
+        heading(&page, "Session ann-wedding").await?;
+        ensure!(page.all(".grid .tile").await?.len() == 5, "the grid shows all five photos");
+        ensure!(favorite_count(&page).await? == "0");
+        thumbnails_loaded(&page, 5).await?;
+        page.snapshot("event").await?;
+
+        // Tab from the top of the page to the first photo, as a keyboard user does; the focus
+        // shows where it is. Enter opens the lightbox, with the focus in it.
+        page.tab_to(".grid .tile:first-child .tile-link", 40).await?;
+        let ring = page
+            .js(
+                "const s = getComputedStyle(document.activeElement); \
+                 return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;",
+                vec![],
+            )
+            .await?;
+        ensure!(ring == json!(true), "the focused thumbnail has a visible focus ring");
+        page.snapshot("focus").await?;
+        page.press(Key::Enter).await?;
+        page.find(".lightbox.open").await?;
+        ensure!(caption(&page).await?.contains("ann-1.jpg · 1 of 5"), "{}", caption(&page).await?);
+        ensure!(page.focused_is(".lightbox .lb-close").await?, "the focus moves into the lightbox");
+
+        // F, →, F, →, F: three favorites without touching the mouse.
+        for step in 1..=3 {
+            page.press('f').await?;
+            page.wait_for(
+                "the heart to fill",
+                "return document.querySelector('.lb-heart').getAttribute('aria-pressed') === 'true';",
+            )
+            .await?;
+            page.wait_for_text(&format!("ann-{step}.jpg added to favorites")).await?;
+            if step < 3 {
+                page.press(Key::Right).await?;
+            }
+        }
+        ensure!(caption(&page).await?.contains("ann-3.jpg · 3 of 5"), "{}", caption(&page).await?);
+        page.press(Key::Right).await?;
+        ensure!(!lightbox_heart_pressed(&page).await?, "the fourth photo is not a favorite");
+        page.press(Key::Left).await?;
+        ensure!(lightbox_heart_pressed(&page).await?, "back on the third, its heart is full");
+        page.snapshot("lightbox").await?;
+
+        // The lightbox is modal: Shift+Tab from its first control wraps to its last, and Tab
+        // goes round its controls (to the note field) without ever reaching the page behind.
+        page.chord(&[Key::Shift.into(), Key::Tab.into()]).await?;
+        ensure!(page.focused_is(".lightbox .lb-open").await?, "Shift+Tab wraps to the last control");
+        page.press(Key::Tab).await?;
+        ensure!(page.focused_is(".lightbox .lb-close").await?, "Tab wraps to the first control");
+        for _ in 0..10 {
+            ensure!(page.focused_is(".lightbox *").await?, "the focus stays in the lightbox");
+            if page.focused_is(".lightbox .lb-note input").await? {
+                break;
+            }
+            page.press(Key::Tab).await?;
+        }
+        ensure!(page.focused_is(".lightbox .lb-note input").await?, "Tab reaches the note field");
+
+        // A note on the third favorite, typed in the lightbox.
+        page.type_text("Please retouch the flyaway hair").await?;
+        page.press(Key::Enter).await?;
+        page.wait_for_text("Note saved").await?;
+        page.press(Key::Escape).await?; // leaves the note field
+        ensure!(page.focused_is(".lightbox").await?, "Esc in the field keeps the focus in the lightbox");
+        page.press(Key::Escape).await?; // closes the lightbox
+        page.wait_for("the lightbox to close", "return !document.querySelector('.lightbox.open');")
+            .await?;
+        ensure!(
+            page.focused_is(".grid .tile:nth-child(3) .tile-link").await?,
+            "the focus comes back to the photo last shown"
+        );
+        ensure!(favorite_count(&page).await? == "3", "the counter shows three favorites");
+
+        // What the studio will receive: the favorites page, from the server, with the note.
+        page.click_text("Notes").await?;
+        heading(&page, "My favorites").await?;
+        page.snapshot("favorites").await?;
+        let mut names = Vec::new();
+        for item in page.all(".favorite-list strong").await? {
+            names.push(item.text().await?);
+        }
+        names.sort();
+        ensure!(names == ["ann-1.jpg", "ann-2.jpg", "ann-3.jpg"], "favorites kept: {names:?}");
+        ensure!(page.text(".favorite-list").await?.contains("Please retouch the flyaway hair"));
+
+        // A group of her own, with one photo in it.
+        page.click_text("Session ann-wedding").await?;
+        page.click_text("My groups").await?;
+        page.fill("#new-group", "Parents' album").await?;
+        page.click_text("Make group").await?;
+        page.wait_for_text("Parents' album (0)").await?;
+        page.snapshot("groups").await?;
+        page.click(".grid .tile:nth-child(4) .tile-link").await?;
+        page.click(".lightbox.open .lb-open").await?;
+        page.click_text("+ Parents' album").await?;
+        page.wait_for_text("✓ Parents' album").await?;
+
+        // The yearbook photo, from the same photo page.
+        page.click_text("Pick for the yearbook").await?;
+        page.wait_for_text("This is your yearbook photo.").await?;
+        page.snapshot("photo").await?;
+        page.click_text("Session ann-wedding").await?;
+        page.click_text("Parents' album (1)").await?;
+        page.wait_for(
+            "the group's filter to show its one photo",
+            "const tiles = document.querySelectorAll('.grid .tile'); \
+             return location.search.includes('mine=') && tiles.length === 1 && \
+                    tiles[0].dataset.name === 'ann-4.jpg';",
+        )
+        .await?;
+        let event_path = page.path().await?;
+
+        // Signing out closes the gallery to this browser.
+        page.click_text("Sign out").await?;
+        page.wait_for_text("Have an event code?").await?;
+        page.goto(&event_path).await?;
+        heading(&page, "Page not found").await?;
+        page.snapshot("not-found").await?;
+        ensure!(page.all(".grid").await?.is_empty(), "no photos after signing out");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_guest_opens_a_private_event_with_its_code_registers_and_hearts_a_photo() {
+    let (app, _library) = studio().await;
+    story("guest_code_register", &app.base_url, Screen::Desktop, |page| async move {
+        page.goto("/").await?;
+        page.fill("#code", "party8").await?;
+        page.press(Key::Enter).await?;
+        page.wait_for_text("That code does not open a gallery")
+            .await
+            .context("a wrong code is refused kindly")?;
+        page.snapshot("wrong-code").await?;
+        let kept = page.find("#code").await?.prop("value").await?;
+        ensure!(
+            kept.as_deref() == Some("party8"),
+            "the mistyped code stays to be corrected: {kept:?}"
+        );
+        page.fill("#code", "party7").await?;
+        page.press(Key::Enter).await?;
+        heading(&page, "Session bo-party").await?;
+        ensure!(page.all(".grid .tile").await?.len() == 2);
+        ensure!(page.all(".heart").await?.is_empty(), "no hearts before registering");
+
+        page.click_text("register as a guest").await?;
+        heading(&page, "Register as a guest").await?;
+        page.snapshot("register").await?;
+        page.fill("#name", "Cleo Park").await?;
+        page.fill("#email", "cleo@example.com").await?;
+        page.fill("#password", "correct horse").await?;
+        page.click("form[action='/register'] button[type=submit]").await?;
+        heading(&page, "Session bo-party").await?;
+        let signed_in = page
+            .js(
+                "return document.querySelector('.site-nav form[action=\"/logout\"]').textContent;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            signed_in.as_str().is_some_and(|t| t.contains("Sign out") && t.contains("Cleo Park")),
+            "signed in as Cleo: {signed_in}"
+        );
+        page.click(".grid .tile:nth-child(2) .heart").await?;
+        page.wait_for_text("bo-2.jpg added to favorites").await?;
+        ensure!(favorite_count(&page).await? == "1");
+
+        // Her favorite is kept on the server: a reload still shows it, and My events lists
+        // the party she opened.
+        page.client.refresh().await?;
+        page.wait_for(
+            "the heart to stay after a reload",
+            "const tiles = document.querySelectorAll('.tile'); \
+             return tiles.length === 2 && !tiles[0].classList.contains('is-favorite') && \
+                    tiles[1].classList.contains('is-favorite') && \
+                    tiles[1].querySelector('.heart').getAttribute('aria-pressed') === 'true';",
+        )
+        .await?;
+        ensure!(favorite_count(&page).await? == "1");
+        page.click_text("My events").await?;
+        heading(&page, "My events").await?;
+        page.wait_for_text("Session bo-party").await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_visitor_finds_a_public_event_by_its_date() {
+    let (app, _library) = studio().await;
+    story("public_by_date", &app.base_url, Screen::Desktop, |page| async move {
+        page.goto("/").await?;
+        page.wait_for_text("Session county-fair").await?;
+        page.wait_for_text("Session spring-recital").await?;
+        let home = page.text("body").await?;
+        ensure!(!home.contains("Session bo-party"), "private events are not listed");
+        ensure!(!home.contains("Session ann-wedding"), "client-only events are not listed");
+
+        // Typed into the date pickers as digits, the way a keyboard user fills them.
+        page.find("input[name=from]").await?.send_keys("06142026").await?;
+        page.find("input[name=to]").await?.send_keys("06142026").await?;
+        page.click_text("Find").await?;
+        page.wait_for_text("Show all").await?;
+        let path = page.path().await?;
+        ensure!(path == "/?from=2026-06-14&to=2026-06-14", "searched {path}");
+        ensure!(page.all(".event-card").await?.len() == 1, "one event that day");
+        ensure!(page.text(".event-card").await?.contains("Session county-fair"));
+        page.snapshot("search").await?;
+        page.click_text("Session county-fair").await?;
+        heading(&page, "Session county-fair").await?;
+        thumbnails_loaded(&page, 6).await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_grid_has_one_or_two_columns_and_nothing_scrolls_sideways() {
+    let (app, _library) = studio().await;
+    story("phone_grid", &app.base_url, Screen::Phone, |page| async move {
+        page.goto("/").await?;
+        page.wait_for_text("Session county-fair").await?;
+        let no_sideways = "return document.documentElement.scrollWidth <= window.innerWidth;";
+        page.wait_for("the home page to fit the phone", no_sideways).await?;
+        page.snapshot("home").await?;
+        page.tap_text("Session county-fair").await?;
+        heading(&page, "Session county-fair").await?;
+        thumbnails_loaded(&page, 6).await?;
+        let layout = page
+            .js(
+                "const tiles = [...document.querySelectorAll('.grid .tile')]; \
+                 const lefts = new Set(tiles.map(t => Math.round(t.getBoundingClientRect().left))); \
+                 return { width: window.innerWidth, columns: lefts.size, \
+                          scroll: document.documentElement.scrollWidth, \
+                          tileWidth: tiles[0].getBoundingClientRect().width };",
+                vec![],
+            )
+            .await?;
+        ensure!(layout["width"] == json!(360), "a 360 px wide phone: {layout}");
+        let columns = layout["columns"].as_u64().unwrap_or(0);
+        ensure!((1..=2).contains(&columns), "one or two columns: {layout}");
+        ensure!(layout["scroll"].as_u64() <= layout["width"].as_u64(), "no sideways scroll: {layout}");
+        ensure!(
+            layout["tileWidth"].as_f64().unwrap_or(0.0) >= 140.0,
+            "thumbnails big enough to tap: {layout}"
+        );
+        page.snapshot("event").await?;
+
+        // A tap opens the lightbox; the proof and its controls fit the screen.
+        page.tap(".grid .tile:first-child .tile-link").await?;
+        page.find(".lightbox.open").await?;
+        page.wait_for(
+            "the proof to fit the screen",
+            "const img = document.querySelector('.lightbox.open img'); \
+             const r = img.getBoundingClientRect(); \
+             return img.complete && img.naturalWidth > 0 && r.left >= 0 && r.top >= 0 && \
+                    r.right <= window.innerWidth && r.bottom <= window.innerHeight;",
+        )
+        .await?;
+        let overflow = page
+            .js(
+                "return [...document.querySelectorAll('.lightbox.open button, .lightbox.open a')] \
+                   .filter(e => { const r = e.getBoundingClientRect(); \
+                     return r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight; }) \
+                   .map(e => e.className);",
+                vec![],
+            )
+            .await?;
+        ensure!(overflow == json!([]), "lightbox controls off the screen: {overflow}");
+        ensure!(caption(&page).await?.contains("fair-1.jpg · 1 of 6"));
+        page.snapshot("lightbox").await?;
+
+        // A swipe to the left shows the next photo; the × closes.
+        page.swipe(".lightbox.open figure", -160.0).await?;
+        page.wait_for(
+            "the next photo after a swipe",
+            "return document.querySelector('.lightbox.open figcaption').textContent.includes('2 of 6');",
+        )
+        .await?;
+        page.tap(".lightbox.open .lb-close").await?;
+        page.wait_for("the lightbox to close", "return !document.querySelector('.lightbox.open');")
+            .await?;
+        Ok(())
+    })
+    .await;
+}
