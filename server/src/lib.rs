@@ -90,6 +90,7 @@ impl Application {
                 .app_data(aw::Data::new(openapi))
                 .app_data(web::path_config())
                 .app_data(web::query_config())
+                .wrap(from_fn(web::refuse_nul))
                 .wrap(from_fn(web::html_errors))
                 .wrap(web::security_headers())
                 .wrap(from_fn(auth::session::write_cookies))

@@ -239,8 +239,12 @@ pub async fn invites_page(
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    // Only a real id goes into the address to come back to.
+    let Some(event_id) = EventId::parse(&path) else {
+        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
+    };
     if session.person().is_none() {
-        return Ok(see_other(&format!("/login?next=/events/{}/invites", path.as_str())));
+        return Ok(see_other(&format!("/login?next=/events/{event_id}/invites")));
     }
     let event = client_event(&state, &session, &path).await?;
     let base = site_base(&req);
