@@ -142,7 +142,8 @@ pub fn security_headers() -> DefaultHeaders {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; \
              frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
-             https://s3.amazonaws.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+             https://s3.amazonaws.com/embed.animoto.com/ https://embed.animoto.com \
+             https://animoto.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "same-origin"))
