@@ -36,6 +36,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// A reverse proxy in front sets X-Forwarded-For / Forwarded: trust it for client addresses.
     pub trust_proxy: bool,
+    /// How often expired browser sessions are deleted (also once at start); 0 never.
+    pub session_cleanup_seconds: u64,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             page_cache_bytes: 64 * 1024 * 1024,
             secure_cookies: false,
             trust_proxy: false,
+            session_cleanup_seconds: 3600,
         }
     }
 }
@@ -91,6 +94,12 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("proofroom.db").display()))
     }
 
+    /// How often expired sessions are deleted; `None` when never.
+    pub fn session_cleanup_every(&self) -> Option<std::time::Duration> {
+        (self.session_cleanup_seconds > 0)
+            .then(|| std::time::Duration::from_secs(self.session_cleanup_seconds))
+    }
+
     pub fn image_limits(&self) -> crate::images::Limits {
         crate::images::Limits {
             max_pixels: self.max_pixels,
@@ -114,6 +123,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "page_cache_bytes",
     "secure_cookies",
     "trust_proxy",
+    "session_cleanup_seconds",
 ];
 
 /// Environment values are strings; numbers and booleans are recognised so they deserialize.

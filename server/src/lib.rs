@@ -40,6 +40,8 @@ pub struct Application {
     server: Server,
     port: u16,
     state: aw::Data<AppState>,
+    /// Deletes expired browser sessions while the server runs.
+    session_cleanup: Option<auth::session::CleanupTask>,
 }
 
 impl Application {
@@ -89,6 +91,7 @@ impl Application {
                 .app_data(aw::Data::new(openapi))
                 .app_data(web::path_config())
                 .app_data(web::query_config())
+                .wrap(from_fn(web::refuse_nul))
                 .wrap(from_fn(web::html_errors))
                 .wrap(web::security_headers())
                 .wrap(from_fn(auth::session::write_cookies))
@@ -149,7 +152,10 @@ impl Application {
         .run();
         // Bring proofs made under an older watermark up to date.
         gallery::rerender::start(state.clone());
-        Ok(Self { server, port, state })
+        let session_cleanup = config
+            .session_cleanup_every()
+            .map(|every| auth::session::start_cleanup(state.pool.clone(), every));
+        Ok(Self { server, port, state, session_cleanup })
     }
 
     pub fn port(&self) -> u16 {
@@ -165,7 +171,11 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped; the background work started with the server stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self { server, session_cleanup, .. } = self;
+        let result = server.await;
+        drop(session_cleanup);
+        result
     }
 }

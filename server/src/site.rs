@@ -125,10 +125,16 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_string())).finish()
 }
 
-/// A `next` address from a form or query, kept only when it is a path on this site.
+/// A `next` address from a form or query, kept only when it is a path on this site (and so
+/// can go in a `Location` header: no control characters).
 pub fn local_path(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_string)
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(char::is_control)
+    })
+    .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -141,6 +147,7 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example/")), None);
         assert_eq!(local_path(Some("https://evil.example/")), None);
         assert_eq!(local_path(Some("/\\evil.example")), None);
+        assert_eq!(local_path(Some("/events\r\nSet-Cookie: x=1")), None);
         assert_eq!(local_path(None), None);
     }
 }

@@ -23,32 +23,53 @@ impl Throttle {
         Self { limit, window, counts: Mutex::new(HashMap::new()) }
     }
 
-    /// `Err(wait)` once `key` has failed `limit` times in the current window.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
-        let counts = self.counts.lock().expect("throttle");
-        match counts.get(key) {
-            Some((started, n)) if *n >= self.limit && started.elapsed() < self.window => {
-                Err(self.window - started.elapsed())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn fail(&self, key: &str) {
+    /// Counts an attempt at `key` before its outcome is known: `Err(wait)` once `limit`
+    /// attempts are counted in the current window. Counting first, under one lock, means
+    /// concurrent attempts cannot all pass a check before any of them is recorded; an attempt
+    /// that turns out right gives its count back with [`Throttle::succeeded`].
+    pub fn attempt(&self, key: &str) -> Result<(), Duration> {
+        let key = stored_key(key);
         let mut counts = self.counts.lock().expect("throttle");
+        if let Some((started, n)) = counts.get(key.as_ref())
+            && *n >= self.limit
+            && started.elapsed() < self.window
+        {
+            return Err(self.window - started.elapsed());
+        }
         if counts.len() >= MAX_KEYS {
             let window = self.window;
             counts.retain(|_, (started, _)| started.elapsed() < window);
         }
-        let entry = counts.entry(key.to_string()).or_insert((Instant::now(), 0));
+        let entry = counts.entry(key.into_owned()).or_insert((Instant::now(), 0));
         if entry.0.elapsed() >= self.window {
             *entry = (Instant::now(), 0);
         }
         entry.1 += 1;
+        Ok(())
     }
 
+    /// The attempt counted at `key` was not a failure: its count is given back.
+    pub fn succeeded(&self, key: &str) {
+        let key = stored_key(key);
+        let mut counts = self.counts.lock().expect("throttle");
+        if let Some((_, n)) = counts.get_mut(key.as_ref()) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// Forgets `key`'s failures (a successful sign-in to the account).
     pub fn clear(&self, key: &str) {
-        self.counts.lock().expect("throttle").remove(key);
+        self.counts.lock().expect("throttle").remove(stored_key(key).as_ref());
+    }
+}
+
+/// Keys hold what the visitor typed (a code, a user name): a long one is kept as its hash, so
+/// the table's memory stays bounded by its number of keys.
+fn stored_key(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.len() <= 128 {
+        key.into()
+    } else {
+        format!("sha256:{}", crate::storage::sha256_hex(key.as_bytes())).into()
     }
 }
 
@@ -105,20 +126,55 @@ mod tests {
     fn a_key_locks_after_its_limit_and_others_do_not() {
         let t = Throttle::new(3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(t.check("a").is_ok());
-            t.fail("a");
+            assert!(t.attempt("a").is_ok());
         }
-        assert!(t.check("a").is_err());
-        assert!(t.check("b").is_ok());
+        assert!(t.attempt("a").is_err());
+        assert!(t.attempt("b").is_ok());
         t.clear("a");
-        assert!(t.check("a").is_ok());
+        assert!(t.attempt("a").is_ok());
+    }
+
+    #[test]
+    fn a_success_gives_its_attempt_back() {
+        let t = Throttle::new(2, Duration::from_secs(60));
+        for _ in 0..10 {
+            assert!(t.attempt("a").is_ok());
+            t.succeeded("a");
+        }
+        assert!(t.attempt("a").is_ok());
+        assert!(t.attempt("a").is_ok());
+        assert!(t.attempt("a").is_err());
+    }
+
+    #[test]
+    fn attempts_at_once_never_pass_the_limit() {
+        let t = std::sync::Arc::new(Throttle::new(20, Duration::from_secs(60)));
+        let passed: usize = (0..8)
+            .map(|_| {
+                let t = t.clone();
+                std::thread::spawn(move || (0..500).filter(|_| t.attempt("a").is_ok()).count())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum();
+        assert_eq!(passed, 20);
+    }
+
+    #[test]
+    fn long_keys_are_kept_short() {
+        let t = Throttle::new(1, Duration::from_secs(60));
+        let long = "x".repeat(50_000);
+        assert!(t.attempt(&long).is_ok());
+        assert!(t.attempt(&long).is_err());
+        assert!(t.counts.lock().unwrap().keys().all(|k| k.len() <= 128));
     }
 
     #[test]
     fn a_window_ends() {
         let t = Throttle::new(1, Duration::from_millis(1));
-        t.fail("a");
+        t.attempt("a").unwrap();
         std::thread::sleep(Duration::from_millis(5));
-        assert!(t.check("a").is_ok());
+        assert!(t.attempt("a").is_ok());
     }
 }

@@ -36,6 +36,7 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     max_upload_bytes: Option<u64>,
     max_pixels: Option<u64>,
+    session_cleanup_seconds: Option<u64>,
 }
 
 impl TestAppBuilder {
@@ -46,6 +47,12 @@ impl TestAppBuilder {
 
     pub fn max_pixels(mut self, pixels: u64) -> Self {
         self.max_pixels = Some(pixels);
+        self
+    }
+
+    /// How often the server deletes expired sessions by itself.
+    pub fn session_cleanup_seconds(mut self, seconds: u64) -> Self {
+        self.session_cleanup_seconds = Some(seconds);
         self
     }
 
@@ -66,6 +73,9 @@ impl TestAppBuilder {
         }
         if let Some(pixels) = self.max_pixels {
             config.max_pixels = pixels;
+        }
+        if let Some(seconds) = self.session_cleanup_seconds {
+            config.session_cleanup_seconds = seconds;
         }
         let app = Application::build(config.clone()).expect("server starts");
         let port = app.port();

@@ -53,6 +53,19 @@ impl Visitor {
     }
 
     async fn answer(&mut self, response: reqwest::Response) -> Answer {
+        let answer = Self::read(response).await;
+        if let Some(token) = answer
+            .body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        {
+            self.csrf = Some(token.to_string());
+        }
+        answer
+    }
+
+    async fn read(response: reqwest::Response) -> Answer {
         let status = response.status();
         let location =
             response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -63,11 +76,6 @@ impl Visitor {
             .filter_map(|v| v.to_str().ok().map(str::to_string))
             .collect();
         let body = response.text().await.unwrap_or_default();
-        if let Some(token) =
-            body.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next())
-        {
-            self.csrf = Some(token.to_string());
-        }
         Answer { status, location, body, set_cookies }
     }
 
@@ -92,6 +100,39 @@ impl Visitor {
         }
         let response =
             self.http.post(format!("{}{path}", self.base)).form(&form).send().await.unwrap();
+        self.answer(response).await
+    }
+
+    /// Posts a form with the CSRF token already held, without taking a new one from the answer:
+    /// from `&self`, so that many can be sent at once.
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(token) = &self.csrf {
+            form.push(("csrf", token));
+        }
+        let response =
+            self.http.post(format!("{}{path}", self.base)).form(&form).send().await.unwrap();
+        Self::read(response).await
+    }
+
+    /// Posts `body` exactly as written, as `content_type`; a form body gets the CSRF token of the
+    /// last page seen appended. For bytes a browser would not send (`%FF`, `%00`, half escapes).
+    pub async fn post_body(&mut self, path: &str, content_type: &str, body: &str) -> Answer {
+        let mut body = body.to_string();
+        if content_type == "application/x-www-form-urlencoded"
+            && let Some(token) = &self.csrf
+        {
+            body.push_str(if body.is_empty() { "csrf=" } else { "&csrf=" });
+            body.push_str(token);
+        }
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         self.answer(response).await
     }
 

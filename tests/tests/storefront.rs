@@ -2,7 +2,11 @@
 //! the access matrix — every page and every image variant, for every kind of viewer.
 
 use diesel::prelude::*;
-use proofroom_server::db::schema::events;
+use futures_util::StreamExt;
+use proofroom_server::db::schema::{
+    event_passes, events, favorites, image_derivatives, images as image_rows, person_groups,
+    web_sessions, yearbook_picks,
+};
 use proofroom_tests::visitor::Answer;
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images};
 use reqwest::StatusCode;
@@ -155,7 +159,7 @@ async fn forms_without_their_csrf_token_are_refused_and_logout_ends_the_session(
 }
 
 #[tokio::test]
-async fn an_event_code_opens_that_event_only_and_guessing_is_throttled() {
+async fn an_event_code_opens_that_event_only() {
     let (app, _library) = studio_with_events().await;
     let bo_event = event_path(&app, "bo-private");
     let other = event_path(&app, "other-private");
@@ -178,27 +182,61 @@ async fn an_event_code_opens_that_event_only_and_guessing_is_throttled() {
     second.post(&format!("{other}/unlock"), &[("code", "GALA26")]).await;
     assert_eq!(second.get(&other).await.status, StatusCode::OK);
     assert_eq!(second.get(&bo_event).await.status, StatusCode::FORBIDDEN);
+}
 
-    // Random codes from one address: a few answered, then locked out, none opens anything.
+/// Six letters or digits, from the kind of alphabet studios print codes in.
+fn random_code() -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let random = uuid::Uuid::new_v4();
+    random.as_bytes()[..6].iter().map(|b| ALPHABET[usize::from(*b) % 32] as char).collect()
+}
+
+/// A guesser sends 10,000 random codes from one address, many at once: at most 20 are
+/// answered before the lockout, none opens a gallery, and someone at another address is not
+/// held up by it. A wrong code tried from many addresses is locked for all of them.
+#[tokio::test]
+async fn ten_thousand_random_codes_from_one_address_open_nothing() {
+    let (app, _library) = studio_with_events().await;
     let mut guesser = Visitor::new(&app.base_url);
     guesser.get("/").await;
-    let (mut answered, mut locked, mut opened) = (0, 0, 0);
-    for i in 0..200 {
-        let code = format!("X{:08}", (i as u64).wrapping_mul(2654435761) % 100_000_000);
-        let answer = guesser.post("/unlock", &[("code", &code)]).await;
-        match answer.status {
-            StatusCode::NOT_FOUND => answered += 1,
-            StatusCode::TOO_MANY_REQUESTS => locked += 1,
-            _ => opened += 1,
-        }
-    }
+    let started = std::time::Instant::now();
+    let sender = &guesser;
+    let statuses: Vec<StatusCode> = futures_util::stream::iter(0..10_000)
+        .map(|_| async move { sender.submit("/unlock", &[("code", &random_code())]).await.status })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let took = started.elapsed();
+    let locked = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    let answered = statuses.iter().filter(|s| **s == StatusCode::NOT_FOUND).count();
+    let opened = statuses.len() - locked - answered;
+    eprintln!(
+        "10,000 codes in {took:.1?}: {answered} answered, {locked} locked out, {opened} other"
+    );
     assert!(answered <= 20, "{answered} answered before the lockout");
-    assert_eq!((opened, answered + locked), (0, 200));
-    // Even the right code waits out the lockout from that address.
+    assert_eq!(opened, 0, "a wrong code opened something (or failed): {statuses:?}");
+    let passes: i64 = app.with_db(|conn| event_passes::table.count().get_result(conn).unwrap());
+    assert_eq!(passes, 0, "no event was opened");
     assert_eq!(
         guesser.post("/unlock", &[("code", "GALA26")]).await.status,
-        StatusCode::TOO_MANY_REQUESTS
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right code waits out the lockout at that address"
     );
+
+    // Another computer types the right code at once.
+    let mut neighbour = Visitor::from_address(&app.base_url, Some([127, 0, 0, 2].into()));
+    let choose = neighbour.enter_code("GALA26").await;
+    assert_eq!(choose.status, StatusCode::OK);
+    assert!(choose.body.contains("Which event?"));
+
+    // One wrong code from 25 addresses: the code itself locks after 20.
+    let mut statuses = Vec::new();
+    for i in 0..25u8 {
+        let mut visitor = Visitor::from_address(&app.base_url, Some([127, 0, 1, i + 1].into()));
+        statuses.push(visitor.enter_code("GALA27").await.status);
+    }
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((statuses.len() - refused, refused), (20, 5), "{statuses:?}");
 }
 
 #[tokio::test]
@@ -391,25 +429,72 @@ async fn pages_carry_the_security_headers() {
     assert_eq!(header("referrer-policy"), "same-origin");
 }
 
-/// Every viewer against every event type, page and image variants: allowed exactly as the
-/// rules say, nothing more.
+/// What an event offers the people allowed in: its page, its photo pages and every image URL,
+/// and beside each thumbnail the URL its clean master would have (never served to anyone).
+struct Offered {
+    page: String,
+    private: bool,
+    photos: Vec<String>,
+    images: Vec<String>,
+    masters: Vec<String>,
+}
+
+async fn offered_to(viewer: &mut Visitor, page: &str, private: bool) -> Offered {
+    let answer = viewer.get(page).await;
+    assert_eq!(answer.status, StatusCode::OK, "{page}");
+    let images = answer.links("/images/");
+    let masters =
+        images.iter().filter(|l| l.contains("/thumb/")).map(|l| l.replace("/thumb/", "/master/"));
+    Offered {
+        page: page.to_string(),
+        private,
+        photos: answer.links(&format!("{page}/photos/")),
+        masters: masters.collect(),
+        images,
+    }
+}
+
+/// Whether an answer is what the rules say: allowed is 200; denied is the code box (403) for a
+/// private event's pages, else 404 — and holds no image of the event either way.
+fn as_the_rules_say(allowed: bool, private_page: bool, answer: &Answer) -> bool {
+    if allowed {
+        return answer.status == StatusCode::OK;
+    }
+    let closed = match answer.status {
+        StatusCode::FORBIDDEN => private_page && answer.body.contains("Enter the event code"),
+        StatusCode::NOT_FOUND => true,
+        _ => false,
+    };
+    closed && answer.links("/images/").is_empty()
+}
+
+/// Every viewer against every event type: pages, photo pages and every image variant, allowed
+/// exactly as the rules say and nothing more. A guest who opened one private event by its code
+/// and then guesses at the others' addresses, or makes ids up, learns nothing: a made-up id
+/// answers exactly as a real one they may not see.
 #[tokio::test]
 async fn the_access_matrix_has_no_leaks() {
     let (app, _library) = studio_with_events().await;
     let none = event_path(&app, "ann-none");
     let private = event_path(&app, "bo-private");
+    let other = event_path(&app, "other-private");
     let public = event_path(&app, "fair-public");
 
-    // Image URLs of each event, read as their own client would.
+    // What each event offers, read as its own client would.
     let mut ann = Visitor::new(&app.base_url);
     ann.sign_in("ann.smith@example.com", "smith").await;
     let mut bo = Visitor::new(&app.base_url);
     bo.sign_in("bo@example.com", "jones").await;
-    let images_of = |page: &Answer| page.links("/images/");
-    let none_images = images_of(&ann.get(&none).await);
-    let private_images = images_of(&bo.get(&private).await);
-    let public_images = images_of(&ann.get(&public).await);
-    assert!(none_images.len() >= 6 && private_images.len() >= 2 && public_images.len() >= 2);
+    let mut cy = Visitor::new(&app.base_url);
+    cy.sign_in("cy@example.com", "lee").await;
+    let events = [
+        offered_to(&mut ann, &none, false).await,
+        offered_to(&mut bo, &private, true).await,
+        offered_to(&mut cy, &other, true).await,
+        offered_to(&mut ann, &public, false).await,
+    ];
+    let counts: Vec<_> = events.iter().map(|e| (e.photos.len(), e.images.len())).collect();
+    assert_eq!(counts, [(3, 6), (1, 2), (1, 2), (1, 2)], "a thumbnail and a proof per photo");
 
     let mut anonymous = Visitor::new(&app.base_url);
     let mut with_code = Visitor::new(&app.base_url);
@@ -427,32 +512,533 @@ async fn the_access_matrix_has_no_leaks() {
         }
     }
 
-    let cases: Vec<(&str, &mut Visitor, [bool; 3])> = vec![
-        ("anonymous", &mut anonymous, [false, false, true]),
-        ("client A", &mut ann, [true, false, true]),
-        ("client B", &mut bo, [false, true, true]),
-        ("guest with code", &mut with_code, [false, true, true]),
-        ("invited guest", &mut invited, [true, false, true]),
-        ("revoked guest", &mut revoked, [false, false, true]),
+    // Columns: Ann's client-only event, Bo's private one, the other with the same code, public.
+    let cases: Vec<(&str, &mut Visitor, [bool; 4])> = vec![
+        ("anonymous", &mut anonymous, [false, false, false, true]),
+        ("client A", &mut ann, [true, false, false, true]),
+        ("client B", &mut bo, [false, true, false, true]),
+        ("client C", &mut cy, [false, false, true, true]),
+        ("guest with B's code, guessing the rest", &mut with_code, [false, true, false, true]),
+        ("invited guest", &mut invited, [true, false, false, true]),
+        ("revoked guest", &mut revoked, [false, false, false, true]),
     ];
     let mut leaks = Vec::new();
+    let mut asked = 0;
     for (who, visitor, allowed) in cases {
-        for ((event, images), allowed) in
-            [(&none, &none_images), (&private, &private_images), (&public, &public_images)]
-                .into_iter()
-                .zip(allowed)
-        {
-            let page = visitor.get(event).await.status;
-            if (page == StatusCode::OK) != allowed {
-                leaks.push(format!("{who}: page {event} → {page}"));
-            }
-            for image in images {
-                let status = visitor.fetch(image).await.0;
-                if (status == StatusCode::OK) != allowed {
-                    leaks.push(format!("{who}: {image} → {status}"));
+        for (event, allowed) in events.iter().zip(allowed) {
+            for page in std::iter::once(&event.page).chain(&event.photos) {
+                let answer = visitor.get(page).await;
+                if !as_the_rules_say(allowed, event.private, &answer) {
+                    leaks.push(format!("{who}: {page} → {}", answer.status));
                 }
+                asked += 1;
+            }
+            for image in &event.images {
+                let answer = visitor.get(image).await;
+                if !as_the_rules_say(allowed, false, &answer) {
+                    leaks.push(format!("{who}: {image} → {}", answer.status));
+                }
+                asked += 1;
+            }
+            for master in &event.masters {
+                let status = visitor.fetch(master).await.0;
+                if status != StatusCode::NOT_FOUND {
+                    leaks.push(format!("{who}: master {master} → {status}"));
+                }
+                asked += 1;
             }
         }
     }
-    assert!(leaks.is_empty(), "{leaks:#?}");
+    assert!(leaks.is_empty(), "{} leaks in {asked} requests: {leaks:#?}", leaks.len());
+
+    // Made-up ids answer byte for byte as real ones the guest may not see.
+    let made_up = || uuid::Uuid::new_v4().to_string();
+    let image_id = |url: &str| url.split('/').nth(2).unwrap().to_string();
+    let [none_event, _, other_event, _] = &events;
+    let thumb = none_event.images.iter().find(|l| l.contains("/thumb/")).unwrap();
+    let proof = other_event.images.iter().find(|l| l.contains("/proof/")).unwrap();
+    let pairs = [
+        (none.clone(), format!("/events/{}", made_up())),
+        (none_event.photos[0].clone(), format!("/events/{}/photos/{}", made_up(), made_up())),
+        (none_event.photos[0].clone(), format!("{none}/photos/{}", made_up())),
+        (thumb.clone(), thumb.replace(&image_id(thumb), &made_up())),
+        (proof.clone(), proof.replace(&image_id(proof), &made_up())),
+        (
+            format!("/images/{}/thumb/0123456789abcdef.jpg", image_id(thumb)),
+            format!("/images/{}/thumb/0123456789abcdef.jpg", made_up()),
+        ),
+        // In the event she did open, another event's photo is as absent as one that never was.
+        (
+            format!("{private}/photos/{}", image_id(thumb)),
+            format!("{private}/photos/{}", made_up()),
+        ),
+    ];
+    for (real, invented) in pairs {
+        let (real_answer, invented_answer) =
+            (with_code.get(&real).await, with_code.get(&invented).await);
+        assert_eq!(real_answer.status, StatusCode::NOT_FOUND, "{real}");
+        assert_eq!(
+            (real_answer.status, &real_answer.body),
+            (invented_answer.status, &invented_answer.body),
+            "{real} and {invented} can be told apart"
+        );
+    }
+    // The other private event shows its code box: a private event's address is meant to be
+    // given out with its code. Its images stay as absent as made-up ones (above).
+    assert_eq!(with_code.get(&other).await.status, StatusCode::FORBIDDEN);
+}
+
+/// The store keys of one session's image files.
+fn files_of(app: &TestApp, session: &str) -> Vec<String> {
+    app.with_db(|conn| {
+        image_derivatives::table
+            .inner_join(image_rows::table.inner_join(events::table))
+            .filter(events::studio_session_id.eq(session))
+            .select(image_derivatives::store_key)
+            .load(conn)
+            .unwrap()
+    })
+}
+
+fn on_disk(app: &TestApp, key: &str) -> bool {
+    app.config.data_dir.join("files").join(key).exists()
+}
+
+/// The studio takes a session down: its pages and images are gone for everyone (even what a
+/// browser just fetched), its files are deleted, what its client did there goes with it, and
+/// nothing of the other events is touched — not even a file it shared with one of them.
+#[tokio::test]
+async fn a_taken_down_event_is_gone_with_its_files() {
+    let (app, library) = studio_with_events().await;
+    library
+        .session("ann-2025")
+        .event_type("none")
+        .setting("yearbook_selection = true")
+        .image("t1.jpg", images::jpeg(640, 480))
+        .image("t2.jpg", images::jpeg(480, 640))
+        // The same photo as the public event's p1.jpg: the same files.
+        .image("shared.jpg", images::jpeg(600, 400))
+        .write();
+    app.push(library.path()).await;
+    app.wait_for_proofs().await;
+    let event = event_path(&app, "ann-2025");
+    let event_id = event["/events/".len()..].to_string();
+
+    // Ann hearts and notes a photo, groups another and picks one for the yearbook.
+    let mut ann = Visitor::new(&app.base_url);
+    ann.sign_in("ann.smith@example.com", "smith").await;
+    let page = ann.get(&event).await;
+    let photos = page.links(&format!("{event}/photos/"));
+    let images = page.links("/images/");
+    assert_eq!((photos.len(), images.len()), (3, 6));
+    for image in &images {
+        assert_eq!(ann.fetch(image).await.0, StatusCode::OK, "{image}");
+    }
+    let image_ids: Vec<&str> = photos.iter().map(|p| p.rsplit('/').next().unwrap()).collect();
+    ann.get(&photos[0]).await;
+    ann.post(&format!("{}/favorite", photos[0]), &[("on", "1")]).await;
+    ann.post(&format!("{}/note", photos[0]), &[("note", "Frame it")]).await;
+    ann.post(&format!("{event}/groups"), &[("name", "Grandma")]).await;
+    let group = ann.get(&event).await.links(&format!("{event}?mine=")).pop().expect("a group");
+    let group_id = group.rsplit('=').next().unwrap();
+    ann.post(
+        &format!("{event}/groups/{group_id}/images"),
+        &[("image_id", image_ids[1]), ("action", "add")],
+    )
+    .await;
+    ann.post(&format!("{event}/yearbook"), &[("image_id", image_ids[0])]).await;
+    let done_here = |app: &TestApp| -> [i64; 3] {
+        app.with_db(|conn| {
+            let of_event = favorites::event_id.eq(&event_id);
+            let favorites = favorites::table.filter(of_event).count().get_result(conn);
+            let of_event = person_groups::event_id.eq(&event_id);
+            let groups = person_groups::table.filter(of_event).count().get_result(conn);
+            let of_event = yearbook_picks::event_id.eq(&event_id);
+            let picks = yearbook_picks::table.filter(of_event).count().get_result(conn);
+            [favorites.unwrap(), groups.unwrap(), picks.unwrap()]
+        })
+    };
+    assert_eq!(done_here(&app), [1, 1, 1]);
+    assert!(ann.get("/my-events").await.body.contains("Session ann-2025"));
+
+    let own = files_of(&app, "ann-2025");
+    let others: Vec<String> = ["ann-none", "bo-private", "other-private", "fair-public"]
+        .iter()
+        .flat_map(|s| files_of(&app, s))
+        .collect();
+    let (shared, only_its): (Vec<&String>, Vec<&String>) =
+        own.iter().partition(|k| others.contains(k));
+    assert_eq!((only_its.len(), shared.len()), (6, 3), "masters, proofs and thumbnails");
+    assert!(own.iter().chain(&others).all(|k| on_disk(&app, k)));
+
+    let taken_down =
+        app.api(reqwest::Method::DELETE, "/api/v1/sessions/ann-2025").send().await.unwrap();
+    assert_eq!(taken_down.status(), StatusCode::NO_CONTENT);
+
+    let mut left = Vec::new();
+    for path in std::iter::once(&event).chain(&photos).chain(&images) {
+        let status = ann.get(path).await.status;
+        if status != StatusCode::NOT_FOUND {
+            left.push(format!("{path} → {status}"));
+        }
+    }
+    assert!(left.is_empty(), "still answering: {left:#?}");
+    // As gone as an event that never was.
+    let never = format!("/events/{}", uuid::Uuid::new_v4());
+    assert_eq!(ann.get(&event).await.body, ann.get(&never).await.body);
+    let still_there: Vec<&&String> = only_its.iter().filter(|k| on_disk(&app, k)).collect();
+    assert!(still_there.is_empty(), "files left behind: {still_there:?}");
+    assert_eq!(done_here(&app), [0, 0, 0], "favorites, groups and the pick went with it");
+    let my_events = ann.get("/my-events").await;
+    assert!(!my_events.body.contains("Session ann-2025"));
+    assert!(my_events.body.contains("Session ann-none"));
+    let listed = app.get_json("/api/v1/sessions").await;
+    assert!(!listed.to_string().contains("ann-2025"));
+
+    // The other events keep every file, the shared one included, and still serve them.
+    assert!(others.iter().all(|k| on_disk(&app, k)), "another event lost a file");
+    let public = event_path(&app, "fair-public");
+    let mut visitor = Visitor::new(&app.base_url);
+    for image in visitor.get(&public).await.links("/images/") {
+        assert_eq!(visitor.fetch(&image).await.0, StatusCode::OK, "{image}");
+    }
+}
+
+/// Three videos as a studio pastes them: Animoto's snippet with a handler and scripts slipped
+/// in, YouTube's with its tracking tag, and a bare Animoto address.
+const VIDEOS: &str = r#"
+[[videos]]
+id = "slideshow"
+description = "The slideshow"
+embed = '''<div class="wrap"><iframe id="vp1WmGs0" title="Video Player" width="640" height="360" frameborder="0" onload="alert(document.cookie)" src="https://s3.amazonaws.com/embed.animoto.com/play.html?w=swf/production/vp1&#038;f=WmGs0SgMeHvBMur0fL68rw&#038;tracking=abc&#038;i=m" allowfullscreen></iframe></div><script src="https://evil.example/steal.js"></script><script>alert(1)</script>'''
+
+[[videos]]
+id = "film"
+description = "Highlights <b>film</b>"
+embed = '<iframe width="560" height="315" src="https://www.youtube.com/embed/dQw4w9WgXcQ?si=AbCdEf123_x" title="YouTube video player" onerror="alert(2)" allow="autoplay"></iframe>'
+
+[[videos]]
+id = "teaser"
+embed = 'https://embed.animoto.com/play.html?f=X1_y-2&options=autostart/loop'
+"#;
+
+/// The `src` of each `<iframe>` on the page, and its `title`.
+fn iframes(html: &str) -> Vec<(String, String)> {
+    let attribute = |tag: &str, name: &str| {
+        let value = tag.split(&format!(" {name}=\"")).nth(1).unwrap_or_default();
+        value.split('"').next().unwrap_or_default().replace("&amp;", "&")
+    };
+    html.split("<iframe")
+        .skip(1)
+        .map(|rest| {
+            let tag = rest.split('>').next().unwrap();
+            (attribute(tag, "src"), attribute(tag, "title"))
+        })
+        .collect()
+}
+
+/// Videos pushed with a session show on its page as players of the address the allow-list
+/// rebuilt, nothing of the snippet's own HTML, each from a host the page's policy lets in.
+#[tokio::test]
+async fn videos_show_as_players_of_their_rebuilt_address_only() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("wedding").manifest(VIDEOS).image("w1.jpg", images::jpeg(600, 400)).write();
+    app.push(library.path()).await;
+    let event = event_path(&app, "wedding");
+    let response = app.http.get(app.url(&event)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let html = response.text().await.unwrap();
+
+    let players = iframes(&html);
+    let sources: Vec<&str> = players.iter().map(|(src, _)| src.as_str()).collect();
+    assert_eq!(
+        sources,
+        [
+            "https://s3.amazonaws.com/embed.animoto.com/play.html?w=swf/production/vp1\
+             &f=WmGs0SgMeHvBMur0fL68rw&i=m",
+            "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+            "https://embed.animoto.com/play.html?f=X1_y-2&options=autostart/loop",
+        ]
+    );
+    let titles: Vec<&str> = players.iter().map(|(_, title)| title.as_str()).collect();
+    assert_eq!(titles, ["The slideshow", "Highlights &lt;b&gt;film&lt;&#x2F;b&gt;", "Video"]);
+    for echoed in [
+        "onload",
+        "onerror",
+        "alert(",
+        "evil.example",
+        "vp1WmGs0",
+        "tracking",
+        "si=",
+        "frameborder",
+        "Video Player",
+        "YouTube video player",
+        "class=\"wrap\"",
+        "<b>film",
+    ] {
+        assert!(!html.contains(echoed), "the page echoes {echoed:?} from the snippet");
+    }
+    for script in html.split("<script").skip(1) {
+        assert!(script.starts_with(" src=\"/static/"), "a script not of the site: {script:.80}");
+    }
+
+    // Each player's host is one the page's Content-Security-Policy frames.
+    let frame_src: Vec<&str> = csp
+        .split(';')
+        .find_map(|d| d.trim().strip_prefix("frame-src "))
+        .expect("a frame-src")
+        .split_whitespace()
+        .collect();
+    for src in sources {
+        let allowed = frame_src.iter().any(|source| {
+            src.strip_prefix(source)
+                .is_some_and(|rest| source.ends_with('/') || rest.starts_with('/'))
+        });
+        assert!(allowed, "{src} is not in frame-src {frame_src:?}");
+    }
+}
+
+/// The session id a visitor's cookie stands for (the database keeps only its hash).
+fn session_id(answer: &Answer) -> String {
+    let cookie = answer.set_cookies.iter().find(|c| c.starts_with("pr_session=")).expect("cookie");
+    let token = cookie["pr_session=".len()..].split(';').next().unwrap();
+    proofroom_server::auth::session::token_hash(token)
+}
+
+/// A visitor who never comes back leaves a session row behind; once it has run out, the server
+/// deletes it by itself, without a request that would touch it. Live sessions stay.
+#[tokio::test]
+async fn expired_sessions_are_deleted_without_being_touched() {
+    let app = TestApp::builder().session_cleanup_seconds(1).spawn().await;
+    let mut gone = Visitor::new(&app.base_url);
+    let gone_id = session_id(&gone.get("/login").await);
+    let mut stays = Visitor::new(&app.base_url);
+    let stays_id = session_id(&stays.get("/login").await);
+    let sessions = |app: &TestApp| -> Vec<String> {
+        app.with_db(|conn| {
+            web_sessions::table.select(web_sessions::id).order(web_sessions::id).load(conn).unwrap()
+        })
+    };
+    assert_eq!(sessions(&app).len(), 2);
+    let ran_out = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    app.with_db(|conn| {
+        diesel::update(web_sessions::table.find(&gone_id))
+            .set(web_sessions::expires_at.eq(ran_out))
+            .execute(conn)
+            .unwrap()
+    });
+    let started = std::time::Instant::now();
+    while sessions(&app).contains(&gone_id) {
+        assert!(started.elapsed().as_secs() < 10, "the expired session is still there");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sessions(&app), [stays_id]);
+    assert!(stays.get("/login").await.set_cookies.is_empty(), "the live session goes on");
+    assert!(!gone.get("/login").await.set_cookies.is_empty(), "the one gone starts afresh");
+}
+
+/// `application/x-www-form-urlencoded`, as a browser writes it.
+fn form_encoded(fields: &[(&str, &str)]) -> String {
+    let encode = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+}
+
+/// What an answer to nonsense must be: a 4xx page of the site that says what is wrong — or,
+/// when the nonsense was harmless, a normal answer — and never a server error.
+fn judged(what: &str, answer: &Answer, problems: &mut Vec<String>) {
+    let status = answer.status;
+    if status.is_server_error() || answer.body.contains("Something went wrong on our side") {
+        problems.push(format!("{what} → {status}"));
+    } else if status.is_client_error() && !answer.body.starts_with("<!doctype html>") {
+        problems.push(format!("{what} → {status} without a page: {:.100}", answer.body));
+    }
+}
+
+/// Whatever a visitor sends — fields missing, very long or strangely encoded, ids that are not
+/// ids, queries that mean nothing — the answer is a page saying what is wrong, never a 500.
+#[tokio::test]
+async fn bad_input_gets_a_friendly_page_never_a_server_error() {
+    let (app, _library) = studio_with_events().await;
+    let event = event_path(&app, "ann-none");
+    let mut ann = Visitor::new(&app.base_url);
+    ann.sign_in("ann.smith@example.com", "smith").await;
+    let page = ann.get(&event).await;
+    let photo = page.links(&format!("{event}/photos/")).into_iter().next().unwrap();
+    let image = photo.rsplit('/').next().unwrap().to_string();
+    let thumb = page.links("/images/").into_iter().next().unwrap();
+    ann.post(&format!("{event}/groups"), &[("name", "Wall")]).await;
+    let group = ann.get(&event).await.links(&format!("{event}?mine=")).pop().unwrap();
+    let group = group.rsplit('=').next().unwrap().to_string();
+    let made_up = uuid::Uuid::new_v4().to_string();
+    let long = "é".repeat(5_000);
+    let long_value = form_encoded(&[("v", &long)])[2..].to_string();
+    let odd_values = [
+        "%00",
+        "a%00b",
+        "%FF%FE",
+        "%C3%28",
+        "%E2%82",
+        "%ED%A0%80",
+        "%ZZ",
+        "%",
+        "%%41",
+        "+%2B&",
+        "%0D%0ASet-Cookie:+x=1",
+        "%2F%0A",
+        "%7F%1B",
+        &long_value,
+    ];
+    let odd_ids = [made_up.as_str(), "xyz", "%00", "%0A", "%FF", "..%2F..%2Fetc", &long[..600]];
+    let mut problems = Vec::new();
+
+    // Pages asked for with ids that are not ids, queries that mean nothing.
+    let mut gets: Vec<String> = [
+        "/?from=notadate",
+        "/?from=2026-02-30&to=2026-13-01",
+        "/?from=99999-01-01&to=-0001-01-01",
+        "/?from=%FF%FE&to=%C3%28",
+        "/?from=a&from=b",
+        "/?%",
+        "/?from=%00",
+        "/my-events?x=%FF",
+        "/login?next=%00",
+        "/login?next=https://evil.example/",
+        "/register?event=%FF",
+        "/account?next=%C3%28&welcome=%00",
+        "/invite/%00",
+        "/branding/watermark/x.png",
+        "/branding/%FF/x.png",
+        "/static/..%2F..%2FCargo.toml",
+        "/images/a/b",
+        "/nowhere/at/all",
+    ]
+    .map(String::from)
+    .to_vec();
+    for id in odd_ids {
+        for path in [
+            format!("/events/{id}"),
+            format!("/events/{id}?mine={id}&group={id}&favorites={id}"),
+            format!("/events/{id}/photos/{id}"),
+            format!("/events/{id}/favorites"),
+            format!("/events/{id}/invites"),
+            format!("{event}?mine={id}&group={id}&favorites={id}"),
+            format!("{event}?group=a&group=b"),
+            format!("{event}/photos/{id}"),
+            format!("/images/{id}/thumb/x.jpg"),
+            format!("/images/{image}/{id}/x.jpg"),
+            format!("/images/{image}/thumb/{id}.jpg"),
+            format!("/images/{image}/thumb/{id}"),
+            format!("/invite/{id}"),
+            format!("/branding/{id}/{id}"),
+        ] {
+            gets.push(path);
+        }
+    }
+    gets.push(thumb.replace("/thumb/", "/badkind/"));
+    let mut anonymous = Visitor::new(&app.base_url);
+    for path in &gets {
+        judged(&format!("GET {path} (anonymous)"), &anonymous.get(path).await, &mut problems);
+        judged(&format!("GET {path} (Ann)"), &ann.get(path).await, &mut problems);
+    }
+
+    // Every storefront form: fields missing, each field odd or very long, the body too large
+    // or not a form at all; and for forms under an id, the id odd.
+    let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        ("/unlock".into(), vec![("code", "WRONG1")]),
+        (format!("{event}/unlock"), vec![("code", "WRONG2")]),
+        (
+            "/login".into(),
+            vec![("user_name", "nobody@example.com"), ("password", "x"), ("next", "/")],
+        ),
+        (
+            "/account".into(),
+            vec![
+                ("user_name", "AnnS"),
+                ("password", "long enough pw"),
+                ("password_again", "not the same"),
+                ("next", "/"),
+            ],
+        ),
+        (
+            "/register".into(),
+            vec![
+                ("name", "Gran"),
+                ("email", "gran@example.com"),
+                ("password", "short"),
+                ("event", &event[8..]),
+            ],
+        ),
+        (format!("{event}/invites"), vec![("guest_name", "Grandma")]),
+        (format!("{event}/invites/{made_up}/revoke"), vec![]),
+        (format!("{event}/groups"), vec![("name", "Prints"), ("back", "/")]),
+        (format!("{event}/groups/{group}/rename"), vec![("name", "Wall prints"), ("back", "/")]),
+        (
+            format!("{event}/groups/{group}/images"),
+            vec![("image_id", &image), ("action", "add"), ("back", "/")],
+        ),
+        (format!("{event}/yearbook"), vec![("image_id", &image), ("back", "/")]),
+        (format!("{photo}/favorite"), vec![("on", "1"), ("back", "/")]),
+        (format!("{photo}/note"), vec![("note", "Print it"), ("back", "/")]),
+        (format!("{event}/groups/{group}/delete"), vec![("back", "/")]),
+    ];
+    let form_type = "application/x-www-form-urlencoded";
+    for (path, fields) in &forms {
+        let mut bodies = vec![String::new(), "y".repeat(100_000)];
+        for (i, (name, _)) in fields.iter().enumerate() {
+            let others: Vec<(&str, &str)> =
+                fields.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, f)| *f).collect();
+            let rest = form_encoded(&others);
+            bodies.push(rest.clone());
+            for odd in odd_values.iter().chain(&odd_ids) {
+                bodies.push(format!("{rest}&{name}={odd}"));
+            }
+        }
+        // Registering signs in as the new guest: someone other than Ann does it, afresh each time.
+        let mut newcomer = Visitor::new(&app.base_url);
+        let sender = if path == "/register" { &mut newcomer } else { &mut ann };
+        let mut send = async |path: &str, content_type: &str, body: &str| {
+            if path == "/register" {
+                *sender = Visitor::new(&app.base_url);
+                sender.get("/register").await;
+            }
+            sender.post_body(path, content_type, body).await
+        };
+        for body in bodies {
+            judged(
+                &format!("POST {path} {body:.60}"),
+                &send(path, form_type, &body).await,
+                &mut problems,
+            );
+        }
+        let as_text = send(path, "text/plain", &form_encoded(fields)).await;
+        judged(&format!("POST {path} as text/plain"), &as_text, &mut problems);
+        for id in odd_ids {
+            let odd_path = path.replace(&event[8..], id).replace(&image, id).replace(&group, id);
+            let answer = send(&odd_path, form_type, &form_encoded(fields)).await;
+            judged(&format!("POST {odd_path}"), &answer, &mut problems);
+        }
+    }
+    assert!(problems.is_empty(), "{} bad answers: {problems:#?}", problems.len());
+    // Ann is still signed in, her gallery whole.
+    assert_eq!(ann.get(&event).await.status, StatusCode::OK);
+
+    // Signing in with a `next` that is no address of this site goes to the usual page.
+    let mut bo = Visitor::new(&app.base_url);
+    bo.get("/login").await;
+    let body = "user_name=bo%40example.com&password=jones&next=%2F%0D%0ASet-Cookie:+x%3D1";
+    let signed_in = bo.post_body("/login", form_type, body).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert!(!signed_in.location.unwrap().contains("Set-Cookie"));
 }

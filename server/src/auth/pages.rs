@@ -164,11 +164,10 @@ pub async fn login(
     let account_key = format!("login:{}", form.user_name.trim().to_lowercase());
     let address_key = format!("login:{}", client_address(&req, state.config.trust_proxy));
     let throttles = &state.throttles;
-    if let Err(wait) = throttles
-        .login_account
-        .check(&account_key)
-        .and_then(|()| throttles.login_address.check(&address_key))
-    {
+    // Counted before the password is checked, so sign-ins sent at once are held to the limit.
+    throttles.login_account.attempt(&account_key).map_err(|w| too_many(w, "sign-in attempts"))?;
+    if let Err(wait) = throttles.login_address.attempt(&address_key) {
+        throttles.login_account.succeeded(&account_key);
         return Err(too_many(wait, "sign-in attempts"));
     }
     let user_name = form.user_name.clone();
@@ -178,8 +177,6 @@ pub async fn login(
         .await
         .map_err(|e| AppError::internal(format!("password check: {e}")))?;
     let Some((client_id, guest_id, default_login)) = matched else {
-        throttles.login_account.fail(&account_key);
-        throttles.login_address.fail(&address_key);
         let studio = studio(&state).await?;
         let mut context = form_context(&req, &state, &session, &studio).await?;
         context.insert("next", &local_path(Some(&form.next)).unwrap_or_default());
@@ -192,6 +189,7 @@ pub async fn login(
         return render_status(&state, "login.html", &context, StatusCode::UNAUTHORIZED);
     };
     throttles.login_account.clear(&account_key);
+    throttles.login_address.succeeded(&address_key);
     let old = session.id().map(str::to_string);
     let token = db::run(&state.pool, move |conn| {
         rotate_session(conn, old.as_deref(), client_id.as_ref(), guest_id.as_ref())

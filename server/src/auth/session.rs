@@ -196,6 +196,34 @@ pub fn delete_expired(conn: &mut DbConn) -> Result<usize, AppError> {
         .execute(conn)?)
 }
 
+/// Deletes expired sessions every `every`, the first time at once, so that sessions nobody
+/// comes back to do not pile up. The work runs on the blocking pool like all database work; a
+/// failure is logged and tried again next time. The task ends when its handle is dropped.
+pub fn start_cleanup(pool: db::Pool, every: std::time::Duration) -> CleanupTask {
+    let task = tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match db::run(&pool, delete_expired).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!("deleted {n} expired sessions"),
+                Err(e) => tracing::warn!("deleting expired sessions failed, will retry: {e}"),
+            }
+        }
+    });
+    CleanupTask(task)
+}
+
+/// The running clean-up of [`start_cleanup`]; dropping it stops the task.
+pub struct CleanupTask(tokio::task::JoinHandle<()>);
+
+impl Drop for CleanupTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn cookie(req: &HttpRequest, value: String, max_age_days: i64) -> Cookie<'static> {
     let state = req.app_data::<State>();
     let secure =
@@ -379,5 +407,42 @@ impl SessionCache {
     /// Forgets every session (a login reset by the studio, a password change).
     pub fn forget_all(&self) {
         self.entries.write().expect("session cache").clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_cleanup_runs_at_start_and_keeps_live_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("sessions.db").display());
+        let pool = db::open(&url, 2).unwrap();
+        let ids = || -> Vec<String> {
+            let mut conn = pool.get().unwrap();
+            web_sessions::table.select(web_sessions::id).load(&mut conn).unwrap()
+        };
+        let (old, live) = {
+            let mut conn = pool.get().unwrap();
+            let (_, old, _) = create(&mut conn, None, None).unwrap();
+            let (_, live, _) = create(&mut conn, None, None).unwrap();
+            diesel::update(web_sessions::table.find(&old))
+                .set(web_sessions::expires_at.eq(db::now() - Duration::minutes(1)))
+                .execute(&mut conn)
+                .unwrap();
+            (old, live)
+        };
+        assert_eq!(ids().len(), 2);
+        // An hour between runs: only the run at start can delete it within the test.
+        let task = start_cleanup(pool.clone(), std::time::Duration::from_secs(3600));
+        for _ in 0..200 {
+            if !ids().contains(&old) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(ids(), [live]);
+        drop(task);
     }
 }

@@ -76,11 +76,10 @@ async fn matching_events(
     let address_key = format!("code:{}", client_address(req, state.config.trust_proxy));
     let value_key = format!("code-value:{code}");
     let throttles = &state.throttles;
-    if let Err(wait) = throttles
-        .code_address
-        .check(&address_key)
-        .and_then(|()| throttles.code_value.check(&value_key))
-    {
+    // Counted before the lookup, so a burst of guesses at once is held to the limit too.
+    throttles.code_address.attempt(&address_key).map_err(|w| too_many(w, "event codes tried"))?;
+    if let Err(wait) = throttles.code_value.attempt(&value_key) {
+        throttles.code_address.succeeded(&address_key);
         return Err(too_many(wait, "event codes tried"));
     }
     let code = code.to_string();
@@ -98,9 +97,9 @@ async fn matching_events(
         Ok(q.order(events::session_date.desc()).select(EventRow::as_select()).load(conn)?)
     })
     .await?;
-    if found.is_empty() {
-        throttles.code_address.fail(&address_key);
-        throttles.code_value.fail(&value_key);
+    if !found.is_empty() {
+        throttles.code_address.succeeded(&address_key);
+        throttles.code_value.succeeded(&value_key);
     }
     Ok(found)
 }
@@ -243,8 +242,12 @@ pub async fn invites_page(
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    // Only a real id goes into the address to come back to.
+    let Some(event_id) = EventId::parse(&path) else {
+        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
+    };
     if session.person().is_none() {
-        return Ok(see_other(&format!("/login?next=/events/{}/invites", path.as_str())));
+        return Ok(see_other(&format!("/login?next=/events/{event_id}/invites")));
     }
     let event = client_event(&state, &session, &path).await?;
     let base = site_base(&req);

@@ -168,8 +168,12 @@ pub async fn favorites_page(
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    // Only a real id goes into the address to come back to.
+    let Some(event_id) = EventId::parse(&path) else {
+        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
+    };
     if session.person().is_none() {
-        return Ok(site::see_other(&format!("/login?next=/events/{}/favorites", path.as_str())));
+        return Ok(site::see_other(&format!("/login?next=/events/{event_id}/favorites")));
     }
     let acting = acting_in_event(&state, &session, &path).await?;
     let gallery = match crate::events::pages::load_gallery(&state, &session, &acting.event.id)
