@@ -4,7 +4,8 @@
 #       benchmark photo with coarse noise added, as detailed as a photo gets) and one of a plain
 #       benchmark photo (~20 KB at q80, 400 px);
 #   (b) a 200-photo event page for a signed-in client, and that page saved as static HTML
-#       served by nginx.
+#       served by nginx — as it is, and gzipped as browsers ask for it (nginx: gzip_static with
+#       the file gzipped beside it; Proofroom: the copy it compressed when it rendered the page).
 # Both servers get 2 workers, logging off; rounds alternate ours/nginx so both see the same
 # machine load; the median requests/s of the rounds is compared. Goals: image >= 0.9x nginx,
 # gallery page >= 1.0x.
@@ -121,7 +122,7 @@ http {
   tcp_nodelay on;
   keepalive_requests 1000000;
   types { text/html html; image/jpeg jpg; }
-  server { listen 127.0.0.1:$nport; root $work/www; }
+  server { listen 127.0.0.1:$nport; root $work/www; gzip_static on; }
 }
 EOF
 nginx -p "$work" -e "$work/nginx-error.log" -c "$work/nginx.conf"
@@ -135,6 +136,12 @@ for pair in "$base$thumb http://127.0.0.1:$nport/thumb.jpg" "$base$plain http://
   b=$(curl -fsS "$2" | sha256sum)
   [ "$a" = "$b" ] || { echo "$1 and $2 differ" >&2; exit 1; }
 done
+gzip -6 -n -k "$work/www/page.html"
+gz_bytes=$(stat -c %s "$work/www/page.html.gz")
+for u in "$base$event" "http://127.0.0.1:$nport/page.html"; do
+  curl -fsS -o /dev/null -D - -H "Cookie: $cookie" -H "Accept-Encoding: gzip" "$u" |
+    grep -i '^content-encoding: gzip' >/dev/null || { echo "$u does not answer gzipped" >&2; exit 1; }
+done
 thumb_bytes=$(stat -c %s "$work/www/thumb.jpg")
 plain_bytes=$(stat -c %s "$work/www/plain.jpg")
 page_bytes=$(stat -c %s "$work/www/page.html")
@@ -147,8 +154,8 @@ if [ "$hold" = 1 ]; then
   sleep infinity
 fi
 
-rps() { # url -> requests/s
-  wrk -t2 -c64 -d"${seconds}s" -H "Cookie: $cookie" "$1" |
+rps() { # url [header] -> requests/s
+  wrk -t2 -c64 -d"${seconds}s" -H "Cookie: $cookie" ${2:+-H "$2"} "$1" |
     awk '/^Requests\/sec/ { print $2 } /Non-2xx/ { print "non-2xx answers: " $0 > "/dev/stderr"; exit 1 }'
 }
 # Every request a new query string: the page is rendered each time (no kept copy to serve).
@@ -169,6 +176,8 @@ for r in $(seq "$rounds"); do
   echo "plain nginx $(rps "http://127.0.0.1:$nport/plain.jpg")" >>"$work/results"
   echo "page ours $(rps "$base$event")" >>"$work/results"
   echo "page nginx $(rps "http://127.0.0.1:$nport/page.html")" >>"$work/results"
+  echo "gzip ours $(rps "$base$event" "Accept-Encoding: gzip")" >>"$work/results"
+  echo "gzip nginx $(rps "http://127.0.0.1:$nport/page.html" "Accept-Encoding: gzip")" >>"$work/results"
   echo "fresh ours $(fresh_rps "$base$event")" >>"$work/results"
   echo "round $r/$rounds done" >&2
 done
@@ -179,6 +188,8 @@ t_ours=$(median thumb ours); t_nginx=$(median thumb nginx)
 s_ours=$(median plain ours); s_nginx=$(median plain nginx)
 p_ours=$(median page ours); p_nginx=$(median page nginx)
 f_ours=$(median fresh ours)
+g_ours=$(median gzip ours); g_nginx=$(median gzip nginx)
+g_ratio=$(awk -v a="$g_ours" -v b="$g_nginx" 'BEGIN { printf "%.2f", a / b }')
 t_ratio=$(awk -v a="$t_ours" -v b="$t_nginx" 'BEGIN { printf "%.2f", a / b }')
 s_ratio=$(awk -v a="$s_ours" -v b="$s_nginx" 'BEGIN { printf "%.2f", a / b }')
 p_ratio=$(awk -v a="$p_ours" -v b="$p_nginx" 'BEGIN { printf "%.2f", a / b }')
@@ -188,6 +199,8 @@ printf 'thumbnail of a plain photo %d bytes: ours %.0f req/s, nginx %.0f req/s: 
   "$plain_bytes" "$s_ours" "$s_nginx" "$s_ratio"
 printf 'event page, 200 photos, %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 1.0)\n' \
   "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio"
+printf 'event page gzipped, %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx\n' \
+  "$gz_bytes" "$g_ours" "$g_nginx" "$g_ratio"
 printf 'event page rendered every time: ours %.0f req/s\n' "$f_ours"
 
 if [ "$write" = 1 ]; then
@@ -210,6 +223,8 @@ if [ "$write" = 1 ]; then
     printf '| thumbnail, detailed photo | %d | %.0f | %.0f | **%s×** | ≥ 0.9× |\n' "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio"
     printf '| thumbnail, plain photo | %d | %.0f | %.0f | **%s×** | ≥ 0.9× |\n' "$plain_bytes" "$s_ours" "$s_nginx" "$s_ratio"
     printf '| event page, 200 photos | %d | %.0f | %.0f | **%s×** | ≥ 1.0× |\n' "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio"
+    printf '| the same page gzipped (`Accept-Encoding: gzip`, as browsers send) | %d | %.0f | %.0f | **%s×** | ≥ 1.0× |\n' \
+      "$gz_bytes" "$g_ours" "$g_nginx" "$g_ratio"
     printf '| the same page rendered every time (a new query string each request) | %d | %.0f | — | %s× | — |\n' \
       "$page_bytes" "$f_ours" "$(awk -v a="$f_ours" -v b="$p_nginx" 'BEGIN { printf "%.2f", a / b }')"
     echo
