@@ -183,6 +183,20 @@ impl TestApp {
         done
     }
 
+    /// The page address of a session's event (its id is private: no API shows it).
+    pub fn event_path(&self, session: &str) -> String {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use proofroom_server::db::schema::events;
+        let id: String = self.with_db(|conn| {
+            events::table
+                .filter(events::studio_session_id.eq(session))
+                .select(events::id)
+                .first(conn)
+                .expect("the session is online")
+        });
+        format!("/events/{id}")
+    }
+
     pub fn backend(&self) -> &'static str {
         if self.postgres.is_some() { "postgres" } else { "sqlite" }
     }

@@ -2,21 +2,8 @@
 //! notice if that went wrong: a page that is stale after a change, or one that is somebody
 //! else's.
 
-use diesel::prelude::*;
-use proofroom_server::db::schema::events;
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images};
 use reqwest::StatusCode;
-
-fn event_path(app: &TestApp, session: &str) -> String {
-    let id: String = app.with_db(|conn| {
-        events::table
-            .filter(events::studio_session_id.eq(session))
-            .select(events::id)
-            .first(conn)
-            .unwrap()
-    });
-    format!("/events/{id}")
-}
 
 /// The CSRF token a page carries (its forms' hidden field).
 fn csrf_of(html: &str) -> Option<String> {
@@ -49,7 +36,7 @@ async fn studio() -> (TestApp, LibraryBuilder) {
 #[tokio::test]
 async fn a_page_seen_again_shows_every_change_at_once() {
     let (app, library) = studio().await;
-    let event = event_path(&app, "fair");
+    let event = app.event_path("fair");
     let mut ann = Visitor::new(&app.base_url);
     ann.sign_in("ann.smith@example.com", "smith").await;
     let first = ann.get(&event).await.body;
@@ -93,7 +80,7 @@ async fn a_page_seen_again_shows_every_change_at_once() {
 #[tokio::test]
 async fn a_kept_page_is_never_served_to_anyone_else() {
     let (app, _library) = studio().await;
-    let event = event_path(&app, "fair");
+    let event = app.event_path("fair");
     let mut ann = Visitor::new(&app.base_url);
     ann.sign_in("ann.smith@example.com", "smith").await;
     let mut bo = Visitor::new(&app.base_url);
@@ -130,7 +117,7 @@ async fn a_kept_page_is_never_served_to_anyone_else() {
 async fn a_browser_that_takes_gzip_gets_the_same_page_compressed() {
     use std::io::Read;
     let (app, _library) = studio().await;
-    let event = event_path(&app, "fair");
+    let event = app.event_path("fair");
     let get = |encoding: &'static str| {
         let http = reqwest::Client::new();
         let url = app.url(&event);

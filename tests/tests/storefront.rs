@@ -11,17 +11,6 @@ use proofroom_tests::visitor::Answer;
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images};
 use reqwest::StatusCode;
 
-fn event_path(app: &TestApp, session: &str) -> String {
-    let id: String = app.with_db(|conn| {
-        events::table
-            .filter(events::studio_session_id.eq(session))
-            .select(events::id)
-            .first(conn)
-            .unwrap()
-    });
-    format!("/events/{id}")
-}
-
 /// The path of the newest link on the invites page (`/invite/<token>`).
 fn newest_invite(page: &Answer) -> String {
     let link = first_quoted_after(&page.body, "value=\"", "/invite/");
@@ -79,7 +68,7 @@ async fn studio_with_events() -> (TestApp, LibraryBuilder) {
 #[tokio::test]
 async fn a_client_signs_in_with_email_and_last_name_and_may_choose_their_own() {
     let (app, _library) = studio_with_events().await;
-    let event = event_path(&app, "ann-none");
+    let event = app.event_path("ann-none");
     let mut ann = Visitor::new(&app.base_url);
     assert_eq!(ann.get(&event).await.status, StatusCode::NOT_FOUND, "not before signing in");
 
@@ -149,7 +138,7 @@ async fn forms_without_their_csrf_token_are_refused_and_logout_ends_the_session(
     assert!(missing_field.body.contains("<html"), "an HTML page, not a bare error");
 
     ann.sign_in("ann.smith@example.com", "smith").await;
-    let event = event_path(&app, "ann-none");
+    let event = app.event_path("ann-none");
     assert_eq!(ann.get(&event).await.status, StatusCode::OK);
     assert_eq!(ann.post_raw("/logout", &[]).await.status, StatusCode::FORBIDDEN);
     assert_eq!(ann.post_raw("/logout", &[("csrf", "wrong")]).await.status, StatusCode::FORBIDDEN);
@@ -161,8 +150,8 @@ async fn forms_without_their_csrf_token_are_refused_and_logout_ends_the_session(
 #[tokio::test]
 async fn an_event_code_opens_that_event_only() {
     let (app, _library) = studio_with_events().await;
-    let bo_event = event_path(&app, "bo-private");
-    let other = event_path(&app, "other-private");
+    let bo_event = app.event_path("bo-private");
+    let other = app.event_path("other-private");
     let mut guest = Visitor::new(&app.base_url);
     let closed = guest.get(&bo_event).await;
     assert_eq!(closed.status, StatusCode::FORBIDDEN);
@@ -262,7 +251,7 @@ async fn failed_sign_ins_are_throttled_per_account() {
 #[tokio::test]
 async fn favorites_notes_groups_and_the_yearbook_pick_are_kept_per_person() {
     let (app, _library) = studio_with_events().await;
-    let event = event_path(&app, "ann-none");
+    let event = app.event_path("ann-none");
     let mut ann = Visitor::new(&app.base_url);
     ann.sign_in("ann.smith@example.com", "smith").await;
     let page = ann.get(&event).await;
@@ -309,7 +298,7 @@ async fn favorites_notes_groups_and_the_yearbook_pick_are_kept_per_person() {
     assert!(!ann.get(&photos[2]).await.body.contains("This is your yearbook photo"));
 
     // An image of another event is not hers to favorite.
-    let other = event_path(&app, "fair-public");
+    let other = app.event_path("fair-public");
     let mut visitor = Visitor::new(&app.base_url);
     let foreign = visitor.get(&other).await.links("/images/").into_iter().next().unwrap();
     let foreign_id = foreign.split('/').nth(2).unwrap();
@@ -321,7 +310,7 @@ async fn favorites_notes_groups_and_the_yearbook_pick_are_kept_per_person() {
 #[tokio::test]
 async fn an_invited_guest_sees_the_event_until_the_invite_is_withdrawn_and_registers_to_favorite() {
     let (app, _library) = studio_with_events().await;
-    let event = event_path(&app, "ann-none");
+    let event = app.event_path("ann-none");
     let mut ann = Visitor::new(&app.base_url);
     ann.sign_in("ann.smith@example.com", "smith").await;
     ann.get(&format!("{event}/invites")).await;
@@ -378,7 +367,7 @@ async fn an_invited_guest_sees_the_event_until_the_invite_is_withdrawn_and_regis
 #[tokio::test]
 async fn an_expired_gallery_says_so_and_serves_no_image() {
     let (app, _library) = studio_with_events().await;
-    let event = event_path(&app, "fair-public");
+    let event = app.event_path("fair-public");
     let mut visitor = Visitor::new(&app.base_url);
     let thumb = visitor.get(&event).await.links("/images/").into_iter().next().unwrap();
     assert_eq!(visitor.fetch(&thumb).await.0, StatusCode::OK);
@@ -475,10 +464,10 @@ fn as_the_rules_say(allowed: bool, private_page: bool, answer: &Answer) -> bool 
 #[tokio::test]
 async fn the_access_matrix_has_no_leaks() {
     let (app, _library) = studio_with_events().await;
-    let none = event_path(&app, "ann-none");
-    let private = event_path(&app, "bo-private");
-    let other = event_path(&app, "other-private");
-    let public = event_path(&app, "fair-public");
+    let none = app.event_path("ann-none");
+    let private = app.event_path("bo-private");
+    let other = app.event_path("other-private");
+    let public = app.event_path("fair-public");
 
     // What each event offers, read as its own client would.
     let mut ann = Visitor::new(&app.base_url);
@@ -621,7 +610,7 @@ async fn a_taken_down_event_is_gone_with_its_files() {
         .write();
     app.push(library.path()).await;
     app.wait_for_proofs().await;
-    let event = event_path(&app, "ann-2025");
+    let event = app.event_path("ann-2025");
     let event_id = event["/events/".len()..].to_string();
 
     // Ann hearts and notes a photo, groups another and picks one for the yearbook.
@@ -697,7 +686,7 @@ async fn a_taken_down_event_is_gone_with_its_files() {
 
     // The other events keep every file, the shared one included, and still serve them.
     assert!(others.iter().all(|k| on_disk(&app, k)), "another event lost a file");
-    let public = event_path(&app, "fair-public");
+    let public = app.event_path("fair-public");
     let mut visitor = Visitor::new(&app.base_url);
     for image in visitor.get(&public).await.links("/images/") {
         assert_eq!(visitor.fetch(&image).await.0, StatusCode::OK, "{image}");
@@ -745,7 +734,7 @@ async fn videos_show_as_players_of_their_rebuilt_address_only() {
     let library = LibraryBuilder::new();
     library.session("wedding").manifest(VIDEOS).image("w1.jpg", images::jpeg(600, 400)).write();
     app.push(library.path()).await;
-    let event = event_path(&app, "wedding");
+    let event = app.event_path("wedding");
     let response = app.http.get(app.url(&event)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
@@ -871,7 +860,7 @@ fn judged(what: &str, answer: &Answer, problems: &mut Vec<String>) {
 #[tokio::test]
 async fn bad_input_gets_a_friendly_page_never_a_server_error() {
     let (app, _library) = studio_with_events().await;
-    let event = event_path(&app, "ann-none");
+    let event = app.event_path("ann-none");
     let mut ann = Visitor::new(&app.base_url);
     ann.sign_in("ann.smith@example.com", "smith").await;
     let page = ann.get(&event).await;
