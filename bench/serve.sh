@@ -39,8 +39,9 @@ done
 export PATH=$PATH:/usr/sbin
 
 cd "$root"
-cargo build --release --locked -p proofroom-server --bin proofroom
+cargo build --release --locked --bin proofroom --bin bytes-baseline
 bin=${CARGO_TARGET_DIR:-$root/target}/release/proofroom
+baseline_bin=${CARGO_TARGET_DIR:-$root/target}/release/bytes-baseline
 photos=${PHOTOS:-$root/target/bench-photos}
 bash "$root/../shared/bench/photos.sh" "$photos" >/dev/null
 
@@ -48,13 +49,16 @@ work=$(mktemp -d)
 chmod 755 "$work" # nginx's workers run as nobody
 port=$((20000 + RANDOM % 20000))
 nport=$((port + 1))
+aport=$((port + 2))
 base="http://127.0.0.1:$port"
 export PROOFROOM_DATA_DIR="$work/data" PROOFROOM_PORT=$port PROOFROOM_WORKERS=2 PROOFROOM_LOG=warn
 token=$("$bin" token create 2>/dev/null)
 "$bin" >"$work/server.log" 2>&1 &
 pid=$!
+apid=
 cleanup() {
   kill "$pid" 2>/dev/null || true
+  [ -n "$apid" ] && kill "$apid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -128,6 +132,11 @@ EOF
 nginx -p "$work" -e "$work/nginx-error.log" -c "$work/nginx.conf"
 for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$nport/page.html" && break; sleep 0.1; done
 
+# The ceiling: actix-web alone with the same files in memory (bench/baseline).
+"$baseline_bin" "$work/www" "$aport" >"$work/baseline.log" 2>&1 &
+apid=$!
+for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$aport/thumb.jpg" && break; sleep 0.1; done
+
 # Same bytes from both, and a 200 from both, before timing anything.
 for pair in "$base$thumb http://127.0.0.1:$nport/thumb.jpg" "$base$plain http://127.0.0.1:$nport/plain.jpg" \
   "$base$event http://127.0.0.1:$nport/page.html"; do
@@ -150,6 +159,7 @@ if [ "$hold" = 1 ]; then
   echo "server pid $pid; cookie: $cookie"
   echo "ours:  $base$thumb  $base$plain  $base$event"
   echo "nginx: http://127.0.0.1:$nport/thumb.jpg  http://127.0.0.1:$nport/plain.jpg  http://127.0.0.1:$nport/page.html"
+  echo "actix alone: http://127.0.0.1:$aport/thumb.jpg  http://127.0.0.1:$aport/plain.jpg  http://127.0.0.1:$aport/page.html"
   echo "waiting; Ctrl-C ends both"
   sleep infinity
 fi
@@ -172,10 +182,13 @@ load_before=$(cut -d' ' -f1 /proc/loadavg)
 for r in $(seq "$rounds"); do
   echo "thumb ours $(rps "$base$thumb")" >>"$work/results"
   echo "thumb nginx $(rps "http://127.0.0.1:$nport/thumb.jpg")" >>"$work/results"
+  echo "thumb actix $(rps "http://127.0.0.1:$aport/thumb.jpg")" >>"$work/results"
   echo "plain ours $(rps "$base$plain")" >>"$work/results"
   echo "plain nginx $(rps "http://127.0.0.1:$nport/plain.jpg")" >>"$work/results"
+  echo "plain actix $(rps "http://127.0.0.1:$aport/plain.jpg")" >>"$work/results"
   echo "page ours $(rps "$base$event")" >>"$work/results"
   echo "page nginx $(rps "http://127.0.0.1:$nport/page.html")" >>"$work/results"
+  echo "page actix $(rps "http://127.0.0.1:$aport/page.html")" >>"$work/results"
   echo "gzip ours $(rps "$base$event" "Accept-Encoding: gzip")" >>"$work/results"
   echo "gzip nginx $(rps "http://127.0.0.1:$nport/page.html" "Accept-Encoding: gzip")" >>"$work/results"
   echo "fresh ours $(fresh_rps "$base$event")" >>"$work/results"
@@ -184,21 +197,21 @@ done
 load_after=$(cut -d' ' -f1 /proc/loadavg)
 median() { grep "^$1 $2 " "$work/results" | awk '{ print $3 }' | sort -n |
   awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-t_ours=$(median thumb ours); t_nginx=$(median thumb nginx)
-s_ours=$(median plain ours); s_nginx=$(median plain nginx)
-p_ours=$(median page ours); p_nginx=$(median page nginx)
+t_ours=$(median thumb ours); t_nginx=$(median thumb nginx); t_actix=$(median thumb actix)
+s_ours=$(median plain ours); s_nginx=$(median plain nginx); s_actix=$(median plain actix)
+p_ours=$(median page ours); p_nginx=$(median page nginx); p_actix=$(median page actix)
 f_ours=$(median fresh ours)
 g_ours=$(median gzip ours); g_nginx=$(median gzip nginx)
 g_ratio=$(awk -v a="$g_ours" -v b="$g_nginx" 'BEGIN { printf "%.2f", a / b }')
 t_ratio=$(awk -v a="$t_ours" -v b="$t_nginx" 'BEGIN { printf "%.2f", a / b }')
 s_ratio=$(awk -v a="$s_ours" -v b="$s_nginx" 'BEGIN { printf "%.2f", a / b }')
 p_ratio=$(awk -v a="$p_ours" -v b="$p_nginx" 'BEGIN { printf "%.2f", a / b }')
-printf 'thumbnail %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 0.9)\n' \
-  "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio"
-printf 'thumbnail of a plain photo %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 0.9)\n' \
-  "$plain_bytes" "$s_ours" "$s_nginx" "$s_ratio"
-printf 'event page, 200 photos, %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 1.0)\n' \
-  "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio"
+printf 'thumbnail %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 0.9); actix alone %.0f\n' \
+  "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio" "$t_actix"
+printf 'thumbnail of a plain photo %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 0.9); actix alone %.0f\n' \
+  "$plain_bytes" "$s_ours" "$s_nginx" "$s_ratio" "$s_actix"
+printf 'event page, 200 photos, %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx (goal >= 1.0); actix alone %.0f\n' \
+  "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio" "$p_actix"
 printf 'event page gzipped, %d bytes: ours %.0f req/s, nginx %.0f req/s: %sx\n' \
   "$gz_bytes" "$g_ours" "$g_nginx" "$g_ratio"
 printf 'event page rendered every time: ours %.0f req/s\n' "$f_ours"
@@ -217,15 +230,17 @@ if [ "$write" = 1 ]; then
     echo 'get, ~50 KB) and a plain benchmark photo; the page is a signed-in client'"'"'s 200-photo event'
     echo 'page, saved as a file for nginx. Our requests carry the session cookie and pass the access'
     echo 'check; the page is the kept copy of `events::page_cache`; the last row shows it rendered.'
+    echo 'The last column is the ceiling: actix-web alone, the same file from memory, no middleware,'
+    echo 'session or access check (`bench/baseline`).'
     echo
-    echo '| what | bytes | ours req/s | nginx req/s | ratio | goal |'
-    echo '|---|---:|---:|---:|---:|---:|'
-    printf '| thumbnail, detailed photo | %d | %.0f | %.0f | **%s×** | ≥ 0.9× |\n' "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio"
-    printf '| thumbnail, plain photo | %d | %.0f | %.0f | **%s×** | ≥ 0.9× |\n' "$plain_bytes" "$s_ours" "$s_nginx" "$s_ratio"
-    printf '| event page, 200 photos | %d | %.0f | %.0f | **%s×** | ≥ 1.0× |\n' "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio"
-    printf '| the same page gzipped (`Accept-Encoding: gzip`, as browsers send) | %d | %.0f | %.0f | **%s×** | ≥ 1.0× |\n' \
+    echo '| what | bytes | ours req/s | nginx req/s | ratio | goal | actix-web alone req/s |'
+    echo '|---|---:|---:|---:|---:|---:|---:|'
+    printf '| thumbnail, detailed photo | %d | %.0f | %.0f | **%s×** | ≥ 0.9× | %.0f |\n' "$thumb_bytes" "$t_ours" "$t_nginx" "$t_ratio" "$t_actix"
+    printf '| thumbnail, plain photo | %d | %.0f | %.0f | **%s×** | ≥ 0.9× | %.0f |\n' "$plain_bytes" "$s_ours" "$s_nginx" "$s_ratio" "$s_actix"
+    printf '| event page, 200 photos | %d | %.0f | %.0f | **%s×** | ≥ 1.0× | %.0f |\n' "$page_bytes" "$p_ours" "$p_nginx" "$p_ratio" "$p_actix"
+    printf '| the same page gzipped (`Accept-Encoding: gzip`, as browsers send) | %d | %.0f | %.0f | **%s×** | ≥ 1.0× | — |\n' \
       "$gz_bytes" "$g_ours" "$g_nginx" "$g_ratio"
-    printf '| the same page rendered every time (a new query string each request) | %d | %.0f | — | %s× | — |\n' \
+    printf '| the same page rendered every time (a new query string each request) | %d | %.0f | — | %s× | — | — |\n' \
       "$page_bytes" "$f_ours" "$(awk -v a="$f_ours" -v b="$p_nginx" 'BEGIN { printf "%.2f", a / b }')"
     echo
     echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, 1-min load average $load_before → $load_after."

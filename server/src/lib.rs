@@ -2,7 +2,7 @@
 //!
 //! Organised by feature (`auth`, `events`, `gallery`, `favorites`, `client_groups`, `yearbook`,
 //! `studio`, `studio_api`) with shared pieces beside them (`config`, `db`, `storage`, `images`,
-//! `error`, `web`, `site`, `throttle`).
+//! `error`, `web`, `lane`, `site`, `throttle`).
 
 pub mod auth;
 pub mod client_groups;
@@ -14,6 +14,7 @@ pub mod events;
 pub mod favorites;
 pub mod gallery;
 pub mod images;
+pub mod lane;
 pub mod site;
 pub mod storage;
 pub mod studio;
@@ -25,6 +26,7 @@ pub mod yearbook;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_service::IntoServiceFactory;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web as aw};
@@ -87,7 +89,8 @@ impl Application {
                         .route("/openapi.json", aw::get().to(studio_api::openapi_json)),
                 )
                 .split_for_parts();
-            app.app_data(app_state.clone())
+            let app = app
+                .app_data(app_state.clone())
                 .app_data(aw::Data::new(openapi))
                 .app_data(web::path_config())
                 .app_data(web::query_config())
@@ -98,9 +101,8 @@ impl Application {
                 .wrap(from_fn(studio_api::catalog_changes))
                 .wrap(from_fn(events::page_cache::forget_after_changes))
                 .app_data(web::form_config())
-                // Routes are tried in order: the hottest first (a gallery asks for dozens of
-                // images per page).
-                .route("/images/{id}/{kind}/{file}", aw::get().to(gallery::serve::image_bytes))
+                // Routes are tried in order: the hottest first. (Image bytes, hotter still,
+                // and kept pages are answered before the App: see `lane`.)
                 .route("/events/{id}", aw::get().to(events::pages::event_page))
                 .route("/", aw::get().to(events::pages::home))
                 .route("/unlock", aw::post().to(events::unlock::unlock_any))
@@ -144,7 +146,8 @@ impl Application {
                 .route("/branding/{slot}/{file}", aw::get().to(events::pages::branding_image))
                 .route("/static/{name}", aw::get().to(web::static_asset))
                 .route("/healthz", aw::get().to(|| async { "ok" }))
-                .default_service(aw::to(web::not_found))
+                .default_service(aw::to(web::not_found));
+            lane::Lane::new(app_state.clone(), app.into_factory())
         })
         .listen(listener)?
         .tcp_nodelay(true)

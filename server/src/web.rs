@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{HttpRequest, HttpResponse, web};
 use tokio::sync::Semaphore;
@@ -138,18 +139,33 @@ pub fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
 }
 
 /// Headers on every response: no inline script, no framing, no MIME sniffing.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((
+pub fn security_header_list() -> [(HeaderName, HeaderValue); 4] {
+    [
+        (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; \
-             frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
-             https://s3.amazonaws.com/embed.animoto.com/ https://embed.animoto.com \
-             https://animoto.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        ))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "same-origin"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; \
+                 frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
+                 https://s3.amazonaws.com/embed.animoto.com/ https://embed.animoto.com \
+                 https://animoto.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+            ),
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ]
+}
+
+/// Sets [`security_header_list`] on an answer made outside the App (see [`crate::lane`]).
+pub fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap) {
+    for (name, value) in security_header_list() {
+        headers.insert(name, value);
+    }
+}
+
+/// [`security_header_list`] as middleware, for everything the App serves.
+pub fn security_headers() -> DefaultHeaders {
+    security_header_list().into_iter().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
 }
 
 /// Pages get errors as HTML; the API keeps its JSON.
@@ -171,7 +187,19 @@ pub async fn html_errors(
     }
     let Some(state) = state else { return Ok(res) };
     let app_error = res.response().error().and_then(|e| e.as_error::<AppError>()).cloned();
-    let (title, message) = match &app_error {
+    let response = error_page(&state, status, app_error.as_ref()).await;
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, response))
+}
+
+/// The friendly HTML page for an error answer: the error's own message for a person's mistake,
+/// a general one otherwise.
+pub async fn error_page(
+    state: &State,
+    status: StatusCode,
+    app_error: Option<&AppError>,
+) -> HttpResponse {
+    let (title, message) = match app_error {
         Some(e) if e.status.is_client_error() => (friendly_title(status), e.message.clone()),
         Some(e) => ("Something went wrong".to_string(), e.message.clone()),
         None => (friendly_title(status), friendly_message(status)),
@@ -179,16 +207,14 @@ pub async fn html_errors(
     let mut context = tera::Context::new();
     context.insert("title", &title);
     context.insert("message", &message);
-    context.insert("studio_name", &crate::events::studio_name(&state).await);
+    context.insert("studio_name", &crate::events::studio_name(state).await);
     let html = match state.templates.render("error.html", &context) {
         Ok(html) => html,
         Err(_) => format!("<!doctype html><title>{title}</title><p>{message}</p>"),
     };
-    let (req, _) = res.into_parts();
-    let response = HttpResponse::build(status)
+    HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
-        .body(html);
-    Ok(ServiceResponse::new(req, response))
+        .body(html)
 }
 
 /// No one types a NUL character, PostgreSQL text cannot hold one and SQLite would keep it
@@ -231,7 +257,7 @@ fn holds_nul(raw: &[u8]) -> bool {
     raw.contains(&0) || raw.windows(3).any(|w| w == b"%00")
 }
 
-fn friendly_title(status: actix_web::http::StatusCode) -> String {
+fn friendly_title(status: StatusCode) -> String {
     match status.as_u16() {
         404 => "Page not found".into(),
         401 => "Please sign in".into(),
@@ -243,7 +269,7 @@ fn friendly_title(status: actix_web::http::StatusCode) -> String {
     }
 }
 
-fn friendly_message(status: actix_web::http::StatusCode) -> String {
+fn friendly_message(status: StatusCode) -> String {
     match status.as_u16() {
         404 => "We could not find that page. It may have been taken down.".into(),
         405 => "That page cannot be used that way.".into(),

@@ -17,9 +17,15 @@ pub struct Answer {
     pub location: Option<String>,
     pub body: String,
     pub set_cookies: Vec<String>,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Answer {
+    /// A header's value, or "" without one.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
     /// The `href`/`src`/`data-proof` values of the page that start with `prefix`.
     pub fn links(&self, prefix: &str) -> Vec<String> {
         let mut found = Vec::new();
@@ -75,8 +81,9 @@ impl Visitor {
             .iter()
             .filter_map(|v| v.to_str().ok().map(str::to_string))
             .collect();
+        let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();
-        Answer { status, location, body, set_cookies }
+        Answer { status, location, body, set_cookies, headers }
     }
 
     pub async fn get(&mut self, path: &str) -> Answer {

@@ -404,18 +404,41 @@ async fn visitors_find_public_events_by_date() {
     assert!(bad.body.contains("is not a date"));
 }
 
+fn carries_the_security_headers(what: &str, answer: &Answer) {
+    let csp = answer.header("content-security-policy");
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+    assert_eq!(answer.header("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(answer.header("referrer-policy"), "same-origin", "{what}");
+    assert_eq!(answer.header("x-frame-options"), "DENY", "{what}");
+}
+
+/// Images and kept pages are answered before the App's middleware (`server::lane`): they
+/// must still carry the same headers, and a person opening a bad image address gets a page.
 #[tokio::test]
-async fn pages_carry_the_security_headers() {
-    let app = TestApp::spawn().await;
-    let response = app.http.get(app.url("/")).send().await.unwrap();
-    let header = |name: &str| {
-        response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
-    };
-    let csp = header("content-security-policy");
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
-    assert!(csp.contains("frame-ancestors 'none'"));
-    assert_eq!(header("x-content-type-options"), "nosniff");
-    assert_eq!(header("referrer-policy"), "same-origin");
+async fn pages_and_images_carry_the_security_headers() {
+    let (app, _library) = studio_with_events().await;
+    let mut visitor = Visitor::new(&app.base_url);
+    carries_the_security_headers("home page", &visitor.get("/").await);
+    let event = app.event_path("fair-public");
+    let first = visitor.get(&event).await;
+    carries_the_security_headers("event page", &first);
+    let kept = visitor.get(&event).await;
+    assert_eq!(kept.body, first.body, "the second answer is the kept page");
+    carries_the_security_headers("kept event page", &kept);
+    let thumb = first.links("/images/").into_iter().next().unwrap();
+    let image = visitor.get(&thumb).await;
+    assert_eq!((image.status, image.header("content-type")), (StatusCode::OK, "image/jpeg"));
+    carries_the_security_headers("thumbnail", &image);
+    let image_id = thumb.split('/').nth(2).unwrap();
+    let made_up = thumb.replace(image_id, "00000000-0000-4000-8000-000000000000");
+    for bad in [made_up.as_str(), "/images/not-an-id/thumb/0000000000000000.jpg"] {
+        let answer = visitor.get(bad).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{bad}");
+        assert!(answer.header("content-type").starts_with("text/html"), "{bad}");
+        assert!(answer.body.contains("This image is not available."), "{bad}");
+        carries_the_security_headers(bad, &answer);
+    }
 }
 
 /// What an event offers the people allowed in: its page, its photo pages and every image URL,

@@ -227,8 +227,10 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     session.check_csrf(Some(&form.csrf))?;
     if let Some(id) = session.id().map(str::to_string) {
+        let deleted = id.clone();
+        db::run(&state.pool, move |conn| session::delete(conn, &deleted)).await?;
+        // After the delete: a request in between would otherwise cache the session again.
         state.sessions.forget(&id);
-        db::run(&state.pool, move |conn| session::delete(conn, &id)).await?;
         state.access.invalidate();
     }
     session::clear_cookie(&req);

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, body::MessageBody};
 use chrono::{Duration, NaiveDateTime};
@@ -272,6 +272,14 @@ pub async fn write_cookies(
 pub struct CurrentSession(pub Option<Arc<WebSession>>);
 
 impl CurrentSession {
+    /// The session named by the request's cookie, for requests answered outside the App.
+    pub async fn from_headers(state: &State, headers: &HeaderMap) -> Result<Self, AppError> {
+        Ok(match token_from_headers(headers) {
+            Some(token) => Self(state.sessions.get(token, state).await?),
+            None => Self(None),
+        })
+    }
+
     pub fn person(&self) -> Option<&Person> {
         self.0.as_ref().and_then(|s| s.person.as_ref())
     }
@@ -345,7 +353,7 @@ impl FromRequest for CurrentSession {
             let loaded = loaded.clone();
             return Box::pin(async move { Ok(loaded) });
         }
-        let token = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|t| t.len() == 64);
+        let token = token_from_headers(req.headers()).map(str::to_string);
         let state = req.app_data::<State>().cloned();
         let req = req.clone();
         Box::pin(async move {
@@ -361,7 +369,8 @@ impl FromRequest for CurrentSession {
 }
 
 /// Live sessions recently read, so that a gallery's dozens of image requests do not each ask
-/// the database. Entries live a few seconds; logout and login remove theirs at once.
+/// the database. Entries live a few seconds; logout and login remove theirs at once. Keyed by
+/// the cookie's token itself (a hit then costs no SHA-256); the token never leaves memory.
 #[derive(Default)]
 pub struct SessionCache {
     entries: std::sync::RwLock<HashMap<String, (Arc<WebSession>, Instant)>>,
@@ -376,38 +385,47 @@ impl SessionCache {
         token: &str,
         state: &State,
     ) -> Result<Option<Arc<WebSession>>, AppError> {
-        let id = token_hash(token);
-        if let Some((session, at)) = self.entries.read().expect("session cache").get(&id)
+        if let Some((session, at)) = self.entries.read().expect("session cache").get(token)
             && at.elapsed().as_secs() < CACHE_SECONDS
         {
             return Ok(Some(session.clone()));
         }
-        let token = token.to_string();
-        let loaded = db::run(&state.pool, move |conn| load(conn, &token)).await?.map(Arc::new);
+        let owned = token.to_string();
+        let loaded = db::run(&state.pool, move |conn| load(conn, &owned)).await?.map(Arc::new);
         let mut entries = self.entries.write().expect("session cache");
         match &loaded {
             Some(session) => {
                 if entries.len() >= CACHE_MAX_ENTRIES {
                     entries.clear();
                 }
-                entries.insert(id, (session.clone(), Instant::now()));
+                entries.insert(token.to_string(), (session.clone(), Instant::now()));
             }
             None => {
-                entries.remove(&id);
+                entries.remove(token);
             }
         }
         Ok(loaded)
     }
 
-    /// Forgets one session (logout, login).
+    /// Forgets one session by its id (logout, login); rare enough to look through them all.
     pub fn forget(&self, id: &str) {
-        self.entries.write().expect("session cache").remove(id);
+        self.entries.write().expect("session cache").retain(|_, (session, _)| session.id != id);
     }
 
     /// Forgets every session (a login reset by the studio, a password change).
     pub fn forget_all(&self) {
         self.entries.write().expect("session cache").clear();
     }
+}
+
+/// The browser session's token from the request's `Cookie` headers, if it has one.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+        .filter(|token| token.len() == 64)
 }
 
 #[cfg(test)]
@@ -444,5 +462,18 @@ mod tests {
         }
         assert_eq!(ids(), [live]);
         drop(task);
+    }
+
+    #[test]
+    fn the_session_token_is_found_among_other_cookies() {
+        let token = "a".repeat(64);
+        let mut headers = HeaderMap::new();
+        let cookies = format!("theme=dark; {COOKIE}={token}; x=1");
+        headers.insert(header::COOKIE, HeaderValue::from_str(&cookies).unwrap());
+        assert_eq!(token_from_headers(&headers), Some(token.as_str()));
+        headers.insert(header::COOKIE, HeaderValue::from_static("pr_session_old=1; theme=dark"));
+        assert_eq!(token_from_headers(&headers), None);
+        headers.insert(header::COOKIE, HeaderValue::from_static("pr_session=short"));
+        assert_eq!(token_from_headers(&headers), None);
     }
 }

@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, Uri};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
@@ -68,14 +69,14 @@ impl Page {
         Self { html, gzipped: Bytes::from(gzipped) }
     }
 
-    /// The answer for this request: gzipped when the browser takes it.
-    pub fn response(&self, req: &HttpRequest) -> HttpResponse {
+    /// The answer for a request with these headers: gzipped when the browser takes it.
+    pub fn response(&self, headers: &HeaderMap) -> HttpResponse {
         let mut response = HttpResponse::Ok();
         response
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .insert_header((header::VARY, "Accept-Encoding"));
-        if accepts_gzip(req) && !self.gzipped.is_empty() {
+        if accepts_gzip(headers) && !self.gzipped.is_empty() {
             response.insert_header((header::CONTENT_ENCODING, "gzip")).body(self.gzipped.clone())
         } else {
             response.body(self.html.clone())
@@ -83,9 +84,13 @@ impl Page {
     }
 }
 
+fn path_and_query(uri: &Uri) -> &str {
+    uri.path_and_query().map_or("/", |p| p.as_str())
+}
+
 /// True when `Accept-Encoding` lists gzip (or `*`) without `q=0`.
-fn accepts_gzip(req: &HttpRequest) -> bool {
-    req.headers().get_all(header::ACCEPT_ENCODING).filter_map(|v| v.to_str().ok()).any(|value| {
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).filter_map(|v| v.to_str().ok()).any(|value| {
         value.split(',').any(|item| {
             let mut parts = item.split(';');
             let coding = parts.next().unwrap_or_default().trim();
@@ -138,17 +143,36 @@ impl PageCache {
     ) -> Result<HttpResponse, PageTicket> {
         let key = PageKey {
             session_id: session.id().map(str::to_string),
-            path_and_query: req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string(),
+            path_and_query: path_and_query(req.uri()).to_string(),
         };
         // Read first: a change that lands while the page renders makes it stale at once.
         let generation = self.generation.load(Ordering::SeqCst);
-        if let Some(kept) = self.pages.get(&key)
-            && kept.generation == generation
-            && kept.made.elapsed() < PAGE_LIFETIME
-        {
-            return Ok(kept.page.response(req));
+        match self.current(&key, generation) {
+            Some(page) => Ok(page.response(req.headers())),
+            None => Err(PageTicket { key, generation }),
         }
-        Err(PageTicket { key, generation })
+    }
+
+    /// The kept page for a request answered before the App (see [`crate::lane`]).
+    pub fn kept(
+        &self,
+        session: &CurrentSession,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Option<HttpResponse> {
+        let key = PageKey {
+            session_id: session.id().map(str::to_string),
+            path_and_query: path_and_query(uri).to_string(),
+        };
+        let page = self.current(&key, self.generation.load(Ordering::SeqCst))?;
+        Some(page.response(headers))
+    }
+
+    fn current(&self, key: &PageKey, generation: u64) -> Option<Page> {
+        self.pages
+            .get(key)
+            .filter(|kept| kept.generation == generation && kept.made.elapsed() < PAGE_LIFETIME)
+            .map(|kept| kept.page)
     }
 
     /// Keeps a freshly rendered page for its session, when it may be served again as it is.

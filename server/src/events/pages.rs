@@ -496,7 +496,7 @@ pub async fn event_page(
     let html = Bytes::from(state.templates.render("event.html", &context)?);
     let page = page_cache::Page::new(html);
     state.pages.keep(&req, &session, ticket, &page);
-    Ok(page.response(&req))
+    Ok(page.response(req.headers()))
 }
 
 fn insert_event(context: &mut tera::Context, g: &Gallery, person: Option<&Person>) {

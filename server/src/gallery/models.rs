@@ -37,7 +37,7 @@ pub struct DerivativeRow {
 
 /// The files made from each image. `Master` is clean and never served; it is what proofs are
 /// re-rendered from when the watermark changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Derivative {
     Master,
     Proof,

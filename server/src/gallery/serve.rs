@@ -4,12 +4,20 @@
 //! and browsers may keep them for a year; a stale hash still answers, with the current bytes
 //! and a short lifetime. Every variant goes through the same access check as the event page.
 //!
-//! This is a hot path: a gallery page asks for dozens of thumbnails at once. Which event an
-//! image belongs to, the viewer's access to that event and the bytes themselves are kept in
-//! memory, so a repeated request touches neither the database nor the disk.
+//! This is the hottest path: a gallery page asks for dozens of thumbnails at once. Which event
+//! an image belongs to, the viewer's access to that event and the bytes themselves are kept in
+//! memory, so a repeated request touches neither the database nor the disk, and image requests
+//! are answered before actix-web's App (see [`crate::lane`]).
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+
+use actix_http::Request;
+use actix_web::HttpMessage;
+use actix_web::body::BoxBody;
+use actix_web::dev::Response;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::web;
 use bytes::Bytes;
 use diesel::prelude::*;
 
@@ -19,24 +27,24 @@ use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, EventId, ImageId};
 use crate::error::AppError;
 use crate::events::access::{Access, ViewerKey};
-use crate::web::{State, etag_matches};
+use crate::web::State;
 
 pub fn url(image_id: &ImageId, kind: Derivative, sha256: &str) -> String {
     format!("/images/{image_id}/{}/{}.jpg", kind.as_str(), &sha256[..16.min(sha256.len())])
 }
 
-/// Where a derivative's bytes are: its event, store key and hash.
-#[derive(Clone)]
+/// Where a derivative's bytes are: its event, store key and hash (and its ETag, made once).
 struct Located {
     event_id: EventId,
     key: String,
     sha256: String,
+    etag: HeaderValue,
 }
 
 /// In-memory copies: derivative locations (emptied whenever images change) and file bytes by
 /// content-addressed key (which never go stale), bounded by total size.
 pub struct ImageCache {
-    located: quick_cache::sync::Cache<(ImageId, &'static str), Located>,
+    located: quick_cache::sync::Cache<(uuid::Uuid, Derivative), Arc<Located>>,
     bytes: quick_cache::sync::Cache<String, Bytes, BytesWeighter>,
 }
 
@@ -64,43 +72,45 @@ impl ImageCache {
     }
 }
 
-pub async fn image_bytes(
-    req: HttpRequest,
-    state: State,
-    session: CurrentSession,
-    path: web::Path<(String, String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (image_id, kind, file) = path.into_inner();
-    let missing = || AppError::not_found("image_not_found", "This image is not available.");
-    let image_id = ImageId::parse(&image_id).ok_or_else(missing)?;
-    let kind = Derivative::parse_served(&kind).ok_or_else(missing)?;
-    let url_hash = file.strip_suffix(".jpg").ok_or_else(missing)?;
-    let cache_key = (image_id.clone(), kind.as_str());
-    let located = match state.image_cache.located.get(&cache_key) {
-        Some(found) => found,
-        None => {
-            let id = image_id.clone();
-            let found = db::run(&state.pool, move |conn| {
-                Ok(images::table
-                    .inner_join(image_derivatives::table)
-                    .filter(images::id.eq(&id))
-                    .filter(image_derivatives::kind.eq(kind.as_str()))
-                    .select((
-                        images::event_id,
-                        image_derivatives::store_key,
-                        image_derivatives::sha256,
-                    ))
-                    .first::<(EventId, String, String)>(conn)
-                    .optional()?)
-            })
-            .await?;
-            let (event_id, key, sha256) = found.ok_or_else(missing)?;
-            let located = Located { event_id, key, sha256 };
-            state.image_cache.located.insert(cache_key, located.clone());
-            located
+/// What an image URL names: `/images/{id}/{kind}/{hash}.jpg`.
+struct ImageAddress<'a> {
+    image: uuid::Uuid,
+    kind: Derivative,
+    url_hash: &'a str,
+}
+
+impl<'a> ImageAddress<'a> {
+    fn parse(path: &'a str) -> Option<Self> {
+        let mut parts = path.strip_prefix("/images/")?.split('/');
+        let (id, kind, file) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
         }
+        Some(Self {
+            image: uuid::Uuid::try_parse(id).ok()?,
+            kind: Derivative::parse_served(kind)?,
+            url_hash: file.strip_suffix(".jpg")?,
+        })
+    }
+}
+
+/// Answers `GET`/`HEAD /images/…`: the bytes, a 304, or an HTML error page for a person who
+/// opened the address directly.
+pub async fn answer(state: &State, req: &Request) -> Response<BoxBody> {
+    let mut res = match image_response(state, req).await {
+        Ok(res) => res,
+        Err(e) => crate::web::error_page(state, e.status, Some(&e)).await.into(),
     };
-    match state.access.access(&state, ViewerKey::from(&session), &located.event_id).await? {
+    crate::web::add_security_headers(res.headers_mut());
+    res
+}
+
+async fn image_response(state: &State, req: &Request) -> Result<Response<BoxBody>, AppError> {
+    let missing = || AppError::not_found("image_not_found", "This image is not available.");
+    let address = ImageAddress::parse(req.path()).ok_or_else(missing)?;
+    let located = locate(state, &address).await?.ok_or_else(missing)?;
+    let session = CurrentSession::from_headers(state, req.headers()).await?;
+    match state.access.access(state, ViewerKey::from(&session), &located.event_id).await? {
         Access::Allowed => {}
         Access::Expired => {
             return Err(AppError::new(
@@ -111,33 +121,99 @@ pub async fn image_bytes(
         }
         Access::NeedsCode | Access::Hidden => return Err(missing()),
     }
-    let etag = format!("\"{}\"", located.sha256);
-    let current = url_hash.len() == 16 && located.sha256.starts_with(url_hash);
+    let current = address.url_hash.len() == 16 && located.sha256.starts_with(address.url_hash);
     // Private to the browser: these bytes are behind a sign-in or a code.
-    let cache =
-        if current { "private, max-age=31536000, immutable" } else { "private, max-age=60" };
-    if etag_matches(&req, &etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, cache))
-            .finish());
-    }
-    let bytes = match state.image_cache.bytes.get(&located.key) {
-        Some(bytes) => bytes,
-        None => {
-            let store = state.store.clone();
-            let key = located.key.clone();
-            let bytes = web::block(move || store.get(&key))
-                .await
-                .map_err(|e| AppError::internal(format!("read task: {e}")))??
-                .ok_or_else(|| AppError::internal("derivative missing from the store"))?;
-            state.image_cache.bytes.insert(located.key.clone(), bytes.clone());
-            bytes
-        }
+    let cache = HeaderValue::from_static(if current {
+        "private, max-age=31536000, immutable"
+    } else {
+        "private, max-age=60"
+    });
+    let etag = located.etag.to_str().unwrap_or_default();
+    let mut res = if etag_listed(req.headers(), etag) {
+        Response::with_body(StatusCode::NOT_MODIFIED, BoxBody::new(()))
+    } else {
+        let bytes = read_bytes(state, &located.key).await?;
+        let mut res = Response::with_body(StatusCode::OK, BoxBody::new(bytes));
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+        res
     };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "image/jpeg"))
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache))
-        .body(bytes))
+    res.headers_mut().insert(header::ETAG, located.etag.clone());
+    res.headers_mut().insert(header::CACHE_CONTROL, cache);
+    Ok(res)
+}
+
+/// True when `If-None-Match` names `etag` (or `*`).
+fn etag_listed(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// Where the derivative is, from memory or the database; `None` when there is no such image.
+async fn locate(
+    state: &State,
+    address: &ImageAddress<'_>,
+) -> Result<Option<Arc<Located>>, AppError> {
+    let cache_key = (address.image, address.kind);
+    if let Some(found) = state.image_cache.located.get(&cache_key) {
+        return Ok(Some(found));
+    }
+    let id = ImageId::from_stored(address.image.to_string());
+    let kind = address.kind;
+    let found = db::run(&state.pool, move |conn| {
+        Ok(images::table
+            .inner_join(image_derivatives::table)
+            .filter(images::id.eq(&id))
+            .filter(image_derivatives::kind.eq(kind.as_str()))
+            .select((images::event_id, image_derivatives::store_key, image_derivatives::sha256))
+            .first::<(EventId, String, String)>(conn)
+            .optional()?)
+    })
+    .await?;
+    let Some((event_id, key, sha256)) = found else { return Ok(None) };
+    let etag = HeaderValue::from_str(&format!("\"{sha256}\""))
+        .map_err(|e| AppError::internal(format!("stored hash {sha256:?}: {e}")))?;
+    let located = Arc::new(Located { event_id, key, sha256, etag });
+    state.image_cache.located.insert(cache_key, located.clone());
+    Ok(Some(located))
+}
+
+/// The file's bytes, from memory or the store.
+async fn read_bytes(state: &State, key: &str) -> Result<Bytes, AppError> {
+    if let Some(bytes) = state.image_cache.bytes.get(key) {
+        return Ok(bytes);
+    }
+    let store = state.store.clone();
+    let owned = key.to_string();
+    let bytes = web::block(move || store.get(&owned))
+        .await
+        .map_err(|e| AppError::internal(format!("read task: {e}")))??
+        .ok_or_else(|| AppError::internal("derivative missing from the store"))?;
+    state.image_cache.bytes.insert(key.to_string(), bytes.clone());
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_address_names_image_kind_and_hash() {
+        let id = "0c55cc8a-5511-47c0-bdc4-44daf926dccb";
+        let path = format!("/images/{id}/thumb/b65b3550a7ece7ae.jpg");
+        let a = ImageAddress::parse(&path).unwrap();
+        assert_eq!(a.image.to_string(), id);
+        assert_eq!(a.kind, Derivative::Thumb);
+        assert_eq!(a.url_hash, "b65b3550a7ece7ae");
+        for bad in [
+            format!("/images/{id}/master/b65b3550a7ece7ae.jpg"),
+            format!("/images/{id}/thumb/b65b3550a7ece7ae.png"),
+            format!("/images/{id}/thumb/b65b3550a7ece7ae.jpg/more"),
+            format!("/images/{id}/thumb"),
+            "/images/not-an-id/thumb/b65b3550a7ece7ae.jpg".to_string(),
+        ] {
+            assert!(ImageAddress::parse(&bad).is_none(), "{bad}");
+        }
+    }
 }
