@@ -265,6 +265,17 @@ impl Api {
         Self::json(Method::PUT, &url, response).await
     }
 
+    /// `POST` a JSON body and read a JSON answer.
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Failure> {
+        let (b, url) = self.request(Method::POST, path);
+        let response = self.send(Method::POST, &url, b.json(body).timeout(REQUEST_TIMEOUT)).await?;
+        Self::json(Method::POST, &url, response).await
+    }
+
     /// `PUT` a JSON body; any 2xx answer will do.
     pub async fn put_ignoring_answer<B: Serialize + ?Sized>(
         &self,

@@ -22,10 +22,14 @@ use std::path::PathBuf;
 
 pub mod api;
 pub mod config;
+pub mod inbox;
 pub mod library;
 mod manifest;
 mod output;
+mod pull;
 mod push;
+pub mod state;
+mod sync;
 
 pub use api::sha256_file;
 pub use config::{Config, ConfigError, TokenSource, load_config};
@@ -33,7 +37,9 @@ pub use library::{
     BrandingImage, Library, LibraryError, PriceListFile, Session, Skipped, Studio, load_library,
 };
 pub use output::human_bytes;
+pub use pull::PullReport;
 pub use push::{push, push_library};
+pub use sync::{SyncError, SyncReport, sync};
 
 /// Default number of images uploaded at once.
 pub const DEFAULT_JOBS: usize = 4;

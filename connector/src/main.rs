@@ -1,13 +1,14 @@
-//! `proofroom-connector`: runs in the studio and pushes the studio library to Proofroom.
+//! `proofroom-connector`: runs in the studio, pushes the studio library to Proofroom and pulls
+//! what clients did into its inbox.
 //!
-//! Exit codes: 0 everything pushed; 1 nothing could be pushed (server unreachable, token
-//! refused, every item failed); 2 usage or configuration error; 3 some items failed.
+//! Exit codes: 0 everything moved; 1 nothing could be moved (server unreachable, token refused,
+//! every item failed); 2 usage or configuration error; 3 some items failed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use proofroom_connector::{DEFAULT_JOBS, Progress, PushOptions, push};
+use proofroom_connector::{DEFAULT_JOBS, Progress, PushOptions, push, state::State, sync};
 
 #[derive(Parser)]
 #[command(name = "proofroom-connector", version, about = "Pushes the studio library to Proofroom.")]
@@ -20,6 +21,21 @@ struct Cli {
 enum Command {
     /// Push the studio profile, price lists and published sessions with their images.
     Push(PushArgs),
+    /// Push what changed, then pull what clients did (guests, favorites, yearbook picks) into
+    /// the library's inbox/.
+    Sync(PushArgs),
+    /// Each sync run with what moved and every error.
+    Logs(LogsArgs),
+}
+
+#[derive(Args)]
+struct LogsArgs {
+    /// The studio library folder.
+    #[arg(long, value_name = "DIR")]
+    library: PathBuf,
+    /// Show the last N runs.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    last: u32,
 }
 
 #[derive(Args)]
@@ -46,23 +62,66 @@ struct PushArgs {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Push(args) => {
-            let options = PushOptions {
-                library: args.library,
-                server: args.server,
-                token: args.token,
-                jobs: args.jobs.into(),
-                progress: args.progress,
-            };
-            match push(options).await {
-                Ok(report) => exit(report.exit_code()),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    exit(e.exit_code())
-                }
+        Command::Push(args) => match push(args.into()).await {
+            Ok(report) => exit(report.exit_code()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit(e.exit_code())
             }
+        },
+        Command::Sync(args) => match sync(args.into()).await {
+            Ok(report) => exit(report.exit_code()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit(e.exit_code())
+            }
+        },
+        Command::Logs(args) => logs(&args),
+    }
+}
+
+impl From<PushArgs> for PushOptions {
+    fn from(args: PushArgs) -> Self {
+        Self {
+            library: args.library,
+            server: args.server,
+            token: args.token,
+            jobs: args.jobs.into(),
+            progress: args.progress,
         }
     }
+}
+
+fn logs(args: &LogsArgs) -> ExitCode {
+    if !args.library.is_dir() {
+        eprintln!(
+            "error: the studio library {} does not exist or is not a folder",
+            args.library.display()
+        );
+        return exit(2);
+    }
+    let runs = State::open(&args.library).and_then(|mut s| s.last_runs(args.last.into()));
+    let runs = match runs {
+        Ok(runs) => runs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit(1);
+        }
+    };
+    if runs.is_empty() {
+        println!("no sync has run yet");
+    }
+    for run in runs.iter().rev() {
+        let result = run.result.as_deref().unwrap_or("did not finish (stopped or killed)");
+        println!("run {} at {} UTC: {result}", run.id, run.started_at.format("%Y-%m-%d %H:%M:%S"));
+        for line in run.summary.lines() {
+            println!("  {line}");
+        }
+        for line in run.errors.lines() {
+            println!("  error: {line}");
+        }
+    }
+    exit(0)
 }
 
 fn exit(code: i32) -> ExitCode {

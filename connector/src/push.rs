@@ -28,14 +28,20 @@ pub async fn push(options: PushOptions) -> Result<PushReport, PushError> {
     for e in &library.errors {
         out.error(e);
     }
+    let config = options_config(&options)?;
+    run(&config, &library, options.jobs, &out).await
+}
+
+/// The configuration for these options: `--server`/`--token`, then `PROOFROOM_TOKEN`, then the
+/// library's `connector.toml`.
+pub(crate) fn options_config(options: &PushOptions) -> Result<Config, crate::ConfigError> {
     let env_token = std::env::var(TOKEN_ENV).ok();
-    let config = load_config(
+    load_config(
         &options.library,
         options.server.as_deref(),
         options.token.as_deref(),
         env_token.as_deref(),
-    )?;
-    run(&config, &library, options.jobs, &out).await
+    )
 }
 
 /// Pushes an already loaded library with a resolved configuration. The library's own errors are

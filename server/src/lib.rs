@@ -1,6 +1,6 @@
 //! Proofroom's server: the client-facing site and the studio API.
 //!
-//! Organised by feature (`auth`, `events`, `gallery`, `favorites`, `client_groups`, `yearbook`,
+//! Organised by feature (`auth`, `events`, `gallery`, `favorites`, `feed`, `client_groups`, `yearbook`,
 //! `studio`, `studio_api`) with shared pieces beside them (`config`, `db`, `storage`, `images`,
 //! `error`, `web`, `lane`, `site`, `throttle`).
 
@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod favorites;
+pub mod feed;
 pub mod gallery;
 pub mod images;
 pub mod lane;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+pub mod feed;
 mod video;
 pub use video::{SessionVideo, video_embed_url};
 
@@ -20,6 +21,8 @@ pub mod paths {
     pub const PRICE_LISTS: &str = "/api/v1/price-lists";
     pub const SESSIONS: &str = "/api/v1/sessions";
     pub const OPENAPI: &str = "/api/v1/openapi.json";
+    pub const FEED: &str = "/api/v1/feed";
+    pub const FEED_ACK: &str = "/api/v1/feed/ack";
 }
 
 /// The header that carries the hex SHA-256 of an uploaded body, checked by the server after it

@@ -475,28 +475,35 @@ pub async fn register(
             let old = session.id().map(str::to_string);
             let (name, email) = (name.clone(), email.clone());
             db::run(&state.pool, move |conn| {
-                let key = email.to_lowercase();
-                let exists: i64 =
-                    guests::table.filter(guests::email_key.eq(&key)).count().get_result(conn)?;
-                if exists > 0 {
-                    return Ok(Err(
-                        "There is already an account with this email. Sign in instead.".to_string(),
-                    ));
-                }
-                let id = GuestId::new();
-                diesel::insert_into(guests::table)
-                    .values((
-                        guests::id.eq(&id),
-                        guests::name.eq(&name),
-                        guests::email.eq(&email),
-                        guests::email_key.eq(&key),
-                        guests::password_hash.eq(&hash),
-                        guests::event_id.eq(event_id.as_ref()),
-                        guests::created_at.eq(db::now()),
-                    ))
-                    .execute(conn)?;
-                let token = rotate_session(conn, old.as_deref(), None, Some(&id))?;
-                Ok(Ok(token))
+                db::write_transaction(conn, |conn| {
+                    let key = email.to_lowercase();
+                    let exists: i64 = guests::table
+                        .filter(guests::email_key.eq(&key))
+                        .count()
+                        .get_result(conn)?;
+                    if exists > 0 {
+                        return Ok(Err(
+                            "There is already an account with this email. Sign in instead."
+                                .to_string(),
+                        ));
+                    }
+                    let id = GuestId::new();
+                    diesel::insert_into(guests::table)
+                        .values((
+                            guests::id.eq(&id),
+                            guests::name.eq(&name),
+                            guests::email.eq(&email),
+                            guests::email_key.eq(&key),
+                            guests::password_hash.eq(&hash),
+                            guests::event_id.eq(event_id.as_ref()),
+                            guests::created_at.eq(db::now()),
+                        ))
+                        .execute(conn)?;
+                    // A new client record for the studio, pulled by the connector.
+                    crate::feed::record(conn, crate::feed::Kind::Guest, id.as_str())?;
+                    let token = rotate_session(conn, old.as_deref(), None, Some(&id))?;
+                    Ok(Ok(token))
+                })
             })
             .await?
         }

@@ -279,6 +279,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    feed_items (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        created_at -> Timestamp,
+        downloaded_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(price_list_items -> price_lists (price_list_id));
 diesel::joinable!(events -> clients (client_id));
 diesel::joinable!(event_online_groups -> events (event_id));
@@ -318,4 +328,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     person_group_images,
     yearbook_picks,
     event_videos,
+    feed_items,
 );

@@ -12,6 +12,7 @@ use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::events::pages::display_date;
 use crate::events::viewer_actions::{acting_in_event, image_of_event};
+use crate::feed;
 use crate::site::{self, base_context};
 use crate::web::State;
 
@@ -58,12 +59,14 @@ pub async fn set_favorite(
     let event = acting.event.id.clone();
     let iid = image_id.clone();
     db::run(&state.pool, move |conn| {
-        if on {
-            insert_favorite(conn, &iid, &person, &event, None)?;
-        } else {
-            diesel::delete(favorites::table.find((&iid, person.person_id()))).execute(conn)?;
-        }
-        Ok(())
+        db::write_transaction(conn, |conn| {
+            if on {
+                insert_favorite(conn, &iid, &person, &event, None)?;
+            } else {
+                diesel::delete(favorites::table.find((&iid, person.person_id()))).execute(conn)?;
+            }
+            feed::record(conn, feed::Kind::Favorites, event.as_str())
+        })
     })
     .await?;
     let back = site::local_path(Some(&form.back))
@@ -72,7 +75,8 @@ pub async fn set_favorite(
 }
 
 /// Hearts an image for a person. Already hearted (a double click racing itself) is what was
-/// asked, so it is not an error.
+/// asked, so it is not an error. The insert runs in a savepoint, so that on PostgreSQL the
+/// refused insert does not abort the caller's transaction.
 fn insert_favorite(
     conn: &mut DbConn,
     image: &ImageId,
@@ -81,17 +85,19 @@ fn insert_favorite(
     note: Option<&str>,
 ) -> Result<(), AppError> {
     let now = db::now();
-    let inserted = diesel::insert_into(favorites::table)
-        .values((
-            favorites::image_id.eq(image),
-            favorites::person_id.eq(person.person_id()),
-            favorites::event_id.eq(event),
-            favorites::person_kind.eq(person.kind()),
-            favorites::note.eq(note),
-            favorites::created_at.eq(now),
-            favorites::updated_at.eq(now),
-        ))
-        .execute(conn);
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(favorites::table)
+            .values((
+                favorites::image_id.eq(image),
+                favorites::person_id.eq(person.person_id()),
+                favorites::event_id.eq(event),
+                favorites::person_kind.eq(person.kind()),
+                favorites::note.eq(note),
+                favorites::created_at.eq(now),
+                favorites::updated_at.eq(now),
+            ))
+            .execute(conn)
+    });
     match inserted {
         Ok(_)
         | Err(diesel::result::Error::DatabaseError(
@@ -139,12 +145,14 @@ pub async fn set_note(
     let iid = image_id.clone();
     let saved = note.clone();
     db::run(&state.pool, move |conn| {
-        // Heart it if it is not yet, then set the note: both steps are safe to race.
-        insert_favorite(conn, &iid, &person, &event, saved.as_deref())?;
-        diesel::update(favorites::table.find((&iid, person.person_id())))
-            .set((favorites::note.eq(&saved), favorites::updated_at.eq(db::now())))
-            .execute(conn)?;
-        Ok(())
+        db::write_transaction(conn, |conn| {
+            // Heart it if it is not yet, then set the note: both steps are safe to race.
+            insert_favorite(conn, &iid, &person, &event, saved.as_deref())?;
+            diesel::update(favorites::table.find((&iid, person.person_id())))
+                .set((favorites::note.eq(&saved), favorites::updated_at.eq(db::now())))
+                .execute(conn)?;
+            feed::record(conn, feed::Kind::Favorites, event.as_str())
+        })
     })
     .await?;
     let back = site::local_path(Some(&form.back))

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod branding;
 pub mod clients;
+pub mod feed;
 pub mod images;
 pub mod price_lists;
 pub mod sessions;
@@ -55,7 +56,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(images::list_images)
         .service(images::put_image)
         .service(images::delete_image)
-        .service(clients::reset_login);
+        .service(clients::reset_login)
+        .service(feed::get_feed)
+        .service(feed::ack_feed);
 }
 
 /// PostgreSQL text cannot hold a NUL character and SQLite would keep it silently; neither is
@@ -81,7 +84,10 @@ pub async fn catalog_changes(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let changes = req.path().starts_with("/api/") && req.method() != actix_web::http::Method::GET;
+    // Acknowledging the feed changes nothing anyone sees.
+    let changes = req.path().starts_with("/api/")
+        && req.method() != actix_web::http::Method::GET
+        && req.path() != proofroom_wire::paths::FEED_ACK;
     let state = req.app_data::<crate::web::State>().cloned();
     let res = next.call(req).await?;
     if changes && let Some(state) = state {

@@ -67,7 +67,7 @@ pub async fn pick(
                     yearbook_picks::picked_at.eq(db::now()),
                 ))
                 .execute(conn)?;
-            Ok(())
+            crate::feed::record(conn, crate::feed::Kind::Yearbook, event.as_str())
         })
     })
     .await?;

@@ -1,0 +1,236 @@
+//! The studio's `inbox/`: what clients did, written by the connector only.
+//!
+//! Every file is written whole — a temporary file beside it, fsync, rename, fsync of the folder —
+//! so a crash leaves the old file or the new one, never half of one. Writing the same feed item
+//! again writes the same files with the same content: re-fetching after a crash never makes a
+//! second copy. `guests.csv` is rebuilt from the guest files, and `tasks.csv` gets a line only
+//! when no line with the same task id is in it yet, so lines people add or remove are kept.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use proofroom_wire::feed::{FeedContent, FeedItem, GuestRecord, SessionFavorites, YearbookPick};
+
+pub const INBOX: &str = "inbox";
+
+pub struct Inbox {
+    root: PathBuf,
+}
+
+/// What writing one feed item put where, relative to the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    Files(Vec<String>),
+    /// The item's subject is gone from the server; nothing to write.
+    Nothing,
+}
+
+impl Inbox {
+    pub fn new(library: &Path) -> Self {
+        Self { root: library.join(INBOX) }
+    }
+
+    /// Writes one feed item into the inbox, with its line in `tasks.csv`.
+    pub fn write(&self, item: &FeedItem) -> io::Result<Written> {
+        let files = match &item.content {
+            FeedContent::Guest(guest) => self.guest(guest)?,
+            FeedContent::Favorites(favorites) => self.favorites(favorites)?,
+            FeedContent::Yearbook(pick) => self.yearbook(pick)?,
+            FeedContent::Gone { .. } => return Ok(Written::Nothing),
+        };
+        self.task(item)?;
+        Ok(Written::Files(files))
+    }
+
+    fn guest(&self, guest: &GuestRecord) -> io::Result<Vec<String>> {
+        let file = format!("guests/{}.json", safe_name(&guest.guest_id));
+        self.put(&file, &json(guest)?)?;
+        self.rebuild_guests_csv()?;
+        Ok(vec![format!("{INBOX}/{file}"), format!("{INBOX}/guests.csv")])
+    }
+
+    /// `guests.csv`: every guest as a new client record, oldest first.
+    fn rebuild_guests_csv(&self) -> io::Result<()> {
+        let mut guests: Vec<GuestRecord> = Vec::new();
+        for entry in fs::read_dir(self.root.join("guests"))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let bytes = fs::read(&path)?;
+                match serde_json::from_slice(&bytes) {
+                    Ok(guest) => guests.push(guest),
+                    // Someone's edit broke it: leave it out rather than fail every sync.
+                    Err(_) => continue,
+                }
+            }
+        }
+        guests.sort_by(|a, b| (a.registered_at, &a.guest_id).cmp(&(b.registered_at, &b.guest_id)));
+        let mut csv = String::from("guest_id,name,email,session_id,registered_at\n");
+        for g in &guests {
+            let registered = g.registered_at.format("%Y-%m-%d %H:%M:%S").to_string();
+            csv_line(
+                &mut csv,
+                &[
+                    &g.guest_id,
+                    &g.name,
+                    &g.email,
+                    g.session_id.as_deref().unwrap_or(""),
+                    &registered,
+                ],
+            );
+        }
+        self.put("guests.csv", csv.as_bytes())
+    }
+
+    /// `favorites/<session>.txt`: per person, the file names one a line and the same list as
+    /// Lightroom's text filter takes it; `favorites/<session>.json` the same with notes.
+    fn favorites(&self, favorites: &SessionFavorites) -> io::Result<Vec<String>> {
+        let session = safe_name(&favorites.session_id);
+        let mut text = format!("# Online favorites of session {}\n", favorites.session_id);
+        for person in &favorites.people {
+            let names: Vec<&str> = person.favorites.iter().map(|f| f.file_name.as_str()).collect();
+            text.push_str(&format!(
+                "\n## {} <{}> ({} {}), {} favorites\n",
+                person.name,
+                person.email,
+                person.kind,
+                person.id,
+                names.len()
+            ));
+            for name in &names {
+                text.push_str(name);
+                text.push('\n');
+            }
+            text.push_str(&format!("Lightroom text filter: {}\n", names.join(", ")));
+        }
+        let txt = format!("favorites/{session}.txt");
+        let detail = format!("favorites/{session}.json");
+        self.put(&txt, text.as_bytes())?;
+        self.put(&detail, &json(favorites)?)?;
+        Ok(vec![format!("{INBOX}/{txt}"), format!("{INBOX}/{detail}")])
+    }
+
+    fn yearbook(&self, pick: &YearbookPick) -> io::Result<Vec<String>> {
+        let file = format!("yearbook/{}.json", safe_name(&pick.session_id));
+        self.put(&file, &json(pick)?)?;
+        Ok(vec![format!("{INBOX}/{file}")])
+    }
+
+    /// A line in `tasks.csv` for this item, unless one with its task id is there already.
+    fn task(&self, item: &FeedItem) -> io::Result<()> {
+        let task_id = format!("feed-{}", item.seq);
+        let (session, what) = match &item.content {
+            FeedContent::Guest(g) => (
+                g.session_id.clone().unwrap_or_default(),
+                format!("New guest {} <{}>: add as a client", g.name, g.email),
+            ),
+            FeedContent::Favorites(f) => {
+                let count: usize = f.people.iter().map(|p| p.favorites.len()).sum();
+                (f.session_id.clone(), format!("Favorites changed: {count} in all"))
+            }
+            FeedContent::Yearbook(y) => (
+                y.session_id.clone(),
+                format!("Yearbook image picked by {}: {}", y.client_name, y.file_name),
+            ),
+            FeedContent::Gone { .. } => return Ok(()),
+        };
+        let path = self.root.join("tasks.csv");
+        let existing = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                String::from("task_id,at,kind,session_id,what\n")
+            }
+            Err(e) => return Err(e),
+        };
+        let prefix = format!("{task_id},");
+        if existing.lines().any(|line| line.starts_with(&prefix)) {
+            return Ok(());
+        }
+        let mut text = existing;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let at = item.at.format("%Y-%m-%d %H:%M:%S").to_string();
+        csv_line(&mut text, &[&task_id, &at, kind_name(&item.content), &session, &what]);
+        self.put("tasks.csv", text.as_bytes())
+    }
+
+    /// Writes `relative` under the inbox whole: temporary file, fsync, rename, fsync the folder.
+    fn put(&self, relative: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.root.join(relative);
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        fs::create_dir_all(&dir)?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+        let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        {
+            let mut file =
+                OpenOptions::new().write(true).create(true).truncate(true).open(&temporary)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+        }
+        fs::rename(&temporary, &path)?;
+        // The rename itself is only durable once the folder is.
+        File::open(&dir)?.sync_all()
+    }
+}
+
+fn kind_name(content: &FeedContent) -> &'static str {
+    match content {
+        FeedContent::Guest(_) => "guest",
+        FeedContent::Favorites(_) => "favorites",
+        FeedContent::Yearbook(_) => "yearbook",
+        FeedContent::Gone { .. } => "gone",
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> io::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// A session or guest id as a file name: ids come from folder names or the server, but a `/`
+/// or a leading dot must never reach outside the inbox folder.
+fn safe_name(id: &str) -> String {
+    let cleaned: String =
+        id.chars().map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c }).collect();
+    match cleaned.strip_prefix('.') {
+        Some(rest) => format!("_{rest}"),
+        None => cleaned,
+    }
+}
+
+/// Appends one CSV record (RFC 4180: fields with a comma, quote or line break are quoted).
+fn csv_line(out: &mut String, fields: &[&str]) {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if field.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_with_commas_and_quotes_are_quoted() {
+        let mut out = String::new();
+        csv_line(&mut out, &["a", "Smith, Ann", "say \"hi\"", "x\ny"]);
+        assert_eq!(out, "a,\"Smith, Ann\",\"say \"\"hi\"\"\",\"x\ny\"\n");
+    }
+
+    #[test]
+    fn ids_cannot_leave_the_inbox() {
+        assert_eq!(safe_name("../etc"), "_._etc");
+        assert_eq!(safe_name("2026-0412 Smith"), "2026-0412 Smith");
+    }
+}

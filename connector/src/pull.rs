@@ -1,0 +1,144 @@
+//! Pull: what clients did comes back into the studio's `inbox/`, exactly once.
+//!
+//! Each page of the server's feed is written into the inbox item by item, and only then
+//! acknowledged. A crash before the acknowledgement means the items come again and are written
+//! again — to the same files with the same content (see [`crate::inbox`]) — so nothing is lost
+//! and nothing is doubled. An item that cannot be written is not acknowledged; the server keeps
+//! offering it.
+
+use std::path::Path;
+
+use proofroom_wire::feed::{FeedAck, FeedAckResult, FeedContent, FeedPage};
+use proofroom_wire::paths;
+
+use crate::ItemError;
+use crate::api::{Api, Failure};
+use crate::inbox::{Inbox, Written};
+use crate::output::Output;
+use crate::state::{State, StateError};
+
+/// Items asked for per page.
+const PAGE: u32 = 100;
+
+/// What a pull moved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullReport {
+    pub guests: usize,
+    pub favorites: usize,
+    pub yearbook: usize,
+    /// Items whose subject was deleted on the server since (nothing to write).
+    pub gone: usize,
+    /// Items the server newly marked downloaded.
+    pub acknowledged: u64,
+    /// Items still waiting on the server after the pull (those that failed to be written).
+    pub waiting: u64,
+    pub errors: Vec<ItemError>,
+}
+
+impl PullReport {
+    pub fn written(&self) -> usize {
+        self.guests + self.favorites + self.yearbook
+    }
+
+    /// `pulled 3 items: 1 guests, 1 favorites, 1 yearbook picks; 0 waiting, 0 errors`
+    pub fn summary(&self) -> String {
+        format!(
+            "pulled {} items: {} guests, {} favorites, {} yearbook picks; {} waiting, {} errors",
+            self.written(),
+            self.guests,
+            self.favorites,
+            self.yearbook,
+            self.waiting,
+            self.errors.len()
+        )
+    }
+}
+
+/// Why a pull stopped before the feed was empty.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PullStop {
+    #[error("{0}")]
+    Server(String),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+impl From<Failure> for PullStop {
+    fn from(f: Failure) -> Self {
+        Self::Server(f.to_string())
+    }
+}
+
+pub(crate) async fn pull(
+    api: &Api,
+    library: &Path,
+    state: &mut State,
+    out: &Output,
+    report: &mut PullReport,
+) -> Result<(), PullStop> {
+    let inbox = Inbox::new(library);
+    let mut cursor = state.feed_cursor()?;
+    loop {
+        let page: FeedPage =
+            api.get(&format!("{}?after={cursor}&limit={PAGE}", paths::FEED)).await?;
+        let mut written = Vec::with_capacity(page.items.len());
+        for item in &page.items {
+            match inbox.write(item) {
+                Ok(Written::Files(files)) => {
+                    match &item.content {
+                        FeedContent::Guest(_) => report.guests += 1,
+                        FeedContent::Favorites(_) => report.favorites += 1,
+                        FeedContent::Yearbook(_) => report.yearbook += 1,
+                        FeedContent::Gone { .. } => {}
+                    }
+                    out.line(&format!("pulled {}", files.join(", ")));
+                    written.push(item.seq);
+                }
+                Ok(Written::Nothing) => {
+                    report.gone += 1;
+                    written.push(item.seq);
+                }
+                Err(e) => {
+                    let error = ItemError::new(
+                        crate::inbox::INBOX,
+                        format!(
+                            "cannot write feed item {} ({}): {e}",
+                            item.seq,
+                            kind(&item.content)
+                        ),
+                    );
+                    out.error(&error);
+                    report.errors.push(error);
+                }
+            }
+        }
+        let mut acknowledged = 0;
+        if !written.is_empty() {
+            let answer: FeedAckResult =
+                api.post(paths::FEED_ACK, &FeedAck { seqs: written.clone() }).await?;
+            acknowledged = answer.acknowledged;
+            report.acknowledged += acknowledged;
+        }
+        // Past everything seen: an item that failed is still waiting, and waiting items come
+        // with every page whatever the cursor says.
+        if let Some(highest) = page.items.iter().map(|i| i.seq).max()
+            && highest > cursor
+        {
+            cursor = highest;
+            state.set_feed_cursor(cursor)?;
+        }
+        report.waiting = page.waiting.saturating_sub(acknowledged);
+        if !page.more || written.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+fn kind(content: &FeedContent) -> &'static str {
+    match content {
+        FeedContent::Guest(_) => "a guest",
+        FeedContent::Favorites(_) => "favorites",
+        FeedContent::Yearbook(_) => "a yearbook pick",
+        FeedContent::Gone { .. } => "deleted",
+    }
+}

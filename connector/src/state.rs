@@ -1,0 +1,145 @@
+//! The connector's own state, in a SQLite database under the library (`.proofroom/state.db`):
+//! the feed cursor and the log of sync runs.
+
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The folder under the library that holds the connector's state.
+pub const STATE_DIR: &str = ".proofroom";
+
+mod schema {
+    diesel::table! {
+        cursors (name) {
+            name -> Text,
+            value -> BigInt,
+        }
+    }
+
+    diesel::table! {
+        runs (id) {
+            id -> Integer,
+            started_at -> Timestamp,
+            finished_at -> Nullable<Timestamp>,
+            result -> Nullable<Text>,
+            summary -> Text,
+            errors -> Text,
+        }
+    }
+}
+
+use schema::{cursors, runs};
+
+/// The feed cursor's name in `cursors`.
+const FEED: &str = "feed";
+
+#[derive(Debug, thiserror::Error)]
+#[error("the connector's state in {path}: {detail}")]
+pub struct StateError {
+    path: String,
+    detail: String,
+}
+
+pub struct State {
+    conn: SqliteConnection,
+    path: String,
+}
+
+/// One sync run as logged.
+#[derive(Debug, Clone, Queryable)]
+pub struct Run {
+    pub id: i32,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub result: Option<String>,
+    pub summary: String,
+    pub errors: String,
+}
+
+impl State {
+    /// Opens (making it when missing) the state database of the library.
+    pub fn open(library: &Path) -> Result<Self, StateError> {
+        let dir = library.join(STATE_DIR);
+        let path = dir.join("state.db").display().to_string();
+        let fail = |detail: String| StateError { path: path.clone(), detail };
+        std::fs::create_dir_all(&dir).map_err(|e| fail(e.to_string()))?;
+        let mut conn = SqliteConnection::establish(&path).map_err(|e| fail(e.to_string()))?;
+        // Another connector run may hold the database for a moment: wait rather than fail.
+        diesel::sql_query("PRAGMA busy_timeout = 10000")
+            .execute(&mut conn)
+            .map_err(|e| fail(e.to_string()))?;
+        conn.run_pending_migrations(MIGRATIONS).map_err(|e| fail(e.to_string()))?;
+        Ok(Self { conn, path })
+    }
+
+    fn fail(&self, e: impl std::fmt::Display) -> StateError {
+        StateError { path: self.path.clone(), detail: e.to_string() }
+    }
+
+    /// The highest feed sequence number written into the inbox; 0 before the first pull.
+    pub fn feed_cursor(&mut self) -> Result<i64, StateError> {
+        let value: Option<i64> = cursors::table
+            .find(FEED)
+            .select(cursors::value)
+            .first(&mut self.conn)
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        Ok(value.unwrap_or(0))
+    }
+
+    pub fn set_feed_cursor(&mut self, value: i64) -> Result<(), StateError> {
+        diesel::replace_into(cursors::table)
+            .values((cursors::name.eq(FEED), cursors::value.eq(value)))
+            .execute(&mut self.conn)
+            .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
+    /// Logs the start of a run; answers its id.
+    pub fn start_run(&mut self) -> Result<i32, StateError> {
+        self.conn
+            .immediate_transaction(|conn| {
+                diesel::insert_into(runs::table)
+                    .values(runs::started_at.eq(now()))
+                    .execute(conn)?;
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                    "last_insert_rowid()",
+                ))
+                .get_result(conn)
+            })
+            .map_err(|e: diesel::result::Error| self.fail(e))
+    }
+
+    pub fn finish_run(
+        &mut self,
+        id: i32,
+        result: &str,
+        summary: &[String],
+        errors: &[String],
+    ) -> Result<(), StateError> {
+        diesel::update(runs::table.find(id))
+            .set((
+                runs::finished_at.eq(now()),
+                runs::result.eq(result),
+                runs::summary.eq(summary.join("\n")),
+                runs::errors.eq(errors.join("\n")),
+            ))
+            .execute(&mut self.conn)
+            .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
+    /// The last `n` runs, newest first.
+    pub fn last_runs(&mut self, n: i64) -> Result<Vec<Run>, StateError> {
+        runs::table.order(runs::id.desc()).limit(n).load(&mut self.conn).map_err(|e| self.fail(e))
+    }
+}
+
+fn now() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

@@ -1,0 +1,244 @@
+//! The feed of what clients did, for the studio's connector to pull into its inbox
+//! (`proofroom_wire::feed`).
+//!
+//! A feed row only names what changed — a guest account, an event's favorites, an event's
+//! yearbook pick — and what it holds is read when the connector fetches it. So the connector
+//! always writes the current state, and a row waiting for it is replaced by a newer change of
+//! the same thing: a client hearting fifty photos leaves one row, not fifty.
+//!
+//! Rows are recorded in the same transaction as the change they name, so a change is never
+//! committed without its row. Sequence numbers increase, but on PostgreSQL two transactions
+//! may commit out of order; a page therefore holds every row after the connector's cursor *and*
+//! every older row still waiting, so a late commit is never skipped.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use proofroom_wire::feed::{
+    Favorite, FeedContent, FeedItem, FeedPage, GuestRecord, PersonFavorites, SessionFavorites,
+    YearbookPick,
+};
+
+use crate::db::schema::{clients, events, favorites, feed_items, guests, images, yearbook_picks};
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+
+/// What a feed row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A new guest account (subject: the guest id).
+    Guest,
+    /// An event's favorites or their notes (subject: the event id).
+    Favorites,
+    /// An event's yearbook pick (subject: the event id).
+    Yearbook,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Guest => "guest",
+            Self::Favorites => "favorites",
+            Self::Yearbook => "yearbook",
+        }
+    }
+}
+
+/// The most items one page holds.
+pub const MAX_PAGE: i64 = 500;
+
+/// Notes, inside the caller's transaction, that `subject` changed.
+pub fn record(conn: &mut DbConn, kind: Kind, subject: &str) -> Result<(), AppError> {
+    diesel::delete(
+        feed_items::table
+            .filter(feed_items::kind.eq(kind.as_str()))
+            .filter(feed_items::subject.eq(subject))
+            .filter(feed_items::downloaded_at.is_null()),
+    )
+    .execute(conn)?;
+    diesel::insert_into(feed_items::table)
+        .values((
+            feed_items::kind.eq(kind.as_str()),
+            feed_items::subject.eq(subject),
+            feed_items::created_at.eq(db::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The items after `after`, and any older one still waiting, oldest first, each with what it
+/// holds now.
+pub fn page(conn: &mut DbConn, after: i64, limit: i64) -> Result<FeedPage, AppError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let mut rows: Vec<(i64, String, String, NaiveDateTime)> = feed_items::table
+        .filter(feed_items::seq.gt(after).or(feed_items::downloaded_at.is_null()))
+        .order(feed_items::seq.asc())
+        .limit(limit + 1)
+        .select((feed_items::seq, feed_items::kind, feed_items::subject, feed_items::created_at))
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let waiting: i64 =
+        feed_items::table.filter(feed_items::downloaded_at.is_null()).count().get_result(conn)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (seq, kind, subject, at) in rows {
+        let content = content(conn, &kind, &subject)?
+            .unwrap_or(FeedContent::Gone { subject: subject.clone() });
+        items.push(FeedItem { seq, at, content });
+    }
+    Ok(FeedPage { items, more, waiting: waiting.max(0) as u64 })
+}
+
+/// Marks items downloaded; answers how many were newly marked.
+pub fn acknowledge(conn: &mut DbConn, seqs: &[i64]) -> Result<u64, AppError> {
+    let mut marked = 0;
+    // In chunks: both backends limit the parameters of one statement.
+    for chunk in seqs.chunks(500) {
+        marked += diesel::update(
+            feed_items::table
+                .filter(feed_items::seq.eq_any(chunk))
+                .filter(feed_items::downloaded_at.is_null()),
+        )
+        .set(feed_items::downloaded_at.eq(db::now()))
+        .execute(conn)?;
+    }
+    Ok(marked as u64)
+}
+
+/// How many items wait for the connector.
+pub fn waiting(conn: &mut DbConn) -> Result<u64, AppError> {
+    let n: i64 =
+        feed_items::table.filter(feed_items::downloaded_at.is_null()).count().get_result(conn)?;
+    Ok(n.max(0) as u64)
+}
+
+/// What the row names, as it is now; `None` when it was deleted since.
+fn content(conn: &mut DbConn, kind: &str, subject: &str) -> Result<Option<FeedContent>, AppError> {
+    Ok(match kind {
+        "guest" => guest(conn, subject)?.map(FeedContent::Guest),
+        "favorites" => session_favorites(conn, subject)?.map(FeedContent::Favorites),
+        "yearbook" => yearbook(conn, subject)?.map(FeedContent::Yearbook),
+        _ => None,
+    })
+}
+
+fn guest(conn: &mut DbConn, guest_id: &str) -> Result<Option<GuestRecord>, AppError> {
+    let found: Option<(String, String, String, NaiveDateTime, Option<String>)> = guests::table
+        .left_join(events::table.on(guests::event_id.eq(events::id.nullable())))
+        .filter(guests::id.eq(guest_id))
+        .select((
+            guests::id,
+            guests::name,
+            guests::email,
+            guests::created_at,
+            events::studio_session_id.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(guest_id, name, email, registered_at, session_id)| GuestRecord {
+        guest_id,
+        name,
+        email,
+        session_id,
+        registered_at,
+    }))
+}
+
+fn session_id_of(conn: &mut DbConn, event_id: &str) -> Result<Option<String>, AppError> {
+    Ok(events::table
+        .filter(events::id.eq(event_id))
+        .select(events::studio_session_id)
+        .first(conn)
+        .optional()?)
+}
+
+fn session_favorites(
+    conn: &mut DbConn,
+    event_id: &str,
+) -> Result<Option<SessionFavorites>, AppError> {
+    let Some(session_id) = session_id_of(conn, event_id)? else { return Ok(None) };
+    let rows: Vec<(String, String, String, Option<String>)> = favorites::table
+        .inner_join(images::table)
+        .filter(favorites::event_id.eq(event_id))
+        .order((favorites::person_kind, favorites::person_id, images::file_name))
+        .select((favorites::person_kind, favorites::person_id, images::file_name, favorites::note))
+        .load(conn)?;
+    let mut people: Vec<PersonFavorites> = Vec::new();
+    let mut last: Option<(String, String)> = None;
+    for (kind, person_id, file_name, note) in rows {
+        let favorite = Favorite { file_name, note };
+        let key = (kind, person_id);
+        if last.as_ref() == Some(&key)
+            && let Some(person) = people.last_mut()
+        {
+            person.favorites.push(favorite);
+            continue;
+        }
+        let (id, name, email) = who(conn, &key.0, &key.1)?;
+        people.push(PersonFavorites {
+            kind: key.0.clone(),
+            id,
+            name,
+            email,
+            favorites: vec![favorite],
+        });
+        last = Some(key);
+    }
+    Ok(Some(SessionFavorites { session_id, people }))
+}
+
+/// A person's id as the studio knows it, name and email.
+fn who(
+    conn: &mut DbConn,
+    kind: &str,
+    person_id: &str,
+) -> Result<(String, String, String), AppError> {
+    if kind == "client" {
+        let found: Option<(String, String, String, String)> = clients::table
+            .filter(clients::id.eq(person_id))
+            .select((
+                clients::studio_client_id,
+                clients::first_name,
+                clients::last_name,
+                clients::email,
+            ))
+            .first(conn)
+            .optional()?;
+        if let Some((id, first, last, email)) = found {
+            return Ok((id, format!("{first} {last}"), email));
+        }
+    } else {
+        let found: Option<(String, String)> = guests::table
+            .filter(guests::id.eq(person_id))
+            .select((guests::name, guests::email))
+            .first(conn)
+            .optional()?;
+        if let Some((name, email)) = found {
+            return Ok((person_id.to_string(), name, email));
+        }
+    }
+    Ok((person_id.to_string(), String::new(), String::new()))
+}
+
+fn yearbook(conn: &mut DbConn, event_id: &str) -> Result<Option<YearbookPick>, AppError> {
+    let Some(session_id) = session_id_of(conn, event_id)? else { return Ok(None) };
+    let found: Option<(String, String, String, String, NaiveDateTime)> = yearbook_picks::table
+        .inner_join(images::table)
+        .inner_join(clients::table.on(clients::id.eq(yearbook_picks::client_id)))
+        .filter(yearbook_picks::event_id.eq(event_id))
+        .select((
+            images::file_name,
+            clients::studio_client_id,
+            clients::first_name,
+            clients::last_name,
+            yearbook_picks::picked_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(file_name, client_id, first, last, picked_at)| YearbookPick {
+        session_id,
+        client_id,
+        client_name: format!("{first} {last}"),
+        file_name,
+        picked_at,
+    }))
+}

@@ -1,0 +1,228 @@
+//! `sync`: what clients did online lands in the studio's inbox, exactly once.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use diesel::prelude::*;
+use proofroom_server::db::schema::feed_items;
+use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images};
+use reqwest::StatusCode;
+
+/// Ann's session (yearbook pick on) and a public event, pushed.
+async fn studio() -> (TestApp, LibraryBuilder) {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library
+        .session("ann-none")
+        .event_type("none")
+        .setting("yearbook_selection = true")
+        .image("a1.jpg", images::jpeg(600, 400))
+        .image("a2.jpg", images::jpeg(600, 400))
+        .image("a3.jpg", images::jpeg(600, 400))
+        .write();
+    library
+        .session("fair-public")
+        .event_type("public")
+        .date("2026-06-14")
+        .image("p1, the view.jpg", images::jpeg(600, 400))
+        .write();
+    app.push(library.path()).await;
+    (app, library)
+}
+
+/// Runs `sync`, asserting it succeeded; returns what it printed.
+async fn sync(app: &TestApp, library: &Path) -> String {
+    let output = app.connector(library, &["sync"]).await;
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "sync failed ({}):\n{printed}", output.status);
+    printed
+}
+
+/// Every file under `inbox/`, by path, with its content.
+fn inbox(library: &Path) -> BTreeMap<String, String> {
+    fn walk(dir: &Path, root: &Path, found: &mut BTreeMap<String, String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, found);
+            } else {
+                let name = path.strip_prefix(root).unwrap().display().to_string();
+                found.insert(name, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut found = BTreeMap::new();
+    walk(&library.join("inbox"), &library.join("inbox"), &mut found);
+    found
+}
+
+fn waiting_on_server(app: &TestApp) -> i64 {
+    app.with_db(|conn| {
+        feed_items::table
+            .filter(feed_items::downloaded_at.is_null())
+            .count()
+            .get_result(conn)
+            .unwrap()
+    })
+}
+
+/// Ann hearts two photos (one with a note) and picks her yearbook photo; a visitor of the
+/// public event registers and hearts its photo.
+async fn clients_act(app: &TestApp) {
+    let event = app.event_path("ann-none");
+    let mut ann = Visitor::new(&app.base_url);
+    ann.sign_in("ann.smith@example.com", "smith").await;
+    let photos = ann.get(&event).await.links(&format!("{event}/photos/"));
+    assert_eq!(photos.len(), 3);
+    for photo in &photos[..2] {
+        ann.get(photo).await;
+        ann.post(&format!("{photo}/favorite"), &[("on", "1")]).await;
+    }
+    ann.get(&photos[0]).await;
+    ann.post(&format!("{}/note", photos[0]), &[("note", "Print this one large")]).await;
+    let third = photos[2].rsplit('/').next().unwrap();
+    ann.post(&format!("{event}/yearbook"), &[("image_id", third)]).await;
+
+    let public = app.event_path("fair-public");
+    let mut gran = Visitor::new(&app.base_url);
+    gran.get(&format!("/register?event={}", &public[8..])).await;
+    let registered = gran
+        .post(
+            "/register",
+            &[
+                ("name", "Gran Smith"),
+                ("email", "gran@example.com"),
+                ("password", "knitting123"),
+                ("event", &public[8..]),
+            ],
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::SEE_OTHER);
+    let photo = gran.get(&public).await.links(&format!("{public}/photos/")).remove(0);
+    gran.get(&photo).await;
+    gran.post(&format!("{photo}/favorite"), &[("on", "1")]).await;
+}
+
+#[tokio::test]
+async fn what_clients_did_lands_in_the_inbox_once_even_when_fetched_again() {
+    let (app, library) = studio().await;
+    clients_act(&app).await;
+    assert_eq!(waiting_on_server(&app), 4, "a guest, two events' favorites, a yearbook pick");
+
+    let printed = sync(&app, library.path()).await;
+    assert!(printed.contains("pulled 4 items"), "{printed}");
+    let first = inbox(library.path());
+    let ann = &first["favorites/ann-none.txt"];
+    assert!(
+        ann.contains("## Ann Smith <ann.smith@example.com> (client C-1042), 2 favorites"),
+        "{ann}"
+    );
+    assert!(ann.contains("\na1.jpg\na2.jpg\n"), "{ann}");
+    assert!(ann.contains("Lightroom text filter: a1.jpg, a2.jpg"), "{ann}");
+    assert!(first["favorites/ann-none.json"].contains("Print this one large"));
+    assert!(first["favorites/fair-public.txt"].contains("Gran Smith <gran@example.com> (guest"));
+    assert!(first["favorites/fair-public.txt"].contains("\np1, the view.jpg\n"));
+    assert!(first["yearbook/ann-none.json"].contains("\"file_name\": \"a3.jpg\""));
+    let guests: Vec<&str> = first["guests.csv"].lines().collect();
+    assert_eq!(guests.len(), 2, "a header and Gran: {guests:?}");
+    assert!(guests[1].contains(",Gran Smith,gran@example.com,fair-public,"), "{guests:?}");
+    assert_eq!(first.keys().filter(|k| k.starts_with("guests/")).count(), 1);
+    let tasks: Vec<&str> = first["tasks.csv"].lines().collect();
+    assert_eq!(tasks.len(), 5, "a header and one line per item: {tasks:?}");
+    assert!(tasks.iter().any(|t| t.contains("Yearbook image picked by Ann Smith: a3.jpg")));
+    assert!(!first.keys().any(|k| k.contains(".tmp")), "no temporary file left: {first:?}");
+    assert_eq!(waiting_on_server(&app), 0, "each item acknowledged");
+
+    // The connector died after writing but before the server heard, and its state was lost:
+    // everything comes again, and is written again to the same files — no second copy.
+    app.with_db(|conn| {
+        diesel::update(feed_items::table)
+            .set(feed_items::downloaded_at.eq(None::<chrono::NaiveDateTime>))
+            .execute(conn)
+            .unwrap()
+    });
+    std::fs::remove_dir_all(library.path().join(".proofroom")).unwrap();
+    sync(&app, library.path()).await;
+    assert_eq!(inbox(library.path()), first);
+    assert_eq!(waiting_on_server(&app), 0);
+
+    // Nothing new: nothing moves.
+    let printed = sync(&app, library.path()).await;
+    assert!(printed.contains("pulled 0 items"), "{printed}");
+    assert_eq!(inbox(library.path()), first);
+
+    // Ann takes a heart back: her list says so, with one new task line.
+    let event = app.event_path("ann-none");
+    let mut ann = Visitor::new(&app.base_url);
+    ann.sign_in("ann.smith@example.com", "smith").await;
+    let second = ann.get(&event).await.links(&format!("{event}/photos/")).remove(1);
+    ann.get(&second).await;
+    ann.post(&format!("{second}/favorite"), &[("on", "0")]).await;
+    sync(&app, library.path()).await;
+    let now = inbox(library.path());
+    assert!(
+        now["favorites/ann-none.txt"]
+            .contains("1 favorites\na1.jpg\nLightroom text filter: a1.jpg\n")
+    );
+    assert_eq!(now["tasks.csv"].lines().count(), 6);
+
+    let logs = tokio::process::Command::new(proofroom_tests::connector_binary())
+        .args(["logs", "--last", "2", "--library"])
+        .arg(library.path())
+        .output()
+        .await
+        .unwrap();
+    let logs = String::from_utf8_lossy(&logs.stdout).to_string();
+    assert_eq!(logs.matches(": ok\n").count(), 2, "{logs}");
+    assert!(logs.contains("pulled 1 items: 0 guests, 1 favorites"), "{logs}");
+}
+
+#[tokio::test]
+async fn the_feed_keeps_one_item_per_change_and_forgets_what_was_taken_down() {
+    let (app, library) = studio().await;
+    let event = app.event_path("ann-none");
+    let mut ann = Visitor::new(&app.base_url);
+    ann.sign_in("ann.smith@example.com", "smith").await;
+    let photos = ann.get(&event).await.links(&format!("{event}/photos/"));
+    for _ in 0..5 {
+        for photo in &photos {
+            ann.get(photo).await;
+            ann.post(&format!("{photo}/favorite"), &[("on", "1")]).await;
+            ann.post(&format!("{photo}/favorite"), &[("on", "0")]).await;
+        }
+    }
+    assert_eq!(waiting_on_server(&app), 1, "thirty changes of one event's favorites, one item");
+    let page = app.get_json("/api/v1/feed?after=0").await;
+    assert_eq!(page["waiting"], 1);
+    assert_eq!(page["items"][0]["kind"], "favorites");
+    assert_eq!(page["items"][0]["people"], serde_json::json!([]), "every heart taken back");
+    let seq = page["items"][0]["seq"].as_i64().unwrap();
+    for expected in [1, 0] {
+        let answer: serde_json::Value = app
+            .api(reqwest::Method::POST, "/api/v1/feed/ack")
+            .json(&serde_json::json!({ "seqs": [seq] }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["acknowledged"], expected, "a second acknowledgement changes nothing");
+    }
+    let refused = app.http.get(app.url("/api/v1/feed")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "the feed needs the studio token");
+
+    // Ann hearts again, then the studio takes the session down before the connector pulls.
+    ann.get(&photos[0]).await;
+    ann.post(&format!("{}/favorite", photos[0]), &[("on", "1")]).await;
+    let taken_down = app.api(reqwest::Method::DELETE, "/api/v1/sessions/ann-none").send().await;
+    assert!(taken_down.unwrap().status().is_success());
+    let printed = sync(&app, library.path()).await;
+    assert!(printed.contains("pulled 0 items"), "{printed}");
+    assert!(!library.path().join("inbox/favorites/ann-none.txt").exists());
+    assert_eq!(waiting_on_server(&app), 0, "the gone item is acknowledged, not offered forever");
+}
