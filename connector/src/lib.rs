@@ -29,6 +29,7 @@ mod output;
 mod pull;
 mod push;
 pub mod state;
+mod status;
 mod sync;
 
 pub use api::sha256_file;
@@ -39,6 +40,7 @@ pub use library::{
 pub use output::human_bytes;
 pub use pull::PullReport;
 pub use push::{push, push_library};
+pub use status::status;
 pub use sync::{SyncError, SyncReport, sync};
 
 /// Default number of images uploaded at once.

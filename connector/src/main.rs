@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use proofroom_connector::{DEFAULT_JOBS, Progress, PushOptions, push, state::State, sync};
+use proofroom_connector::{DEFAULT_JOBS, Progress, PushOptions, push, state::State, status, sync};
 
 #[derive(Parser)]
 #[command(name = "proofroom-connector", version, about = "Pushes the studio library to Proofroom.")]
@@ -26,6 +26,8 @@ enum Command {
     Sync(PushArgs),
     /// Each sync run with what moved and every error.
     Logs(LogsArgs),
+    /// The services panel: last sync, what waits on the server, sessions online and expiring.
+    Status(PushArgs),
 }
 
 #[derive(Args)]
@@ -77,6 +79,16 @@ async fn main() -> ExitCode {
             }
         },
         Command::Logs(args) => logs(&args),
+        Command::Status(args) => match status(args.into()).await {
+            Ok((panel, answered)) => {
+                print!("{panel}");
+                exit(if answered { 0 } else { 1 })
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit(e.exit_code())
+            }
+        },
     }
 }
 

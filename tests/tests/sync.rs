@@ -226,3 +226,42 @@ async fn the_feed_keeps_one_item_per_change_and_forgets_what_was_taken_down() {
     assert!(!library.path().join("inbox/favorites/ann-none.txt").exists());
     assert_eq!(waiting_on_server(&app), 0, "the gone item is acknowledged, not offered forever");
 }
+
+async fn status(app: &TestApp, library: &Path) -> String {
+    let output = app.connector(library, &["status"]).await;
+    let printed = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "status failed ({}):\n{printed}", output.status);
+    printed
+}
+
+#[tokio::test]
+async fn status_shows_the_last_sync_what_waits_and_what_expires_soon() {
+    let (app, library) = studio().await;
+    let before = status(&app, library.path()).await;
+    assert!(before.contains("last sync: never"), "{before}");
+    assert!(before.contains("waiting on the server: 0 client actions"), "{before}");
+    assert!(before.contains("online: 2 sessions, 4 images hosted"), "{before}");
+    assert!(before.contains("expiring within 7 days: none"), "{before}");
+
+    clients_act(&app).await;
+    let soon = chrono::Utc::now().date_naive() + chrono::Duration::days(3);
+    app.with_db(|conn| {
+        use proofroom_server::db::schema::events;
+        diesel::update(events::table.filter(events::studio_session_id.eq("fair-public")))
+            .set(events::expires_on.eq(soon))
+            .execute(conn)
+            .unwrap()
+    });
+    let waiting = status(&app, library.path()).await;
+    assert!(waiting.contains("waiting on the server: 4 client actions"), "{waiting}");
+    assert!(
+        waiting.contains(&format!("  fair-public (Session fair-public): expires {soon}")),
+        "{waiting}"
+    );
+
+    sync(&app, library.path()).await;
+    let after = status(&app, library.path()).await;
+    assert!(after.contains(" UTC, ok\n"), "{after}");
+    assert!(after.contains("pulled 4 items"), "{after}");
+    assert!(after.contains("waiting on the server: 0 client actions"), "{after}");
+}

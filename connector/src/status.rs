@@ -1,0 +1,102 @@
+//! `status`: the services panel — the last sync, what waits on the server, what is online and
+//! what expires soon.
+
+use std::fmt::Write;
+
+use proofroom_wire::feed::FeedPage;
+use proofroom_wire::{SessionList, StudioState, paths};
+
+use crate::api::Api;
+use crate::state::State;
+use crate::sync::SyncError;
+use crate::{PushError, PushOptions};
+
+/// Sessions expiring within this many days are listed.
+const EXPIRING_DAYS: i64 = 7;
+
+/// The panel as text, and whether the server answered.
+pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
+    if !options.library.is_dir() {
+        return Err(
+            PushError::Library(crate::LibraryError::NotAFolder { path: options.library }).into()
+        );
+    }
+    let config = crate::push::options_config(&options).map_err(PushError::from)?;
+    let mut state = State::open(&options.library)?;
+    let mut text = String::new();
+    let _ = writeln!(text, "server: {}", config.server);
+    match state.last_runs(1)?.first() {
+        None => text.push_str("last sync: never\n"),
+        Some(run) => {
+            let result = run.result.as_deref().unwrap_or("did not finish (stopped or killed)");
+            let _ = writeln!(
+                text,
+                "last sync: {} UTC, {result}",
+                run.started_at.format("%Y-%m-%d %H:%M:%S")
+            );
+            for line in run.summary.lines() {
+                let _ = writeln!(text, "  {line}");
+            }
+            let errors = run.errors.lines().count();
+            if errors > 0 {
+                let _ = writeln!(text, "  {errors} errors (see `logs`)");
+            }
+        }
+    }
+    let api = Api::new(&config).map_err(|e| PushError::Client(e.to_string()))?;
+    let cursor = state.feed_cursor()?;
+    let online = async {
+        let studio: StudioState = api.get(paths::STUDIO).await?;
+        let feed: FeedPage = api.get(&format!("{}?after={cursor}&limit=1", paths::FEED)).await?;
+        let sessions: SessionList = api.get(paths::SESSIONS).await?;
+        Ok::<_, crate::api::Failure>((studio, feed, sessions))
+    };
+    let (studio, feed, sessions) = match online.await {
+        Ok(answers) => answers,
+        Err(failure) => {
+            let _ = writeln!(text, "the server did not answer: {failure}");
+            return Ok((text, false));
+        }
+    };
+    let _ = writeln!(
+        text,
+        "waiting on the server: {} client actions to pull (guests, favorites, yearbook picks)",
+        feed.waiting
+    );
+    let images: i64 = sessions.sessions.iter().map(|s| s.image_count).sum();
+    let _ = writeln!(text, "online: {} sessions, {images} images hosted", sessions.sessions.len());
+    let today = studio_today(&studio);
+    let mut expiring: Vec<_> = sessions
+        .sessions
+        .iter()
+        .filter(|s| (s.expires_on - today).num_days() <= EXPIRING_DAYS)
+        .collect();
+    expiring.sort_by_key(|s| s.expires_on);
+    if expiring.is_empty() {
+        let _ = writeln!(text, "expiring within {EXPIRING_DAYS} days: none");
+    } else {
+        let _ = writeln!(text, "expiring within {EXPIRING_DAYS} days:");
+        for s in expiring {
+            let when = if s.expires_on < today { "expired" } else { "expires" };
+            let _ = writeln!(text, "  {} ({}): {when} {}", s.id, s.description, s.expires_on);
+        }
+    }
+    if studio.proofs_pending > 0 {
+        let _ = writeln!(
+            text,
+            "proofs waiting to be re-rendered with the new watermark: {}",
+            studio.proofs_pending
+        );
+    }
+    Ok((text, true))
+}
+
+/// Today in the studio's time zone (UTC when it is unknown).
+fn studio_today(studio: &StudioState) -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    studio
+        .profile
+        .as_ref()
+        .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
+        .map_or_else(|| now.date_naive(), |tz| now.with_timezone(&tz).date_naive())
+}
