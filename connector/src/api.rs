@@ -59,6 +59,11 @@ pub fn session_image_path(id: &str, name: &str) -> String {
     format!("{}?name={}", session_images_path(id), encode(name))
 }
 
+/// `/api/v1/clients/{id}/reset-login`.
+pub fn reset_login_path(client_id: &str) -> String {
+    format!("/api/v1/clients/{}/reset-login", encode(client_id))
+}
+
 /// `/api/v1/price-lists/{id}`.
 pub fn price_list_path(id: &str) -> String {
     format!("{}/{}", paths::PRICE_LISTS, encode(id))
@@ -274,6 +279,12 @@ impl Api {
         let (b, url) = self.request(Method::POST, path);
         let response = self.send(Method::POST, &url, b.json(body).timeout(REQUEST_TIMEOUT)).await?;
         Self::json(Method::POST, &url, response).await
+    }
+
+    /// `POST` without a body; any 2xx answer will do.
+    pub async fn post_empty(&self, path: &str) -> Result<(), Failure> {
+        let (b, url) = self.request(Method::POST, path);
+        self.send(Method::POST, &url, b.timeout(REQUEST_TIMEOUT)).await.map(drop)
     }
 
     /// `PUT` a JSON body; any 2xx answer will do.

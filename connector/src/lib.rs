@@ -20,6 +20,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod admin;
 pub mod api;
 pub mod config;
 pub mod inbox;

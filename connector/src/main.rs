@@ -28,6 +28,25 @@ enum Command {
     Logs(LogsArgs),
     /// The services panel: last sync, what waits on the server, sessions online and expiring.
     Status(PushArgs),
+    /// Put a client's sign-in back to their email and last name (signs them out everywhere).
+    ResetLogin {
+        /// The studio's client id, as in session.toml.
+        client: String,
+        #[command(flatten)]
+        server: PushArgs,
+    },
+    /// Remove sessions whose gallery has expired, and their files, from the server (the
+    /// library is not touched). Lists them and asks first.
+    TakeDown {
+        /// Every session online whose gallery has expired (the only choice for now).
+        #[arg(long, required = true)]
+        expired: bool,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        server: PushArgs,
+    },
 }
 
 #[derive(Args)]
@@ -79,6 +98,30 @@ async fn main() -> ExitCode {
             }
         },
         Command::Logs(args) => logs(&args),
+        Command::ResetLogin { client, server } => {
+            match proofroom_connector::admin::reset_login(server.into(), &client).await {
+                Ok(()) => {
+                    println!("{client} signs in with their email and last name again");
+                    exit(0)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    exit(e.exit_code())
+                }
+            }
+        }
+        Command::TakeDown { expired: _, yes, server } => {
+            match proofroom_connector::admin::take_down_expired(server.into(), yes).await {
+                Ok(report) if !report.errors.is_empty() => {
+                    exit(if report.removed.is_empty() { 1 } else { 3 })
+                }
+                Ok(_) => exit(0),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    exit(e.exit_code())
+                }
+            }
+        }
         Command::Status(args) => match status(args.into()).await {
             Ok((panel, answered)) => {
                 print!("{panel}");

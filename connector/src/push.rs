@@ -121,7 +121,7 @@ async fn run(
 }
 
 /// A failure of the first request ends the push.
-fn fatal(api: &Api, f: Failure) -> PushError {
+pub(crate) fn fatal(api: &Api, f: Failure) -> PushError {
     let server = api.base().to_string();
     match f {
         Failure::Transport { detail, .. } => PushError::Unreachable { server, detail },

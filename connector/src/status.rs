@@ -92,7 +92,7 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
 }
 
 /// Today in the studio's time zone (UTC when it is unknown).
-fn studio_today(studio: &StudioState) -> chrono::NaiveDate {
+pub(crate) fn studio_today(studio: &StudioState) -> chrono::NaiveDate {
     let now = chrono::Utc::now();
     studio
         .profile

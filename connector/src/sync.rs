@@ -55,6 +55,9 @@ pub enum SyncError {
     Push(#[from] PushError),
     #[error(transparent)]
     State(#[from] StateError),
+    /// The command cannot go on as asked.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl SyncError {
@@ -62,6 +65,7 @@ impl SyncError {
         match self {
             Self::Push(e) => e.exit_code(),
             Self::State(_) => 1,
+            Self::Usage(_) => 2,
         }
     }
 }

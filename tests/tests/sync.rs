@@ -265,3 +265,61 @@ async fn status_shows_the_last_sync_what_waits_and_what_expires_soon() {
     assert!(after.contains("pulled 4 items"), "{after}");
     assert!(after.contains("waiting on the server: 0 client actions"), "{after}");
 }
+
+#[tokio::test]
+async fn the_studio_resets_a_login_and_takes_down_expired_sessions_from_the_connector() {
+    let (app, library) = studio().await;
+    let mut ann = Visitor::new(&app.base_url);
+    ann.sign_in("ann.smith@example.com", "smith").await;
+    ann.get("/account").await;
+    ann.post(
+        "/account",
+        &[
+            ("user_name", "AnnS"),
+            ("password", "long enough pw"),
+            ("password_again", "long enough pw"),
+        ],
+    )
+    .await;
+    let mut again = Visitor::new(&app.base_url);
+    assert_eq!(
+        again.sign_in("ann.smith@example.com", "Smith").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let reset = app.connector(library.path(), &["reset-login", "C-1042"]).await;
+    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
+    assert_eq!(again.sign_in("ann.smith@example.com", "Smith").await.status, StatusCode::SEE_OTHER);
+    let unknown = app.connector(library.path(), &["reset-login", "C-9999"]).await;
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no client with that id"));
+
+    app.with_db(|conn| {
+        use proofroom_server::db::schema::events;
+        diesel::update(events::table.filter(events::studio_session_id.eq("fair-public")))
+            .set(events::expires_on.eq(chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()))
+            .execute(conn)
+            .unwrap()
+    });
+    // Not at a terminal and no --yes: it lists, asks for --yes and removes nothing.
+    let asked = app.connector(library.path(), &["take-down", "--expired"]).await;
+    assert_eq!(asked.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&asked.stdout)
+            .contains("fair-public (Session fair-public): expired 2020-01-01")
+    );
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("--yes"));
+    let online = app.get_json("/api/v1/sessions").await;
+    assert_eq!(online["sessions"].as_array().unwrap().len(), 2);
+
+    let done = app.connector(library.path(), &["take-down", "--expired", "--yes"]).await;
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(String::from_utf8_lossy(&done.stdout).contains("removed fair-public"));
+    let online = app.get_json("/api/v1/sessions").await;
+    let ids: Vec<&str> =
+        online["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ann-none"]);
+    assert!(
+        library.path().join("sessions/fair-public/session.toml").exists(),
+        "the library is kept"
+    );
+}
