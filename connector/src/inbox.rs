@@ -151,7 +151,7 @@ impl Inbox {
             text.push('\n');
         }
         let at = item.at.format("%Y-%m-%d %H:%M:%S").to_string();
-        csv_line(&mut text, &[&task_id, &at, kind_name(&item.content), &session, &what]);
+        csv_line(&mut text, &[&task_id, &at, item.content.kind(), &session, &what]);
         self.put("tasks.csv", text.as_bytes())
     }
 
@@ -171,15 +171,6 @@ impl Inbox {
         fs::rename(&temporary, &path)?;
         // The rename itself is only durable once the folder is.
         File::open(&dir)?.sync_all()
-    }
-}
-
-fn kind_name(content: &FeedContent) -> &'static str {
-    match content {
-        FeedContent::Guest(_) => "guest",
-        FeedContent::Favorites(_) => "favorites",
-        FeedContent::Yearbook(_) => "yearbook",
-        FeedContent::Gone { .. } => "gone",
     }
 }
 

@@ -104,7 +104,7 @@ pub(crate) async fn pull(
                         format!(
                             "cannot write feed item {} ({}): {e}",
                             item.seq,
-                            kind(&item.content)
+                            item.content.kind()
                         ),
                     );
                     out.error(&error);
@@ -131,14 +131,5 @@ pub(crate) async fn pull(
         if !page.more || written.is_empty() {
             return Ok(());
         }
-    }
-}
-
-fn kind(content: &FeedContent) -> &'static str {
-    match content {
-        FeedContent::Guest(_) => "a guest",
-        FeedContent::Favorites(_) => "favorites",
-        FeedContent::Yearbook(_) => "a yearbook pick",
-        FeedContent::Gone { .. } => "deleted",
     }
 }

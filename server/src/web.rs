@@ -111,16 +111,22 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
+/// Each asset's ETag, hashed once rather than at every request.
+static ASSET_ETAGS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    ASSETS.iter().map(|a| format!("\"{}\"", &crate::storage::sha256_hex(a.bytes)[..16])).collect()
+});
+
 pub async fn static_asset(
     req: HttpRequest,
     name: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let asset = ASSETS
+    let (asset, etag) = ASSETS
         .iter()
-        .find(|a| a.name == name.as_str())
+        .zip(ASSET_ETAGS.iter())
+        .find(|(a, _)| a.name == name.as_str())
         .ok_or_else(|| AppError::not_found("not_found", "No such file."))?;
-    let etag = format!("\"{}\"", &crate::storage::sha256_hex(asset.bytes)[..16]);
-    if etag_matches(&req, &etag) {
+    let etag = etag.clone();
+    if etag_matches(req.headers(), &etag) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
     Ok(HttpResponse::Ok()
@@ -131,8 +137,8 @@ pub async fn static_asset(
 }
 
 /// True when the request's `If-None-Match` names `etag` (or `*`).
-pub fn etag_matches(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
+pub fn etag_matches(headers: &header::HeaderMap, etag: &str) -> bool {
+    headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))

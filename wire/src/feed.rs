@@ -59,6 +59,18 @@ pub enum FeedContent {
     Gone { subject: String },
 }
 
+impl FeedContent {
+    /// The item's `kind` as it is on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Guest(_) => "guest",
+            Self::Favorites(_) => "favorites",
+            Self::Yearbook(_) => "yearbook",
+            Self::Gone { .. } => "gone",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct GuestRecord {

@@ -577,7 +577,7 @@ pub async fn branding_image(
     .await?
     .ok_or_else(missing)?;
     let etag = format!("\"{}\"", row.store_key);
-    if etag_matches(&req, &etag) {
+    if etag_matches(req.headers(), &etag) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
     let store = state.store.clone();

@@ -77,15 +77,14 @@ pub fn page(conn: &mut DbConn, after: i64, limit: i64) -> Result<FeedPage, AppEr
         .load(conn)?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let waiting: i64 =
-        feed_items::table.filter(feed_items::downloaded_at.is_null()).count().get_result(conn)?;
+    let waiting = waiting(conn)?;
     let mut items = Vec::with_capacity(rows.len());
     for (seq, kind, subject, at) in rows {
         let content = content(conn, &kind, &subject)?
             .unwrap_or(FeedContent::Gone { subject: subject.clone() });
         items.push(FeedItem { seq, at, content });
     }
-    Ok(FeedPage { items, more, waiting: waiting.max(0) as u64 })
+    Ok(FeedPage { items, more, waiting })
 }
 
 /// Marks items downloaded; answers how many were newly marked.

@@ -16,7 +16,7 @@ use actix_web::HttpMessage;
 use actix_web::body::BoxBody;
 use actix_web::dev::Response;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::web;
 use bytes::Bytes;
 use diesel::prelude::*;
@@ -129,7 +129,7 @@ async fn image_response(state: &State, req: &Request) -> Result<Response<BoxBody
         "private, max-age=60"
     });
     let etag = located.etag.to_str().unwrap_or_default();
-    let mut res = if etag_listed(req.headers(), etag) {
+    let mut res = if crate::web::etag_matches(req.headers(), etag) {
         Response::with_body(StatusCode::NOT_MODIFIED, BoxBody::new(()))
     } else {
         let bytes = read_bytes(state, &located.key).await?;
@@ -140,14 +140,6 @@ async fn image_response(state: &State, req: &Request) -> Result<Response<BoxBody
     res.headers_mut().insert(header::ETAG, located.etag.clone());
     res.headers_mut().insert(header::CACHE_CONTROL, cache);
     Ok(res)
-}
-
-/// True when `If-None-Match` names `etag` (or `*`).
-fn etag_listed(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
 /// Where the derivative is, from memory or the database; `None` when there is no such image.
