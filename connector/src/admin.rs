@@ -1,8 +1,9 @@
-//! The studio's one-off commands: `reset-login CLIENT` and `take-down --expired`.
+//! The studio's one-off commands: `reset-login CLIENT`, `extend` / `expire SESSION`, and
+//! `take-down`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use proofroom_wire::{SessionList, SessionSummary, StudioState, paths};
+use proofroom_wire::{ExpiryChange, SessionList, SessionSummary, StudioState, paths};
 
 use crate::api::{self, Api};
 use crate::push::{fatal, options_config};
@@ -25,7 +26,31 @@ pub async fn reset_login(options: PushOptions, client_id: &str) -> Result<(), Sy
     Ok(())
 }
 
-/// What `take-down --expired` did.
+/// Moves a session's expiry date on the server; answers the session as it is now.
+pub async fn change_expiry(
+    options: PushOptions,
+    session_id: &str,
+    change: &ExpiryChange,
+) -> Result<SessionSummary, SyncError> {
+    let api = connect(&options)?;
+    let path = format!("{}/expiry", api::session_path(session_id));
+    api.put(&path, change).await.map_err(|f| match f.status().map(|s| s.as_u16()) {
+        // No such session, or a date out of range: the command line asked for it.
+        Some(404 | 422) => SyncError::Usage(f.to_string()),
+        _ => fatal(&api, f).into(),
+    })
+}
+
+/// What to take down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TakeDownWhich {
+    /// Every session online whose gallery has expired.
+    Expired,
+    /// These sessions (the studio's ids), expired or not.
+    Named(Vec<String>),
+}
+
+/// What `take-down` did.
 #[derive(Debug, Default)]
 pub struct TakeDown {
     pub removed: Vec<String>,
@@ -34,28 +59,47 @@ pub struct TakeDown {
     pub declined: bool,
 }
 
-/// Lists the sessions whose gallery has expired and, once confirmed (`yes`, or an answer at the
-/// terminal), removes them and their files from the server. The library is not touched.
-pub async fn take_down_expired(options: PushOptions, yes: bool) -> Result<TakeDown, SyncError> {
+/// Lists the sessions to remove and, once confirmed (`yes`, or an answer at the terminal),
+/// removes them and their files from the server. The library is not touched.
+pub async fn take_down(
+    options: PushOptions,
+    which: TakeDownWhich,
+    yes: bool,
+) -> Result<TakeDown, SyncError> {
     let api = connect(&options)?;
     let studio: StudioState = api.get(paths::STUDIO).await.map_err(|f| fatal(&api, f))?;
     let sessions: SessionList = api.get(paths::SESSIONS).await.map_err(|f| fatal(&api, f))?;
     let today = crate::status::studio_today(&studio);
-    let expired: Vec<&SessionSummary> =
-        sessions.sessions.iter().filter(|s| s.expires_on < today).collect();
+    let chosen: Vec<&SessionSummary> = match &which {
+        TakeDownWhich::Expired => {
+            sessions.sessions.iter().filter(|s| s.expires_on < today).collect()
+        }
+        TakeDownWhich::Named(ids) => {
+            let unknown: Vec<&str> = ids
+                .iter()
+                .filter(|id| !sessions.sessions.iter().any(|s| &s.id == *id))
+                .map(String::as_str)
+                .collect();
+            if !unknown.is_empty() {
+                return Err(SyncError::Usage(format!(
+                    "not online: {}; `status` lists the sessions online",
+                    unknown.join(", ")
+                )));
+            }
+            sessions.sessions.iter().filter(|s| ids.contains(&s.id)).collect()
+        }
+    };
     let mut report = TakeDown::default();
-    if expired.is_empty() {
+    if chosen.is_empty() {
         println!("no expired session is online");
         return Ok(report);
     }
-    let images: i64 = expired.iter().map(|s| s.image_count).sum();
-    println!(
-        "{} expired sessions, {images} images, will be removed from the server:",
-        expired.len()
-    );
-    for s in &expired {
+    let images: i64 = chosen.iter().map(|s| s.image_count).sum();
+    println!("{} sessions, {images} images, will be removed from the server:", chosen.len());
+    for s in &chosen {
+        let when = if s.expires_on < today { "expired" } else { "expires" };
         println!(
-            "  {} ({}): expired {}, {} images",
+            "  {} ({}): {when} {}, {} images",
             s.id, s.description, s.expires_on, s.image_count
         );
     }
@@ -76,7 +120,7 @@ pub async fn take_down_expired(options: PushOptions, yes: bool) -> Result<TakeDo
             return Ok(report);
         }
     }
-    for s in expired {
+    for s in chosen {
         match api.delete(&api::session_path(&s.id)).await {
             Ok(()) => {
                 println!("removed {}", s.id);

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
 use crate::config::Config;
+use crate::retry::{self, RetryPolicy};
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A whole JSON request, answer included.
@@ -98,14 +99,17 @@ pub(crate) struct HashedFile {
     file: File,
     pub sha256: String,
     pub len: u64,
+    /// As it was before it was read: a change while hashing shows as a newer mtime next time.
+    pub meta: std::fs::Metadata,
 }
 
 pub(crate) async fn open_and_hash(path: PathBuf) -> io::Result<HashedFile> {
     tokio::task::spawn_blocking(move || {
         let mut file = File::open(&path)?;
+        let meta = file.metadata()?;
         let (sha256, len) = hash_reader(&mut file)?;
         file.seek(SeekFrom::Start(0))?;
-        Ok(HashedFile { file, sha256, len })
+        Ok(HashedFile { file, sha256, len, meta })
     })
     .await
     .map_err(io::Error::other)?
@@ -116,8 +120,8 @@ pub(crate) async fn open_and_hash(path: PathBuf) -> io::Result<HashedFile> {
 pub(crate) enum Failure {
     /// No answer: connection refused, DNS, TLS, timeout, reset.
     Transport { method: Method, url: String, detail: String },
-    /// An answer with an error status.
-    Status { status: StatusCode, message: String },
+    /// An answer with an error status; `retry_after` as the server asked.
+    Status { status: StatusCode, message: String, retry_after: Option<Duration> },
     /// A 2xx answer that is not what the API promises.
     Decode { method: Method, url: String, detail: String },
 }
@@ -126,6 +130,22 @@ impl Failure {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Worth trying again: no answer, or an answer that says "later".
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Transport { .. } => true,
+            Self::Status { status, .. } => retry::retryable_status(*status),
+            Self::Decode { .. } => false,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -169,6 +189,8 @@ pub(crate) struct Api {
     /// Without reqwest's read timeout, which would fire during a long upload while the server
     /// has nothing to say yet; uploads watch their own progress instead.
     upload_http: reqwest::Client,
+    retry: RetryPolicy,
+    retried: AtomicU64,
 }
 
 impl Api {
@@ -183,6 +205,8 @@ impl Api {
             token: config.token.clone(),
             http: builder().read_timeout(READ_TIMEOUT).build()?,
             upload_http: builder().build()?,
+            retry: RetryPolicy::default(),
+            retried: AtomicU64::new(0),
         })
     }
 
@@ -199,9 +223,37 @@ impl Api {
         (self.http.request(method, &url).bearer_auth(&self.token), url)
     }
 
+    /// Sends the request, trying again as [`RetryPolicy`] says when there is no answer or the
+    /// answer says "later". A request whose body cannot be sent twice (a streamed upload) is
+    /// tried once; its caller retries with the file opened again.
     async fn send(
         &self,
         method: Method,
+        url: &str,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Failure> {
+        let mut retry = 0;
+        let mut builder = builder;
+        loop {
+            let again = builder.try_clone();
+            let failure = match self.send_once(&method, url, builder).await {
+                Ok(response) => return Ok(response),
+                Err(failure) => failure,
+            };
+            retry += 1;
+            let Some(next) = again.filter(|_| retry < self.retry.attempts && failure.retryable())
+            else {
+                return Err(failure);
+            };
+            self.retried.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(self.retry.delay(retry, failure.retry_after())).await;
+            builder = next;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
         url: &str,
         builder: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, Failure> {
@@ -214,6 +266,7 @@ impl Api {
         if status.is_success() {
             return Ok(response);
         }
+        let retry_after = retry::retry_after(response.headers());
         let body = response.text().await.unwrap_or_default();
         let message = match serde_json::from_str::<ApiError>(&body) {
             Ok(e) => e.message,
@@ -233,7 +286,16 @@ impl Api {
                 }
             }
         };
-        Err(Failure::Status { status, message })
+        Err(Failure::Status { status, message, retry_after })
+    }
+
+    /// Requests tried again so far (each further try counts once).
+    pub fn retried(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
     async fn json<T: DeserializeOwned>(

@@ -31,6 +31,32 @@ impl Inbox {
         Self { root: library.join(INBOX) }
     }
 
+    /// Removes the temporary files of writes cut short (a connector killed between writing and
+    /// renaming). Only call it holding the sync lock: no other writer is at work then.
+    pub fn sweep(&self) -> io::Result<usize> {
+        let mut removed = 0;
+        let mut dirs = vec![self.root.clone()];
+        while let Some(dir) = dirs.pop() {
+            let entries = match fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if entry.file_type()?.is_dir() {
+                    dirs.push(entry.path());
+                } else if name.starts_with('.') && name.ends_with(".tmp") {
+                    fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// Writes one feed item into the inbox, with its line in `tasks.csv`.
     pub fn write(&self, item: &FeedItem) -> io::Result<Written> {
         let files = match &item.content {

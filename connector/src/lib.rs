@@ -23,12 +23,16 @@ use std::path::PathBuf;
 pub mod admin;
 pub mod api;
 pub mod config;
+pub mod daemon;
+mod filecache;
 pub mod inbox;
 pub mod library;
+mod lock;
 mod manifest;
 mod output;
 mod pull;
 mod push;
+pub mod retry;
 pub mod state;
 mod status;
 mod sync;
@@ -38,11 +42,12 @@ pub use config::{Config, ConfigError, TokenSource, load_config};
 pub use library::{
     BrandingImage, Library, LibraryError, PriceListFile, Session, Skipped, Studio, load_library,
 };
+pub use lock::{Lock, LockError};
 pub use output::human_bytes;
 pub use pull::PullReport;
-pub use push::{push, push_library};
+pub use push::push;
 pub use status::status;
-pub use sync::{SyncError, SyncReport, sync};
+pub use sync::{SyncError, SyncItem, SyncPlan, SyncReport, sync};
 
 /// Default number of images uploaded at once.
 pub const DEFAULT_JOBS: usize = 4;
@@ -139,11 +144,29 @@ pub struct PushReport {
     pub skipped: Vec<Skipped>,
     /// Everything that failed, the library's manifest errors first.
     pub errors: Vec<ItemError>,
+    /// A dry run: nothing was sent, the counts say what would be.
+    pub dry_run: bool,
+    /// In a dry run, what would be sent, one line each (`would upload sessions/…/IMG 1.jpg`).
+    pub planned: Vec<String>,
+    /// Worth telling the studio, but not an error (`2 expired sessions are still online …`).
+    pub notes: Vec<String>,
 }
 
 impl PushReport {
-    /// `pushed N sessions: U images uploaded, K unchanged, D removed, E errors`
+    /// `pushed N sessions: U images uploaded, K unchanged, D removed, E errors`; in a dry run
+    /// `would push N sessions: U images to upload (S), K unchanged, D to remove, E errors`.
     pub fn summary(&self) -> String {
+        if self.dry_run {
+            return format!(
+                "would push {} sessions: {} images to upload ({}), {} unchanged, {} to remove, {} errors",
+                self.sessions,
+                self.uploaded,
+                human_bytes(self.uploaded_bytes),
+                self.unchanged,
+                self.removed,
+                self.errors.len()
+            );
+        }
         format!(
             "pushed {} sessions: {} images uploaded, {} unchanged, {} removed, {} errors",
             self.sessions,
@@ -154,7 +177,7 @@ impl PushReport {
         )
     }
 
-    /// Whether anything at all reached the server.
+    /// Whether anything at all reached the server (in a dry run: could).
     pub fn pushed_anything(&self) -> bool {
         self.sessions > 0 || self.studio_sent || self.price_lists > 0 || self.branding_uploaded > 0
     }
@@ -186,6 +209,10 @@ pub enum PushError {
     Server { server: String, detail: String },
     #[error("cannot start the HTTP client: {0}")]
     Client(String),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 impl PushError {

@@ -8,7 +8,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use proofroom_connector::{DEFAULT_JOBS, Progress, PushOptions, push, state::State, status, sync};
+use proofroom_connector::admin::{self, TakeDownWhich};
+use proofroom_connector::{
+    DEFAULT_JOBS, Progress, PushOptions, SyncItem, SyncPlan, daemon, push, state::State, status,
+    sync,
+};
+use proofroom_wire::ExpiryChange;
 
 #[derive(Parser)]
 #[command(name = "proofroom-connector", version, about = "Pushes the studio library to Proofroom.")]
@@ -23,29 +28,56 @@ enum Command {
     Push(PushArgs),
     /// Push what changed, then pull what clients did (guests, favorites, yearbook picks) into
     /// the library's inbox/.
-    Sync(PushArgs),
+    Sync(SyncArgs),
+    /// The daemon: a full sync every `interval_minutes` of connector.toml (default 15) until
+    /// SIGTERM or Ctrl-C.
+    Run(PushArgs),
     /// Each sync run with what moved and every error.
     Logs(LogsArgs),
     /// The services panel: last sync, what waits on the server, sessions online and expiring.
-    Status(PushArgs),
+    Status(ServerArgs),
     /// Put a client's sign-in back to their email and last name (signs them out everywhere).
     ResetLogin {
         /// The studio's client id, as in session.toml.
         client: String,
         #[command(flatten)]
-        server: PushArgs,
+        server: ServerArgs,
     },
-    /// Remove sessions whose gallery has expired, and their files, from the server (the
-    /// library is not touched). Lists them and asks first.
+    /// Move a session's expiry date later: by a number of days, or to a date.
+    Extend {
+        /// The session's folder name.
+        session: String,
+        /// Days more, from the expiry date (from today when it has expired).
+        #[arg(long, value_name = "N", required_unless_present = "until", conflicts_with = "until",
+              value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+        /// The last day the gallery is online (YYYY-MM-DD, the studio's calendar).
+        #[arg(long, value_name = "DATE")]
+        until: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Close a session's gallery now, as if it had expired yesterday (`take-down` removes it).
+    Expire {
+        /// The session's folder name.
+        session: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Remove sessions and their files from the server (the library is not touched): every
+    /// expired one, or the ones named. Lists them and asks first.
     TakeDown {
-        /// Every session online whose gallery has expired (the only choice for now).
-        #[arg(long, required = true)]
+        /// Every session online whose gallery has expired.
+        #[arg(long, required_unless_present = "sessions", conflicts_with = "sessions")]
         expired: bool,
+        /// Sessions to remove, by folder name.
+        #[arg(value_name = "SESSION")]
+        sessions: Vec<String>,
         /// Do not ask.
         #[arg(long)]
         yes: bool,
         #[command(flatten)]
-        server: PushArgs,
+        server: ServerArgs,
     },
 }
 
@@ -60,7 +92,7 @@ struct LogsArgs {
 }
 
 #[derive(Args)]
-struct PushArgs {
+struct ServerArgs {
     /// The studio library folder (holds connector.toml, studio.toml, sessions/ …).
     #[arg(long, value_name = "DIR")]
     library: PathBuf,
@@ -70,6 +102,12 @@ struct PushArgs {
     /// The studio's API token; overrides PROOFROOM_TOKEN and `token_file`.
     #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
+}
+
+#[derive(Args)]
+struct PushArgs {
+    #[command(flatten)]
+    server: ServerArgs,
     /// Images uploaded at once.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_JOBS as u16,
           value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -79,47 +117,85 @@ struct PushArgs {
     progress: Progress,
 }
 
+#[derive(Args)]
+struct SyncArgs {
+    #[command(flatten)]
+    push: PushArgs,
+    /// Only these, comma-separated: settings, price-lists, sessions, prepaid, contracts,
+    /// albums, videos, orders, guests, favorites, yearbook, signatures, album-feedback, expired.
+    #[arg(long, value_name = "ITEMS", value_enum, value_delimiter = ',')]
+    only: Vec<SyncItem>,
+    /// List what would be pushed and what waits on the server; move nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Push(args) => match push(args.into()).await {
             Ok(report) => exit(report.exit_code()),
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit(e.exit_code())
-            }
+            Err(e) => fail(&e, e.exit_code()),
         },
-        Command::Sync(args) => match sync(args.into()).await {
-            Ok(report) => exit(report.exit_code()),
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit(e.exit_code())
+        Command::Sync(args) => {
+            let plan = SyncPlan::only(args.only, args.dry_run);
+            match sync(args.push.into(), plan).await {
+                Ok(report) if report.push.dry_run => {
+                    print!("{}", report.dry_run_text());
+                    exit(if report.pull_stopped.is_some() { 1 } else { 0 })
+                }
+                Ok(report) => {
+                    for note in &report.push.notes {
+                        println!("note: {note}");
+                    }
+                    exit(report.exit_code())
+                }
+                Err(e) => fail(&e, e.exit_code()),
             }
-        },
+        }
+        Command::Run(args) => {
+            let code = match daemon::run(args.into()).await {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            };
+            // Not waiting for the runtime to wind down: a sync cut short may leave a blocking
+            // task (a lock being waited for) that would hold the exit up.
+            std::process::exit(code)
+        }
         Command::Logs(args) => logs(&args),
         Command::ResetLogin { client, server } => {
-            match proofroom_connector::admin::reset_login(server.into(), &client).await {
+            match admin::reset_login(server.into(), &client).await {
                 Ok(()) => {
                     println!("{client} signs in with their email and last name again");
                     exit(0)
                 }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    exit(e.exit_code())
-                }
+                Err(e) => fail(&e, e.exit_code()),
             }
         }
-        Command::TakeDown { expired: _, yes, server } => {
-            match proofroom_connector::admin::take_down_expired(server.into(), yes).await {
+        Command::Extend { session, days, until, server } => {
+            let change = match (days, until) {
+                (Some(days), _) => ExpiryChange::Extend { days },
+                (None, Some(date)) => ExpiryChange::Until { date },
+                (None, None) => unreachable!("clap requires --days or --until"),
+            };
+            expiry(server, &session, &change).await
+        }
+        Command::Expire { session, server } => {
+            expiry(server, &session, &ExpiryChange::Expire).await
+        }
+        Command::TakeDown { expired, sessions, yes, server } => {
+            let which =
+                if expired { TakeDownWhich::Expired } else { TakeDownWhich::Named(sessions) };
+            match admin::take_down(server.into(), which, yes).await {
                 Ok(report) if !report.errors.is_empty() => {
                     exit(if report.removed.is_empty() { 1 } else { 3 })
                 }
                 Ok(_) => exit(0),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    exit(e.exit_code())
-                }
+                Err(e) => fail(&e, e.exit_code()),
             }
         }
         Command::Status(args) => match status(args.into()).await {
@@ -127,23 +203,46 @@ async fn main() -> ExitCode {
                 print!("{panel}");
                 exit(if answered { 0 } else { 1 })
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit(e.exit_code())
-            }
+            Err(e) => fail(&e, e.exit_code()),
         },
+    }
+}
+
+async fn expiry(server: ServerArgs, session: &str, change: &ExpiryChange) -> ExitCode {
+    match admin::change_expiry(server.into(), session, change).await {
+        Ok(summary) => {
+            let today = chrono::Utc::now().date_naive();
+            if summary.expires_on < today {
+                println!("{session} has expired ({}); it is closed to clients", summary.expires_on);
+            } else {
+                println!("{session} is online until {} (its last day)", summary.expires_on);
+            }
+            exit(0)
+        }
+        Err(e) => fail(&e, e.exit_code()),
+    }
+}
+
+fn fail(e: &dyn std::fmt::Display, code: i32) -> ExitCode {
+    eprintln!("error: {e}");
+    exit(code)
+}
+
+impl From<ServerArgs> for PushOptions {
+    fn from(args: ServerArgs) -> Self {
+        Self {
+            library: args.library,
+            server: args.server,
+            token: args.token,
+            jobs: DEFAULT_JOBS,
+            progress: Progress::Plain,
+        }
     }
 }
 
 impl From<PushArgs> for PushOptions {
     fn from(args: PushArgs) -> Self {
-        Self {
-            library: args.library,
-            server: args.server,
-            token: args.token,
-            jobs: args.jobs.into(),
-            progress: args.progress,
-        }
+        Self { jobs: args.jobs.into(), progress: args.progress, ..args.server.into() }
     }
 }
 

@@ -73,14 +73,21 @@ pub(crate) async fn pull(
     api: &Api,
     library: &Path,
     state: &mut State,
+    kinds: Option<&[&str]>,
     out: &Output,
     report: &mut PullReport,
 ) -> Result<(), PullStop> {
     let inbox = Inbox::new(library);
+    if let Err(e) = inbox.sweep() {
+        out.line(&format!("note: cannot clear unfinished files from inbox/: {e}"));
+    }
     let mut cursor = state.feed_cursor()?;
+    // Pulling some kinds only: items of the others stay waiting and come with every page
+    // whatever the cursor, so moving the cursor past them loses nothing.
+    let only = kinds.map(|k| format!("&kinds={}", k.join(","))).unwrap_or_default();
     loop {
         let page: FeedPage =
-            api.get(&format!("{}?after={cursor}&limit={PAGE}", paths::FEED)).await?;
+            api.get(&format!("{}?after={cursor}&limit={PAGE}{only}", paths::FEED)).await?;
         let mut written = Vec::with_capacity(page.items.len());
         for item in &page.items {
             match inbox.write(item) {

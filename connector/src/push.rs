@@ -11,25 +11,32 @@ use std::path::PathBuf;
 
 use futures_util::StreamExt;
 use proofroom_wire::{
-    BrandingFile, ImageListing, SessionList, SessionSummary, StudioProfile, StudioState,
+    BrandingFile, ImageListing, PriceList, SessionList, SessionSummary, StudioProfile, StudioState,
     UploadOutcome, UploadResult, paths,
 };
 
 use crate::api::{self, Api, Failure};
 use crate::config::{Config, TOKEN_ENV, load_config};
+use crate::filecache::FileCache;
 use crate::library::{Library, Session, Skipped, load_library};
 use crate::output::{Output, human_bytes};
+use crate::state::State;
+use crate::sync::{SyncItem, SyncPlan};
 use crate::{ItemError, PushError, PushOptions, PushReport};
 
-/// Reads the configuration and the library under `options.library` and pushes it.
+/// Reads the configuration and the library under `options.library` and pushes it — one push
+/// or sync at a time per library (a second one waits).
 pub async fn push(options: PushOptions) -> Result<PushReport, PushError> {
-    let out = Output::new(options.progress);
     let library = load_library(&options.library)?;
-    for e in &library.errors {
-        out.error(e);
-    }
     let config = options_config(&options)?;
-    run(&config, &library, options.jobs, &out).await
+    let out = Output::new(options.progress);
+    let _lock = crate::lock::lock(&options.library, crate::lock::SYNC_LOCK, "push", |holder| {
+        out.line(&format!("waiting for the sync that runs now to finish ({holder})"))
+    })
+    .await?;
+    let mut state = State::open(&options.library)?;
+    let api = Api::new(&config).map_err(|e| PushError::Client(e.to_string()))?;
+    push_loaded(&api, &library, &mut state, &SyncPlan::full(), options.jobs, &out).await
 }
 
 /// The configuration for these options: `--server`/`--token`, then `PROOFROOM_TOKEN`, then the
@@ -44,80 +51,113 @@ pub(crate) fn options_config(options: &PushOptions) -> Result<Config, crate::Con
     )
 }
 
-/// Pushes an already loaded library with a resolved configuration. The library's own errors are
-/// copied into the report (not printed again).
-pub async fn push_library(
-    config: &Config,
+/// Pushes an already loaded library: what `plan` selects, or (dry run) only says what it
+/// would send. The library's own errors are printed and copied into the report.
+pub(crate) async fn push_loaded(
+    api: &Api,
     library: &Library,
-    jobs: usize,
-    progress: crate::Progress,
-) -> Result<PushReport, PushError> {
-    let out = Output::new(progress);
-    for e in &library.errors {
-        out.error(e);
-    }
-    run(config, library, jobs, &out).await
-}
-
-async fn run(
-    config: &Config,
-    library: &Library,
+    state: &mut State,
+    plan: &SyncPlan,
     jobs: usize,
     out: &Output,
 ) -> Result<PushReport, PushError> {
-    let jobs = jobs.max(1);
+    for e in &library.errors {
+        out.error(e);
+    }
+    let cache = FileCache::load(state)?;
     let mut report = PushReport {
         errors: library.errors.clone(),
         skipped: library.skipped.clone(),
+        dry_run: plan.dry_run,
         ..Default::default()
     };
     for s in &library.skipped {
         out.line(&format!("skipped {}: {}", s.item, s.reason));
     }
-    let api = Api::new(config).map_err(|e| PushError::Client(e.to_string()))?;
 
     // The first request tells whether the server is there and takes the token.
-    let state: StudioState = api.get(paths::STUDIO).await.map_err(|f| fatal(&api, f))?;
+    let studio_state: StudioState = api.get(paths::STUDIO).await.map_err(|f| fatal(api, f))?;
 
-    let mut p = Pusher { api: &api, out, report: &mut report, jobs };
-    if let Some(studio) = &library.studio {
-        p.studio(studio, &state).await;
-    }
-    for list in &library.price_lists {
-        match api.put_ignoring_answer(&api::price_list_path(&list.id), &list.list).await {
-            Ok(()) => {
-                p.report.price_lists += 1;
-                p.out.line(&format!("pushed {}", list.item));
-            }
-            Err(f) => p.fail(&list.item, f),
-        }
-    }
-
-    // Sessions left unpublished are not sent; the server's list of sessions only tells whether
-    // one of them is still online from an earlier push (a note, so a failure here is no error).
-    let online: BTreeSet<String> = if library.sessions.iter().any(|s| !s.publish) {
-        match api.get::<SessionList>(paths::SESSIONS).await {
-            Ok(list) => list.sessions.into_iter().map(|s| s.id).collect(),
-            Err(_) => BTreeSet::new(),
-        }
-    } else {
-        BTreeSet::new()
+    let mut p = Pusher {
+        api,
+        out,
+        report: &mut report,
+        jobs: jobs.max(1),
+        cache: &cache,
+        state,
+        dry_run: plan.dry_run,
     };
-    for session in &library.sessions {
-        if session.publish {
-            p.session(session).await;
-        } else {
-            let reason = if online.contains(&session.id) {
-                "publish = false, but it is online from an earlier push; push does not take sessions down"
-            } else {
-                "publish = false"
-            };
-            p.out.line(&format!("skipped {}: {reason}", session.item()));
-            p.report.skipped.push(Skipped { item: session.item(), reason: reason.to_string() });
+    if plan.wants(SyncItem::Settings)
+        && let Some(studio) = &library.studio
+    {
+        p.studio(studio, &studio_state).await;
+    }
+    if plan.wants(SyncItem::PriceLists) {
+        for list in &library.price_lists {
+            p.price_list(&list.id, &list.item, &list.list).await;
         }
     }
-    out.finish(&report.summary());
+
+    let images = plan.wants(SyncItem::Sessions);
+    if images || plan.wants(SyncItem::Videos) {
+        // Sessions left unpublished are not sent; the server's list of sessions only tells
+        // whether one of them is still online from an earlier push (a note, so a failure here
+        // is no error).
+        let online: BTreeSet<String> = if library.sessions.iter().any(|s| !s.publish) {
+            match api.get::<SessionList>(paths::SESSIONS).await {
+                Ok(list) => list.sessions.into_iter().map(|s| s.id).collect(),
+                Err(_) => BTreeSet::new(),
+            }
+        } else {
+            BTreeSet::new()
+        };
+        for session in &library.sessions {
+            if session.publish {
+                p.session(session, images).await;
+            } else {
+                let reason = if online.contains(&session.id) {
+                    "publish = false, but it is online from an earlier push; push does not take sessions down"
+                } else {
+                    "publish = false"
+                };
+                p.out.line(&format!("skipped {}: {reason}", session.item()));
+                p.report.skipped.push(Skipped { item: session.item(), reason: reason.to_string() });
+            }
+        }
+    }
+    p.save_hashes();
+    if plan.wants(SyncItem::Expired) {
+        expired_note(api, &studio_state, &mut report).await;
+    }
+    for item in plan.items() {
+        if let Some(later) = item.later() {
+            report.notes.push(later.to_string());
+        }
+    }
+    if !plan.dry_run {
+        out.finish(&report.summary());
+    }
     Ok(report)
+}
+
+/// Notes the sessions online whose gallery has expired (taking them down is
+/// `take-down --expired`, which asks first).
+async fn expired_note(api: &Api, studio: &StudioState, report: &mut PushReport) {
+    let Ok(list) = api.get::<SessionList>(paths::SESSIONS).await else { return };
+    let today = crate::status::studio_today(studio);
+    let expired: Vec<String> = list
+        .sessions
+        .iter()
+        .filter(|s| s.expires_on < today)
+        .map(|s| format!("{} (expired {})", s.id, s.expires_on))
+        .collect();
+    if !expired.is_empty() {
+        report.notes.push(format!(
+            "{} expired sessions are still online: {}; `take-down --expired` removes them",
+            expired.len(),
+            expired.join(", ")
+        ));
+    }
 }
 
 /// A failure of the first request ends the push.
@@ -135,7 +175,10 @@ pub(crate) fn fatal(api: &Api, f: Failure) -> PushError {
 }
 
 enum ImageOutcome {
-    Uploaded { bytes: u64 },
+    /// Sent now (or, in a dry run, would be).
+    Uploaded {
+        bytes: u64,
+    },
     Unchanged,
 }
 
@@ -144,24 +187,52 @@ struct Pusher<'a> {
     out: &'a Output,
     report: &'a mut PushReport,
     jobs: usize,
+    cache: &'a FileCache,
+    state: &'a mut State,
+    dry_run: bool,
 }
 
-impl Pusher<'_> {
+impl<'a> Pusher<'a> {
     fn fail(&mut self, item: &str, failure: impl std::fmt::Display) {
         let e = ItemError::new(item, failure.to_string());
         self.out.error(&e);
         self.report.errors.push(e);
     }
 
+    /// What was done, for the log — or, in a dry run, what would be, for the studio to read.
+    fn did(&mut self, line: String) {
+        if self.dry_run {
+            self.report.planned.push(line);
+        } else {
+            self.out.line(&line);
+        }
+    }
+
+    /// Keeps the hashes made so far, so a run stopped later need not read those files again.
+    fn save_hashes(&mut self) {
+        if let Err(e) = self.cache.save(self.state) {
+            let item = format!("{}/state.db", crate::state::STATE_DIR);
+            self.fail(&item, e);
+        }
+    }
+
+    /// Borrows only what `self` borrows, so uploads can run while `self` records results.
+    fn uploader(&self) -> Uploader<'a> {
+        Uploader { api: self.api, out: self.out, cache: self.cache, dry_run: self.dry_run }
+    }
+
     async fn studio(&mut self, studio: &crate::library::Studio, state: &StudioState) {
         if state.profile.as_ref().is_some_and(|held| same_profile(held, &studio.profile)) {
             self.report.studio_synced = true;
+        } else if self.dry_run {
+            self.report.studio_sent = true;
+            self.did("would send studio.toml".into());
         } else {
             match self.api.put::<_, StudioState>(paths::STUDIO, &studio.profile).await {
                 Ok(_) => {
                     self.report.studio_synced = true;
                     self.report.studio_sent = true;
-                    self.out.line("pushed studio.toml");
+                    self.did("pushed studio.toml".into());
                 }
                 Err(f) => self.fail("studio.toml", f),
             }
@@ -177,10 +248,13 @@ impl Pusher<'_> {
                 .find(|b: &&BrandingFile| b.slot == image.slot)
                 .map(|b| b.sha256.as_str());
             let path = format!("{}/{}", paths::BRANDING, image.slot.as_str());
-            match upload_if_changed(self.api, self.out, &path, image.path.clone(), held).await {
+            let uploader = self.uploader();
+            let outcome = uploader.upload_if_changed(&path, &image.item, image.path.clone(), held);
+            match outcome.await {
                 Ok(ImageOutcome::Uploaded { bytes }) => {
                     self.report.branding_uploaded += 1;
-                    self.out.line(&format!("uploaded {} ({})", image.item, human_bytes(bytes)));
+                    let verb = if self.dry_run { "would upload" } else { "uploaded" };
+                    self.did(format!("{verb} {} ({})", image.item, human_bytes(bytes)));
                 }
                 Ok(ImageOutcome::Unchanged) => {}
                 Err(message) => self.fail(&image.item, message),
@@ -189,24 +263,61 @@ impl Pusher<'_> {
         }
     }
 
-    async fn session(&mut self, session: &Session) {
+    /// Sends a price list unless the server holds the same one.
+    async fn price_list(&mut self, id: &str, item: &str, list: &PriceList) {
+        let path = api::price_list_path(id);
+        match self.api.get::<PriceList>(&path).await {
+            Ok(held) if held == *list => return,
+            Ok(_) => {}
+            Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => {}
+            Err(f) => return self.fail(item, f),
+        }
+        if self.dry_run {
+            self.report.price_lists += 1;
+            return self.did(format!("would send {item}"));
+        }
+        match self.api.put_ignoring_answer(&path, list).await {
+            Ok(()) => {
+                self.report.price_lists += 1;
+                self.did(format!("pushed {item}"));
+            }
+            Err(f) => self.fail(item, f),
+        }
+    }
+
+    /// Sends the session unless the server holds it as it is, then (with `images`) uploads the
+    /// images it lacks and removes those no longer wanted.
+    async fn session(&mut self, session: &Session, images: bool) {
         let item = session.item();
         // What the server holds before the PUT, so images the PUT drops count as removed. A new
         // session is not found: it holds nothing.
-        let held: BTreeMap<String, String> =
+        let (held, held_manifest) =
             match self.api.get::<ImageListing>(&api::session_images_path(&session.id)).await {
-                Ok(listing) => listing.images.into_iter().map(|i| (i.name, i.sha256)).collect(),
-                Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => BTreeMap::new(),
+                Ok(listing) => (
+                    listing.images.into_iter().map(|i| (i.name, i.sha256)).collect(),
+                    listing.manifest_sha256,
+                ),
+                Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => (BTreeMap::new(), None),
                 Err(f) => return self.fail(&item, f),
             };
-        if let Err(f) = self
-            .api
-            .put::<_, SessionSummary>(&api::session_path(&session.id), &session.upsert)
-            .await
-        {
-            return self.fail(&item, f);
+        let held: BTreeMap<String, String> = held;
+        let manifest = proofroom_wire::manifest_sha256(&session.upsert);
+        let current = held_manifest.is_some_and(|h| h.eq_ignore_ascii_case(&manifest));
+        if !current {
+            if self.dry_run {
+                self.did(format!("would send {}", session.manifest_item()));
+            } else if let Err(f) = self
+                .api
+                .put::<_, SessionSummary>(&api::session_path(&session.id), &session.upsert)
+                .await
+            {
+                return self.fail(&item, f);
+            }
         }
         self.report.sessions += 1;
+        if !images {
+            return;
+        }
         let before = (
             self.report.uploaded,
             self.report.unchanged,
@@ -214,27 +325,29 @@ impl Pusher<'_> {
             self.report.errors.len(),
         );
 
-        let images = &session.upsert.images;
-        self.out.start(&item, images.len());
-        let api = self.api;
+        let wanted_images = &session.upsert.images;
+        self.out.start(&item, wanted_images.len());
+        let uploader = self.uploader();
         let out = self.out;
-        let mut results = futures_util::stream::iter(images.iter().map(|image| {
+        let mut results = futures_util::stream::iter(wanted_images.iter().map(|image| {
             let held = held.get(&image.name).map(String::as_str);
             let path = api::session_image_path(&session.id, &image.name);
             let file = session.image_path(&image.name);
+            let image_item = session.image_item(&image.name);
+            let uploader = &uploader;
             async move {
-                let result = upload_if_changed(api, out, &path, file, held).await;
-                (image, result)
+                let result = uploader.upload_if_changed(&path, &image_item, file, held).await;
+                (image_item, result)
             }
         }))
         .buffer_unordered(self.jobs);
-        while let Some((image, result)) = results.next().await {
-            let image_item = session.image_item(&image.name);
+        while let Some((image_item, result)) = results.next().await {
             match result {
                 Ok(ImageOutcome::Uploaded { bytes }) => {
                     self.report.uploaded += 1;
                     self.report.uploaded_bytes += bytes;
-                    out.line(&format!("uploaded {image_item} ({})", human_bytes(bytes)));
+                    let verb = if self.dry_run { "would upload" } else { "uploaded" };
+                    self.did(format!("{verb} {image_item} ({})", human_bytes(bytes)));
                 }
                 Ok(ImageOutcome::Unchanged) => self.report.unchanged += 1,
                 Err(message) => self.fail(&image_item, message),
@@ -245,9 +358,14 @@ impl Pusher<'_> {
 
         // The PUT already dropped these on the server; deleting them explicitly is harmless and
         // covers a server that keeps them. A 404 means it is gone already.
-        let wanted: BTreeSet<&str> = images.iter().map(|i| i.name.as_str()).collect();
+        let wanted: BTreeSet<&str> = wanted_images.iter().map(|i| i.name.as_str()).collect();
         for name in held.keys().filter(|n| !wanted.contains(n.as_str())) {
             let image_item = session.image_item(name);
+            if self.dry_run {
+                self.report.removed += 1;
+                self.did(format!("would remove {image_item}"));
+                continue;
+            }
             match self.api.delete(&api::session_image_path(&session.id, name)).await {
                 Ok(()) => {}
                 Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => {}
@@ -257,51 +375,91 @@ impl Pusher<'_> {
                 }
             }
             self.report.removed += 1;
-            out.line(&format!("removed {image_item}"));
+            self.did(format!("removed {image_item}"));
         }
+        self.save_hashes();
         out.message("");
-        let r = &self.report;
-        out.line(&format!(
-            "pushed {item}: {} images uploaded, {} unchanged, {} removed, {} errors",
-            r.uploaded - before.0,
-            r.unchanged - before.1,
-            r.removed - before.2,
-            r.errors.len() - before.3
-        ));
+        if !self.dry_run {
+            let r = &self.report;
+            out.line(&format!(
+                "pushed {item}: {} images uploaded, {} unchanged, {} removed, {} errors",
+                r.uploaded - before.0,
+                r.unchanged - before.1,
+                r.removed - before.2,
+                r.errors.len() - before.3
+            ));
+        }
     }
 }
 
-/// Hashes the file and uploads it to `path` unless the server already holds these bytes
-/// (`held` is the SHA-256 it holds under this name).
-async fn upload_if_changed(
-    api: &Api,
-    out: &Output,
-    path: &str,
-    file: PathBuf,
-    held: Option<&str>,
-) -> Result<ImageOutcome, String> {
-    let opened =
-        api::open_and_hash(file.clone()).await.map_err(|e| format!("cannot read the file: {e}"))?;
-    if held.is_some_and(|h| h.eq_ignore_ascii_case(&opened.sha256)) {
-        return Ok(ImageOutcome::Unchanged);
+/// What uploads need, shared by the uploads that run at once.
+struct Uploader<'a> {
+    api: &'a Api,
+    out: &'a Output,
+    cache: &'a FileCache,
+    dry_run: bool,
+}
+
+impl Uploader<'_> {
+    /// Uploads the file to `path` unless the server already holds these bytes (`held` is the
+    /// SHA-256 it holds under this name). A file whose size and mtime match the hash cache is
+    /// not read at all. A failed upload is tried again, from a fresh read of the file, as the
+    /// API's retry policy says.
+    async fn upload_if_changed(
+        &self,
+        path: &str,
+        item: &str,
+        file: PathBuf,
+        held: Option<&str>,
+    ) -> Result<ImageOutcome, String> {
+        let unreadable = |e: std::io::Error| format!("cannot read the file: {e}");
+        let relative = item;
+        if let Some(held) = held {
+            let meta = tokio::fs::metadata(&file).await.map_err(unreadable)?;
+            if self.cache.known(relative, &meta).is_some_and(|k| k.eq_ignore_ascii_case(held)) {
+                return Ok(ImageOutcome::Unchanged);
+            }
+        }
+        let policy = self.api.retry_policy();
+        let mut retry = 0;
+        loop {
+            let opened = api::open_and_hash(file.clone()).await.map_err(unreadable)?;
+            self.cache.remember(relative, &opened.meta, &opened.sha256);
+            if held.is_some_and(|h| h.eq_ignore_ascii_case(&opened.sha256)) {
+                return Ok(ImageOutcome::Unchanged);
+            }
+            let sha256 = opened.sha256.clone();
+            let bytes = opened.len;
+            if self.dry_run {
+                return Ok(ImageOutcome::Uploaded { bytes });
+            }
+            self.out.message(&format!(
+                "uploading {}",
+                file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+            ));
+            let result: UploadResult = match self.api.upload(path, opened).await {
+                Ok(result) => result,
+                Err(f) => {
+                    retry += 1;
+                    if retry < policy.attempts && f.retryable() {
+                        tokio::time::sleep(policy.delay(retry, f.retry_after())).await;
+                        continue;
+                    }
+                    return Err(f.to_string());
+                }
+            };
+            if !result.sha256.eq_ignore_ascii_case(&sha256) {
+                return Err(format!(
+                    "the server stored different bytes (SHA-256 {}, sent {sha256})",
+                    result.sha256
+                ));
+            }
+            return Ok(match result.outcome {
+                UploadOutcome::Stored => ImageOutcome::Uploaded { bytes },
+                UploadOutcome::Unchanged => ImageOutcome::Unchanged,
+            });
+        }
     }
-    let sha256 = opened.sha256.clone();
-    let bytes = opened.len;
-    out.message(&format!(
-        "uploading {}",
-        file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
-    ));
-    let result: UploadResult = api.upload(path, opened).await.map_err(|f| f.to_string())?;
-    if !result.sha256.eq_ignore_ascii_case(&sha256) {
-        return Err(format!(
-            "the server stored different bytes (SHA-256 {}, sent {sha256})",
-            result.sha256
-        ));
-    }
-    Ok(match result.outcome {
-        UploadOutcome::Stored => ImageOutcome::Uploaded { bytes },
-        UploadOutcome::Unchanged => ImageOutcome::Unchanged,
-    })
 }
 
 /// Whether the server holds this profile. Promotions are a set keyed by code: the server lists

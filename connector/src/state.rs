@@ -1,5 +1,5 @@
 //! The connector's own state, in a SQLite database under the library (`.proofroom/state.db`):
-//! the feed cursor and the log of sync runs.
+//! the feed cursor, the log of sync runs, and what each library file hashed to.
 
 use std::path::Path;
 
@@ -31,9 +31,18 @@ mod schema {
             errors -> Text,
         }
     }
+
+    diesel::table! {
+        files (path) {
+            path -> Text,
+            size -> BigInt,
+            mtime_ns -> BigInt,
+            sha256 -> Text,
+        }
+    }
 }
 
-use schema::{cursors, runs};
+use schema::{cursors, files, runs};
 
 /// The feed cursor's name in `cursors`.
 const FEED: &str = "feed";
@@ -137,6 +146,54 @@ impl State {
     /// The last `n` runs, newest first.
     pub fn last_runs(&mut self, n: i64) -> Result<Vec<Run>, StateError> {
         runs::table.order(runs::id.desc()).limit(n).load(&mut self.conn).map_err(|e| self.fail(e))
+    }
+}
+
+/// A file as it was when hashed: unchanged while its size and modification time are.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[diesel(table_name = files)]
+pub struct FileStamp {
+    /// Under the library, `/`-separated: `sessions/2026-0412/IMG 1.jpg`.
+    pub path: String,
+    pub size: i64,
+    pub mtime_ns: i64,
+    pub sha256: String,
+}
+
+impl State {
+    /// Every remembered file hash.
+    pub fn file_stamps(&mut self) -> Result<Vec<FileStamp>, StateError> {
+        files::table.load(&mut self.conn).map_err(|e| self.fail(e))
+    }
+
+    /// Remembers these hashes, in one transaction.
+    pub fn remember_files(&mut self, stamps: &[FileStamp]) -> Result<(), StateError> {
+        if stamps.is_empty() {
+            return Ok(());
+        }
+        self.conn
+            .immediate_transaction(|conn| {
+                for stamp in stamps {
+                    diesel::replace_into(files::table).values(stamp).execute(conn)?;
+                }
+                Ok(())
+            })
+            .map_err(|e: diesel::result::Error| self.fail(e))
+    }
+
+    /// Marks the newest run that has no result as stopped (its process was told to stop).
+    pub fn mark_stopped(&mut self, why: &str) -> Result<(), StateError> {
+        let open: Option<i32> = runs::table
+            .filter(runs::result.is_null())
+            .order(runs::id.desc())
+            .select(runs::id)
+            .first(&mut self.conn)
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        if let Some(id) = open {
+            self.finish_run(id, "stopped", &[], &[why.to_string()])?;
+        }
+        Ok(())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use proofroom_wire::feed::FeedPage;
+use proofroom_wire::feed::FeedWaiting;
 use proofroom_wire::{SessionList, StudioState, paths};
 
 use crate::api::Api;
@@ -44,10 +44,9 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
         }
     }
     let api = Api::new(&config).map_err(|e| PushError::Client(e.to_string()))?;
-    let cursor = state.feed_cursor()?;
     let online = async {
         let studio: StudioState = api.get(paths::STUDIO).await?;
-        let feed: FeedPage = api.get(&format!("{}?after={cursor}&limit=1", paths::FEED)).await?;
+        let feed: FeedWaiting = api.get(paths::FEED_WAITING).await?;
         let sessions: SessionList = api.get(paths::SESSIONS).await?;
         Ok::<_, crate::api::Failure>((studio, feed, sessions))
     };
@@ -58,10 +57,14 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
             return Ok((text, false));
         }
     };
+    let n = |kind: &str| feed.kinds.get(kind).copied().unwrap_or(0);
     let _ = writeln!(
         text,
-        "waiting on the server: {} client actions to pull (guests, favorites, yearbook picks)",
-        feed.waiting
+        "waiting on the server: {} client actions to pull ({} guests, {} favorites, {} yearbook picks)",
+        feed.total(),
+        n("guest"),
+        n("favorites"),
+        n("yearbook")
     );
     let images: i64 = sessions.sessions.iter().map(|s| s.image_count).sum();
     let _ = writeln!(text, "online: {} sessions, {images} images hosted", sessions.sessions.len());
@@ -81,6 +84,9 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
             let _ = writeln!(text, "  {} ({}): {when} {}", s.id, s.description, s.expires_on);
         }
     }
+    for line in not_in_library(&options.library, &sessions) {
+        let _ = writeln!(text, "{line}");
+    }
     if studio.proofs_pending > 0 {
         let _ = writeln!(
             text,
@@ -89,6 +95,32 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
         );
     }
     Ok((text, true))
+}
+
+/// Sessions online that the library no longer publishes: push never takes a session down by
+/// itself, so these stay online until the studio does (`take-down SESSION`).
+fn not_in_library(library: &std::path::Path, online: &SessionList) -> Vec<String> {
+    let Ok(lib) = crate::load_library(library) else { return Vec::new() };
+    let mut lines = Vec::new();
+    for s in &online.sessions {
+        let reason = match lib.sessions.iter().find(|l| l.id == s.id) {
+            Some(l) if l.publish => continue,
+            Some(_) => "publish = false in its session.toml",
+            None if library.join("sessions").join(&s.id).is_dir() => {
+                // A folder whose manifest has an error: the error says what to mend.
+                continue;
+            }
+            None => "its folder is gone from the library",
+        };
+        lines.push(format!(
+            "  {} ({}): still online, but {reason}; `take-down {}` removes it",
+            s.id, s.description, s.id
+        ));
+    }
+    if !lines.is_empty() {
+        lines.insert(0, "online but no longer published by the library:".to_string());
+    }
+    lines
 }
 
 /// Today in the studio's time zone (UTC when it is unknown).

@@ -1,11 +1,18 @@
 //! `sync`: push what the studio changed, then pull what clients did — and log the run in the
 //! connector's state (`.proofroom/state.db`).
 
+use std::collections::BTreeSet;
+
+use proofroom_wire::feed::FeedWaiting;
+use proofroom_wire::paths;
+
 use crate::api::Api;
+use crate::library::load_library;
 use crate::output::Output;
 use crate::pull::{PullReport, PullStop, pull};
+use crate::push::push_loaded;
 use crate::state::{State, StateError};
-use crate::{LibraryError, PushError, PushOptions, PushReport, push};
+use crate::{LibraryError, PushError, PushOptions, PushReport};
 
 /// What a sync did.
 #[derive(Debug, Clone, Default)]
@@ -14,9 +21,60 @@ pub struct SyncReport {
     pub pull: PullReport,
     /// Why the pull stopped early, if it did.
     pub pull_stopped: Option<String>,
+    /// In a dry run: what waits on the server to be pulled, per feed kind.
+    pub waiting: Option<FeedWaiting>,
+    /// Requests tried again after no answer or a "later" answer.
+    pub retried: u64,
 }
 
 impl SyncReport {
+    /// A dry run's answer: what would be pushed, line by line, and what waits to be pulled.
+    pub fn dry_run_text(&self) -> String {
+        use std::fmt::Write;
+        let mut text = String::new();
+        for line in &self.push.planned {
+            let _ = writeln!(text, "{line}");
+        }
+        let _ = writeln!(text, "{}", self.push.summary());
+        for e in &self.push.errors {
+            let _ = writeln!(text, "error: {e}");
+        }
+        for note in &self.push.notes {
+            let _ = writeln!(text, "note: {note}");
+        }
+        match (&self.waiting, &self.pull_stopped) {
+            (Some(waiting), _) => {
+                let kinds: Vec<String> =
+                    waiting.kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                let _ = writeln!(
+                    text,
+                    "waiting on the server to be pulled: {} ({})",
+                    waiting.total(),
+                    kinds.join(", ")
+                );
+            }
+            (None, Some(why)) => {
+                let _ = writeln!(text, "cannot tell what waits on the server: {why}");
+            }
+            (None, None) => {}
+        }
+        text.push_str("dry run: nothing was sent or pulled\n");
+        text
+    }
+
+    /// What moved, one line each, for the run log.
+    pub fn log_lines(&self) -> Vec<String> {
+        let mut lines = vec![self.push.summary(), self.pull.summary()];
+        lines.extend(self.push.notes.iter().cloned());
+        if self.retried > 0 {
+            lines.push(format!(
+                "{} requests were tried again after a network or server fault",
+                self.retried
+            ));
+        }
+        lines
+    }
+
     pub fn errors(&self) -> Vec<String> {
         let mut errors: Vec<String> = self.push.errors.iter().map(ToString::to_string).collect();
         errors.extend(self.pull.errors.iter().map(ToString::to_string));
@@ -70,31 +128,175 @@ impl SyncError {
     }
 }
 
-/// One sync run: push, then pull, logged whatever happens.
-pub async fn sync(options: PushOptions) -> Result<SyncReport, SyncError> {
+/// What `sync --only` can name. Pushed: settings (studio.toml and branding), price lists,
+/// sessions (with their images and videos), videos (the sessions without their images).
+/// Pulled: guests, favorites, yearbook picks. Told: expired sessions still online. The rest are
+/// accepted and say that this version has nothing of that kind yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum SyncItem {
+    Settings,
+    PriceLists,
+    Sessions,
+    Prepaid,
+    Contracts,
+    Albums,
+    Videos,
+    Orders,
+    Guests,
+    Favorites,
+    Yearbook,
+    Signatures,
+    AlbumFeedback,
+    Expired,
+}
+
+impl SyncItem {
+    pub const ALL: [SyncItem; 14] = [
+        Self::Settings,
+        Self::PriceLists,
+        Self::Sessions,
+        Self::Prepaid,
+        Self::Contracts,
+        Self::Albums,
+        Self::Videos,
+        Self::Orders,
+        Self::Guests,
+        Self::Favorites,
+        Self::Yearbook,
+        Self::Signatures,
+        Self::AlbumFeedback,
+        Self::Expired,
+    ];
+
+    /// The feed kind this item pulls.
+    pub fn feed_kind(self) -> Option<&'static str> {
+        match self {
+            Self::Guests => Some("guest"),
+            Self::Favorites => Some("favorites"),
+            Self::Yearbook => Some("yearbook"),
+            _ => None,
+        }
+    }
+
+    /// For items this version does not move yet: what to tell the studio when asked for one.
+    pub fn later(self) -> Option<&'static str> {
+        match self {
+            Self::Prepaid => Some("prepaid: prepaid packages are not part of this version yet"),
+            Self::Orders => Some("orders: ordering is not part of this version yet"),
+            Self::Contracts | Self::Signatures => {
+                Some("contracts and signatures: contracts are not part of this version yet")
+            }
+            Self::Albums | Self::AlbumFeedback => {
+                Some("albums and album feedback: albums are not part of this version yet")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What one sync run does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncPlan {
+    items: BTreeSet<SyncItem>,
+    /// Say what would move, move nothing.
+    pub dry_run: bool,
+}
+
+impl SyncPlan {
+    /// Everything, for real.
+    pub fn full() -> Self {
+        Self { items: SyncItem::ALL.into_iter().collect(), dry_run: false }
+    }
+
+    /// Only these items (every one when empty).
+    pub fn only(items: impl IntoIterator<Item = SyncItem>, dry_run: bool) -> Self {
+        let mut items: BTreeSet<SyncItem> = items.into_iter().collect();
+        if items.is_empty() {
+            items = SyncItem::ALL.into_iter().collect();
+        }
+        Self { items, dry_run }
+    }
+
+    pub fn wants(&self, item: SyncItem) -> bool {
+        self.items.contains(&item)
+    }
+
+    pub fn items(&self) -> impl Iterator<Item = SyncItem> + '_ {
+        self.items.iter().copied()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.items.len() == SyncItem::ALL.len()
+    }
+
+    /// The feed kinds to pull, `None` for all of them.
+    fn feed_kinds(&self) -> Option<Vec<&'static str>> {
+        if self.is_full() {
+            return None;
+        }
+        Some(self.items().filter_map(SyncItem::feed_kind).collect())
+    }
+}
+
+/// One sync run: push, then pull, logged whatever happens. One at a time per library: a sync
+/// that finds another running waits for it (and says so on stderr).
+pub async fn sync(options: PushOptions, plan: SyncPlan) -> Result<SyncReport, SyncError> {
     if !options.library.is_dir() {
         return Err(PushError::Library(LibraryError::NotAFolder { path: options.library }).into());
     }
+    let out = Output::new(options.progress);
+    let _lock = crate::lock::lock(&options.library, crate::lock::SYNC_LOCK, "sync", |holder| {
+        out.line(&format!("another sync is running ({holder}); waiting for it to finish"))
+    })
+    .await
+    .map_err(PushError::from)?;
     let mut state = State::open(&options.library)?;
+    if plan.dry_run {
+        // A dry run moves nothing and is not a run of the log.
+        return run_sync(&options, &plan, &mut state, &out).await;
+    }
     let run = state.start_run()?;
-    let outcome = run_sync(&options, &mut state).await;
+    let outcome = run_sync(&options, &plan, &mut state, &out).await;
     match &outcome {
         Ok(report) => {
-            let summary = [report.push.summary(), report.pull.summary()];
-            state.finish_run(run, report.result(), &summary, &report.errors())?;
+            state.finish_run(run, report.result(), &report.log_lines(), &report.errors())?
         }
         Err(e) => state.finish_run(run, "failed", &[], &[e.to_string()])?,
     }
     outcome
 }
 
-async fn run_sync(options: &PushOptions, state: &mut State) -> Result<SyncReport, SyncError> {
-    let push = push(options.clone()).await?;
-    let mut report = SyncReport { push, ..Default::default() };
+async fn run_sync(
+    options: &PushOptions,
+    plan: &SyncPlan,
+    state: &mut State,
+    out: &Output,
+) -> Result<SyncReport, SyncError> {
+    let library = load_library(&options.library).map_err(PushError::from)?;
     let config = crate::push::options_config(options).map_err(PushError::from)?;
     let api = Api::new(&config).map_err(|e| PushError::Client(e.to_string()))?;
-    let out = Output::new(options.progress);
-    match pull(&api, &options.library, state, &out, &mut report.pull).await {
+    let push = push_loaded(&api, &library, state, plan, options.jobs, out).await?;
+    let mut report = SyncReport { push, ..Default::default() };
+    let kinds = plan.feed_kinds();
+    if kinds.as_ref().is_some_and(Vec::is_empty) {
+        report.retried = api.retried();
+        return Ok(report);
+    }
+    if plan.dry_run {
+        match api.get::<FeedWaiting>(paths::FEED_WAITING).await {
+            Ok(waiting) => {
+                let mut waiting = waiting;
+                if let Some(kinds) = &kinds {
+                    waiting.kinds.retain(|k, _| kinds.contains(&k.as_str()));
+                }
+                report.waiting = Some(waiting);
+            }
+            Err(f) => report.pull_stopped = Some(f.to_string()),
+        }
+        report.retried = api.retried();
+        return Ok(report);
+    }
+    match pull(&api, &options.library, state, kinds.as_deref(), out, &mut report.pull).await {
         Ok(()) => {}
         Err(PullStop::State(e)) => return Err(e.into()),
         Err(PullStop::Server(detail)) => {
@@ -102,6 +304,7 @@ async fn run_sync(options: &PushOptions, state: &mut State) -> Result<SyncReport
             report.pull_stopped = Some(detail);
         }
     }
+    report.retried = api.retried();
     out.finish(&report.pull.summary());
     Ok(report)
 }

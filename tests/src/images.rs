@@ -21,6 +21,14 @@ pub fn grey_jpeg(width: u32, height: u32) -> Vec<u8> {
     encode(&RgbImage::from_pixel(width, height, Rgb([128, 128, 128])), ImageFormat::Jpeg)
 }
 
+/// A JPEG of random noise: it does not compress, so it is big for its size (about 1.5 bytes a
+/// pixel), for uploads that must take a while.
+pub fn noise_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let mut rng = fastrand::Rng::with_seed(u64::from(width) << 32 | u64::from(height));
+    let img = RgbImage::from_fn(width, height, |_, _| Rgb([rng.u8(..), rng.u8(..), rng.u8(..)]));
+    encode(&img, ImageFormat::Jpeg)
+}
+
 pub fn png(width: u32, height: u32) -> Vec<u8> {
     encode(&RgbImage::from_pixel(width, height, Rgb([40, 90, 160])), ImageFormat::Png)
 }

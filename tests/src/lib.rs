@@ -15,10 +15,39 @@ use tempfile::TempDir;
 pub mod browser;
 pub mod images;
 pub mod library;
+pub mod proxy;
 pub mod visitor;
 
 pub use library::LibraryBuilder;
 pub use visitor::Visitor;
+
+/// What a command printed: its standard output, then its standard error.
+pub fn printed(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Every file under the library's `inbox/`, by path relative to it, with its content.
+pub fn inbox_files(library: &Path) -> std::collections::BTreeMap<String, String> {
+    fn walk(dir: &Path, root: &Path, found: &mut std::collections::BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, found);
+            } else {
+                let name = path.strip_prefix(root).unwrap().display().to_string();
+                found.insert(name, std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut found = std::collections::BTreeMap::new();
+    walk(&library.join("inbox"), &library.join("inbox"), &mut found);
+    found
+}
 
 /// A server with its own data folder and database, and a studio token.
 pub struct TestApp {
@@ -159,6 +188,27 @@ impl TestApp {
         let stderr = String::from_utf8_lossy(&output.stderr).to_string();
         assert!(output.status.success(), "push failed: {}\n{stdout}\n{stderr}", output.status);
         format!("{stdout}{stderr}")
+    }
+
+    /// Runs `sync`, asserting it succeeded; returns what it printed (stdout, then stderr).
+    pub async fn sync(&self, library: &Path) -> String {
+        let output = self.connector(library, &["sync"]).await;
+        let printed = printed(&output);
+        assert!(output.status.success(), "sync failed ({}):\n{printed}", output.status);
+        printed
+    }
+
+    /// Feed items not yet acknowledged by the connector, as the server's database holds them.
+    pub fn feed_waiting(&self) -> i64 {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use proofroom_server::db::schema::feed_items;
+        self.with_db(|conn| {
+            feed_items::table
+                .filter(feed_items::downloaded_at.is_null())
+                .count()
+                .get_result(conn)
+                .unwrap()
+        })
     }
 
     /// Waits until background re-rendering of proofs has finished.

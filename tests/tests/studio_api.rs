@@ -114,13 +114,15 @@ async fn every_documented_route_exists_and_needs_the_token() {
         "/api/v1/sessions",
         "/api/v1/sessions/{id}",
         "/api/v1/sessions/{id}/images",
+        "/api/v1/sessions/{id}/expiry",
         "/api/v1/clients/{id}/reset-login",
         "/api/v1/feed",
         "/api/v1/feed/ack",
+        "/api/v1/feed/waiting",
     ] {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
-    assert_eq!(operations, 14, "documented operations");
+    assert_eq!(operations, 16, "documented operations");
     // And an undocumented route is simply not there.
     let response = app.api(Method::GET, "/api/v1/nothing-here").send().await.unwrap();
     let (status, code, _) = error_of(response).await;

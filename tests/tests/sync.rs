@@ -30,44 +30,16 @@ async fn studio() -> (TestApp, LibraryBuilder) {
     (app, library)
 }
 
-/// Runs `sync`, asserting it succeeded; returns what it printed.
 async fn sync(app: &TestApp, library: &Path) -> String {
-    let output = app.connector(library, &["sync"]).await;
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "sync failed ({}):\n{printed}", output.status);
-    printed
+    app.sync(library).await
 }
 
-/// Every file under `inbox/`, by path, with its content.
 fn inbox(library: &Path) -> BTreeMap<String, String> {
-    fn walk(dir: &Path, root: &Path, found: &mut BTreeMap<String, String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, root, found);
-            } else {
-                let name = path.strip_prefix(root).unwrap().display().to_string();
-                found.insert(name, std::fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-    let mut found = BTreeMap::new();
-    walk(&library.join("inbox"), &library.join("inbox"), &mut found);
-    found
+    proofroom_tests::inbox_files(library)
 }
 
 fn waiting_on_server(app: &TestApp) -> i64 {
-    app.with_db(|conn| {
-        feed_items::table
-            .filter(feed_items::downloaded_at.is_null())
-            .count()
-            .get_result(conn)
-            .unwrap()
-    })
+    app.feed_waiting()
 }
 
 /// Ann hearts two photos (one with a note) and picks her yearbook photo; a visitor of the
@@ -322,4 +294,264 @@ async fn the_studio_resets_a_login_and_takes_down_expired_sessions_from_the_conn
         library.path().join("sessions/fair-public/session.toml").exists(),
         "the library is kept"
     );
+}
+
+/// Runs the connector; answers its exit code and what it printed.
+async fn run(app: &TestApp, library: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = app.connector(library, args).await;
+    (output.status.code(), proofroom_tests::printed(&output))
+}
+
+fn held_images(listing: &serde_json::Value) -> Vec<String> {
+    listing["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
+    let (app, library) = studio().await;
+    clients_act(&app).await;
+    library.write("sessions/ann-none/a4.jpg", images::jpeg(600, 400));
+
+    let (code, said) = run(&app, library.path(), &["sync", "--dry-run"]).await;
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("would send sessions/ann-none/session.toml"), "{said}");
+    assert!(said.contains("would upload sessions/ann-none/a4.jpg ("), "{said}");
+    assert!(said.contains("would push 2 sessions: 1 images to upload"), "{said}");
+    assert!(
+        said.contains("waiting on the server to be pulled: 4 (2 favorites, 1 guest, 1 yearbook)"),
+        "{said}"
+    );
+    assert!(said.contains("dry run: nothing was sent or pulled"), "{said}");
+    // Nothing moved, and a dry run is not a run of the log.
+    assert_eq!(held_images(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 3);
+    assert_eq!(waiting_on_server(&app), 4);
+    assert!(!library.path().join("inbox").exists());
+    let (_, logs) = logs(library.path()).await;
+    assert!(logs.contains("no sync has run yet"), "{logs}");
+
+    let (code, said) = run(&app, library.path(), &["sync", "--only", "guests"]).await;
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("pulled 1 items: 1 guests, 0 favorites, 0 yearbook picks"), "{said}");
+    assert!(inbox(library.path()).contains_key("guests.csv"));
+    assert!(!inbox(library.path()).contains_key("favorites/ann-none.txt"));
+    assert_eq!(held_images(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 3);
+    assert_eq!(waiting_on_server(&app), 3, "the rest waits");
+
+    let (code, said) = run(&app, library.path(), &["sync", "--only", "sessions,favorites"]).await;
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("uploaded sessions/ann-none/a4.jpg"), "{said}");
+    assert!(said.contains("pulled 2 items: 0 guests, 2 favorites"), "{said}");
+    assert_eq!(held_images(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 4);
+    assert_eq!(waiting_on_server(&app), 1, "the yearbook pick waits");
+
+    let (code, said) = run(&app, library.path(), &["sync", "--only", "orders"]).await;
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("note: orders: ordering is not part of this version yet"), "{said}");
+    assert_eq!(waiting_on_server(&app), 1);
+
+    let (code, said) = run(&app, library.path(), &["sync", "--only", "photos"]).await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("invalid value 'photos'") && said.contains("album-feedback"), "{said}");
+
+    let said = sync(&app, library.path()).await;
+    assert!(said.contains("pulled 1 items: 0 guests, 0 favorites, 1 yearbook picks"), "{said}");
+}
+
+async fn logs(library: &Path) -> (Option<i32>, String) {
+    let output = tokio::process::Command::new(proofroom_tests::connector_binary())
+        .args(["logs", "--library"])
+        .arg(library)
+        .output()
+        .await
+        .unwrap();
+    (output.status.code(), proofroom_tests::printed(&output))
+}
+
+fn expires_on(app: &TestApp, session: &str) -> chrono::NaiveDate {
+    use proofroom_server::db::schema::events;
+    app.with_db(|conn| {
+        events::table
+            .filter(events::studio_session_id.eq(session))
+            .select(events::expires_on)
+            .first(conn)
+            .unwrap()
+    })
+}
+
+#[tokio::test]
+async fn extend_and_expire_move_the_gallery_and_the_next_push_keeps_the_date() {
+    let (app, library) = studio().await;
+    let today = chrono::Utc::now().date_naive();
+    let first = expires_on(&app, "ann-none");
+    assert_eq!(first, today + chrono::Duration::days(30), "days_active = 30");
+
+    let (code, said) = run(&app, library.path(), &["extend", "ann-none", "--days", "10"]).await;
+    assert_eq!(code, Some(0), "{said}");
+    let extended = first + chrono::Duration::days(10);
+    assert!(said.contains(&format!("ann-none is online until {extended}")), "{said}");
+    app.push(library.path()).await;
+    assert_eq!(expires_on(&app, "ann-none"), extended, "a push keeps the extension");
+
+    let (code, said) = run(&app, library.path(), &["expire", "ann-none"]).await;
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("has expired"), "{said}");
+    let event = app.event_path("ann-none");
+    let mut ann = Visitor::new(&app.base_url);
+    ann.sign_in("ann.smith@example.com", "smith").await;
+    let page = ann.get(&event).await;
+    assert!(page.body.contains("This gallery has expired"), "{}", page.body);
+    assert!(status(&app, library.path()).await.contains("ann-none (Session ann-none): expired"));
+
+    let until = today + chrono::Duration::days(45);
+    let (code, said) =
+        run(&app, library.path(), &["extend", "ann-none", "--until", &until.to_string()]).await;
+    assert_eq!(code, Some(0), "{said}");
+    assert!(!ann.get(&event).await.body.contains("This gallery has expired"));
+    assert_eq!(expires_on(&app, "ann-none"), until);
+
+    // Bad requests say what is wrong and change nothing.
+    let far = (today + chrono::Duration::days(4000)).to_string();
+    let (code, said) = run(&app, library.path(), &["extend", "ann-none", "--until", &far]).await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("more than ten years away"), "{said}");
+    let (code, said) = run(&app, library.path(), &["extend", "nobody", "--days", "3"]).await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("There is no session \"nobody\" online"), "{said}");
+    let (code, said) = run(&app, library.path(), &["extend", "ann-none"]).await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("--days"), "{said}");
+    assert_eq!(expires_on(&app, "ann-none"), until);
+
+    // The studio changes days_active itself: that is the newer word.
+    let manifest = library.file("sessions/ann-none/session.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("days_active = 30", "days_active = 60")).unwrap();
+    app.push(library.path()).await;
+    assert_eq!(expires_on(&app, "ann-none"), today + chrono::Duration::days(60));
+}
+
+#[tokio::test]
+async fn the_daemon_syncs_at_once_runs_alone_and_stops_cleanly_on_sigterm() {
+    let (app, library) = studio().await;
+    clients_act(&app).await;
+    let mut daemon = tokio::process::Command::new(proofroom_tests::connector_binary())
+        .args(["run", "--progress", "plain", "--library"])
+        .arg(library.path())
+        .arg("--server")
+        .arg(&app.base_url)
+        .env("PROOFROOM_TOKEN", &app.token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..300 {
+        if waiting_on_server(&app) == 0 && inbox(library.path()).contains_key("guests.csv") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(waiting_on_server(&app), 0, "the first sync runs at once");
+
+    let (code, said) = run(&app, library.path(), &["run"]).await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("a connector is already running") && said.contains("pid"), "{said}");
+    // Between the daemon's syncs a manual sync goes ahead.
+    sync(&app, library.path()).await;
+
+    let pid = daemon.id().unwrap() as i32;
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), daemon.wait())
+        .await
+        .expect("stops within 10 s")
+        .unwrap();
+    assert!(stopped.success(), "a clean stop: {stopped}");
+    let mut out = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut daemon.stdout.take().unwrap(), &mut out)
+        .await
+        .unwrap();
+    assert!(out.contains("every 15 minutes"), "{out}");
+    assert!(out.contains("sync ok: pushed 2 sessions"), "{out}");
+    assert!(out.contains(" stopped"), "{out}");
+    let (_, logs) = logs(library.path()).await;
+    assert_eq!(logs.matches(": ok\n").count(), 2, "the daemon's sync and the manual one: {logs}");
+}
+
+#[tokio::test]
+async fn unchanged_files_are_known_by_size_and_time_and_an_unchanged_session_is_not_resent() {
+    use proofroom_server::db::schema::events;
+    let (app, library) = studio().await;
+    let updated = |app: &TestApp| -> chrono::NaiveDateTime {
+        app.with_db(|conn| {
+            events::table
+                .filter(events::studio_session_id.eq("ann-none"))
+                .select(events::updated_at)
+                .first(conn)
+                .unwrap()
+        })
+    };
+    let before = updated(&app);
+    let said = sync(&app, library.path()).await;
+    assert!(said.contains("pushed 2 sessions: 0 images uploaded, 4 unchanged"), "{said}");
+    assert_eq!(updated(&app), before, "an unchanged session is not sent again");
+
+    // Other bytes of the same length, with the old modification time: the connector trusts
+    // size and time and does not read the file.
+    let photo = library.file("sessions/ann-none/a1.jpg");
+    let stamp = std::fs::metadata(&photo).unwrap().modified().unwrap();
+    let length = std::fs::metadata(&photo).unwrap().len() as usize;
+    // Another photo, padded after its end-of-image marker to the same length.
+    let mut other = images::grey_jpeg(600, 400);
+    assert!(other.len() < length);
+    other.resize(length, 0);
+    std::fs::write(&photo, &other).unwrap();
+    std::fs::File::options().write(true).open(&photo).unwrap().set_modified(stamp).unwrap();
+    let said = sync(&app, library.path()).await;
+    assert!(said.contains("0 images uploaded, 4 unchanged"), "not read: {said}");
+
+    // A new modification time: read, hashed, and sent because the bytes differ.
+    let later = stamp + std::time::Duration::from_secs(60);
+    std::fs::File::options().write(true).open(&photo).unwrap().set_modified(later).unwrap();
+    let said = sync(&app, library.path()).await;
+    assert!(said.contains("uploaded sessions/ann-none/a1.jpg"), "{said}");
+}
+
+#[tokio::test]
+async fn status_names_sessions_online_that_the_library_no_longer_publishes() {
+    let (app, library) = studio().await;
+    let manifest = library.file("sessions/fair-public/session.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("publish = true", "publish = false")).unwrap();
+    let said = sync(&app, library.path()).await;
+    assert!(said.contains("it is online from an earlier push"), "{said}");
+
+    let panel = status(&app, library.path()).await;
+    assert!(panel.contains("online but no longer published by the library:"), "{panel}");
+    assert!(
+        panel.contains("fair-public (Session fair-public): still online, but publish = false"),
+        "{panel}"
+    );
+    std::fs::remove_dir_all(library.file("sessions/ann-none")).unwrap();
+    let panel = status(&app, library.path()).await;
+    assert!(
+        panel.contains("ann-none (Session ann-none): still online, but its folder is gone"),
+        "{panel}"
+    );
+    assert_eq!(app.get_json("/api/v1/sessions").await["sessions"].as_array().unwrap().len(), 2);
+
+    let (code, said) =
+        run(&app, library.path(), &["take-down", "fair-public", "ann-none", "--yes"]).await;
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("removed fair-public") && said.contains("removed ann-none"), "{said}");
+    let panel = status(&app, library.path()).await;
+    assert!(!panel.contains("no longer published"), "{panel}");
+    let (code, said) = run(&app, library.path(), &["take-down", "nobody", "--yes"]).await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("not online: nobody"), "{said}");
 }

@@ -21,7 +21,26 @@ pub struct FeedQuery {
     pub after: i64,
     /// At most this many items (1–500, default 100).
     pub limit: Option<i64>,
+    /// Only these kinds, comma-separated (`guest,favorites`); every kind when absent.
+    pub kinds: Option<String>,
 }
+
+/// `GET /api/v1/feed/waiting`: items not yet acknowledged, per kind (`guest`, `favorites`,
+/// `yearbook`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FeedWaiting {
+    pub kinds: std::collections::BTreeMap<String, u64>,
+}
+
+impl FeedWaiting {
+    pub fn total(&self) -> u64 {
+        self.kinds.values().sum()
+    }
+}
+
+/// The kinds of feed items, as on the wire.
+pub const FEED_KINDS: [&str; 3] = ["guest", "favorites", "yearbook"];
 
 /// One page of the feed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -30,7 +49,7 @@ pub struct FeedPage {
     pub items: Vec<FeedItem>,
     /// More items wait after this page.
     pub more: bool,
-    /// Items not yet acknowledged, in all.
+    /// Items not yet acknowledged, in all (of the kinds asked for).
     pub waiting: u64,
 }
 

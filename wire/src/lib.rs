@@ -23,6 +23,7 @@ pub mod paths {
     pub const OPENAPI: &str = "/api/v1/openapi.json";
     pub const FEED: &str = "/api/v1/feed";
     pub const FEED_ACK: &str = "/api/v1/feed/ack";
+    pub const FEED_WAITING: &str = "/api/v1/feed/waiting";
 }
 
 /// The header that carries the hex SHA-256 of an uploaded body, checked by the server after it
@@ -369,6 +370,33 @@ pub struct HeldImage {
 pub struct ImageListing {
     pub session: String,
     pub images: Vec<HeldImage>,
+    /// [`manifest_sha256`] of the session as the server last accepted it: a connector whose
+    /// upsert hashes the same has nothing new to send. `None` from servers before it was kept.
+    #[serde(default)]
+    pub manifest_sha256: Option<String>,
+}
+
+/// The SHA-256 (hex) of a session's canonical JSON — serde_json of the [`SessionUpsert`] —
+/// computed alike by the connector before sending and by the server on receipt.
+pub fn manifest_sha256(session: &SessionUpsert) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(session).unwrap_or_default();
+    hex::encode(Sha256::digest(json))
+}
+
+/// `PUT /api/v1/sessions/{id}/expiry`: moves a gallery's expiry date. The new date stands over
+/// `first_online + days_active` until the manifest's `days_active` changes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum ExpiryChange {
+    /// `days` (1–3650) more, counted from the expiry date, or from the studio's today when the
+    /// gallery has already expired.
+    Extend { days: u32 },
+    /// Expires after this day (a past day takes it offline now).
+    Until { date: NaiveDate },
+    /// Expired as of the studio's today: the gallery closes now.
+    Expire,
 }
 
 /// Query of `PUT /api/v1/sessions/{id}/images` and `DELETE` of the same path.

@@ -126,6 +126,8 @@ diesel::table! {
         yearbook_selection -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        manifest_sha256 -> Nullable<Text>,
+        expiry_override -> Nullable<Date>,
     }
 }
 

@@ -43,6 +43,12 @@ pub struct EventRow {
     pub yearbook_selection: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// SHA-256 of the session's canonical JSON as last accepted
+    /// ([`proofroom_wire::manifest_sha256`]).
+    pub manifest_sha256: Option<String>,
+    /// Set by the connector's `extend` / `expire`; stands over `first_online + days_active`
+    /// until the manifest's `days_active` changes.
+    pub expiry_override: Option<NaiveDate>,
 }
 
 impl EventRow {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use proofroom_wire::{EventType, SessionSummary, SessionUpsert};
+use proofroom_wire::{EventType, ExpiryChange, SessionSummary, SessionUpsert};
 
 use super::models::{ClientRow, EventRow};
 use crate::db::schema::{
@@ -118,7 +118,14 @@ pub fn upsert(
             .first(conn)
             .optional()?;
         let first_online = existing.as_ref().map_or(today, |e| e.first_online);
-        let expires_on = first_online + chrono::Days::new(session.days_active as u64);
+        // An `extend` / `expire` stands until the studio changes days_active itself.
+        let expiry_override = existing
+            .as_ref()
+            .filter(|e| e.days_active == session.days_active)
+            .and_then(|e| e.expiry_override);
+        let expires_on =
+            expiry_override.unwrap_or(first_online + chrono::Days::new(session.days_active as u64));
+        let manifest = proofroom_wire::manifest_sha256(session);
         let event_code = session.event_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let event_id = match existing {
             Some(event) => {
@@ -135,6 +142,8 @@ pub fn upsert(
                         events::event_description.eq(&session.event_description),
                         events::yearbook_selection.eq(session.yearbook_selection),
                         events::updated_at.eq(now),
+                        events::manifest_sha256.eq(&manifest),
+                        events::expiry_override.eq(expiry_override),
                     ))
                     .execute(conn)?;
                 event.id
@@ -156,6 +165,8 @@ pub fn upsert(
                     yearbook_selection: session.yearbook_selection,
                     created_at: now,
                     updated_at: now,
+                    manifest_sha256: Some(manifest),
+                    expiry_override: None,
                 };
                 diesel::insert_into(events::table).values(&event).execute(conn)?;
                 event.id
@@ -322,6 +333,48 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<SessionSummary>, AppError> {
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
+}
+
+/// Moves the gallery's expiry date as the studio asked (`today` is the studio's).
+pub fn change_expiry(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    id: &str,
+    change: &ExpiryChange,
+) -> Result<SessionSummary, AppError> {
+    crate::db::write_transaction(conn, |conn| {
+        let event = find_by_studio_id(conn, id)?;
+        let date = match *change {
+            ExpiryChange::Extend { days } => {
+                if !(1..=3650).contains(&days) {
+                    return Err(AppError::unprocessable(
+                        "invalid_days",
+                        format!("Extend by 1 to 3650 days (got {days})."),
+                    ));
+                }
+                event.expires_on.max(today) + chrono::Days::new(days.into())
+            }
+            ExpiryChange::Until { date } => {
+                let latest = today + chrono::Days::new(3650);
+                if date > latest {
+                    return Err(AppError::unprocessable(
+                        "invalid_date",
+                        format!("{date} is more than ten years away; the latest is {latest}."),
+                    ));
+                }
+                date
+            }
+            ExpiryChange::Expire => today.pred_opt().unwrap_or(today),
+        };
+        diesel::update(events::table.find(&event.id))
+            .set((
+                events::expires_on.eq(date),
+                events::expiry_override.eq(Some(date)),
+                events::updated_at.eq(db::now()),
+            ))
+            .execute(conn)?;
+        summary(conn, &event.id)
+    })
 }
 
 pub fn find_by_studio_id(conn: &mut DbConn, id: &str) -> Result<EventRow, AppError> {

@@ -14,8 +14,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use proofroom_wire::feed::{
-    Favorite, FeedContent, FeedItem, FeedPage, GuestRecord, PersonFavorites, SessionFavorites,
-    YearbookPick,
+    Favorite, FeedContent, FeedItem, FeedPage, FeedWaiting, GuestRecord, PersonFavorites,
+    SessionFavorites, YearbookPick,
 };
 
 use crate::db::schema::{clients, events, favorites, feed_items, guests, images, yearbook_picks};
@@ -34,6 +34,12 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 3] = [Self::Guest, Self::Favorites, Self::Yearbook];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Guest => "guest",
@@ -66,18 +72,26 @@ pub fn record(conn: &mut DbConn, kind: Kind, subject: &str) -> Result<(), AppErr
 }
 
 /// The items after `after`, and any older one still waiting, oldest first, each with what it
-/// holds now.
-pub fn page(conn: &mut DbConn, after: i64, limit: i64) -> Result<FeedPage, AppError> {
+/// holds now; only of `kinds` when given.
+pub fn page(
+    conn: &mut DbConn,
+    after: i64,
+    limit: i64,
+    kinds: Option<&[Kind]>,
+) -> Result<FeedPage, AppError> {
     let limit = limit.clamp(1, MAX_PAGE);
+    let names: Vec<&str> = kinds.unwrap_or(&Kind::ALL).iter().map(|k| k.as_str()).collect();
     let mut rows: Vec<(i64, String, String, NaiveDateTime)> = feed_items::table
         .filter(feed_items::seq.gt(after).or(feed_items::downloaded_at.is_null()))
+        .filter(feed_items::kind.eq_any(&names))
         .order(feed_items::seq.asc())
         .limit(limit + 1)
         .select((feed_items::seq, feed_items::kind, feed_items::subject, feed_items::created_at))
         .load(conn)?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let waiting = waiting(conn)?;
+    let waiting = waiting_by_kind(conn)?;
+    let waiting = names.iter().filter_map(|k| waiting.kinds.get(*k)).sum();
     let mut items = Vec::with_capacity(rows.len());
     for (seq, kind, subject, at) in rows {
         let content = content(conn, &kind, &subject)?
@@ -85,6 +99,25 @@ pub fn page(conn: &mut DbConn, after: i64, limit: i64) -> Result<FeedPage, AppEr
         items.push(FeedItem { seq, at, content });
     }
     Ok(FeedPage { items, more, waiting })
+}
+
+/// Reads `guest,favorites` of a query; a clear error names an unknown kind.
+pub fn parse_kinds(list: &str) -> Result<Vec<Kind>, AppError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            Kind::parse(k).ok_or_else(|| {
+                AppError::unprocessable(
+                    "unknown_feed_kind",
+                    format!(
+                        "The feed has no kind \"{k}\"; the kinds are {}.",
+                        proofroom_wire::feed::FEED_KINDS.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Marks items downloaded; answers how many were newly marked.
@@ -103,11 +136,26 @@ pub fn acknowledge(conn: &mut DbConn, seqs: &[i64]) -> Result<u64, AppError> {
     Ok(marked as u64)
 }
 
-/// How many items wait for the connector.
+/// How many items wait for the connector, in all.
 pub fn waiting(conn: &mut DbConn) -> Result<u64, AppError> {
-    let n: i64 =
-        feed_items::table.filter(feed_items::downloaded_at.is_null()).count().get_result(conn)?;
-    Ok(n.max(0) as u64)
+    Ok(waiting_by_kind(conn)?.total())
+}
+
+/// How many items of each kind wait for the connector (every kind listed, 0 included).
+pub fn waiting_by_kind(conn: &mut DbConn) -> Result<FeedWaiting, AppError> {
+    let counts: Vec<(String, i64)> = feed_items::table
+        .filter(feed_items::downloaded_at.is_null())
+        .group_by(feed_items::kind)
+        .select((feed_items::kind, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut waiting = FeedWaiting::default();
+    for kind in Kind::ALL {
+        waiting.kinds.insert(kind.as_str().to_string(), 0);
+    }
+    for (kind, n) in counts {
+        waiting.kinds.insert(kind, n.max(0) as u64);
+    }
+    Ok(waiting)
 }
 
 /// What the row names, as it is now; `None` when it was deleted since.

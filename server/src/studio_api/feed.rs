@@ -2,7 +2,7 @@
 
 use actix_web::{get, post, web};
 use proofroom_wire::ApiError;
-use proofroom_wire::feed::{FeedAck, FeedAckResult, FeedPage, FeedQuery};
+use proofroom_wire::feed::{FeedAck, FeedAckResult, FeedPage, FeedQuery, FeedWaiting};
 
 use super::auth::Studio;
 use crate::db;
@@ -14,7 +14,11 @@ use crate::web::State;
 #[utoipa::path(
     tag = "feed",
     params(FeedQuery),
-    responses((status = 200, body = FeedPage), (status = 401, body = ApiError))
+    responses(
+        (status = 200, body = FeedPage),
+        (status = 401, body = ApiError),
+        (status = 422, body = ApiError, description = "An unknown kind"),
+    )
 )]
 #[get("/feed")]
 pub async fn get_feed(
@@ -22,10 +26,23 @@ pub async fn get_feed(
     state: State,
     query: web::Query<FeedQuery>,
 ) -> Result<web::Json<FeedPage>, AppError> {
-    let FeedQuery { after, limit } = query.into_inner();
-    let page =
-        db::run(&state.pool, move |conn| feed::page(conn, after, limit.unwrap_or(100))).await?;
+    let FeedQuery { after, limit, kinds } = query.into_inner();
+    let kinds = kinds.as_deref().map(feed::parse_kinds).transpose()?;
+    let page = db::run(&state.pool, move |conn| {
+        feed::page(conn, after, limit.unwrap_or(100), kinds.as_deref())
+    })
+    .await?;
     Ok(web::Json(page))
+}
+
+/// How many items of each kind wait to be pulled, without fetching them.
+#[utoipa::path(
+    tag = "feed",
+    responses((status = 200, body = FeedWaiting), (status = 401, body = ApiError))
+)]
+#[get("/feed/waiting")]
+pub async fn feed_waiting(_: Studio, state: State) -> Result<web::Json<FeedWaiting>, AppError> {
+    Ok(web::Json(db::run(&state.pool, feed::waiting_by_kind).await?))
 }
 
 /// Marks items written into the studio's inbox as downloaded. Acknowledging an item twice, or

@@ -52,7 +52,7 @@ pub async fn list_images(
             .map(|(name, sha256, bytes)| HeldImage { name, sha256, bytes })
             .collect();
         images.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(ImageListing { session: id, images })
+        Ok(ImageListing { session: id, images, manifest_sha256: event.manifest_sha256 })
     })
     .await?;
     Ok(web::Json(listing))

@@ -53,11 +53,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sessions::list_sessions)
         .service(sessions::put_session)
         .service(sessions::delete_session)
+        .service(sessions::put_expiry)
         .service(images::list_images)
         .service(images::put_image)
         .service(images::delete_image)
         .service(clients::reset_login)
         .service(feed::get_feed)
+        .service(feed::feed_waiting)
         .service(feed::ack_feed);
 }
 

@@ -1,14 +1,14 @@
 //! `/api/v1/sessions`: publishing, listing and taking down sessions.
 
 use actix_web::{HttpResponse, delete, get, put, web};
-use proofroom_wire::{ApiError, SessionList, SessionSummary, SessionUpsert};
+use proofroom_wire::{ApiError, ExpiryChange, SessionList, SessionSummary, SessionUpsert};
 
 use super::auth::Studio;
 use crate::db;
 use crate::error::AppError;
+use crate::events::access::studio_today;
 use crate::events::sessions;
 use crate::gallery::ingest::delete_unreferenced;
-use crate::studio;
 use crate::web::State;
 
 /// Every session online.
@@ -45,13 +45,40 @@ pub async fn put_session(
     sessions::validate(&id, &session)?;
     let worker = state.clone();
     let summary = db::run(&state.pool, move |conn| {
-        let today = match studio::load(conn)? {
-            Some(s) => s.today(),
-            None => chrono::Utc::now().date_naive(),
-        };
+        let today = studio_today(conn)?;
         let (summary, dropped) = sessions::upsert(conn, today, &id, &session)?;
         delete_unreferenced(conn, &worker, dropped)?;
         Ok(summary)
+    })
+    .await?;
+    Ok(web::Json(summary))
+}
+
+/// Moves a gallery's expiry date: `extend` by days, `until` a date, or `expire` now. The date
+/// stands over `first_online + days_active` until the manifest's `days_active` changes.
+#[utoipa::path(
+    tag = "sessions",
+    params(("id" = String, Path, description = "The studio's session id")),
+    request_body = ExpiryChange,
+    responses(
+        (status = 200, body = SessionSummary),
+        (status = 401, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 422, body = ApiError, description = "Days out of 1–3650, or a date over ten years away"),
+    )
+)]
+#[put("/sessions/{id}/expiry")]
+pub async fn put_expiry(
+    _: Studio,
+    state: State,
+    id: web::Path<String>,
+    body: web::Json<ExpiryChange>,
+) -> Result<web::Json<SessionSummary>, AppError> {
+    let id = id.into_inner();
+    let change = body.into_inner();
+    let summary = db::run(&state.pool, move |conn| {
+        let today = studio_today(conn)?;
+        sessions::change_expiry(conn, today, &id, &change)
     })
     .await?;
     Ok(web::Json(summary))

@@ -1,0 +1,269 @@
+//! The connector through crashes, faults and outages: nothing a client did is lost or
+//! doubled, and nothing half-uploaded is ever online.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use proofroom_tests::proxy::{Fault, FaultProxy};
+use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files, printed};
+use reqwest::StatusCode;
+
+/// A public event with two photos, pushed.
+async fn studio() -> (TestApp, LibraryBuilder) {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    library
+        .session("fair-public")
+        .event_type("public")
+        .image("p1.jpg", images::jpeg(600, 400))
+        .image("p2.jpg", images::jpeg(600, 400))
+        .write();
+    app.push(library.path()).await;
+    (app, library)
+}
+
+/// A new visitor registers as a guest of the event and hearts its first photo.
+async fn guest_registers(app: &TestApp, event: &str, email: &str) {
+    let event_id = &event["/events/".len()..];
+    let mut guest = Visitor::new(&app.base_url);
+    guest.get(&format!("/register?event={event_id}")).await;
+    let registered = guest
+        .post(
+            "/register",
+            &[
+                ("name", "Guest"),
+                ("email", email),
+                ("password", "knitting123"),
+                ("event", event_id),
+            ],
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::SEE_OTHER, "{email} registers");
+    let photo = guest.get(event).await.links(&format!("{event}/photos/")).remove(0);
+    guest.get(&photo).await;
+    guest.post(&format!("{photo}/favorite"), &[("on", "1")]).await;
+}
+
+/// The connector binary with this server's address and token.
+fn connector(
+    app: &TestApp,
+    server: &str,
+    library: &Path,
+    args: &[&str],
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(proofroom_tests::connector_binary());
+    command
+        .args(args)
+        .arg("--library")
+        .arg(library)
+        .arg("--server")
+        .arg(server)
+        .arg("--progress")
+        .arg("plain")
+        .env("PROOFROOM_TOKEN", &app.token)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
+
+/// What `logs --last N` prints.
+async fn logs(library: &Path, last: u32) -> String {
+    let output = tokio::process::Command::new(proofroom_tests::connector_binary())
+        .args(["logs", "--last", &last.to_string(), "--library"])
+        .arg(library)
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success());
+    printed(&output)
+}
+
+/// The guests of `guests.csv`, by email, with how many lines each has.
+fn guest_lines(library: &Path) -> BTreeMap<String, usize> {
+    let files = inbox_files(library);
+    let mut count = BTreeMap::new();
+    for line in files.get("guests.csv").map(String::as_str).unwrap_or("").lines().skip(1) {
+        let email = line.split(',').nth(2).unwrap_or("").to_string();
+        *count.entry(email).or_insert(0) += 1;
+    }
+    count
+}
+
+/// The task ids of `tasks.csv`, asserting none is there twice.
+fn task_ids(library: &Path) -> BTreeSet<String> {
+    let files = inbox_files(library);
+    let mut ids = BTreeSet::new();
+    for line in files.get("tasks.csv").map(String::as_str).unwrap_or("").lines().skip(1) {
+        let id = line.split(',').next().unwrap().to_string();
+        assert!(ids.insert(id.clone()), "task {id} is in tasks.csv twice");
+    }
+    ids
+}
+
+#[tokio::test]
+async fn a_connector_killed_at_random_points_loses_and_doubles_nothing() {
+    let cycles: usize =
+        std::env::var("PROOFROOM_KILL_CYCLES").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
+    let seed: u64 = std::env::var("PROOFROOM_KILL_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("{cycles} cycles, PROOFROOM_KILL_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let (app, library) = studio().await;
+    let event = app.event_path("fair-public");
+
+    // How long an undisturbed sync of a few items takes, so kills land all over it.
+    guest_registers(&app, &event, "guest-0@example.com").await;
+    let started = Instant::now();
+    app.sync(library.path()).await;
+    let span = started.elapsed().mul_f32(1.3);
+
+    let mut registered = vec!["guest-0@example.com".to_string()];
+    let mut killed = 0;
+    for cycle in 1..=cycles {
+        for k in 0..2 {
+            let email = format!("guest-{cycle}-{k}@example.com");
+            guest_registers(&app, &event, &email).await;
+            registered.push(email);
+        }
+        let mut child = connector(&app, &app.base_url, library.path(), &["sync"]).spawn().unwrap();
+        tokio::time::sleep(span.mul_f64(rng.f64())).await;
+        if child.try_wait().unwrap().is_none() {
+            child.start_kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        child.wait().await.unwrap();
+    }
+    assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
+
+    let printed = app.sync(library.path()).await;
+    assert!(printed.contains("0 waiting, 0 errors"), "{printed}");
+    assert_eq!(app.feed_waiting(), 0, "the server shows every item acknowledged");
+    let lines = guest_lines(library.path());
+    for email in &registered {
+        assert_eq!(lines.get(email), Some(&1), "{email} is in guests.csv once");
+    }
+    assert_eq!(lines.len(), registered.len(), "no guest from nowhere");
+    let guest_files = inbox_files(library.path())
+        .keys()
+        .filter(|k| k.starts_with("guests/") && k.ends_with(".json"))
+        .count();
+    assert_eq!(guest_files, registered.len());
+    let tasks = task_ids(library.path());
+    assert!(tasks.len() >= registered.len(), "a task line for each guest at least");
+    let leftovers: Vec<String> =
+        inbox_files(library.path()).into_keys().filter(|k| k.ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "unfinished files were cleared: {leftovers:?}");
+    // Every favorite made shows: the event's favorites file holds each guest.
+    let favorites = &inbox_files(library.path())["favorites/fair-public.txt"];
+    for email in &registered {
+        assert!(favorites.contains(&format!("<{email}>")), "{email} in favorites");
+    }
+}
+
+#[tokio::test]
+async fn a_push_cut_off_mid_upload_leaves_nothing_half_online_and_finishes_next_time() {
+    let (app, library) = studio().await;
+    let proxy = FaultProxy::start(&app.base_url).await;
+    // Noise does not compress: a photo of a few hundred kilobytes.
+    let big = images::noise_jpeg(1600, 1200);
+    assert!(big.len() > 400_000, "{} bytes", big.len());
+    library.write("sessions/fair-public/big.jpg", &big);
+    proxy.throttle(100_000);
+
+    let mut child = connector(&app, &proxy.base_url, library.path(), &["sync"]).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while proxy.body_bytes() < 150_000 {
+        assert!(Instant::now() < deadline, "the upload never started");
+        assert!(child.try_wait().unwrap().is_none(), "the sync ended before the upload was cut");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+
+    // Online: the two photos, not a piece of the third.
+    let held = app.get_json("/api/v1/sessions/fair-public/images").await;
+    let names: Vec<&str> =
+        held["images"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["p1.jpg", "p2.jpg"]);
+    let event = app.event_path("fair-public");
+    let photos = Visitor::new(&app.base_url).get(&event).await.links(&format!("{event}/photos/"));
+    assert_eq!(photos.len(), 2, "visitors see only whole photos");
+
+    proxy.throttle(0);
+    let output = connector(&app, &proxy.base_url, library.path(), &["sync"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .await
+        .unwrap();
+    let said = printed(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("uploaded sessions/fair-public/big.jpg"), "{said}");
+    let held = app.get_json("/api/v1/sessions/fair-public/images").await;
+    let big_held = held["images"].as_array().unwrap().iter().find(|i| i["name"] == "big.jpg");
+    let sha = proofroom_connector::sha256_file(&library.file("sessions/fair-public/big.jpg"));
+    assert_eq!(big_held.unwrap()["sha256"], sha.unwrap().0, "the whole photo, byte for byte");
+    let photos = Visitor::new(&app.base_url).get(&event).await.links(&format!("{event}/photos/"));
+    assert_eq!(photos.len(), 3);
+}
+
+#[tokio::test]
+async fn a_server_that_answers_500_or_429_for_a_while_delays_but_loses_nothing() {
+    let (app, library) = studio().await;
+    let event = app.event_path("fair-public");
+    let proxy = FaultProxy::start(&app.base_url).await;
+    guest_registers(&app, &event, "early@example.com").await;
+    library.write("sessions/fair-public/p3.jpg", images::jpeg(600, 400));
+
+    // A short spell: every kind of "later", each answered by a retry.
+    proxy.fail_next(1, Fault::Status { code: 429, retry_after: Some(1) });
+    proxy.fail_next(1, Fault::Status { code: 500, retry_after: None });
+    proxy.fail_next(1, Fault::Status { code: 503, retry_after: None });
+    proxy.fail_next(1, Fault::Hangup);
+    let started = Instant::now();
+    let output = connector(&app, &proxy.base_url, library.path(), &["sync"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .await
+        .unwrap();
+    let said = printed(&output);
+    assert!(output.status.success(), "{said}");
+    assert_eq!(proxy.faults(), 4);
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was waited for");
+    assert!(said.contains("1 images uploaded"), "{said}");
+    assert!(guest_lines(library.path()).contains_key("early@example.com"));
+    assert_eq!(app.feed_waiting(), 0);
+    let said = logs(library.path(), 1).await;
+    assert!(said.contains(": ok"), "{said}");
+    assert!(said.contains("4 requests were tried again"), "{said}");
+
+    // A long spell: the run fails, says why, and the next one carries on.
+    guest_registers(&app, &event, "during@example.com").await;
+    proxy.fail_all(Fault::Status { code: 500, retry_after: None });
+    let output = connector(&app, &proxy.base_url, library.path(), &["sync"]).status().await;
+    assert_eq!(output.unwrap().code(), Some(1), "nothing could move");
+    let said = logs(library.path(), 1).await;
+    assert!(said.contains(": failed"), "{said}");
+    assert!(said.contains("the proxy answered 500"), "the reason is logged: {said}");
+    assert_eq!(app.feed_waiting(), 2, "the new guest and the hearts wait on the server");
+
+    proxy.heal();
+    let output = connector(&app, &proxy.base_url, library.path(), &["sync"]).status().await;
+    assert!(output.unwrap().success());
+    let lines = guest_lines(library.path());
+    assert_eq!(lines.get("early@example.com"), Some(&1));
+    assert_eq!(lines.get("during@example.com"), Some(&1));
+    assert_eq!(app.feed_waiting(), 0);
+    task_ids(library.path());
+
+    // And with no server at all.
+    let down = connector(&app, "http://127.0.0.1:9", library.path(), &["sync"]).status().await;
+    assert_eq!(down.unwrap().code(), Some(1));
+    let said = logs(library.path(), 1).await;
+    assert!(said.contains(": failed") && said.contains("cannot reach"), "{said}");
+}
