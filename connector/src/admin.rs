@@ -26,19 +26,69 @@ pub async fn reset_login(options: PushOptions, client_id: &str) -> Result<(), Sy
     Ok(())
 }
 
-/// Moves a session's expiry date on the server; answers the session as it is now.
+/// What `extend` / `expire` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryRequest {
+    /// This many days more, from the expiry date (from today once it has expired).
+    Days(u32),
+    /// This last day.
+    Until(chrono::NaiveDate),
+    /// Closed now: yesterday was the last day.
+    Expire,
+}
+
+/// The session after `extend` / `expire`, and the studio's today to read it by.
+#[derive(Debug, Clone)]
+pub struct ExpiryChanged {
+    pub session: SessionSummary,
+    pub today: chrono::NaiveDate,
+}
+
+impl ExpiryChanged {
+    pub fn is_closed(&self) -> bool {
+        self.session.expires_on < self.today
+    }
+}
+
+/// Sets a session's expiry date on the server. `--days` is turned into a date here, from what
+/// the server holds now, so the request is the same if it is sent twice (a retry after a lost
+/// answer cannot extend twice).
 pub async fn change_expiry(
     options: PushOptions,
     session_id: &str,
-    change: &ExpiryChange,
-) -> Result<SessionSummary, SyncError> {
+    request: ExpiryRequest,
+) -> Result<ExpiryChanged, SyncError> {
     let api = connect(&options)?;
+    let studio: StudioState = api.get(paths::STUDIO).await.map_err(|f| fatal(&api, f))?;
+    let today = crate::status::studio_today(&studio);
+    let change = match request {
+        ExpiryRequest::Days(days) => {
+            let sessions: SessionList =
+                api.get(paths::SESSIONS).await.map_err(|f| fatal(&api, f))?;
+            let Some(current) = sessions.sessions.iter().find(|s| s.id == session_id) else {
+                return Err(not_online(session_id));
+            };
+            ExpiryChange::Until {
+                date: current.expires_on.max(today) + chrono::Days::new(days.into()),
+            }
+        }
+        ExpiryRequest::Until(date) => ExpiryChange::Until { date },
+        ExpiryRequest::Expire => ExpiryChange::Expire,
+    };
     let path = format!("{}/expiry", api::session_path(session_id));
-    api.put(&path, change).await.map_err(|f| match f.status().map(|s| s.as_u16()) {
-        // No such session, or a date out of range: the command line asked for it.
-        Some(404 | 422) => SyncError::Usage(f.to_string()),
+    let session = api.put(&path, &change).await.map_err(|f| match f.status() {
+        _ if f.is_not_found() => not_online(session_id),
+        // A date out of range: the command line asked for it.
+        Some(s) if s.as_u16() == 422 => SyncError::Usage(f.to_string()),
         _ => fatal(&api, f).into(),
-    })
+    })?;
+    Ok(ExpiryChanged { session, today })
+}
+
+fn not_online(session_id: &str) -> SyncError {
+    SyncError::Usage(format!(
+        "There is no session \"{session_id}\" online; `status` lists the sessions online."
+    ))
 }
 
 /// What to take down.
@@ -103,6 +153,18 @@ pub async fn take_down(
             s.id, s.description, s.expires_on, s.image_count
         );
     }
+    // Push never takes a session down, and puts a published one back up.
+    if let Ok(library) = crate::load_library(&options.library) {
+        for s in &chosen {
+            if library.sessions.iter().any(|l| l.id == s.id && l.publish) {
+                println!(
+                    "  note: {} is still published by the library (publish = true in its \
+                     session.toml): the next sync puts it online again",
+                    s.id
+                );
+            }
+        }
+    }
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(SyncError::Usage(
@@ -121,7 +183,12 @@ pub async fn take_down(
         }
     }
     for s in chosen {
-        match api.delete(&api::session_path(&s.id)).await {
+        let removed = match api.delete(&api::session_path(&s.id)).await {
+            // Not found: gone already (an earlier try whose answer was lost removed it).
+            Err(f) if f.is_not_found() => Ok(()),
+            other => other,
+        };
+        match removed {
             Ok(()) => {
                 println!("removed {}", s.id);
                 report.removed.push(s.id.clone());

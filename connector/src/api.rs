@@ -99,16 +99,20 @@ pub(crate) struct HashedFile {
     file: File,
     pub sha256: String,
     pub len: u64,
-    /// As it was before it was read: a change while hashing shows as a newer mtime next time.
-    pub meta: std::fs::Metadata,
+    /// As it was before it was read — `None` when its size or mtime moved while it was read,
+    /// so the hash is of no known state of the file and must not be remembered.
+    pub meta: Option<std::fs::Metadata>,
 }
 
 pub(crate) async fn open_and_hash(path: PathBuf) -> io::Result<HashedFile> {
     tokio::task::spawn_blocking(move || {
         let mut file = File::open(&path)?;
-        let meta = file.metadata()?;
+        let before = file.metadata()?;
         let (sha256, len) = hash_reader(&mut file)?;
+        let after = file.metadata()?;
         file.seek(SeekFrom::Start(0))?;
+        let stamp = crate::filecache::stamp_of;
+        let meta = (stamp(&before).is_some() && stamp(&before) == stamp(&after)).then_some(before);
         Ok(HashedFile { file, sha256, len, meta })
     })
     .await
@@ -132,6 +136,11 @@ impl Failure {
             Self::Status { status, .. } => Some(*status),
             _ => None,
         }
+    }
+
+    /// The server answered 404.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
     }
 
     /// Worth trying again: no answer, or an answer that says "later".
@@ -287,6 +296,11 @@ impl Api {
             }
         };
         Err(Failure::Status { status, message, retry_after })
+    }
+
+    /// Notes a try made again outside [`Api::send`] (an upload, sent again from the file).
+    pub fn count_retry(&self) {
+        self.retried.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Requests tried again so far (each further try counts once).

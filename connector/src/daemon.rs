@@ -10,7 +10,6 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::lock::{DAEMON_LOCK, LockError, try_lock};
-use crate::state::State;
 use crate::sync::{SyncError, SyncPlan, sync};
 use crate::{LibraryError, PushError, PushOptions};
 
@@ -41,7 +40,7 @@ pub async fn run(options: PushOptions) -> Result<(), SyncError> {
         tokio::select! {
             outcome = sync(options.clone(), SyncPlan::full()) => say(&outcome),
             () = &mut stop => {
-                State::open(&library)?.mark_stopped("stopped by a signal during the sync")?;
+                // Dropping the sync logged it as stopped.
                 println!("{} stopped during a sync; the next run carries on", now());
                 return Ok(());
             }

@@ -1,13 +1,21 @@
 //! Knowing a file's SHA-256 without reading it: each hash is remembered (in the state
 //! database) with the file's size and modification time, and stands while both are unchanged.
 //! Only a file whose size or mtime moved is read and hashed again.
+//!
+//! A file changed again within its file system's time granularity of being hashed would keep
+//! its mtime while its bytes differ, so — as git does with its index — a hash is not remembered
+//! while the file's mtime is that recent ([`SETTLED`]); such a file is simply read next time.
 
 use std::collections::HashMap;
 use std::fs::Metadata;
 use std::sync::Mutex;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::state::{FileStamp, State, StateError};
+
+/// How old an mtime must be for its hash to be remembered: more than the coarsest common
+/// timestamp granularity (FAT's 2 s; SMB shares and HFS+ have 1 s).
+pub(crate) const SETTLED: Duration = Duration::from_secs(3);
 
 #[derive(Default)]
 pub(crate) struct FileCache {
@@ -39,9 +47,18 @@ impl FileCache {
             .map(|s| s.sha256.as_str())
     }
 
-    /// Notes what `path` hashed to, with the size and mtime it had before it was read.
+    /// Notes what `path` hashed to, with the size and mtime it had before it was read — unless
+    /// that mtime is too recent to trust ([`SETTLED`]).
     pub fn remember(&self, path: &str, meta: &Metadata, sha256: &str) {
         let Some((size, mtime_ns)) = stamp_of(meta) else { return };
+        let settled = meta
+            .modified()
+            .ok()
+            .and_then(|m| SystemTime::now().duration_since(m).ok())
+            .is_some_and(|age| age > SETTLED);
+        if !settled {
+            return;
+        }
         let unchanged = self.known.get(path).is_some_and(|s| {
             s.size == size && s.mtime_ns == mtime_ns && s.sha256.eq_ignore_ascii_case(sha256)
         });
@@ -68,6 +85,8 @@ mod tests {
         let lib = tempfile::tempdir().unwrap();
         let file = lib.path().join("a.jpg");
         std::fs::write(&file, b"one").unwrap();
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        std::fs::File::options().write(true).open(&file).unwrap().set_modified(hour_ago).unwrap();
         let mut state = State::open(lib.path()).unwrap();
 
         let cache = FileCache::load(&mut state).unwrap();
@@ -81,12 +100,18 @@ mod tests {
         assert_eq!(cache.known("b.jpg", &meta), None, "another path");
 
         // Same size, new mtime: read again.
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        let later = hour_ago + Duration::from_secs(5);
         std::fs::File::options().write(true).open(&file).unwrap().set_modified(later).unwrap();
         let touched = std::fs::metadata(&file).unwrap();
         assert_eq!(cache.known("a.jpg", &touched), None);
         // New size: read again.
         std::fs::write(&file, b"longer").unwrap();
-        assert_eq!(cache.known("a.jpg", &std::fs::metadata(&file).unwrap()), None);
+        let fresh = std::fs::metadata(&file).unwrap();
+        assert_eq!(cache.known("a.jpg", &fresh), None);
+        // Written just now: its mtime could still be shared by a later write, so the hash is
+        // not kept.
+        cache.remember("a.jpg", &fresh, "bbbb");
+        cache.save(&mut state).unwrap();
+        assert_eq!(FileCache::load(&mut state).unwrap().known("a.jpg", &fresh), None);
     }
 }

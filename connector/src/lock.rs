@@ -91,6 +91,18 @@ pub(crate) async fn lock(
     .map_err(|e| LockError::Io { path: name.to_string(), detail: e.to_string() })?
 }
 
+/// Takes `sync.lock` for a push or sync (`what`), saying on `out` whom it waits for.
+pub(crate) async fn sync_lock(
+    library: &Path,
+    what: &str,
+    out: &crate::output::Output,
+) -> Result<Lock, LockError> {
+    lock(library, SYNC_LOCK, what, |holder| {
+        out.line(&format!("another sync is running ({holder}); waiting for it to finish"))
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

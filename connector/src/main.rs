@@ -8,12 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use proofroom_connector::admin::{self, TakeDownWhich};
+use proofroom_connector::admin::{self, ExpiryRequest, TakeDownWhich};
 use proofroom_connector::{
     DEFAULT_JOBS, Progress, PushOptions, SyncItem, SyncPlan, daemon, push, state::State, status,
     sync,
 };
-use proofroom_wire::ExpiryChange;
 
 #[derive(Parser)]
 #[command(name = "proofroom-connector", version, about = "Pushes the studio library to Proofroom.")]
@@ -143,7 +142,7 @@ async fn main() -> ExitCode {
             match sync(args.push.into(), plan).await {
                 Ok(report) if report.push.dry_run => {
                     print!("{}", report.dry_run_text());
-                    exit(if report.pull_stopped.is_some() { 1 } else { 0 })
+                    exit(report.exit_code())
                 }
                 Ok(report) => {
                     for note in &report.push.notes {
@@ -177,15 +176,15 @@ async fn main() -> ExitCode {
             }
         }
         Command::Extend { session, days, until, server } => {
-            let change = match (days, until) {
-                (Some(days), _) => ExpiryChange::Extend { days },
-                (None, Some(date)) => ExpiryChange::Until { date },
+            let request = match (days, until) {
+                (Some(days), _) => ExpiryRequest::Days(days),
+                (None, Some(date)) => ExpiryRequest::Until(date),
                 (None, None) => unreachable!("clap requires --days or --until"),
             };
-            expiry(server, &session, &change).await
+            expiry(server, &session, request).await
         }
         Command::Expire { session, server } => {
-            expiry(server, &session, &ExpiryChange::Expire).await
+            expiry(server, &session, ExpiryRequest::Expire).await
         }
         Command::TakeDown { expired, sessions, yes, server } => {
             let which =
@@ -208,15 +207,16 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn expiry(server: ServerArgs, session: &str, change: &ExpiryChange) -> ExitCode {
-    match admin::change_expiry(server.into(), session, change).await {
-        Ok(summary) => {
-            let today = chrono::Utc::now().date_naive();
-            if summary.expires_on < today {
-                println!("{session} has expired ({}); it is closed to clients", summary.expires_on);
-            } else {
-                println!("{session} is online until {} (its last day)", summary.expires_on);
-            }
+async fn expiry(server: ServerArgs, session: &str, request: ExpiryRequest) -> ExitCode {
+    match admin::change_expiry(server.into(), session, request).await {
+        Ok(changed) if changed.is_closed() => {
+            let last = changed.session.expires_on;
+            println!("{session} has expired (its last day was {last}); it is closed to clients");
+            exit(0)
+        }
+        Ok(changed) => {
+            let last = changed.session.expires_on;
+            println!("{session} is online until {last} (its last day)");
             exit(0)
         }
         Err(e) => fail(&e, e.exit_code()),

@@ -30,10 +30,7 @@ pub async fn push(options: PushOptions) -> Result<PushReport, PushError> {
     let library = load_library(&options.library)?;
     let config = options_config(&options)?;
     let out = Output::new(options.progress);
-    let _lock = crate::lock::lock(&options.library, crate::lock::SYNC_LOCK, "push", |holder| {
-        out.line(&format!("waiting for the sync that runs now to finish ({holder})"))
-    })
-    .await?;
+    let _lock = crate::lock::sync_lock(&options.library, "push", &out).await?;
     let mut state = State::open(&options.library)?;
     let api = Api::new(&config).map_err(|e| PushError::Client(e.to_string()))?;
     push_loaded(&api, &library, &mut state, &SyncPlan::full(), options.jobs, &out).await
@@ -99,23 +96,24 @@ pub(crate) async fn push_loaded(
     }
 
     let images = plan.wants(SyncItem::Sessions);
-    if images || plan.wants(SyncItem::Videos) {
-        // Sessions left unpublished are not sent; the server's list of sessions only tells
-        // whether one of them is still online from an earlier push (a note, so a failure here
-        // is no error).
-        let online: BTreeSet<String> = if library.sessions.iter().any(|s| !s.publish) {
-            match api.get::<SessionList>(paths::SESSIONS).await {
-                Ok(list) => list.sessions.into_iter().map(|s| s.id).collect(),
-                Err(_) => BTreeSet::new(),
-            }
-        } else {
-            BTreeSet::new()
-        };
+    let sessions = images || plan.wants(SyncItem::Videos);
+    // What is online tells whether an unpublished session is still up from an earlier push,
+    // and which expired sessions are; only notes, so a failure here is no error.
+    let online: Option<SessionList> = if (sessions && library.sessions.iter().any(|s| !s.publish))
+        || plan.wants(SyncItem::Expired)
+    {
+        api.get::<SessionList>(paths::SESSIONS).await.ok()
+    } else {
+        None
+    };
+    let is_online =
+        |id: &str| online.as_ref().is_some_and(|l| l.sessions.iter().any(|s| s.id == id));
+    if sessions {
         for session in &library.sessions {
             if session.publish {
                 p.session(session, images).await;
             } else {
-                let reason = if online.contains(&session.id) {
+                let reason = if is_online(&session.id) {
                     "publish = false, but it is online from an earlier push; push does not take sessions down"
                 } else {
                     "publish = false"
@@ -126,12 +124,17 @@ pub(crate) async fn push_loaded(
         }
     }
     p.save_hashes();
-    if plan.wants(SyncItem::Expired) {
-        expired_note(api, &studio_state, &mut report).await;
+    if plan.wants(SyncItem::Expired)
+        && let Some(online) = &online
+    {
+        expired_note(online, &studio_state, &mut report);
     }
-    for item in plan.items() {
-        if let Some(later) = item.later() {
-            report.notes.push(later.to_string());
+    // Asked for by name, the items this version does not move yet say so.
+    if !plan.is_full() {
+        for later in plan.items().filter_map(SyncItem::later) {
+            if !report.notes.iter().any(|n| n == later) {
+                report.notes.push(later.to_string());
+            }
         }
     }
     if !plan.dry_run {
@@ -142,10 +145,9 @@ pub(crate) async fn push_loaded(
 
 /// Notes the sessions online whose gallery has expired (taking them down is
 /// `take-down --expired`, which asks first).
-async fn expired_note(api: &Api, studio: &StudioState, report: &mut PushReport) {
-    let Ok(list) = api.get::<SessionList>(paths::SESSIONS).await else { return };
+fn expired_note(online: &SessionList, studio: &StudioState, report: &mut PushReport) {
     let today = crate::status::studio_today(studio);
-    let expired: Vec<String> = list
+    let expired: Vec<String> = online
         .sessions
         .iter()
         .filter(|s| s.expires_on < today)
@@ -269,7 +271,7 @@ impl<'a> Pusher<'a> {
         match self.api.get::<PriceList>(&path).await {
             Ok(held) if held == *list => return,
             Ok(_) => {}
-            Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => {}
+            Err(f) if f.is_not_found() => {}
             Err(f) => return self.fail(item, f),
         }
         if self.dry_run {
@@ -286,7 +288,7 @@ impl<'a> Pusher<'a> {
     }
 
     /// Sends the session unless the server holds it as it is, then (with `images`) uploads the
-    /// images it lacks and removes those no longer wanted.
+    /// images it lacks, and removes those no longer wanted.
     async fn session(&mut self, session: &Session, images: bool) {
         let item = session.item();
         // What the server holds before the PUT, so images the PUT drops count as removed. A new
@@ -297,7 +299,7 @@ impl<'a> Pusher<'a> {
                     listing.images.into_iter().map(|i| (i.name, i.sha256)).collect(),
                     listing.manifest_sha256,
                 ),
-                Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => (BTreeMap::new(), None),
+                Err(f) if f.is_not_found() => (BTreeMap::new(), None),
                 Err(f) => return self.fail(&item, f),
             };
         let held: BTreeMap<String, String> = held;
@@ -315,9 +317,6 @@ impl<'a> Pusher<'a> {
             }
         }
         self.report.sessions += 1;
-        if !images {
-            return;
-        }
         let before = (
             self.report.uploaded,
             self.report.unchanged,
@@ -326,10 +325,13 @@ impl<'a> Pusher<'a> {
         );
 
         let wanted_images = &session.upsert.images;
-        self.out.start(&item, wanted_images.len());
+        // Without `images` (`--only videos`) nothing is uploaded; what the session no longer
+        // lists still comes off, as the PUT says.
+        let to_upload = if images { wanted_images.as_slice() } else { &[] };
+        self.out.start(&item, to_upload.len());
         let uploader = self.uploader();
         let out = self.out;
-        let mut results = futures_util::stream::iter(wanted_images.iter().map(|image| {
+        let mut results = futures_util::stream::iter(to_upload.iter().map(|image| {
             let held = held.get(&image.name).map(String::as_str);
             let path = api::session_image_path(&session.id, &image.name);
             let file = session.image_path(&image.name);
@@ -368,7 +370,7 @@ impl<'a> Pusher<'a> {
             }
             match self.api.delete(&api::session_image_path(&session.id, name)).await {
                 Ok(()) => {}
-                Err(f) if f.status().is_some_and(|s| s.as_u16() == 404) => {}
+                Err(f) if f.is_not_found() => {}
                 Err(f) => {
                     self.fail(&image_item, f);
                     continue;
@@ -424,7 +426,9 @@ impl Uploader<'_> {
         let mut retry = 0;
         loop {
             let opened = api::open_and_hash(file.clone()).await.map_err(unreadable)?;
-            self.cache.remember(relative, &opened.meta, &opened.sha256);
+            if let Some(meta) = &opened.meta {
+                self.cache.remember(relative, meta, &opened.sha256);
+            }
             if held.is_some_and(|h| h.eq_ignore_ascii_case(&opened.sha256)) {
                 return Ok(ImageOutcome::Unchanged);
             }
@@ -442,6 +446,7 @@ impl Uploader<'_> {
                 Err(f) => {
                     retry += 1;
                     if retry < policy.attempts && f.retryable() {
+                        self.api.count_retry();
                         tokio::time::sleep(policy.delay(retry, f.retry_after())).await;
                         continue;
                     }

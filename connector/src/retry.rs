@@ -26,8 +26,8 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Five tries over at most about 15 s of backoff, so a server that restarts is waited for and
-    /// a server that is down fails the run in seconds.
+    /// Five tries with at most 7.5 s of backoff between them in all (0.5 + 1 + 2 + 4), so a
+    /// server that restarts is waited for and a server that is down fails the run in seconds.
     fn default() -> Self {
         Self {
             attempts: 5,

@@ -180,21 +180,6 @@ impl State {
             })
             .map_err(|e: diesel::result::Error| self.fail(e))
     }
-
-    /// Marks the newest run that has no result as stopped (its process was told to stop).
-    pub fn mark_stopped(&mut self, why: &str) -> Result<(), StateError> {
-        let open: Option<i32> = runs::table
-            .filter(runs::result.is_null())
-            .order(runs::id.desc())
-            .select(runs::id)
-            .first(&mut self.conn)
-            .optional()
-            .map_err(|e| self.fail(e))?;
-        if let Some(id) = open {
-            self.finish_run(id, "stopped", &[], &[why.to_string()])?;
-        }
-        Ok(())
-    }
 }
 
 fn now() -> NaiveDateTime {

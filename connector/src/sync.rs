@@ -245,18 +245,17 @@ pub async fn sync(options: PushOptions, plan: SyncPlan) -> Result<SyncReport, Sy
         return Err(PushError::Library(LibraryError::NotAFolder { path: options.library }).into());
     }
     let out = Output::new(options.progress);
-    let _lock = crate::lock::lock(&options.library, crate::lock::SYNC_LOCK, "sync", |holder| {
-        out.line(&format!("another sync is running ({holder}); waiting for it to finish"))
-    })
-    .await
-    .map_err(PushError::from)?;
+    let _lock =
+        crate::lock::sync_lock(&options.library, "sync", &out).await.map_err(PushError::from)?;
     let mut state = State::open(&options.library)?;
     if plan.dry_run {
         // A dry run moves nothing and is not a run of the log.
         return run_sync(&options, &plan, &mut state, &out).await;
     }
     let run = state.start_run()?;
+    let mut unfinished = Unfinished { library: &options.library, run: Some(run) };
     let outcome = run_sync(&options, &plan, &mut state, &out).await;
+    unfinished.run = None;
     match &outcome {
         Ok(report) => {
             state.finish_run(run, report.result(), &report.log_lines(), &report.errors())?
@@ -264,6 +263,23 @@ pub async fn sync(options: PushOptions, plan: SyncPlan) -> Result<SyncReport, Sy
         Err(e) => state.finish_run(run, "failed", &[], &[e.to_string()])?,
     }
     outcome
+}
+
+/// Logs the run as stopped if the sync is dropped before it finishes (the daemon cancels it
+/// on SIGTERM) — while the sync lock is still held, so it is this run that is marked.
+struct Unfinished<'a> {
+    library: &'a std::path::Path,
+    run: Option<i32>,
+}
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if let Some(run) = self.run {
+            let why = ["told to stop before it finished; the next run carries on".to_string()];
+            let _ = State::open(self.library)
+                .and_then(|mut state| state.finish_run(run, "stopped", &[], &why));
+        }
+    }
 }
 
 async fn run_sync(

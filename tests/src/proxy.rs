@@ -24,10 +24,18 @@ pub enum Fault {
     Hangup,
 }
 
+/// Which requests a planned fault is for: the method, and a piece of the path and query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Filter {
+    method: String,
+    target: String,
+}
+
 #[derive(Default)]
 struct Control {
-    /// Faults for the next requests, in order.
-    planned: Mutex<VecDeque<Fault>>,
+    /// Faults for the next requests, in order; one with a filter waits for a request that
+    /// matches it.
+    planned: Mutex<VecDeque<(Option<Filter>, Fault)>>,
     /// Every request fails with this until cleared.
     always: Mutex<Option<Fault>>,
     /// Bytes per second from client to server; 0 for no limit.
@@ -76,7 +84,14 @@ impl FaultProxy {
     /// The next `n` requests get `fault`, after any planned already.
     pub fn fail_next(&self, n: usize, fault: Fault) {
         let mut planned = self.control.planned.lock().unwrap();
-        planned.extend(std::iter::repeat_n(fault, n));
+        planned.extend(std::iter::repeat_n((None, fault), n));
+    }
+
+    /// The next `n` requests of `method` whose path and query hold `target` get `fault`.
+    pub fn fail_next_matching(&self, method: &str, target: &str, n: usize, fault: Fault) {
+        let filter = Filter { method: method.to_string(), target: target.to_string() };
+        let mut planned = self.control.planned.lock().unwrap();
+        planned.extend(std::iter::repeat_n((Some(filter), fault), n));
     }
 
     /// Every request gets `fault` until [`FaultProxy::heal`].
@@ -124,9 +139,19 @@ async fn serve(mut client: TcpStream, upstream: &str, control: &Control) -> std:
         }
     };
     control.requests.fetch_add(1, Ordering::Relaxed);
+    let request_line = String::from_utf8_lossy(&buffered[..head_end]);
+    let mut words = request_line.split_whitespace();
+    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     let fault = {
         let always = *control.always.lock().unwrap();
-        always.or_else(|| control.planned.lock().unwrap().pop_front())
+        always.or_else(|| {
+            let mut planned = control.planned.lock().unwrap();
+            let matches = |f: &Option<Filter>| {
+                f.as_ref().is_none_or(|f| f.method == method && target.contains(&f.target))
+            };
+            let i = planned.iter().position(|(filter, _)| matches(filter))?;
+            planned.remove(i).map(|(_, fault)| fault)
+        })
     };
     if let Some(fault) = fault {
         control.faults.fetch_add(1, Ordering::Relaxed);

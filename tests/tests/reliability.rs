@@ -224,6 +224,13 @@ async fn a_server_that_answers_500_or_429_for_a_while_delays_but_loses_nothing()
     proxy.fail_next(1, Fault::Status { code: 500, retry_after: None });
     proxy.fail_next(1, Fault::Status { code: 503, retry_after: None });
     proxy.fail_next(1, Fault::Hangup);
+    // And the upload itself, which is sent again from the file.
+    proxy.fail_next_matching(
+        "PUT",
+        "/images?name=p3.jpg",
+        1,
+        Fault::Status { code: 502, retry_after: None },
+    );
     let started = Instant::now();
     let output = connector(&app, &proxy.base_url, library.path(), &["sync"])
         .stdout(std::process::Stdio::piped())
@@ -233,14 +240,14 @@ async fn a_server_that_answers_500_or_429_for_a_while_delays_but_loses_nothing()
         .unwrap();
     let said = printed(&output);
     assert!(output.status.success(), "{said}");
-    assert_eq!(proxy.faults(), 4);
+    assert_eq!(proxy.faults(), 5);
     assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was waited for");
     assert!(said.contains("1 images uploaded"), "{said}");
     assert!(guest_lines(library.path()).contains_key("early@example.com"));
     assert_eq!(app.feed_waiting(), 0);
     let said = logs(library.path(), 1).await;
     assert!(said.contains(": ok"), "{said}");
-    assert!(said.contains("4 requests were tried again"), "{said}");
+    assert!(said.contains("5 requests were tried again"), "{said}");
 
     // A long spell: the run fails, says why, and the next one carries on.
     guest_registers(&app, &event, "during@example.com").await;

@@ -502,9 +502,12 @@ async fn unchanged_files_are_known_by_size_and_time_and_an_unchanged_session_is_
     assert_eq!(updated(&app), before, "an unchanged session is not sent again");
 
     // Other bytes of the same length, with the old modification time: the connector trusts
-    // size and time and does not read the file.
+    // size and time and does not read the file. (A file changed in the last seconds is always
+    // read: its mtime may not have ticked yet. This one is an hour old.)
     let photo = library.file("sessions/ann-none/a1.jpg");
-    let stamp = std::fs::metadata(&photo).unwrap().modified().unwrap();
+    let stamp = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&photo).unwrap().set_modified(stamp).unwrap();
+    sync(&app, library.path()).await;
     let length = std::fs::metadata(&photo).unwrap().len() as usize;
     // Another photo, padded after its end-of-image marker to the same length.
     let mut other = images::grey_jpeg(600, 400);

@@ -380,20 +380,19 @@ pub struct ImageListing {
 /// computed alike by the connector before sending and by the server on receipt.
 pub fn manifest_sha256(session: &SessionUpsert) -> String {
     use sha2::{Digest, Sha256};
-    let json = serde_json::to_vec(session).unwrap_or_default();
+    let json = serde_json::to_vec(session).expect("a SessionUpsert always serialises");
     hex::encode(Sha256::digest(json))
 }
 
-/// `PUT /api/v1/sessions/{id}/expiry`: moves a gallery's expiry date. The new date stands over
+/// `PUT /api/v1/sessions/{id}/expiry`: sets a gallery's expiry date. The new date stands over
 /// `first_online + days_active` until the manifest's `days_active` changes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum ExpiryChange {
-    /// `days` (1–3650) more, counted from the expiry date, or from the studio's today when the
-    /// gallery has already expired.
-    Extend { days: u32 },
-    /// Expires after this day (a past day takes it offline now).
+    /// Expires after this day (a past day takes it offline now). Sending it twice sets the same
+    /// date: the change is safe to retry. (`extend --days` is turned into a date by the
+    /// connector for that reason.)
     Until { date: NaiveDate },
     /// Expired as of the studio's today: the gallery closes now.
     Expire,

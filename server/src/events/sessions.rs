@@ -335,7 +335,7 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<SessionSummary>, AppError> {
     Ok(out)
 }
 
-/// Moves the gallery's expiry date as the studio asked (`today` is the studio's).
+/// Sets the gallery's expiry date as the studio asked (`today` is the studio's).
 pub fn change_expiry(
     conn: &mut DbConn,
     today: NaiveDate,
@@ -345,15 +345,6 @@ pub fn change_expiry(
     crate::db::write_transaction(conn, |conn| {
         let event = find_by_studio_id(conn, id)?;
         let date = match *change {
-            ExpiryChange::Extend { days } => {
-                if !(1..=3650).contains(&days) {
-                    return Err(AppError::unprocessable(
-                        "invalid_days",
-                        format!("Extend by 1 to 3650 days (got {days})."),
-                    ));
-                }
-                event.expires_on.max(today) + chrono::Days::new(days.into())
-            }
             ExpiryChange::Until { date } => {
                 let latest = today + chrono::Days::new(3650);
                 if date > latest {

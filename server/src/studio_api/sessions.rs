@@ -54,8 +54,8 @@ pub async fn put_session(
     Ok(web::Json(summary))
 }
 
-/// Moves a gallery's expiry date: `extend` by days, `until` a date, or `expire` now. The date
-/// stands over `first_online + days_active` until the manifest's `days_active` changes.
+/// Sets a gallery's expiry date: `until` a date, or `expire` now (yesterday was its last day).
+/// The date stands over `first_online + days_active` until the manifest's `days_active` changes.
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "The studio's session id")),
@@ -64,7 +64,7 @@ pub async fn put_session(
         (status = 200, body = SessionSummary),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError),
-        (status = 422, body = ApiError, description = "Days out of 1–3650, or a date over ten years away"),
+        (status = 422, body = ApiError, description = "A date over ten years away"),
     )
 )]
 #[put("/sessions/{id}/expiry")]
