@@ -8,8 +8,9 @@
 # stats, compares and moves nothing). strace counts the image files the sync opens (goal: 0).
 # Goal: the sync under 1 s.
 #
-# usage: bench/sync.sh [--sessions N] [--per-session N] [--runs N] [--write]
-#        --write updates docs/performance.md between its sync markers.
+# usage: bench/sync.sh [--sessions N] [--per-session N] [--runs N] [--write] [--hold]
+#        --write updates docs/performance.md between its sync markers; --hold sets the library
+#        and server up, prints where they are and waits (for profiling by hand).
 # needs: hyperfine rsync strace curl vips (apt-get install hyperfine rsync strace curl libvips-tools)
 set -euo pipefail
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -17,13 +18,15 @@ sessions=100
 per=100
 runs=20
 write=0
+hold=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --sessions) sessions=${2:?}; shift 2 ;;
     --per-session) per=${2:?}; shift 2 ;;
     --runs) runs=${2:?}; shift 2 ;;
     --write) write=1; shift ;;
-    *) echo "usage: $0 [--sessions N] [--per-session N] [--runs N] [--write]" >&2; exit 2 ;;
+    --hold) hold=1; shift ;;
+    *) echo "usage: $0 [--sessions N] [--per-session N] [--runs N] [--write] [--hold]" >&2; exit 2 ;;
   esac
 done
 for tool in hyperfine rsync strace curl vips; do
@@ -104,6 +107,10 @@ start=$(date +%s)
 echo "full push took $(( $(date +%s) - start )) s"
 "$bin/proofroom-connector" sync --library "$lib" --progress quiet # the hash cache is warm now
 rsync -a "$lib/" "$work/copy/"
+if [ "$hold" = 1 ]; then
+  echo "holding: library $lib, server $base (Ctrl-C ends)"
+  sleep infinity
+fi
 
 opened=$(strace -f -qq -e trace=open,openat -o "$work/trace" \
   "$bin/proofroom-connector" sync --library "$lib" --progress quiet && grep -c '\.jpg"' "$work/trace" || true)

@@ -274,3 +274,55 @@ async fn a_server_that_answers_500_or_429_for_a_while_delays_but_loses_nothing()
     let said = logs(library.path(), 1).await;
     assert!(said.contains(": failed") && said.contains("cannot reach"), "{said}");
 }
+
+#[tokio::test]
+async fn the_daemon_told_to_stop_mid_sync_stops_at_once_and_logs_the_run_as_stopped() {
+    let (app, library) = studio().await;
+    let proxy = FaultProxy::start(&app.base_url).await;
+    library.write("sessions/fair-public/big.jpg", images::noise_jpeg(1600, 1200));
+    proxy.throttle(50_000);
+    let mut daemon = connector(&app, &proxy.base_url, library.path(), &["run"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while proxy.body_bytes() < 50_000 {
+        assert!(Instant::now() < deadline, "the upload never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A manual sync now waits for the daemon's, and says for whom.
+    let mut manual = connector(&app, &app.base_url, library.path(), &["sync"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(manual.try_wait().unwrap().is_none(), "the manual sync waits");
+
+    let pid = daemon.id().unwrap() as i32;
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let stopped = tokio::time::timeout(Duration::from_secs(10), daemon.wait())
+        .await
+        .expect("stops within 10 s, not after the upload")
+        .unwrap();
+    assert!(stopped.success(), "{stopped}");
+    let mut out = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut daemon.stdout.take().unwrap(), &mut out)
+        .await
+        .unwrap();
+    assert!(out.contains("stopped during a sync"), "{out}");
+
+    // The manual sync goes ahead once the daemon is gone, and finishes the upload.
+    let finished = tokio::time::timeout(Duration::from_secs(60), manual.wait_with_output())
+        .await
+        .expect("the manual sync finishes")
+        .unwrap();
+    let said = printed(&finished);
+    assert!(finished.status.success(), "{said}");
+    assert!(said.contains("another sync is running (pid"), "{said}");
+    assert!(said.contains("uploaded sessions/fair-public/big.jpg"), "{said}");
+    let log = logs(library.path(), 2).await;
+    assert!(log.contains(": stopped\n"), "{log}");
+    assert!(log.contains("told to stop before it finished"), "{log}");
+    assert!(log.contains(": ok\n"), "{log}");
+}
