@@ -129,7 +129,8 @@ impl SyncError {
 }
 
 /// What `sync --only` can name. Pushed: settings (studio.toml and branding), price lists,
-/// sessions (with their images and videos), videos (the sessions without their images).
+/// sessions (with their images and videos), videos (the sessions' details and videos; images
+/// they dropped come off, new ones are not uploaded).
 /// Pulled: guests, favorites, yearbook picks. Told: expired sessions still online. The rest are
 /// accepted and say that this version has nothing of that kind yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]

@@ -5,6 +5,7 @@
 //! `error`, `web`, `lane`, `site`, `throttle`).
 
 pub mod auth;
+pub mod checkout;
 pub mod client_groups;
 pub mod config;
 pub mod db;
