@@ -30,6 +30,16 @@ pub fn printed(output: &Output) -> String {
     )
 }
 
+/// The image names of a `GET /api/v1/sessions/{id}/images` answer.
+pub fn held_image_names(listing: &serde_json::Value) -> Vec<String> {
+    listing["images"]
+        .as_array()
+        .expect("an image listing")
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Every file under the library's `inbox/`, by path relative to it, with its content.
 pub fn inbox_files(library: &Path) -> std::collections::BTreeMap<String, String> {
     fn walk(dir: &Path, root: &Path, found: &mut std::collections::BTreeMap<String, String>) {

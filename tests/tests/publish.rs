@@ -14,15 +14,6 @@ fn links(html: &str, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-fn listing_names(listing: &serde_json::Value) -> Vec<String> {
-    listing["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_second_push_of_an_unchanged_library_sends_no_image() {
     let app = TestApp::spawn().await;
@@ -43,7 +34,10 @@ async fn a_second_push_of_an_unchanged_library_sends_no_image() {
     assert!(first.contains("3 images uploaded"), "{first}");
     let sessions_after_first = app.get_json("/api/v1/sessions").await;
     let listing_after_first = app.get_json("/api/v1/sessions/2026-0412/images").await;
-    assert_eq!(listing_names(&listing_after_first), ["IMG_0001.jpg", "IMG_0002.jpg"]);
+    assert_eq!(
+        proofroom_tests::held_image_names(&listing_after_first),
+        ["IMG_0001.jpg", "IMG_0002.jpg"]
+    );
 
     let bodies_read = || app.state.upload_bodies_read.load(std::sync::atomic::Ordering::Relaxed);
     let bodies_after_first = bodies_read();
@@ -61,7 +55,7 @@ async fn a_second_push_of_an_unchanged_library_sends_no_image() {
     assert!(third.contains("1 images uploaded") || third.contains("1 image uploaded"), "{third}");
     assert_eq!(bodies_read(), bodies_after_first + 1, "only the changed image was sent");
     let listing = app.get_json("/api/v1/sessions/2026-0412/images").await;
-    assert_eq!(listing_names(&listing), ["IMG_0002.jpg"]);
+    assert_eq!(proofroom_tests::held_image_names(&listing), ["IMG_0002.jpg"]);
     assert_eq!(listing["images"][0]["sha256"], images::sha256(&images::jpeg(1000, 1500)));
 }
 
@@ -83,7 +77,8 @@ async fn any_file_name_round_trips() {
     session.write();
     app.push(library.path()).await;
 
-    let mut held = listing_names(&app.get_json("/api/v1/sessions/names/images").await);
+    let mut held =
+        proofroom_tests::held_image_names(&app.get_json("/api/v1/sessions/names/images").await);
     held.sort();
     let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     expected.sort();
@@ -421,7 +416,7 @@ async fn an_image_the_server_refuses_is_named_and_the_rest_still_goes() {
     assert!(stderr.contains("Only JPEG, PNG and WebP"), "the server's words: {stderr}");
     assert!(stdout.contains("1 images uploaded") && stdout.contains("1 errors"), "{stdout}");
     let listing = app.get_json("/api/v1/sessions/s/images").await;
-    assert_eq!(listing_names(&listing), ["good.jpg"]);
+    assert_eq!(proofroom_tests::held_image_names(&listing), ["good.jpg"]);
 }
 
 #[tokio::test]

@@ -68,6 +68,19 @@ fn connector(
     command
 }
 
+/// Runs `sync` through the proxy, asserting it succeeded; answers what it printed.
+async fn sync_through(app: &TestApp, proxy: &FaultProxy, library: &Path) -> String {
+    let output = connector(app, &proxy.base_url, library, &["sync"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .await
+        .unwrap();
+    let said = printed(&output);
+    assert!(output.status.success(), "{said}");
+    said
+}
+
 /// What `logs --last N` prints.
 async fn logs(library: &Path, last: u32) -> String {
     let output = tokio::process::Command::new(proofroom_tests::connector_binary())
@@ -186,22 +199,13 @@ async fn a_push_cut_off_mid_upload_leaves_nothing_half_online_and_finishes_next_
 
     // Online: the two photos, not a piece of the third.
     let held = app.get_json("/api/v1/sessions/fair-public/images").await;
-    let names: Vec<&str> =
-        held["images"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["p1.jpg", "p2.jpg"]);
+    assert_eq!(proofroom_tests::held_image_names(&held), ["p1.jpg", "p2.jpg"]);
     let event = app.event_path("fair-public");
     let photos = Visitor::new(&app.base_url).get(&event).await.links(&format!("{event}/photos/"));
     assert_eq!(photos.len(), 2, "visitors see only whole photos");
 
     proxy.throttle(0);
-    let output = connector(&app, &proxy.base_url, library.path(), &["sync"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .await
-        .unwrap();
-    let said = printed(&output);
-    assert!(output.status.success(), "{said}");
+    let said = sync_through(&app, &proxy, library.path()).await;
     assert!(said.contains("uploaded sessions/fair-public/big.jpg"), "{said}");
     let held = app.get_json("/api/v1/sessions/fair-public/images").await;
     let big_held = held["images"].as_array().unwrap().iter().find(|i| i["name"] == "big.jpg");
@@ -232,14 +236,7 @@ async fn a_server_that_answers_500_or_429_for_a_while_delays_but_loses_nothing()
         Fault::Status { code: 502, retry_after: None },
     );
     let started = Instant::now();
-    let output = connector(&app, &proxy.base_url, library.path(), &["sync"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .output()
-        .await
-        .unwrap();
-    let said = printed(&output);
-    assert!(output.status.success(), "{said}");
+    let said = sync_through(&app, &proxy, library.path()).await;
     assert_eq!(proxy.faults(), 5);
     assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was waited for");
     assert!(said.contains("1 images uploaded"), "{said}");

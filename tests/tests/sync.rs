@@ -1,11 +1,10 @@
 //! `sync`: what clients did online lands in the studio's inbox, exactly once.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use diesel::prelude::*;
 use proofroom_server::db::schema::feed_items;
-use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images};
+use proofroom_tests::{LibraryBuilder, TestApp, Visitor, held_image_names, images, inbox_files};
 use reqwest::StatusCode;
 
 /// Ann's session (yearbook pick on) and a public event, pushed.
@@ -28,18 +27,6 @@ async fn studio() -> (TestApp, LibraryBuilder) {
         .write();
     app.push(library.path()).await;
     (app, library)
-}
-
-async fn sync(app: &TestApp, library: &Path) -> String {
-    app.sync(library).await
-}
-
-fn inbox(library: &Path) -> BTreeMap<String, String> {
-    proofroom_tests::inbox_files(library)
-}
-
-fn waiting_on_server(app: &TestApp) -> i64 {
-    app.feed_waiting()
 }
 
 /// Ann hearts two photos (one with a note) and picks her yearbook photo; a visitor of the
@@ -83,11 +70,11 @@ async fn clients_act(app: &TestApp) {
 async fn what_clients_did_lands_in_the_inbox_once_even_when_fetched_again() {
     let (app, library) = studio().await;
     clients_act(&app).await;
-    assert_eq!(waiting_on_server(&app), 4, "a guest, two events' favorites, a yearbook pick");
+    assert_eq!(app.feed_waiting(), 4, "a guest, two events' favorites, a yearbook pick");
 
-    let printed = sync(&app, library.path()).await;
+    let printed = app.sync(library.path()).await;
     assert!(printed.contains("pulled 4 items"), "{printed}");
-    let first = inbox(library.path());
+    let first = inbox_files(library.path());
     let ann = &first["favorites/ann-none.txt"];
     assert!(
         ann.contains("## Ann Smith <ann.smith@example.com> (client C-1042), 2 favorites"),
@@ -107,7 +94,7 @@ async fn what_clients_did_lands_in_the_inbox_once_even_when_fetched_again() {
     assert_eq!(tasks.len(), 5, "a header and one line per item: {tasks:?}");
     assert!(tasks.iter().any(|t| t.contains("Yearbook image picked by Ann Smith: a3.jpg")));
     assert!(!first.keys().any(|k| k.contains(".tmp")), "no temporary file left: {first:?}");
-    assert_eq!(waiting_on_server(&app), 0, "each item acknowledged");
+    assert_eq!(app.feed_waiting(), 0, "each item acknowledged");
 
     // The connector died after writing but before the server heard, and its state was lost:
     // everything comes again, and is written again to the same files — no second copy.
@@ -118,14 +105,14 @@ async fn what_clients_did_lands_in_the_inbox_once_even_when_fetched_again() {
             .unwrap()
     });
     std::fs::remove_dir_all(library.path().join(".proofroom")).unwrap();
-    sync(&app, library.path()).await;
-    assert_eq!(inbox(library.path()), first);
-    assert_eq!(waiting_on_server(&app), 0);
+    app.sync(library.path()).await;
+    assert_eq!(inbox_files(library.path()), first);
+    assert_eq!(app.feed_waiting(), 0);
 
     // Nothing new: nothing moves.
-    let printed = sync(&app, library.path()).await;
+    let printed = app.sync(library.path()).await;
     assert!(printed.contains("pulled 0 items"), "{printed}");
-    assert_eq!(inbox(library.path()), first);
+    assert_eq!(inbox_files(library.path()), first);
 
     // Ann takes a heart back: her list says so, with one new task line.
     let event = app.event_path("ann-none");
@@ -134,8 +121,8 @@ async fn what_clients_did_lands_in_the_inbox_once_even_when_fetched_again() {
     let second = ann.get(&event).await.links(&format!("{event}/photos/")).remove(1);
     ann.get(&second).await;
     ann.post(&format!("{second}/favorite"), &[("on", "0")]).await;
-    sync(&app, library.path()).await;
-    let now = inbox(library.path());
+    app.sync(library.path()).await;
+    let now = inbox_files(library.path());
     assert!(
         now["favorites/ann-none.txt"]
             .contains("1 favorites\na1.jpg\nLightroom text filter: a1.jpg\n")
@@ -167,7 +154,7 @@ async fn the_feed_keeps_one_item_per_change_and_forgets_what_was_taken_down() {
             ann.post(&format!("{photo}/favorite"), &[("on", "0")]).await;
         }
     }
-    assert_eq!(waiting_on_server(&app), 1, "thirty changes of one event's favorites, one item");
+    assert_eq!(app.feed_waiting(), 1, "thirty changes of one event's favorites, one item");
     let page = app.get_json("/api/v1/feed?after=0").await;
     assert_eq!(page["waiting"], 1);
     assert_eq!(page["items"][0]["kind"], "favorites");
@@ -193,10 +180,10 @@ async fn the_feed_keeps_one_item_per_change_and_forgets_what_was_taken_down() {
     ann.post(&format!("{}/favorite", photos[0]), &[("on", "1")]).await;
     let taken_down = app.api(reqwest::Method::DELETE, "/api/v1/sessions/ann-none").send().await;
     assert!(taken_down.unwrap().status().is_success());
-    let printed = sync(&app, library.path()).await;
+    let printed = app.sync(library.path()).await;
     assert!(printed.contains("pulled 0 items"), "{printed}");
     assert!(!library.path().join("inbox/favorites/ann-none.txt").exists());
-    assert_eq!(waiting_on_server(&app), 0, "the gone item is acknowledged, not offered forever");
+    assert_eq!(app.feed_waiting(), 0, "the gone item is acknowledged, not offered forever");
 }
 
 async fn status(app: &TestApp, library: &Path) -> String {
@@ -231,7 +218,7 @@ async fn status_shows_the_last_sync_what_waits_and_what_expires_soon() {
         "{waiting}"
     );
 
-    sync(&app, library.path()).await;
+    app.sync(library.path()).await;
     let after = status(&app, library.path()).await;
     assert!(after.contains(" UTC, ok\n"), "{after}");
     assert!(after.contains("pulled 4 items"), "{after}");
@@ -302,15 +289,6 @@ async fn run(app: &TestApp, library: &Path, args: &[&str]) -> (Option<i32>, Stri
     (output.status.code(), proofroom_tests::printed(&output))
 }
 
-fn held_images(listing: &serde_json::Value) -> Vec<String> {
-    listing["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     let (app, library) = studio().await;
@@ -328,8 +306,8 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     );
     assert!(said.contains("dry run: nothing was sent or pulled"), "{said}");
     // Nothing moved, and a dry run is not a run of the log.
-    assert_eq!(held_images(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 3);
-    assert_eq!(waiting_on_server(&app), 4);
+    assert_eq!(held_image_names(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 3);
+    assert_eq!(app.feed_waiting(), 4);
     assert!(!library.path().join("inbox").exists());
     let (_, logs) = logs(library.path()).await;
     assert!(logs.contains("no sync has run yet"), "{logs}");
@@ -337,28 +315,28 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     let (code, said) = run(&app, library.path(), &["sync", "--only", "guests"]).await;
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("pulled 1 items: 1 guests, 0 favorites, 0 yearbook picks"), "{said}");
-    assert!(inbox(library.path()).contains_key("guests.csv"));
-    assert!(!inbox(library.path()).contains_key("favorites/ann-none.txt"));
-    assert_eq!(held_images(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 3);
-    assert_eq!(waiting_on_server(&app), 3, "the rest waits");
+    assert!(inbox_files(library.path()).contains_key("guests.csv"));
+    assert!(!inbox_files(library.path()).contains_key("favorites/ann-none.txt"));
+    assert_eq!(held_image_names(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 3);
+    assert_eq!(app.feed_waiting(), 3, "the rest waits");
 
     let (code, said) = run(&app, library.path(), &["sync", "--only", "sessions,favorites"]).await;
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("uploaded sessions/ann-none/a4.jpg"), "{said}");
     assert!(said.contains("pulled 2 items: 0 guests, 2 favorites"), "{said}");
-    assert_eq!(held_images(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 4);
-    assert_eq!(waiting_on_server(&app), 1, "the yearbook pick waits");
+    assert_eq!(held_image_names(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 4);
+    assert_eq!(app.feed_waiting(), 1, "the yearbook pick waits");
 
     let (code, said) = run(&app, library.path(), &["sync", "--only", "orders"]).await;
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("note: orders: ordering is not part of this version yet"), "{said}");
-    assert_eq!(waiting_on_server(&app), 1);
+    assert_eq!(app.feed_waiting(), 1);
 
     let (code, said) = run(&app, library.path(), &["sync", "--only", "photos"]).await;
     assert_eq!(code, Some(2), "{said}");
     assert!(said.contains("invalid value 'photos'") && said.contains("album-feedback"), "{said}");
 
-    let said = sync(&app, library.path()).await;
+    let said = app.sync(library.path()).await;
     assert!(said.contains("pulled 1 items: 0 guests, 0 favorites, 1 yearbook picks"), "{said}");
 }
 
@@ -451,18 +429,18 @@ async fn the_daemon_syncs_at_once_runs_alone_and_stops_cleanly_on_sigterm() {
         .spawn()
         .unwrap();
     for _ in 0..300 {
-        if waiting_on_server(&app) == 0 && inbox(library.path()).contains_key("guests.csv") {
+        if app.feed_waiting() == 0 && inbox_files(library.path()).contains_key("guests.csv") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(waiting_on_server(&app), 0, "the first sync runs at once");
+    assert_eq!(app.feed_waiting(), 0, "the first sync runs at once");
 
     let (code, said) = run(&app, library.path(), &["run"]).await;
     assert_eq!(code, Some(2), "{said}");
     assert!(said.contains("a connector is already running") && said.contains("pid"), "{said}");
     // Between the daemon's syncs a manual sync goes ahead.
-    sync(&app, library.path()).await;
+    app.sync(library.path()).await;
 
     let pid = daemon.id().unwrap() as i32;
     // SAFETY: kill(2) on our own child's pid.
@@ -497,7 +475,7 @@ async fn unchanged_files_are_known_by_size_and_time_and_an_unchanged_session_is_
         })
     };
     let before = updated(&app);
-    let said = sync(&app, library.path()).await;
+    let said = app.sync(library.path()).await;
     assert!(said.contains("pushed 2 sessions: 0 images uploaded, 4 unchanged"), "{said}");
     assert_eq!(updated(&app), before, "an unchanged session is not sent again");
 
@@ -507,7 +485,7 @@ async fn unchanged_files_are_known_by_size_and_time_and_an_unchanged_session_is_
     let photo = library.file("sessions/ann-none/a1.jpg");
     let stamp = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     std::fs::File::options().write(true).open(&photo).unwrap().set_modified(stamp).unwrap();
-    sync(&app, library.path()).await;
+    app.sync(library.path()).await;
     let length = std::fs::metadata(&photo).unwrap().len() as usize;
     // Another photo, padded after its end-of-image marker to the same length.
     let mut other = images::grey_jpeg(600, 400);
@@ -515,13 +493,13 @@ async fn unchanged_files_are_known_by_size_and_time_and_an_unchanged_session_is_
     other.resize(length, 0);
     std::fs::write(&photo, &other).unwrap();
     std::fs::File::options().write(true).open(&photo).unwrap().set_modified(stamp).unwrap();
-    let said = sync(&app, library.path()).await;
+    let said = app.sync(library.path()).await;
     assert!(said.contains("0 images uploaded, 4 unchanged"), "not read: {said}");
 
     // A new modification time: read, hashed, and sent because the bytes differ.
     let later = stamp + std::time::Duration::from_secs(60);
     std::fs::File::options().write(true).open(&photo).unwrap().set_modified(later).unwrap();
-    let said = sync(&app, library.path()).await;
+    let said = app.sync(library.path()).await;
     assert!(said.contains("uploaded sessions/ann-none/a1.jpg"), "{said}");
 }
 
@@ -531,7 +509,7 @@ async fn status_names_sessions_online_that_the_library_no_longer_publishes() {
     let manifest = library.file("sessions/fair-public/session.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(&manifest, text.replace("publish = true", "publish = false")).unwrap();
-    let said = sync(&app, library.path()).await;
+    let said = app.sync(library.path()).await;
     assert!(said.contains("it is online from an earlier push"), "{said}");
 
     let panel = status(&app, library.path()).await;
