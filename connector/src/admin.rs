@@ -1,8 +1,9 @@
-//! The studio's one-off commands: `reset-login CLIENT`, `extend` / `expire SESSION`, and
-//! `take-down`.
+//! The studio's one-off commands: `reset-login CLIENT`, `extend` / `expire SESSION`,
+//! `order-status NUMBER STATUS` and `take-down`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use proofroom_wire::orders::{OrderStatus, OrderStatusChange, OrderStatusResult};
 use proofroom_wire::{ExpiryChange, SessionList, SessionSummary, StudioState, paths};
 
 use crate::api::{self, Api};
@@ -24,6 +25,27 @@ pub async fn reset_login(options: PushOptions, client_id: &str) -> Result<(), Sy
     let api = connect(&options)?;
     api.post_empty(&api::reset_login_path(client_id)).await.map_err(|f| fatal(&api, f))?;
     Ok(())
+}
+
+/// Moves an order along (received, in production, ready for pickup, shipped); the client sees
+/// it and is emailed. Answers whether anything changed (false: it already had that status).
+pub async fn order_status(
+    options: PushOptions,
+    number: &str,
+    status: OrderStatus,
+) -> Result<OrderStatusResult, SyncError> {
+    let api = connect(&options)?;
+    let path = format!("{}/{}/status", paths::ORDERS, api::encode(number.trim()));
+    api.put(&path, &OrderStatusChange { status }).await.map_err(|f| {
+        if f.is_not_found() {
+            SyncError::Usage(format!(
+                "There is no order \"{number}\" on the server; the confirmation number is in \
+                 inbox/orders/."
+            ))
+        } else {
+            fatal(&api, f).into()
+        }
+    })
 }
 
 /// What `extend` / `expire` asks for.

@@ -11,6 +11,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use proofroom_wire::feed::{FeedContent, FeedItem, GuestRecord, SessionFavorites, YearbookPick};
+use proofroom_wire::format_cents;
+use proofroom_wire::orders::OrderRecord;
+use serde::Serialize;
 
 pub const INBOX: &str = "inbox";
 
@@ -63,6 +66,7 @@ impl Inbox {
             FeedContent::Guest(guest) => self.guest(guest)?,
             FeedContent::Favorites(favorites) => self.favorites(favorites)?,
             FeedContent::Yearbook(pick) => self.yearbook(pick)?,
+            FeedContent::Order(order) => self.order(order)?,
             FeedContent::Gone { .. } => return Ok(Written::Nothing),
         };
         self.task(item)?;
@@ -142,6 +146,14 @@ impl Inbox {
         Ok(vec![format!("{INBOX}/{file}")])
     }
 
+    /// `orders/<number>.json`: the order whole, its amounts as the library writes money
+    /// (`"24.00"`). Written again, whole, when its payment goes through.
+    fn order(&self, order: &OrderRecord) -> io::Result<Vec<String>> {
+        let file = format!("orders/{}.json", safe_name(&order.number));
+        self.put(&file, &json(&InboxOrder::from(order))?)?;
+        Ok(vec![format!("{INBOX}/{file}")])
+    }
+
     /// A line in `tasks.csv` for this item, unless one with its task id is there already.
     fn task(&self, item: &FeedItem) -> io::Result<()> {
         let task_id = format!("feed-{}", item.seq);
@@ -157,6 +169,18 @@ impl Inbox {
             FeedContent::Yearbook(y) => (
                 y.session_id.clone(),
                 format!("Yearbook image picked by {}: {}", y.client_name, y.file_name),
+            ),
+            FeedContent::Order(o) => (
+                o.session_id.clone(),
+                format!(
+                    "Order {} from {}: {} items, {} {}, {}",
+                    o.number,
+                    o.customer.name,
+                    o.items.iter().map(|i| i.quantity.max(0) as i64).sum::<i64>(),
+                    format_cents(o.total_cents),
+                    o.currency,
+                    o.payment_status.label().to_lowercase()
+                ),
             ),
             FeedContent::Gone { .. } => return Ok(()),
         };
@@ -197,6 +221,96 @@ impl Inbox {
         fs::rename(&temporary, &path)?;
         // The rename itself is only durable once the folder is.
         File::open(&dir)?.sync_all()
+    }
+}
+
+/// An order as `inbox/orders/<number>.json` holds it: money as the library writes it.
+#[derive(Serialize)]
+struct InboxOrder<'a> {
+    number: &'a str,
+    session_id: &'a str,
+    session_description: &'a str,
+    placed_at: String,
+    client: &'a proofroom_wire::orders::OrderCustomer,
+    items: Vec<InboxItem<'a>>,
+    promotion: Option<&'a str>,
+    subtotal: String,
+    discount: String,
+    shipping: Option<InboxShipping<'a>>,
+    taxes: Vec<(&'a str, String)>,
+    tax: String,
+    total: String,
+    currency: &'a str,
+    payment_method: &'a str,
+    payment_status: &'static str,
+    paid_at: Option<String>,
+    stripe_payment_id: Option<&'a str>,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+struct InboxItem<'a> {
+    sku: &'a str,
+    name: &'a str,
+    images: &'a [String],
+    quantity: i32,
+    unit_price: String,
+    total: String,
+    taxable: bool,
+}
+
+#[derive(Serialize)]
+struct InboxShipping<'a> {
+    method: &'a str,
+    name: &'a str,
+    price: String,
+    address: Option<&'a str>,
+}
+
+fn utc(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+impl<'a> From<&'a OrderRecord> for InboxOrder<'a> {
+    fn from(o: &'a OrderRecord) -> Self {
+        Self {
+            number: &o.number,
+            session_id: &o.session_id,
+            session_description: &o.session_description,
+            placed_at: utc(o.placed_at),
+            client: &o.customer,
+            items: o
+                .items
+                .iter()
+                .map(|i| InboxItem {
+                    sku: &i.sku,
+                    name: &i.name,
+                    images: &i.images,
+                    quantity: i.quantity,
+                    unit_price: format_cents(i.unit_price_cents),
+                    total: format_cents(i.line_cents),
+                    taxable: i.taxable,
+                })
+                .collect(),
+            promotion: o.promotion_code.as_deref(),
+            subtotal: format_cents(o.subtotal_cents),
+            discount: format_cents(o.discount_cents),
+            shipping: o.shipping.as_ref().map(|s| InboxShipping {
+                method: &s.method_id,
+                name: &s.name,
+                price: format_cents(s.price_cents),
+                address: s.address.as_deref(),
+            }),
+            taxes: o.taxes.iter().map(|t| (t.name.as_str(), format_cents(t.cents))).collect(),
+            tax: format_cents(o.tax_cents),
+            total: format_cents(o.total_cents),
+            currency: &o.currency,
+            payment_method: &o.payment_method,
+            payment_status: o.payment_status.as_str(),
+            paid_at: o.paid_at.map(utc),
+            stripe_payment_id: o.stripe_payment_id.as_deref(),
+            status: o.status.as_str(),
+        }
     }
 }
 

@@ -378,6 +378,9 @@ struct RawShippingMethod {
     id: Spanned<String>,
     name: Spanned<String>,
     price: Money,
+    /// Collected at the studio, so checkout asks for no address; the method with id
+    /// `pickup` is one unless it says otherwise.
+    pickup: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -523,6 +526,7 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
                 ));
             }
             ShippingMethod {
+                pickup: s.pickup.unwrap_or(id == "pickup"),
                 id,
                 name: required_text(&m, &s.name, "shipping_methods.name", &mut errors),
                 price_cents: s.price.0,

@@ -217,12 +217,14 @@ fn the_documented_studio_toml_parses() {
                 ShippingMethod {
                     id: "mail".into(),
                     name: "Standard mail".into(),
-                    price_cents: 750
+                    price_cents: 750,
+                    pickup: false
                 },
                 ShippingMethod {
                     id: "pickup".into(),
                     name: "Pick up at the studio".into(),
-                    price_cents: 0
+                    price_cents: 0,
+                    pickup: true
                 },
             ],
             promotions: vec![Promotion {

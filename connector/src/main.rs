@@ -13,6 +13,7 @@ use proofroom_connector::{
     DEFAULT_JOBS, Progress, PushOptions, SyncItem, SyncPlan, daemon, push, state::State, status,
     sync,
 };
+use proofroom_wire::orders::OrderStatus;
 
 #[derive(Parser)]
 #[command(name = "proofroom-connector", version, about = "Pushes the studio library to Proofroom.")]
@@ -25,8 +26,8 @@ struct Cli {
 enum Command {
     /// Push the studio profile, price lists and published sessions with their images.
     Push(PushArgs),
-    /// Push what changed, then pull what clients did (guests, favorites, yearbook picks) into
-    /// the library's inbox/.
+    /// Push what changed, then pull what clients did (orders, guests, favorites, yearbook picks)
+    /// into the library's inbox/.
     Sync(SyncArgs),
     /// The daemon: a full sync every `interval_minutes` of connector.toml (default 15) until
     /// SIGTERM or Ctrl-C.
@@ -60,6 +61,16 @@ enum Command {
     Expire {
         /// The session's folder name.
         session: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Move an order along; the client sees the new status and is emailed.
+    OrderStatus {
+        /// The order's confirmation number (e.g. K7MX-Q2RD).
+        number: String,
+        /// received, in-production, ready-for-pickup or shipped.
+        #[arg(value_parser = parse_order_status)]
+        status: OrderStatus,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -186,6 +197,19 @@ async fn main() -> ExitCode {
         Command::Expire { session, server } => {
             expiry(server, &session, ExpiryRequest::Expire).await
         }
+        Command::OrderStatus { number, status, server } => {
+            match admin::order_status(server.into(), &number, status).await {
+                Ok(result) if result.changed => {
+                    println!("order {} is now: {}", result.number, status.label());
+                    exit(0)
+                }
+                Ok(result) => {
+                    println!("order {} was already: {}", result.number, status.label());
+                    exit(0)
+                }
+                Err(e) => fail(&e, e.exit_code()),
+            }
+        }
         Command::TakeDown { expired, sessions, yes, server } => {
             let which =
                 if expired { TakeDownWhich::Expired } else { TakeDownWhich::Named(sessions) };
@@ -221,6 +245,12 @@ async fn expiry(server: ServerArgs, session: &str, request: ExpiryRequest) -> Ex
         }
         Err(e) => fail(&e, e.exit_code()),
     }
+}
+
+fn parse_order_status(s: &str) -> Result<OrderStatus, String> {
+    OrderStatus::parse(s).ok_or_else(|| {
+        "use one of: placed, received, in-production, ready-for-pickup, shipped".to_string()
+    })
 }
 
 fn fail(e: &dyn std::fmt::Display, code: i32) -> ExitCode {

@@ -26,6 +26,7 @@ pub struct PullReport {
     pub guests: usize,
     pub favorites: usize,
     pub yearbook: usize,
+    pub orders: usize,
     /// Items whose subject was deleted on the server since (nothing to write).
     pub gone: usize,
     /// Items the server newly marked downloaded.
@@ -37,14 +38,15 @@ pub struct PullReport {
 
 impl PullReport {
     pub fn written(&self) -> usize {
-        self.guests + self.favorites + self.yearbook
+        self.orders + self.guests + self.favorites + self.yearbook
     }
 
-    /// `pulled 3 items: 1 guests, 1 favorites, 1 yearbook picks; 0 waiting, 0 errors`
+    /// `pulled 4 items: 1 orders, 1 guests, 1 favorites, 1 yearbook picks; 0 waiting, 0 errors`
     pub fn summary(&self) -> String {
         format!(
-            "pulled {} items: {} guests, {} favorites, {} yearbook picks; {} waiting, {} errors",
+            "pulled {} items: {} orders, {} guests, {} favorites, {} yearbook picks; {} waiting, {} errors",
             self.written(),
+            self.orders,
             self.guests,
             self.favorites,
             self.yearbook,
@@ -96,6 +98,7 @@ pub(crate) async fn pull(
                         FeedContent::Guest(_) => report.guests += 1,
                         FeedContent::Favorites(_) => report.favorites += 1,
                         FeedContent::Yearbook(_) => report.yearbook += 1,
+                        FeedContent::Order(_) => report.orders += 1,
                         FeedContent::Gone { .. } => {}
                     }
                     out.line(&format!("pulled {}", files.join(", ")));

@@ -60,8 +60,9 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
     let n = |kind: &str| feed.kinds.get(kind).copied().unwrap_or(0);
     let _ = writeln!(
         text,
-        "waiting on the server: {} client actions to pull ({} guests, {} favorites, {} yearbook picks)",
+        "waiting on the server: {} client actions to pull ({} orders, {} guests, {} favorites, {} yearbook picks)",
         feed.total(),
+        n("order"),
         n("guest"),
         n("favorites"),
         n("yearbook")

@@ -131,8 +131,8 @@ impl SyncError {
 /// What `sync --only` can name. Pushed: settings (studio.toml and branding), price lists,
 /// sessions (with their images and videos), videos (the sessions' details and videos; images
 /// they dropped come off, new ones are not uploaded).
-/// Pulled: guests, favorites, yearbook picks. Told: expired sessions still online. The rest are
-/// accepted and say that this version has nothing of that kind yet.
+/// Pulled: orders, guests, favorites, yearbook picks. Told: expired sessions still online. The
+/// rest are accepted and say that this version has nothing of that kind yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum SyncItem {
     Settings,
@@ -175,6 +175,7 @@ impl SyncItem {
             Self::Guests => Some("guest"),
             Self::Favorites => Some("favorites"),
             Self::Yearbook => Some("yearbook"),
+            Self::Orders => Some("order"),
             _ => None,
         }
     }
@@ -183,7 +184,6 @@ impl SyncItem {
     pub fn later(self) -> Option<&'static str> {
         match self {
             Self::Prepaid => Some("prepaid: prepaid packages are not part of this version yet"),
-            Self::Orders => Some("orders: ordering is not part of this version yet"),
             Self::Contracts | Self::Signatures => {
                 Some("contracts and signatures: contracts are not part of this version yet")
             }

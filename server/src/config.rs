@@ -38,6 +38,15 @@ pub struct Config {
     pub trust_proxy: bool,
     /// How often expired browser sessions are deleted (also once at start); 0 never.
     pub session_cleanup_seconds: u64,
+    /// Where email goes: `smtp://host:port`, `smtps://user:password@host` or
+    /// `smtp://host:587?tls=required`. Without one, messages are written to
+    /// `<data_dir>/outbox/` as `.eml` files, so nothing is lost.
+    pub smtp_url: Option<String>,
+    /// The sender of the site's email, e.g. `Maple Lane Photography <orders@maplelane.example>`.
+    pub mail_from: String,
+    /// The site's address as clients reach it, for links in email; defaults to
+    /// `http://<host>:<port>`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -58,6 +67,9 @@ impl Default for Config {
             secure_cookies: false,
             trust_proxy: false,
             session_cleanup_seconds: 3600,
+            smtp_url: None,
+            mail_from: "Proofroom <proofroom@localhost>".into(),
+            public_url: None,
         }
     }
 }
@@ -100,6 +112,14 @@ impl Config {
             .then(|| std::time::Duration::from_secs(self.session_cleanup_seconds))
     }
 
+    /// The site's address for links in email, without a trailing slash.
+    pub fn public_url(&self, bound_port: u16) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}:{bound_port}", self.host),
+        }
+    }
+
     pub fn image_limits(&self) -> crate::images::Limits {
         crate::images::Limits {
             max_pixels: self.max_pixels,
@@ -124,6 +144,9 @@ const KNOWN_FIELDS: &[&str] = &[
     "secure_cookies",
     "trust_proxy",
     "session_cleanup_seconds",
+    "smtp_url",
+    "mail_from",
+    "public_url",
 ];
 
 /// Environment values are strings; numbers and booleans are recognised so they deserialize.

@@ -1,8 +1,8 @@
 //! Proofroom's server: the client-facing site and the studio API.
 //!
 //! Organised by feature (`auth`, `events`, `gallery`, `favorites`, `feed`, `client_groups`, `yearbook`,
-//! `studio`, `studio_api`) with shared pieces beside them (`config`, `db`, `storage`, `images`,
-//! `error`, `web`, `lane`, `site`, `throttle`).
+//! `checkout`, `studio`, `studio_api`) with shared pieces beside them (`config`, `db`, `storage`,
+//! `images`, `email`, `error`, `web`, `lane`, `site`, `throttle`).
 
 pub mod auth;
 pub mod checkout;
@@ -10,6 +10,7 @@ pub mod client_groups;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod favorites;
@@ -46,6 +47,8 @@ pub struct Application {
     state: aw::Data<AppState>,
     /// Deletes expired browser sessions while the server runs.
     session_cleanup: Option<auth::session::CleanupTask>,
+    /// Sends queued email while the server runs.
+    email_sender: email::SenderTask,
 }
 
 impl Application {
@@ -56,6 +59,11 @@ impl Application {
         let files = FileStore::new(config.data_dir.join("files"))?;
         let upload_dir = config.data_dir.join("files").join(".tmp");
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
+            anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
+        })?;
+        let port = listener.local_addr()?.port();
+        let mailer = Arc::new(email::Mailer::from_config(&config)?);
         let state = aw::Data::new(AppState {
             pool,
             store: Arc::new(files),
@@ -71,12 +79,10 @@ impl Application {
             image_cache: gallery::serve::ImageCache::new(config.image_cache_bytes),
             pages: events::page_cache::PageCache::new(config.page_cache_bytes),
             throttles: Default::default(),
+            mailer: mailer.clone(),
+            site_url: config.public_url(port),
             config: config.clone(),
         });
-        let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
-            anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
-        })?;
-        let port = listener.local_addr()?.port();
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let (app, openapi) = App::new()
@@ -145,6 +151,17 @@ impl Application {
                     aw::post().to(favorites::set_favorite),
                 )
                 .route("/events/{id}/photos/{image}/note", aw::post().to(favorites::set_note))
+                .route("/events/{id}/cart", aw::get().to(checkout::cart::cart_page))
+                .route("/events/{id}/cart", aw::post().to(checkout::cart::add_to_cart))
+                .route("/events/{id}/cart/{line}", aw::post().to(checkout::cart::update_line))
+                .route(
+                    "/events/{id}/cart/{line}/remove",
+                    aw::post().to(checkout::cart::remove_line),
+                )
+                .route("/events/{id}/checkout", aw::get().to(checkout::place::checkout_page))
+                .route("/events/{id}/checkout", aw::post().to(checkout::place::submit_checkout))
+                .route("/orders", aw::get().to(checkout::orders::orders_page))
+                .route("/orders/{number}", aw::get().to(checkout::orders::order_page))
                 .route("/branding/{slot}/{file}", aw::get().to(events::pages::branding_image))
                 .route("/static/{name}", aw::get().to(web::static_asset))
                 .route("/healthz", aw::get().to(|| async { "ok" }))
@@ -160,7 +177,8 @@ impl Application {
         let session_cleanup = config
             .session_cleanup_every()
             .map(|every| auth::session::start_cleanup(state.pool.clone(), every));
-        Ok(Self { server, port, state, session_cleanup })
+        let email_sender = email::start(state.pool.clone(), mailer);
+        Ok(Self { server, port, state, session_cleanup, email_sender })
     }
 
     pub fn port(&self) -> u16 {
@@ -178,9 +196,10 @@ impl Application {
 
     /// Serves until stopped; the background work started with the server stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, session_cleanup, .. } = self;
+        let Self { server, session_cleanup, email_sender, .. } = self;
         let result = server.await;
         drop(session_cleanup);
+        drop(email_sender);
         result
     }
 }

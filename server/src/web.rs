@@ -40,6 +40,10 @@ pub struct AppState {
     pub image_cache: crate::gallery::serve::ImageCache,
     pub pages: crate::events::page_cache::PageCache,
     pub throttles: crate::throttle::Throttles,
+    /// Sends what `outgoing_emails` holds; woken after a transaction queued a message.
+    pub mailer: Arc<crate::email::Mailer>,
+    /// The site's address as clients reach it, for links in email.
+    pub site_url: String,
 }
 
 pub type State = web::Data<AppState>;
@@ -61,6 +65,10 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("photo.html", include_str!("../../templates/photo.html")),
         ("favorites.html", include_str!("../../templates/favorites.html")),
         ("invites.html", include_str!("../../templates/invites.html")),
+        ("cart.html", include_str!("../../templates/cart.html")),
+        ("checkout.html", include_str!("../../templates/checkout.html")),
+        ("order.html", include_str!("../../templates/order.html")),
+        ("orders.html", include_str!("../../templates/orders.html")),
     ])?;
     Ok(tera)
 }

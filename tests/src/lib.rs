@@ -16,6 +16,7 @@ pub mod browser;
 pub mod images;
 pub mod library;
 pub mod proxy;
+pub mod smtp;
 pub mod visitor;
 
 pub use library::LibraryBuilder;
@@ -76,6 +77,7 @@ pub struct TestAppBuilder {
     max_upload_bytes: Option<u64>,
     max_pixels: Option<u64>,
     session_cleanup_seconds: Option<u64>,
+    smtp_url: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -92,6 +94,12 @@ impl TestAppBuilder {
     /// How often the server deletes expired sessions by itself.
     pub fn session_cleanup_seconds(mut self, seconds: u64) -> Self {
         self.session_cleanup_seconds = Some(seconds);
+        self
+    }
+
+    /// Sends the site's email to this SMTP server (else it goes to the outbox folder).
+    pub fn smtp(mut self, server: &smtp::SmtpServer) -> Self {
+        self.smtp_url = Some(server.url());
         self
     }
 
@@ -116,6 +124,8 @@ impl TestAppBuilder {
         if let Some(seconds) = self.session_cleanup_seconds {
             config.session_cleanup_seconds = seconds;
         }
+        config.smtp_url = self.smtp_url;
+        config.mail_from = "Maple Lane Photography <orders@maplelane.example>".into();
         let app = Application::build(config.clone()).expect("server starts");
         let port = app.port();
         let token = {

@@ -137,7 +137,7 @@ async fn what_clients_did_lands_in_the_inbox_once_even_when_fetched_again() {
         .unwrap();
     let logs = String::from_utf8_lossy(&logs.stdout).to_string();
     assert_eq!(logs.matches(": ok\n").count(), 2, "{logs}");
-    assert!(logs.contains("pulled 1 items: 0 guests, 1 favorites"), "{logs}");
+    assert!(logs.contains("pulled 1 items: 0 orders, 0 guests, 1 favorites"), "{logs}");
 }
 
 #[tokio::test]
@@ -301,7 +301,9 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     assert!(said.contains("would upload sessions/ann-none/a4.jpg ("), "{said}");
     assert!(said.contains("would push 2 sessions: 1 images to upload"), "{said}");
     assert!(
-        said.contains("waiting on the server to be pulled: 4 (2 favorites, 1 guest, 1 yearbook)"),
+        said.contains(
+            "waiting on the server to be pulled: 4 (2 favorites, 1 guest, 0 order, 1 yearbook)"
+        ),
         "{said}"
     );
     assert!(said.contains("dry run: nothing was sent or pulled"), "{said}");
@@ -314,7 +316,10 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
 
     let (code, said) = run(&app, library.path(), &["sync", "--only", "guests"]).await;
     assert_eq!(code, Some(0), "{said}");
-    assert!(said.contains("pulled 1 items: 1 guests, 0 favorites, 0 yearbook picks"), "{said}");
+    assert!(
+        said.contains("pulled 1 items: 0 orders, 1 guests, 0 favorites, 0 yearbook picks"),
+        "{said}"
+    );
     assert!(inbox_files(library.path()).contains_key("guests.csv"));
     assert!(!inbox_files(library.path()).contains_key("favorites/ann-none.txt"));
     assert_eq!(held_image_names(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 3);
@@ -323,13 +328,17 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     let (code, said) = run(&app, library.path(), &["sync", "--only", "sessions,favorites"]).await;
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("uploaded sessions/ann-none/a4.jpg"), "{said}");
-    assert!(said.contains("pulled 2 items: 0 guests, 2 favorites"), "{said}");
+    assert!(said.contains("pulled 2 items: 0 orders, 0 guests, 2 favorites"), "{said}");
     assert_eq!(held_image_names(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 4);
     assert_eq!(app.feed_waiting(), 1, "the yearbook pick waits");
 
-    let (code, said) = run(&app, library.path(), &["sync", "--only", "orders"]).await;
+    let (code, said) = run(&app, library.path(), &["sync", "--only", "orders,prepaid"]).await;
     assert_eq!(code, Some(0), "{said}");
-    assert!(said.contains("note: orders: ordering is not part of this version yet"), "{said}");
+    assert!(said.contains("pulled 0 items: 0 orders"), "{said}");
+    assert!(
+        said.contains("note: prepaid: prepaid packages are not part of this version yet"),
+        "{said}"
+    );
     assert_eq!(app.feed_waiting(), 1);
 
     let (code, said) = run(&app, library.path(), &["sync", "--only", "photos"]).await;
@@ -337,7 +346,10 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     assert!(said.contains("invalid value 'photos'") && said.contains("album-feedback"), "{said}");
 
     let said = app.sync(library.path()).await;
-    assert!(said.contains("pulled 1 items: 0 guests, 0 favorites, 1 yearbook picks"), "{said}");
+    assert!(
+        said.contains("pulled 1 items: 0 orders, 0 guests, 0 favorites, 1 yearbook picks"),
+        "{said}"
+    );
 }
 
 async fn logs(library: &Path) -> (Option<i32>, String) {

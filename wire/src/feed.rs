@@ -26,7 +26,7 @@ pub struct FeedQuery {
 }
 
 /// `GET /api/v1/feed/waiting`: items not yet acknowledged, per kind (`guest`, `favorites`,
-/// `yearbook`).
+/// `yearbook`, `order`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct FeedWaiting {
@@ -40,7 +40,7 @@ impl FeedWaiting {
 }
 
 /// The kinds of feed items, as on the wire.
-pub const FEED_KINDS: [&str; 3] = ["guest", "favorites", "yearbook"];
+pub const FEED_KINDS: [&str; 4] = ["guest", "favorites", "yearbook", "order"];
 
 /// One page of the feed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -74,6 +74,8 @@ pub enum FeedContent {
     Favorites(SessionFavorites),
     /// The yearbook pick of a session changed.
     Yearbook(YearbookPick),
+    /// An order was placed, or its payment went through: the whole order as it is now.
+    Order(Box<crate::orders::OrderRecord>),
     /// Deleted since; acknowledge it and write nothing.
     Gone { subject: String },
 }
@@ -85,6 +87,7 @@ impl FeedContent {
             Self::Guest(_) => "guest",
             Self::Favorites(_) => "favorites",
             Self::Yearbook(_) => "yearbook",
+            Self::Order(_) => "order",
             Self::Gone { .. } => "gone",
         }
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod feed;
+pub mod orders;
 mod video;
 pub use video::{SessionVideo, video_embed_url};
 
@@ -24,6 +25,8 @@ pub mod paths {
     pub const FEED: &str = "/api/v1/feed";
     pub const FEED_ACK: &str = "/api/v1/feed/ack";
     pub const FEED_WAITING: &str = "/api/v1/feed/waiting";
+    /// `{ORDERS}/{number}/status`
+    pub const ORDERS: &str = "/api/v1/orders";
 }
 
 /// The header that carries the hex SHA-256 of an uploaded body, checked by the server after it
@@ -116,6 +119,9 @@ pub struct ShippingMethod {
     pub id: String,
     pub name: String,
     pub price_cents: i64,
+    /// Picked up at the studio: no address is asked for.
+    #[serde(default)]
+    pub pickup: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

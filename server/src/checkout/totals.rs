@@ -237,7 +237,7 @@ mod tests {
     }
 
     fn mail() -> ShippingMethod {
-        ShippingMethod { id: "mail".into(), name: "Mail".into(), price_cents: 750 }
+        ShippingMethod { id: "mail".into(), name: "Mail".into(), price_cents: 750, pickup: false }
     }
 
     /// (what, lines, shipping, code, taxes, today) → (subtotal, discount, shipping, tax, total)

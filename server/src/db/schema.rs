@@ -57,6 +57,7 @@ diesel::table! {
         position -> Integer,
         name -> Text,
         price_cents -> BigInt,
+        pickup -> Bool,
     }
 }
 
@@ -291,6 +292,108 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cart_items (id) {
+        id -> Text,
+        event_id -> Text,
+        person_id -> Text,
+        person_kind -> Text,
+        sku -> Text,
+        quantity -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cart_item_images (cart_item_id, slot) {
+        cart_item_id -> Text,
+        slot -> Integer,
+        image_id -> Text,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        number -> Text,
+        checkout_key -> Text,
+        event_id -> Text,
+        studio_session_id -> Text,
+        event_description -> Text,
+        person_id -> Text,
+        person_kind -> Text,
+        studio_client_id -> Nullable<Text>,
+        name -> Text,
+        email -> Text,
+        phone -> Nullable<Text>,
+        shipping_method_id -> Nullable<Text>,
+        shipping_name -> Nullable<Text>,
+        address -> Nullable<Text>,
+        promotion_code -> Nullable<Text>,
+        subtotal_cents -> BigInt,
+        discount_cents -> BigInt,
+        shipping_cents -> BigInt,
+        tax_cents -> BigInt,
+        total_cents -> BigInt,
+        currency -> Text,
+        payment_method -> Text,
+        payment_status -> Text,
+        stripe_payment_intent -> Nullable<Text>,
+        status -> Text,
+        placed_at -> Timestamp,
+        paid_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    order_lines (order_id, position) {
+        order_id -> Text,
+        position -> Integer,
+        sku -> Text,
+        name -> Text,
+        unit_cents -> BigInt,
+        quantity -> Integer,
+        line_cents -> BigInt,
+        taxable -> Bool,
+    }
+}
+
+diesel::table! {
+    order_line_images (order_id, line_position, slot) {
+        order_id -> Text,
+        line_position -> Integer,
+        slot -> Integer,
+        image_id -> Nullable<Text>,
+        file_name -> Text,
+    }
+}
+
+diesel::table! {
+    order_taxes (order_id, position) {
+        order_id -> Text,
+        position -> Integer,
+        name -> Text,
+        cents -> BigInt,
+    }
+}
+
+diesel::table! {
+    outgoing_emails (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        send_after -> Timestamp,
+        attempts -> Integer,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(price_list_items -> price_lists (price_list_id));
 diesel::joinable!(events -> clients (client_id));
 diesel::joinable!(event_online_groups -> events (event_id));
@@ -304,6 +407,12 @@ diesel::joinable!(person_group_images -> person_groups (group_id));
 diesel::joinable!(person_group_images -> images (image_id));
 diesel::joinable!(yearbook_picks -> images (image_id));
 diesel::joinable!(event_videos -> events (event_id));
+diesel::joinable!(cart_items -> events (event_id));
+diesel::joinable!(cart_item_images -> cart_items (cart_item_id));
+diesel::joinable!(cart_item_images -> images (image_id));
+diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_line_images -> orders (order_id));
+diesel::joinable!(order_taxes -> orders (order_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     studio,
@@ -331,4 +440,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     yearbook_picks,
     event_videos,
     feed_items,
+    cart_items,
+    cart_item_images,
+    orders,
+    order_lines,
+    order_line_images,
+    order_taxes,
+    outgoing_emails,
 );

@@ -519,6 +519,7 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, person: Option<&Person
         .insert("yearbook", &(g.is_client && e.yearbook_selection && g.studio.yearbook_selection));
     context.insert("yearbook_pick", &g.yearbook_pick);
     context.insert("can_invite", &g.is_client);
+    context.insert("can_order", &e.price_list_id.is_some());
 }
 
 /// One photo, large, with favorite, note, groups and yearbook controls: the lightbox for
@@ -554,7 +555,43 @@ pub async fn photo_page(
     context.insert("total", &gallery.images.len());
     context.insert("prev_url", &index.checked_sub(1).map(|i| gallery.images[i].photo_url.clone()));
     context.insert("next_url", &gallery.images.get(index + 1).map(|i| i.photo_url.clone()));
+    context.insert("order_items", &order_items(&state, &session, &gallery).await?);
     state.render("photo.html", &context)
+}
+
+#[derive(Serialize)]
+struct OrderItemView {
+    sku: String,
+    name: String,
+    price: String,
+}
+
+/// What a signed-in viewer can order from a photo: the session's price list, when the studio
+/// takes orders.
+async fn order_items(
+    state: &State,
+    session: &CurrentSession,
+    gallery: &Gallery,
+) -> Result<Vec<OrderItemView>, AppError> {
+    if session.person().is_none() || gallery.event.price_list_id.is_none() {
+        return Ok(Vec::new());
+    }
+    let event = gallery.event.clone();
+    let catalog =
+        db::run(&state.pool, move |conn| crate::checkout::catalog::Catalog::load(conn, &event))
+            .await?;
+    let Some(catalog) = catalog.filter(|c| c.payment.card || c.payment.pay_at_studio) else {
+        return Ok(Vec::new());
+    };
+    Ok(catalog
+        .items
+        .iter()
+        .map(|i| OrderItemView {
+            sku: i.sku.clone(),
+            name: i.name.clone(),
+            price: catalog.money(i.price_cents),
+        })
+        .collect())
 }
 
 /// Logo and marketing image (the watermark image is never served).

@@ -2,7 +2,7 @@
 //! (`proofroom_wire::feed`).
 //!
 //! A feed row only names what changed — a guest account, an event's favorites, an event's
-//! yearbook pick — and what it holds is read when the connector fetches it. So the connector
+//! yearbook pick, an order — and what it holds is read when the connector fetches it. So the connector
 //! always writes the current state, and a row waiting for it is replaced by a newer change of
 //! the same thing: a client hearting fifty photos leaves one row, not fifty.
 //!
@@ -31,10 +31,12 @@ pub enum Kind {
     Favorites,
     /// An event's yearbook pick (subject: the event id).
     Yearbook,
+    /// An order placed, or paid (subject: the order id).
+    Order,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Self::Guest, Self::Favorites, Self::Yearbook];
+    pub const ALL: [Kind; 4] = [Self::Guest, Self::Favorites, Self::Yearbook, Self::Order];
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
@@ -45,6 +47,7 @@ impl Kind {
             Self::Guest => "guest",
             Self::Favorites => "favorites",
             Self::Yearbook => "yearbook",
+            Self::Order => "order",
         }
     }
 }
@@ -164,6 +167,8 @@ fn content(conn: &mut DbConn, kind: &str, subject: &str) -> Result<Option<FeedCo
         "guest" => guest(conn, subject)?.map(FeedContent::Guest),
         "favorites" => session_favorites(conn, subject)?.map(FeedContent::Favorites),
         "yearbook" => yearbook(conn, subject)?.map(FeedContent::Yearbook),
+        "order" => crate::checkout::orders::find_by_id(conn, subject)?
+            .map(|order| FeedContent::Order(Box::new(order.record()))),
         _ => None,
     })
 }

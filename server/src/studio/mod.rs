@@ -184,6 +184,7 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> Result<(), AppE
                     shipping_methods::position.eq(i as i32),
                     shipping_methods::name.eq(&s.name),
                     shipping_methods::price_cents.eq(s.price_cents),
+                    shipping_methods::pickup.eq(s.pickup),
                 ))
                 .execute(conn)?;
         }
@@ -212,9 +213,14 @@ pub fn profile(conn: &mut DbConn) -> Result<Option<wire::StudioProfile>, AppErro
         .order(tax_rates::position)
         .select((tax_rates::name, tax_rates::basis_points, tax_rates::applies_to_shipping))
         .load(conn)?;
-    let shipping: Vec<(String, String, i64)> = shipping_methods::table
+    let shipping: Vec<(String, String, i64, bool)> = shipping_methods::table
         .order(shipping_methods::position)
-        .select((shipping_methods::id, shipping_methods::name, shipping_methods::price_cents))
+        .select((
+            shipping_methods::id,
+            shipping_methods::name,
+            shipping_methods::price_cents,
+            shipping_methods::pickup,
+        ))
         .load(conn)?;
     type PromoRow = (
         String,
@@ -266,7 +272,12 @@ pub fn profile(conn: &mut DbConn) -> Result<Option<wire::StudioProfile>, AppErro
             .collect(),
         shipping_methods: shipping
             .into_iter()
-            .map(|(id, name, price_cents)| wire::ShippingMethod { id, name, price_cents })
+            .map(|(id, name, price_cents, pickup)| wire::ShippingMethod {
+                id,
+                name,
+                price_cents,
+                pickup,
+            })
             .collect(),
         promotions: promos
             .into_iter()

@@ -9,6 +9,7 @@ pub mod branding;
 pub mod clients;
 pub mod feed;
 pub mod images;
+pub mod orders;
 pub mod price_lists;
 pub mod sessions;
 pub mod studio;
@@ -60,7 +61,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(clients::reset_login)
         .service(feed::get_feed)
         .service(feed::feed_waiting)
-        .service(feed::ack_feed);
+        .service(feed::ack_feed)
+        .service(orders::put_order_status);
 }
 
 /// PostgreSQL text cannot hold a NUL character and SQLite would keep it silently; neither is

@@ -40,7 +40,8 @@ fn validate(id: &str, list: &PriceList) -> Result<(), AppError> {
     Ok(())
 }
 
-fn load(conn: &mut DbConn, id: &str) -> Result<Option<PriceList>, AppError> {
+/// The price list `id` as stored, items in the studio's order.
+pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<PriceList>, AppError> {
     let name: Option<String> =
         price_lists::table.find(id).select(price_lists::name).first(conn).optional()?;
     let Some(name) = name else { return Ok(None) };

@@ -1,0 +1,476 @@
+//! The cart: price-list items with the images picked for them, kept on the server per person
+//! per event, so it survives signing out and another device. It holds SKUs and quantities
+//! only; what they cost is read from the price list whenever the cart is shown or checked out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::catalog::Catalog;
+use super::totals::{self, MAX_QUANTITY};
+use crate::auth::session::{CurrentSession, Person};
+use crate::db::schema::{cart_item_images, cart_items};
+use crate::db::{self, DbConn, EventId, ImageId};
+use crate::error::AppError;
+use crate::events::pages::{ImageCard, load_gallery};
+use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event};
+use crate::site::{self, base_context};
+use crate::web::State;
+
+/// Someone who may order in an event, and what they can order there.
+pub struct Shop {
+    pub acting: Acting,
+    pub catalog: Catalog,
+}
+
+pub fn ordering_closed() -> AppError {
+    AppError::not_found(
+        "ordering_closed",
+        "Prints cannot be ordered from this gallery online; please ask the studio.",
+    )
+}
+
+/// The signed-in person in an event they may see, with its price list; a gallery without
+/// one, or a studio that takes no payment, has no shop.
+pub async fn open_shop(
+    state: &State,
+    session: &CurrentSession,
+    event_id: &str,
+) -> Result<Shop, AppError> {
+    let acting = acting_in_event(state, session, event_id).await?;
+    let event = acting.event.clone();
+    let catalog = db::run(&state.pool, move |conn| Catalog::load(conn, &event)).await?;
+    let catalog = catalog.ok_or_else(ordering_closed)?;
+    if catalog.items.is_empty() || !(catalog.payment.card || catalog.payment.pay_at_studio) {
+        return Err(ordering_closed());
+    }
+    Ok(Shop { acting, catalog })
+}
+
+/// A cart line as stored.
+#[derive(Debug, Clone)]
+pub struct CartLine {
+    pub id: String,
+    pub sku: String,
+    pub quantity: i32,
+    /// The image picked for each slot, by slot number.
+    pub picks: Vec<(i32, ImageId)>,
+}
+
+impl CartLine {
+    pub fn pick(&self, slot: i32) -> Option<&ImageId> {
+        self.picks.iter().find(|(s, _)| *s == slot).map(|(_, id)| id)
+    }
+}
+
+/// The person's cart in an event, oldest line first.
+pub fn load_lines(
+    conn: &mut DbConn,
+    event: &EventId,
+    person_id: &str,
+) -> Result<Vec<CartLine>, AppError> {
+    let rows: Vec<(String, String, i32)> = cart_items::table
+        .filter(cart_items::event_id.eq(event))
+        .filter(cart_items::person_id.eq(person_id))
+        .order((cart_items::created_at.asc(), cart_items::id.asc()))
+        .select((cart_items::id, cart_items::sku, cart_items::quantity))
+        .load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let picks: Vec<(String, i32, ImageId)> = cart_item_images::table
+        .filter(cart_item_images::cart_item_id.eq_any(&ids))
+        .select((
+            cart_item_images::cart_item_id,
+            cart_item_images::slot,
+            cart_item_images::image_id,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, sku, quantity)| CartLine {
+            picks: picks
+                .iter()
+                .filter(|(line, _, _)| *line == id)
+                .map(|(_, slot, image)| (*slot, image.clone()))
+                .collect(),
+            id,
+            sku,
+            quantity,
+        })
+        .collect())
+}
+
+/// The cart's lines as [`totals`] prices them; an explanation for the client when the cart
+/// cannot be ordered as it is (an item taken off the price list, an image not picked yet).
+pub fn priced_lines(catalog: &Catalog, lines: &[CartLine]) -> Result<Vec<totals::Line>, String> {
+    let mut priced = Vec::with_capacity(lines.len());
+    for line in lines {
+        let Some(item) = catalog.item(&line.sku) else {
+            return Err(format!(
+                "\"{}\" is no longer offered; remove it from the cart to go on.",
+                line.sku
+            ));
+        };
+        if (0..item.images).any(|slot| line.pick(slot).is_none()) {
+            return Err(format!("Pick a photo for each print of \"{}\".", item.name));
+        }
+        priced.push(totals::Line {
+            sku: item.sku.clone(),
+            name: item.name.clone(),
+            unit_cents: item.price_cents,
+            quantity: u32::try_from(line.quantity).unwrap_or(0),
+            taxable: item.taxable,
+        });
+    }
+    Ok(priced)
+}
+
+/// A quantity as typed: a whole number from 1 to 999.
+pub fn parse_quantity(raw: &str) -> Result<i32, AppError> {
+    match raw.trim().parse::<i64>() {
+        Ok(q) if (1..=i64::from(MAX_QUANTITY)).contains(&q) => Ok(q as i32),
+        Ok(q) if q <= 0 => Err(AppError::unprocessable(
+            "invalid_quantity",
+            "A quantity is at least 1; to take an item out of the cart, remove it.",
+        )),
+        _ => Err(AppError::unprocessable(
+            "invalid_quantity",
+            format!("Type a quantity from 1 to {MAX_QUANTITY}."),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    csrf: String,
+    sku: String,
+    #[serde(default = "one")]
+    quantity: String,
+    /// The photo the item is ordered from (every image slot of the item starts with it).
+    #[serde(default)]
+    image_id: String,
+    #[serde(default)]
+    back: String,
+}
+
+fn one() -> String {
+    "1".into()
+}
+
+/// Puts an item in the cart, made from one photo; the same item from the same photo again
+/// adds to its quantity.
+pub async fn add_to_cart(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let shop = open_shop(&state, &session, &path).await?;
+    let item = shop.catalog.item(form.sku.trim()).cloned().ok_or_else(|| {
+        AppError::unprocessable("unknown_item", "That item is not on this gallery's price list.")
+    })?;
+    let quantity = parse_quantity(&form.quantity)?;
+    let image = if item.images > 0 {
+        Some(image_of_event(&state, &shop.acting.event, &form.image_id).await?)
+    } else {
+        None
+    };
+    let person = shop.acting.person.clone();
+    let event = shop.acting.event.id.clone();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let lines = load_lines(conn, &event, person.person_id())?;
+            let same = lines.iter().find(|l| {
+                l.sku == item.sku
+                    && l.picks.len() == item.images as usize
+                    && l.picks.iter().all(|(_, id)| Some(id) == image.as_ref())
+            });
+            if let Some(line) = same {
+                let total = line.quantity + quantity;
+                if total > MAX_QUANTITY as i32 {
+                    return Err(AppError::unprocessable(
+                        "invalid_quantity",
+                        format!("At most {MAX_QUANTITY} of one item in an order."),
+                    ));
+                }
+                diesel::update(cart_items::table.find(&line.id))
+                    .set((cart_items::quantity.eq(total), cart_items::updated_at.eq(db::now())))
+                    .execute(conn)?;
+                return Ok(());
+            }
+            insert_line(conn, &event, &person, &item.sku, quantity, item.images, image.as_ref())
+        })
+    })
+    .await?;
+    let cart = format!("/events/{}/cart", shop.acting.event.id);
+    let back = site::local_path(Some(&form.back)).unwrap_or_else(|| cart.clone());
+    Ok(site::done(&req, &back, serde_json::json!({ "added": form.sku.trim(), "cart": cart })))
+}
+
+fn insert_line(
+    conn: &mut DbConn,
+    event: &EventId,
+    person: &Person,
+    sku: &str,
+    quantity: i32,
+    slots: i32,
+    image: Option<&ImageId>,
+) -> Result<(), AppError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = db::now();
+    diesel::insert_into(cart_items::table)
+        .values((
+            cart_items::id.eq(&id),
+            cart_items::event_id.eq(event),
+            cart_items::person_id.eq(person.person_id()),
+            cart_items::person_kind.eq(person.kind()),
+            cart_items::sku.eq(sku),
+            cart_items::quantity.eq(quantity),
+            cart_items::created_at.eq(now),
+            cart_items::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if let Some(image) = image {
+        for slot in 0..slots {
+            diesel::insert_into(cart_item_images::table)
+                .values((
+                    cart_item_images::cart_item_id.eq(&id),
+                    cart_item_images::slot.eq(slot),
+                    cart_item_images::image_id.eq(image),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// The line `line_id`, checked to be in this person's cart of this event.
+fn own_line(
+    conn: &mut DbConn,
+    line_id: &str,
+    event: &EventId,
+    person_id: &str,
+) -> Result<(), AppError> {
+    let found: i64 = cart_items::table
+        .filter(cart_items::id.eq(line_id))
+        .filter(cart_items::event_id.eq(event))
+        .filter(cart_items::person_id.eq(person_id))
+        .count()
+        .get_result(conn)?;
+    if found == 0 {
+        return Err(AppError::not_found("cart_line_not_found", "That item is not in your cart."));
+    }
+    Ok(())
+}
+
+/// Changes a line's quantity and the photo of each of its slots. The form holds `quantity`
+/// and one `pick_<slot>` per slot.
+pub async fn update_line(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    session.check_csrf(field("csrf"))?;
+    let (event_id, line_id) = path.into_inner();
+    let shop = open_shop(&state, &session, &event_id).await?;
+    let quantity = parse_quantity(field("quantity").unwrap_or("1"))?;
+    let mut picks: Vec<(i32, ImageId)> = Vec::new();
+    for (key, value) in form.iter() {
+        let Some(slot) = key.strip_prefix("pick_") else { continue };
+        let slot: i32 = slot.parse().map_err(|_| {
+            AppError::unprocessable("invalid_form", format!("\"{key}\" is not a photo slot."))
+        })?;
+        picks.push((slot, image_of_event(&state, &shop.acting.event, value).await?));
+    }
+    let person_id = shop.acting.person.person_id().to_string();
+    let event = shop.acting.event.id.clone();
+    let skus: Vec<(String, i32)> =
+        shop.catalog.items.iter().map(|i| (i.sku.clone(), i.images)).collect();
+    let line = line_id.clone();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            own_line(conn, &line, &event, &person_id)?;
+            let sku: String = cart_items::table.find(&line).select(cart_items::sku).first(conn)?;
+            let slots = skus.iter().find(|(s, _)| *s == sku).map_or(0, |(_, n)| *n);
+            if let Some((slot, _)) = picks.iter().find(|(slot, _)| !(0..slots).contains(slot)) {
+                return Err(AppError::unprocessable(
+                    "invalid_form",
+                    format!("This item has no photo number {}.", slot + 1),
+                ));
+            }
+            diesel::update(cart_items::table.find(&line))
+                .set((cart_items::quantity.eq(quantity), cart_items::updated_at.eq(db::now())))
+                .execute(conn)?;
+            for (slot, image) in &picks {
+                diesel::delete(cart_item_images::table.find((&line, slot))).execute(conn)?;
+                diesel::insert_into(cart_item_images::table)
+                    .values((
+                        cart_item_images::cart_item_id.eq(&line),
+                        cart_item_images::slot.eq(slot),
+                        cart_item_images::image_id.eq(image),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    let cart = format!("/events/{}/cart", shop.acting.event.id);
+    Ok(site::done(&req, &cart, serde_json::json!({ "updated": line_id, "quantity": quantity })))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn remove_line(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let (event_id, line_id) = path.into_inner();
+    let acting = acting_in_event(&state, &session, &event_id).await?;
+    let person_id = acting.person.person_id().to_string();
+    let event = acting.event.id.clone();
+    let line = line_id.clone();
+    db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            own_line(conn, &line, &event, &person_id)?;
+            diesel::delete(cart_items::table.find(&line)).execute(conn)?;
+            Ok(())
+        })
+    })
+    .await?;
+    let cart = format!("/events/{}/cart", acting.event.id);
+    Ok(site::done(&req, &cart, serde_json::json!({ "removed": line_id })))
+}
+
+#[derive(Serialize)]
+pub struct LineView {
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i32,
+    pub unit: String,
+    pub total: String,
+    pub offered: bool,
+    pub slots: Vec<SlotView>,
+}
+
+#[derive(Serialize)]
+pub struct SlotView {
+    pub slot: i32,
+    pub number: i32,
+    pub image_id: String,
+    pub name: String,
+    pub thumb_url: String,
+}
+
+/// The cart's lines as the pages show them, with each picked photo's name and thumbnail.
+pub fn line_views(catalog: &Catalog, lines: &[CartLine], images: &[ImageCard]) -> Vec<LineView> {
+    lines
+        .iter()
+        .map(|line| {
+            let item = catalog.item(&line.sku);
+            let slots = item.map_or(0, |i| i.images);
+            let unit = item.map_or(0, |i| i.price_cents);
+            LineView {
+                id: line.id.clone(),
+                sku: line.sku.clone(),
+                name: item.map_or_else(|| line.sku.clone(), |i| i.name.clone()),
+                quantity: line.quantity,
+                unit: catalog.money(unit),
+                total: catalog.money(unit * i64::from(line.quantity)),
+                offered: item.is_some(),
+                slots: (0..slots)
+                    .map(|slot| {
+                        let card = line
+                            .pick(slot)
+                            .and_then(|id| images.iter().find(|c| c.id == id.as_str()));
+                        SlotView {
+                            slot,
+                            number: slot + 1,
+                            image_id: card.map(|c| c.id.clone()).unwrap_or_default(),
+                            name: card.map(|c| c.name.clone()).unwrap_or_default(),
+                            thumb_url: card.map(|c| c.thumb_url.clone()).unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ImageOption {
+    id: String,
+    name: String,
+}
+
+/// The cart page: each line with its photos (each can be changed), quantity, price and the
+/// subtotal; checkout from here.
+pub async fn cart_page(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let Some(event_id) = EventId::parse(&path) else {
+        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
+    };
+    if session.person().is_none() {
+        return Ok(site::see_other(&format!("/login?next=/events/{event_id}/cart")));
+    }
+    let shop = open_shop(&state, &session, &path).await?;
+    let gallery = load_gallery(&state, &session, &event_id)
+        .await?
+        .map_err(|_| AppError::not_found("event_not_found", "There is no such gallery."))?;
+    let person_id = shop.acting.person.person_id().to_string();
+    let event = event_id.clone();
+    let lines = db::run(&state.pool, move |conn| load_lines(conn, &event, &person_id)).await?;
+    let views = line_views(&shop.catalog, &lines, &gallery.images);
+    let problem = priced_lines(&shop.catalog, &lines).err();
+    let subtotal: i64 = lines
+        .iter()
+        .filter_map(|l| shop.catalog.item(&l.sku).map(|i| i.price_cents * i64::from(l.quantity)))
+        .sum();
+    let options: Vec<ImageOption> = gallery
+        .images
+        .iter()
+        .map(|i| ImageOption { id: i.id.clone(), name: i.name.clone() })
+        .collect();
+    let mut context = base_context(&req, &state, &session, &shop.acting.studio).await?;
+    context.insert("event_url", &format!("/events/{event_id}"));
+    context.insert("description", &shop.acting.event.description);
+    context.insert("lines", &views);
+    context.insert("image_options", &options);
+    context.insert("subtotal", &shop.catalog.money(subtotal));
+    context.insert("problem", &problem);
+    state.render("cart.html", &context)
+}
+
+/// How many items are in the person's cart of an event (for the gallery's cart link).
+pub fn count(conn: &mut DbConn, event: &EventId, person_id: &str) -> Result<i64, AppError> {
+    let quantities: Vec<i32> = cart_items::table
+        .filter(cart_items::event_id.eq(event))
+        .filter(cart_items::person_id.eq(person_id))
+        .select(cart_items::quantity)
+        .load(conn)?;
+    Ok(quantities.into_iter().map(i64::from).sum())
+}
+
+/// The answer when a cart cannot be checked out as it is.
+pub fn cart_problem(message: String) -> AppError {
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "cart_incomplete", message)
+}

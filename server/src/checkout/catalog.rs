@@ -1,0 +1,55 @@
+//! What an event's visitors can order: the session's price list and the studio's rates,
+//! shipping methods, promotions and payment methods, read in one go for a cart or a checkout.
+
+use chrono::NaiveDate;
+use proofroom_wire::{PaymentMethods, PriceListItem, Promotion, ShippingMethod, TaxRate};
+
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::events::models::EventRow;
+use crate::studio;
+
+#[derive(Clone)]
+pub struct Catalog {
+    pub items: Vec<PriceListItem>,
+    pub tax_rates: Vec<TaxRate>,
+    pub shipping_methods: Vec<ShippingMethod>,
+    pub promotions: Vec<Promotion>,
+    pub payment: PaymentMethods,
+    pub currency: String,
+    /// Today in the studio's calendar (promotion dates are the studio's).
+    pub today: NaiveDate,
+}
+
+impl Catalog {
+    /// The price list and rates for `event`; `None` when its session has no price list.
+    pub fn load(conn: &mut DbConn, event: &EventRow) -> Result<Option<Self>, AppError> {
+        let Some(list_id) = &event.price_list_id else { return Ok(None) };
+        let Some(list) = crate::studio_api::price_lists::load(conn, list_id)? else {
+            return Ok(None);
+        };
+        let Some(profile) = studio::profile(conn)? else { return Ok(None) };
+        let today = crate::events::access::studio_today(conn)?;
+        Ok(Some(Self {
+            items: list.items,
+            tax_rates: profile.tax_rates,
+            shipping_methods: profile.shipping_methods,
+            promotions: profile.promotions,
+            payment: profile.payment_methods,
+            currency: profile.currency,
+            today,
+        }))
+    }
+
+    pub fn item(&self, sku: &str) -> Option<&PriceListItem> {
+        self.items.iter().find(|i| i.sku == sku)
+    }
+
+    pub fn shipping(&self, id: &str) -> Option<&ShippingMethod> {
+        self.shipping_methods.iter().find(|s| s.id == id)
+    }
+
+    pub fn money(&self, cents: i64) -> String {
+        super::money(cents, &self.currency)
+    }
+}

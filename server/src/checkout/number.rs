@@ -1,0 +1,54 @@
+//! Confirmation numbers: short, random (so not sequential and not guessable from another), and
+//! easy to read aloud over the phone — no 0/O, 1/I/L or U/V look-alikes.
+
+use rand::Rng;
+
+const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTWXYZ";
+
+/// `K7MX-Q2RD`: 8 symbols of 29, about 5 × 10¹¹ numbers, checked unique when stored.
+pub fn new_number() -> String {
+    let mut rng = rand::rng();
+    let mut number = String::with_capacity(9);
+    for i in 0..8 {
+        if i == 4 {
+            number.push('-');
+        }
+        number.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
+    }
+    number
+}
+
+/// A number as typed or read back (any case, spaces or no dash) in its stored form.
+pub fn normalize(input: &str) -> Option<String> {
+    let symbols: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (symbols.len() == 8 && symbols.bytes().all(|b| ALPHABET.contains(&b)))
+        .then(|| format!("{}-{}", &symbols[..4], &symbols[4..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_readable_and_vary() {
+        let numbers: std::collections::HashSet<String> = (0..1000).map(|_| new_number()).collect();
+        assert_eq!(numbers.len(), 1000);
+        for n in &numbers {
+            assert_eq!(n.len(), 9);
+            assert_eq!(normalize(n).as_deref(), Some(n.as_str()));
+            assert!(!n.contains(['0', 'O', '1', 'I', 'L', 'U', 'V']), "{n}");
+        }
+    }
+
+    #[test]
+    fn typed_numbers_are_understood() {
+        assert_eq!(normalize(" k7mx q2rd ").as_deref(), Some("K7MX-Q2RD"));
+        assert_eq!(normalize("K7MXQ2RD").as_deref(), Some("K7MX-Q2RD"));
+        assert_eq!(normalize("K7MX-Q2R"), None);
+        assert_eq!(normalize("K0MX-Q2RD"), None);
+    }
+}

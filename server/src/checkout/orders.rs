@@ -1,0 +1,462 @@
+//! Placed orders: as stored, as the studio's inbox gets them ([`order_record`]), the emails
+//! about them, and the client's order history and order pages.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use proofroom_wire::orders::{
+    OrderCustomer, OrderItem, OrderRecord, OrderShipping, OrderStatus, OrderTax, PaymentStatus,
+};
+use serde::Serialize;
+
+use super::money;
+use super::number;
+use crate::auth::session::CurrentSession;
+use crate::db::schema::{
+    image_derivatives, images, order_line_images, order_lines, order_taxes, orders,
+};
+use crate::db::{self, DbConn, ImageId};
+use crate::email::NewEmail;
+use crate::error::AppError;
+use crate::events::pages::display_date;
+use crate::gallery::models::Derivative;
+use crate::gallery::serve;
+use crate::site::{self, base_context};
+use crate::web::State;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = orders)]
+pub struct OrderRow {
+    pub id: String,
+    pub number: String,
+    pub checkout_key: String,
+    pub event_id: String,
+    pub studio_session_id: String,
+    pub event_description: String,
+    pub person_id: String,
+    pub person_kind: String,
+    pub studio_client_id: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub shipping_method_id: Option<String>,
+    pub shipping_name: Option<String>,
+    pub address: Option<String>,
+    pub promotion_code: Option<String>,
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub shipping_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub currency: String,
+    /// `card` or `pay_at_studio`.
+    pub payment_method: String,
+    pub payment_status: String,
+    pub stripe_payment_intent: Option<String>,
+    pub status: String,
+    pub placed_at: NaiveDateTime,
+    pub paid_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl OrderRow {
+    pub fn status(&self) -> OrderStatus {
+        OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Placed)
+    }
+
+    pub fn payment_status(&self) -> PaymentStatus {
+        PaymentStatus::parse(&self.payment_status).unwrap_or(PaymentStatus::AwaitingPayment)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_lines)]
+pub struct OrderLineRow {
+    pub order_id: String,
+    pub position: i32,
+    pub sku: String,
+    pub name: String,
+    pub unit_cents: i64,
+    pub quantity: i32,
+    pub line_cents: i64,
+    pub taxable: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_line_images)]
+pub struct OrderLineImageRow {
+    pub order_id: String,
+    pub line_position: i32,
+    pub slot: i32,
+    pub image_id: Option<String>,
+    pub file_name: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_taxes)]
+pub struct OrderTaxRow {
+    pub order_id: String,
+    pub position: i32,
+    pub name: String,
+    pub cents: i64,
+}
+
+/// An order with its lines, their images and its taxes.
+pub struct FullOrder {
+    pub order: OrderRow,
+    pub lines: Vec<OrderLineRow>,
+    pub images: Vec<OrderLineImageRow>,
+    pub taxes: Vec<OrderTaxRow>,
+}
+
+pub fn load_full(conn: &mut DbConn, order: OrderRow) -> Result<FullOrder, AppError> {
+    let lines = order_lines::table
+        .filter(order_lines::order_id.eq(&order.id))
+        .order(order_lines::position)
+        .select(OrderLineRow::as_select())
+        .load(conn)?;
+    let images = order_line_images::table
+        .filter(order_line_images::order_id.eq(&order.id))
+        .order((order_line_images::line_position, order_line_images::slot))
+        .select(OrderLineImageRow::as_select())
+        .load(conn)?;
+    let taxes = order_taxes::table
+        .filter(order_taxes::order_id.eq(&order.id))
+        .order(order_taxes::position)
+        .select(OrderTaxRow::as_select())
+        .load(conn)?;
+    Ok(FullOrder { order, lines, images, taxes })
+}
+
+pub fn find_by_id(conn: &mut DbConn, id: &str) -> Result<Option<FullOrder>, AppError> {
+    let order: Option<OrderRow> =
+        orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()?;
+    order.map(|o| load_full(conn, o)).transpose()
+}
+
+pub fn find_by_number(conn: &mut DbConn, number: &str) -> Result<Option<OrderRow>, AppError> {
+    Ok(orders::table
+        .filter(orders::number.eq(number))
+        .select(OrderRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+impl FullOrder {
+    /// The order as the studio's inbox gets it.
+    pub fn record(&self) -> OrderRecord {
+        let o = &self.order;
+        OrderRecord {
+            number: o.number.clone(),
+            session_id: o.studio_session_id.clone(),
+            session_description: o.event_description.clone(),
+            placed_at: o.placed_at,
+            customer: OrderCustomer {
+                kind: o.person_kind.clone(),
+                id: o.studio_client_id.clone().unwrap_or_else(|| o.person_id.clone()),
+                name: o.name.clone(),
+                email: o.email.clone(),
+                phone: o.phone.clone(),
+            },
+            items: self
+                .lines
+                .iter()
+                .map(|l| OrderItem {
+                    sku: l.sku.clone(),
+                    name: l.name.clone(),
+                    images: self
+                        .images
+                        .iter()
+                        .filter(|i| i.line_position == l.position)
+                        .map(|i| i.file_name.clone())
+                        .collect(),
+                    quantity: l.quantity,
+                    unit_price_cents: l.unit_cents,
+                    line_cents: l.line_cents,
+                    taxable: l.taxable,
+                })
+                .collect(),
+            promotion_code: o.promotion_code.clone(),
+            subtotal_cents: o.subtotal_cents,
+            discount_cents: o.discount_cents,
+            shipping: o.shipping_method_id.as_ref().map(|id| OrderShipping {
+                method_id: id.clone(),
+                name: o.shipping_name.clone().unwrap_or_default(),
+                price_cents: o.shipping_cents,
+                address: o.address.clone(),
+            }),
+            taxes: self
+                .taxes
+                .iter()
+                .map(|t| OrderTax { name: t.name.clone(), cents: t.cents })
+                .collect(),
+            tax_cents: o.tax_cents,
+            total_cents: o.total_cents,
+            currency: o.currency.clone(),
+            payment_method: o.payment_method.clone(),
+            payment_status: o.payment_status(),
+            paid_at: o.paid_at,
+            stripe_payment_id: o.stripe_payment_intent.clone(),
+            status: o.status(),
+        }
+    }
+
+    /// The order as plain text: the heart of every email about it.
+    fn summary(&self) -> String {
+        let o = &self.order;
+        let m = |cents: i64| money(cents, &o.currency);
+        let mut text = String::new();
+        for line in &self.lines {
+            text.push_str(&format!(
+                "  {} × {} — {}\n",
+                line.quantity,
+                line.name,
+                m(line.line_cents)
+            ));
+            let names: Vec<&str> = self
+                .images
+                .iter()
+                .filter(|i| i.line_position == line.position)
+                .map(|i| i.file_name.as_str())
+                .collect();
+            if !names.is_empty() {
+                text.push_str(&format!("      photos: {}\n", names.join(", ")));
+            }
+        }
+        text.push_str(&format!("\nSubtotal: {}\n", m(o.subtotal_cents)));
+        if o.discount_cents > 0 {
+            text.push_str(&format!(
+                "Promotion {}: −{}\n",
+                o.promotion_code.as_deref().unwrap_or_default(),
+                m(o.discount_cents)
+            ));
+        }
+        if let Some(name) = &o.shipping_name {
+            text.push_str(&format!("{name}: {}\n", m(o.shipping_cents)));
+        }
+        for tax in &self.taxes {
+            text.push_str(&format!("{}: {}\n", tax.name, m(tax.cents)));
+        }
+        text.push_str(&format!("Total: {}\n", m(o.total_cents)));
+        text.push_str(&format!("Payment: {}\n", o.payment_status().label()));
+        if let Some(address) = &o.address {
+            text.push_str(&format!("\nShips to:\n{address}\n"));
+        }
+        text
+    }
+
+    /// "Thank you for your order", queued once per order.
+    pub fn confirmation_email(&self, studio: &str, site_url: &str) -> NewEmail<'_> {
+        let o = &self.order;
+        NewEmail {
+            dedupe_key: format!("order-confirmation:{}", o.id),
+            to: &o.email,
+            subject: format!("Your order {} with {studio}", o.number),
+            body: format!(
+                "Hello {},\n\nThank you for your order from \"{}\".\n\nConfirmation number: {}\n\n{}\nSee your order at any time: {site_url}/orders/{}\n\n{studio}\n",
+                o.name,
+                o.event_description,
+                o.number,
+                self.summary(),
+                o.number
+            ),
+        }
+    }
+
+    /// The studio moved the order along; queued once per order and status.
+    pub fn status_email(&self, studio: &str, site_url: &str) -> NewEmail<'_> {
+        let o = &self.order;
+        let status = o.status();
+        let what = match status {
+            OrderStatus::Placed => "has been placed",
+            OrderStatus::Received => "has been received by the studio",
+            OrderStatus::InProduction => "is in production",
+            OrderStatus::ReadyForPickup => "is ready for pickup at the studio",
+            OrderStatus::Shipped => "has been shipped",
+        };
+        NewEmail {
+            dedupe_key: format!("order-status:{}:{}", o.id, status.as_str()),
+            to: &o.email,
+            subject: format!("Your order {} {what}", o.number),
+            body: format!(
+                "Hello {},\n\nYour order {} from \"{}\" {what}.\n\n{}\nSee your order: {site_url}/orders/{}\n\n{studio}\n",
+                o.name,
+                o.number,
+                o.event_description,
+                self.summary(),
+                o.number
+            ),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct OrderCard {
+    number: String,
+    url: String,
+    description: String,
+    placed: String,
+    total: String,
+    status: &'static str,
+    payment: &'static str,
+    paid: bool,
+}
+
+fn card(o: &OrderRow) -> OrderCard {
+    OrderCard {
+        number: o.number.clone(),
+        url: format!("/orders/{}", o.number),
+        description: o.event_description.clone(),
+        placed: display_date(o.placed_at.date()),
+        total: money(o.total_cents, &o.currency),
+        status: o.status().label(),
+        payment: o.payment_status().label(),
+        paid: o.payment_status() == PaymentStatus::Paid,
+    }
+}
+
+/// Every order the signed-in person placed, newest first, with its status.
+pub async fn orders_page(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+) -> Result<HttpResponse, AppError> {
+    let Some(person) = session.person().cloned() else {
+        return Ok(site::see_other("/login?next=/orders"));
+    };
+    let (studio, rows) = db::run(&state.pool, move |conn| {
+        let studio = site::studio_view(conn)?.1;
+        let rows: Vec<OrderRow> = orders::table
+            .filter(orders::person_id.eq(person.person_id()))
+            .order(orders::placed_at.desc())
+            .select(OrderRow::as_select())
+            .load(conn)?;
+        Ok((studio, rows))
+    })
+    .await?;
+    let cards: Vec<OrderCard> = rows.iter().map(card).collect();
+    let mut context = base_context(&req, &state, &session, &studio).await?;
+    context.insert("orders", &cards);
+    state.render("orders.html", &context)
+}
+
+#[derive(Serialize)]
+struct LineView {
+    name: String,
+    quantity: i32,
+    unit: String,
+    total: String,
+    photos: Vec<PhotoView>,
+}
+
+#[derive(Serialize)]
+struct PhotoView {
+    name: String,
+    /// The thumbnail while the gallery is online.
+    thumb_url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TaxView {
+    name: String,
+    amount: String,
+}
+
+/// One order: the confirmation page after checkout and the page the emails link to. Only the
+/// person who placed it sees it; anyone else gets the same 404 as a made-up number.
+pub async fn order_page(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let missing = || AppError::not_found("order_not_found", "There is no such order.");
+    let number = number::normalize(&path).ok_or_else(missing)?;
+    let Some(person) = session.person().cloned() else {
+        return Ok(site::see_other(&format!("/login?next=/orders/{number}")));
+    };
+    let found = db::run(&state.pool, move |conn| {
+        let studio = site::studio_view(conn)?.1;
+        let Some(order) = find_by_number(conn, &number)? else { return Ok(None) };
+        if order.person_id != person.person_id() {
+            return Ok(None);
+        }
+        let full = load_full(conn, order)?;
+        let ids: Vec<&str> = full.images.iter().filter_map(|i| i.image_id.as_deref()).collect();
+        let thumbs: Vec<(String, String)> = images::table
+            .inner_join(image_derivatives::table)
+            .filter(images::id.eq_any(&ids))
+            .filter(images::event_id.eq(&full.order.event_id))
+            .filter(image_derivatives::kind.eq(Derivative::Thumb.as_str()))
+            .select((images::id, image_derivatives::sha256))
+            .load(conn)?;
+        Ok(Some((studio, full, thumbs)))
+    })
+    .await?;
+    let (studio, full, thumbs) = found.ok_or_else(missing)?;
+    let o = &full.order;
+    let m = |cents: i64| money(cents, &o.currency);
+    let lines: Vec<LineView> = full
+        .lines
+        .iter()
+        .map(|l| LineView {
+            name: l.name.clone(),
+            quantity: l.quantity,
+            unit: m(l.unit_cents),
+            total: m(l.line_cents),
+            photos: full
+                .images
+                .iter()
+                .filter(|i| i.line_position == l.position)
+                .map(|i| PhotoView {
+                    name: i.file_name.clone(),
+                    thumb_url: i.image_id.as_ref().and_then(|id| {
+                        thumbs.iter().find(|(t, _)| t == id).map(|(_, sha)| {
+                            serve::url(&ImageId::from_stored(id.clone()), Derivative::Thumb, sha)
+                        })
+                    }),
+                })
+                .collect(),
+        })
+        .collect();
+    let taxes: Vec<TaxView> =
+        full.taxes.iter().map(|t| TaxView { name: t.name.clone(), amount: m(t.cents) }).collect();
+    let mut context = base_context(&req, &state, &session, &studio).await?;
+    context.insert("order", &card(o));
+    context.insert("event_url", &format!("/events/{}", o.event_id));
+    context.insert("lines", &lines);
+    context.insert("taxes", &taxes);
+    context.insert("subtotal", &m(o.subtotal_cents));
+    context.insert("discount", &(o.discount_cents > 0).then(|| m(o.discount_cents)));
+    context.insert("promotion_code", &o.promotion_code);
+    context.insert("shipping_name", &o.shipping_name);
+    context.insert("shipping", &m(o.shipping_cents));
+    context.insert("address", &o.address);
+    context.insert("total", &m(o.total_cents));
+    context.insert("email", &o.email);
+    context.insert("status_steps", &status_steps(o.status(), o.shipping_method_id.is_some()));
+    state.render("order.html", &context)
+}
+
+#[derive(Serialize)]
+struct StepView {
+    label: &'static str,
+    done: bool,
+    current: bool,
+}
+
+/// The steps an order goes through, the ones reached marked (pickup or shipping at the end).
+fn status_steps(status: OrderStatus, ships: bool) -> Vec<StepView> {
+    let last = if ships && status != OrderStatus::ReadyForPickup {
+        OrderStatus::Shipped
+    } else {
+        OrderStatus::ReadyForPickup
+    };
+    let steps = [OrderStatus::Placed, OrderStatus::Received, OrderStatus::InProduction, last];
+    let reached = steps.iter().position(|s| *s == status).unwrap_or(0);
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StepView { label: s.label(), done: i <= reached, current: i == reached })
+        .collect()
+}

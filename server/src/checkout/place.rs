@@ -1,0 +1,539 @@
+//! Checkout: the client chooses shipping, types an address and maybe a promotion code, sees
+//! the amounts, and places the order. Every amount is computed here from the price list; the
+//! form carries only choices. A refused checkout is shown again with everything typed kept.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::cart::{self, CartLine, Shop, open_shop};
+use super::catalog::Catalog;
+use super::number;
+use super::orders::{self, OrderLineImageRow, OrderLineRow, OrderRow, OrderTaxRow};
+use super::totals::{self, PromotionRefusal, Quote, QuoteError};
+use crate::auth::session::{CurrentSession, Person};
+use crate::db::schema::{
+    cart_items, clients, guests, images, order_line_images, order_lines, order_taxes,
+    orders as orders_table,
+};
+use crate::db::{self, DbConn, EventId};
+use crate::email;
+use crate::error::AppError;
+use crate::events::models::EventRow;
+use crate::events::pages::{display_date, load_gallery};
+use crate::feed;
+use crate::site::{self, base_context};
+use crate::web::State;
+
+const MAX_ADDRESS_CHARS: usize = 1000;
+const MAX_PHONE_CHARS: usize = 40;
+
+/// What the checkout form sends: choices only, never an amount.
+#[derive(Deserialize, Default, Clone)]
+pub struct CheckoutForm {
+    #[serde(default)]
+    csrf: String,
+    /// Made when the form was shown; sending the same form twice finds the first order.
+    #[serde(default)]
+    checkout_key: String,
+    #[serde(default)]
+    shipping: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    promotion: String,
+    /// `pay_at_studio` or `card`.
+    #[serde(default)]
+    payment: String,
+    /// `place` to order; anything else shows the amounts for the choices made.
+    #[serde(default)]
+    action: String,
+}
+
+/// How the client may pay, as the studio allows and this server can take.
+pub fn payment_choices(catalog: &Catalog) -> Vec<&'static str> {
+    let mut choices = Vec::new();
+    if catalog.payment.pay_at_studio {
+        choices.push("pay_at_studio");
+    }
+    choices
+}
+
+/// The client's words for why a promotion code does not apply, or why there is no total.
+pub fn quote_problem(error: &QuoteError, catalog: &Catalog) -> String {
+    match error {
+        QuoteError::Empty => "Your cart is empty.".into(),
+        QuoteError::Quantity { sku, .. } => {
+            format!("The quantity of {sku} must be from 1 to {}.", totals::MAX_QUANTITY)
+        }
+        QuoteError::Price { sku } => {
+            format!("{sku} has no valid price; please ask the studio.")
+        }
+        QuoteError::TooLarge => {
+            "This order is too large to place online; please call the studio.".into()
+        }
+        QuoteError::Promotion(refusal) => match refusal {
+            PromotionRefusal::Unknown { code } => {
+                format!(
+                    "There is no promotion code “{code}”. Check the spelling, or leave it empty."
+                )
+            }
+            PromotionRefusal::NotYet { code, starts } => {
+                format!("The code {code} can be used from {}.", display_date(*starts))
+            }
+            PromotionRefusal::Over { code, ended } => {
+                format!("The code {code} ended on {}.", display_date(*ended))
+            }
+            PromotionRefusal::BelowMinimum { code, minimum_cents, subtotal_cents } => format!(
+                "The code {code} needs an order of at least {} (this one is {}).",
+                catalog.money(*minimum_cents),
+                catalog.money(*subtotal_cents)
+            ),
+        },
+    }
+}
+
+/// The amounts for the cart and the choices made; `Err` with the client's words.
+fn quote_for(catalog: &Catalog, lines: &[CartLine], form: &CheckoutForm) -> Result<Quote, String> {
+    let priced = cart::priced_lines(catalog, lines)?;
+    let shipping = catalog.shipping(form.shipping.trim());
+    totals::quote(
+        &priced,
+        shipping,
+        Some(form.promotion.as_str()),
+        &catalog.promotions,
+        &catalog.tax_rates,
+        catalog.today,
+    )
+    .map_err(|e| quote_problem(&e, catalog))
+}
+
+/// Who is ordering, as the order records them.
+struct Customer {
+    name: String,
+    email: String,
+    phone: Option<String>,
+    address: Option<String>,
+    studio_client_id: Option<String>,
+}
+
+fn customer(conn: &mut DbConn, person: &Person) -> Result<Customer, AppError> {
+    if let Some(id) = person.client_id() {
+        let (first, last, email, phone, address, studio_id): (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        ) = clients::table
+            .find(id)
+            .select((
+                clients::first_name,
+                clients::last_name,
+                clients::email,
+                clients::phone,
+                clients::address,
+                clients::studio_client_id,
+            ))
+            .first(conn)?;
+        Ok(Customer {
+            name: format!("{first} {last}"),
+            email,
+            phone,
+            address,
+            studio_client_id: Some(studio_id),
+        })
+    } else {
+        let (name, email): (String, String) = guests::table
+            .find(person.person_id())
+            .select((guests::name, guests::email))
+            .first(conn)?;
+        Ok(Customer { name, email, phone: None, address: None, studio_client_id: None })
+    }
+}
+
+/// What placing an order came to.
+enum Placed {
+    /// The order (new, or the one this same form placed before).
+    Order { number: String, new: bool },
+    /// Not placed; the client is told why and the form is shown again.
+    Refused(String),
+}
+
+/// Places the order in one transaction: checks every choice, computes the amounts, writes the
+/// order with copies of its lines and photo names, empties the cart, records it for the
+/// studio's feed and queues the confirmation email.
+fn place(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    event: &EventRow,
+    person: &Person,
+    form: &CheckoutForm,
+    site: &SiteInfo,
+) -> Result<Placed, AppError> {
+    db::write_transaction(conn, |conn| {
+        let key = form.checkout_key.trim();
+        if key.is_empty() || key.len() > 64 {
+            return Ok(Placed::Refused(
+                "This checkout form is out of date; please check the order and place it again."
+                    .into(),
+            ));
+        }
+        let before: Option<(String, String)> = orders_table::table
+            .filter(orders_table::checkout_key.eq(key))
+            .select((orders_table::number, orders_table::person_id))
+            .first(conn)
+            .optional()?;
+        if let Some((number, owner)) = before {
+            if owner != person.person_id() {
+                return Ok(Placed::Refused("This checkout form is out of date.".into()));
+            }
+            return Ok(Placed::Order { number, new: false });
+        }
+        let lines = cart::load_lines(conn, &event.id, person.person_id())?;
+        if lines.is_empty() {
+            return Ok(Placed::Refused("Your cart is empty.".into()));
+        }
+        let shipping = if catalog.shipping_methods.is_empty() {
+            None
+        } else {
+            match catalog.shipping(form.shipping.trim()) {
+                Some(method) => Some(method),
+                None => return Ok(Placed::Refused("Choose how you will get your order.".into())),
+            }
+        };
+        let address = form.address.trim();
+        let address = match shipping {
+            Some(method) if !method.pickup => {
+                if address.is_empty() {
+                    return Ok(Placed::Refused(format!(
+                        "Type the address to send your order to ({}).",
+                        method.name
+                    )));
+                }
+                if address.chars().count() > MAX_ADDRESS_CHARS {
+                    return Ok(Placed::Refused("That address is too long.".into()));
+                }
+                Some(address.to_string())
+            }
+            _ => None,
+        };
+        let phone = form.phone.trim();
+        if phone.chars().count() > MAX_PHONE_CHARS {
+            return Ok(Placed::Refused("That phone number is too long.".into()));
+        }
+        let payment = form.payment.trim();
+        if !payment_choices(catalog).contains(&payment) {
+            return Ok(Placed::Refused("Choose how you will pay.".into()));
+        }
+        let quote = match quote_for(catalog, &lines, form) {
+            Ok(q) => q,
+            Err(problem) => return Ok(Placed::Refused(problem)),
+        };
+        let who = customer(conn, person)?;
+        let now = db::now();
+        let order = OrderRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            number: unused_number(conn)?,
+            checkout_key: key.to_string(),
+            event_id: event.id.to_string(),
+            studio_session_id: event.studio_session_id.clone(),
+            event_description: event.description.clone(),
+            person_id: person.person_id().to_string(),
+            person_kind: person.kind().to_string(),
+            studio_client_id: who.studio_client_id,
+            name: who.name,
+            email: who.email,
+            phone: if phone.is_empty() { who.phone } else { Some(phone.to_string()) },
+            shipping_method_id: shipping.map(|s| s.id.clone()),
+            shipping_name: shipping.map(|s| s.name.clone()),
+            address,
+            promotion_code: quote.promotion.as_ref().map(|(code, _)| code.clone()),
+            subtotal_cents: quote.subtotal_cents,
+            discount_cents: quote.discount_cents(),
+            shipping_cents: quote.shipping_cents,
+            tax_cents: quote.tax_cents(),
+            total_cents: quote.total_cents,
+            currency: catalog.currency.clone(),
+            payment_method: payment.to_string(),
+            payment_status: if payment == "card" { "awaiting_payment" } else { "due_at_studio" }
+                .to_string(),
+            stripe_payment_intent: None,
+            status: "placed".into(),
+            placed_at: now,
+            paid_at: None,
+            updated_at: now,
+        };
+        diesel::insert_into(orders_table::table).values(&order).execute(conn)?;
+        write_lines(conn, &order.id, catalog, &lines, &quote)?;
+        // The cart becomes the order; a second checkout racing this one finds it gone.
+        let ids: Vec<&str> = lines.iter().map(|l| l.id.as_str()).collect();
+        let removed =
+            diesel::delete(cart_items::table.filter(cart_items::id.eq_any(&ids))).execute(conn)?;
+        if removed != lines.len() {
+            return Err(AppError::conflict(
+                "cart_changed",
+                "Your cart changed while the order was being placed; check it and try again.",
+            ));
+        }
+        feed::record(conn, feed::Kind::Order, &order.id)?;
+        let number = order.number.clone();
+        if payment == "pay_at_studio" {
+            let full = orders::load_full(conn, order)?;
+            email::enqueue(conn, full.confirmation_email(&site.studio, &site.url))?;
+        }
+        Ok(Placed::Order { number, new: true })
+    })
+}
+
+/// A confirmation number no order has yet.
+fn unused_number(conn: &mut DbConn) -> Result<String, AppError> {
+    for _ in 0..10 {
+        let candidate = number::new_number();
+        let taken: i64 = orders_table::table
+            .filter(orders_table::number.eq(&candidate))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::internal("ten confirmation numbers in a row were taken"))
+}
+
+fn write_lines(
+    conn: &mut DbConn,
+    order_id: &str,
+    catalog: &Catalog,
+    lines: &[CartLine],
+    quote: &Quote,
+) -> Result<(), AppError> {
+    let picked: Vec<&str> =
+        lines.iter().flat_map(|l| l.picks.iter().map(|(_, id)| id.as_str())).collect();
+    let names: Vec<(String, String)> = images::table
+        .filter(images::id.eq_any(&picked))
+        .select((images::id, images::file_name))
+        .load(conn)?;
+    for (position, (line, cents)) in lines.iter().zip(&quote.line_cents).enumerate() {
+        let position = position as i32;
+        // Checked by `quote_for` before: every line's item is on the price list.
+        let Some(item) = catalog.item(&line.sku) else { continue };
+        diesel::insert_into(order_lines::table)
+            .values(OrderLineRow {
+                order_id: order_id.to_string(),
+                position,
+                sku: item.sku.clone(),
+                name: item.name.clone(),
+                unit_cents: item.price_cents,
+                quantity: line.quantity,
+                line_cents: *cents,
+                taxable: item.taxable,
+            })
+            .execute(conn)?;
+        for slot in 0..item.images {
+            let Some(image) = line.pick(slot) else { continue };
+            let file_name = names
+                .iter()
+                .find(|(id, _)| id == image.as_str())
+                .map(|(_, name)| name.clone())
+                .unwrap_or_default();
+            diesel::insert_into(order_line_images::table)
+                .values(OrderLineImageRow {
+                    order_id: order_id.to_string(),
+                    line_position: position,
+                    slot,
+                    image_id: Some(image.to_string()),
+                    file_name,
+                })
+                .execute(conn)?;
+        }
+    }
+    for (position, tax) in quote.taxes.iter().enumerate() {
+        diesel::insert_into(order_taxes::table)
+            .values(OrderTaxRow {
+                order_id: order_id.to_string(),
+                position: position as i32,
+                name: tax.name.clone(),
+                cents: tax.cents,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The studio's name and the site's address, for email.
+pub struct SiteInfo {
+    pub studio: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+struct ShippingView {
+    id: String,
+    name: String,
+    price: String,
+    pickup: bool,
+    checked: bool,
+}
+
+#[derive(Serialize)]
+struct QuoteView {
+    subtotal: String,
+    promotion: Option<String>,
+    discount: String,
+    shipping: String,
+    taxes: Vec<(String, String)>,
+    total: String,
+}
+
+/// Renders the checkout page for the form as it stands, with the amounts or the problem.
+async fn render_checkout(
+    req: &HttpRequest,
+    state: &State,
+    session: &CurrentSession,
+    shop: &Shop,
+    form: CheckoutForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let event_id = shop.acting.event.id.clone();
+    let gallery = load_gallery(state, session, &event_id)
+        .await?
+        .map_err(|_| AppError::not_found("event_not_found", "There is no such gallery."))?;
+    let person = shop.acting.person.clone();
+    let event = event_id.clone();
+    let (lines, who) = db::run(&state.pool, move |conn| {
+        Ok((cart::load_lines(conn, &event, person.person_id())?, customer(conn, &person)?))
+    })
+    .await?;
+    if lines.is_empty() && error.is_none() {
+        return Ok(site::see_other(&format!("/events/{event_id}/cart")));
+    }
+    let catalog = &shop.catalog;
+    let mut form = form;
+    if form.shipping.is_empty() {
+        form.shipping = catalog.shipping_methods.first().map(|s| s.id.clone()).unwrap_or_default();
+    }
+    if form.address.is_empty() && form.action.is_empty() {
+        form.address = who.address.clone().unwrap_or_default();
+    }
+    if form.phone.is_empty() && form.action.is_empty() {
+        form.phone = who.phone.clone().unwrap_or_default();
+    }
+    let choices = payment_choices(catalog);
+    if form.payment.is_empty() {
+        form.payment = choices.first().map(|c| c.to_string()).unwrap_or_default();
+    }
+    let (quote, quote_error) = match quote_for(catalog, &lines, &form) {
+        Ok(q) => (Some(q), None),
+        Err(problem) => (None, Some(problem)),
+    };
+    let quote_view = quote.map(|q| QuoteView {
+        subtotal: catalog.money(q.subtotal_cents),
+        promotion: q.promotion.as_ref().map(|(code, _)| code.clone()),
+        discount: catalog.money(q.discount_cents()),
+        shipping: catalog.money(q.shipping_cents),
+        taxes: q.taxes.iter().map(|t| (t.name.clone(), catalog.money(t.cents))).collect(),
+        total: catalog.money(q.total_cents),
+    });
+    let shipping: Vec<ShippingView> = catalog
+        .shipping_methods
+        .iter()
+        .map(|s| ShippingView {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            price: catalog.money(s.price_cents),
+            pickup: s.pickup,
+            checked: s.id == form.shipping,
+        })
+        .collect();
+    if form.checkout_key.trim().is_empty() {
+        form.checkout_key = uuid::Uuid::new_v4().simple().to_string();
+    }
+    let mut context = base_context(req, state, session, &shop.acting.studio).await?;
+    context.insert("event_url", &format!("/events/{event_id}"));
+    context.insert("description", &shop.acting.event.description);
+    context.insert("lines", &cart::line_views(catalog, &lines, &gallery.images));
+    context.insert("shipping_methods", &shipping);
+    context.insert("payment_choices", &choices);
+    context.insert("form_payment", &form.payment);
+    context.insert("form_address", &form.address);
+    context.insert("form_phone", &form.phone);
+    context.insert("form_promotion", &form.promotion);
+    context.insert("checkout_key", &form.checkout_key);
+    context.insert("customer_name", &who.name);
+    context.insert("customer_email", &who.email);
+    context.insert("quote", &quote_view);
+    context.insert("error", &error.or(quote_error));
+    site::render_status(state, "checkout.html", &context, status)
+}
+
+/// The checkout page.
+pub async fn checkout_page(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let Some(event_id) = EventId::parse(&path) else {
+        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
+    };
+    if session.person().is_none() {
+        return Ok(site::see_other(&format!("/login?next=/events/{event_id}/checkout")));
+    }
+    let shop = open_shop(&state, &session, &path).await?;
+    render_checkout(&req, &state, &session, &shop, CheckoutForm::default(), None, StatusCode::OK)
+        .await
+}
+
+/// Shows the amounts for the choices made (`action` other than `place`), or places the order
+/// and goes to its confirmation page.
+pub async fn submit_checkout(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+    form: web::Form<CheckoutForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let shop = open_shop(&state, &session, &path).await?;
+    let form = form.into_inner();
+    if form.action != "place" {
+        return render_checkout(&req, &state, &session, &shop, form, None, StatusCode::OK).await;
+    }
+    let site = SiteInfo { studio: shop.acting.studio.name.clone(), url: state.site_url.clone() };
+    let (event, person) = (shop.acting.event.clone(), shop.acting.person.clone());
+    let sent = form.clone();
+    let catalog = shop.catalog.clone();
+    let placed =
+        db::run(&state.pool, move |conn| place(conn, &catalog, &event, &person, &sent, &site))
+            .await?;
+    match placed {
+        Placed::Order { number, new } => {
+            if new {
+                state.mailer.wake();
+            }
+            Ok(site::done(
+                &req,
+                &format!("/orders/{number}"),
+                serde_json::json!({ "order": number, "new": new }),
+            ))
+        }
+        Placed::Refused(problem) => {
+            render_checkout(
+                &req,
+                &state,
+                &session,
+                &shop,
+                form,
+                Some(problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}

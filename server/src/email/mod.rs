@@ -1,0 +1,234 @@
+//! Email the site sends: order confirmations, order status changes.
+//!
+//! A message is first a row in `outgoing_emails`, written in the same transaction as what it
+//! tells of, so a crash never loses one and a rolled-back order never sends one. Its
+//! `dedupe_key` (e.g. `order-confirmation:<order id>`) makes a second attempt to queue the same
+//! message — a webhook delivered ten times — a no-op. A background task hands due rows to the
+//! SMTP server configured (`smtp_url`), or, with none, writes them as `.eml` files into
+//! `<data_dir>/outbox/`, and retries a failed hand-over with growing pauses.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::db::schema::outgoing_emails;
+use crate::db::{self, DbConn, Pool};
+use crate::error::AppError;
+
+/// A message to queue.
+pub struct NewEmail<'a> {
+    /// What makes this message the one it is: queuing the same key again sends nothing more.
+    pub dedupe_key: String,
+    pub to: &'a str,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Queues `email` inside the caller's transaction; `false` when one with its key was queued
+/// before. The insert runs in a savepoint so that on PostgreSQL a refused duplicate does not
+/// abort the caller's transaction.
+pub fn enqueue(conn: &mut DbConn, email: NewEmail<'_>) -> Result<bool, AppError> {
+    let now = db::now();
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(outgoing_emails::table)
+            .values((
+                outgoing_emails::id.eq(uuid::Uuid::new_v4().to_string()),
+                outgoing_emails::dedupe_key.eq(&email.dedupe_key),
+                outgoing_emails::to_address.eq(email.to),
+                outgoing_emails::subject.eq(&email.subject),
+                outgoing_emails::body.eq(&email.body),
+                outgoing_emails::created_at.eq(now),
+                outgoing_emails::send_after.eq(now),
+                outgoing_emails::attempts.eq(0),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Where messages go.
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(PathBuf),
+}
+
+/// The sender's settings and the bell that wakes it when something was queued.
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    wake: Notify,
+}
+
+impl Mailer {
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("mail_from \"{}\": {e}", config.mail_from))?;
+        let transport = match config.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build(),
+            ),
+            None => Transport::Outbox(config.data_dir.join("outbox")),
+        };
+        Ok(Self { transport, from, wake: Notify::new() })
+    }
+
+    /// Tells the sender there is something to send (after the transaction committed).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    async fn deliver(&self, row: &QueuedEmail) -> Result<(), String> {
+        let to: Mailbox =
+            row.to_address.parse().map_err(|e| format!("address {}: {e}", row.to_address))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&row.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(row.body.clone())
+            .map_err(|e| format!("building the message: {e}"))?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+            }
+            Transport::Outbox(dir) => {
+                let bytes = message.formatted();
+                let dir = dir.clone();
+                let name = format!("{}.eml", row.id);
+                tokio::task::spawn_blocking(move || write_whole(&dir, &name, &bytes))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| format!("writing the outbox: {e}"))
+            }
+        }
+    }
+}
+
+/// Writes `name` into `dir` whole: a temporary file, then a rename.
+fn write_whole(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let temporary = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, dir.join(name))
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = outgoing_emails)]
+struct QueuedEmail {
+    id: String,
+    to_address: String,
+    subject: String,
+    body: String,
+    attempts: i32,
+}
+
+/// Messages sent per round before the queue is read again.
+const BATCH: i64 = 20;
+/// How long the sender sleeps when nothing wakes it: picks up retries that came due.
+const IDLE: Duration = Duration::from_secs(15);
+
+/// The pause before the next try after `attempts` failed ones: 30 s, 2 min, 4.5 min, … at most
+/// an hour. A message is never given up on; the log says why it waits.
+fn retry_after(attempts: i32) -> chrono::Duration {
+    let attempts = i64::from(attempts.max(1));
+    chrono::Duration::seconds((30 * attempts * attempts).min(3600))
+}
+
+/// Sends what is queued until the server stops; dropping the handle stops it.
+pub fn start(pool: Pool, mailer: Arc<Mailer>) -> SenderTask {
+    SenderTask(tokio::spawn(async move {
+        loop {
+            let due = match db::run(&pool, load_due).await {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::warn!("reading the email queue failed, will retry: {e}");
+                    Vec::new()
+                }
+            };
+            let full = due.len() as i64 == BATCH;
+            for row in due {
+                let outcome = mailer.deliver(&row).await;
+                if let Err(e) = &outcome {
+                    tracing::warn!(to = %row.to_address, "email not sent yet (try {}): {e}", row.attempts + 1);
+                }
+                let (id, attempts) = (row.id.clone(), row.attempts);
+                if let Err(e) =
+                    db::run(&pool, move |conn| mark(conn, &id, attempts, outcome.err())).await
+                {
+                    tracing::warn!("recording an email's delivery failed: {e}");
+                }
+            }
+            if !full {
+                let _ = tokio::time::timeout(IDLE, mailer.wake.notified()).await;
+            }
+        }
+    }))
+}
+
+fn load_due(conn: &mut DbConn) -> Result<Vec<QueuedEmail>, AppError> {
+    Ok(outgoing_emails::table
+        .filter(outgoing_emails::sent_at.is_null())
+        .filter(outgoing_emails::send_after.le(db::now()))
+        .order(outgoing_emails::created_at.asc())
+        .limit(BATCH)
+        .select(QueuedEmail::as_select())
+        .load(conn)?)
+}
+
+fn mark(conn: &mut DbConn, id: &str, attempts: i32, error: Option<String>) -> Result<(), AppError> {
+    let now: NaiveDateTime = db::now();
+    let row = outgoing_emails::table.find(id);
+    match error {
+        None => diesel::update(row)
+            .set((outgoing_emails::sent_at.eq(now), outgoing_emails::attempts.eq(attempts + 1)))
+            .execute(conn)?,
+        Some(error) => diesel::update(row)
+            .set((
+                outgoing_emails::attempts.eq(attempts + 1),
+                outgoing_emails::last_error.eq(error),
+                outgoing_emails::send_after.eq(now + retry_after(attempts + 1)),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// The running sender of [`start`]; dropping it stops the task.
+pub struct SenderTask(tokio::task::JoinHandle<()>);
+
+impl Drop for SenderTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_after;
+
+    #[test]
+    fn retries_slow_down_to_an_hour() {
+        assert_eq!(retry_after(1).num_seconds(), 30);
+        assert_eq!(retry_after(2).num_seconds(), 120);
+        assert_eq!(retry_after(100).num_seconds(), 3600);
+    }
+}

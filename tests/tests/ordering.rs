@@ -1,0 +1,432 @@
+//! Ordering over HTTP: a client fills a cart from the gallery, checks out paying at the studio,
+//! gets the confirmation page and email, and the order reaches the studio's inbox exactly once;
+//! the studio moves it along and the client sees it. Every amount comes from the server.
+
+use proofroom_tests::smtp::SmtpServer;
+use proofroom_tests::visitor::Answer;
+use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files, printed};
+use reqwest::StatusCode;
+
+const STUDIO_TOML: &str = r#"name = "Maple Lane Photography"
+email = "hello@maplelane.example"
+time_zone = "America/Chicago"
+currency = "USD"
+
+[[tax_rates]]
+name = "Sales tax"
+percent = "7.25"
+applies_to_shipping = false
+
+[[shipping_methods]]
+id = "mail"
+name = "Standard mail"
+price = "7.50"
+
+[[shipping_methods]]
+id = "pickup"
+name = "Pick up at the studio"
+price = "0.00"
+
+[[promotions]]
+code = "WELCOME10"
+description = "10% off"
+percent_off = "10"
+min_subtotal = "50.00"
+
+[[promotions]]
+code = "SPRING10"
+description = "Spring"
+percent_off = "10"
+starts = "2026-03-01"
+ends = "2026-05-31"
+
+[payment_methods]
+card = false
+pay_at_studio = true
+"#;
+
+const PRICE_LIST_TOML: &str = r#"name = "Portrait 2026"
+
+[[items]]
+sku = "P5X7"
+name = "5x7 print"
+category = "Prints"
+price = "14.00"
+images = 1
+taxable = true
+
+[[items]]
+sku = "P8X10"
+name = "8x10 print"
+category = "Prints"
+price = "24.00"
+images = 1
+taxable = true
+
+[[items]]
+sku = "PKG-A"
+name = "Package A"
+category = "Packages"
+price = "89.00"
+images = 3
+taxable = true
+"#;
+
+/// The studio with its rates and price list, and Ann's session of three photos, pushed.
+async fn shop(app: &TestApp) -> LibraryBuilder {
+    let library = LibraryBuilder::new();
+    library.write("studio.toml", STUDIO_TOML);
+    library.write("price-lists/portrait-2026.toml", PRICE_LIST_TOML);
+    library
+        .session("smith")
+        .event_type("none")
+        .image("Smith 01.jpg", images::jpeg(600, 400))
+        .image("Smith 02.jpg", images::jpeg(600, 400))
+        .image("Smith 03.jpg", images::jpeg(600, 400))
+        .write();
+    app.push(library.path()).await;
+    library
+}
+
+/// Ann, signed in with her email and last name.
+async fn ann(app: &TestApp) -> Visitor {
+    let mut ann = Visitor::new(&app.base_url);
+    let answer = ann.sign_in("ann.smith@example.com", "smith").await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    ann
+}
+
+/// The photo page paths of the event, in the gallery's order.
+async fn photos(visitor: &mut Visitor, event: &str) -> Vec<String> {
+    let page = visitor.get(event).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.links(&format!("{event}/photos/"))
+}
+
+fn image_id(photo: &str) -> &str {
+    photo.rsplit('/').next().unwrap()
+}
+
+/// The value of a named hidden field of a form on the page.
+fn field(page: &Answer, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let rest = page.body.split(&marker).nth(1).unwrap_or_else(|| panic!("no {name} field"));
+    rest.split('"').next().unwrap().to_string()
+}
+
+async fn add(visitor: &mut Visitor, event: &str, sku: &str, quantity: &str, photo: &str) -> Answer {
+    visitor.get(photo).await;
+    visitor
+        .post(
+            &format!("{event}/cart"),
+            &[("sku", sku), ("quantity", quantity), ("image_id", image_id(photo))],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_client_orders_prints_pays_at_the_studio_and_the_studio_gets_the_order_once() {
+    let Some(smtp) = SmtpServer::start() else { return };
+    let app = TestApp::builder().smtp(&smtp).spawn().await;
+    let library = shop(&app).await;
+    let event = app.event_path("smith");
+    let mut ann = ann(&app).await;
+    let photos = photos(&mut ann, &event).await;
+    assert_eq!(photos.len(), 3);
+
+    // The photo page offers the price list.
+    let photo_page = ann.get(&photos[0]).await;
+    assert!(photo_page.body.contains("5x7 print — $14.00"), "{}", photo_page.body);
+    assert!(photo_page.body.contains("Add to cart"));
+
+    // Two 5×7 of the first photo, one 8×10 of the second; a price sent along is ignored.
+    let added = add(&mut ann, &event, "P5X7", "2", &photos[0]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    assert_eq!(added.location.as_deref(), Some(format!("{event}/cart").as_str()));
+    ann.get(&photos[1]).await;
+    ann.post(
+        &format!("{event}/cart"),
+        &[("sku", "P8X10"), ("image_id", image_id(&photos[1])), ("price", "0.01")],
+    )
+    .await;
+    let cart = ann.get(&format!("{event}/cart")).await;
+    assert!(cart.body.contains("Subtotal: <strong>$52.00</strong>"), "{}", cart.body);
+    assert!(cart.body.contains("Smith 01.jpg") && cart.body.contains("Smith 02.jpg"));
+
+    // The cart is kept on the server: it is still there after signing out and in again.
+    ann.post("/logout", &[]).await;
+    let mut ann = self::ann(&app).await;
+    let cart = ann.get(&format!("{event}/cart")).await;
+    assert!(cart.body.contains("$52.00"), "{}", cart.body);
+
+    // Mail needs an address: refused, with the code typed kept.
+    let checkout = ann.get(&format!("{event}/checkout")).await;
+    assert_eq!(checkout.status, StatusCode::OK, "{}", checkout.body);
+    let key = field(&checkout, "checkout_key");
+    let form = |address: &'static str, action: &'static str| {
+        vec![
+            ("checkout_key", key.clone()),
+            ("shipping", "mail".to_string()),
+            ("address", address.to_string()),
+            ("promotion", "welcome10".to_string()),
+            ("payment", "pay_at_studio".to_string()),
+            ("action", action.to_string()),
+        ]
+    };
+    let as_fields = |f: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { f.clone() };
+    let refused =
+        post_owned(&mut ann, &format!("{event}/checkout"), &as_fields(&form("", "place"))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Type the address to send your order to"), "{}", refused.body);
+    assert!(refused.body.contains("value=\"welcome10\""), "the code typed is kept");
+
+    // Apply shows the amounts: 52.00 − 5.20 + 7.50 shipping + 7.25 % of 46.80 (3.39) = 57.69.
+    let quoted =
+        post_owned(&mut ann, &format!("{event}/checkout"), &form("12 Elm St", "apply")).await;
+    assert_eq!(quoted.status, StatusCode::OK);
+    assert!(quoted.body.contains("−$5.20") && quoted.body.contains("$3.39"), "{}", quoted.body);
+    assert!(quoted.body.contains("<td id=\"order-total\">$57.69</td>"), "{}", quoted.body);
+
+    let placed = post_owned(
+        &mut ann,
+        &format!("{event}/checkout"),
+        &form("12 Elm St\nSpringfield, IL 62701", "place"),
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    let order_path = placed.location.clone().unwrap();
+    let number = order_path.strip_prefix("/orders/").unwrap().to_string();
+    assert_eq!(number.len(), 9, "{number}");
+
+    let order = ann.get(&order_path).await;
+    assert_eq!(order.status, StatusCode::OK);
+    assert!(order.body.contains(&number));
+    assert!(order.body.contains("<td id=\"order-total\">$57.69</td>"), "{}", order.body);
+    assert!(order.body.contains("To be paid at the studio"));
+    assert!(order.body.contains("id=\"order-status\">Placed<"), "{}", order.body);
+    let history = ann.get("/orders").await;
+    assert!(history.body.contains(&number) && history.body.contains("$57.69"));
+    let cart = ann.get(&format!("{event}/cart")).await;
+    assert!(cart.body.contains("Your cart is empty"), "the cart became the order");
+
+    // The same form sent again (a double click, a reload) is the same order.
+    let again =
+        post_owned(&mut ann, &format!("{event}/checkout"), &form("12 Elm St", "place")).await;
+    assert_eq!(again.location.as_deref(), Some(order_path.as_str()));
+
+    let mail = smtp.wait_for(1).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(mail[0].to.contains("ann.smith@example.com"), "{:?}", mail[0]);
+    assert!(mail[0].subject.contains(&number), "{:?}", mail[0]);
+    assert!(mail[0].body.contains("Total: $57.69"), "{}", mail[0].body);
+    assert!(mail[0].body.contains("Smith 01.jpg"), "{}", mail[0].body);
+    assert!(mail[0].body.contains(&format!("/orders/{number}")), "{}", mail[0].body);
+
+    // The studio's sync brings the order into the inbox, once.
+    let said = app.sync(library.path()).await;
+    assert!(said.contains("pulled 1 items: 1 orders"), "{said}");
+    let inbox = inbox_files(library.path());
+    let json: serde_json::Value =
+        serde_json::from_str(&inbox[&format!("orders/{number}.json")]).unwrap();
+    assert_eq!(json["total"], "57.69");
+    assert_eq!(json["tax"], "3.39");
+    assert_eq!(json["discount"], "5.20");
+    assert_eq!(json["promotion"], "WELCOME10");
+    assert_eq!(json["payment_status"], "due_at_studio");
+    assert_eq!(json["client"]["id"], "C-1042");
+    assert_eq!(json["shipping"]["address"], "12 Elm St\nSpringfield, IL 62701");
+    assert_eq!(json["items"][0]["images"], serde_json::json!(["Smith 01.jpg"]));
+    assert_eq!(json["items"][0]["quantity"], 2);
+    assert_eq!(json["items"][0]["unit_price"], "14.00");
+    let tasks = &inbox["tasks.csv"];
+    assert_eq!(tasks.matches(&format!("Order {number}")).count(), 1, "{tasks}");
+    let said = app.sync(library.path()).await;
+    assert!(said.contains("pulled 0 items"), "{said}");
+    assert_eq!(inbox_files(library.path()), inbox, "nothing new, nothing doubled");
+
+    // The studio moves it along; Ann sees it and is told.
+    let moved = app
+        .connector(library.path(), &["order-status", &number.to_lowercase(), "ready-for-pickup"])
+        .await;
+    assert!(moved.status.success(), "{}", printed(&moved));
+    assert!(printed(&moved).contains("is now: Ready for pickup"));
+    let order = ann.get(&order_path).await;
+    assert!(order.body.contains("id=\"order-status\">Ready for pickup<"), "{}", order.body);
+    let mail = smtp.wait_for(2).await;
+    assert_eq!(mail.len(), 2);
+    assert!(mail[1].subject.contains("is ready for pickup"), "{:?}", mail[1]);
+    let same = app.connector(library.path(), &["order-status", &number, "ready-for-pickup"]).await;
+    assert!(printed(&same).contains("was already"), "{}", printed(&same));
+    let unknown = app.connector(library.path(), &["order-status", "ZZZZ-ZZZZ", "shipped"]).await;
+    assert_eq!(unknown.status.code(), Some(2), "{}", printed(&unknown));
+    let bad = app.connector(library.path(), &["order-status", &number, "lost"]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", printed(&bad));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 2, "no email for a status it already had");
+}
+
+async fn post_owned(visitor: &mut Visitor, path: &str, fields: &[(&str, String)]) -> Answer {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    visitor.post(path, &fields).await
+}
+
+#[tokio::test]
+async fn bad_carts_and_checkouts_are_refused_with_a_clear_message_and_no_order() {
+    let app = TestApp::spawn().await;
+    shop(&app).await;
+    let event = app.event_path("smith");
+    let mut ann = ann(&app).await;
+    let photos = photos(&mut ann, &event).await;
+
+    for quantity in ["0", "-1", "1000", "2.5", "abc", "99999999999999999999"] {
+        let refused = add(&mut ann, &event, "P5X7", quantity, &photos[0]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "quantity {quantity}");
+        assert!(refused.body.contains("quantity"), "{}", refused.body);
+    }
+    let unknown = add(&mut ann, &event, "FREE-CANVAS", "1", &photos[0]).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("is not on this gallery"));
+    let bad_image =
+        ann.post(&format!("{event}/cart"), &[("sku", "P5X7"), ("image_id", "not-a-photo")]).await;
+    assert_eq!(bad_image.status, StatusCode::NOT_FOUND);
+    let no_csrf = ann.post_raw(&format!("{event}/cart"), &[("sku", "P5X7")]).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let cart = ann.get(&format!("{event}/cart")).await;
+    assert!(cart.body.contains("Your cart is empty"), "nothing was added");
+
+    // A visitor who is not signed in is sent to sign in, and cannot add.
+    let mut stranger = Visitor::new(&app.base_url);
+    let cart = stranger.get(&format!("{event}/cart")).await;
+    assert_eq!(cart.status, StatusCode::SEE_OTHER);
+    assert!(cart.location.unwrap().starts_with("/login?next="));
+
+    // A package takes three photos: they start as the photo it was ordered from and can be
+    // changed one by one; a photo of no gallery is refused.
+    add(&mut ann, &event, "PKG-A", "1", &photos[0]).await;
+    let cart = ann.get(&format!("{event}/cart")).await;
+    assert_eq!(cart.body.matches("name=\"pick_").count(), 3, "{}", cart.body);
+    let line = cart.body.split("id=\"line-").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let changed = ann
+        .post(
+            &format!("{event}/cart/{line}"),
+            &[
+                ("quantity", "2"),
+                ("pick_1", image_id(&photos[1])),
+                ("pick_2", image_id(&photos[2])),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let wrong_slot = ann
+        .post(
+            &format!("{event}/cart/{line}"),
+            &[("quantity", "1"), ("pick_7", image_id(&photos[1]))],
+        )
+        .await;
+    assert_eq!(wrong_slot.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cart = ann.get(&format!("{event}/cart")).await;
+    assert!(cart.body.contains("$178.00"), "2 × 89.00: {}", cart.body);
+
+    // Promotion codes: unknown, over, below the minimum — each says why; no order is placed.
+    let checkout = ann.get(&format!("{event}/checkout")).await;
+    let key = field(&checkout, "checkout_key");
+    for (code, says) in
+        [("NOPE", "There is no promotion code “NOPE”"), ("spring10", "The code SPRING10 ended on")]
+    {
+        let refused = ann
+            .post(
+                &format!("{event}/checkout"),
+                &[
+                    ("checkout_key", key.as_str()),
+                    ("shipping", "pickup"),
+                    ("promotion", code),
+                    ("payment", "pay_at_studio"),
+                    ("action", "place"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+        assert!(refused.body.contains(says), "{code}: {}", refused.body);
+    }
+    // Unknown shipping and payment methods.
+    for (shipping, payment, says) in [
+        ("drone", "pay_at_studio", "Choose how you will get your order"),
+        ("pickup", "card", "Choose how you will pay"),
+        ("pickup", "bitcoin", "Choose how you will pay"),
+    ] {
+        let refused = ann
+            .post(
+                &format!("{event}/checkout"),
+                &[
+                    ("checkout_key", key.as_str()),
+                    ("shipping", shipping),
+                    ("payment", payment),
+                    ("action", "place"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{shipping} {payment}");
+        assert!(refused.body.contains(says), "{}", refused.body);
+    }
+    assert_eq!(ann.get("/orders").await.body.matches("/orders/").count(), 0, "no order");
+
+    // Below the minimum: one 5×7 alone.
+    ann.post(&format!("{event}/cart/{line}/remove"), &[]).await;
+    add(&mut ann, &event, "P5X7", "1", &photos[0]).await;
+    let refused = ann
+        .post(
+            &format!("{event}/checkout"),
+            &[
+                ("checkout_key", key.as_str()),
+                ("shipping", "pickup"),
+                ("promotion", "WELCOME10"),
+                ("payment", "pay_at_studio"),
+                ("action", "place"),
+            ],
+        )
+        .await;
+    assert!(
+        refused.body.contains("needs an order of at least $50.00 (this one is $14.00)"),
+        "{}",
+        refused.body
+    );
+
+    // Pickup needs no address; the order is Ann's alone.
+    let placed = ann
+        .post(
+            &format!("{event}/checkout"),
+            &[
+                ("checkout_key", key.as_str()),
+                ("shipping", "pickup"),
+                ("payment", "pay_at_studio"),
+                ("action", "place"),
+                ("total", "0.01"),
+            ],
+        )
+        .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    let order_path = placed.location.unwrap();
+    let order = ann.get(&order_path).await;
+    assert!(order.body.contains("<td id=\"order-total\">$15.02</td>"), "{}", order.body);
+    let mut bo = Visitor::new(&app.base_url);
+    bo.get("/").await;
+    let seen = bo.get(&order_path).await;
+    assert_eq!(seen.status, StatusCode::SEE_OTHER, "sign in first");
+    assert_eq!(bo.get("/orders/NOT-ANUMBER").await.status, StatusCode::NOT_FOUND);
+
+    // With no SMTP server configured, the confirmation is written to the outbox.
+    let outbox = app.config.data_dir.join("outbox");
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = std::fs::read_dir(&outbox)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    let eml = std::fs::read_to_string(&found[0]).unwrap();
+    assert!(eml.contains("To: ann.smith@example.com"), "{eml}");
+}
