@@ -47,6 +47,17 @@ pub struct Config {
     /// The site's address as clients reach it, for links in email; defaults to
     /// `http://<host>:<port>`.
     pub public_url: Option<String>,
+    /// Stripe's secret key (`sk_…`); card payment is offered only with all three Stripe keys.
+    pub stripe_secret_key: Option<String>,
+    /// Stripe's publishable key (`pk_…`), given to Stripe.js in the payment page.
+    pub stripe_publishable_key: Option<String>,
+    /// The signing secret of the webhook endpoint (`whsec_…`) that sends
+    /// `payment_intent.succeeded` and `payment_intent.payment_failed` to `/stripe/webhook`.
+    pub stripe_webhook_secret: Option<String>,
+    /// Stripe's API, e.g. a local stand-in for tests.
+    pub stripe_api_url: String,
+    /// Where the payment page loads Stripe.js from.
+    pub stripe_js_url: String,
 }
 
 impl Default for Config {
@@ -70,6 +81,11 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Proofroom <proofroom@localhost>".into(),
             public_url: None,
+            stripe_secret_key: None,
+            stripe_publishable_key: None,
+            stripe_webhook_secret: None,
+            stripe_api_url: "https://api.stripe.com".into(),
+            stripe_js_url: "https://js.stripe.com/v3/".into(),
         }
     }
 }
@@ -120,6 +136,13 @@ impl Config {
         }
     }
 
+    /// Card payment is possible: every Stripe key is set.
+    pub fn takes_cards(&self) -> bool {
+        [&self.stripe_secret_key, &self.stripe_publishable_key, &self.stripe_webhook_secret]
+            .iter()
+            .all(|k| k.as_deref().is_some_and(|k| !k.trim().is_empty()))
+    }
+
     pub fn image_limits(&self) -> crate::images::Limits {
         crate::images::Limits {
             max_pixels: self.max_pixels,
@@ -147,6 +170,11 @@ const KNOWN_FIELDS: &[&str] = &[
     "smtp_url",
     "mail_from",
     "public_url",
+    "stripe_secret_key",
+    "stripe_publishable_key",
+    "stripe_webhook_secret",
+    "stripe_api_url",
+    "stripe_js_url",
 ];
 
 /// Environment values are strings; numbers and booleans are recognised so they deserialize.

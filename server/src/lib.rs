@@ -81,6 +81,7 @@ impl Application {
             throttles: Default::default(),
             mailer: mailer.clone(),
             site_url: config.public_url(port),
+            stripe: checkout::stripe::Stripe::from_config(&config),
             config: config.clone(),
         });
         let app_state = state.clone();
@@ -162,6 +163,10 @@ impl Application {
                 .route("/events/{id}/checkout", aw::post().to(checkout::place::submit_checkout))
                 .route("/orders", aw::get().to(checkout::orders::orders_page))
                 .route("/orders/{number}", aw::get().to(checkout::orders::order_page))
+                .route("/orders/{number}/pay", aw::get().to(checkout::payment::pay_page))
+                .route("/orders/{number}/pay", aw::post().to(checkout::payment::pay))
+                .route("/orders/{number}/payment", aw::get().to(checkout::payment::payment_state))
+                .route("/stripe/webhook", aw::post().to(checkout::payment::stripe_webhook))
                 .route("/branding/{slot}/{file}", aw::get().to(events::pages::branding_image))
                 .route("/static/{name}", aw::get().to(web::static_asset))
                 .route("/healthz", aw::get().to(|| async { "ok" }))

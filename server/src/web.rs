@@ -44,6 +44,8 @@ pub struct AppState {
     pub mailer: Arc<crate::email::Mailer>,
     /// The site's address as clients reach it, for links in email.
     pub site_url: String,
+    /// Card payments, when the server is configured for them.
+    pub stripe: Option<crate::checkout::stripe::Stripe>,
 }
 
 pub type State = web::Data<AppState>;
@@ -69,6 +71,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("checkout.html", include_str!("../../templates/checkout.html")),
         ("order.html", include_str!("../../templates/order.html")),
         ("orders.html", include_str!("../../templates/orders.html")),
+        ("pay.html", include_str!("../../templates/pay.html")),
     ])?;
     Ok(tera)
 }
@@ -111,6 +114,11 @@ const ASSETS: &[Asset] = &[
         name: "app.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../static/app.js"),
+    },
+    Asset {
+        name: "pay.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/pay.js"),
     },
     Asset {
         name: "favicon.svg",
@@ -182,12 +190,15 @@ pub fn security_headers() -> DefaultHeaders {
     security_header_list().into_iter().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
 }
 
-/// Pages get errors as HTML; the API keeps its JSON.
+/// Pages get errors as HTML; the API, Stripe's webhook and the pages' own script (which asks
+/// for JSON) keep their JSON.
 pub async fn html_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let is_api = req.path().starts_with("/api/");
+    let is_api = req.path().starts_with("/api/")
+        || req.path().starts_with("/stripe/")
+        || crate::site::wants_json(req.request());
     let state = req.app_data::<State>().cloned();
     let res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();

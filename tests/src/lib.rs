@@ -16,7 +16,9 @@ pub mod browser;
 pub mod images;
 pub mod library;
 pub mod proxy;
+pub mod shop;
 pub mod smtp;
+pub mod stripe;
 pub mod visitor;
 
 pub use library::LibraryBuilder;
@@ -78,6 +80,7 @@ pub struct TestAppBuilder {
     max_pixels: Option<u64>,
     session_cleanup_seconds: Option<u64>,
     smtp_url: Option<String>,
+    stripe: Option<(String, String)>,
 }
 
 impl TestAppBuilder {
@@ -103,6 +106,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Takes cards through this localstripe (its API and its Stripe.js).
+    pub fn stripe(mut self, stripe: &stripe::LocalStripe) -> Self {
+        self.stripe = Some((stripe.url(), stripe.js_url()));
+        self
+    }
+
     pub async fn spawn(self) -> TestApp {
         let data = tempfile::tempdir().expect("temp dir");
         let postgres =
@@ -125,6 +134,13 @@ impl TestAppBuilder {
             config.session_cleanup_seconds = seconds;
         }
         config.smtp_url = self.smtp_url;
+        if let Some((api, js)) = self.stripe {
+            config.stripe_secret_key = Some(stripe::SECRET_KEY.into());
+            config.stripe_publishable_key = Some(stripe::PUBLISHABLE_KEY.into());
+            config.stripe_webhook_secret = Some(stripe::WEBHOOK_SECRET.into());
+            config.stripe_api_url = api;
+            config.stripe_js_url = js;
+        }
         config.mail_from = "Maple Lane Photography <orders@maplelane.example>".into();
         let app = Application::build(config.clone()).expect("server starts");
         let port = app.port();

@@ -110,6 +110,24 @@ impl Visitor {
         self.answer(response).await
     }
 
+    /// Posts a form with the CSRF token of the last page seen, as the pages' own script does:
+    /// asking for JSON back.
+    pub async fn post_json(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(token) = &self.csrf {
+            form.push(("csrf", token));
+        }
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        Self::read(response).await
+    }
+
     /// Posts a form with the CSRF token already held, without taking a new one from the answer:
     /// from `&self`, so that many can be sent at once.
     pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Answer {

@@ -2,127 +2,10 @@
 //! gets the confirmation page and email, and the order reaches the studio's inbox exactly once;
 //! the studio moves it along and the client sees it. Every amount comes from the server.
 
+use proofroom_tests::shop::{add, ann, field, image_id, photos, post_owned, shop};
 use proofroom_tests::smtp::SmtpServer;
-use proofroom_tests::visitor::Answer;
-use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files, printed};
+use proofroom_tests::{TestApp, Visitor, inbox_files, printed};
 use reqwest::StatusCode;
-
-const STUDIO_TOML: &str = r#"name = "Maple Lane Photography"
-email = "hello@maplelane.example"
-time_zone = "America/Chicago"
-currency = "USD"
-
-[[tax_rates]]
-name = "Sales tax"
-percent = "7.25"
-applies_to_shipping = false
-
-[[shipping_methods]]
-id = "mail"
-name = "Standard mail"
-price = "7.50"
-
-[[shipping_methods]]
-id = "pickup"
-name = "Pick up at the studio"
-price = "0.00"
-
-[[promotions]]
-code = "WELCOME10"
-description = "10% off"
-percent_off = "10"
-min_subtotal = "50.00"
-
-[[promotions]]
-code = "SPRING10"
-description = "Spring"
-percent_off = "10"
-starts = "2026-03-01"
-ends = "2026-05-31"
-
-[payment_methods]
-card = false
-pay_at_studio = true
-"#;
-
-const PRICE_LIST_TOML: &str = r#"name = "Portrait 2026"
-
-[[items]]
-sku = "P5X7"
-name = "5x7 print"
-category = "Prints"
-price = "14.00"
-images = 1
-taxable = true
-
-[[items]]
-sku = "P8X10"
-name = "8x10 print"
-category = "Prints"
-price = "24.00"
-images = 1
-taxable = true
-
-[[items]]
-sku = "PKG-A"
-name = "Package A"
-category = "Packages"
-price = "89.00"
-images = 3
-taxable = true
-"#;
-
-/// The studio with its rates and price list, and Ann's session of three photos, pushed.
-async fn shop(app: &TestApp) -> LibraryBuilder {
-    let library = LibraryBuilder::new();
-    library.write("studio.toml", STUDIO_TOML);
-    library.write("price-lists/portrait-2026.toml", PRICE_LIST_TOML);
-    library
-        .session("smith")
-        .event_type("none")
-        .image("Smith 01.jpg", images::jpeg(600, 400))
-        .image("Smith 02.jpg", images::jpeg(600, 400))
-        .image("Smith 03.jpg", images::jpeg(600, 400))
-        .write();
-    app.push(library.path()).await;
-    library
-}
-
-/// Ann, signed in with her email and last name.
-async fn ann(app: &TestApp) -> Visitor {
-    let mut ann = Visitor::new(&app.base_url);
-    let answer = ann.sign_in("ann.smith@example.com", "smith").await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    ann
-}
-
-/// The photo page paths of the event, in the gallery's order.
-async fn photos(visitor: &mut Visitor, event: &str) -> Vec<String> {
-    let page = visitor.get(event).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    page.links(&format!("{event}/photos/"))
-}
-
-fn image_id(photo: &str) -> &str {
-    photo.rsplit('/').next().unwrap()
-}
-
-/// The value of a named hidden field of a form on the page.
-fn field(page: &Answer, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let rest = page.body.split(&marker).nth(1).unwrap_or_else(|| panic!("no {name} field"));
-    rest.split('"').next().unwrap().to_string()
-}
-
-async fn add(visitor: &mut Visitor, event: &str, sku: &str, quantity: &str, photo: &str) -> Answer {
-    visitor.get(photo).await;
-    visitor
-        .post(
-            &format!("{event}/cart"),
-            &[("sku", sku), ("quantity", quantity), ("image_id", image_id(photo))],
-        )
-        .await
-}
 
 #[tokio::test]
 async fn a_client_orders_prints_pays_at_the_studio_and_the_studio_gets_the_order_once() {
@@ -263,11 +146,6 @@ async fn a_client_orders_prints_pays_at_the_studio_and_the_studio_gets_the_order
     assert_eq!(bad.status.code(), Some(2), "{}", printed(&bad));
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(smtp.messages().len(), 2, "no email for a status it already had");
-}
-
-async fn post_owned(visitor: &mut Visitor, path: &str, fields: &[(&str, String)]) -> Answer {
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    visitor.post(path, &fields).await
 }
 
 #[tokio::test]

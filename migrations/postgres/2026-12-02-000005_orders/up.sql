@@ -54,6 +54,8 @@ CREATE TABLE orders (
     payment_method TEXT NOT NULL,
     payment_status TEXT NOT NULL,
     stripe_payment_intent TEXT,
+    -- Why the last card payment failed, shown to the client until one succeeds.
+    payment_error TEXT,
     status TEXT NOT NULL,
     placed_at TIMESTAMP NOT NULL,
     paid_at TIMESTAMP,

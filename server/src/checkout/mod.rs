@@ -6,7 +6,9 @@ pub mod cart;
 pub mod catalog;
 pub mod number;
 pub mod orders;
+pub mod payment;
 pub mod place;
+pub mod stripe;
 pub mod totals;
 
 /// An amount as a client reads it: `$24.00`, `€7.50`, `24.00 CHF`.

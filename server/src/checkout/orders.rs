@@ -53,6 +53,7 @@ pub struct OrderRow {
     pub payment_method: String,
     pub payment_status: String,
     pub stripe_payment_intent: Option<String>,
+    pub payment_error: Option<String>,
     pub status: String,
     pub placed_at: NaiveDateTime,
     pub paid_at: Option<NaiveDateTime>,
@@ -300,6 +301,8 @@ struct OrderCard {
     status: &'static str,
     payment: &'static str,
     paid: bool,
+    /// A card order still to be paid: the page offers to pay now.
+    payable: bool,
 }
 
 fn card(o: &OrderRow) -> OrderCard {
@@ -312,6 +315,7 @@ fn card(o: &OrderRow) -> OrderCard {
         status: o.status().label(),
         payment: o.payment_status().label(),
         paid: o.payment_status() == PaymentStatus::Paid,
+        payable: o.payment_status() == PaymentStatus::AwaitingPayment,
     }
 }
 

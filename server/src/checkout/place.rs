@@ -53,9 +53,13 @@ pub struct CheckoutForm {
     action: String,
 }
 
-/// How the client may pay, as the studio allows and this server can take.
-pub fn payment_choices(catalog: &Catalog) -> Vec<&'static str> {
+/// How the client may pay, as the studio allows and this server can take (cards only with
+/// Stripe configured).
+pub fn payment_choices(catalog: &Catalog, takes_cards: bool) -> Vec<&'static str> {
     let mut choices = Vec::new();
+    if catalog.payment.card && takes_cards {
+        choices.push("card");
+    }
     if catalog.payment.pay_at_studio {
         choices.push("pay_at_studio");
     }
@@ -158,8 +162,9 @@ fn customer(conn: &mut DbConn, person: &Person) -> Result<Customer, AppError> {
 
 /// What placing an order came to.
 enum Placed {
-    /// The order (new, or the one this same form placed before).
-    Order { number: String, new: bool },
+    /// The order (new, or the one this same form placed before); `card` when it is to be
+    /// paid by card now.
+    Order { number: String, new: bool, card: bool },
     /// Not placed; the client is told why and the form is shown again.
     Refused(String),
 }
@@ -183,16 +188,17 @@ fn place(
                     .into(),
             ));
         }
-        let before: Option<(String, String)> = orders_table::table
+        let before: Option<(String, String, String)> = orders_table::table
             .filter(orders_table::checkout_key.eq(key))
-            .select((orders_table::number, orders_table::person_id))
+            .select((orders_table::number, orders_table::person_id, orders_table::payment_status))
             .first(conn)
             .optional()?;
-        if let Some((number, owner)) = before {
+        if let Some((number, owner, payment_status)) = before {
             if owner != person.person_id() {
                 return Ok(Placed::Refused("This checkout form is out of date.".into()));
             }
-            return Ok(Placed::Order { number, new: false });
+            let card = payment_status == "awaiting_payment";
+            return Ok(Placed::Order { number, new: false, card });
         }
         let lines = cart::load_lines(conn, &event.id, person.person_id())?;
         if lines.is_empty() {
@@ -227,7 +233,7 @@ fn place(
             return Ok(Placed::Refused("That phone number is too long.".into()));
         }
         let payment = form.payment.trim();
-        if !payment_choices(catalog).contains(&payment) {
+        if !payment_choices(catalog, site.takes_cards).contains(&payment) {
             return Ok(Placed::Refused("Choose how you will pay.".into()));
         }
         let quote = match quote_for(catalog, &lines, form) {
@@ -263,6 +269,7 @@ fn place(
             payment_status: if payment == "card" { "awaiting_payment" } else { "due_at_studio" }
                 .to_string(),
             stripe_payment_intent: None,
+            payment_error: None,
             status: "placed".into(),
             placed_at: now,
             paid_at: None,
@@ -286,7 +293,7 @@ fn place(
             let full = orders::load_full(conn, order)?;
             email::enqueue(conn, full.confirmation_email(&site.studio, &site.url))?;
         }
-        Ok(Placed::Order { number, new: true })
+        Ok(Placed::Order { number, new: true, card: payment == "card" })
     })
 }
 
@@ -369,6 +376,7 @@ fn write_lines(
 pub struct SiteInfo {
     pub studio: String,
     pub url: String,
+    pub takes_cards: bool,
 }
 
 #[derive(Serialize)]
@@ -424,7 +432,7 @@ async fn render_checkout(
     if form.phone.is_empty() && form.action.is_empty() {
         form.phone = who.phone.clone().unwrap_or_default();
     }
-    let choices = payment_choices(catalog);
+    let choices = payment_choices(catalog, state.stripe.is_some());
     if form.payment.is_empty() {
         form.payment = choices.first().map(|c| c.to_string()).unwrap_or_default();
     }
@@ -505,7 +513,11 @@ pub async fn submit_checkout(
     if form.action != "place" {
         return render_checkout(&req, &state, &session, &shop, form, None, StatusCode::OK).await;
     }
-    let site = SiteInfo { studio: shop.acting.studio.name.clone(), url: state.site_url.clone() };
+    let site = SiteInfo {
+        studio: shop.acting.studio.name.clone(),
+        url: state.site_url.clone(),
+        takes_cards: state.stripe.is_some(),
+    };
     let (event, person) = (shop.acting.event.clone(), shop.acting.person.clone());
     let sent = form.clone();
     let catalog = shop.catalog.clone();
@@ -513,15 +525,14 @@ pub async fn submit_checkout(
         db::run(&state.pool, move |conn| place(conn, &catalog, &event, &person, &sent, &site))
             .await?;
     match placed {
-        Placed::Order { number, new } => {
+        Placed::Order { number, new, card } => {
             if new {
                 state.mailer.wake();
             }
-            Ok(site::done(
-                &req,
-                &format!("/orders/{number}"),
-                serde_json::json!({ "order": number, "new": new }),
-            ))
+            // A card order goes on to payment; it is paid only when Stripe says so.
+            let next =
+                if card { format!("/orders/{number}/pay") } else { format!("/orders/{number}") };
+            Ok(site::done(&req, &next, serde_json::json!({ "order": number, "new": new })))
         }
         Placed::Refused(problem) => {
             render_checkout(

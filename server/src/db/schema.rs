@@ -340,6 +340,7 @@ diesel::table! {
         payment_method -> Text,
         payment_status -> Text,
         stripe_payment_intent -> Nullable<Text>,
+        payment_error -> Nullable<Text>,
         status -> Text,
         placed_at -> Timestamp,
         paid_at -> Nullable<Timestamp>,
