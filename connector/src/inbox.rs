@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use proofroom_wire::feed::{FeedContent, FeedItem, GuestRecord, SessionFavorites, YearbookPick};
 use proofroom_wire::format_cents;
 use proofroom_wire::orders::OrderRecord;
+use proofroom_wire::prepaid::PrepaidSelection;
 use serde::Serialize;
 
 pub const INBOX: &str = "inbox";
@@ -67,6 +68,7 @@ impl Inbox {
             FeedContent::Favorites(favorites) => self.favorites(favorites)?,
             FeedContent::Yearbook(pick) => self.yearbook(pick)?,
             FeedContent::Order(order) => self.order(order)?,
+            FeedContent::Prepaid(selection) => self.prepaid(selection)?,
             FeedContent::Gone { .. } => return Ok(Written::Nothing),
         };
         self.task(item)?;
@@ -154,6 +156,22 @@ impl Inbox {
         Ok(vec![format!("{INBOX}/{file}")])
     }
 
+    /// `prepaid/<invoice-id>.json`: the image file picked for each image of each print.
+    fn prepaid(&self, selection: &PrepaidSelection) -> io::Result<Vec<String>> {
+        let file = format!("prepaid/{}.json", safe_name(&selection.invoice_id));
+        let view = serde_json::json!({
+            "invoice_id": selection.invoice_id,
+            "session_id": selection.session_id,
+            "client_id": selection.client_id,
+            "client_name": selection.client_name,
+            "paid": format_cents(selection.paid_cents),
+            "submitted_at": utc(selection.submitted_at),
+            "items": selection.items,
+        });
+        self.put(&file, &json(&view)?)?;
+        Ok(vec![format!("{INBOX}/{file}")])
+    }
+
     /// A line in `tasks.csv` for this item, unless one with its task id is there already.
     fn task(&self, item: &FeedItem) -> io::Result<()> {
         let task_id = format!("feed-{}", item.seq);
@@ -169,6 +187,15 @@ impl Inbox {
             FeedContent::Yearbook(y) => (
                 y.session_id.clone(),
                 format!("Yearbook image picked by {}: {}", y.client_name, y.file_name),
+            ),
+            FeedContent::Prepaid(p) => (
+                p.session_id.clone(),
+                format!(
+                    "Prepaid package {} picked by {}: {} prints",
+                    p.invoice_id,
+                    p.client_name,
+                    p.items.iter().map(|i| i.quantity.max(0) as i64).sum::<i64>()
+                ),
             ),
             FeedContent::Order(o) => (
                 o.session_id.clone(),

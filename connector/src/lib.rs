@@ -140,6 +140,8 @@ pub struct PushReport {
     pub studio_sent: bool,
     pub branding_uploaded: usize,
     pub price_lists: usize,
+    /// Prepaid invoices sent (new or changed).
+    pub prepaid: usize,
     /// Left out on purpose, e.g. `publish = false` or a folder without `session.toml`.
     pub skipped: Vec<Skipped>,
     /// Everything that failed, the library's manifest errors first.

@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use proofroom_wire::prepaid::{PrepaidInvoice, PrepaidItem};
 use proofroom_wire::{
     BrandingSlot, ClientOptions, EventType, PaymentMethods, PriceList, PriceListItem, Promotion,
     Rating, SessionClient, SessionImage, SessionUpsert, SessionVideo, ShippingMethod,
@@ -20,7 +21,7 @@ use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::ItemError;
-use crate::manifest::{Count, Date, Days, Manifest, Money, Percent, Revision, key_text};
+use crate::manifest::{Count, Date, Days, Manifest, Money, Percent, Quantity, Revision, key_text};
 
 /// File name extensions of images, compared without regard to case.
 pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
@@ -37,10 +38,21 @@ pub struct Library {
     pub price_lists: Vec<PriceListFile>,
     /// Every session whose manifest is good, published or not, sorted by id.
     pub sessions: Vec<Session>,
+    /// `prepaid/<invoice-id>.toml` whose session and items are good, sorted by id.
+    pub prepaid: Vec<PrepaidFile>,
     /// Things deliberately left out, with the reason (e.g. a session folder without a manifest).
     pub skipped: Vec<Skipped>,
     /// Files that could not be read; what they describe is not in this `Library`.
     pub errors: Vec<ItemError>,
+}
+
+/// `prepaid/<invoice-id>.toml`: a package sold at the session, for the client to fill online.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrepaidFile {
+    pub id: String,
+    /// e.g. `prepaid/INV-2041.toml`.
+    pub item: String,
+    pub invoice: PrepaidInvoice,
 }
 
 /// `studio.toml`.
@@ -135,6 +147,7 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
         studio: None,
         price_lists: Vec::new(),
         sessions: Vec::new(),
+        prepaid: Vec::new(),
         skipped: Vec::new(),
         errors: Vec::new(),
     };
@@ -210,7 +223,104 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
             Err(errors) => lib.errors.extend(errors),
         }
     }
+
+    // prepaid/*.toml, checked against the sessions and their price lists
+    let mut entry_errors = Vec::new();
+    let prepaid_files = list_dir(
+        &root.join("prepaid"),
+        "prepaid",
+        &mut lib.errors,
+        &mut entry_errors,
+        EntryKind::File,
+    );
+    lib.errors.extend(entry_errors);
+    for (name, path) in prepaid_files {
+        if !(name.len() > ".toml".len() && name.ends_with(".toml")) {
+            continue;
+        }
+        let item = format!("prepaid/{name}");
+        let result = read_text(&path, &item)
+            .map_err(|e| vec![e])
+            .and_then(|text| parse_prepaid(&item, &text, &lib.sessions, &lib.price_lists));
+        match result {
+            Ok(invoice) => lib.prepaid.push(PrepaidFile { id: stem(&name), item, invoice }),
+            Err(errors) => lib.errors.extend(errors),
+        }
+    }
     Ok(lib)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrepaid {
+    session: Spanned<String>,
+    paid: Money,
+    #[serde(default)]
+    items: Vec<RawPrepaidItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrepaidItem {
+    sku: Spanned<String>,
+    quantity: Option<Quantity>,
+}
+
+/// Parses one prepaid invoice; its session must be in the library and each SKU on that
+/// session's price list.
+pub fn parse_prepaid(
+    item: &str,
+    text: &str,
+    sessions: &[Session],
+    price_lists: &[PriceListFile],
+) -> Result<PrepaidInvoice, Vec<ItemError>> {
+    let m = Manifest::new(item, text);
+    let raw: RawPrepaid = m.parse().map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    let session_id = required_text(&m, &raw.session, "session", &mut errors);
+    let session = sessions.iter().find(|s| s.id == session_id);
+    let list = session
+        .and_then(|s| s.upsert.price_list.as_deref())
+        .and_then(|id| price_lists.iter().find(|l| l.id == id));
+    match (session, list) {
+        (None, _) if !session_id.is_empty() => errors.push(m.error(
+            raw.session.span(),
+            "session",
+            format!("there is no session \"{session_id}\" in sessions/"),
+        )),
+        (Some(_), None) => errors.push(m.error(
+            raw.session.span(),
+            "session",
+            format!("session \"{session_id}\" has no price list to take the items from"),
+        )),
+        _ => {}
+    }
+    if raw.items.is_empty() {
+        errors.push(m.error(0..0, "items", "a prepaid package needs at least one [[items]]"));
+    }
+    let items = raw
+        .items
+        .iter()
+        .map(|i| {
+            let sku = required_text(&m, &i.sku, "items.sku", &mut errors);
+            if let Some(list) = list
+                && !sku.is_empty()
+                && !list.list.items.iter().any(|p| p.sku == sku)
+            {
+                errors.push(m.error(
+                    i.sku.span(),
+                    "items.sku",
+                    format!("\"{sku}\" is not on price list {}", list.id),
+                ));
+            }
+            PrepaidItem { sku, quantity: i.quantity.map_or(1, |q| q.0 as i32) }
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(PrepaidInvoice { session: session_id, paid_cents: raw.paid.0, items })
+    } else {
+        Err(errors)
+    }
 }
 
 fn read_text(path: &Path, item: &str) -> Result<String, ItemError> {

@@ -321,6 +321,7 @@ bounded_integer!(Days, 1, 3650, "a whole number of days");
 bounded_integer!(Count, 0, 1000, "a whole number");
 bounded_integer!(Minutes, 1, 10_080, "a whole number of minutes");
 bounded_integer!(Revision, 1, 1000, "a whole number");
+bounded_integer!(Quantity, 1, 100, "a whole number of prints");
 
 #[cfg(test)]
 mod tests {

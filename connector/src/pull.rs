@@ -27,6 +27,7 @@ pub struct PullReport {
     pub favorites: usize,
     pub yearbook: usize,
     pub orders: usize,
+    pub prepaid: usize,
     /// Items whose subject was deleted on the server since (nothing to write).
     pub gone: usize,
     /// Items the server newly marked downloaded.
@@ -38,18 +39,20 @@ pub struct PullReport {
 
 impl PullReport {
     pub fn written(&self) -> usize {
-        self.orders + self.guests + self.favorites + self.yearbook
+        self.orders + self.guests + self.favorites + self.yearbook + self.prepaid
     }
 
-    /// `pulled 4 items: 1 orders, 1 guests, 1 favorites, 1 yearbook picks; 0 waiting, 0 errors`
+    /// `pulled 5 items: 1 orders, 1 guests, 1 favorites, 1 yearbook picks, 1 prepaid
+    /// selections; 0 waiting, 0 errors`
     pub fn summary(&self) -> String {
         format!(
-            "pulled {} items: {} orders, {} guests, {} favorites, {} yearbook picks; {} waiting, {} errors",
+            "pulled {} items: {} orders, {} guests, {} favorites, {} yearbook picks, {} prepaid selections; {} waiting, {} errors",
             self.written(),
             self.orders,
             self.guests,
             self.favorites,
             self.yearbook,
+            self.prepaid,
             self.waiting,
             self.errors.len()
         )
@@ -99,6 +102,7 @@ pub(crate) async fn pull(
                         FeedContent::Favorites(_) => report.favorites += 1,
                         FeedContent::Yearbook(_) => report.yearbook += 1,
                         FeedContent::Order(_) => report.orders += 1,
+                        FeedContent::Prepaid(_) => report.prepaid += 1,
                         FeedContent::Gone { .. } => {}
                     }
                     out.line(&format!("pulled {}", files.join(", ")));

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use futures_util::StreamExt;
+use proofroom_wire::prepaid::{PrepaidList, PrepaidState};
 use proofroom_wire::{
     BrandingFile, ImageListing, PriceList, SessionList, SessionSummary, StudioProfile, StudioState,
     UploadOutcome, UploadResult, paths,
@@ -122,6 +123,9 @@ pub(crate) async fn push_loaded(
                 p.report.skipped.push(Skipped { item: session.item(), reason: reason.to_string() });
             }
         }
+    }
+    if plan.wants(SyncItem::Prepaid) && !library.prepaid.is_empty() {
+        p.prepaid(library).await;
     }
     p.save_hashes();
     if plan.wants(SyncItem::Expired)
@@ -284,6 +288,51 @@ impl<'a> Pusher<'a> {
                 self.did(format!("pushed {item}"));
             }
             Err(f) => self.fail(item, f),
+        }
+    }
+
+    /// Sends each prepaid invoice the server does not hold as it is. One whose session is not
+    /// published waits; one the client has already filled cannot change, and says so.
+    async fn prepaid(&mut self, library: &Library) {
+        let held: PrepaidList = match self.api.get(paths::PREPAID).await {
+            Ok(list) => list,
+            Err(f) => return self.fail("prepaid", f),
+        };
+        for file in &library.prepaid {
+            let server = held.invoices.iter().find(|h| h.id == file.id);
+            if server.is_some_and(|h| h.invoice == file.invoice) {
+                continue;
+            }
+            if server.is_some_and(|h| h.state == PrepaidState::Selected) {
+                let reason =
+                    "the client has submitted their picks; the package can no longer change";
+                self.out.line(&format!("skipped {}: {reason}", file.item));
+                self.report
+                    .skipped
+                    .push(Skipped { item: file.item.clone(), reason: reason.into() });
+                continue;
+            }
+            let published =
+                library.sessions.iter().any(|s| s.id == file.invoice.session && s.publish);
+            if !published {
+                let reason = format!("session {} is not published", file.invoice.session);
+                self.out.line(&format!("skipped {}: {reason}", file.item));
+                self.report.skipped.push(Skipped { item: file.item.clone(), reason });
+                continue;
+            }
+            if self.dry_run {
+                self.report.prepaid += 1;
+                self.did(format!("would send {}", file.item));
+                continue;
+            }
+            let path = format!("{}/{}", paths::PREPAID, api::encode(&file.id));
+            match self.api.put_ignoring_answer(&path, &file.invoice).await {
+                Ok(()) => {
+                    self.report.prepaid += 1;
+                    self.did(format!("pushed {}", file.item));
+                }
+                Err(f) => self.fail(&file.item, f),
+            }
         }
     }
 

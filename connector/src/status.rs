@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use proofroom_wire::feed::FeedWaiting;
+use proofroom_wire::prepaid::{PrepaidList, PrepaidState};
 use proofroom_wire::{SessionList, StudioState, paths};
 
 use crate::api::Api;
@@ -60,9 +61,10 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
     let n = |kind: &str| feed.kinds.get(kind).copied().unwrap_or(0);
     let _ = writeln!(
         text,
-        "waiting on the server: {} client actions to pull ({} orders, {} guests, {} favorites, {} yearbook picks)",
+        "waiting on the server: {} client actions to pull ({} orders, {} prepaid selections, {} guests, {} favorites, {} yearbook picks)",
         feed.total(),
         n("order"),
+        n("prepaid"),
         n("guest"),
         n("favorites"),
         n("yearbook")
@@ -86,6 +88,11 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
         }
     }
     for line in not_in_library(&options.library, &sessions) {
+        let _ = writeln!(text, "{line}");
+    }
+    // Prepaid invoices: an answer missing (an older server) shows them all as pending.
+    let held: PrepaidList = api.get(paths::PREPAID).await.unwrap_or_default();
+    for line in prepaid_states(&options.library, &held) {
         let _ = writeln!(text, "{line}");
     }
     if studio.proofs_pending > 0 {
@@ -120,6 +127,33 @@ fn not_in_library(library: &std::path::Path, online: &SessionList) -> Vec<String
     }
     if !lines.is_empty() {
         lines.insert(0, "online but no longer published by the library:".to_string());
+    }
+    lines
+}
+
+/// Each prepaid invoice of the library, and each one online: pending (in the library, not yet
+/// on the server as it is), uploaded (waiting for the client's picks) or selected.
+fn prepaid_states(library: &std::path::Path, held: &PrepaidList) -> Vec<String> {
+    let files = crate::load_library(library).map(|l| l.prepaid).unwrap_or_default();
+    let mut ids: Vec<&str> = files.iter().map(|f| f.id.as_str()).collect();
+    ids.extend(held.invoices.iter().map(|h| h.id.as_str()));
+    ids.sort_unstable();
+    ids.dedup();
+    let mut lines = Vec::new();
+    for id in ids {
+        let file = files.iter().find(|f| f.id == id);
+        let server = held.invoices.iter().find(|h| h.id == id);
+        let (session, state) = match (file, server) {
+            (_, Some(h)) if h.state == PrepaidState::Selected => (&h.invoice.session, "selected"),
+            (Some(f), Some(h)) if h.invoice == f.invoice => (&f.invoice.session, "uploaded"),
+            (Some(f), _) => (&f.invoice.session, "pending"),
+            (None, Some(h)) => (&h.invoice.session, "uploaded"),
+            (None, None) => continue,
+        };
+        lines.push(format!("  {id} (session {session}): {state}"));
+    }
+    if !lines.is_empty() {
+        lines.insert(0, "prepaid packages:".to_string());
     }
     lines
 }

@@ -176,6 +176,7 @@ impl SyncItem {
             Self::Favorites => Some("favorites"),
             Self::Yearbook => Some("yearbook"),
             Self::Orders => Some("order"),
+            Self::Prepaid => Some("prepaid"),
             _ => None,
         }
     }
@@ -183,7 +184,6 @@ impl SyncItem {
     /// For items this version does not move yet: what to tell the studio when asked for one.
     pub fn later(self) -> Option<&'static str> {
         match self {
-            Self::Prepaid => Some("prepaid: prepaid packages are not part of this version yet"),
             Self::Contracts | Self::Signatures => {
                 Some("contracts and signatures: contracts are not part of this version yet")
             }

@@ -18,6 +18,7 @@ pub mod feed;
 pub mod gallery;
 pub mod images;
 pub mod lane;
+pub mod prepaid;
 pub mod site;
 pub mod storage;
 pub mod studio;
@@ -161,6 +162,11 @@ impl Application {
                 )
                 .route("/events/{id}/checkout", aw::get().to(checkout::place::checkout_page))
                 .route("/events/{id}/checkout", aw::post().to(checkout::place::submit_checkout))
+                .route("/events/{id}/prepaid/{invoice}", aw::get().to(prepaid::pages::prepaid_page))
+                .route(
+                    "/events/{id}/prepaid/{invoice}",
+                    aw::post().to(prepaid::pages::save_prepaid),
+                )
                 .route("/orders", aw::get().to(checkout::orders::orders_page))
                 .route("/orders/{number}", aw::get().to(checkout::orders::order_page))
                 .route("/orders/{number}/pay", aw::get().to(checkout::payment::pay_page))

@@ -72,6 +72,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("order.html", include_str!("../../templates/order.html")),
         ("orders.html", include_str!("../../templates/orders.html")),
         ("pay.html", include_str!("../../templates/pay.html")),
+        ("prepaid.html", include_str!("../../templates/prepaid.html")),
     ])?;
     Ok(tera)
 }

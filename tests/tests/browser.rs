@@ -382,3 +382,70 @@ async fn on_a_phone_the_grid_has_one_or_two_columns_and_nothing_scrolls_sideways
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_order_paid() {
+    let Some(stripe) = proofroom_tests::stripe::LocalStripe::start() else { return };
+    let app = TestApp::builder().stripe(&stripe).spawn().await;
+    stripe.send_webhooks_to(&app.url("/stripe/webhook")).await;
+    proofroom_tests::shop::shop(&app).await;
+    app.wait_for_proofs().await;
+    let event = app.event_path("smith");
+    story("card_checkout", &app.base_url, Screen::Desktop, |page| async move {
+        page.goto("/login").await?;
+        page.fill("#user_name", "ann.smith@example.com").await?;
+        page.fill("#password", "smith").await?;
+        page.click("form[action='/login'] button[type=submit]").await?;
+        page.click_text("Not now, take me to my photos").await?;
+        page.goto(&event).await?;
+        thumbnails_loaded(&page, 3).await?;
+
+        // Two prints, each from its photo's page (the lightbox's "Open" link leads there).
+        for (tile, sku) in [(1, "P5X7"), (2, "P8X10")] {
+            page.click(&format!(".grid .tile:nth-child({tile}) .tile-link")).await?;
+            page.click(".lightbox.open .lb-open").await?;
+            page.find("form.order-form").await?;
+            page.js(
+                "document.querySelector('form.order-form select[name=sku]').value = arguments[0];",
+                vec![json!(sku)],
+            )
+            .await?;
+            page.click_text("Add to cart").await?;
+            heading(&page, "My cart").await?;
+            page.goto(&event).await?;
+        }
+        page.click_text("Cart").await?;
+        heading(&page, "My cart").await?;
+        // 14.00 + 24.00
+        page.wait_for_text("$38.00").await?;
+        page.snapshot("cart").await?;
+        page.click_text("Check out").await?;
+        heading(&page, "Checkout").await?;
+        page.click("input[name=shipping][value=pickup]").await?;
+        page.click("input[name=payment][value=card]").await?;
+        page.snapshot("checkout").await?;
+        page.click("#place-order").await?;
+
+        // Stripe.js (localstripe's stand-in) shows the card field; a test card pays.
+        page.wait_for("the card field", "return !!document.querySelector('#card-element input');")
+            .await?;
+        ensure!(page.text("h1").await?.contains("Pay $40.76"), "{}", page.text("h1").await?);
+        page.fill("#card-element input[placeholder=number]", "4242424242424242").await?;
+        page.fill("#card-element input[placeholder=exp_month]", "12").await?;
+        page.fill("#card-element input[placeholder=exp_year]", "30").await?;
+        page.fill("#card-element input[placeholder=cvc]", "123").await?;
+        page.fill("#card-element input[placeholder=postal_code]", "62701").await?;
+        page.snapshot("pay").await?;
+        page.click("#pay-button").await?;
+        // The order page, once Stripe's signed webhook has marked the order paid.
+        page.wait_for(
+            "the order to show as paid",
+            "const s = document.querySelector('#payment-status'); return !!s && s.innerText.trim() === 'Paid';",
+        )
+        .await?;
+        page.snapshot("paid").await?;
+        ensure!(page.text("#order-total").await? == "$40.76");
+        Ok(())
+    })
+    .await;
+}

@@ -302,7 +302,7 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     assert!(said.contains("would push 2 sessions: 1 images to upload"), "{said}");
     assert!(
         said.contains(
-            "waiting on the server to be pulled: 4 (2 favorites, 1 guest, 0 order, 1 yearbook)"
+            "waiting on the server to be pulled: 4 (2 favorites, 1 guest, 0 order, 0 prepaid, 1 yearbook)"
         ),
         "{said}"
     );
@@ -332,11 +332,12 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     assert_eq!(held_image_names(&app.get_json("/api/v1/sessions/ann-none/images").await).len(), 4);
     assert_eq!(app.feed_waiting(), 1, "the yearbook pick waits");
 
-    let (code, said) = run(&app, library.path(), &["sync", "--only", "orders,prepaid"]).await;
+    let (code, said) =
+        run(&app, library.path(), &["sync", "--only", "orders,prepaid,contracts"]).await;
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("pulled 0 items: 0 orders"), "{said}");
     assert!(
-        said.contains("note: prepaid: prepaid packages are not part of this version yet"),
+        said.contains("note: contracts and signatures: contracts are not part of this version yet"),
         "{said}"
     );
     assert_eq!(app.feed_waiting(), 1);

@@ -26,7 +26,7 @@ pub struct FeedQuery {
 }
 
 /// `GET /api/v1/feed/waiting`: items not yet acknowledged, per kind (`guest`, `favorites`,
-/// `yearbook`, `order`).
+/// `yearbook`, `order`, `prepaid`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct FeedWaiting {
@@ -40,7 +40,7 @@ impl FeedWaiting {
 }
 
 /// The kinds of feed items, as on the wire.
-pub const FEED_KINDS: [&str; 4] = ["guest", "favorites", "yearbook", "order"];
+pub const FEED_KINDS: [&str; 5] = ["guest", "favorites", "yearbook", "order", "prepaid"];
 
 /// One page of the feed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -76,6 +76,8 @@ pub enum FeedContent {
     Yearbook(YearbookPick),
     /// An order was placed, or its payment went through: the whole order as it is now.
     Order(Box<crate::orders::OrderRecord>),
+    /// A client submitted the picks of a prepaid package.
+    Prepaid(crate::prepaid::PrepaidSelection),
     /// Deleted since; acknowledge it and write nothing.
     Gone { subject: String },
 }
@@ -88,6 +90,7 @@ impl FeedContent {
             Self::Favorites(_) => "favorites",
             Self::Yearbook(_) => "yearbook",
             Self::Order(_) => "order",
+            Self::Prepaid(_) => "prepaid",
             Self::Gone { .. } => "gone",
         }
     }

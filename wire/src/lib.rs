@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 pub mod feed;
 pub mod orders;
+pub mod prepaid;
 mod video;
 pub use video::{SessionVideo, video_embed_url};
 
@@ -27,6 +28,8 @@ pub mod paths {
     pub const FEED_WAITING: &str = "/api/v1/feed/waiting";
     /// `{ORDERS}/{number}/status`
     pub const ORDERS: &str = "/api/v1/orders";
+    /// `GET` lists; `{PREPAID}/{invoice id}` `PUT`s one.
+    pub const PREPAID: &str = "/api/v1/prepaid";
 }
 
 /// The header that carries the hex SHA-256 of an uploaded body, checked by the server after it

@@ -1,3 +1,6 @@
+DROP TABLE prepaid_picks;
+DROP TABLE prepaid_items;
+DROP TABLE prepaid_invoices;
 DROP TABLE outgoing_emails;
 DROP TABLE order_taxes;
 DROP TABLE order_line_images;

@@ -109,3 +109,35 @@ CREATE TABLE outgoing_emails (
     last_error TEXT
 );
 CREATE INDEX outgoing_emails_due ON outgoing_emails (sent_at, send_after);
+
+-- Prepaid packages: an invoice the studio sold at the session (its own id), the items it holds,
+-- and the image the client picks for each image of each print. Submitted is final.
+CREATE TABLE prepaid_invoices (
+    id TEXT PRIMARY KEY NOT NULL,
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    paid_cents BIGINT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    submitted_at TIMESTAMP
+);
+CREATE INDEX prepaid_invoices_by_event ON prepaid_invoices (event_id);
+
+CREATE TABLE prepaid_items (
+    invoice_id TEXT NOT NULL REFERENCES prepaid_invoices(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    sku TEXT NOT NULL,
+    name TEXT NOT NULL,
+    images_per_item INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    PRIMARY KEY (invoice_id, position)
+);
+
+CREATE TABLE prepaid_picks (
+    invoice_id TEXT NOT NULL REFERENCES prepaid_invoices(id) ON DELETE CASCADE,
+    item_position INTEGER NOT NULL,
+    unit INTEGER NOT NULL,
+    slot INTEGER NOT NULL,
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    file_name TEXT NOT NULL,
+    PRIMARY KEY (invoice_id, item_position, unit, slot)
+);

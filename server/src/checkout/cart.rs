@@ -2,7 +2,6 @@
 //! per event, so it survives signing out and another device. It holds SKUs and quantities
 //! only; what they cost is read from the price list whenever the cart is shown or checked out.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -42,7 +41,7 @@ pub async fn open_shop(
     let event = acting.event.clone();
     let catalog = db::run(&state.pool, move |conn| Catalog::load(conn, &event)).await?;
     let catalog = catalog.ok_or_else(ordering_closed)?;
-    if catalog.items.is_empty() || !(catalog.payment.card || catalog.payment.pay_at_studio) {
+    if !catalog.takes_orders(state.stripe.is_some()) {
         return Err(ordering_closed());
     }
     Ok(Shop { acting, catalog })
@@ -458,19 +457,4 @@ pub async fn cart_page(
     context.insert("subtotal", &shop.catalog.money(subtotal));
     context.insert("problem", &problem);
     state.render("cart.html", &context)
-}
-
-/// How many items are in the person's cart of an event (for the gallery's cart link).
-pub fn count(conn: &mut DbConn, event: &EventId, person_id: &str) -> Result<i64, AppError> {
-    let quantities: Vec<i32> = cart_items::table
-        .filter(cart_items::event_id.eq(event))
-        .filter(cart_items::person_id.eq(person_id))
-        .select(cart_items::quantity)
-        .load(conn)?;
-    Ok(quantities.into_iter().map(i64::from).sum())
-}
-
-/// The answer when a cart cannot be checked out as it is.
-pub fn cart_problem(message: String) -> AppError {
-    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "cart_incomplete", message)
 }

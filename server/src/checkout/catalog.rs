@@ -41,6 +41,12 @@ impl Catalog {
         }))
     }
 
+    /// Something can be ordered and paid for: items on the list, and a way to pay that the
+    /// studio allows and this server can take.
+    pub fn takes_orders(&self, takes_cards: bool) -> bool {
+        !self.items.is_empty() && !super::place::payment_choices(self, takes_cards).is_empty()
+    }
+
     pub fn item(&self, sku: &str) -> Option<&PriceListItem> {
         self.items.iter().find(|i| i.sku == sku)
     }

@@ -395,6 +395,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    prepaid_invoices (id) {
+        id -> Text,
+        event_id -> Text,
+        paid_cents -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    prepaid_items (invoice_id, position) {
+        invoice_id -> Text,
+        position -> Integer,
+        sku -> Text,
+        name -> Text,
+        images_per_item -> Integer,
+        quantity -> Integer,
+    }
+}
+
+diesel::table! {
+    prepaid_picks (invoice_id, item_position, unit, slot) {
+        invoice_id -> Text,
+        item_position -> Integer,
+        unit -> Integer,
+        slot -> Integer,
+        image_id -> Text,
+        file_name -> Text,
+    }
+}
+
 diesel::joinable!(price_list_items -> price_lists (price_list_id));
 diesel::joinable!(events -> clients (client_id));
 diesel::joinable!(event_online_groups -> events (event_id));
@@ -414,6 +447,9 @@ diesel::joinable!(cart_item_images -> images (image_id));
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_line_images -> orders (order_id));
 diesel::joinable!(order_taxes -> orders (order_id));
+diesel::joinable!(prepaid_invoices -> events (event_id));
+diesel::joinable!(prepaid_items -> prepaid_invoices (invoice_id));
+diesel::joinable!(prepaid_picks -> prepaid_invoices (invoice_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     studio,
@@ -448,4 +484,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_line_images,
     order_taxes,
     outgoing_emails,
+    prepaid_invoices,
+    prepaid_items,
+    prepaid_picks,
 );

@@ -238,6 +238,8 @@ pub struct Gallery {
     pub yearbook_pick: Option<String>,
     videos: Vec<VideoView>,
     pub is_client: bool,
+    /// The client's prepaid packages in this event: invoice id and whether submitted.
+    pub prepaid: Vec<(String, bool)>,
 }
 
 /// Loads the gallery when the viewer may see it: `Err` 404 when not, and the code box's answer
@@ -272,10 +274,14 @@ pub async fn load_gallery(
             yearbook_pick: None,
             videos: Vec::new(),
             is_client,
+            prepaid: Vec::new(),
             event,
         };
         if !expired {
             fill_gallery(conn, &mut gallery, person.as_ref())?;
+            if is_client {
+                gallery.prepaid = crate::prepaid::of_event(conn, &gallery.event.id)?;
+            }
         }
         Ok(Ok(gallery))
     })
@@ -520,6 +526,14 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, person: Option<&Person
     context.insert("yearbook_pick", &g.yearbook_pick);
     context.insert("can_invite", &g.is_client);
     context.insert("can_order", &e.price_list_id.is_some());
+    let prepaid: Vec<serde_json::Value> = g
+        .prepaid
+        .iter()
+        .map(|(id, done)| {
+            serde_json::json!({ "url": format!("/events/{}/prepaid/{id}", e.id), "submitted": done })
+        })
+        .collect();
+    context.insert("prepaid", &prepaid);
 }
 
 /// One photo, large, with favorite, note, groups and yearbook controls: the lightbox for
@@ -580,7 +594,7 @@ async fn order_items(
     let catalog =
         db::run(&state.pool, move |conn| crate::checkout::catalog::Catalog::load(conn, &event))
             .await?;
-    let Some(catalog) = catalog.filter(|c| c.payment.card || c.payment.pay_at_studio) else {
+    let Some(catalog) = catalog.filter(|c| c.takes_orders(state.stripe.is_some())) else {
         return Ok(Vec::new());
     };
     Ok(catalog

@@ -33,10 +33,13 @@ pub enum Kind {
     Yearbook,
     /// An order placed, or paid (subject: the order id).
     Order,
+    /// A prepaid package's picks submitted (subject: the invoice id).
+    Prepaid,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Self::Guest, Self::Favorites, Self::Yearbook, Self::Order];
+    pub const ALL: [Kind; 5] =
+        [Self::Guest, Self::Favorites, Self::Yearbook, Self::Order, Self::Prepaid];
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
@@ -48,6 +51,7 @@ impl Kind {
             Self::Favorites => "favorites",
             Self::Yearbook => "yearbook",
             Self::Order => "order",
+            Self::Prepaid => "prepaid",
         }
     }
 }
@@ -169,6 +173,7 @@ fn content(conn: &mut DbConn, kind: &str, subject: &str) -> Result<Option<FeedCo
         "yearbook" => yearbook(conn, subject)?.map(FeedContent::Yearbook),
         "order" => crate::checkout::orders::find_by_id(conn, subject)?
             .map(|order| FeedContent::Order(Box::new(order.record()))),
+        "prepaid" => crate::prepaid::selection(conn, subject)?.map(FeedContent::Prepaid),
         _ => None,
     })
 }

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod feed;
 pub mod images;
 pub mod orders;
+pub mod prepaid;
 pub mod price_lists;
 pub mod sessions;
 pub mod studio;
@@ -62,7 +63,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(feed::get_feed)
         .service(feed::feed_waiting)
         .service(feed::ack_feed)
-        .service(orders::put_order_status);
+        .service(orders::put_order_status)
+        .service(prepaid::list_prepaid)
+        .service(prepaid::put_prepaid);
 }
 
 /// PostgreSQL text cannot hold a NUL character and SQLite would keep it silently; neither is
