@@ -323,3 +323,94 @@ async fn the_daemon_told_to_stop_mid_sync_stops_at_once_and_logs_the_run_as_stop
     assert!(log.contains("told to stop before it finished"), "{log}");
     assert!(log.contains(": ok\n"), "{log}");
 }
+
+#[tokio::test]
+async fn orders_placed_while_the_connector_is_killed_at_random_points_land_once_each() {
+    let orders: usize =
+        std::env::var("PROOFROOM_KILL_ORDERS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    let seed: u64 = std::env::var("PROOFROOM_KILL_SEED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("{orders} orders, PROOFROOM_KILL_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let app = TestApp::spawn().await;
+    let library = proofroom_tests::shop::shop(&app).await;
+    let event = app.event_path("smith");
+    let mut ann = proofroom_tests::shop::ann(&app).await;
+    let photo = proofroom_tests::shop::photos(&mut ann, &event).await.remove(0);
+    let image = proofroom_tests::shop::image_id(&photo).to_string();
+
+    let mut placed: Vec<String> = Vec::with_capacity(orders);
+    // How long an undisturbed sync of a cycle's orders takes, so kills land all over one.
+    let per_cycle = 20;
+    for _ in 0..per_cycle {
+        placed.push(place_order(&ann, &event, &image).await);
+    }
+    let started = Instant::now();
+    app.sync(library.path()).await;
+    let span = started.elapsed().mul_f32(1.3);
+
+    // Orders come in while syncs start and are killed at random points.
+    let mut killed = 0;
+    let mut cycles = 0;
+    while placed.len() < orders {
+        for _ in 0..per_cycle.min(orders - placed.len()) {
+            placed.push(place_order(&ann, &event, &image).await);
+        }
+        let mut child = connector(&app, &app.base_url, library.path(), &["sync"]).spawn().unwrap();
+        tokio::time::sleep(span.mul_f64(rng.f64())).await;
+        if child.try_wait().unwrap().is_none() {
+            child.start_kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        child.wait().await.unwrap();
+        cycles += 1;
+    }
+    assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
+
+    let said = app.sync(library.path()).await;
+    assert!(said.contains("0 waiting, 0 errors"), "{said}");
+    assert_eq!(app.feed_waiting(), 0, "the server shows every order acknowledged");
+    let files = inbox_files(library.path());
+    let in_inbox: BTreeSet<&str> = files
+        .keys()
+        .filter_map(|k| k.strip_prefix("orders/").and_then(|k| k.strip_suffix(".json")))
+        .collect();
+    let placed_set: BTreeSet<&str> = placed.iter().map(String::as_str).collect();
+    assert_eq!(placed_set.len(), orders, "every confirmation number is different");
+    assert_eq!(in_inbox, placed_set, "each order placed is in the inbox, and nothing else");
+    for number in &placed {
+        let json: serde_json::Value =
+            serde_json::from_str(&files[&format!("orders/{number}.json")]).unwrap();
+        assert_eq!(json["number"], number.as_str());
+        assert_eq!(json["total"], "15.02");
+    }
+    task_ids(library.path());
+    let tasks = &files["tasks.csv"];
+    for number in &placed {
+        assert_eq!(tasks.matches(&format!("Order {number} ")).count(), 1, "{number} has one task");
+    }
+    let leftovers: Vec<&String> = files.keys().filter(|k| k.ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "unfinished files were cleared: {leftovers:?}");
+}
+
+/// One order: a print in the cart, then checkout with its own one-time key; answers its number.
+async fn place_order(ann: &Visitor, event: &str, image: &str) -> String {
+    let added = ann.submit(&format!("{event}/cart"), &[("sku", "P5X7"), ("image_id", image)]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let order = ann
+        .submit(
+            &format!("{event}/checkout"),
+            &[
+                ("checkout_key", key.as_str()),
+                ("shipping", "pickup"),
+                ("payment", "pay_at_studio"),
+                ("action", "place"),
+            ],
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::SEE_OTHER, "{}", order.body);
+    order.location.unwrap().trim_start_matches("/orders/").to_string()
+}

@@ -188,17 +188,8 @@ fn place(
                     .into(),
             ));
         }
-        let before: Option<(String, String, String)> = orders_table::table
-            .filter(orders_table::checkout_key.eq(key))
-            .select((orders_table::number, orders_table::person_id, orders_table::payment_status))
-            .first(conn)
-            .optional()?;
-        if let Some((number, owner, payment_status)) = before {
-            if owner != person.person_id() {
-                return Ok(Placed::Refused("This checkout form is out of date.".into()));
-            }
-            let card = payment_status == "awaiting_payment";
-            return Ok(Placed::Order { number, new: false, card });
+        if let Some(placed) = placed_with_key(conn, key, person)? {
+            return Ok(placed);
         }
         let lines = cart::load_lines(conn, &event.id, person.person_id())?;
         if lines.is_empty() {
@@ -295,6 +286,25 @@ fn place(
         }
         Ok(Placed::Order { number, new: true, card: payment == "card" })
     })
+}
+
+/// The order this person placed with the checkout form `key`, if any.
+fn placed_with_key(
+    conn: &mut DbConn,
+    key: &str,
+    person: &Person,
+) -> Result<Option<Placed>, AppError> {
+    let found: Option<(String, String)> = orders_table::table
+        .filter(orders_table::checkout_key.eq(key))
+        .filter(orders_table::person_id.eq(person.person_id()))
+        .select((orders_table::number, orders_table::payment_status))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(number, payment)| Placed::Order {
+        number,
+        new: false,
+        card: payment == "awaiting_payment",
+    }))
 }
 
 /// A confirmation number no order has yet.
@@ -521,9 +531,22 @@ pub async fn submit_checkout(
     let (event, person) = (shop.acting.event.clone(), shop.acting.person.clone());
     let sent = form.clone();
     let catalog = shop.catalog.clone();
-    let placed =
-        db::run(&state.pool, move |conn| place(conn, &catalog, &event, &person, &sent, &site))
-            .await?;
+    let (key, owner) = (form.checkout_key.trim().to_string(), shop.acting.person.clone());
+    let placed = match db::run(&state.pool, move |conn| {
+        place(conn, &catalog, &event, &person, &sent, &site)
+    })
+    .await
+    {
+        // The same form sent twice at once: the other request placed it (on PostgreSQL the
+        // second one meets the first's checkout key and rolls back).
+        Err(e) if e.status == StatusCode::CONFLICT => {
+            match db::run(&state.pool, move |conn| placed_with_key(conn, &key, &owner)).await? {
+                Some(placed) => placed,
+                None => return Err(e),
+            }
+        }
+        other => other?,
+    };
     match placed {
         Placed::Order { number, new, card } => {
             if new {
