@@ -21,7 +21,9 @@ use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::ItemError;
-use crate::manifest::{Count, Date, Days, Manifest, Money, Percent, Quantity, Revision, key_text};
+use crate::manifest::{
+    Count, Date, Days, Manifest, Money, Percent, Quantity, ReminderDays, Revision, key_text,
+};
 
 /// File name extensions of images, compared without regard to case.
 pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
@@ -432,6 +434,7 @@ struct RawStudio {
     payment_methods: Option<Spanned<RawPaymentMethods>>,
     #[serde(default)]
     keep_originals: bool,
+    expiry_reminder_days: Option<ReminderDays>,
 }
 
 #[derive(Deserialize)]
@@ -734,6 +737,7 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
         promotions,
         payment_methods,
         keep_originals: raw.keep_originals,
+        expiry_reminder_days: raw.expiry_reminder_days.map_or(7, |d| d.0 as i32),
     };
     if errors.is_empty() { Ok(Studio { profile, branding }) } else { Err(errors) }
 }

@@ -38,6 +38,8 @@ pub struct Config {
     pub trust_proxy: bool,
     /// How often expired browser sessions are deleted (also once at start); 0 never.
     pub session_cleanup_seconds: u64,
+    /// How often to look for gallery emails due (images online, expiry reminders).
+    pub notice_seconds: u64,
     /// Where email goes: `smtp://host:port`, `smtps://user:password@host` or
     /// `smtp://host:587?tls=required`. Without one, messages are written to
     /// `<data_dir>/outbox/` as `.eml` files, so nothing is lost.
@@ -78,6 +80,7 @@ impl Default for Config {
             secure_cookies: false,
             trust_proxy: false,
             session_cleanup_seconds: 3600,
+            notice_seconds: 60,
             smtp_url: None,
             mail_from: "Proofroom <proofroom@localhost>".into(),
             public_url: None,
@@ -167,6 +170,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "secure_cookies",
     "trust_proxy",
     "session_cleanup_seconds",
+    "notice_seconds",
     "smtp_url",
     "mail_from",
     "public_url",

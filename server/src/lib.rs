@@ -50,6 +50,8 @@ pub struct Application {
     session_cleanup: Option<auth::session::CleanupTask>,
     /// Sends queued email while the server runs.
     email_sender: email::SenderTask,
+    /// Queues the gallery emails (images online, expiry reminders) as they fall due.
+    notices: events::notices::NoticeTask,
 }
 
 impl Application {
@@ -188,8 +190,14 @@ impl Application {
         let session_cleanup = config
             .session_cleanup_every()
             .map(|every| auth::session::start_cleanup(state.pool.clone(), every));
+        let notices = events::notices::start(
+            state.pool.clone(),
+            mailer.clone(),
+            state.site_url.clone(),
+            std::time::Duration::from_secs(config.notice_seconds.max(1)),
+        );
         let email_sender = email::start(state.pool.clone(), mailer);
-        Ok(Self { server, port, state, session_cleanup, email_sender })
+        Ok(Self { server, port, state, session_cleanup, email_sender, notices })
     }
 
     pub fn port(&self) -> u16 {
@@ -207,9 +215,10 @@ impl Application {
 
     /// Serves until stopped; the background work started with the server stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, session_cleanup, email_sender, .. } = self;
+        let Self { server, session_cleanup, email_sender, notices, .. } = self;
         let result = server.await;
         drop(session_cleanup);
+        drop(notices);
         drop(email_sender);
         result
     }

@@ -81,6 +81,7 @@ pub struct TestAppBuilder {
     session_cleanup_seconds: Option<u64>,
     smtp_url: Option<String>,
     stripe: Option<(String, String)>,
+    notice_seconds: Option<u64>,
 }
 
 impl TestAppBuilder {
@@ -103,6 +104,13 @@ impl TestAppBuilder {
     /// Sends the site's email to this SMTP server (else it goes to the outbox folder).
     pub fn smtp(mut self, server: &smtp::SmtpServer) -> Self {
         self.smtp_url = Some(server.url());
+        self
+    }
+
+    /// Looks for gallery emails due (images online, expiry reminders) this often; stories that
+    /// do not read those emails leave it at an hour, so none arrives unasked.
+    pub fn notice_seconds(mut self, seconds: u64) -> Self {
+        self.notice_seconds = Some(seconds);
         self
     }
 
@@ -134,6 +142,7 @@ impl TestAppBuilder {
             config.session_cleanup_seconds = seconds;
         }
         config.smtp_url = self.smtp_url;
+        config.notice_seconds = self.notice_seconds.unwrap_or(3600);
         if let Some((api, js)) = self.stripe {
             config.stripe_secret_key = Some(stripe::SECRET_KEY.into());
             config.stripe_publishable_key = Some(stripe::PUBLISHABLE_KEY.into());

@@ -308,3 +308,47 @@ async fn bad_carts_and_checkouts_are_refused_with_a_clear_message_and_no_order()
     let eml = std::fs::read_to_string(&found[0]).unwrap();
     assert!(eml.contains("To: ann.smith@example.com"), "{eml}");
 }
+
+#[tokio::test]
+async fn the_client_is_told_when_the_photos_are_online_and_before_the_gallery_closes() {
+    let Some(smtp) = SmtpServer::start() else { return };
+    let app = TestApp::builder().smtp(&smtp).notice_seconds(1).spawn().await;
+    let library = shop(&app).await;
+    let mail = smtp.wait_for(1).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(mail[0].to.contains("ann.smith@example.com"));
+    assert_eq!(mail[0].subject, "Your photos from Session smith are online");
+    let body = &mail[0].body;
+    assert!(body.contains("3 photos"), "{body}");
+    assert!(body.contains("User name: ann.smith@example.com"), "{body}");
+    assert!(body.contains("Password: your last name"), "{body}");
+    assert!(body.contains(&format!("{}/events/", app.base_url)), "{body}");
+
+    // Ann chooses her own sign-in; the studio brings the closing date near.
+    let mut ann = ann(&app).await;
+    ann.get("/account").await;
+    let saved = ann
+        .post(
+            "/account",
+            &[
+                ("user_name", "annsmith"),
+                ("password", "Tr0mb0ne-Sunset"),
+                ("password_again", "Tr0mb0ne-Sunset"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
+    let extended = app.connector(library.path(), &["extend", "smith", "--until", &soon]).await;
+    assert!(extended.status.success(), "{}", printed(&extended));
+    app.state.catalog_changed();
+
+    let mail = smtp.wait_for(2).await;
+    assert_eq!(mail.len(), 2, "{mail:?}");
+    assert!(mail[1].subject.starts_with("Your gallery \"Session smith\" closes"), "{:?}", mail[1]);
+    assert!(mail[1].body.contains("User name: annsmith"), "{}", mail[1].body);
+    assert!(mail[1].body.contains("the password you chose"), "{}", mail[1].body);
+    assert!(!mail.iter().any(|m| m.body.contains("Tr0mb0ne")), "never a password");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(smtp.messages().len(), 2, "each once");
+}

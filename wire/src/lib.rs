@@ -178,6 +178,13 @@ pub struct StudioProfile {
     /// Keep each uploaded original on the server (for downloads); off by default.
     #[serde(default)]
     pub keep_originals: bool,
+    /// Days before a gallery expires that its client is reminded by email; 0 sends none.
+    #[serde(default = "default_reminder_days")]
+    pub expiry_reminder_days: i32,
+}
+
+fn default_reminder_days() -> i32 {
+    7
 }
 
 /// The branding images a studio uploads with `PUT /api/v1/studio/branding/{slot}`.

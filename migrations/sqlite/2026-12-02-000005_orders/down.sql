@@ -9,3 +9,5 @@ DROP TABLE orders;
 DROP TABLE cart_item_images;
 DROP TABLE cart_items;
 ALTER TABLE shipping_methods DROP COLUMN pickup;
+ALTER TABLE events DROP COLUMN online_notice_at;
+ALTER TABLE studio DROP COLUMN expiry_reminder_days;

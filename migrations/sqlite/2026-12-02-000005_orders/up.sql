@@ -141,3 +141,10 @@ CREATE TABLE prepaid_picks (
     file_name TEXT NOT NULL,
     PRIMARY KEY (invoice_id, item_position, unit, slot)
 );
+
+-- Email to clients: how many days before a gallery expires its client is reminded (0: never),
+-- and when the client was told their images are online (galleries online before this
+-- migration count as told).
+ALTER TABLE studio ADD COLUMN expiry_reminder_days INTEGER NOT NULL DEFAULT 7;
+ALTER TABLE events ADD COLUMN online_notice_at TIMESTAMP;
+UPDATE events SET online_notice_at = created_at;

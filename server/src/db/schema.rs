@@ -21,6 +21,7 @@ diesel::table! {
         pay_at_studio -> Bool,
         keep_originals -> Bool,
         updated_at -> Timestamp,
+        expiry_reminder_days -> Integer,
     }
 }
 
@@ -129,6 +130,7 @@ diesel::table! {
         updated_at -> Timestamp,
         manifest_sha256 -> Nullable<Text>,
         expiry_override -> Nullable<Date>,
+        online_notice_at -> Nullable<Timestamp>,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod models;
+pub mod notices;
 pub mod page_cache;
 pub mod pages;
 pub mod sessions;

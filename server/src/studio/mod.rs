@@ -34,6 +34,7 @@ pub struct StudioRow {
     pub pay_at_studio: bool,
     pub keep_originals: bool,
     pub updated_at: NaiveDateTime,
+    pub expiry_reminder_days: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -158,6 +159,7 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> Result<(), AppE
         pay_by_card: profile.payment_methods.card,
         pay_at_studio: profile.payment_methods.pay_at_studio,
         keep_originals: profile.keep_originals,
+        expiry_reminder_days: profile.expiry_reminder_days.clamp(0, 60),
         updated_at: db::now(),
     };
     crate::db::write_transaction(conn, |conn| {
@@ -296,6 +298,7 @@ pub fn profile(conn: &mut DbConn) -> Result<Option<wire::StudioProfile>, AppErro
             pay_at_studio: row.pay_at_studio,
         },
         keep_originals: row.keep_originals,
+        expiry_reminder_days: row.expiry_reminder_days,
     }))
 }
 

@@ -1,0 +1,203 @@
+//! Email to a gallery's client: "your images are online" once its photos are up, and a reminder
+//! a studio-set number of days (`expiry_reminder_days`) before it expires. Never a password:
+//! the email says which user name to sign in with and whether the password is their last name
+//! or the one they chose.
+//!
+//! A background task looks every `notice_seconds`. "Online" waits until every image the
+//! session lists has arrived, or the newest arrived ten minutes ago (an upload that stopped
+//! short), so the client does not open a half-filled gallery. Each message is queued with a key
+//! (`images-online:<event>`, `expiry-reminder:<event>:<expiry date>`), so it goes once — and
+//! again for a new expiry date after `extend`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::{ClientRow, EventRow};
+use super::pages::display_date;
+use crate::db::schema::{clients, events, images, outgoing_emails, session_images};
+use crate::db::{self, DbConn, EventId, Pool};
+use crate::email::{self, Mailer, NewEmail};
+use crate::error::AppError;
+use crate::studio;
+
+/// An upload whose newest image is this old is taken as finished.
+const UPLOAD_QUIET_MINUTES: i64 = 10;
+
+/// Looks for galleries to tell their clients about until dropped.
+pub fn start(pool: Pool, mailer: Arc<Mailer>, site_url: String, every: Duration) -> NoticeTask {
+    NoticeTask(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let url = site_url.clone();
+            match db::run(&pool, move |conn| queue_due(conn, &url)).await {
+                Ok(0) => {}
+                Ok(_) => mailer.wake(),
+                Err(e) => tracing::warn!("gallery emails: {e}; will look again"),
+            }
+        }
+    }))
+}
+
+/// The running task of [`start`]; dropping it stops the task.
+pub struct NoticeTask(tokio::task::JoinHandle<()>);
+
+impl Drop for NoticeTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Queues every notice due now; answers how many were queued.
+pub fn queue_due(conn: &mut DbConn, site_url: &str) -> Result<usize, AppError> {
+    let Some(studio) = studio::load(conn)? else { return Ok(0) };
+    let today = studio.today();
+    let mut queued = 0;
+
+    let waiting: Vec<EventRow> = events::table
+        .filter(events::online_notice_at.is_null())
+        .select(EventRow::as_select())
+        .load(conn)?;
+    for event in waiting {
+        if event.is_expired(today) {
+            mark_told(conn, &event.id)?;
+            continue;
+        }
+        let arrived: Vec<NaiveDateTime> = images::table
+            .filter(images::event_id.eq(&event.id))
+            .select(images::created_at)
+            .load(conn)?;
+        let Some(newest) = arrived.iter().max().copied() else { continue };
+        let wanted: i64 = session_images::table
+            .filter(session_images::event_id.eq(&event.id))
+            .count()
+            .get_result(conn)?;
+        let quiet = db::now() - newest > chrono::Duration::minutes(UPLOAD_QUIET_MINUTES);
+        if (arrived.len() as i64) < wanted && !quiet {
+            continue;
+        }
+        db::write_transaction(conn, |conn| {
+            let client = client_of(conn, &event)?;
+            let message = online_email(&studio.name, site_url, &event, &client, arrived.len());
+            if email::enqueue(conn, message)? {
+                queued += 1;
+            }
+            mark_told(conn, &event.id)
+        })?;
+    }
+
+    let days = i64::from(studio.expiry_reminder_days);
+    if days <= 0 {
+        return Ok(queued);
+    }
+    let sent: HashSet<String> = outgoing_emails::table
+        .filter(outgoing_emails::dedupe_key.like("expiry-reminder:%"))
+        .select(outgoing_emails::dedupe_key)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    let expiring: Vec<EventRow> = events::table
+        .filter(events::online_notice_at.is_not_null())
+        .filter(events::expires_on.ge(today))
+        .filter(events::expires_on.le(today + chrono::Days::new(days as u64)))
+        .select(EventRow::as_select())
+        .load(conn)?;
+    for event in expiring {
+        if sent.contains(&reminder_key(&event)) {
+            continue;
+        }
+        let has_images: i64 =
+            images::table.filter(images::event_id.eq(&event.id)).count().get_result(conn)?;
+        if has_images == 0 {
+            continue;
+        }
+        let client = client_of(conn, &event)?;
+        let left = (event.expires_on - today).num_days();
+        if email::enqueue(conn, reminder_email(&studio.name, site_url, &event, &client, left))? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+fn mark_told(conn: &mut DbConn, event: &EventId) -> Result<(), AppError> {
+    diesel::update(events::table.find(event))
+        .set(events::online_notice_at.eq(db::now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn client_of(conn: &mut DbConn, event: &EventRow) -> Result<ClientRow, AppError> {
+    Ok(clients::table.find(&event.client_id).select(ClientRow::as_select()).first(conn)?)
+}
+
+fn reminder_key(event: &EventRow) -> String {
+    format!("expiry-reminder:{}:{}", event.id, event.expires_on)
+}
+
+/// How to sign in, without ever a password.
+fn sign_in_help(site_url: &str, client: &ClientRow) -> String {
+    let user = client.login_name.as_deref().unwrap_or(&client.email);
+    let password = if client.password_hash.is_some() {
+        "the password you chose (forgot it? the studio can reset it)"
+    } else {
+        "your last name"
+    };
+    format!("Sign in at {site_url}/login\n  User name: {user}\n  Password: {password}\n")
+}
+
+fn online_email<'a>(
+    studio: &str,
+    site_url: &str,
+    event: &EventRow,
+    client: &'a ClientRow,
+    photos: usize,
+) -> NewEmail<'a> {
+    NewEmail {
+        dedupe_key: format!("images-online:{}", event.id),
+        to: &client.email,
+        subject: format!("Your photos from {} are online", event.description),
+        body: format!(
+            "Hello {},\n\n{photos} photos from \"{}\" are online for you to see, choose favorites \
+             and order prints.\n\n{}\nYour gallery: {site_url}/events/{}\nIt is online until {}.\n\n{studio}\n",
+            client.first_name,
+            event.description,
+            sign_in_help(site_url, client),
+            event.id,
+            display_date(event.expires_on),
+        ),
+    }
+}
+
+fn reminder_email<'a>(
+    studio: &str,
+    site_url: &str,
+    event: &EventRow,
+    client: &'a ClientRow,
+    days_left: i64,
+) -> NewEmail<'a> {
+    let when = match days_left {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        n => format!("in {n} days"),
+    };
+    NewEmail {
+        dedupe_key: reminder_key(event),
+        to: &client.email,
+        subject: format!("Your gallery \"{}\" closes {when}", event.description),
+        body: format!(
+            "Hello {},\n\nYour gallery \"{}\" is online until {} — {when}. Pick your favorites \
+             and order prints before then.\n\n{}\nYour gallery: {site_url}/events/{}\n\n{studio}\n",
+            client.first_name,
+            event.description,
+            display_date(event.expires_on),
+            sign_in_help(site_url, client),
+            event.id,
+        ),
+    }
+}
