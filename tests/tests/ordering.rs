@@ -195,13 +195,19 @@ async fn bad_carts_and_checkouts_are_refused_with_a_clear_message_and_no_order()
         )
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
-    let wrong_slot = ann
-        .post(
-            &format!("{event}/cart/{line}"),
-            &[("quantity", "1"), ("pick_7", image_id(&photos[1]))],
-        )
-        .await;
-    assert_eq!(wrong_slot.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for slot in ["pick_7", "pick_2147483647", "pick_-1", "pick_x"] {
+        let wrong_slot = ann
+            .post(
+                &format!("{event}/cart/{line}"),
+                &[("quantity", "1"), (slot, image_id(&photos[1]))],
+            )
+            .await;
+        assert_eq!(wrong_slot.status, StatusCode::UNPROCESSABLE_ENTITY, "{slot}");
+    }
+    // A slot left at "Pick a photo…" keeps what it had.
+    let unchanged =
+        ann.post(&format!("{event}/cart/{line}"), &[("quantity", "2"), ("pick_0", "")]).await;
+    assert_eq!(unchanged.status, StatusCode::SEE_OTHER, "{}", unchanged.body);
     let cart = ann.get(&format!("{event}/cart")).await;
     assert!(cart.body.contains("$178.00"), "2 × 89.00: {}", cart.body);
 

@@ -41,6 +41,20 @@ async fn order_by_card(app: &TestApp) -> (Visitor, String) {
     (ann, number)
 }
 
+/// The PaymentIntent the order holds.
+fn stored_intent(app: &TestApp, number: &str) -> String {
+    use diesel::prelude::*;
+    use proofroom_server::db::schema::orders;
+    app.with_db(|conn| {
+        orders::table
+            .filter(orders::number.eq(number))
+            .select(orders::stripe_payment_intent)
+            .first::<Option<String>>(conn)
+            .unwrap()
+            .expect("an intent")
+    })
+}
+
 /// The order's payment state as its page's script reads it.
 async fn payment_status(visitor: &mut Visitor, number: &str) -> serde_json::Value {
     let answer = visitor.get(&format!("/orders/{number}/payment")).await;
@@ -90,10 +104,18 @@ async fn a_card_order_is_paid_when_stripes_signed_webhook_says_so_and_reaches_th
     let order = ann.get(&format!("/orders/{number}")).await;
     assert!(order.body.contains("Waiting for payment"), "{}", order.body);
     assert_eq!(payment_status(&mut ann, &number).await["paid"], false);
+    // Not paid yet, so not the studio's to make yet.
+    let said = app.sync(library.path()).await;
+    assert!(said.contains("pulled 0 items"), "{said}");
 
     let (status, answer) = pay(&mut ann, &stripe, &number, "4242424242424242").await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["status"], "processing");
+    let intent_before = stored_intent(&app, &number);
+    // The answer lost, the button pressed again before Stripe's webhook: no second charge.
+    let (status, again) = pay(&mut ann, &stripe, &number, "4242424242424242").await;
+    assert_eq!((status, again["status"].as_str()), (StatusCode::OK, Some("processing")), "{again}");
+    assert_eq!(stored_intent(&app, &number), intent_before, "the same payment, not a new one");
     let state = wait_until_paid(&mut ann, &number).await;
     assert_eq!(state["payment_status"], "paid");
     let order = ann.get(&format!("/orders/{number}")).await;
@@ -102,16 +124,7 @@ async fn a_card_order_is_paid_when_stripes_signed_webhook_says_so_and_reaches_th
     assert_eq!(paid_twice.status, StatusCode::SEE_OTHER, "a paid order needs no payment page");
 
     // Stripe holds the intent for the server's total.
-    let intent_id: String = app.with_db(|conn| {
-        use diesel::prelude::*;
-        use proofroom_server::db::schema::orders;
-        orders::table
-            .filter(orders::number.eq(&number))
-            .select(orders::stripe_payment_intent)
-            .first::<Option<String>>(conn)
-            .unwrap()
-            .unwrap()
-    });
+    let intent_id = stored_intent(&app, &number);
     let intent = stripe.payment_intent(&intent_id).await;
     assert_eq!(intent["amount"], 3003);
     assert_eq!(intent["status"], "succeeded");
@@ -166,16 +179,7 @@ async fn webhooks_need_a_valid_signature_and_ten_deliveries_pay_once() {
     shop(&app).await;
     let (mut ann, number) = order_by_card(&app).await;
     ann.get(&format!("/orders/{number}/pay")).await;
-    let intent: String = app.with_db(|conn| {
-        use diesel::prelude::*;
-        use proofroom_server::db::schema::orders;
-        orders::table
-            .filter(orders::number.eq(&number))
-            .select(orders::stripe_payment_intent)
-            .first::<Option<String>>(conn)
-            .unwrap()
-            .unwrap()
-    });
+    let intent = stored_intent(&app, &number);
     let event = |amount: i64| {
         serde_json::json!({
             "id": format!("evt_{amount}"),

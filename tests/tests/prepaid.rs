@@ -88,8 +88,10 @@ async fn a_client_fills_a_prepaid_package_and_the_studio_gets_the_picks() {
     assert!(ann.get(&path).await.body.contains("2 of 5 photos picked"));
 
     // A print the package does not have, and a photo of no gallery, are refused.
-    let wrong = ann.post(&path, &[("pick_0_7_0", names[0]), ("action", "save")]).await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["pick_0_7_0", "pick_2147483647_2147483647_2147483647", "pick_0_0", "pick_a_0_0"] {
+        let wrong = ann.post(&path, &[(field, names[0]), ("action", "save")]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+    }
     let wrong = ann.post(&path, &[("pick_0_0_0", "nope"), ("action", "save")]).await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
 
@@ -110,7 +112,9 @@ async fn a_client_fills_a_prepaid_package_and_the_studio_gets_the_picks() {
     let late = ann.post(&path, &[(fields[0].as_str(), names[2]), ("action", "save")]).await;
     assert_eq!(late.status, StatusCode::CONFLICT);
 
-    // The studio gets the picks, once.
+    // The studio gets the picks, once — even when the gallery is taken down before it syncs.
+    let down = app.connector(library.path(), &["take-down", "smith", "--yes"]).await;
+    assert!(down.status.success(), "{}", printed(&down));
     let said = app.sync(library.path()).await;
     assert!(said.contains("1 prepaid selections"), "{said}");
     let inbox = inbox_files(library.path());

@@ -111,10 +111,15 @@ CREATE TABLE outgoing_emails (
 CREATE INDEX outgoing_emails_due ON outgoing_emails (sent_at, send_after);
 
 -- Prepaid packages: an invoice the studio sold at the session (its own id), the items it holds,
--- and the image the client picks for each image of each print. Submitted is final.
+-- and the image the client picks for each image of each print. Submitted is final, and kept
+-- with copies of its session and client (and picked file names) until the studio has it, even
+-- when the session is taken down first.
 CREATE TABLE prepaid_invoices (
     id TEXT PRIMARY KEY NOT NULL,
-    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    event_id TEXT REFERENCES events(id) ON DELETE SET NULL,
+    studio_session_id TEXT NOT NULL,
+    studio_client_id TEXT NOT NULL,
+    client_name TEXT NOT NULL,
     paid_cents BIGINT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
@@ -137,7 +142,7 @@ CREATE TABLE prepaid_picks (
     item_position INTEGER NOT NULL,
     unit INTEGER NOT NULL,
     slot INTEGER NOT NULL,
-    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    image_id TEXT NOT NULL,
     file_name TEXT NOT NULL,
     PRIMARY KEY (invoice_id, item_position, unit, slot)
 );

@@ -285,6 +285,10 @@ pub async fn update_line(
         let slot: i32 = slot.parse().map_err(|_| {
             AppError::unprocessable("invalid_form", format!("\"{key}\" is not a photo slot."))
         })?;
+        // "Pick a photo…" left as it is: that slot stays empty.
+        if value.is_empty() {
+            continue;
+        }
         picks.push((slot, image_of_event(&state, &shop.acting.event, value).await?));
     }
     let person_id = shop.acting.person.person_id().to_string();
@@ -300,7 +304,7 @@ pub async fn update_line(
             if let Some((slot, _)) = picks.iter().find(|(slot, _)| !(0..slots).contains(slot)) {
                 return Err(AppError::unprocessable(
                     "invalid_form",
-                    format!("This item has no photo number {}.", slot + 1),
+                    format!("This item has no photo number {}.", i64::from(*slot) + 1),
                 ));
             }
             diesel::update(cart_items::table.find(&line))

@@ -73,7 +73,16 @@ async fn intent_of(state: &State, order: &OrderRow) -> Result<PaymentIntent, App
     let intent = stripe
         .create_payment_intent(order.total_cents, &order.currency, &order.number, &key)
         .await
-        .map_err(unavailable)?;
+        .map_err(|e| match e {
+            StripeError::Api { status, message, .. } if (400..500).contains(&status) => {
+                tracing::error!(order = %order.number, "Stripe refused the payment intent: {message}");
+                AppError::unprocessable(
+                    "card_not_possible",
+                    "This order cannot be paid by card; please contact the studio to pay it.",
+                )
+            }
+            other => unavailable(other),
+        })?;
     let (order_id, intent_id) = (order.id.clone(), intent.id.clone());
     // Two pages racing keep the first intent stored.
     let kept: Option<String> = db::run(&state.pool, move |conn| {
@@ -177,6 +186,21 @@ pub async fn pay(
         return Err(AppError::unprocessable("invalid_card", "Type the card again."));
     }
     let intent = intent_of(&state, &order).await?;
+    // Paid already (an answer lost on the way, a second tab): never charge again.
+    match intent.status.as_str() {
+        "succeeded" | "processing" => {
+            return Ok(
+                HttpResponse::Ok().json(PayAnswer { status: "processing", client_secret: None })
+            );
+        }
+        "requires_action" => {
+            return Ok(HttpResponse::Ok().json(PayAnswer {
+                status: "requires_action",
+                client_secret: intent.client_secret,
+            }));
+        }
+        _ => {}
+    }
     let stripe = stripe_of(&state)?;
     let paid = stripe.pay_with_token(&intent.id, token, &order.email, &order.name).await;
     let declined =
@@ -198,16 +222,30 @@ pub async fn pay(
         Err(StripeError::Api { status, message, .. }) if (400..500).contains(&status) => message,
         Err(e) => return Err(unavailable(e)),
     };
-    // The next try starts a new PaymentIntent: a declined one is cancelled at Stripe.
-    if let Err(e) = stripe.cancel_payment_intent(&intent.id).await {
-        tracing::warn!("cancelling payment intent {}: {e}", intent.id);
-    }
-    let (id, saved) = (order.id.clone(), problem.clone());
+    // A declined intent is cancelled at Stripe, and only once Stripe says it is cancelled does
+    // the next try start a new one: an intent that might still be paid is never let go.
+    let cancelled = match stripe.cancel_payment_intent(&intent.id).await {
+        Ok(pi) => pi.status == "canceled",
+        Err(e) => {
+            tracing::warn!("cancelling payment intent {}: {e}", intent.id);
+            false
+        }
+    };
+    let (id, saved, intent_id) = (order.id.clone(), problem.clone(), intent.id.clone());
     db::run(&state.pool, move |conn| {
         record_failure(conn, &id, &saved)?;
-        diesel::update(orders_table::table.find(&id))
+        if cancelled {
+            diesel::update(
+                orders_table::table
+                    .find(&id)
+                    .filter(orders_table::stripe_payment_intent.eq(&intent_id))
+                    .filter(
+                        orders_table::payment_status.eq(PaymentStatus::AwaitingPayment.as_str()),
+                    ),
+            )
             .set(orders_table::stripe_payment_intent.eq(None::<String>))
             .execute(conn)?;
+        }
         Ok(())
     })
     .await?;
@@ -270,6 +308,9 @@ enum Handled {
     Ignored,
     /// The amount paid is not the order's total: not marked paid, logged for the studio.
     AmountMismatch,
+    /// A second payment of an order already paid through another intent: the studio is told
+    /// to refund it.
+    PaidTwice,
 }
 
 fn refuse(code: &'static str, message: &str) -> HttpResponse {
@@ -330,7 +371,7 @@ pub async fn stripe_webhook(
         }
         _ => Handled::Ignored,
     };
-    if handled == Handled::Paid {
+    if matches!(handled, Handled::Paid | Handled::PaidTwice) {
         state.mailer.wake();
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "received": true, "handled": handled })))
@@ -365,7 +406,8 @@ fn mark_paid(
             None => None,
         };
         let Some(order) = order else { return Ok(Handled::Ignored) };
-        if amount != order.total_cents || !currency.eq_ignore_ascii_case(&order.currency) {
+        let due = stripe::stripe_amount(order.total_cents, &order.currency);
+        if Some(amount) != due || !currency.eq_ignore_ascii_case(&order.currency) {
             tracing::error!(
                 order = %order.number,
                 "Stripe reports {amount} {currency} paid for an order of {} {}: not marked paid",
@@ -390,7 +432,31 @@ fn mark_paid(
         ))
         .execute(conn)?;
         if changed == 0 {
-            return Ok(Handled::AlreadyPaid);
+            if order.stripe_payment_intent.as_deref() == Some(intent) {
+                return Ok(Handled::AlreadyPaid);
+            }
+            // Money taken twice for one order: never ignored.
+            tracing::error!(order = %order.number, "paid twice: intent {intent} came after the order was paid");
+            let studio = crate::studio::load(conn)?;
+            if let Some(to) = studio.as_ref().and_then(|s| s.email.clone()) {
+                email::enqueue(
+                    conn,
+                    email::NewEmail {
+                        dedupe_key: format!("paid-twice:{}:{intent}", order.id),
+                        to: &to,
+                        subject: format!(
+                            "Order {} was paid twice: refund one payment",
+                            order.number
+                        ),
+                        body: format!(
+                            "Order {} ({}) was already paid when Stripe reported another payment \
+                             of it: PaymentIntent {intent}. Refund that one in the Stripe dashboard.\n",
+                            order.number, order.name
+                        ),
+                    },
+                )?;
+            }
+            return Ok(Handled::PaidTwice);
         }
         feed::record(conn, feed::Kind::Order, &order.id)?;
         let full = orders::find_by_id(conn, &order.id)?.ok_or_else(missing)?;

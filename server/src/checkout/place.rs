@@ -25,6 +25,7 @@ use crate::events::pages::{display_date, load_gallery};
 use crate::feed;
 use crate::site::{self, base_context};
 use crate::web::State;
+use proofroom_wire::orders::PaymentStatus;
 
 const MAX_ADDRESS_CHARS: usize = 1000;
 const MAX_PHONE_CHARS: usize = 40;
@@ -231,6 +232,26 @@ fn place(
             Ok(q) => q,
             Err(problem) => return Ok(Placed::Refused(problem)),
         };
+        // A card order waits for Stripe; one with nothing to pay is paid as it is placed.
+        let payment_status = match payment {
+            "card" if quote.total_cents == 0 => PaymentStatus::Paid,
+            "card" => {
+                let minimum = super::stripe::minimum_cents(&catalog.currency);
+                if quote.total_cents < minimum {
+                    return Ok(Placed::Refused(format!(
+                        "Card payments start at {}; choose to pay at the studio.",
+                        catalog.money(minimum)
+                    )));
+                }
+                if super::stripe::stripe_amount(quote.total_cents, &catalog.currency).is_none() {
+                    return Ok(Placed::Refused(
+                        "This total cannot be paid by card; choose to pay at the studio.".into(),
+                    ));
+                }
+                PaymentStatus::AwaitingPayment
+            }
+            _ => PaymentStatus::DueAtStudio,
+        };
         let who = customer(conn, person)?;
         let now = db::now();
         let order = OrderRow {
@@ -257,13 +278,12 @@ fn place(
             total_cents: quote.total_cents,
             currency: catalog.currency.clone(),
             payment_method: payment.to_string(),
-            payment_status: if payment == "card" { "awaiting_payment" } else { "due_at_studio" }
-                .to_string(),
+            payment_status: payment_status.as_str().to_string(),
             stripe_payment_intent: None,
             payment_error: None,
             status: "placed".into(),
             placed_at: now,
-            paid_at: None,
+            paid_at: (payment_status == PaymentStatus::Paid).then_some(now),
             updated_at: now,
         };
         diesel::insert_into(orders_table::table).values(&order).execute(conn)?;
@@ -278,13 +298,15 @@ fn place(
                 "Your cart changed while the order was being placed; check it and try again.",
             ));
         }
-        feed::record(conn, feed::Kind::Order, &order.id)?;
         let number = order.number.clone();
-        if payment == "pay_at_studio" {
+        // A card order reaches the studio and is confirmed once Stripe says it is paid.
+        let waits_for_card = payment_status == PaymentStatus::AwaitingPayment;
+        if !waits_for_card {
+            feed::record(conn, feed::Kind::Order, &order.id)?;
             let full = orders::load_full(conn, order)?;
             email::enqueue(conn, full.confirmation_email(&site.studio, &site.url))?;
         }
-        Ok(Placed::Order { number, new: true, card: payment == "card" })
+        Ok(Placed::Order { number, new: true, card: waits_for_card })
     })
 }
 

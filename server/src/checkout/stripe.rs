@@ -16,7 +16,38 @@ use sha2::Sha256;
 use crate::config::Config;
 
 /// How far a webhook's timestamp may be from now, as Stripe's own libraries allow.
-pub const SIGNATURE_TOLERANCE_SECONDS: i64 = 300;
+pub const SIGNATURE_TOLERANCE_SECONDS: u64 = 300;
+
+/// Currencies Stripe counts in whole units (¥1, not ¥0.01).
+const ZERO_DECIMAL: &[&str] = &[
+    "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
+    "XAF", "XOF", "XPF",
+];
+/// Currencies Stripe counts in thousandths.
+const THREE_DECIMAL: &[&str] = &["BHD", "JOD", "KWD", "OMR", "TND"];
+
+/// An amount in cents (how Proofroom keeps all money) as Stripe counts it in `currency`;
+/// `None` when it cannot be said exactly (a fraction of a yen).
+pub fn stripe_amount(cents: i64, currency: &str) -> Option<i64> {
+    let currency = currency.to_ascii_uppercase();
+    if ZERO_DECIMAL.contains(&currency.as_str()) {
+        (cents % 100 == 0).then_some(cents / 100)
+    } else if THREE_DECIMAL.contains(&currency.as_str()) {
+        cents.checked_mul(10)
+    } else {
+        Some(cents)
+    }
+}
+
+/// The smallest card payment Stripe takes, in cents (its minimum is about half a US dollar;
+/// 30p in pounds, ¥50 in yen).
+pub fn minimum_cents(currency: &str) -> i64 {
+    match currency.to_ascii_uppercase().as_str() {
+        "GBP" => 30,
+        "JPY" => 5_000,
+        _ => 50,
+    }
+}
 
 pub struct Stripe {
     http: reqwest::Client,
@@ -114,10 +145,15 @@ impl Stripe {
         order_number: &str,
         idempotency_key: &str,
     ) -> Result<PaymentIntent, StripeError> {
+        let amount = stripe_amount(amount_cents, currency).ok_or_else(|| StripeError::Api {
+            status: 422,
+            code: None,
+            message: format!("{amount_cents} cents cannot be charged exactly in {currency}"),
+        })?;
         self.post(
             "/v1/payment_intents",
             &[
-                ("amount", amount_cents.to_string()),
+                ("amount", amount.to_string()),
                 ("currency", currency.to_ascii_lowercase()),
                 ("payment_method_types[]", "card".into()),
                 ("metadata[order]", order_number.to_string()),
@@ -232,7 +268,7 @@ pub fn verify_signature(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - timestamp).abs() > SIGNATURE_TOLERANCE_SECONDS {
+    if now.abs_diff(timestamp) > SIGNATURE_TOLERANCE_SECONDS {
         return Err(SignatureError::TooOld);
     }
     let matches = signatures.iter().any(|sig| {
@@ -298,5 +334,18 @@ mod tests {
             verify_signature(BODY, Some(&format!("t={NOW}")), SECRET, NOW),
             Err(SignatureError::Malformed)
         );
+        let extreme = format!("t={},v1={}", i64::MIN, "00".repeat(32));
+        assert_eq!(
+            verify_signature(BODY, Some(&extreme), SECRET, NOW),
+            Err(SignatureError::TooOld)
+        );
+    }
+
+    #[test]
+    fn amounts_are_said_in_each_currencys_own_units() {
+        assert_eq!(stripe_amount(3003, "usd"), Some(3003));
+        assert_eq!(stripe_amount(240_000, "JPY"), Some(2400));
+        assert_eq!(stripe_amount(240_050, "JPY"), None);
+        assert_eq!(stripe_amount(1_500, "KWD"), Some(15_000));
     }
 }

@@ -400,7 +400,10 @@ diesel::table! {
 diesel::table! {
     prepaid_invoices (id) {
         id -> Text,
-        event_id -> Text,
+        event_id -> Nullable<Text>,
+        studio_session_id -> Text,
+        studio_client_id -> Text,
+        client_name -> Text,
         paid_cents -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -8,8 +8,8 @@ use proofroom_wire::{EventType, ExpiryChange, SessionSummary, SessionUpsert};
 
 use super::models::{ClientRow, EventRow};
 use crate::db::schema::{
-    clients, event_online_groups, event_videos, events, images, price_lists, session_image_groups,
-    session_images,
+    clients, event_online_groups, event_videos, events, images, prepaid_invoices, price_lists,
+    session_image_groups, session_images,
 };
 use crate::db::{self, ClientId, DbConn, EventId};
 use crate::error::AppError;
@@ -393,6 +393,14 @@ pub fn take_down(conn: &mut DbConn, id: &str) -> Result<Vec<String>, AppError> {
         let keys = event_keys(conn, &event.id)?;
         // Children first: SQLite's cascades need foreign_keys=ON, PostgreSQL's are implicit.
         diesel::delete(images::table.filter(images::event_id.eq(&event.id))).execute(conn)?;
+        // A prepaid package not filled in goes with its gallery; a submitted one stays (without
+        // its gallery) until the studio has pulled it.
+        diesel::delete(
+            prepaid_invoices::table
+                .filter(prepaid_invoices::event_id.eq(&event.id))
+                .filter(prepaid_invoices::submitted_at.is_null()),
+        )
+        .execute(conn)?;
         diesel::delete(events::table.find(&event.id)).execute(conn)?;
         Ok(keys)
     })

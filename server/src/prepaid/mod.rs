@@ -25,7 +25,11 @@ pub const MAX_QUANTITY: i32 = 100;
 #[diesel(table_name = prepaid_invoices)]
 pub struct InvoiceRow {
     pub id: String,
-    pub event_id: EventId,
+    /// None once the session is taken down (a submitted selection is kept for the studio).
+    pub event_id: Option<EventId>,
+    pub studio_session_id: String,
+    pub studio_client_id: String,
+    pub client_name: String,
     pub paid_cents: i64,
     pub submitted_at: Option<NaiveDateTime>,
 }
@@ -102,11 +106,10 @@ pub fn of_event(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, bool)
 /// Every invoice the server holds, as the studio pushed it.
 pub fn summaries(conn: &mut DbConn) -> Result<Vec<PrepaidSummary>, AppError> {
     let rows: Vec<(String, String, i64, Option<NaiveDateTime>)> = prepaid_invoices::table
-        .inner_join(events::table)
         .order(prepaid_invoices::id)
         .select((
             prepaid_invoices::id,
-            events::studio_session_id,
+            prepaid_invoices::studio_session_id,
             prepaid_invoices::paid_cents,
             prepaid_invoices::submitted_at,
         ))
@@ -142,12 +145,19 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
         return Err(invalid(format!("Prepaid invoice {id}: the amount paid is impossible.")));
     }
     db::write_transaction(conn, |conn| {
-        let event: Option<(EventId, Option<String>)> = events::table
+        let event: Option<(EventId, Option<String>, String, String, String)> = events::table
+            .inner_join(clients::table)
             .filter(events::studio_session_id.eq(&invoice.session))
-            .select((events::id, events::price_list_id))
+            .select((
+                events::id,
+                events::price_list_id,
+                clients::studio_client_id,
+                clients::first_name,
+                clients::last_name,
+            ))
             .first(conn)
             .optional()?;
-        let Some((event_id, price_list)) = event else {
+        let Some((event_id, price_list, client_id, first, last)) = event else {
             return Err(AppError::not_found(
                 "session_not_online",
                 format!(
@@ -182,19 +192,26 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
             }
             rows.push((position as i32, listed.clone(), item.quantity));
         }
+        let now = db::now();
+        // Locks the invoice's row (PostgreSQL) before reading it: a client submitting at this
+        // moment either finishes first (and the invoice is final) or waits for this change.
+        diesel::update(prepaid_invoices::table.find(id))
+            .set(prepaid_invoices::updated_at.eq(now))
+            .execute(conn)?;
         let held: Option<InvoiceRow> = prepaid_invoices::table
             .find(id)
             .select(InvoiceRow::as_select())
             .first(conn)
             .optional()?;
-        let now = db::now();
+        let client_name = format!("{first} {last}");
         if let Some(held) = held {
             let same_items = items(conn, id)?
                 .iter()
                 .map(|i| (i.sku.as_str(), i.quantity))
                 .eq(invoice.items.iter().map(|i| (i.sku.as_str(), i.quantity)));
-            let same =
-                same_items && held.event_id == event_id && held.paid_cents == invoice.paid_cents;
+            let same = same_items
+                && held.event_id.as_ref() == Some(&event_id)
+                && held.paid_cents == invoice.paid_cents;
             if same {
                 return Ok(false);
             }
@@ -213,6 +230,9 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
             diesel::update(prepaid_invoices::table.find(id))
                 .set((
                     prepaid_invoices::event_id.eq(&event_id),
+                    prepaid_invoices::studio_session_id.eq(&invoice.session),
+                    prepaid_invoices::studio_client_id.eq(&client_id),
+                    prepaid_invoices::client_name.eq(&client_name),
                     prepaid_invoices::paid_cents.eq(invoice.paid_cents),
                     prepaid_invoices::updated_at.eq(now),
                 ))
@@ -222,6 +242,9 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
                 .values((
                     prepaid_invoices::id.eq(id),
                     prepaid_invoices::event_id.eq(&event_id),
+                    prepaid_invoices::studio_session_id.eq(&invoice.session),
+                    prepaid_invoices::studio_client_id.eq(&client_id),
+                    prepaid_invoices::client_name.eq(&client_name),
                     prepaid_invoices::paid_cents.eq(invoice.paid_cents),
                     prepaid_invoices::created_at.eq(now),
                     prepaid_invoices::updated_at.eq(now),
@@ -235,7 +258,7 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
                     prepaid_items::position.eq(position),
                     prepaid_items::sku.eq(&item.sku),
                     prepaid_items::name.eq(&item.name),
-                    prepaid_items::images_per_item.eq(item.images.max(1)),
+                    prepaid_items::images_per_item.eq(item.images.max(0)),
                     prepaid_items::quantity.eq(quantity),
                 ))
                 .execute(conn)?;
@@ -246,19 +269,12 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
 
 /// The submitted picks of an invoice, for the studio; `None` before submission or when gone.
 pub fn selection(conn: &mut DbConn, invoice: &str) -> Result<Option<PrepaidSelection>, AppError> {
-    let found: Option<(InvoiceRow, String, String, String, String)> = prepaid_invoices::table
-        .inner_join(events::table.inner_join(clients::table))
-        .filter(prepaid_invoices::id.eq(invoice))
-        .select((
-            InvoiceRow::as_select(),
-            events::studio_session_id,
-            clients::studio_client_id,
-            clients::first_name,
-            clients::last_name,
-        ))
+    let found: Option<InvoiceRow> = prepaid_invoices::table
+        .find(invoice)
+        .select(InvoiceRow::as_select())
         .first(conn)
         .optional()?;
-    let Some((row, session_id, client_id, first, last)) = found else { return Ok(None) };
+    let Some(row) = found else { return Ok(None) };
     let Some(submitted_at) = row.submitted_at else { return Ok(None) };
     let picks = picks(conn, invoice)?;
     let items = items(conn, invoice)?
@@ -283,9 +299,9 @@ pub fn selection(conn: &mut DbConn, invoice: &str) -> Result<Option<PrepaidSelec
         .collect();
     Ok(Some(PrepaidSelection {
         invoice_id: row.id,
-        session_id,
-        client_id,
-        client_name: format!("{first} {last}"),
+        session_id: row.studio_session_id,
+        client_id: row.studio_client_id,
+        client_name: row.client_name,
         paid_cents: row.paid_cents,
         submitted_at,
         items,

@@ -271,9 +271,14 @@ fn store(
     sent: &[(Slot, ImageId)],
     submit: bool,
 ) -> Result<Stored, AppError> {
-    let submitted: Option<chrono::NaiveDateTime> =
-        prepaid_invoices::table.find(invoice).select(prepaid_invoices::submitted_at).first(conn)?;
-    if submitted.is_some() {
+    // Locks the invoice's row first (PostgreSQL): a studio change or another submit waits, and
+    // a final invoice is never written to.
+    let open = diesel::update(
+        prepaid_invoices::table.find(invoice).filter(prepaid_invoices::submitted_at.is_null()),
+    )
+    .set(prepaid_invoices::updated_at.eq(db::now()))
+    .execute(conn)?;
+    if open == 0 {
         return Err(AppError::conflict("prepaid_submitted", "These picks are already final."));
     }
     let items: Vec<ItemRow> = super::items(conn, invoice)?;
@@ -283,9 +288,9 @@ fn store(
             "invalid_form",
             format!(
                 "The package has no print {} of item {}, photo {}.",
-                slot.unit + 1,
-                slot.item + 1,
-                slot.slot + 1
+                i64::from(slot.unit) + 1,
+                i64::from(slot.item) + 1,
+                i64::from(slot.slot) + 1
             ),
         ));
     }
