@@ -32,8 +32,13 @@ trap 'rm -rf "$out"' EXIT
 run() { # backend env…
   local backend=$1; shift
   for round in $(seq "$rounds"); do
-    env "$@" PROOFROOM_LOAD_CLIENTS="$clients" cargo test --release --locked -q -p proofroom-tests \
-      --test load -- --nocapture 2>&1 | grep '^checkout of' | tee -a "$out/$backend"
+    if ! env "$@" PROOFROOM_LOAD_CLIENTS="$clients" cargo test --release --locked -q \
+      -p proofroom-tests --test load -- --nocapture >"$out/last" 2>&1; then
+      cat "$out/last" >&2
+      echo "round $round on $backend failed" >&2
+      exit 1
+    fi
+    grep '^checkout of' "$out/last" | tee -a "$out/$backend"
   done
 }
 run sqlite -u PROOFROOM_TEST_POSTGRES

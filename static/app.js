@@ -39,6 +39,7 @@
   if (!grid) { return; }
   var tiles = Array.prototype.slice.call(grid.querySelectorAll(".tile"));
   var canFavorite = grid.hasAttribute("data-can-favorite");
+  var canOrder = grid.hasAttribute("data-can-order");
   var counter = document.querySelector("[data-favorite-count]");
 
   function setFavorite(tile, on) {
@@ -89,6 +90,7 @@
       '<div class="lb-bar">' +
       (canFavorite ? '<button type="button" class="lb-heart" aria-pressed="false">♡ Favorite (F)</button>' +
         '<form class="lb-note"><label>Note <input name="note" maxlength="1000" autocomplete="off"></label><button type="submit">Save note</button></form>' : '') +
+      (canOrder ? '<a class="lb-order">Order prints</a>' : '') +
       '<a class="lb-open">Open photo page</a></div>';
     document.body.appendChild(box);
     image = box.querySelector("img");
@@ -135,6 +137,8 @@
     image.alt = tile.dataset.name;
     caption.textContent = tile.dataset.name + " · " + (tiles.indexOf(tile) + 1) + " of " + tiles.length;
     box.querySelector(".lb-open").href = tile.dataset.photo;
+    var order = box.querySelector(".lb-order");
+    if (order) { order.href = tile.dataset.photo + "#order"; }
     if (noteField) { noteField.value = tile.dataset.note || ""; }
     showFavorite();
     var next = tiles[tiles.indexOf(tile) + 1];

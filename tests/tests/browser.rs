@@ -400,10 +400,10 @@ async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_ord
         page.goto(&event).await?;
         thumbnails_loaded(&page, 3).await?;
 
-        // Two prints, each from its photo's page (the lightbox's "Open" link leads there).
+        // Two prints, each from the lightbox's "Order prints", which opens the photo's order form.
         for (tile, sku) in [(1, "P5X7"), (2, "P8X10")] {
             page.click(&format!(".grid .tile:nth-child({tile}) .tile-link")).await?;
-            page.click(".lightbox.open .lb-open").await?;
+            page.click(".lightbox.open .lb-order").await?;
             page.find("form.order-form").await?;
             page.js(
                 "document.querySelector('form.order-form select[name=sku]').value = arguments[0];",

@@ -438,7 +438,8 @@ pub async fn order_page(
     context.insert("address", &o.address);
     context.insert("total", &m(o.total_cents));
     context.insert("email", &o.email);
-    context.insert("status_steps", &status_steps(o.status(), o.shipping_method_id.is_some()));
+    // An order with an address is shipped; without one it is picked up.
+    context.insert("status_steps", &status_steps(o.status(), o.address.is_some()));
     state.render("order.html", &context)
 }
 
@@ -463,4 +464,28 @@ fn status_steps(status: OrderStatus, ships: bool) -> Vec<StepView> {
         .enumerate()
         .map(|(i, s)| StepView { label: s.label(), done: i <= reached, current: i == reached })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(status: OrderStatus, ships: bool) -> Vec<(&'static str, bool)> {
+        status_steps(status, ships).into_iter().map(|s| (s.label, s.current)).collect()
+    }
+
+    #[test]
+    fn a_pickup_ends_ready_for_pickup_and_a_shipment_shipped() {
+        let pickup = labels(OrderStatus::Placed, false);
+        assert_eq!(pickup.last().unwrap().0, "Ready for pickup");
+        assert!(pickup[0].1, "placed is the current step");
+        let shipped = labels(OrderStatus::InProduction, true);
+        assert_eq!(shipped.last().unwrap().0, "Shipped");
+        assert!(shipped[2].1);
+        // The studio may still call a shipped order ready for pickup: that step is shown.
+        assert_eq!(
+            labels(OrderStatus::ReadyForPickup, true).last().unwrap(),
+            &("Ready for pickup", true)
+        );
+    }
 }

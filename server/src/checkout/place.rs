@@ -329,6 +329,15 @@ fn placed_with_key(
     }))
 }
 
+/// The order this form placed, looked up after the transaction that tried to place it.
+async fn placed_again(
+    state: &State,
+    key: String,
+    person: Person,
+) -> Result<Option<Placed>, AppError> {
+    db::run(&state.pool, move |conn| placed_with_key(conn, &key, &person)).await
+}
+
 /// A confirmation number no order has yet.
 fn unused_number(conn: &mut DbConn) -> Result<String, AppError> {
     for _ in 0..10 {
@@ -554,18 +563,18 @@ pub async fn submit_checkout(
     let sent = form.clone();
     let catalog = shop.catalog.clone();
     let (key, owner) = (form.checkout_key.trim().to_string(), shop.acting.person.clone());
-    let placed = match db::run(&state.pool, move |conn| {
-        place(conn, &catalog, &event, &person, &sent, &site)
-    })
-    .await
-    {
-        // The same form sent twice at once: the other request placed it (on PostgreSQL the
-        // second one meets the first's checkout key and rolls back).
+    let placed =
+        db::run(&state.pool, move |conn| place(conn, &catalog, &event, &person, &sent, &site))
+            .await;
+    // The same form sent twice at once: on PostgreSQL the second request may meet the first's
+    // checkout key (a conflict) or its emptied cart ("your cart is empty") once the first has
+    // committed. Either way the first request placed the order, and that is the answer.
+    let placed = match placed {
         Err(e) if e.status == StatusCode::CONFLICT => {
-            match db::run(&state.pool, move |conn| placed_with_key(conn, &key, &owner)).await? {
-                Some(placed) => placed,
-                None => return Err(e),
-            }
+            placed_again(&state, key, owner).await?.ok_or(e)?
+        }
+        Ok(Placed::Refused(problem)) => {
+            placed_again(&state, key, owner).await?.unwrap_or(Placed::Refused(problem))
         }
         other => other?,
     };
