@@ -51,7 +51,10 @@ impl Visitor {
     pub fn from_address(base: &str, local_address: Option<std::net::IpAddr>) -> Self {
         let mut builder = reqwest::Client::builder()
             .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none());
+            .redirect(reqwest::redirect::Policy::none())
+            // Under the server's 5 s keep-alive: a connection it may be closing is never reused
+            // (that race shows as "IncompleteMessage" when many visitors wait, then send).
+            .pool_idle_timeout(std::time::Duration::from_secs(3));
         if let Some(address) = local_address {
             builder = builder.local_address(address);
         }
