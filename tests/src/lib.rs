@@ -16,6 +16,7 @@ pub mod browser;
 pub mod images;
 pub mod library;
 pub mod proxy;
+pub mod python;
 pub mod shop;
 pub mod smtp;
 pub mod stripe;

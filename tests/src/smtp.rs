@@ -4,9 +4,8 @@
 //! Without aiosmtpd the stories that need it are skipped with a warning, except under
 //! `CI=true`, where that is a failure (`.ci/run` installs it).
 
-use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -25,52 +24,23 @@ pub struct Mail {
     pub body: String,
 }
 
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
 impl SmtpServer {
     /// Starts aiosmtpd on a free port; `None` (after a warning) when it is not installed and
     /// this is not CI.
     pub fn start() -> Option<Self> {
-        let installed = Command::new(python())
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CI=true but aiosmtpd is missing: pip install aiosmtpd");
-            }
-            eprintln!("warning: skipped an email story: pip install aiosmtpd to run it");
+        if !crate::python::available("aiosmtpd", "an email story") {
             return None;
         }
         let maildir = tempfile::tempdir().expect("temp dir");
-        for _ in 0..5 {
-            let port = free_port();
-            let mut child = Command::new(python())
-                .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-                .args(["-c", "aiosmtpd.handlers.Mailbox"])
-                .arg(maildir.path().join("mail"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("aiosmtpd starts");
-            let started = Instant::now();
-            while started.elapsed() < Duration::from_secs(15) {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(Self { child, port, maildir });
-                }
-                if child.try_wait().ok().flatten().is_some() {
-                    break; // the port was taken after all: try another
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("aiosmtpd did not start");
+        let mail = maildir.path().join("mail").display().to_string();
+        let (child, port) = crate::python::start_on_free_port("aiosmtpd", |port| {
+            ["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")]
+                .into_iter()
+                .map(str::to_string)
+                .chain(["-c".into(), "aiosmtpd.handlers.Mailbox".into(), mail.clone()])
+                .collect()
+        });
+        Some(Self { child, port, maildir })
     }
 
     /// The server's address as the Proofroom config takes it.
@@ -115,10 +85,6 @@ impl Drop for SmtpServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Headers and body of a plain-text message, its quoted-printable soft breaks and escapes

@@ -5,9 +5,7 @@
 //! Without localstripe those stories are skipped with a warning, except under `CI=true`, where
 //! that is a failure (`scripts/test.sh` installs it).
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
 
 pub const SECRET_KEY: &str = "sk_test_proofroom";
 pub const PUBLISHABLE_KEY: &str = "pk_test_proofroom";
@@ -23,43 +21,15 @@ impl LocalStripe {
     /// Starts localstripe on a free port; `None` (after a warning) when it is not installed
     /// and this is not CI.
     pub fn start() -> Option<Self> {
-        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        let installed = Command::new(&python)
-            .args(["-c", "import localstripe"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CI=true but localstripe is missing: pip install localstripe");
-            }
-            eprintln!("warning: skipped a payment story: pip install localstripe to run it");
+        if !crate::python::available("localstripe", "a payment story") {
             return None;
         }
-        for _ in 0..5 {
-            let port =
-                std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let mut child = Command::new(&python)
-                .args(["-m", "localstripe", "--from-scratch", "--port", &port.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("localstripe starts");
-            let started = Instant::now();
-            while started.elapsed() < Duration::from_secs(20) {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(Self { child, port, http: reqwest::Client::new() });
-                }
-                if child.try_wait().ok().flatten().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("localstripe did not start");
+        let (child, port) = crate::python::start_on_free_port("localstripe", |port| {
+            ["-m", "localstripe", "--from-scratch", "--port", &port.to_string()]
+                .map(str::to_string)
+                .to_vec()
+        });
+        Some(Self { child, port, http: reqwest::Client::new() })
     }
 
     pub fn url(&self) -> String {

@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::totals::{self, MAX_QUANTITY};
+use crate::auth::pages::CsrfForm;
 use crate::auth::session::{CurrentSession, Person};
 use crate::db::schema::{cart_item_images, cart_items};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::events::pages::{ImageCard, load_gallery};
-use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event};
+use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event, signed_in_page};
 use crate::site::{self, base_context};
 use crate::web::State;
 
@@ -328,12 +329,6 @@ pub async fn update_line(
     Ok(site::done(&req, &cart, serde_json::json!({ "updated": line_id, "quantity": quantity })))
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn remove_line(
     req: HttpRequest,
     state: State,
@@ -429,12 +424,10 @@ pub async fn cart_page(
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(event_id) = EventId::parse(&path) else {
-        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
+    let event_id = match signed_in_page(&session, &path, "cart")? {
+        Ok(id) => id,
+        Err(sign_in) => return Ok(sign_in),
     };
-    if session.person().is_none() {
-        return Ok(site::see_other(&format!("/login?next=/events/{event_id}/cart")));
-    }
     let shop = open_shop(&state, &session, &path).await?;
     let gallery = load_gallery(&state, &session, &event_id)
         .await?

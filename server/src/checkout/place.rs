@@ -17,11 +17,12 @@ use crate::db::schema::{
     cart_items, clients, guests, images, order_line_images, order_lines, order_taxes,
     orders as orders_table,
 };
-use crate::db::{self, DbConn, EventId};
+use crate::db::{self, DbConn};
 use crate::email;
 use crate::error::AppError;
 use crate::events::models::EventRow;
 use crate::events::pages::{display_date, load_gallery};
+use crate::events::viewer_actions::signed_in_page;
 use crate::feed;
 use crate::site::{self, base_context};
 use crate::web::State;
@@ -528,11 +529,8 @@ pub async fn checkout_page(
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(event_id) = EventId::parse(&path) else {
-        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
-    };
-    if session.person().is_none() {
-        return Ok(site::see_other(&format!("/login?next=/events/{event_id}/checkout")));
+    if let Err(sign_in) = signed_in_page(&session, &path, "checkout")? {
+        return Ok(sign_in);
     }
     let shop = open_shop(&state, &session, &path).await?;
     render_checkout(&req, &state, &session, &shop, CheckoutForm::default(), None, StatusCode::OK)

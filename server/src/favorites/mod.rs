@@ -11,7 +11,7 @@ use crate::db::schema::{favorites, images};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::events::pages::display_date;
-use crate::events::viewer_actions::{acting_in_event, image_of_event};
+use crate::events::viewer_actions::{acting_in_event, image_of_event, signed_in_page};
 use crate::feed;
 use crate::site::{self, base_context};
 use crate::web::State;
@@ -176,12 +176,8 @@ pub async fn favorites_page(
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    // Only a real id goes into the address to come back to.
-    let Some(event_id) = EventId::parse(&path) else {
-        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
-    };
-    if session.person().is_none() {
-        return Ok(site::see_other(&format!("/login?next=/events/{event_id}/favorites")));
+    if let Err(sign_in) = signed_in_page(&session, &path, "favorites")? {
+        return Ok(sign_in);
     }
     let acting = acting_in_event(&state, &session, &path).await?;
     let gallery = match crate::events::pages::load_gallery(&state, &session, &acting.event.id)
