@@ -115,16 +115,21 @@ fn task_ids(library: &Path) -> BTreeSet<String> {
     ids
 }
 
-#[tokio::test]
-async fn a_connector_killed_at_random_points_loses_and_doubles_nothing() {
-    let cycles: usize =
-        std::env::var("PROOFROOM_KILL_CYCLES").ok().and_then(|n| n.parse().ok()).unwrap_or(50);
+/// How many of a kill story's steps (from `count_var`, else `default`) and the random points it
+/// cuts at, seeded from `PROOFROOM_KILL_SEED` when set (printed, so a failing run can be repeated).
+fn kill_plan(count_var: &str, default: usize, what: &str) -> (usize, fastrand::Rng) {
+    let count = std::env::var(count_var).ok().and_then(|n| n.parse().ok()).unwrap_or(default);
     let seed: u64 = std::env::var("PROOFROOM_KILL_SEED")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("{cycles} cycles, PROOFROOM_KILL_SEED={seed}");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    eprintln!("{count} {what}, PROOFROOM_KILL_SEED={seed}");
+    (count, fastrand::Rng::with_seed(seed))
+}
+
+#[tokio::test]
+async fn a_connector_killed_at_random_points_loses_and_doubles_nothing() {
+    let (cycles, mut rng) = kill_plan("PROOFROOM_KILL_CYCLES", 50, "cycles");
     let (app, library) = studio().await;
     let event = app.event_path("fair-public");
 
@@ -326,14 +331,7 @@ async fn the_daemon_told_to_stop_mid_sync_stops_at_once_and_logs_the_run_as_stop
 
 #[tokio::test]
 async fn orders_placed_while_the_connector_is_killed_at_random_points_land_once_each() {
-    let orders: usize =
-        std::env::var("PROOFROOM_KILL_ORDERS").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let seed: u64 = std::env::var("PROOFROOM_KILL_SEED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| fastrand::u64(..));
-    eprintln!("{orders} orders, PROOFROOM_KILL_SEED={seed}");
-    let mut rng = fastrand::Rng::with_seed(seed);
+    let (orders, mut rng) = kill_plan("PROOFROOM_KILL_ORDERS", 1000, "orders");
     let app = TestApp::spawn().await;
     let library = proofroom_tests::shop::shop(&app).await;
     let event = app.event_path("smith");
