@@ -2,6 +2,7 @@
 //!
 //! The environment is passed in rather than read globally, so tests build configs side by side.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -36,6 +37,13 @@ pub struct Config {
     pub secure_cookies: bool,
     /// A reverse proxy in front sets X-Forwarded-For / Forwarded: trust it for client addresses.
     pub trust_proxy: bool,
+    /// The proxies whose forwarding headers are believed (addresses or CIDRs, as a TOML list or
+    /// a comma-separated string): the client is the rightmost forwarded address not among them.
+    #[serde(deserialize_with = "cidr_list")]
+    pub trusted_proxies: Vec<Cidr>,
+    /// Guest registrations one event takes per hour, from all addresses together: each costs
+    /// a password hash and an email. Raise it for a school or a large public event.
+    pub registrations_per_event_hour: u32,
     /// How often expired browser sessions are deleted (also once at start); 0 never.
     pub session_cleanup_seconds: u64,
     /// How often to look for gallery emails due (images online, expiry reminders).
@@ -79,6 +87,8 @@ impl Default for Config {
             page_cache_bytes: 64 * 1024 * 1024,
             secure_cookies: false,
             trust_proxy: false,
+            trusted_proxies: vec![Cidr::LOOPBACK_V4, Cidr::LOOPBACK_V6],
+            registrations_per_event_hour: 300,
             session_cleanup_seconds: 3600,
             notice_seconds: 60,
             smtp_url: None,
@@ -169,6 +179,8 @@ const KNOWN_FIELDS: &[&str] = &[
     "page_cache_bytes",
     "secure_cookies",
     "trust_proxy",
+    "trusted_proxies",
+    "registrations_per_event_hour",
     "session_cleanup_seconds",
     "notice_seconds",
     "smtp_url",
@@ -180,6 +192,88 @@ const KNOWN_FIELDS: &[&str] = &[
     "stripe_api_url",
     "stripe_js_url",
 ];
+
+/// An address block such as `10.0.0.0/8` or `::1/128`; a bare address is a block of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub const LOOPBACK_V4: Cidr =
+        Cidr { network: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)), prefix: 8 };
+    pub const LOOPBACK_V6: Cidr = Cidr { network: IpAddr::V6(Ipv6Addr::LOCALHOST), prefix: 128 };
+
+    pub fn contains(&self, address: IpAddr) -> bool {
+        // An IPv4 client reaching an IPv6 socket shows as ::ffff:a.b.c.d.
+        let address = match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, address) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => {
+                prefix_matches(&net.octets(), &a.octets(), self.prefix)
+            }
+            (IpAddr::V6(net), IpAddr::V6(a)) => {
+                prefix_matches(&net.octets(), &a.octets(), self.prefix)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn prefix_matches(network: &[u8], address: &[u8], prefix: u8) -> bool {
+    let full = usize::from(prefix / 8);
+    let rest = prefix % 8;
+    network[..full] == address[..full]
+        && (rest == 0 || (network[full] ^ address[full]) & (0xff << (8 - rest)) == 0)
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: IpAddr = address
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not an address or CIDR (e.g. 10.0.0.0/8)"))?;
+        let most = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => most,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= most)
+                .ok_or_else(|| format!("\"{text}\": the prefix length must be 0 to {most}"))?,
+        };
+        Ok(Cidr { network, prefix })
+    }
+}
+
+/// `trusted_proxies` as a list (`["10.0.0.0/8", "::1"]`) or, from the environment, one string
+/// with commas.
+fn cidr_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Cidr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Listed {
+        One(String),
+        Many(Vec<String>),
+    }
+    let items = match Listed::deserialize(deserializer)? {
+        Listed::One(text) => text.split(',').map(str::to_string).collect(),
+        Listed::Many(items) => items,
+    };
+    items
+        .iter()
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| item.parse().map_err(serde::de::Error::custom))
+        .collect()
+}
 
 /// Environment values are strings; numbers and booleans are recognised so they deserialize.
 fn env_value(raw: &str) -> toml::Value {
@@ -209,6 +303,31 @@ mod tests {
         assert_eq!(config.port, 9100);
         assert_eq!(config.data_dir, PathBuf::from("/srv/proofroom"));
         assert_eq!(config.database_url(), "sqlite:///srv/proofroom/proofroom.db");
+    }
+
+    #[test]
+    fn trusted_proxies_come_as_a_list_or_a_comma_separated_string() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("proofroom.toml");
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/8\", \"2001:db8::1\"]\n").unwrap();
+        let config = Config::load(Some(&file), []).unwrap();
+        let net: Cidr = "10.0.0.0/8".parse().unwrap();
+        assert_eq!(config.trusted_proxies, [net, "2001:db8::1/128".parse().unwrap()]);
+        assert!(net.contains("10.200.3.4".parse().unwrap()));
+        assert!(!net.contains("11.0.0.1".parse().unwrap()));
+        assert!(net.contains("::ffff:10.1.2.3".parse().unwrap()));
+        let env = [("PROOFROOM_TRUSTED_PROXIES".to_string(), "192.168.1.0/24, ::1".to_string())];
+        let config = Config::load(None, env).unwrap();
+        assert!(config.trusted_proxies[0].contains("192.168.1.77".parse().unwrap()));
+        assert!(!config.trusted_proxies[0].contains("192.168.2.1".parse().unwrap()));
+        assert!(config.trusted_proxies[1].contains("::1".parse().unwrap()));
+        let odd: Cidr = "172.16.0.0/12".parse().unwrap();
+        assert!(odd.contains("172.31.255.255".parse().unwrap()));
+        assert!(!odd.contains("172.32.0.0".parse().unwrap()));
+        let env = [("PROOFROOM_TRUSTED_PROXIES".to_string(), "10.0.0.0/40".to_string())];
+        let err = Config::load(None, env).unwrap_err();
+        assert!(err.contains("10.0.0.0/40"), "{err}");
+        assert!(Config::default().trusted_proxies[0].contains("127.0.0.1".parse().unwrap()));
     }
 
     #[test]

@@ -67,6 +67,11 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let mailer = Arc::new(email::Mailer::from_config(&config)?);
+        let form_key = {
+            let mut conn = pool.get()?;
+            auth::session::FormKey::load_or_create(&mut conn)
+                .map_err(|e| anyhow::anyhow!("reading the site's signing key: {}", e.message))?
+        };
         let state = aw::Data::new(AppState {
             pool,
             store: Arc::new(files),
@@ -78,10 +83,12 @@ impl Application {
             file_lock: Default::default(),
             upload_bodies_read: Default::default(),
             sessions: Default::default(),
+            form_key,
+            password_work: auth::passwords::PasswordWork::new(cores),
             access: Default::default(),
             image_cache: gallery::serve::ImageCache::new(config.image_cache_bytes),
             pages: events::page_cache::PageCache::new(config.page_cache_bytes),
-            throttles: Default::default(),
+            throttles: throttle::Throttles::new(&config),
             mailer: mailer.clone(),
             site_url: config.public_url(port),
             stripe: checkout::stripe::Stripe::from_config(&config),
@@ -107,6 +114,7 @@ impl Application {
                 .app_data(web::path_config())
                 .app_data(web::query_config())
                 .wrap(from_fn(web::refuse_nul))
+                .wrap(from_fn(web::warn_of_an_untrusted_proxy))
                 .wrap(from_fn(web::html_errors))
                 .wrap(web::security_headers())
                 .wrap(from_fn(auth::session::write_cookies))
@@ -123,8 +131,14 @@ impl Application {
                 .route("/logout", aw::post().to(auth::pages::logout))
                 .route("/account", aw::get().to(auth::pages::account_page))
                 .route("/account", aw::post().to(auth::pages::save_account))
-                .route("/register", aw::get().to(auth::pages::register_page))
-                .route("/register", aw::post().to(auth::pages::register))
+                .route("/register", aw::get().to(auth::register::register_page))
+                .route("/register", aw::post().to(auth::register::register))
+                .route("/register/confirm/{token}", aw::get().to(auth::register::confirm_page))
+                .route("/register/confirm/{token}", aw::post().to(auth::register::confirm))
+                .route("/forgot", aw::get().to(auth::reset::forgot_page))
+                .route("/forgot", aw::post().to(auth::reset::forgot))
+                .route("/reset/{token}", aw::get().to(auth::reset::reset_page))
+                .route("/reset/{token}", aw::post().to(auth::reset::reset))
                 .route("/my-events", aw::get().to(events::pages::my_events))
                 .route("/invite/{token}", aw::get().to(events::unlock::follow_invite))
                 .route("/events/{id}/unlock", aw::post().to(events::unlock::unlock_event))

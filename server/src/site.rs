@@ -74,7 +74,7 @@ pub async fn base_context(
         context.insert("person", &PersonView { name: person.name(), kind: person.kind() });
     }
     // Only an existing session's token: a visitor merely looking gets no session row.
-    if let Some(s) = &session.0 {
+    if let Some(s) = session.web_session() {
         context.insert("csrf", &s.csrf_token);
     } else if let Some(token) = session.made_csrf(req) {
         context.insert("csrf", &token);
@@ -82,15 +82,15 @@ pub async fn base_context(
     Ok(context)
 }
 
-/// [`base_context`] for a page with a form a visitor may send (sign in, event code): makes a
-/// visitor's session for its CSRF token.
+/// [`base_context`] for a page with a form a visitor may send (sign in, event code): gives a
+/// visitor a CSRF token of their own (a signed cookie, no session row).
 pub async fn form_context(
     req: &HttpRequest,
     state: &State,
     session: &CurrentSession,
     studio: &StudioView,
 ) -> Result<tera::Context, AppError> {
-    let token = session.csrf_token(req, state).await?;
+    let token = session.csrf_token(req, state);
     let mut context = base_context(req, state, session, studio).await?;
     context.insert("csrf", &token);
     Ok(context)

@@ -36,6 +36,10 @@ pub struct AppState {
     /// must not move this.
     pub upload_bodies_read: std::sync::atomic::AtomicU64,
     pub sessions: crate::auth::session::SessionCache,
+    /// Signs visitors' form cookies into CSRF tokens.
+    pub form_key: crate::auth::session::FormKey,
+    /// Bounds the argon2 hashes computed at once.
+    pub password_work: crate::auth::passwords::PasswordWork,
     pub access: crate::events::access::AccessCache,
     pub image_cache: crate::gallery::serve::ImageCache,
     pub pages: crate::events::page_cache::PageCache,
@@ -61,6 +65,11 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("login.html", include_str!("../../templates/login.html")),
         ("account.html", include_str!("../../templates/account.html")),
         ("register.html", include_str!("../../templates/register.html")),
+        ("register_sent.html", include_str!("../../templates/register_sent.html")),
+        ("confirm.html", include_str!("../../templates/confirm.html")),
+        ("forgot.html", include_str!("../../templates/forgot.html")),
+        ("forgot_sent.html", include_str!("../../templates/forgot_sent.html")),
+        ("reset.html", include_str!("../../templates/reset.html")),
         ("my_events.html", include_str!("../../templates/my_events.html")),
         ("unlock.html", include_str!("../../templates/unlock.html")),
         ("choose_event.html", include_str!("../../templates/choose_event.html")),
@@ -355,4 +364,29 @@ pub fn path_config() -> web::PathConfig {
 
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::not_found("not_found", "There is nothing at this address."))
+}
+
+/// Middleware: the first time a request arrives with forwarding headers while `trust_proxy` is
+/// off, says so in the log. Behind a proxy every visitor then shares the proxy's address, and
+/// 20 wrong event codes from anyone lock the whole site out for an hour.
+pub async fn warn_of_an_untrusted_proxy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.load(Ordering::Relaxed)
+        && (req.headers().contains_key(header::X_FORWARDED_FOR)
+            || req.headers().contains_key(header::FORWARDED))
+        && req.app_data::<State>().is_some_and(|s| !s.config.trust_proxy)
+        && !WARNED.swap(true, Ordering::Relaxed)
+    {
+        tracing::warn!(
+            "requests arrive with X-Forwarded-For/Forwarded but trust_proxy is off: if a proxy \
+             is in front, every visitor shares its address for the sign-in and event-code \
+             limits (20 wrong codes lock everyone out for an hour); set trust_proxy = true and \
+             trusted_proxies to the proxy's address"
+        );
+    }
+    next.call(req).await
 }

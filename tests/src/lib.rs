@@ -83,6 +83,8 @@ pub struct TestAppBuilder {
     smtp_url: Option<String>,
     stripe: Option<(String, String)>,
     notice_seconds: Option<u64>,
+    trust_proxy: bool,
+    registrations_per_event_hour: Option<u32>,
 }
 
 impl TestAppBuilder {
@@ -115,6 +117,19 @@ impl TestAppBuilder {
         self
     }
 
+    /// Behind a proxy: the client's address is taken from `X-Forwarded-For` when the request
+    /// comes from a trusted proxy (loopback, as every test request does).
+    pub fn trust_proxy(mut self) -> Self {
+        self.trust_proxy = true;
+        self
+    }
+
+    /// How many guests may register for one event in an hour (stories that register hundreds).
+    pub fn registrations_per_event_hour(mut self, limit: u32) -> Self {
+        self.registrations_per_event_hour = Some(limit);
+        self
+    }
+
     /// Takes cards through this localstripe (its API and its Stripe.js).
     pub fn stripe(mut self, stripe: &stripe::LocalStripe) -> Self {
         self.stripe = Some((stripe.url(), stripe.js_url()));
@@ -143,6 +158,10 @@ impl TestAppBuilder {
             config.session_cleanup_seconds = seconds;
         }
         config.smtp_url = self.smtp_url;
+        config.trust_proxy = self.trust_proxy;
+        if let Some(limit) = self.registrations_per_event_hour {
+            config.registrations_per_event_hour = limit;
+        }
         config.notice_seconds = self.notice_seconds.unwrap_or(3600);
         if let Some((api, js)) = self.stripe {
             config.stripe_secret_key = Some(stripe::SECRET_KEY.into());
@@ -291,6 +310,96 @@ impl TestApp {
                 .expect("the session is online")
         });
         format!("/events/{id}")
+    }
+
+    /// Every email the server wrote to its outbox folder (it has no SMTP server), oldest first.
+    pub fn outbox(&self) -> Vec<smtp::Mail> {
+        assert!(
+            self.config.smtp_url.is_none(),
+            "this server sends through SMTP: read the SmtpServer's messages instead"
+        );
+        let Ok(entries) = std::fs::read_dir(self.config.data_dir.join("outbox")) else {
+            return Vec::new();
+        };
+        let mut found: Vec<(std::time::SystemTime, smtp::Mail)> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| {
+                let modified = e.metadata().ok()?.modified().ok()?;
+                let text = std::fs::read_to_string(e.path()).ok()?;
+                Some((modified, smtp::parse_message(&text)))
+            })
+            .collect();
+        found.sort_by_key(|(at, _)| *at);
+        found.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// The emails the server queued for `address`, oldest first, whether or not sent yet (the
+    /// queue is a table: reading it stays quick in stories that register thousands of guests).
+    pub fn emails_to(&self, address: &str) -> Vec<smtp::Mail> {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use proofroom_server::db::schema::outgoing_emails;
+        let rows: Vec<(String, String, String)> = self.with_db(|conn| {
+            outgoing_emails::table
+                .filter(outgoing_emails::to_address.eq(address))
+                .order(outgoing_emails::created_at)
+                .select((
+                    outgoing_emails::to_address,
+                    outgoing_emails::subject,
+                    outgoing_emails::body,
+                ))
+                .load(conn)
+                .unwrap()
+        });
+        rows.into_iter().map(|(to, subject, body)| smtp::Mail { to, subject, body }).collect()
+    }
+
+    /// Waits up to 20 s until `address` has more than `already` emails queued; returns the
+    /// newest.
+    pub async fn next_email_to(&self, address: &str, already: usize) -> smtp::Mail {
+        for _ in 0..200 {
+            let mut mails = self.emails_to(address);
+            if mails.len() > already {
+                return mails.pop().unwrap();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no new email to {address} within 20 s (had {already})");
+    }
+
+    /// The path of the first link in `mail` to this site that starts with `prefix`.
+    pub fn link_in(&self, mail: &smtp::Mail, prefix: &str) -> String {
+        let start = format!("{}{prefix}", self.base_url);
+        mail.body
+            .split_whitespace()
+            .find(|word| word.starts_with(&start))
+            .map(|url| url[self.base_url.len()..].to_string())
+            .unwrap_or_else(|| panic!("no {prefix} link in: {}", mail.body))
+    }
+
+    /// `visitor` registers as a guest (from the event `event_id`, if given), then follows the
+    /// link of the confirmation email; returns the confirmation's answer (a redirect to the
+    /// event, or My events).
+    pub async fn register_guest(
+        &self,
+        visitor: &mut Visitor,
+        event_id: Option<&str>,
+        name: &str,
+        email: &str,
+        password: &str,
+    ) -> visitor::Answer {
+        let event = event_id.unwrap_or_default();
+        visitor.get(&format!("/register?event={event}")).await;
+        let already = self.emails_to(email).len();
+        let fields = [("name", name), ("email", email), ("password", password), ("event", event)];
+        let sent = visitor.post("/register", &fields).await;
+        assert_eq!(sent.status, 200, "{email} registers: {}", sent.body);
+        assert!(sent.body.contains("Check your email"), "{}", sent.body);
+        let mail = self.next_email_to(email, already).await;
+        let link = self.link_in(&mail, "/register/confirm/");
+        let page = visitor.get(&link).await;
+        assert_eq!(page.status, 200, "the confirmation page: {}", page.body);
+        visitor.post(&link, &[]).await
     }
 
     pub fn backend(&self) -> &'static str {

@@ -60,7 +60,7 @@ impl SmtpServer {
             .filter_map(|e| {
                 let modified = e.metadata().ok()?.modified().ok()?;
                 let text = std::fs::read_to_string(e.path()).ok()?;
-                Some((modified, parse(&text)))
+                Some((modified, parse_message(&text)))
             })
             .collect();
         found.sort_by_key(|(at, _)| *at);
@@ -89,7 +89,7 @@ impl Drop for SmtpServer {
 
 /// Headers and body of a plain-text message, its quoted-printable soft breaks and escapes
 /// undone.
-fn parse(text: &str) -> Mail {
+pub fn parse_message(text: &str) -> Mail {
     let text = text.replace("\r\n", "\n");
     let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
     let header = |name: &str| {

@@ -61,6 +61,31 @@ impl Visitor {
         Self { base: base.to_string(), http: builder.build().unwrap(), csrf: None }
     }
 
+    /// A visitor behind the site's proxy: every request carries `X-Forwarded-For: forwarded`,
+    /// as the proxy passes it on (what the client wrote, then the address the proxy saw).
+    pub fn forwarded_for(base: &str, forwarded: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", forwarded.parse().unwrap());
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(std::time::Duration::from_secs(3))
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Self { base: base.to_string(), http, csrf: None }
+    }
+
+    /// A visitor on a computer of their own: each call takes the next 127.x.y.z address, so
+    /// stories with many people are not held to one address's limits.
+    pub fn elsewhere(base: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // 127.2.0.1 upwards: clear of the 127.0.x.y and 127.1.x.y that stories pick by hand.
+        let address = [127, 2 + (n >> 16) as u8, (n >> 8) as u8, n as u8];
+        Self::from_address(base, Some(address.into()))
+    }
+
     async fn answer(&mut self, response: reqwest::Response) -> Answer {
         let answer = Self::read(response).await;
         if let Some(token) = answer

@@ -222,6 +222,7 @@ async fn a_client_signs_in_favorites_from_the_lightbox_by_keyboard_and_picks_a_y
 #[tokio::test]
 async fn a_guest_opens_a_private_event_with_its_code_registers_and_hearts_a_photo() {
     let (app, _library) = studio().await;
+    let app = &app;
     story("guest_code_register", &app.base_url, Screen::Desktop, |page| async move {
         page.goto("/").await?;
         page.fill("#code", "party8").await?;
@@ -248,6 +249,14 @@ async fn a_guest_opens_a_private_event_with_its_code_registers_and_hearts_a_phot
         page.fill("#email", "cleo@example.com").await?;
         page.fill("#password", "correct horse").await?;
         page.click("form[action='/register'] button[type=submit]").await?;
+        // The same page whether or not the address has an account; the link comes by email.
+        heading(&page, "Check your email").await?;
+        page.snapshot("check-your-email").await?;
+        let mail = app.next_email_to("cleo@example.com", 0).await;
+        ensure!(mail.subject.contains("Confirm your email"), "{}", mail.subject);
+        page.goto(&app.link_in(&mail, "/register/confirm/")).await?;
+        heading(&page, "Confirm your email").await?;
+        page.click("main form button[type=submit]").await?;
         heading(&page, "Session bo-party").await?;
         let signed_in = page
             .js(

@@ -13,20 +13,10 @@ use reqwest::StatusCode;
 /// A guest of the public event with a print in their cart, ready to check out.
 async fn guest_with_a_cart(app: &TestApp, event: &str, n: usize) -> Visitor {
     let event_id = &event["/events/".len()..];
-    let mut guest = Visitor::new(&app.base_url);
-    guest.get(&format!("/register?event={event_id}")).await;
+    let mut guest = Visitor::elsewhere(&app.base_url);
     let email = format!("guest-{n}@example.com");
-    let registered = guest
-        .post(
-            "/register",
-            &[
-                ("name", "Guest"),
-                ("email", &email),
-                ("password", "knitting123"),
-                ("event", event_id),
-            ],
-        )
-        .await;
+    let registered =
+        app.register_guest(&mut guest, Some(event_id), "Guest", &email, "knitting123").await;
     assert_eq!(registered.status, StatusCode::SEE_OTHER, "{email} registers");
     let photo = guest.get(event).await.links(&format!("{event}/photos/")).remove(0);
     guest.get(&photo).await;

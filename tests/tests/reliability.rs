@@ -11,7 +11,8 @@ use reqwest::StatusCode;
 
 /// A public event with two photos, pushed.
 async fn studio() -> (TestApp, LibraryBuilder) {
-    let app = TestApp::spawn().await;
+    // The kill story registers two guests a cycle, for up to 1,000 cycles.
+    let app = TestApp::builder().registrations_per_event_hour(10_000).spawn().await;
     let library = LibraryBuilder::new();
     library
         .session("fair-public")
@@ -26,19 +27,9 @@ async fn studio() -> (TestApp, LibraryBuilder) {
 /// A new visitor registers as a guest of the event and hearts its first photo.
 async fn guest_registers(app: &TestApp, event: &str, email: &str) {
     let event_id = &event["/events/".len()..];
-    let mut guest = Visitor::new(&app.base_url);
-    guest.get(&format!("/register?event={event_id}")).await;
-    let registered = guest
-        .post(
-            "/register",
-            &[
-                ("name", "Guest"),
-                ("email", email),
-                ("password", "knitting123"),
-                ("event", event_id),
-            ],
-        )
-        .await;
+    let mut guest = Visitor::elsewhere(&app.base_url);
+    let registered =
+        app.register_guest(&mut guest, Some(event_id), "Guest", email, "knitting123").await;
     assert_eq!(registered.status, StatusCode::SEE_OTHER, "{email} registers");
     let photo = guest.get(event).await.links(&format!("{event}/photos/")).remove(0);
     guest.get(&photo).await;

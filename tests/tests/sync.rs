@@ -48,16 +48,13 @@ async fn clients_act(app: &TestApp) {
 
     let public = app.event_path("fair-public");
     let mut gran = Visitor::new(&app.base_url);
-    gran.get(&format!("/register?event={}", &public[8..])).await;
-    let registered = gran
-        .post(
-            "/register",
-            &[
-                ("name", "Gran Smith"),
-                ("email", "gran@example.com"),
-                ("password", "knitting123"),
-                ("event", &public[8..]),
-            ],
+    let registered = app
+        .register_guest(
+            &mut gran,
+            Some(&public[8..]),
+            "Gran Smith",
+            "gran@example.com",
+            "knitting123",
         )
         .await;
     assert_eq!(registered.status, StatusCode::SEE_OTHER);

@@ -10,7 +10,6 @@ use super::session::{self, CurrentSession, Person};
 use crate::db::schema::{clients, event_passes, guests, web_sessions};
 use crate::db::{self, ClientId, DbConn, EventId, GuestId, InviteId};
 use crate::error::AppError;
-use crate::events::access::{self, Access, ViewerKey};
 use crate::events::unlock::add_pass;
 use crate::site::{self, form_context, local_path, render_status, see_other};
 use crate::throttle::{client_address, too_many};
@@ -23,7 +22,6 @@ pub struct NextQuery {
     next: Option<String>,
     welcome: Option<String>,
     saved: Option<String>,
-    event: Option<String>,
 }
 
 async fn studio(state: &State) -> Result<site::StudioView, AppError> {
@@ -75,6 +73,7 @@ fn candidates(conn: &mut DbConn, user_name: &str) -> Result<Vec<Candidate>, AppE
         .load(conn)?;
     let guests: Vec<(GuestId, String)> = guests::table
         .filter(guests::email_key.eq(&key))
+        .filter(guests::confirmed_at.is_not_null())
         .select((guests::id, guests::password_hash))
         .load(conn)?;
     let mut found: Vec<Candidate> = chosen
@@ -133,24 +132,36 @@ pub fn rotate_session(
     db::write_transaction(conn, |conn| {
         let (token, new_id, _) = session::create(conn, client_id, guest_id)?;
         if let Some(old) = old_session {
-            let passes: Vec<(EventId, Option<String>, Option<InviteId>)> = event_passes::table
-                .filter(event_passes::web_session_id.eq(old))
-                .select((event_passes::event_id, event_passes::code, event_passes::invite_id))
-                .load(conn)?;
-            for (event_id, code, invite_id) in passes {
-                add_pass(
-                    conn,
-                    &event_id,
-                    &new_id,
-                    guest_id.map(|g| g.as_str()),
-                    code.as_deref(),
-                    invite_id.as_ref(),
-                )?;
-            }
+            keep_passes(conn, old, &new_id, guest_id)?;
             diesel::delete(web_sessions::table.find(old)).execute(conn)?;
         }
         Ok(token)
     })
+}
+
+/// Gives the events `from` had opened (by code or invite) to the session `to` and, for a
+/// guest, to their account.
+pub fn keep_passes(
+    conn: &mut DbConn,
+    from: &str,
+    to: &str,
+    guest_id: Option<&GuestId>,
+) -> Result<(), AppError> {
+    let passes: Vec<(EventId, Option<String>, Option<InviteId>)> = event_passes::table
+        .filter(event_passes::web_session_id.eq(from))
+        .select((event_passes::event_id, event_passes::code, event_passes::invite_id))
+        .load(conn)?;
+    for (event_id, code, invite_id) in passes {
+        add_pass(
+            conn,
+            &event_id,
+            to,
+            guest_id.map(|g| g.as_str()),
+            code.as_deref(),
+            invite_id.as_ref(),
+        )?;
+    }
+    Ok(())
 }
 
 pub async fn login(
@@ -161,21 +172,29 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     session.check_csrf(Some(&form.csrf))?;
     let form = form.into_inner();
-    let account_key = format!("login:{}", form.user_name.trim().to_lowercase());
-    let address_key = format!("login:{}", client_address(&req, state.config.trust_proxy));
+    let account = form.user_name.trim().to_lowercase();
+    let address = client_address(&req, &state.config);
+    let pair_key = format!("login:{account}|{address}");
+    let account_key = format!("login:{account}");
+    let address_key = format!("login:{address}");
     let throttles = &state.throttles;
     // Counted before the password is checked, so sign-ins sent at once are held to the limit.
-    throttles.login_account.attempt(&account_key).map_err(|w| too_many(w, "sign-in attempts"))?;
+    // Failures lock one account for one address first; the owner elsewhere still signs in
+    // until the account-wide cap, which only guessing from many addresses reaches.
+    throttles.login_pair.attempt(&pair_key).map_err(|w| too_many(w, "sign-in attempts"))?;
+    if let Err(wait) = throttles.login_account.attempt(&account_key) {
+        throttles.login_pair.succeeded(&pair_key);
+        return Err(too_many(wait, "sign-in attempts"));
+    }
     if let Err(wait) = throttles.login_address.attempt(&address_key) {
+        throttles.login_pair.succeeded(&pair_key);
         throttles.login_account.succeeded(&account_key);
         return Err(too_many(wait, "sign-in attempts"));
     }
     let user_name = form.user_name.clone();
     let found = db::run(&state.pool, move |conn| candidates(conn, &user_name)).await?;
     let password = form.password.clone();
-    let matched = web::block(move || check_password(&found, &password))
-        .await
-        .map_err(|e| AppError::internal(format!("password check: {e}")))?;
+    let matched = state.password_work.run(move || check_password(&found, &password)).await?;
     let Some((client_id, guest_id, default_login)) = matched else {
         let studio = studio(&state).await?;
         let mut context = form_context(&req, &state, &session, &studio).await?;
@@ -188,7 +207,8 @@ pub async fn login(
         );
         return render_status(&state, "login.html", &context, StatusCode::UNAUTHORIZED);
     };
-    throttles.login_account.clear(&account_key);
+    throttles.login_pair.clear(&pair_key);
+    throttles.login_account.succeeded(&account_key);
     throttles.login_address.succeeded(&address_key);
     let old = session.id().map(str::to_string);
     let token = db::run(&state.pool, move |conn| {
@@ -303,12 +323,7 @@ pub async fn save_account(
     let outcome = match result {
         Err(message) => Err(message),
         Ok(()) => {
-            let hash = {
-                let password = form.password.clone();
-                web::block(move || passwords::hash(&password))
-                    .await
-                    .map_err(|e| AppError::internal(format!("hash: {e}")))??
-            };
+            let hash = state.password_work.hash(&form.password).await?;
             let user_name = form.user_name.trim().to_lowercase();
             let keep = session.id().map(str::to_string);
             let person = person.clone();
@@ -374,8 +389,11 @@ fn save_login(
                 .filter(clients::login_name.eq(user_name).or(lower(clients::email).eq(user_name)))
                 .count()
                 .get_result(conn)?;
-            let taken_by_guest: i64 =
-                guests::table.filter(guests::email_key.eq(user_name)).count().get_result(conn)?;
+            let taken_by_guest: i64 = guests::table
+                .filter(guests::email_key.eq(user_name))
+                .filter(guests::confirmed_at.is_not_null())
+                .count()
+                .get_result(conn)?;
             if taken_by_client + taken_by_guest > 0 {
                 return Ok(Err("That user name is taken; choose another.".into()));
             }
@@ -404,133 +422,7 @@ fn save_login(
     Ok(Ok(()))
 }
 
-pub async fn register_page(
-    req: HttpRequest,
-    state: State,
-    session: CurrentSession,
-    query: web::Query<NextQuery>,
-) -> Result<HttpResponse, AppError> {
-    let studio = studio(&state).await?;
-    let mut context = form_context(&req, &state, &session, &studio).await?;
-    context.insert("event", &query.event.clone().unwrap_or_default());
-    context.insert("name", "");
-    context.insert("email", "");
-    state.render("register.html", &context)
-}
-
-#[derive(Deserialize)]
-pub struct RegisterForm {
-    #[serde(default)]
-    csrf: String,
-    name: String,
-    email: String,
-    password: String,
-    #[serde(default)]
-    event: String,
-}
-
-pub async fn register(
-    req: HttpRequest,
-    state: State,
-    session: CurrentSession,
-    form: web::Form<RegisterForm>,
-) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let form = form.into_inner();
-    let studio = studio(&state).await?;
-    if !studio.guest_registration {
-        return Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            "registration_closed",
-            format!(
-                "{} does not take guest registrations online; contact the studio.",
-                studio.name
-            ),
-        ));
-    }
-    // The event they register from, only if they may see it.
-    let event_id = match EventId::parse(&form.event) {
-        Some(id) => {
-            let (access, _) = access::event_access(&state, ViewerKey::from(&session), &id).await?;
-            (access == Access::Allowed).then_some(id)
-        }
-        None => None,
-    };
-    let name = form.name.trim().to_string();
-    let email = form.email.trim().to_string();
-    let problem = if name.is_empty() || name.chars().count() > 200 {
-        Some("Please give your name.".to_string())
-    } else if !looks_like_email(&email) {
-        Some("Please give a valid email address.".to_string())
-    } else {
-        passwords::check_new(&form.password).err().map(|e| e.message)
-    };
-    let created = match problem {
-        Some(p) => Err(p),
-        None => {
-            let password = form.password.clone();
-            let hash = web::block(move || passwords::hash(&password))
-                .await
-                .map_err(|e| AppError::internal(format!("hash: {e}")))??;
-            let old = session.id().map(str::to_string);
-            let (name, email) = (name.clone(), email.clone());
-            db::run(&state.pool, move |conn| {
-                db::write_transaction(conn, |conn| {
-                    let key = email.to_lowercase();
-                    let exists: i64 = guests::table
-                        .filter(guests::email_key.eq(&key))
-                        .count()
-                        .get_result(conn)?;
-                    if exists > 0 {
-                        return Ok(Err(
-                            "There is already an account with this email. Sign in instead."
-                                .to_string(),
-                        ));
-                    }
-                    let id = GuestId::new();
-                    diesel::insert_into(guests::table)
-                        .values((
-                            guests::id.eq(&id),
-                            guests::name.eq(&name),
-                            guests::email.eq(&email),
-                            guests::email_key.eq(&key),
-                            guests::password_hash.eq(&hash),
-                            guests::event_id.eq(event_id.as_ref()),
-                            guests::created_at.eq(db::now()),
-                        ))
-                        .execute(conn)?;
-                    // A new client record for the studio, pulled by the connector.
-                    crate::feed::record(conn, crate::feed::Kind::Guest, id.as_str())?;
-                    let token = rotate_session(conn, old.as_deref(), None, Some(&id))?;
-                    Ok(Ok(token))
-                })
-            })
-            .await?
-        }
-    };
-    match created {
-        Ok(token) => {
-            if let Some(old) = session.id() {
-                state.sessions.forget(old);
-            }
-            state.access.invalidate();
-            session::set_cookie(&req, token, true);
-            let next = EventId::parse(&form.event)
-                .map_or_else(|| "/my-events".to_string(), |id| format!("/events/{id}"));
-            Ok(see_other(&next))
-        }
-        Err(message) => {
-            let mut context = form_context(&req, &state, &session, &studio).await?;
-            context.insert("event", &form.event);
-            context.insert("name", &form.name);
-            context.insert("email", &form.email);
-            context.insert("error", &message);
-            render_status(&state, "register.html", &context, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-    }
-}
-
-fn looks_like_email(email: &str) -> bool {
+pub(super) fn looks_like_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else { return false };
     !local.is_empty()
         && domain.contains('.')

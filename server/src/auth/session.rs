@@ -22,6 +22,8 @@ use crate::error::AppError;
 use crate::web::State;
 
 pub const COOKIE: &str = "pr_session";
+/// A visitor's random value whose signature is their CSRF token until they have a session.
+pub const FORM_COOKIE: &str = "pr_form";
 /// A signed-in session lasts this long after its last use.
 pub const SIGNED_IN_DAYS: i64 = 30;
 /// A visitor's session (an opened event code, a form's CSRF token) lasts this long unused.
@@ -80,11 +82,25 @@ pub struct WebSession {
     pub person: Option<Person>,
 }
 
-/// A cookie to set on the response, put in the request's extensions by whoever made a session.
-#[derive(Clone)]
-struct PendingCookie(Cookie<'static>);
+/// Cookies to set on the response, put in the request's extensions by whoever made them.
+#[derive(Clone, Default)]
+struct PendingCookies(Vec<Cookie<'static>>);
 
-fn random_token() -> String {
+fn add_pending(req: &HttpRequest, cookie: Cookie<'static>) {
+    let mut extensions = req.extensions_mut();
+    match extensions.get_mut::<PendingCookies>() {
+        Some(pending) => {
+            // A later cookie of the same name (a sign-in after a visitor's session) wins.
+            pending.0.retain(|c| c.name() != cookie.name());
+            pending.0.push(cookie);
+        }
+        None => {
+            extensions.insert(PendingCookies(vec![cookie]));
+        }
+    }
+}
+
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -197,7 +213,8 @@ pub fn delete_expired(conn: &mut DbConn) -> Result<usize, AppError> {
 }
 
 /// Deletes expired sessions every `every`, the first time at once, so that sessions nobody
-/// comes back to do not pile up. The work runs on the blocking pool like all database work; a
+/// comes back to do not pile up — and with them spent email links and registrations never
+/// confirmed. The work runs on the blocking pool like all database work; a
 /// failure is logged and tried again next time. The task ends when its handle is dropped.
 pub fn start_cleanup(pool: db::Pool, every: std::time::Duration) -> CleanupTask {
     let task = tokio::spawn(async move {
@@ -205,6 +222,15 @@ pub fn start_cleanup(pool: db::Pool, every: std::time::Duration) -> CleanupTask 
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            let swept = db::run(&pool, |conn| {
+                let links = super::links::delete_expired(conn)?;
+                let unconfirmed = super::accounts::delete_unconfirmed(conn)?;
+                Ok(links + unconfirmed)
+            })
+            .await;
+            if let Err(e) = swept {
+                tracing::warn!("deleting expired email links failed, will retry: {e}");
+            }
             match db::run(&pool, delete_expired).await {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!("deleted {n} expired sessions"),
@@ -225,10 +251,19 @@ impl Drop for CleanupTask {
 }
 
 fn cookie(req: &HttpRequest, value: String, max_age_days: i64) -> Cookie<'static> {
+    named_cookie(req, COOKIE, value, max_age_days)
+}
+
+fn named_cookie(
+    req: &HttpRequest,
+    name: &'static str,
+    value: String,
+    max_age_days: i64,
+) -> Cookie<'static> {
     let state = req.app_data::<State>();
     let secure =
         state.is_some_and(|s| s.config.secure_cookies) || req.connection_info().scheme() == "https";
-    Cookie::build(COOKIE, value)
+    Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -242,89 +277,119 @@ pub fn set_cookie(req: &HttpRequest, token: String, signed_in: bool) {
     let days = if signed_in { SIGNED_IN_DAYS } else { VISITOR_DAYS };
     // Built before borrowing the extensions: `connection_info` keeps its answer there.
     let c = cookie(req, token, days);
-    req.extensions_mut().insert(PendingCookie(c));
+    add_pending(req, c);
 }
 
 /// Removes the session cookie from the browser.
 pub fn clear_cookie(req: &HttpRequest) {
     let mut c = cookie(req, String::new(), 0);
     c.make_removal();
-    req.extensions_mut().insert(PendingCookie(c));
+    add_pending(req, c);
 }
 
-/// Middleware: writes a cookie a handler asked for.
+/// Middleware: writes the cookies a handler asked for.
 pub async fn write_cookies(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut res = next.call(req).await?;
-    let pending = res.request().extensions().get::<PendingCookie>().cloned();
-    if let Some(PendingCookie(c)) = pending
-        && let Ok(value) = HeaderValue::from_str(&c.to_string())
-    {
-        res.headers_mut().append(header::SET_COOKIE, value);
+    let pending = res.request().extensions().get::<PendingCookies>().cloned().unwrap_or_default();
+    for c in pending.0 {
+        if let Ok(value) = HeaderValue::from_str(&c.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, value);
+        }
     }
     Ok(res)
 }
 
 /// The request's session as an extractor: `None` without a live one. Loaded once per request.
-#[derive(Debug, Clone)]
-pub struct CurrentSession(pub Option<Arc<WebSession>>);
+#[derive(Debug, Clone, Default)]
+pub struct CurrentSession {
+    session: Option<Arc<WebSession>>,
+    /// The CSRF token a visitor without a session may send: the signature of their form
+    /// cookie. Visitors get no session row until they do something that needs one.
+    visitor_csrf: Option<String>,
+}
 
 impl CurrentSession {
     /// The session named by the request's cookie, for requests answered outside the App.
     pub async fn from_headers(state: &State, headers: &HeaderMap) -> Result<Self, AppError> {
         Ok(match token_from_headers(headers) {
-            Some(token) => Self(state.sessions.get(token, state).await?),
-            None => Self(None),
+            Some(token) => {
+                Self { session: state.sessions.get(token, state).await?, ..Self::default() }
+            }
+            None => Self::default(),
         })
     }
 
+    /// The live session, if the request has one.
+    pub fn web_session(&self) -> Option<&WebSession> {
+        self.session.as_deref()
+    }
+
     pub fn person(&self) -> Option<&Person> {
-        self.0.as_ref().and_then(|s| s.person.as_ref())
+        self.session.as_ref().and_then(|s| s.person.as_ref())
     }
 
     pub fn id(&self) -> Option<&str> {
-        self.0.as_ref().map(|s| s.id.as_str())
+        self.session.as_ref().map(|s| s.id.as_str())
     }
 
-    /// The CSRF token for this page's forms, making a visitor's session when there is none.
-    pub async fn csrf_token(&self, req: &HttpRequest, state: &State) -> Result<String, AppError> {
-        if let Some(s) = &self.0 {
-            return Ok(s.csrf_token.clone());
+    /// The CSRF token for this page's forms. A visitor without a session gets the signature of
+    /// a form cookie (set now if they have none): no database row for merely looking.
+    pub fn csrf_token(&self, req: &HttpRequest, state: &State) -> String {
+        if let Some(s) = &self.session {
+            return s.csrf_token.clone();
         }
-        if let Some(made) = req.extensions().get::<MadeSession>() {
-            return Ok(made.csrf.clone());
+        if let Some(made) = self.made_csrf(req) {
+            return made;
         }
-        let (token, id, csrf) = db::run(&state.pool, |conn| create(conn, None, None)).await?;
-        set_cookie(req, token, false);
-        req.extensions_mut().insert(MadeSession { id, csrf: csrf.clone() });
-        Ok(csrf)
+        let token = match &self.visitor_csrf {
+            Some(token) => token.clone(),
+            None => {
+                let value = random_token();
+                let token = state.form_key.sign(&value);
+                add_pending(req, named_cookie(req, FORM_COOKIE, value, VISITOR_DAYS));
+                token
+            }
+        };
+        req.extensions_mut().insert(MadeToken(token.clone()));
+        token
     }
 
-    /// The token of a visitor's session made earlier in this request, if any.
+    /// The CSRF token handed out in this request to someone who came without a session (a
+    /// visitor's form token, or the token of a session made now): a page holding it is theirs
+    /// alone and must not be kept for others.
     pub fn made_csrf(&self, req: &HttpRequest) -> Option<String> {
-        req.extensions().get::<MadeSession>().map(|m| m.csrf.clone())
+        if let Some(made) = req.extensions().get::<MadeSession>() {
+            return Some(made.csrf.clone());
+        }
+        req.extensions().get::<MadeToken>().map(|m| m.0.clone())
     }
 
     /// The session id, making a visitor's session when there is none (to hold an event pass).
     pub async fn ensure_id(&self, req: &HttpRequest, state: &State) -> Result<String, AppError> {
-        if let Some(s) = &self.0 {
+        if let Some(s) = &self.session {
             return Ok(s.id.clone());
         }
-        self.csrf_token(req, state).await?;
-        Ok(req.extensions().get::<MadeSession>().map(|m| m.id.clone()).unwrap_or_default())
+        if let Some(made) = req.extensions().get::<MadeSession>() {
+            return Ok(made.id.clone());
+        }
+        let (token, id, csrf) = db::run(&state.pool, |conn| create(conn, None, None)).await?;
+        set_cookie(req, token, false);
+        req.extensions_mut().insert(MadeSession { id: id.clone(), csrf });
+        Ok(id)
     }
 
-    /// Refuses a state-changing request whose token is missing or wrong.
+    /// Refuses a state-changing request whose token is missing or wrong: it must be the
+    /// session's token or the signature of the visitor's own form cookie.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), AppError> {
-        let ok = match (&self.0, sent) {
-            (Some(s), Some(sent)) => {
-                use subtle::ConstantTimeEq;
-                bool::from(s.csrf_token.as_bytes().ct_eq(sent.as_bytes()))
-            }
-            _ => false,
+        use subtle::ConstantTimeEq;
+        let matches = |expected: &str| {
+            sent.is_some_and(|sent| bool::from(expected.as_bytes().ct_eq(sent.as_bytes())))
         };
+        let ok = self.session.as_ref().is_some_and(|s| matches(&s.csrf_token))
+            || self.visitor_csrf.as_deref().is_some_and(matches);
         if ok {
             Ok(())
         } else {
@@ -344,6 +409,10 @@ struct MadeSession {
     csrf: String,
 }
 
+/// A visitor's form token handed out in this request.
+#[derive(Clone)]
+struct MadeToken(String);
+
 impl FromRequest for CurrentSession {
     type Error = AppError;
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
@@ -357,14 +426,62 @@ impl FromRequest for CurrentSession {
         let state = req.app_data::<State>().cloned();
         let req = req.clone();
         Box::pin(async move {
-            let (Some(token), Some(state)) = (token, state) else {
-                return Ok(CurrentSession(None));
+            let Some(state) = state else { return Ok(CurrentSession::default()) };
+            let visitor_csrf = cookie_value(req.headers(), FORM_COOKIE)
+                .filter(|value| value.len() == 64)
+                .map(|value| state.form_key.sign(value));
+            let session = match token {
+                Some(token) => state.sessions.get(&token, &state).await?,
+                None => None,
             };
-            let loaded = state.sessions.get(&token, &state).await?;
-            let current = CurrentSession(loaded);
+            let current = CurrentSession { session, visitor_csrf };
             req.extensions_mut().insert(current.clone());
             Ok(current)
         })
+    }
+}
+
+/// The key that signs visitors' form cookies into CSRF tokens. Made once per database and kept
+/// in `site_keys`, so every server process on it accepts the same tokens.
+pub struct FormKey(Vec<u8>);
+
+impl FormKey {
+    const NAME: &'static str = "csrf";
+
+    /// Reads the key, making it first if this database has none (two processes starting at
+    /// once both read the one that was stored first).
+    pub fn load_or_create(conn: &mut DbConn) -> Result<Self, AppError> {
+        use crate::db::schema::site_keys;
+        // In a savepoint: on PostgreSQL a refused duplicate must not abort anything around it.
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(site_keys::table)
+                .values((
+                    site_keys::name.eq(Self::NAME),
+                    site_keys::secret.eq(random_token()),
+                    site_keys::created_at.eq(db::now()),
+                ))
+                .execute(conn)
+        });
+        match inserted {
+            Ok(_)
+            | Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let secret: String =
+            site_keys::table.find(Self::NAME).select(site_keys::secret).first(conn)?;
+        Ok(Self(secret.into_bytes()))
+    }
+
+    /// HMAC-SHA256 of `value` under the key, in hex.
+    pub fn sign(&self, value: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("any key length");
+        mac.update(b"csrf:");
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 }
 
@@ -420,12 +537,15 @@ impl SessionCache {
 
 /// The browser session's token from the request's `Cookie` headers, if it has one.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, COOKIE).filter(|token| token.len() == 64)
+}
+
+fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
-        .filter(|token| token.len() == 64)
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
 }
 
 #[cfg(test)]

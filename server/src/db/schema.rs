@@ -196,6 +196,28 @@ diesel::table! {
         password_hash -> Text,
         event_id -> Nullable<Text>,
         created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_links (id) {
+        id -> Text,
+        purpose -> Text,
+        client_id -> Nullable<Text>,
+        guest_id -> Nullable<Text>,
+        web_session_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    site_keys (name) {
+        name -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -473,6 +495,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     images,
     image_derivatives,
     guests,
+    login_links,
+    site_keys,
     web_sessions,
     guest_invites,
     event_passes,

@@ -143,12 +143,12 @@ fn reminder_key(event: &EventRow) -> String {
 /// How to sign in, without ever a password.
 fn sign_in_help(site_url: &str, client: &ClientRow) -> String {
     let user = client.login_name.as_deref().unwrap_or(&client.email);
-    let password = if client.password_hash.is_some() {
-        "the password you chose (forgot it? the studio can reset it)"
-    } else {
-        "your last name"
-    };
-    format!("Sign in at {site_url}/login\n  User name: {user}\n  Password: {password}\n")
+    let password =
+        if client.password_hash.is_some() { "the password you chose" } else { "your last name" };
+    format!(
+        "Sign in at {site_url}/login\n  User name: {user}\n  Password: {password}\n\
+         Forgot your password? {site_url}/forgot\n"
+    )
 }
 
 fn online_email<'a>(

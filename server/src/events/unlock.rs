@@ -73,7 +73,7 @@ async fn matching_events(
     code: &str,
     only: Option<&EventId>,
 ) -> Result<Vec<EventRow>, AppError> {
-    let address_key = format!("code:{}", client_address(req, state.config.trust_proxy));
+    let address_key = format!("code:{}", client_address(req, &state.config));
     let value_key = format!("code-value:{code}");
     let throttles = &state.throttles;
     // Counted before the lookup, so a burst of guesses at once is held to the limit too.

@@ -1,0 +1,3 @@
+DROP TABLE site_keys;
+DROP TABLE login_links;
+ALTER TABLE guests DROP COLUMN confirmed_at;

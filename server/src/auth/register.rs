@@ -1,0 +1,319 @@
+//! Guest registration, confirmed by email.
+//!
+//! Whatever address is typed, the answer is the same "check your email" page, so registration
+//! tells nobody whether an address has an account. A new address gets a confirmation link; the
+//! account signs in, and reaches the studio's inbox, only once it is followed. An address that
+//! already has an account (a client's or a guest's) gets an email saying so, with a sign-in
+//! link and a password reset link — never a second account.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::accounts;
+use super::links::{self, Holder, Purpose};
+use super::pages::{keep_passes, looks_like_email, rotate_session};
+use super::passwords;
+use super::session::{self, CurrentSession};
+use crate::db::schema::guests;
+use crate::db::{self, DbConn, EventId, GuestId};
+use crate::email::{self, NewEmail};
+use crate::error::AppError;
+use crate::events::access::{self, Access, ViewerKey};
+use crate::site::{self, form_context, render_status, see_other};
+use crate::throttle::{client_address, too_many};
+use crate::web::State;
+
+#[derive(Deserialize)]
+pub struct RegisterQuery {
+    event: Option<String>,
+}
+
+pub async fn register_page(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    query: web::Query<RegisterQuery>,
+) -> Result<HttpResponse, AppError> {
+    let studio = db::run(&state.pool, site::studio_view).await?.1;
+    let mut context = form_context(&req, &state, &session, &studio).await?;
+    context.insert("event", &query.event.clone().unwrap_or_default());
+    context.insert("name", "");
+    context.insert("email", "");
+    state.render("register.html", &context)
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    event: String,
+}
+
+pub async fn register(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let form = form.into_inner();
+    let studio = db::run(&state.pool, site::studio_view).await?.1;
+    if !studio.guest_registration {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "registration_closed",
+            format!(
+                "{} does not take guest registrations online; contact the studio.",
+                studio.name
+            ),
+        ));
+    }
+    let name = form.name.trim().to_string();
+    let email = form.email.trim().to_string();
+    let problem = if name.is_empty() || name.chars().count() > 200 {
+        Some("Please give your name.".to_string())
+    } else if !looks_like_email(&email) {
+        Some("Please give a valid email address.".to_string())
+    } else {
+        passwords::check_new(&form.password).err().map(|e| e.message)
+    };
+    if let Some(message) = problem {
+        let mut context = form_context(&req, &state, &session, &studio).await?;
+        context.insert("event", &form.event);
+        context.insert("name", &form.name);
+        context.insert("email", &form.email);
+        context.insert("error", &message);
+        return render_status(&state, "register.html", &context, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // The event they register from, only if they may see it.
+    let event_id = match EventId::parse(&form.event) {
+        Some(id) => {
+            let (access, _) = access::event_access(&state, ViewerKey::from(&session), &id).await?;
+            (access == Access::Allowed).then_some(id)
+        }
+        None => None,
+    };
+    // Counted whatever the outcome: each registration costs a hash and an email.
+    let throttles = &state.throttles;
+    let address = format!("register:{}", client_address(&req, &state.config));
+    throttles.register_address.attempt(&address).map_err(|w| too_many(w, "registrations"))?;
+    let event_key = format!("register:{}", event_id.as_ref().map_or("", |e| e.as_str()));
+    throttles.register_event.attempt(&event_key).map_err(|w| too_many(w, "registrations"))?;
+    // Hashed whether or not the address has an account, so the time taken tells nothing.
+    let hash = state.password_work.hash(&form.password).await?;
+    let email_key = email.to_lowercase();
+    // At most a few emails an hour to one address, however often it is typed in.
+    let may_email = throttles.emails_to_address.attempt(&super::reset::email_key(&email)).is_ok();
+    let registration = Registration {
+        name,
+        email: email.clone(),
+        email_key,
+        hash,
+        event_id,
+        web_session_id: session.id().map(str::to_string),
+        studio: studio.name.clone(),
+        site_url: state.site_url.clone(),
+    };
+    if may_email {
+        db::run(&state.pool, move |conn| {
+            db::write_transaction(conn, |conn| registration.record(conn))
+        })
+        .await?;
+        state.mailer.wake();
+    }
+    let mut context = form_context(&req, &state, &session, &studio).await?;
+    context.insert("email", &email);
+    state.render("register_sent.html", &context)
+}
+
+/// A registration as typed, its password already hashed.
+struct Registration {
+    name: String,
+    email: String,
+    email_key: String,
+    hash: String,
+    event_id: Option<EventId>,
+    web_session_id: Option<String>,
+    studio: String,
+    site_url: String,
+}
+
+impl Registration {
+    /// Writes the pending guest and its confirmation email — or, when the address already has
+    /// an account, the email that tells its holder so.
+    fn record(self, conn: &mut DbConn) -> Result<(), AppError> {
+        if let Some(account) = accounts::find(conn, &self.email_key)? {
+            let token = links::create(conn, Purpose::Reset, &account.holder, None)?;
+            email::enqueue(conn, self.already_registered_email(&account, &token))?;
+            return Ok(());
+        }
+        // Registering again before confirming starts over: the newest name, password and link.
+        let id = match accounts::pending_guest(conn, &self.email_key)? {
+            Some(id) => {
+                diesel::update(guests::table.find(&id))
+                    .set((
+                        guests::name.eq(&self.name),
+                        guests::email.eq(&self.email),
+                        guests::password_hash.eq(&self.hash),
+                        guests::event_id.eq(self.event_id.as_ref()),
+                    ))
+                    .execute(conn)?;
+                id
+            }
+            None => {
+                let id = GuestId::new();
+                diesel::insert_into(guests::table)
+                    .values((
+                        guests::id.eq(&id),
+                        guests::name.eq(&self.name),
+                        guests::email.eq(&self.email),
+                        guests::email_key.eq(&self.email_key),
+                        guests::password_hash.eq(&self.hash),
+                        guests::event_id.eq(self.event_id.as_ref()),
+                        guests::created_at.eq(db::now()),
+                    ))
+                    .execute(conn)?;
+                id
+            }
+        };
+        let holder = Holder::Guest(id);
+        let token = links::create(conn, Purpose::Confirm, &holder, self.web_session_id.as_deref())?;
+        email::enqueue(conn, self.confirm_email(&token))?;
+        Ok(())
+    }
+
+    fn confirm_email(&self, token: &str) -> NewEmail<'_> {
+        NewEmail {
+            dedupe_key: format!("confirm:{}", session::token_hash(token)),
+            to: &self.email,
+            subject: format!("Confirm your email for {}", self.studio),
+            body: format!(
+                "Hello {},\n\nTo finish registering as a guest of {}, confirm your email \
+                 address here within 24 hours:\n\n{}/register/confirm/{token}\n\nDid not \
+                 register? Ignore this email; no account is made without it.\n\n{}\n",
+                self.name, self.studio, self.site_url, self.studio,
+            ),
+        }
+    }
+
+    fn already_registered_email<'a>(
+        &'a self,
+        account: &'a accounts::Account,
+        token: &str,
+    ) -> NewEmail<'a> {
+        NewEmail {
+            dedupe_key: format!("registered-already:{}", session::token_hash(token)),
+            to: &account.email,
+            subject: format!("You already have an account with {}", self.studio),
+            body: format!(
+                "Hello {},\n\nSomeone — probably you — tried to register at {} with this email \
+                 address. You already have an account, so nothing new was made.\n\nSign in: \
+                 {site}/login\n\nForgot your password? Choose a new one here within an hour:\n\
+                 \n{site}/reset/{token}\n\nDid not try to register? Ignore this email; your \
+                 account is unchanged.\n\n{}\n",
+                account.name,
+                self.studio,
+                self.studio,
+                site = self.site_url,
+            ),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn link_not_valid() -> AppError {
+    AppError::not_found(
+        "link_not_valid",
+        "This link is not valid any more: it was used already, or more than a day has passed. \
+         Register again to get a new one.",
+    )
+}
+
+/// The page a confirmation link opens: a button to press, so that a mail scanner fetching the
+/// link does not use it up.
+pub async fn confirm_page(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let found = db::run(&state.pool, move |conn| pending_of(conn, &token)).await?;
+    let (_, name, email) = found.ok_or_else(link_not_valid)?;
+    let studio = db::run(&state.pool, site::studio_view).await?.1;
+    let mut context = form_context(&req, &state, &session, &studio).await?;
+    context.insert("name", &name);
+    context.insert("email", &email);
+    state.render("confirm.html", &context)
+}
+
+/// The live confirmation link `token` names, with the guest's name and email.
+fn pending_of(
+    conn: &mut DbConn,
+    token: &str,
+) -> Result<Option<(links::Link, String, String)>, AppError> {
+    let Some(link) = links::find_live(conn, Purpose::Confirm, token)? else { return Ok(None) };
+    let Holder::Guest(id) = &link.holder else { return Ok(None) };
+    let (name, email): (String, String) =
+        guests::table.find(id).select((guests::name, guests::email)).first(conn)?;
+    Ok(Some((link, name, email)))
+}
+
+/// Confirms the address: the account is made whole, signs in here, and keeps the events the
+/// browser that registered had opened.
+pub async fn confirm(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    token: web::Path<String>,
+    form: web::Form<ConfirmForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let token = token.into_inner();
+    let old = session.id().map(str::to_string);
+    let confirmed = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let Some((link, _, _)) = pending_of(conn, &token)? else { return Ok(None) };
+            let Holder::Guest(guest_id) = link.holder.clone() else { return Ok(None) };
+            if !links::spend(conn, &link)? {
+                return Ok(None);
+            }
+            diesel::update(guests::table.find(&guest_id).filter(guests::confirmed_at.is_null()))
+                .set(guests::confirmed_at.eq(Some(db::now())))
+                .execute(conn)?;
+            // A new client record for the studio, pulled by the connector.
+            crate::feed::record(conn, crate::feed::Kind::Guest, guest_id.as_str())?;
+            let token = rotate_session(conn, old.as_deref(), None, Some(&guest_id))?;
+            let new_id = session::token_hash(&token);
+            if let Some(registered_from) = link.web_session_id.as_deref()
+                && old.as_deref() != Some(registered_from)
+            {
+                keep_passes(conn, registered_from, &new_id, Some(&guest_id))?;
+            }
+            let event: Option<EventId> = guests::table
+                .find(&guest_id)
+                .select(guests::event_id)
+                .first::<Option<EventId>>(conn)?;
+            Ok(Some((token, event)))
+        })
+    })
+    .await?;
+    let (token, event) = confirmed.ok_or_else(link_not_valid)?;
+    if let Some(old) = session.id() {
+        state.sessions.forget(old);
+    }
+    state.access.invalidate();
+    session::set_cookie(&req, token, true);
+    Ok(see_other(&event.map_or_else(|| "/my-events".to_string(), |id| format!("/events/{id}"))))
+}
