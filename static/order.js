@@ -88,8 +88,11 @@
         status.textContent = "Saved";
       }, function (e) {
         saving = null;
-        lineErrors((e.answer && e.answer.lines) || {});
-        status.textContent = "Not saved: " + e.message;
+        var byLine = (e.answer && e.answer.lines) || {};
+        lineErrors(byLine);
+        status.textContent = Object.keys(byLine).length
+          ? "Not saved: correct the quantity marked above."
+          : "Not saved: " + e.message;
       });
       return saving;
     }

@@ -383,6 +383,16 @@ async fn on_a_phone_the_grid_has_one_or_two_columns_and_nothing_scrolls_sideways
     .await;
 }
 
+/// Ann (of the shop's studio) signs in on the sign-in page and opens her gallery at `event`.
+async fn ann_opens_her_gallery(page: &Page, event: &str) -> anyhow::Result<()> {
+    page.goto("/login").await?;
+    page.fill("#user_name", "ann.smith@example.com").await?;
+    page.fill("#password", "smith").await?;
+    page.click("form[action='/login'] button[type=submit]").await?;
+    page.click_text("Not now, take me to my photos").await?;
+    page.goto(event).await
+}
+
 #[tokio::test]
 async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_order_paid() {
     let Some(stripe) = proofroom_tests::stripe::LocalStripe::start() else { return };
@@ -392,12 +402,7 @@ async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_ord
     app.wait_for_proofs().await;
     let event = app.event_path("smith");
     story("card_checkout", &app.base_url, Screen::Desktop, |page| async move {
-        page.goto("/login").await?;
-        page.fill("#user_name", "ann.smith@example.com").await?;
-        page.fill("#password", "smith").await?;
-        page.click("form[action='/login'] button[type=submit]").await?;
-        page.click_text("Not now, take me to my photos").await?;
-        page.goto(&event).await?;
+        ann_opens_her_gallery(&page, &event).await?;
         thumbnails_loaded(&page, 3).await?;
 
         // Two prints, each from the lightbox's "Order prints", which opens the photo's order form.
@@ -486,12 +491,7 @@ async fn a_client_sees_the_total_follow_every_choice_and_the_order_costs_what_th
     app.wait_for_proofs().await;
     let event = app.event_path("smith");
     story("checkout_totals", &app.base_url, Screen::Phone, |page| async move {
-        page.goto("/login").await?;
-        page.fill("#user_name", "ann.smith@example.com").await?;
-        page.fill("#password", "smith").await?;
-        page.click("form[action='/login'] button[type=submit]").await?;
-        page.click_text("Not now, take me to my photos").await?;
-        page.goto(&event).await?;
+        ann_opens_her_gallery(&page, &event).await?;
         let photo = page
             .js("return document.querySelector('.grid .tile').dataset.photo;", vec![])
             .await?;

@@ -374,16 +374,22 @@ fn line_ids(cart: &proofroom_tests::visitor::Answer) -> Vec<String> {
         .collect()
 }
 
-/// Four 5×7 prints (56.00): pickup 56.00 + 4.06 tax = 60.06; mail 67.56; mail with WELCOME10
-/// (−5.60, tax 7.25 % of 50.40 = 3.654 → 3.65) 61.55.
-#[tokio::test]
-async fn the_checkout_asks_the_server_for_its_totals_as_json_and_bad_input_is_a_json_error() {
+/// The shop with Ann signed in and four 5×7 prints in her cart (56.00): pickup 56.00 + 4.06
+/// tax = 60.06; mail 67.56; mail with WELCOME10 (−5.60, tax 7.25 % of 50.40 = 3.654 → 3.65)
+/// 61.55. Answers the app (keep it), the event's path and Ann.
+async fn four_prints_in_the_cart() -> (TestApp, String, Visitor) {
     let app = TestApp::spawn().await;
     shop(&app).await;
     let event = app.event_path("smith");
     let mut ann = ann(&app).await;
     let photos = photos(&mut ann, &event).await;
     add(&mut ann, &event, "P5X7", "4", &photos[0]).await;
+    (app, event, ann)
+}
+
+#[tokio::test]
+async fn the_checkout_asks_the_server_for_its_totals_as_json_and_bad_input_is_a_json_error() {
+    let (app, event, mut ann) = four_prints_in_the_cart().await;
     let checkout = ann.get(&format!("{event}/checkout")).await;
     assert!(checkout.body.contains(&format!("data-totals=\"{event}/checkout/totals\"")));
     let totals = format!("{event}/checkout/totals");
@@ -481,12 +487,7 @@ async fn the_checkout_asks_the_server_for_its_totals_as_json_and_bad_input_is_a_
 /// other than the one the page showed.
 #[tokio::test]
 async fn without_script_update_total_shows_the_choices_and_an_unseen_total_is_never_charged() {
-    let app = TestApp::spawn().await;
-    shop(&app).await;
-    let event = app.event_path("smith");
-    let mut ann = ann(&app).await;
-    let photos = photos(&mut ann, &event).await;
-    add(&mut ann, &event, "P5X7", "4", &photos[0]).await;
+    let (_app, event, mut ann) = four_prints_in_the_cart().await;
     let path = format!("{event}/checkout");
     let checkout = ann.get(&path).await;
     assert!(checkout.body.contains("id=\"order-total\">$67.56<"), "mail first: {}", checkout.body);
