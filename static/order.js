@@ -25,9 +25,11 @@
     });
   }
 
+  // Shows (or, with no message, hides) an error; the field it is about, if any, is marked.
   function setError(field, box, message) {
     box.textContent = message || "";
     box.hidden = !message;
+    if (!field) { return; }
     if (message) { field.setAttribute("aria-invalid", "true"); } else { field.removeAttribute("aria-invalid"); }
   }
 
@@ -47,6 +49,7 @@
   // with a change not saved asks first; "Check out" and "Remove" wait for the save.
   function cartPage(form) {
     var status = document.getElementById("cart-status");
+    var saveError = document.getElementById("cart-save-error");
     var problem = document.getElementById("cart-problem");
     var checkOut = document.getElementById("check-out");
     var changed = 0, saved = 0, saving = null, timer = null, passing = false, leaving = false;
@@ -79,20 +82,25 @@
       if (saving) { return saving.then(function () { return changed !== saved ? save() : null; }); }
       var version = changed;
       status.textContent = "Saving…";
+      // The status stays one short line: it is below the buttons, and a page that grows or
+      // shrinks there under a finger about to tap "Check out" moves the button away.
       saving = send(form.action, new URLSearchParams(new FormData(form))).then(function (answer) {
         saving = null;
         saved = version;
         lineErrors({});
+        setError(null, saveError, "");
         showSaved(answer);
         if (changed !== saved) { return save(); }
         status.textContent = "Saved";
       }, function (e) {
         saving = null;
+        // Refused for what was typed before: what is typed now is asked about instead.
+        if (changed !== version) { return save(); }
         var byLine = (e.answer && e.answer.lines) || {};
+        var onLines = Object.keys(byLine).length > 0;
         lineErrors(byLine);
-        status.textContent = Object.keys(byLine).length
-          ? "Not saved: correct the quantity marked above."
-          : "Not saved: " + e.message;
+        setError(null, saveError, onLines ? "" : e.message);
+        status.textContent = "Not saved";
       });
       return saving;
     }

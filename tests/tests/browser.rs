@@ -427,6 +427,8 @@ async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_ord
         page.click_text("Check out").await?;
         heading(&page, "Checkout").await?;
         page.click("input[name=shipping][value=pickup]").await?;
+        // The total the order will be placed at, on the page before placing it.
+        shows(&page, "#order-total", "$40.76").await?;
         page.click("input[name=payment][value=card]").await?;
         page.snapshot("checkout").await?;
         page.click("#place-order").await?;
