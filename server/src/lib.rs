@@ -171,6 +171,8 @@ impl Application {
                 .route("/events/{id}/photos/{image}/note", aw::post().to(favorites::set_note))
                 .route("/events/{id}/cart", aw::get().to(checkout::cart::cart_page))
                 .route("/events/{id}/cart", aw::post().to(checkout::cart::add_to_cart))
+                // Before `/cart/{line}`, which would take "update" for a line id.
+                .route("/events/{id}/cart/update", aw::post().to(checkout::cart::update_cart))
                 .route("/events/{id}/cart/{line}", aw::post().to(checkout::cart::update_line))
                 .route(
                     "/events/{id}/cart/{line}/remove",
@@ -178,6 +180,10 @@ impl Application {
                 )
                 .route("/events/{id}/checkout", aw::get().to(checkout::place::checkout_page))
                 .route("/events/{id}/checkout", aw::post().to(checkout::place::submit_checkout))
+                .route(
+                    "/events/{id}/checkout/totals",
+                    aw::post().to(checkout::place::checkout_totals),
+                )
                 .route("/events/{id}/prepaid/{invoice}", aw::get().to(prepaid::pages::prepaid_page))
                 .route(
                     "/events/{id}/prepaid/{invoice}",

@@ -126,6 +126,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../static/app.js"),
     },
     Asset {
+        name: "order.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../static/order.js"),
+    },
+    Asset {
         name: "pay.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../static/pay.js"),
@@ -200,14 +205,15 @@ pub fn security_headers() -> DefaultHeaders {
     security_header_list().into_iter().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
 }
 
-/// Pages get errors as HTML; the API, Stripe's webhook and the pages' own script (which asks
-/// for JSON) keep their JSON.
+/// Pages get errors as HTML; the API, Stripe's webhook, the checkout's totals (only ever JSON)
+/// and the pages' own script (which asks for JSON) keep their JSON.
 pub async fn html_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let is_api = req.path().starts_with("/api/")
         || req.path().starts_with("/stripe/")
+        || req.path().ends_with("/checkout/totals")
         || crate::site::wants_json(req.request());
     let state = req.app_data::<State>().cloned();
     let res = next.call(req).await?.map_into_boxed_body();

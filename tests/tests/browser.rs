@@ -392,6 +392,16 @@ async fn on_a_phone_the_grid_has_one_or_two_columns_and_nothing_scrolls_sideways
     .await;
 }
 
+/// Ann (of the shop's studio) signs in on the sign-in page and opens her gallery at `event`.
+async fn ann_opens_her_gallery(page: &Page, event: &str) -> anyhow::Result<()> {
+    page.goto("/login").await?;
+    page.fill("#user_name", "ann.smith@example.com").await?;
+    page.fill("#password", "smith").await?;
+    page.click("form[action='/login'] button[type=submit]").await?;
+    page.click_text("Not now, take me to my photos").await?;
+    page.goto(event).await
+}
+
 #[tokio::test]
 async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_order_paid() {
     let Some(stripe) = proofroom_tests::stripe::LocalStripe::start() else { return };
@@ -401,12 +411,7 @@ async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_ord
     app.wait_for_proofs().await;
     let event = app.event_path("smith");
     story("card_checkout", &app.base_url, Screen::Desktop, |page| async move {
-        page.goto("/login").await?;
-        page.fill("#user_name", "ann.smith@example.com").await?;
-        page.fill("#password", "smith").await?;
-        page.click("form[action='/login'] button[type=submit]").await?;
-        page.click_text("Not now, take me to my photos").await?;
-        page.goto(&event).await?;
+        ann_opens_her_gallery(&page, &event).await?;
         thumbnails_loaded(&page, 3).await?;
 
         // Two prints, each from the lightbox's "Order prints", which opens the photo's order form.
@@ -431,6 +436,8 @@ async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_ord
         page.click_text("Check out").await?;
         heading(&page, "Checkout").await?;
         page.click("input[name=shipping][value=pickup]").await?;
+        // The total the order will be placed at, on the page before placing it.
+        shows(&page, "#order-total", "$40.76").await?;
         page.click("input[name=payment][value=card]").await?;
         page.snapshot("checkout").await?;
         page.click("#place-order").await?;
@@ -454,6 +461,158 @@ async fn a_client_orders_two_prints_pays_by_card_with_stripe_js_and_sees_the_ord
         .await?;
         page.snapshot("paid").await?;
         ensure!(page.text("#order-total").await? == "$40.76");
+        Ok(())
+    })
+    .await;
+}
+
+/// The text of the element matching `css`, trimmed; "" when there is none.
+async fn shown(page: &Page, css: &str) -> anyhow::Result<String> {
+    let text = page
+        .js(
+            "const el = document.querySelector(arguments[0]); return el ? el.innerText.trim() : '';",
+            vec![json!(css)],
+        )
+        .await?;
+    Ok(text.as_str().unwrap_or_default().to_string())
+}
+
+/// Waits until the element matching `css` says exactly `text`.
+async fn shows(page: &Page, css: &str, text: &str) -> anyhow::Result<()> {
+    page.wait_for(
+        &format!("`{css}` to say {text}"),
+        &format!(
+            "const el = document.querySelector({}); return !!el && el.innerText.trim() === {};",
+            json!(css),
+            json!(text)
+        ),
+    )
+    .await
+}
+
+/// Four orders of four 5×7 prints (56.00, 7.25 % tax, mail 7.50, WELCOME10 10 % off from 50.00),
+/// each under a shipping method, with and without a code: the total follows every choice at
+/// once, a refused code keeps the totals with the reason beside the field, a quantity typed and
+/// then "Check out" is the quantity ordered, and each confirmation says the total the page
+/// showed last.
+#[tokio::test]
+async fn a_client_sees_the_total_follow_every_choice_and_the_order_costs_what_the_page_said() {
+    let app = TestApp::spawn().await;
+    proofroom_tests::shop::shop(&app).await;
+    app.wait_for_proofs().await;
+    let event = app.event_path("smith");
+    story("checkout_totals", &app.base_url, Screen::Phone, |page| async move {
+        ann_opens_her_gallery(&page, &event).await?;
+        let photo = page
+            .js("return document.querySelector('.grid .tile').dataset.photo;", vec![])
+            .await?;
+        let photo = photo.as_str().context("a photo")?.to_string();
+
+        // (shipping, codes typed in turn, the total the page must show)
+        let orders: [(&str, &[&str], &str); 4] = [
+            ("pickup", &[], "$60.06"),
+            ("mail", &["NOPE", "welcome10"], "$61.55"),
+            ("mail", &[], "$67.56"),
+            ("pickup", &["WELCOME10"], "$54.05"),
+        ];
+        for (n, (shipping, codes, expected)) in orders.into_iter().enumerate() {
+            page.goto(&format!("{photo}#order")).await?;
+            page.find("form.order-form").await?;
+            page.js(
+                "document.querySelector('form.order-form select[name=sku]').value = 'P5X7';",
+                vec![],
+            )
+            .await?;
+            page.tap_text("Add to cart").await?;
+            heading(&page, "My cart").await?;
+            ensure!(
+                !page.find("#update-cart").await?.is_displayed().await?,
+                "with script, changes save themselves"
+            );
+            if n == 0 {
+                // Typed and left: saved without a button, the amounts from the server.
+                page.fill("input[name^=quantity_]", "2").await?;
+                shows(&page, ".cart-subtotal strong", "$28.00").await?;
+                page.wait_for_text("Saved").await?;
+                page.client.refresh().await?;
+                heading(&page, "My cart").await?;
+                let kept = page.find("input[name^=quantity_]").await?.prop("value").await?;
+                ensure!(kept.as_deref() == Some("2"), "the typed quantity was saved: {kept:?}");
+                // A quantity the studio cannot take says so beside the line, and leaving asks.
+                page.fill("input[name^=quantity_]", "0").await?;
+                page.wait_for_text("A quantity is at least 1").await?;
+                page.snapshot("cart-refused").await?;
+                // (The browser's own "Leave site?" question is answered by chromedriver itself,
+                // so the story asks the page's handler what it would do.)
+                let asks = page
+                    .js(
+                        "const e = new Event('beforeunload', {cancelable: true}); \
+                         window.dispatchEvent(e); return e.defaultPrevented;",
+                        vec![],
+                    )
+                    .await?;
+                ensure!(asks == json!(true), "leaving with an unsaved change asks first");
+            }
+            // Typed, then "Check out" at once: the quantity typed is the one ordered.
+            page.fill("input[name^=quantity_]", "4").await?;
+            page.tap_text("Check out").await?;
+            heading(&page, "Checkout").await?;
+            let lines = shown(&page, ".order-lines").await?;
+            ensure!(lines.contains("4 × 5x7 print"), "the typed quantity is checked out: {lines}");
+            ensure!(
+                !page.find("#update-total").await?.is_displayed().await?,
+                "with script, the totals follow by themselves"
+            );
+            page.js("window.stayedOnPage = true; return true;", vec![]).await?;
+            // Mail is chosen first; pick up takes the shipping off at once.
+            shows(&page, "#order-total", "$67.56").await?;
+            page.tap(&format!("input[name=shipping][value={shipping}]")).await?;
+            let shipping_cost = if shipping == "pickup" { "$0.00" } else { "$7.50" };
+            shows(&page, "#shipping-amount", shipping_cost).await?;
+            for code in codes.iter() {
+                let before = shown(&page, "#order-total").await?;
+                page.fill("#promotion", code).await?;
+                page.tap_text("Apply").await?;
+                if *code == "NOPE" {
+                    page.wait_for_text("There is no promotion code “NOPE”").await?;
+                    page.snapshot("refused-code").await?;
+                    let beside = page
+                        .js(
+                            "const f = document.getElementById('promotion'); \
+                             const e = document.getElementById(f.getAttribute('aria-describedby')); \
+                             return !!e && e.innerText.includes('NOPE') && \
+                                    f.getAttribute('aria-invalid') === 'true';",
+                            vec![],
+                        )
+                        .await?;
+                    ensure!(beside == json!(true), "the reason is beside the field");
+                    shows(&page, "#order-total", &before).await.context("the totals stay")?;
+                    ensure!(shown(&page, "#shipping-amount").await? == shipping_cost);
+                }
+            }
+            shows(&page, "#order-total", expected).await?;
+            ensure!(
+                page.js("return window.stayedOnPage === true;", vec![]).await? == json!(true),
+                "the totals changed without reloading the page"
+            );
+            if shipping == "mail" {
+                page.fill("#address", "12 Elm St\nSpringfield, IL 62701").await?;
+            }
+            page.snapshot(&format!("checkout-{n}")).await?;
+            let last_shown = shown(&page, "#order-total").await?;
+            page.tap("#place-order").await?;
+            page.wait_for(
+                "the confirmation page",
+                "return location.pathname.startsWith('/orders/') && \
+                        !!document.querySelector('#order-total');",
+            )
+            .await?;
+            let charged = shown(&page, "#order-total").await?;
+            ensure!(
+                charged == last_shown && charged == expected,
+                "order {n}: the page said {last_shown}, the order is {charged} (expected {expected})"
+            );
+        }
         Ok(())
     })
     .await;

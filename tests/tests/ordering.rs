@@ -358,3 +358,268 @@ async fn the_client_is_told_when_the_photos_are_online_and_before_the_gallery_cl
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(smtp.messages().len(), 2, "each once");
 }
+
+/// The JSON body of an answer; panics with the body when it is not JSON.
+fn json_of(answer: &proofroom_tests::visitor::Answer) -> serde_json::Value {
+    serde_json::from_str(&answer.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", answer.status, answer.body))
+}
+
+/// The ids of the cart's lines, in the page's order.
+fn line_ids(cart: &proofroom_tests::visitor::Answer) -> Vec<String> {
+    cart.body
+        .split("id=\"line-")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+/// The shop with Ann signed in and four 5×7 prints in her cart (56.00): pickup 56.00 + 4.06
+/// tax = 60.06; mail 67.56; mail with WELCOME10 (−5.60, tax 7.25 % of 50.40 = 3.654 → 3.65)
+/// 61.55. Answers the app (keep it), the event's path and Ann.
+async fn four_prints_in_the_cart() -> (TestApp, String, Visitor) {
+    let app = TestApp::spawn().await;
+    shop(&app).await;
+    let event = app.event_path("smith");
+    let mut ann = ann(&app).await;
+    let photos = photos(&mut ann, &event).await;
+    add(&mut ann, &event, "P5X7", "4", &photos[0]).await;
+    (app, event, ann)
+}
+
+#[tokio::test]
+async fn the_checkout_asks_the_server_for_its_totals_as_json_and_bad_input_is_a_json_error() {
+    let (app, event, mut ann) = four_prints_in_the_cart().await;
+    let checkout = ann.get(&format!("{event}/checkout")).await;
+    assert!(checkout.body.contains(&format!("data-totals=\"{event}/checkout/totals\"")));
+    let totals = format!("{event}/checkout/totals");
+
+    let pickup = ann.post_json(&totals, &[("shipping", "pickup"), ("promotion", "")]).await;
+    assert_eq!(pickup.status, StatusCode::OK, "{}", pickup.body);
+    let json = json_of(&pickup);
+    assert_eq!(json["subtotal_cents"], 5600);
+    assert_eq!(json["shipping_cents"], 0);
+    assert_eq!(json["shipping"], "$0.00");
+    assert_eq!(json["taxes"][0]["name"], "Sales tax");
+    assert_eq!(json["taxes"][0]["cents"], 406);
+    assert_eq!(json["total_cents"], 6006);
+    assert_eq!(json["total"], "$60.06");
+    assert_eq!(json["promotion"], serde_json::Value::Null);
+    assert_eq!(json["promotion_error"], serde_json::Value::Null);
+
+    // A code in any case; a price or total sent along is not read.
+    let coded = ann
+        .post_json(
+            &totals,
+            &[("shipping", "mail"), ("promotion", " welcome10 "), ("total_cents", "1")],
+        )
+        .await;
+    let json = json_of(&coded);
+    assert_eq!(json["promotion"], "WELCOME10");
+    assert_eq!(json["discount_cents"], 560);
+    assert_eq!(json["discount"], "$5.60");
+    assert_eq!(json["shipping_cents"], 750);
+    assert_eq!(json["taxes"][0]["cents"], 365);
+    assert_eq!(json["total"], "$61.55");
+
+    // A refused code keeps the amounts (without it) and says why.
+    for (code, says) in
+        [("NOPE", "There is no promotion code “NOPE”"), ("spring10", "The code SPRING10 ended on")]
+    {
+        let refused = ann.post_json(&totals, &[("shipping", "mail"), ("promotion", code)]).await;
+        assert_eq!(refused.status, StatusCode::OK, "{code}: {}", refused.body);
+        let json = json_of(&refused);
+        assert_eq!(json["total"], "$67.56", "{code}");
+        assert_eq!(json["discount_cents"], 0, "{code}");
+        assert_eq!(json["promotion"], serde_json::Value::Null, "{code}");
+        assert!(json["promotion_error"].as_str().unwrap().contains(says), "{json}");
+    }
+
+    // Bad input is a JSON error, asked for or not; never a 500, never an HTML page.
+    for shipping in ["drone", ""] {
+        let bad = ann.post(&totals, &[("shipping", shipping)]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{shipping:?}");
+        let json = json_of(&bad);
+        assert_eq!(json["error"], "unknown_shipping_method", "{json}");
+        assert!(json["message"].as_str().unwrap().contains("Choose how you will get"), "{json}");
+    }
+    let long_code = "X".repeat(5000);
+    let long = ann.post(&totals, &[("shipping", "mail"), ("promotion", &long_code)]).await;
+    assert_eq!(long.status, StatusCode::OK, "{}", long.body);
+    assert!(long.body.len() < 2000, "a long code is not echoed back whole");
+    for (content_type, body) in [
+        ("application/x-www-form-urlencoded", "shipping=%FF%FE"),
+        ("application/x-www-form-urlencoded", "shipping=mail&shipping=pickup"),
+        ("text/plain", "shipping=mail"),
+    ] {
+        let bad = ann.post_body(&totals, content_type, body).await;
+        assert!(bad.status.is_client_error(), "{body}: {}", bad.status);
+        assert!(json_of(&bad)["error"].is_string(), "{body}");
+    }
+    let too_big = format!("shipping=mail&promotion={}", "A".repeat(70 * 1024));
+    let bad = ann.post_body(&totals, "application/x-www-form-urlencoded", &too_big).await;
+    assert!(bad.status.is_client_error(), "{}", bad.status);
+    assert!(json_of(&bad)["error"].is_string());
+
+    // The same CSRF rule and access check as every form.
+    let no_csrf = ann.post_raw(&totals, &[("shipping", "mail")]).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    assert_eq!(json_of(&no_csrf)["error"], "csrf_failed");
+    let mut stranger = Visitor::new(&app.base_url);
+    stranger.get("/login").await;
+    let answer = stranger.post(&totals, &[("shipping", "mail")]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+    assert!(json_of(&answer)["error"].is_string());
+    let elsewhere = ann.post("/events/not-an-event/checkout/totals", &[("shipping", "mail")]).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    assert_eq!(json_of(&elsewhere)["error"], "event_not_found");
+
+    // An empty cart has no total.
+    let line = line_ids(&ann.get(&format!("{event}/cart")).await).remove(0);
+    ann.post(&format!("{event}/cart/{line}/remove"), &[]).await;
+    let empty = ann.post_json(&totals, &[("shipping", "mail")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json_of(&empty)["error"], "cart_empty");
+}
+
+/// Without JavaScript: "Update total" shows the amounts of the choices made, a refused code
+/// keeps the totals with the error beside the field, and an order is never placed at a total
+/// other than the one the page showed.
+#[tokio::test]
+async fn without_script_update_total_shows_the_choices_and_an_unseen_total_is_never_charged() {
+    let (_app, event, mut ann) = four_prints_in_the_cart().await;
+    let path = format!("{event}/checkout");
+    let checkout = ann.get(&path).await;
+    assert!(checkout.body.contains("id=\"order-total\">$67.56<"), "mail first: {}", checkout.body);
+    assert_eq!(field(&checkout, "shown_total"), "6756");
+    assert!(checkout.body.contains("value=\"update\""), "an Update total button");
+    let key = field(&checkout, "checkout_key");
+    let form = |shipping: &str, code: &str, shown: &str, action: &str| {
+        vec![
+            ("checkout_key", key.clone()),
+            ("shipping", shipping.to_string()),
+            ("promotion", code.to_string()),
+            ("payment", "pay_at_studio".to_string()),
+            ("shown_total", shown.to_string()),
+            ("action", action.to_string()),
+        ]
+    };
+
+    let updated = post_owned(&mut ann, &path, &form("pickup", "", "6756", "update")).await;
+    assert_eq!(updated.status, StatusCode::OK);
+    assert!(updated.body.contains("<td id=\"shipping-amount\">$0.00</td>"), "{}", updated.body);
+    assert!(updated.body.contains("id=\"order-total\">$60.06<"), "{}", updated.body);
+    assert_eq!(field(&updated, "shown_total"), "6006");
+
+    // A refused code: the totals stay (without it), the reason is beside the field.
+    let refused = post_owned(&mut ann, &path, &form("mail", "NOPE", "6006", "apply")).await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(refused.body.contains("id=\"order-total\">$67.56<"), "{}", refused.body);
+    let beside = refused.body.split("id=\"promotion-error\"").nth(1).expect("error by the field");
+    assert!(beside.contains("There is no promotion code “NOPE”"), "{}", refused.body);
+    assert!(refused.body.contains("aria-describedby=\"promotion-error\""));
+    assert!(refused.body.contains("value=\"NOPE\""), "the code typed is kept");
+    assert!(!refused.body.contains("id=\"checkout-error\""), "{}", refused.body);
+
+    // The page showed 67.56 (mail) and the client picked "Pick up" without updating: not placed,
+    // the page comes back with the new total and says so.
+    let unseen = post_owned(&mut ann, &path, &form("pickup", "", "6756", "place")).await;
+    assert_eq!(unseen.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unseen.body);
+    assert!(unseen.body.contains("The total is now $60.06"), "{}", unseen.body);
+    assert!(unseen.body.contains("id=\"order-total\">$60.06<"));
+    assert_eq!(field(&unseen, "shown_total"), "6006");
+    for shown in ["abc", "-1", "99999999999999999999999"] {
+        let odd = post_owned(&mut ann, &path, &form("pickup", "", shown, "place")).await;
+        assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY, "{shown}");
+    }
+    assert_eq!(ann.get("/orders").await.body.matches("/orders/").count(), 0, "no order");
+
+    // A code placed straight away is refused too, the reason beside the field.
+    let coded = post_owned(&mut ann, &path, &form("pickup", "NOPE", "6006", "place")).await;
+    assert_eq!(coded.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(coded.body.split("id=\"promotion-error\"").nth(1).unwrap().contains("NOPE"));
+
+    let placed = post_owned(&mut ann, &path, &form("pickup", "", "6006", "place")).await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    let order = ann.get(placed.location.as_deref().unwrap()).await;
+    assert!(order.body.contains("<td id=\"order-total\">$60.06</td>"), "{}", order.body);
+}
+
+/// Without JavaScript one "Update cart" saves every line (and "Check out" saves them first);
+/// with it, the page's script saves the whole cart as it changes and gets the amounts back.
+#[tokio::test]
+async fn update_cart_saves_every_line_at_once_or_none_and_check_out_saves_first() {
+    let app = TestApp::spawn().await;
+    shop(&app).await;
+    let event = app.event_path("smith");
+    let mut ann = ann(&app).await;
+    let photos = photos(&mut ann, &event).await;
+    add(&mut ann, &event, "P5X7", "1", &photos[0]).await;
+    add(&mut ann, &event, "P8X10", "1", &photos[1]).await;
+    let cart = ann.get(&format!("{event}/cart")).await;
+    let lines = line_ids(&cart);
+    assert_eq!(lines.len(), 2);
+    let (a, b) = (&lines[0], &lines[1]);
+    assert!(cart.body.contains(&format!("name=\"quantity_{a}\"")), "{}", cart.body);
+    assert!(cart.body.contains("Update cart") && cart.body.contains("Check out"));
+    let update = format!("{event}/cart/update");
+    let qa = format!("quantity_{a}");
+    let qb = format!("quantity_{b}");
+
+    // One bad quantity: nothing is saved, the page says which and keeps what was typed.
+    let refused = ann.post(&update, &[(&qa, "0"), (&qb, "3")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("A quantity is at least 1"), "{}", refused.body);
+    assert!(refused.body.contains(&format!("name=\"{qa}\" value=\"0\"")), "{}", refused.body);
+    assert!(refused.body.contains(&format!("name=\"{qb}\" value=\"3\"")), "{}", refused.body);
+    let cart = ann.get(&format!("{event}/cart")).await;
+    assert!(cart.body.contains("Subtotal: <strong>$38.00</strong>"), "unchanged: {}", cart.body);
+    let no_csrf = ann.post_raw(&update, &[(&qa, "5")]).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+
+    // The page's script: JSON back, with each line's amount and the subtotal from the server.
+    let saved = ann.post_json(&update, &[(&qa, "2"), (&qb, "1")]).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let json = json_of(&saved);
+    assert_eq!(json["subtotal"], "$52.00");
+    assert_eq!(json["lines"][0]["id"], a.as_str());
+    assert_eq!(json["lines"][0]["total"], "$28.00");
+    let bad = ann.post_json(&update, &[(&qa, "abc"), (&qb, "1")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json = json_of(&bad);
+    assert_eq!(json["error"], "invalid_quantity");
+    assert!(json["lines"][a.as_str()].as_str().unwrap().contains("from 1 to 999"), "{json}");
+
+    // "Check out" straight after typing: every line saved (a photo changed too), then checkout.
+    let pick = format!("pick_{b}_0");
+    let checkout = ann
+        .post(
+            &update,
+            &[
+                (&qa, "3"),
+                (&qb, " 2 "),
+                (&pick, image_id(&photos[2])),
+                ("quantity_no-such-line", "5"),
+                ("then", "checkout"),
+            ],
+        )
+        .await;
+    assert_eq!(checkout.status, StatusCode::SEE_OTHER, "{}", checkout.body);
+    assert_eq!(checkout.location.as_deref(), Some(format!("{event}/checkout").as_str()));
+    let page = ann.get(&format!("{event}/checkout")).await;
+    assert!(page.body.contains("3 × 5x7 print"), "{}", page.body);
+    assert!(page.body.contains("2 × 8x10 print") && page.body.contains("Smith 03.jpg"));
+    // 42.00 + 48.00 + 7.50 mail + 7.25 % of 90.00 (6.525 → 6.53) = 104.03
+    assert!(page.body.contains("id=\"order-total\">$104.03<"), "{}", page.body);
+
+    // "Update cart" comes back to the cart.
+    let again = ann.post(&update, &[(&qa, "1"), (&qb, "1")]).await;
+    assert_eq!(again.location.as_deref(), Some(format!("{event}/cart").as_str()));
+    let bad_slot = format!("pick_{b}_4");
+    let wrong = ann.post(&update, &[(&qa, "1"), (&bad_slot, image_id(&photos[2]))]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+    let other_gallery = ann.post(&update, &[(&qa, "1"), (&pick, "not-a-photo")]).await;
+    assert_eq!(other_gallery.status, StatusCode::NOT_FOUND);
+    let cart = ann.get(&format!("{event}/cart")).await;
+    assert!(cart.body.contains("Subtotal: <strong>$38.00</strong>"), "{}", cart.body);
+}

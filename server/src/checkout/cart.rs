@@ -2,6 +2,7 @@
 //! per event, so it survives signing out and another device. It holds SKUs and quantities
 //! only; what they cost is read from the price list whenever the cart is shown or checked out.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -312,14 +313,7 @@ pub async fn update_line(
                 .set((cart_items::quantity.eq(quantity), cart_items::updated_at.eq(db::now())))
                 .execute(conn)?;
             for (slot, image) in &picks {
-                diesel::delete(cart_item_images::table.find((&line, slot))).execute(conn)?;
-                diesel::insert_into(cart_item_images::table)
-                    .values((
-                        cart_item_images::cart_item_id.eq(&line),
-                        cart_item_images::slot.eq(slot),
-                        cart_item_images::image_id.eq(image),
-                    ))
-                    .execute(conn)?;
+                set_pick(conn, &line, *slot, image)?;
             }
             Ok(())
         })
@@ -360,6 +354,10 @@ pub struct LineView {
     pub sku: String,
     pub name: String,
     pub quantity: i32,
+    /// The quantity field's value: the quantity, or what was typed when it was refused.
+    pub quantity_field: String,
+    /// Why what was typed for this line was refused.
+    pub error: Option<String>,
     pub unit: String,
     pub total: String,
     pub offered: bool,
@@ -388,6 +386,8 @@ pub fn line_views(catalog: &Catalog, lines: &[CartLine], images: &[ImageCard]) -
                 sku: line.sku.clone(),
                 name: item.map_or_else(|| line.sku.clone(), |i| i.name.clone()),
                 quantity: line.quantity,
+                quantity_field: line.quantity.to_string(),
+                error: None,
                 unit: catalog.money(unit),
                 total: catalog.money(unit * i64::from(line.quantity)),
                 offered: item.is_some(),
@@ -416,6 +416,23 @@ struct ImageOption {
     name: String,
 }
 
+/// What the cart form sent and was refused: each line's quantity as typed and why it was
+/// refused, and the photos picked, shown again as they were.
+#[derive(Default)]
+struct Typed {
+    quantities: Vec<(String, String)>,
+    errors: Vec<(String, String)>,
+    picks: Vec<(String, i32, ImageId)>,
+}
+
+/// The cart's subtotal at the current price list (an item no longer offered counts nothing).
+fn subtotal(catalog: &Catalog, lines: &[CartLine]) -> i64 {
+    lines
+        .iter()
+        .filter_map(|l| catalog.item(&l.sku).map(|i| i.price_cents * i64::from(l.quantity)))
+        .sum()
+}
+
 /// The cart page: each line with its photos (each can be changed), quantity, price and the
 /// subtotal; checkout from here.
 pub async fn cart_page(
@@ -424,34 +441,189 @@ pub async fn cart_page(
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let event_id = match signed_in_page(&session, &path, "cart")? {
-        Ok(id) => id,
-        Err(sign_in) => return Ok(sign_in),
-    };
+    if let Err(sign_in) = signed_in_page(&session, &path, "cart")? {
+        return Ok(sign_in);
+    }
     let shop = open_shop(&state, &session, &path).await?;
-    let gallery = load_gallery(&state, &session, &event_id)
+    render_cart(&req, &state, &session, &shop, &Typed::default(), StatusCode::OK).await
+}
+
+/// Renders the cart as stored, with what was typed and refused (`typed`) over it.
+async fn render_cart(
+    req: &HttpRequest,
+    state: &State,
+    session: &CurrentSession,
+    shop: &Shop,
+    typed: &Typed,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let event_id = shop.acting.event.id.clone();
+    let gallery = load_gallery(state, session, &event_id)
         .await?
         .map_err(|_| AppError::not_found("event_not_found", "There is no such gallery."))?;
     let person_id = shop.acting.person.person_id().to_string();
     let event = event_id.clone();
-    let lines = db::run(&state.pool, move |conn| load_lines(conn, &event, &person_id)).await?;
-    let views = line_views(&shop.catalog, &lines, &gallery.images);
+    let mut lines = db::run(&state.pool, move |conn| load_lines(conn, &event, &person_id)).await?;
     let problem = priced_lines(&shop.catalog, &lines).err();
-    let subtotal: i64 = lines
-        .iter()
-        .filter_map(|l| shop.catalog.item(&l.sku).map(|i| i.price_cents * i64::from(l.quantity)))
-        .sum();
+    let subtotal = subtotal(&shop.catalog, &lines);
+    for (line_id, slot, image) in &typed.picks {
+        if let Some(line) = lines.iter_mut().find(|l| l.id == *line_id) {
+            line.picks.retain(|(s, _)| s != slot);
+            line.picks.push((*slot, image.clone()));
+        }
+    }
+    let mut views = line_views(&shop.catalog, &lines, &gallery.images);
+    for view in &mut views {
+        if let Some((_, raw)) = typed.quantities.iter().find(|(id, _)| *id == view.id) {
+            view.quantity_field = raw.clone();
+        }
+        view.error = typed.errors.iter().find(|(id, _)| *id == view.id).map(|(_, e)| e.clone());
+    }
     let options: Vec<ImageOption> = gallery
         .images
         .iter()
         .map(|i| ImageOption { id: i.id.clone(), name: i.name.clone() })
         .collect();
-    let mut context = base_context(&req, &state, &session, &shop.acting.studio).await?;
+    let mut context = base_context(req, state, session, &shop.acting.studio).await?;
     context.insert("event_url", &format!("/events/{event_id}"));
     context.insert("description", &shop.acting.event.description);
     context.insert("lines", &views);
     context.insert("image_options", &options);
     context.insert("subtotal", &shop.catalog.money(subtotal));
     context.insert("problem", &problem);
-    state.render("cart.html", &context)
+    site::render_status(state, "cart.html", &context, status)
+}
+
+/// `pick_<line>_<slot>` of the cart form: the line and the slot.
+fn pick_field(key: &str) -> Option<Result<(&str, i32), AppError>> {
+    let rest = key.strip_prefix("pick_")?;
+    let bad = || AppError::unprocessable("invalid_form", format!("\"{key}\" is not a photo slot."));
+    Some(match rest.rsplit_once('_') {
+        Some((line, slot)) => slot.parse().map(|slot| (line, slot)).map_err(|_| bad()),
+        None => Err(bad()),
+    })
+}
+
+/// "Update cart" (and "Check out", which saves first), and the page's script as the client
+/// changes the cart: saves every line of the cart form at once — `quantity_<line>` and
+/// `pick_<line>_<slot>` — or, when one is refused, none, and shows the cart again with what
+/// was typed and why. `then=checkout` goes on to checkout. Lines the form does not name stay
+/// as they are; names of lines no longer in the cart are passed over.
+pub async fn update_cart(
+    req: HttpRequest,
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    session.check_csrf(field("csrf"))?;
+    let shop = open_shop(&state, &session, &path).await?;
+    let mut typed = Typed::default();
+    for (key, value) in form.iter() {
+        if let Some(line) = key.strip_prefix("quantity_") {
+            typed.quantities.push((line.to_string(), value.clone()));
+        } else if let Some(pick) = pick_field(key) {
+            let (line, slot) = pick?;
+            // "Pick a photo…" left as it is: that slot stays as it was.
+            if !value.is_empty() {
+                let image = image_of_event(&state, &shop.acting.event, value).await?;
+                typed.picks.push((line.to_string(), slot, image));
+            }
+        }
+    }
+    let person_id = shop.acting.person.person_id().to_string();
+    let event = shop.acting.event.id.clone();
+    let catalog = shop.catalog.clone();
+    let (quantities, picks) = (typed.quantities.clone(), typed.picks.clone());
+    let saved = db::run(&state.pool, move |conn| {
+        db::write_transaction(conn, |conn| {
+            let lines = load_lines(conn, &event, &person_id)?;
+            let mut changes = Vec::new();
+            let mut refused = Vec::new();
+            for line in &lines {
+                let Some((_, raw)) = quantities.iter().find(|(id, _)| *id == line.id) else {
+                    continue;
+                };
+                match parse_quantity(raw) {
+                    Ok(quantity) => changes.push((line.id.clone(), quantity)),
+                    Err(e) => refused.push((line.id.clone(), e.message)),
+                }
+            }
+            for (line_id, slot, _) in &picks {
+                let Some(line) = lines.iter().find(|l| l.id == *line_id) else { continue };
+                let slots = catalog.item(&line.sku).map_or(0, |i| i.images);
+                if !(0..slots).contains(slot) {
+                    return Err(AppError::unprocessable(
+                        "invalid_form",
+                        format!("This item has no photo number {}.", i64::from(*slot) + 1),
+                    ));
+                }
+            }
+            if !refused.is_empty() {
+                return Ok(Err(refused));
+            }
+            for (line, quantity) in &changes {
+                diesel::update(cart_items::table.find(line))
+                    .set((cart_items::quantity.eq(quantity), cart_items::updated_at.eq(db::now())))
+                    .execute(conn)?;
+            }
+            for (line, slot, image) in picks.iter().filter(|p| lines.iter().any(|l| l.id == p.0)) {
+                set_pick(conn, line, *slot, image)?;
+            }
+            Ok(Ok(load_lines(conn, &event, &person_id)?))
+        })
+    })
+    .await?;
+    let lines = match saved {
+        Ok(lines) => lines,
+        Err(refused) => {
+            let message = refused.first().map(|(_, m)| m.clone()).unwrap_or_default();
+            if site::wants_json(&req) {
+                let by_line: serde_json::Map<String, serde_json::Value> =
+                    refused.into_iter().map(|(id, m)| (id, m.into())).collect();
+                return Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({
+                    "error": "invalid_quantity",
+                    "message": message,
+                    "lines": by_line,
+                })));
+            }
+            typed.errors = refused;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_cart(&req, &state, &session, &shop, &typed, status).await;
+        }
+    };
+    let catalog = &shop.catalog;
+    let answer = serde_json::json!({
+        "lines": lines.iter().map(|l| {
+            let unit = catalog.item(&l.sku).map_or(0, |i| i.price_cents);
+            serde_json::json!({
+                "id": l.id,
+                "quantity": l.quantity,
+                "total": catalog.money(unit * i64::from(l.quantity)),
+            })
+        }).collect::<Vec<_>>(),
+        "subtotal": catalog.money(subtotal(catalog, &lines)),
+        "problem": priced_lines(catalog, &lines).err(),
+    });
+    let event_url = format!("/events/{}", shop.acting.event.id);
+    let next = if field("then") == Some("checkout") {
+        format!("{event_url}/checkout")
+    } else {
+        format!("{event_url}/cart")
+    };
+    Ok(site::done(&req, &next, answer))
+}
+
+/// Puts `image` in a line's photo slot.
+fn set_pick(conn: &mut DbConn, line: &str, slot: i32, image: &ImageId) -> Result<(), AppError> {
+    diesel::delete(cart_item_images::table.find((line, slot))).execute(conn)?;
+    diesel::insert_into(cart_item_images::table)
+        .values((
+            cart_item_images::cart_item_id.eq(line),
+            cart_item_images::slot.eq(slot),
+            cart_item_images::image_id.eq(image),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

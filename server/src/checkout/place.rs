@@ -1,6 +1,11 @@
 //! Checkout: the client chooses shipping, types an address and maybe a promotion code, sees
 //! the amounts, and places the order. Every amount is computed here from the price list; the
 //! form carries only choices. A refused checkout is shown again with everything typed kept.
+//!
+//! The amounts on the page follow every choice: the page's script asks [`checkout_totals`]
+//! (JSON), and without script "Update total" posts the form again. The form sends back the
+//! total it showed (`shown_total`); an order that would cost anything else is not placed — the
+//! page comes back with the new amounts instead, so no one is charged a figure they never saw.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -26,10 +31,13 @@ use crate::events::viewer_actions::signed_in_page;
 use crate::feed;
 use crate::site::{self, base_context};
 use crate::web::State;
+use proofroom_wire::ShippingMethod;
 use proofroom_wire::orders::PaymentStatus;
 
 const MAX_ADDRESS_CHARS: usize = 1000;
 const MAX_PHONE_CHARS: usize = 40;
+/// A mistyped promotion code is repeated back up to this many characters.
+const MAX_CODE_SHOWN: usize = 40;
 
 /// What the checkout form sends: choices only, never an amount.
 #[derive(Deserialize, Default, Clone)]
@@ -50,6 +58,10 @@ pub struct CheckoutForm {
     /// `pay_at_studio` or `card`.
     #[serde(default)]
     payment: String,
+    /// The total (cents) the page showed when the client placed the order; compared, never
+    /// charged. Empty (a form without it): not compared.
+    #[serde(default)]
+    shown_total: String,
     /// `place` to order; anything else shows the amounts for the choices made.
     #[serde(default)]
     action: String,
@@ -83,6 +95,11 @@ pub fn quote_problem(error: &QuoteError, catalog: &Catalog) -> String {
         }
         QuoteError::Promotion(refusal) => match refusal {
             PromotionRefusal::Unknown { code } => {
+                // What was typed, but not a page of it.
+                let code: String = match code.char_indices().nth(MAX_CODE_SHOWN) {
+                    Some((end, _)) => format!("{}…", &code[..end]),
+                    None => code.clone(),
+                };
                 format!(
                     "There is no promotion code “{code}”. Check the spelling, or leave it empty."
                 )
@@ -102,19 +119,83 @@ pub fn quote_problem(error: &QuoteError, catalog: &Catalog) -> String {
     }
 }
 
-/// The amounts for the cart and the choices made; `Err` with the client's words.
+/// What the page shows for the cart and the choices made.
+pub struct Amounts {
+    /// With the promotion code when it applies; without it when it is refused, so the
+    /// amounts never vanish.
+    pub quote: Quote,
+    /// Why the code typed does not apply, in the client's words (shown beside the field).
+    pub promotion_refused: Option<String>,
+}
+
+/// The amounts for the cart, the shipping method and the code typed; `Err` with an error code
+/// and the client's words when the cart cannot be priced at all (empty, an item no longer
+/// offered, …).
+pub fn amounts(
+    catalog: &Catalog,
+    lines: &[CartLine],
+    shipping: Option<&ShippingMethod>,
+    promotion: &str,
+) -> Result<Amounts, (&'static str, String)> {
+    if lines.is_empty() {
+        return Err(("cart_empty", quote_problem(&QuoteError::Empty, catalog)));
+    }
+    let priced = cart::priced_lines(catalog, lines).map_err(|p| ("cart_not_ready", p))?;
+    let price = |code: Option<&str>| {
+        totals::quote(
+            &priced,
+            shipping,
+            code,
+            &catalog.promotions,
+            &catalog.tax_rates,
+            catalog.today,
+        )
+    };
+    let problem = |e: QuoteError| {
+        let code = match e {
+            QuoteError::Empty => "cart_empty",
+            QuoteError::Quantity { .. } => "invalid_quantity",
+            QuoteError::Price { .. } => "invalid_price",
+            QuoteError::TooLarge => "order_too_large",
+            QuoteError::Promotion(_) => "invalid_promotion",
+        };
+        (code, quote_problem(&e, catalog))
+    };
+    match price(Some(promotion)) {
+        Ok(quote) => Ok(Amounts { quote, promotion_refused: None }),
+        Err(refused @ QuoteError::Promotion(_)) => Ok(Amounts {
+            quote: price(None).map_err(problem)?,
+            promotion_refused: Some(quote_problem(&refused, catalog)),
+        }),
+        Err(e) => Err(problem(e)),
+    }
+}
+
+/// The amounts an order is placed at: a refused code refuses the order (it is never dropped
+/// silently); `Err` with the client's words.
 fn quote_for(catalog: &Catalog, lines: &[CartLine], form: &CheckoutForm) -> Result<Quote, String> {
-    let priced = cart::priced_lines(catalog, lines)?;
     let shipping = catalog.shipping(form.shipping.trim());
-    totals::quote(
-        &priced,
-        shipping,
-        Some(form.promotion.as_str()),
-        &catalog.promotions,
-        &catalog.tax_rates,
-        catalog.today,
-    )
-    .map_err(|e| quote_problem(&e, catalog))
+    match amounts(catalog, lines, shipping, &form.promotion) {
+        Ok(Amounts { promotion_refused: Some(_), .. }) => {
+            Err("Your order was not placed: the promotion code cannot be used (see beside it). \
+             Correct it or leave it empty."
+                .into())
+        }
+        Ok(Amounts { quote, .. }) => Ok(quote),
+        Err((_, problem)) => Err(problem),
+    }
+}
+
+/// `Err` with the client's words when the page showed another total than `quote`'s.
+fn check_shown_total(shown: &str, quote: &Quote, catalog: &Catalog) -> Result<(), String> {
+    let shown = shown.trim();
+    if shown.is_empty() || shown.parse::<i64>().ok() == Some(quote.total_cents) {
+        return Ok(());
+    }
+    Err(format!(
+        "The total is now {}: check the amounts below and place the order again.",
+        catalog.money(quote.total_cents)
+    ))
 }
 
 /// Who is ordering, as the order records them.
@@ -233,6 +314,9 @@ fn place(
             Ok(q) => q,
             Err(problem) => return Ok(Placed::Refused(problem)),
         };
+        if let Err(problem) = check_shown_total(&form.shown_total, &quote, catalog) {
+            return Ok(Placed::Refused(problem));
+        }
         // A card order waits for Stripe; one with nothing to pay is paid as it is placed.
         let payment_status = match payment {
             "card" if quote.total_cents == 0 => PaymentStatus::Paid,
@@ -430,14 +514,61 @@ struct ShippingView {
     checked: bool,
 }
 
+/// The amounts as the page shows them and [`checkout_totals`] answers them: each in cents
+/// and as the client reads it, from the one [`Quote`].
 #[derive(Serialize)]
-struct QuoteView {
+pub struct TotalsView {
+    currency: String,
+    subtotal_cents: i64,
     subtotal: String,
+    /// The code applied, as the studio spells it.
     promotion: Option<String>,
+    discount_cents: i64,
     discount: String,
-    shipping: String,
-    taxes: Vec<(String, String)>,
+    shipping_cents: i64,
+    /// `None` when the studio has no shipping methods (no shipping row).
+    shipping: Option<String>,
+    taxes: Vec<TaxView>,
+    total_cents: i64,
     total: String,
+    /// Why the code typed does not apply; the amounts above are without it.
+    promotion_error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TaxView {
+    name: String,
+    cents: i64,
+    amount: String,
+}
+
+impl TotalsView {
+    fn new(catalog: &Catalog, amounts: Amounts) -> Self {
+        let q = amounts.quote;
+        Self {
+            currency: catalog.currency.clone(),
+            subtotal_cents: q.subtotal_cents,
+            subtotal: catalog.money(q.subtotal_cents),
+            promotion: q.promotion.as_ref().map(|(code, _)| code.clone()),
+            discount_cents: q.discount_cents(),
+            discount: catalog.money(q.discount_cents()),
+            shipping_cents: q.shipping_cents,
+            shipping: (!catalog.shipping_methods.is_empty())
+                .then(|| catalog.money(q.shipping_cents)),
+            taxes: q
+                .taxes
+                .iter()
+                .map(|t| TaxView {
+                    name: t.name.clone(),
+                    cents: t.cents,
+                    amount: catalog.money(t.cents),
+                })
+                .collect(),
+            total_cents: q.total_cents,
+            total: catalog.money(q.total_cents),
+            promotion_error: amounts.promotion_refused,
+        }
+    }
 }
 
 /// Renders the checkout page for the form as it stands, with the amounts or the problem.
@@ -465,7 +596,9 @@ async fn render_checkout(
     }
     let catalog = &shop.catalog;
     let mut form = form;
-    if form.shipping.is_empty() {
+    // No method chosen, or one the studio does not have: the first is shown chosen, and the
+    // amounts are that one's.
+    if catalog.shipping(form.shipping.trim()).is_none() {
         form.shipping = catalog.shipping_methods.first().map(|s| s.id.clone()).unwrap_or_default();
     }
     if form.address.is_empty() && form.action.is_empty() {
@@ -478,18 +611,11 @@ async fn render_checkout(
     if form.payment.is_empty() {
         form.payment = choices.first().map(|c| c.to_string()).unwrap_or_default();
     }
-    let (quote, quote_error) = match quote_for(catalog, &lines, &form) {
-        Ok(q) => (Some(q), None),
-        Err(problem) => (None, Some(problem)),
+    let shipping_method = catalog.shipping(form.shipping.trim());
+    let (totals, quote_error) = match amounts(catalog, &lines, shipping_method, &form.promotion) {
+        Ok(a) => (Some(TotalsView::new(catalog, a)), None),
+        Err((_, problem)) => (None, Some(problem)),
     };
-    let quote_view = quote.map(|q| QuoteView {
-        subtotal: catalog.money(q.subtotal_cents),
-        promotion: q.promotion.as_ref().map(|(code, _)| code.clone()),
-        discount: catalog.money(q.discount_cents()),
-        shipping: catalog.money(q.shipping_cents),
-        taxes: q.taxes.iter().map(|t| (t.name.clone(), catalog.money(t.cents))).collect(),
-        total: catalog.money(q.total_cents),
-    });
     let shipping: Vec<ShippingView> = catalog
         .shipping_methods
         .iter()
@@ -517,7 +643,7 @@ async fn render_checkout(
     context.insert("checkout_key", &form.checkout_key);
     context.insert("customer_name", &who.name);
     context.insert("customer_email", &who.email);
-    context.insert("quote", &quote_view);
+    context.insert("totals", &totals);
     context.insert("error", &error.or(quote_error));
     site::render_status(state, "checkout.html", &context, status)
 }
@@ -599,4 +725,47 @@ pub async fn submit_checkout(
             .await
         }
     }
+}
+
+/// What the page's script sends to [`checkout_totals`]: the choices, never an amount.
+#[derive(Deserialize)]
+pub struct TotalsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    shipping: String,
+    #[serde(default)]
+    promotion: String,
+}
+
+/// `POST /events/{id}/checkout/totals`: the amounts of the cart for a shipping method and a
+/// promotion code, as JSON ([`TotalsView`]), for the checkout page's script. A refused code is
+/// a 200 with the amounts without it and `promotion_error`; bad input is a JSON error.
+pub async fn checkout_totals(
+    state: State,
+    session: CurrentSession,
+    path: web::Path<String>,
+    form: web::Form<TotalsForm>,
+) -> Result<HttpResponse, AppError> {
+    session.check_csrf(Some(&form.csrf))?;
+    let shop = open_shop(&state, &session, &path).await?;
+    let catalog = &shop.catalog;
+    let shipping = if catalog.shipping_methods.is_empty() {
+        None
+    } else {
+        Some(catalog.shipping(form.shipping.trim()).ok_or_else(|| {
+            AppError::unprocessable(
+                "unknown_shipping_method",
+                "Choose how you will get your order (one of the studio's shipping methods).",
+            )
+        })?)
+    };
+    let person = shop.acting.person.clone();
+    let event = shop.acting.event.id.clone();
+    let lines =
+        db::run(&state.pool, move |conn| cart::load_lines(conn, &event, person.person_id()))
+            .await?;
+    let amounts = amounts(catalog, &lines, shipping, &form.promotion)
+        .map_err(|(code, problem)| AppError::unprocessable(code, problem))?;
+    Ok(HttpResponse::Ok().json(TotalsView::new(catalog, amounts)))
 }
