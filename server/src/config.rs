@@ -46,8 +46,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of the site's email, e.g. `Maple Lane Photography <orders@maplelane.example>`.
     pub mail_from: String,
-    /// The site's address as clients reach it, for links in email; defaults to
-    /// `http://<host>:<port>`.
+    /// The site's address as clients reach it, for every absolute link the site makes (invites,
+    /// email); defaults to `http://<host>:<port>`. Never taken from a request's `Host` or
+    /// `X-Forwarded-Host`: whoever sends the request chooses those.
     pub public_url: Option<String>,
     /// Stripe's secret key (`sk_…`); card payment is offered only with all three Stripe keys.
     pub stripe_secret_key: Option<String>,

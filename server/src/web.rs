@@ -74,7 +74,26 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("pay.html", include_str!("../../templates/pay.html")),
         ("prepaid.html", include_str!("../../templates/prepaid.html")),
     ])?;
+    tera.set_escape_fn(escape_html);
     Ok(tera)
+}
+
+/// Every value a template prints is escaped with this (no template uses `| safe`): `& < > " '`
+/// cannot open a tag or leave a quoted attribute. Unlike tera's default it leaves `/` alone,
+/// so links the server built (their studio ids percent-encoded) read as written.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl AppState {
@@ -236,7 +255,11 @@ pub async fn error_page(
     context.insert("studio_name", &crate::events::studio_name(state).await);
     let html = match state.templates.render("error.html", &context) {
         Ok(html) => html,
-        Err(_) => format!("<!doctype html><title>{title}</title><p>{message}</p>"),
+        Err(_) => format!(
+            "<!doctype html><title>{}</title><p>{}</p>",
+            escape_html(&title),
+            escape_html(&message)
+        ),
     };
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))

@@ -83,6 +83,7 @@ pub struct TestAppBuilder {
     smtp_url: Option<String>,
     stripe: Option<(String, String)>,
     notice_seconds: Option<u64>,
+    public_url: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -115,6 +116,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// The site's address as clients reach it (`public_url`), for every absolute link it makes.
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
     /// Takes cards through this localstripe (its API and its Stripe.js).
     pub fn stripe(mut self, stripe: &stripe::LocalStripe) -> Self {
         self.stripe = Some((stripe.url(), stripe.js_url()));
@@ -143,6 +150,7 @@ impl TestAppBuilder {
             config.session_cleanup_seconds = seconds;
         }
         config.smtp_url = self.smtp_url;
+        config.public_url = self.public_url;
         config.notice_seconds = self.notice_seconds.unwrap_or(3600);
         if let Some((api, js)) = self.stripe {
             config.stripe_secret_key = Some(stripe::SECRET_KEY.into());
@@ -197,6 +205,13 @@ impl TestApp {
         let response = self.api(reqwest::Method::GET, path).send().await.expect("request");
         assert!(response.status().is_success(), "GET {path}: {}", response.status());
         response.json().await.expect("json")
+    }
+
+    /// The ids of the sessions online, as `GET /api/v1/sessions` lists them.
+    pub async fn online_session_ids(&self) -> Vec<String> {
+        let listing = self.get_json("/api/v1/sessions").await;
+        let sessions = listing["sessions"].as_array().expect("a session listing");
+        sessions.iter().map(|s| s["id"].as_str().unwrap().to_string()).collect()
     }
 
     /// The page's HTML, asserting it answered 200.
