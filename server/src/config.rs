@@ -28,6 +28,9 @@ pub struct Config {
     pub max_decode_bytes: u64,
     /// Images processed at once; each holds a decoded image in memory.
     pub ingest_jobs: Option<usize>,
+    /// Most memory all decodes at once may take: each waits for its estimated need (from the
+    /// header, before decoding) to be free; an image needing more than all of it is refused.
+    pub max_ingest_memory: u64,
     /// Memory for image bytes kept to serve again (thumbnails and proofs).
     pub image_cache_bytes: u64,
     /// Memory for rendered gallery pages kept to serve again to the same browser session.
@@ -76,6 +79,7 @@ impl Default for Config {
             max_pixels: 120_000_000,
             max_decode_bytes: 512 * 1024 * 1024,
             ingest_jobs: None,
+            max_ingest_memory: 1024 * 1024 * 1024,
             image_cache_bytes: 256 * 1024 * 1024,
             page_cache_bytes: 64 * 1024 * 1024,
             secure_cookies: false,
@@ -166,6 +170,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "max_pixels",
     "max_decode_bytes",
     "ingest_jobs",
+    "max_ingest_memory",
     "image_cache_bytes",
     "page_cache_bytes",
     "secure_cookies",

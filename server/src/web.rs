@@ -27,6 +27,8 @@ pub struct AppState {
     pub upload_dir: PathBuf,
     /// Bounds how many images are decoded at once, and so the memory they take.
     pub ingest_slots: Semaphore,
+    /// Bounds the memory all decodes take together (`max_ingest_memory`).
+    pub decode_budget: crate::gallery::ingest::DecodeBudget,
     pub rerender: crate::gallery::rerender::RerenderFlags,
     pub watermark_cache: crate::studio::WatermarkCache,
     /// Held shared while files are written and recorded, exclusively while unreferenced files

@@ -323,13 +323,22 @@ impl Drop for TestApp {
 
 /// The connector binary cargo built next to this test binary (target/<profile>/).
 pub fn connector_binary() -> PathBuf {
+    built_binary("proofroom-connector", "proofroom-connector")
+}
+
+/// The server binary, for stories that watch it as its own process (its memory).
+pub fn server_binary() -> PathBuf {
+    built_binary("proofroom", "proofroom-server")
+}
+
+fn built_binary(name: &str, package: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
-    let binary = profile_dir.join(format!("proofroom-connector{}", std::env::consts::EXE_SUFFIX));
+    let binary = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
-        "{} is missing: run `cargo test --workspace` (it builds the connector binary) or \
-         `cargo build -p proofroom-connector` first",
+        "{} is missing: run `cargo test --workspace` (it builds the binaries) or \
+         `cargo build -p {package}` first",
         binary.display()
     );
     binary

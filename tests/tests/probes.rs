@@ -346,3 +346,115 @@ async fn a_refused_row_answers_409_in_words_of_the_site_not_of_the_database() {
     let placed = check_out(&mut bo, &event, "pay_at_studio", None).await;
     assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
 }
+
+/// The server's peak resident memory so far (VmHWM), in bytes.
+fn peak_memory(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+    let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kb * 1024
+}
+
+/// Kills the server child when the story ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn four_large_pngs_uploaded_at_once_are_decoded_within_one_memory_budget() {
+    // Each PNG decodes to 48 MB and is counted at 144 MB (12 bytes a pixel): one fits the
+    // budget at a time, where four ingest jobs alone would decode all four at once (measured:
+    // 244 MB without the budget, 127 MB with it).
+    const BUDGET: u64 = 160 * 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let (database_url, _database) = proofroom_tests::scratch_database(dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let env = [
+        ("PROOFROOM_DATA_DIR", dir.path().join("data").display().to_string()),
+        ("PROOFROOM_DATABASE_URL", database_url),
+        ("PROOFROOM_PORT", port.to_string()),
+        ("PROOFROOM_WORKERS", "4".into()),
+        ("PROOFROOM_INGEST_JOBS", "4".into()),
+        ("PROOFROOM_MAX_INGEST_MEMORY", BUDGET.to_string()),
+        ("PROOFROOM_LOG", "warn".into()),
+    ];
+    // Made first: a pooled connection left idle while they are encoded could be closing.
+    let names: Vec<String> = (1..=4).map(|n| format!("big {n}.png")).collect();
+    let pngs: Vec<Vec<u8>> = (1..=4).map(|n| images::rgba_png(4000, 3000, n * 40)).collect();
+    let huge = images::rgba_png(6000, 4000, 7);
+    let server = || {
+        let mut command = std::process::Command::new(proofroom_tests::server_binary());
+        command.envs(env.clone()).env_remove("PROOFROOM_CONFIG");
+        command
+    };
+    let made = server().args(["token", "create"]).output().unwrap();
+    assert!(made.status.success(), "{}", printed(&made));
+    let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    let child = Child(server().stdout(std::process::Stdio::null()).spawn().unwrap());
+    let pid = child.0.id();
+    let base = format!("http://127.0.0.1:{port}");
+    // Under the server's 5 s keep-alive, as for visitors.
+    let http = reqwest::Client::builder()
+        .pool_idle_timeout(std::time::Duration::from_secs(3))
+        .build()
+        .unwrap();
+    for _ in 0..200 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let session = serde_json::json!({
+        "description": "Memory", "date": "2026-04-12", "price_list": null, "days_active": 30,
+        "event_type": "public", "event_code": null, "event_description": null,
+        "client": { "id": "C-1", "first_name": "A", "last_name": "B", "email": "a@b.example",
+                    "phone": null, "address": null },
+        "images": names.iter().map(|n| serde_json::json!({ "name": n })).collect::<Vec<_>>()
+    });
+    let put = http
+        .put(format!("{base}/api/v1/sessions/mem"))
+        .bearer_auth(&token)
+        .json(&session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::OK, "{}", put.text().await.unwrap());
+    let before = peak_memory(pid);
+
+    let upload = |name: &str, png: &[u8]| {
+        http.put(format!("{base}/api/v1/sessions/mem/images"))
+            .query(&[("name", name)])
+            .bearer_auth(&token)
+            .header("x-content-sha256", images::sha256(png))
+            .body(png.to_vec())
+            .send()
+    };
+    let uploads = names.iter().zip(&pngs).map(|(name, png)| upload(name, png));
+    for answer in futures_util::future::join_all(uploads).await {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{}", answer.text().await.unwrap());
+    }
+    let grew = peak_memory(pid).saturating_sub(before);
+    eprintln!("four uploads at once grew the server's peak memory by {} MB", grew / 1_000_000);
+    let listing = http.get(format!("{base}/api/v1/sessions/mem/images")).bearer_auth(&token);
+    let listed: serde_json::Value = listing.send().await.unwrap().json().await.unwrap();
+    assert_eq!(proofroom_tests::held_image_names(&listed).len(), 4, "{listed}");
+    assert!(
+        grew < BUDGET,
+        "the peak grew {} MB for four uploads at once, over the {} MB budget",
+        grew / 1_000_000,
+        BUDGET / 1_000_000
+    );
+
+    // An image needing more than the whole budget is refused before it is decoded.
+    let refused = upload("big 1.png", &huge).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let json: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(json["error"], "image_too_large_to_decode", "{json}");
+}
