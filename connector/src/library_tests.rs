@@ -829,14 +829,21 @@ fn bad_session_manifests_name_line_and_field() {
     assert_eq!(session_errors(&[], &text).len(), 2);
 }
 
-#[test]
-fn a_library_reads_what_it_can() {
+/// A library with the documented studio.toml, its branding and the portrait-2026 price list.
+fn studio_library() -> tempfile::TempDir {
     let lib = tempfile::tempdir().unwrap();
     let root = lib.path();
     write(root, "studio.toml", STUDIO_TOML.as_bytes());
     write(root, "branding/logo.png", b"logo");
     write(root, "branding/hero.jpg", b"hero");
     write(root, "price-lists/portrait-2026.toml", PRICE_LIST_TOML.as_bytes());
+    lib
+}
+
+#[test]
+fn a_library_reads_what_it_can() {
+    let lib = studio_library();
+    let root = lib.path();
     write(root, "price-lists/README.txt", b"not a price list");
     write(root, "price-lists/broken.toml", b"name = \"B\"\n[[items]]\nsku = 1\n");
     write(root, "sessions/2026-0412/session.toml", SESSION_TOML.as_bytes());
@@ -892,4 +899,56 @@ fn a_library_without_studio_toml_says_so() {
     assert_eq!(library.errors.len(), 1);
     assert_eq!(library.errors[0].item, "studio.toml");
     assert!(matches!(load_library(lib.path().join("nope")), Err(LibraryError::NotAFolder { .. })));
+}
+
+#[test]
+fn ids_the_site_cannot_hold_are_held_back_and_any_other_name_goes() {
+    let lib = studio_library();
+    let root = lib.path();
+    let odd = "Smith & Co #2? \"<b>\"";
+    let long = "x".repeat(MAX_STUDIO_ID_BYTES + 1);
+    for id in [odd, "tab\there", long.as_str()] {
+        let manifest = MINIMAL_SESSION
+            .replace("publish = true\n", "publish = true\nprice_list = \"portrait-2026\"\n");
+        write(root, &format!("sessions/{id}/session.toml"), manifest.as_bytes());
+    }
+    let invoice = format!("session = {odd:?}\npaid = \"10.00\"\n\n[[items]]\nsku = \"P8X10\"\n");
+    write(root, "prepaid/INV\"><img src=x onerror=alert(1)>#1.toml", invoice.as_bytes());
+    write(root, "prepaid/INV\r2.toml", invoice.as_bytes());
+
+    let library = load_library(root).unwrap();
+    let errors: Vec<String> = library.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        library.sessions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        [odd],
+        "{errors:?}"
+    );
+    assert_eq!(
+        library.prepaid.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["INV\"><img src=x onerror=alert(1)>#1"],
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(
+            &"sessions/tab\\there: the folder name contains a control character; \
+                          rename the folder to put it online"
+                .to_string()
+        ),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&format!(
+            "sessions/{long}: the folder name is longer than 200 bytes; rename the folder to put it online"
+        )),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(
+            &"prepaid/INV\\r2.toml: the file name contains a control character; \
+                          rename the file to put it online"
+                .to_string()
+        ),
+        "{errors:?}"
+    );
+    assert_eq!(errors.len(), 3, "{errors:?}");
 }

@@ -29,6 +29,9 @@ pub struct Config {
     pub max_decode_bytes: u64,
     /// Images processed at once; each holds a decoded image in memory.
     pub ingest_jobs: Option<usize>,
+    /// Most memory all decodes at once may take: each waits for its estimated need (from the
+    /// header, before decoding) to be free; an image needing more than all of it is refused.
+    pub max_ingest_memory: u64,
     /// Memory for image bytes kept to serve again (thumbnails and proofs).
     pub image_cache_bytes: u64,
     /// Memory for rendered gallery pages kept to serve again to the same browser session.
@@ -54,8 +57,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of the site's email, e.g. `Maple Lane Photography <orders@maplelane.example>`.
     pub mail_from: String,
-    /// The site's address as clients reach it, for links in email; defaults to
-    /// `http://<host>:<port>`.
+    /// The site's address as clients reach it, for every absolute link the site makes (invites,
+    /// email); defaults to `http://<host>:<port>`. Never taken from a request's `Host` or
+    /// `X-Forwarded-Host`: whoever sends the request chooses those.
     pub public_url: Option<String>,
     /// Stripe's secret key (`sk_…`); card payment is offered only with all three Stripe keys.
     pub stripe_secret_key: Option<String>,
@@ -83,6 +87,7 @@ impl Default for Config {
             max_pixels: 120_000_000,
             max_decode_bytes: 512 * 1024 * 1024,
             ingest_jobs: None,
+            max_ingest_memory: 1024 * 1024 * 1024,
             image_cache_bytes: 256 * 1024 * 1024,
             page_cache_bytes: 64 * 1024 * 1024,
             secure_cookies: false,
@@ -175,6 +180,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "max_pixels",
     "max_decode_bytes",
     "ingest_jobs",
+    "max_ingest_memory",
     "image_cache_bytes",
     "page_cache_bytes",
     "secure_cookies",

@@ -83,21 +83,25 @@ impl ResponseError for AppError {
 }
 
 impl From<diesel::result::Error> for AppError {
+    /// The data layer's own words (table, column and constraint names, SQL) never reach a
+    /// response: a conflict becomes a stable code with a sentence, its detail goes to the log.
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => Self::not_found("not_found", "Not found."),
+            Error::NotFound => Self::not_found("not_found", "Not found."),
             // Two requests raced to create or remove the same thing; trying again resolves it.
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation
-                | diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            Error::DatabaseError(
+                kind
+                @ (DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation),
                 info,
-            ) => Self::conflict(
-                "conflict",
-                format!(
-                    "Another change to the same item happened at the same time; try again. ({})",
-                    info.message()
-                ),
-            ),
+            ) => {
+                tracing::warn!("database conflict ({kind:?}): {}", info.message());
+                Self::conflict(
+                    "conflict",
+                    "Another change to the same item happened at the same time. Go back, \
+                     reload the page and try again.",
+                )
+            }
             other => Self::internal(format!("database: {other}")),
         }
     }
@@ -119,5 +123,56 @@ impl From<tera::Error> for AppError {
             source = s.source();
         }
         Self::internal(format!("template: {detail}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
+
+    struct Detail(&'static str);
+
+    impl DatabaseErrorInformation for Detail {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            Some("orders")
+        }
+        fn column_name(&self) -> Option<&str> {
+            Some("checkout_key")
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    #[test]
+    fn conflicts_answer_a_stable_code_and_never_the_databases_words() {
+        for (kind, text) in [
+            (DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed: orders.checkout_key"),
+            (
+                DatabaseErrorKind::UniqueViolation,
+                "duplicate key value violates unique constraint \"orders_checkout_key_key\"",
+            ),
+            (DatabaseErrorKind::ForeignKeyViolation, "FOREIGN KEY constraint failed"),
+        ] {
+            let error = AppError::from(Error::DatabaseError(kind, Box::new(Detail(text))));
+            assert_eq!((error.status, error.code), (StatusCode::CONFLICT, "conflict"));
+            let answer = serde_json::to_string(&error.to_api()).unwrap();
+            for word in ["constraint", "checkout_key", "orders", "UNIQUE", "duplicate key"] {
+                assert!(!answer.contains(word), "{word} in {answer}");
+            }
+        }
     }
 }

@@ -78,6 +78,7 @@ impl Application {
             templates: web::templates()?,
             upload_dir,
             ingest_slots: tokio::sync::Semaphore::new(config.ingest_jobs.unwrap_or(cores).max(1)),
+            decode_budget: gallery::ingest::DecodeBudget::new(config.max_ingest_memory),
             rerender: Default::default(),
             watermark_cache: Default::default(),
             file_lock: Default::default(),

@@ -27,6 +27,8 @@ pub struct AppState {
     pub upload_dir: PathBuf,
     /// Bounds how many images are decoded at once, and so the memory they take.
     pub ingest_slots: Semaphore,
+    /// Bounds the memory all decodes take together (`max_ingest_memory`).
+    pub decode_budget: crate::gallery::ingest::DecodeBudget,
     pub rerender: crate::gallery::rerender::RerenderFlags,
     pub watermark_cache: crate::studio::WatermarkCache,
     /// Held shared while files are written and recorded, exclusively while unreferenced files
@@ -83,7 +85,26 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("pay.html", include_str!("../../templates/pay.html")),
         ("prepaid.html", include_str!("../../templates/prepaid.html")),
     ])?;
+    tera.set_escape_fn(escape_html);
     Ok(tera)
+}
+
+/// Every value a template prints is escaped with this (no template uses `| safe`): `& < > " '`
+/// cannot open a tag or leave a quoted attribute. Unlike tera's default it leaves `/` alone,
+/// so links the server built (their studio ids percent-encoded) read as written.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl AppState {
@@ -251,7 +272,11 @@ pub async fn error_page(
     context.insert("studio_name", &crate::events::studio_name(state).await);
     let html = match state.templates.render("error.html", &context) {
         Ok(html) => html,
-        Err(_) => format!("<!doctype html><title>{title}</title><p>{message}</p>"),
+        Err(_) => format!(
+            "<!doctype html><title>{}</title><p>{}</p>",
+            escape_html(&title),
+            escape_html(&message)
+        ),
     };
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))

@@ -33,6 +33,14 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     encode(&RgbImage::from_pixel(width, height, Rgb([40, 90, 160])), ImageFormat::Png)
 }
 
+/// A PNG with alpha, every pixel `shade`: small as a file, `width`×`height`×4 bytes decoded.
+pub fn rgba_png(width: u32, height: u32, shade: u8) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(width, height, image::Rgba([shade, 90, 160, 200]));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, ImageFormat::Png).expect("encode fixture");
+    out.into_inner()
+}
+
 pub fn webp(width: u32, height: u32) -> Vec<u8> {
     encode(&RgbImage::from_pixel(width, height, Rgb([90, 160, 40])), ImageFormat::WebP)
 }

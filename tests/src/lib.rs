@@ -85,6 +85,7 @@ pub struct TestAppBuilder {
     notice_seconds: Option<u64>,
     trust_proxy: bool,
     registrations_per_event_hour: Option<u32>,
+    public_url: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -130,6 +131,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// The site's address as clients reach it (`public_url`), for every absolute link it makes.
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
     /// Takes cards through this localstripe (its API and its Stripe.js).
     pub fn stripe(mut self, stripe: &stripe::LocalStripe) -> Self {
         self.stripe = Some((stripe.url(), stripe.js_url()));
@@ -162,6 +169,7 @@ impl TestAppBuilder {
         if let Some(limit) = self.registrations_per_event_hour {
             config.registrations_per_event_hour = limit;
         }
+        config.public_url = self.public_url;
         config.notice_seconds = self.notice_seconds.unwrap_or(3600);
         if let Some((api, js)) = self.stripe {
             config.stripe_secret_key = Some(stripe::SECRET_KEY.into());
@@ -216,6 +224,13 @@ impl TestApp {
         let response = self.api(reqwest::Method::GET, path).send().await.expect("request");
         assert!(response.status().is_success(), "GET {path}: {}", response.status());
         response.json().await.expect("json")
+    }
+
+    /// The ids of the sessions online, as `GET /api/v1/sessions` lists them.
+    pub async fn online_session_ids(&self) -> Vec<String> {
+        let listing = self.get_json("/api/v1/sessions").await;
+        let sessions = listing["sessions"].as_array().expect("a session listing");
+        sessions.iter().map(|s| s["id"].as_str().unwrap().to_string()).collect()
     }
 
     /// The page's HTML, asserting it answered 200.
@@ -417,13 +432,22 @@ impl Drop for TestApp {
 
 /// The connector binary cargo built next to this test binary (target/<profile>/).
 pub fn connector_binary() -> PathBuf {
+    built_binary("proofroom-connector", "proofroom-connector")
+}
+
+/// The server binary, for stories that watch it as its own process (its memory).
+pub fn server_binary() -> PathBuf {
+    built_binary("proofroom", "proofroom-server")
+}
+
+fn built_binary(name: &str, package: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
-    let binary = profile_dir.join(format!("proofroom-connector{}", std::env::consts::EXE_SUFFIX));
+    let binary = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
-        "{} is missing: run `cargo test --workspace` (it builds the connector binary) or \
-         `cargo build -p proofroom-connector` first",
+        "{} is missing: run `cargo test --workspace` (it builds the binaries) or \
+         `cargo build -p {package}` first",
         binary.display()
     );
     binary

@@ -133,3 +133,27 @@ pub async fn post_owned(visitor: &mut Visitor, path: &str, fields: &[(&str, Stri
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     visitor.post(path, &fields).await
 }
+
+/// Checks out the cart, collected at the studio and paid by `payment` (`card` or
+/// `pay_at_studio`), with the checkout form's own key unless `key` is given; answers the post.
+pub async fn check_out(
+    visitor: &mut Visitor,
+    event: &str,
+    payment: &str,
+    key: Option<&str>,
+) -> Answer {
+    let checkout = visitor.get(&format!("{event}/checkout")).await;
+    assert_eq!(checkout.status, StatusCode::OK, "{}", checkout.body);
+    let key = key.map_or_else(|| field(&checkout, "checkout_key"), str::to_string);
+    post_owned(visitor, &format!("{event}/checkout"), &checkout_form(&key, payment)).await
+}
+
+/// The checkout form placing the order with `key`, collected at the studio, paid by `payment`.
+pub fn checkout_form(key: &str, payment: &str) -> [(&'static str, String); 4] {
+    [
+        ("checkout_key", key.to_string()),
+        ("shipping", "pickup".to_string()),
+        ("payment", payment.to_string()),
+        ("action", "place".to_string()),
+    ]
+}

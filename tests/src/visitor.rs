@@ -49,7 +49,31 @@ impl Visitor {
     /// A visitor whose requests leave from `local_address` (a 127.x.y.z on Linux), to stand for
     /// a different computer.
     pub fn from_address(base: &str, local_address: Option<std::net::IpAddr>) -> Self {
+        Self::build(base, local_address, reqwest::header::HeaderMap::new())
+    }
+
+    /// A visitor whose every request carries these headers as well (`X-Forwarded-Host`, …): a
+    /// client, or a proxy in between, that says what it likes.
+    pub fn with_headers(base: &str, headers: &[(&str, &str)]) -> Self {
+        let headers = headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    reqwest::header::HeaderValue::from_str(value).unwrap(),
+                )
+            })
+            .collect();
+        Self::build(base, None, headers)
+    }
+
+    fn build(
+        base: &str,
+        local_address: Option<std::net::IpAddr>,
+        headers: reqwest::header::HeaderMap,
+    ) -> Self {
         let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             // Under the server's 5 s keep-alive: a connection it may be closing is never reused

@@ -792,7 +792,7 @@ async fn videos_show_as_players_of_their_rebuilt_address_only() {
         ]
     );
     let titles: Vec<&str> = players.iter().map(|(_, title)| title.as_str()).collect();
-    assert_eq!(titles, ["The slideshow", "Highlights &lt;b&gt;film&lt;&#x2F;b&gt;", "Video"]);
+    assert_eq!(titles, ["The slideshow", "Highlights &lt;b&gt;film&lt;/b&gt;", "Video"]);
     for echoed in [
         "onload",
         "onerror",

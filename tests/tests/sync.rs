@@ -270,10 +270,7 @@ async fn the_studio_resets_a_login_and_takes_down_expired_sessions_from_the_conn
     let done = app.connector(library.path(), &["take-down", "--expired", "--yes"]).await;
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     assert!(String::from_utf8_lossy(&done.stdout).contains("removed fair-public"));
-    let online = app.get_json("/api/v1/sessions").await;
-    let ids: Vec<&str> =
-        online["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["ann-none"]);
+    assert_eq!(app.online_session_ids().await, ["ann-none"]);
     assert!(
         library.path().join("sessions/fair-public/session.toml").exists(),
         "the library is kept"

@@ -55,6 +55,35 @@ pub fn image_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The longest studio id (session, invoice, price list, client) the site keeps, in bytes.
+pub const MAX_STUDIO_ID_BYTES: usize = 200;
+
+/// Why `id` cannot be a studio id, or `None` when it can. Ids are the studio's folder and file
+/// names, so any character a file name may hold is allowed (spaces, `# ? " < >`, accents):
+/// only what no single folder or file name can be is refused. Every id goes into a URL through
+/// [`path_segment`] and into a page HTML-escaped, so it needs no narrower alphabet. One rule
+/// for the connector, which holds such an item back, and the server, which answers 422.
+pub fn studio_id_problem(id: &str) -> Option<&'static str> {
+    if id.len() > MAX_STUDIO_ID_BYTES {
+        Some("is longer than 200 bytes")
+    } else if id == "." || id == ".." {
+        Some("is \".\" or \"..\"")
+    } else {
+        image_name_problem(id)
+    }
+}
+
+/// Everything but `A-Z a-z 0-9 - . _ ~` (RFC 3986's unreserved characters) is encoded.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes `s` (its UTF-8 bytes) for one URL path segment or query value: `#`, `?`,
+/// `/`, `"`, `<`, `>`, `%`, `+` and spaces can neither end the segment nor leave the attribute.
+/// Every studio id that goes into a link, a form action or a `Location` goes through this.
+pub fn path_segment(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+}
+
 /// Every error the API answers: a stable snake_case code for programs and a sentence for people.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -500,6 +529,20 @@ mod tests {
         }
         assert_eq!(format_cents(2400), "24.00");
         assert_eq!(format_cents(5), "0.05");
+    }
+
+    #[test]
+    fn any_file_name_is_a_studio_id_and_is_encoded_into_urls() {
+        for good in ["2026-0412", "Smith & Co #2", "INV\"><img src=x>#1", "Zoë ?", "a.b"] {
+            assert_eq!(studio_id_problem(good), None, "{good}");
+        }
+        assert_eq!(path_segment("INV\"><img src=x>#1"), "INV%22%3E%3Cimg%20src%3Dx%3E%231");
+        assert_eq!(path_segment("a?b/c%d+e"), "a%3Fb%2Fc%25d%2Be");
+        assert_eq!(path_segment("Zoë"), "Zo%C3%AB");
+        let long = "x".repeat(MAX_STUDIO_ID_BYTES + 1);
+        for bad in ["", " ", ".", "..", "a/b", "a\\b", "a\tb", "a\nb", long.as_str()] {
+            assert!(studio_id_problem(bad).is_some(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -297,6 +297,37 @@ struct EventData {
     object: serde_json::Value,
 }
 
+/// Queues an email asking the studio to refund the payment `intent`, which Stripe took for
+/// `order` but which did not pay it (`why`: "was already paid", …). Once per order and intent,
+/// however often Stripe delivers the event.
+fn ask_studio_to_refund(
+    conn: &mut DbConn,
+    order: &OrderRow,
+    intent: &str,
+    why: &str,
+) -> Result<(), AppError> {
+    let studio = crate::studio::load(conn)?;
+    let Some(to) = studio.as_ref().and_then(|s| s.email.clone()) else {
+        tracing::error!(order = %order.number, "no studio email to ask for a refund of {intent}");
+        return Ok(());
+    };
+    email::enqueue(
+        conn,
+        email::NewEmail {
+            dedupe_key: format!("refund:{}:{intent}", order.id),
+            to: &to,
+            subject: format!("Refund a card payment for order {}", order.number),
+            body: format!(
+                "Stripe reported a card payment for order {} ({}), but the order {why}, so it \
+                 was not marked paid by it: PaymentIntent {intent}. Refund that payment in the \
+                 Stripe dashboard.\n",
+                order.number, order.name
+            ),
+        },
+    )?;
+    Ok(())
+}
+
 /// What a webhook did.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -306,11 +337,15 @@ enum Handled {
     Failed,
     /// Not an order of this site, or an event it does not use.
     Ignored,
-    /// The amount paid is not the order's total: not marked paid, logged for the studio.
+    /// The amount paid is not the order's total: not marked paid; the studio is told to
+    /// refund it.
     AmountMismatch,
     /// A second payment of an order already paid through another intent: the studio is told
     /// to refund it.
     PaidTwice,
+    /// A payment naming an order that is not paid by card (pay at the studio): never marks it
+    /// paid; the studio is told to refund it.
+    NotACardOrder,
 }
 
 fn refuse(code: &'static str, message: &str) -> HttpResponse {
@@ -371,7 +406,10 @@ pub async fn stripe_webhook(
         }
         _ => Handled::Ignored,
     };
-    if matches!(handled, Handled::Paid | Handled::PaidTwice) {
+    if matches!(
+        handled,
+        Handled::Paid | Handled::PaidTwice | Handled::AmountMismatch | Handled::NotACardOrder
+    ) {
         state.mailer.wake();
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "received": true, "handled": handled })))
@@ -390,7 +428,9 @@ fn order_of_intent(conn: &mut DbConn, intent: &str) -> Result<Option<OrderRow>, 
 
 /// Marks the order of `intent` paid. An intent the order no longer names (replaced after a
 /// declined card, then paid after all) is found by the order number in its metadata: money
-/// taken is never ignored.
+/// taken is never ignored. Only a card order waiting for its payment is marked paid; money
+/// taken for any other order (paid at the studio, paid already, another amount) is logged and
+/// the studio is emailed to refund it.
 fn mark_paid(
     conn: &mut DbConn,
     intent: &str,
@@ -406,6 +446,14 @@ fn mark_paid(
             None => None,
         };
         let Some(order) = order else { return Ok(Handled::Ignored) };
+        if order.payment_method != "card" {
+            tracing::error!(
+                order = %order.number,
+                "Stripe reports intent {intent} paid for an order paid at the studio: not marked paid"
+            );
+            ask_studio_to_refund(conn, &order, intent, "is to be paid at the studio, not by card")?;
+            return Ok(Handled::NotACardOrder);
+        }
         let due = stripe::stripe_amount(order.total_cents, &order.currency);
         if Some(amount) != due || !currency.eq_ignore_ascii_case(&order.currency) {
             tracing::error!(
@@ -414,6 +462,8 @@ fn mark_paid(
                 order.total_cents,
                 order.currency
             );
+            let what = format!("came to {amount} {currency} (in Stripe's units), not its total");
+            ask_studio_to_refund(conn, &order, intent, &what)?;
             return Ok(Handled::AmountMismatch);
         }
         let now = db::now();
@@ -421,7 +471,7 @@ fn mark_paid(
         let changed = diesel::update(
             orders_table::table
                 .find(&order.id)
-                .filter(orders_table::payment_status.ne(PaymentStatus::Paid.as_str())),
+                .filter(orders_table::payment_status.eq(PaymentStatus::AwaitingPayment.as_str())),
         )
         .set((
             orders_table::payment_status.eq(PaymentStatus::Paid.as_str()),
@@ -437,25 +487,7 @@ fn mark_paid(
             }
             // Money taken twice for one order: never ignored.
             tracing::error!(order = %order.number, "paid twice: intent {intent} came after the order was paid");
-            let studio = crate::studio::load(conn)?;
-            if let Some(to) = studio.as_ref().and_then(|s| s.email.clone()) {
-                email::enqueue(
-                    conn,
-                    email::NewEmail {
-                        dedupe_key: format!("paid-twice:{}:{intent}", order.id),
-                        to: &to,
-                        subject: format!(
-                            "Order {} was paid twice: refund one payment",
-                            order.number
-                        ),
-                        body: format!(
-                            "Order {} ({}) was already paid when Stripe reported another payment \
-                             of it: PaymentIntent {intent}. Refund that one in the Stripe dashboard.\n",
-                            order.number, order.name
-                        ),
-                    },
-                )?;
-            }
+            ask_studio_to_refund(conn, &order, intent, "was already paid")?;
             return Ok(Handled::PaidTwice);
         }
         feed::record(conn, feed::Kind::Order, &order.id)?;

@@ -251,11 +251,11 @@ pub fn verify_signature(
     now: i64,
 ) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
-    let mut timestamp: Option<i64> = None;
+    let mut timestamps: Vec<&str> = Vec::new();
     let mut signatures: Vec<Vec<u8>> = Vec::new();
     for part in header.split(',') {
         match part.trim().split_once('=') {
-            Some(("t", t)) => timestamp = t.parse().ok(),
+            Some(("t", t)) => timestamps.push(t),
             Some(("v1", hex_sig)) => {
                 if let Ok(sig) = hex::decode(hex_sig) {
                     signatures.push(sig);
@@ -264,7 +264,15 @@ pub fn verify_signature(
             _ => {}
         }
     }
-    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+    // One `t`, written as Stripe writes it: decimal digits without a sign or a leading 0. The
+    // signed text is `t` exactly as sent, so no other spelling of the same time can stand for it.
+    let [t] = timestamps[..] else { return Err(SignatureError::Malformed) };
+    let canonical =
+        !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && (t == "0" || !t.starts_with('0'));
+    let timestamp: i64 = match t.parse() {
+        Ok(timestamp) if canonical => timestamp,
+        _ => return Err(SignatureError::Malformed),
+    };
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
@@ -273,7 +281,7 @@ pub fn verify_signature(
     }
     let matches = signatures.iter().any(|sig| {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
-        mac.update(timestamp.to_string().as_bytes());
+        mac.update(t.as_bytes());
         mac.update(b".");
         mac.update(body);
         // `verify_slice` compares in constant time.
@@ -334,10 +342,46 @@ mod tests {
             verify_signature(BODY, Some(&format!("t={NOW}")), SECRET, NOW),
             Err(SignatureError::Malformed)
         );
-        let extreme = format!("t={},v1={}", i64::MIN, "00".repeat(32));
+        let extreme = format!("t={},v1={}", i64::MAX, "00".repeat(32));
         assert_eq!(
             verify_signature(BODY, Some(&extreme), SECRET, NOW),
             Err(SignatureError::TooOld)
+        );
+    }
+
+    /// The HMAC of `"{t}.{body}"` for `t` spelled exactly as given.
+    fn signed_as(t: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(BODY);
+        format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn the_timestamp_must_be_spelled_as_stripe_spells_it() {
+        assert_eq!(verify_signature(BODY, Some(&signed_as(&NOW.to_string())), SECRET, NOW), Ok(()));
+        // The signature of the real time, under another spelling of it.
+        let real = sign(BODY, SECRET, NOW);
+        let v1 = real.split_once(",v1=").unwrap().1;
+        for t in [format!("0{NOW}"), format!("+{NOW}"), format!(" {NOW}"), format!("{NOW}.0")] {
+            let header = format!("t={t},v1={v1}");
+            assert_eq!(
+                verify_signature(BODY, Some(&header), SECRET, NOW),
+                Err(SignatureError::Malformed),
+                "{header}"
+            );
+            // Even signed over that very spelling.
+            assert_eq!(
+                verify_signature(BODY, Some(&signed_as(&t)), SECRET, NOW),
+                Err(SignatureError::Malformed),
+                "{t}"
+            );
+        }
+        let two = format!("t={NOW},{}", sign(BODY, SECRET, NOW));
+        assert_eq!(verify_signature(BODY, Some(&two), SECRET, NOW), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify_signature(BODY, Some(&format!("t=-{NOW},v1={v1}")), SECRET, NOW),
+            Err(SignatureError::Malformed)
         );
     }
 

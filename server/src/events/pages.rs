@@ -530,7 +530,7 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, person: Option<&Person
         .prepaid
         .iter()
         .map(|(id, done)| {
-            serde_json::json!({ "url": format!("/events/{}/prepaid/{id}", e.id), "submitted": done })
+            serde_json::json!({ "url": crate::prepaid::package_path(&e.id, id), "submitted": done })
         })
         .collect();
     context.insert("prepaid", &prepaid);

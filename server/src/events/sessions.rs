@@ -15,18 +15,15 @@ use crate::db::{self, ClientId, DbConn, EventId};
 use crate::error::AppError;
 use crate::gallery::ingest::event_keys;
 
-/// A studio id (session, price list): what a folder or file name can be, without path tricks.
+/// A studio id (session, invoice, price list): any folder or file name, by the one rule of
+/// [`proofroom_wire::studio_id_problem`]. Ids are percent-encoded wherever they go into a URL.
 pub fn check_studio_id(kind: &str, id: &str) -> Result<(), AppError> {
-    let ok = !id.is_empty()
-        && id.len() <= 200
-        && id != "."
-        && id != ".."
-        && !id.contains(['/', '\\'])
-        && !id.chars().any(char::is_control);
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::bad_request("invalid_id", format!("\"{id}\" is not a usable {kind} id.")))
+    match proofroom_wire::studio_id_problem(id) {
+        None => Ok(()),
+        Some(problem) => Err(AppError::unprocessable(
+            "invalid_id",
+            format!("The {kind} id {id:?} {problem}; rename its folder or file and push again."),
+        )),
     }
 }
 

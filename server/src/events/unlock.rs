@@ -250,7 +250,9 @@ pub async fn invites_page(
         return Ok(see_other(&format!("/login?next=/events/{event_id}/invites")));
     }
     let event = client_event(&state, &session, &path).await?;
-    let base = site_base(&req);
+    // From the configured `public_url`, never from the request's Host or X-Forwarded-Host,
+    // which whoever sends the request chooses.
+    let base = state.site_url.clone();
     let id = event.id.clone();
     let (studio, invites) = db::run(&state.pool, move |conn| {
         let studio = site::studio_view(conn)?.1;
@@ -289,11 +291,6 @@ pub async fn invites_page(
     context.insert("description", &event.description);
     context.insert("invites", &invites);
     state.render("invites.html", &context)
-}
-
-fn site_base(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }
 
 #[derive(Deserialize)]
@@ -338,7 +335,7 @@ pub async fn create_invite(
         Ok(())
     })
     .await?;
-    let url = format!("{}/invite/{token}", site_base(&req));
+    let url = format!("{}/invite/{token}", state.site_url);
     Ok(site::done(
         &req,
         &format!("/events/{}/invites", event.id),

@@ -13,6 +13,67 @@ use crate::studio;
 use crate::studio_api::upload::{ReceivedFile, image_error};
 use crate::web::{AppState, State};
 
+const MIB: u64 = 1024 * 1024;
+
+/// One memory budget for every decode at once (`max_ingest_memory`), in MiB: `ingest_jobs`
+/// bounds how many images are decoded together, this bounds what they take together, so a
+/// few near-limit PNGs cannot each take `max_decode_bytes` at the same time.
+pub struct DecodeBudget {
+    mib: tokio::sync::Semaphore,
+    total_mib: u64,
+}
+
+impl DecodeBudget {
+    pub fn new(bytes: u64) -> Self {
+        let total_mib = (bytes / MIB).clamp(1, u64::from(u32::MAX));
+        Self { mib: tokio::sync::Semaphore::new(total_mib as usize), total_mib }
+    }
+
+    /// Waits until `bytes` of the budget are free and holds them until the permit is dropped;
+    /// a need larger than the whole budget is refused at once (413), as it could never start.
+    pub async fn reserve(&self, bytes: u64) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+        let need = bytes.div_ceil(MIB).max(1);
+        if need > self.total_mib {
+            return Err(image_error(imaging::ImageError::TooMuchMemory {
+                needed: bytes,
+                max: self.total_mib * MIB,
+            }));
+        }
+        self.mib.acquire_many(need as u32).await.map_err(|_| AppError::internal("budget closed"))
+    }
+}
+
+/// What a decode holds while it runs: an ingest slot and its share of the memory budget.
+pub struct Admitted<'a> {
+    _slot: tokio::sync::SemaphorePermit<'a>,
+    _memory: tokio::sync::SemaphorePermit<'a>,
+}
+
+/// Reads `received`'s header (nothing is decoded yet), then waits for an ingest slot and for
+/// the memory its decode may take. The image is decoded only while the answer is held.
+pub async fn admit(
+    state: &State,
+    received: ReceivedFile,
+) -> Result<(Admitted<'_>, ReceivedFile, imaging::Probe), AppError> {
+    let limits = state.config.image_limits();
+    let header_limits = limits.clone();
+    let (received, probe) = actix_web::web::block(move || {
+        let probe = imaging::probe(&received.temp, &header_limits);
+        (received, probe)
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("probe task: {e}")))?;
+    let probe = probe.map_err(image_error)?;
+    let slot = state
+        .ingest_slots
+        .acquire()
+        .await
+        .map_err(|_| AppError::internal("ingest slots closed"))?;
+    let need = probe.decode_estimate(received.bytes, &limits);
+    let memory = state.decode_budget.reserve(need).await?;
+    Ok((Admitted { _slot: slot, _memory: memory }, received, probe))
+}
+
 /// Makes the derivatives of an uploaded image and records it under `file_name`, replacing the
 /// image of that name if there was one.
 pub async fn store_upload(
@@ -21,16 +82,11 @@ pub async fn store_upload(
     file_name: String,
     received: ReceivedFile,
 ) -> Result<UploadResult, AppError> {
-    let _slot = state
-        .ingest_slots
-        .acquire()
-        .await
-        .map_err(|_| AppError::internal("ingest slots closed"))?;
+    let (_admitted, received, probe) = admit(state, received).await?;
     let worker = state.clone();
     let (result, recorded_version) = actix_web::web::block(move || {
         let state = worker;
         let limits = state.config.image_limits();
-        let probe = imaging::probe(&received.temp, &limits).map_err(image_error)?;
         // The connection is held only for the reads, not through the decode.
         let (watermark, keep_original) = {
             let mut conn =
@@ -221,4 +277,22 @@ pub fn image_keys(conn: &mut DbConn, image_id: &ImageId) -> Result<Vec<String>, 
         images::table.find(image_id).select(images::original_key).first(conn).optional()?;
     keys.extend(original.flatten());
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn decodes_share_one_budget_and_an_image_needing_more_than_all_of_it_is_refused() {
+        let budget = DecodeBudget::new(100 * MIB);
+        let first = budget.reserve(60 * MIB).await.unwrap();
+        let second = budget.reserve(60 * MIB);
+        tokio::pin!(second);
+        assert!(futures_util::poll!(&mut second).is_pending(), "waits while the first decodes");
+        drop(first);
+        let _second = second.await.unwrap();
+        let refused = budget.reserve(100 * MIB + 1).await.unwrap_err();
+        assert_eq!((refused.status.as_u16(), refused.code), (413, "image_too_large_to_decode"));
+    }
 }

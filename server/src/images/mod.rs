@@ -98,6 +98,25 @@ pub struct Probe {
     pub orientation: u8,
 }
 
+impl Probe {
+    /// The most memory ingesting this image may take, in bytes, for the ingest memory budget,
+    /// from its header alone: the file read whole, plus for JPEG its full-size RGB decode (DCT
+    /// scaling only makes it smaller), for PNG/WebP 12 bytes a pixel — the decode (with alpha
+    /// or 16 bits), its conversion and a working copy for resizing (measured: a 12 MP RGBA PNG
+    /// took 127 MB) — at most 1.5 × `max_decode_bytes` (the decode cannot pass its limit), so
+    /// with the defaults any image the decode accepts fits the budget, but only one at a time.
+    pub fn decode_estimate(&self, file_bytes: u64, limits: &Limits) -> u64 {
+        let pixels = u64::from(self.width) * u64::from(self.height);
+        let work = match self.format {
+            ImageFormat::Jpeg => pixels.saturating_mul(3),
+            ImageFormat::Png | ImageFormat::WebP => {
+                pixels.saturating_mul(12).min(limits.max_decode_bytes.saturating_mul(3) / 2)
+            }
+        };
+        file_bytes.saturating_add(work)
+    }
+}
+
 /// What to stamp on proofs.
 #[derive(Debug, Clone)]
 pub enum WatermarkMark {

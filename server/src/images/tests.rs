@@ -554,3 +554,17 @@ fn grey_and_cmyk_jpegs_come_back_as_rgb() {
     let [r, g, b] = at(&decode_jpeg(&d.proof.bytes), 32, 24);
     assert!(r > 235 && g < 20 && b < 20, "{r},{g},{b}");
 }
+
+#[test]
+fn any_image_the_decode_accepts_fits_the_default_ingest_budget_but_two_large_ones_do_not() {
+    let limits = Limits::default();
+    let budget = crate::config::Config::default().max_ingest_memory;
+    let upload = crate::config::Config::default().max_upload_bytes;
+    let png = |w, h| Probe { format: ImageFormat::Png, width: w, height: h, orientation: 1 };
+    let near_limit = png(12_000, 10_000).decode_estimate(upload, &limits);
+    assert!(near_limit <= budget && 2 * near_limit > budget, "{near_limit}");
+    // A 12 MP RGBA PNG as the memory story uploads it: 144 MB and the file.
+    assert_eq!(png(4000, 3000).decode_estimate(1000, &limits), 144_001_000);
+    let jpeg = Probe { format: ImageFormat::Jpeg, width: 6000, height: 4000, orientation: 1 };
+    assert_eq!(jpeg.decode_estimate(10_000_000, &limits), 82_000_000);
+}

@@ -18,6 +18,12 @@ use crate::db::{self, DbConn, EventId};
 use crate::error::AppError;
 use crate::events::sessions::check_studio_id;
 
+/// The address of an invoice's page. The invoice id is the studio's file name and may hold
+/// `# ? " < >`: it is percent-encoded, as every studio id in a URL is.
+pub fn package_path(event: &EventId, invoice: &str) -> String {
+    format!("/events/{event}/prepaid/{}", proofroom_wire::path_segment(invoice))
+}
+
 /// The most prints of one item in a package.
 pub const MAX_QUANTITY: i32 = 100;
 

@@ -174,6 +174,7 @@ async fn render(
     context.insert("event_url", &format!("/events/{}", acting.event.id));
     context.insert("description", &acting.event.description);
     context.insert("invoice_id", &invoice.id);
+    context.insert("package_url", &super::package_path(&acting.event.id, &invoice.id));
     context.insert("paid", &money(invoice.paid_cents, &currency));
     context.insert("items", &views);
     context.insert("image_options", &options);
@@ -241,7 +242,7 @@ pub async fn save_prepaid(
         db::write_transaction(conn, |conn| store(conn, &id, &event, &sent, action == "submit"))
     })
     .await?;
-    let back = format!("/events/{}/prepaid/{}", acting.event.id, row.id);
+    let back = super::package_path(&acting.event.id, &row.id);
     match (outcome, field("action").unwrap_or("save")) {
         (Stored::Missing(n), "review" | "submit") => {
             let message = format!(

@@ -47,11 +47,7 @@ pub async fn put_branding(
     upload::check_declared_size(&req, &state)?;
     let claimed = upload::claimed_sha256(&req)?;
     let received = upload::receive(payload, &state, &claimed).await?;
-    let _slot = state
-        .ingest_slots
-        .acquire()
-        .await
-        .map_err(|_| AppError::internal("ingest slots closed"))?;
+    let (_admitted, received, probe) = crate::gallery::ingest::admit(&state, received).await?;
     let kind = match slot {
         BrandingSlot::Logo => BrandingKind::Logo,
         BrandingSlot::MarketingImage => BrandingKind::MarketingImage,
@@ -60,7 +56,6 @@ pub async fn put_branding(
     let worker = state.clone();
     let result = web::block(move || {
         let limits = worker.config.image_limits();
-        let probe = images::probe(&received.temp, &limits).map_err(image_error)?;
         let (bytes, format) =
             images::normalize_branding(&received.temp, kind, &limits).map_err(image_error)?;
         let key = content_key("branding", &sha256_hex(&bytes), format.extension());

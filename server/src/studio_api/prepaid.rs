@@ -26,14 +26,14 @@ pub async fn list_prepaid(_: Studio, state: State) -> Result<web::Json<PrepaidLi
 /// their picks it can no longer change.
 #[utoipa::path(
     tag = "prepaid",
-    params(("id" = String, Path, description = "The studio's invoice id")),
+    params(("id" = String, Path, description = "The studio's invoice id (its file name without `.toml`), percent-encoded. Any file name is an id; empty, `.`, `..`, over 200 bytes, or holding a slash, backslash or control character is 422 `invalid_id`")),
     request_body = PrepaidInvoice,
     responses(
         (status = 204),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError, description = "The session is not online"),
         (status = 409, body = ApiError, description = "The client has submitted their picks"),
-        (status = 422, body = ApiError, description = "An item not on the session's price list, a bad quantity"),
+        (status = 422, body = ApiError, description = "An id no file name can be (`invalid_id`), an item not on the session's price list, a bad quantity"),
     )
 )]
 #[put("/prepaid/{id}")]

@@ -98,9 +98,9 @@ pub async fn get_price_list(
 /// Creates or replaces a price list and its items.
 #[utoipa::path(
     tag = "price lists",
-    params(("id" = String, Path, description = "The studio's price list id")),
+    params(("id" = String, Path, description = "The studio's price list id, percent-encoded. Any file name is an id; empty, `.`, `..`, over 200 bytes, or holding a slash, backslash or control character is 422 `invalid_id`")),
     request_body = PriceList,
-    responses((status = 200, body = PriceList), (status = 401, body = ApiError), (status = 422, body = ApiError))
+    responses((status = 200, body = PriceList), (status = 401, body = ApiError), (status = 422, body = ApiError, description = "An id no file name can be (`invalid_id`), a repeated SKU, …"))
 )]
 #[put("/price-lists/{id}")]
 pub async fn put_price_list(

@@ -24,12 +24,12 @@ pub async fn list_sessions(_: Studio, state: State) -> Result<web::Json<SessionL
 /// separately.
 #[utoipa::path(
     tag = "sessions",
-    params(("id" = String, Path, description = "The studio's session id")),
+    params(("id" = String, Path, description = "The studio's session id (its folder name), percent-encoded. Any file name is an id; empty, `.`, `..`, over 200 bytes, or holding a slash, backslash or control character is 422 `invalid_id`")),
     request_body = SessionUpsert,
     responses(
         (status = 200, body = SessionSummary),
         (status = 401, body = ApiError),
-        (status = 422, body = ApiError, description = "Unknown price list, private event without a code, …"),
+        (status = 422, body = ApiError, description = "An id no folder name can be (`invalid_id`), unknown price list, private event without a code, …"),
     )
 )]
 #[put("/sessions/{id}")]
