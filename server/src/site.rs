@@ -96,6 +96,16 @@ pub async fn form_context(
     Ok(context)
 }
 
+/// [`form_context`] with the studio read for it: the start of every page with a form.
+pub async fn form_page(
+    req: &HttpRequest,
+    state: &State,
+    session: &CurrentSession,
+) -> Result<tera::Context, AppError> {
+    let studio = crate::db::run(&state.pool, studio_view).await?.1;
+    form_context(req, state, session, &studio).await
+}
+
 /// Renders a page with a status other than 200.
 pub fn render_status(
     state: &State,

@@ -11,7 +11,7 @@ use crate::db::schema::{clients, event_passes, guests, web_sessions};
 use crate::db::{self, ClientId, DbConn, EventId, GuestId, InviteId};
 use crate::error::AppError;
 use crate::events::unlock::add_pass;
-use crate::site::{self, form_context, local_path, render_status, see_other};
+use crate::site::{self, local_path, render_status, see_other};
 use crate::throttle::{client_address, too_many};
 use crate::web::State;
 
@@ -24,18 +24,13 @@ pub struct NextQuery {
     saved: Option<String>,
 }
 
-async fn studio(state: &State) -> Result<site::StudioView, AppError> {
-    Ok(db::run(&state.pool, site::studio_view).await?.1)
-}
-
 pub async fn login_page(
     req: HttpRequest,
     state: State,
     session: CurrentSession,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let studio = studio(&state).await?;
-    let mut context = form_context(&req, &state, &session, &studio).await?;
+    let mut context = site::form_page(&req, &state, &session).await?;
     context.insert("next", &local_path(query.next.as_deref()).unwrap_or_default());
     context.insert("user_name", "");
     state.render("login.html", &context)
@@ -196,8 +191,7 @@ pub async fn login(
     let password = form.password.clone();
     let matched = state.password_work.run(move || check_password(&found, &password)).await?;
     let Some((client_id, guest_id, default_login)) = matched else {
-        let studio = studio(&state).await?;
-        let mut context = form_context(&req, &state, &session, &studio).await?;
+        let mut context = site::form_page(&req, &state, &session).await?;
         context.insert("next", &local_path(Some(&form.next)).unwrap_or_default());
         context.insert("user_name", &form.user_name);
         context.insert(
@@ -266,8 +260,7 @@ pub async fn account_page(
     let Some(person) = session.person().cloned() else {
         return Ok(see_other("/login?next=/account"));
     };
-    let studio = studio(&state).await?;
-    let mut context = form_context(&req, &state, &session, &studio).await?;
+    let mut context = site::form_page(&req, &state, &session).await?;
     let user_name = current_user_name(&state, &person).await?;
     context.insert("user_name", &user_name);
     context.insert("is_client", &person.client_id().is_some());
@@ -342,8 +335,7 @@ pub async fn save_account(
             Ok(see_other(&format!("/account?saved=1&next={}", urlencode(&next))))
         }
         Err(message) => {
-            let studio = studio(&state).await?;
-            let mut context = form_context(&req, &state, &session, &studio).await?;
+            let mut context = site::form_page(&req, &state, &session).await?;
             context.insert("user_name", &form.user_name);
             context.insert("is_client", &person.client_id().is_some());
             context.insert("welcome", &false);

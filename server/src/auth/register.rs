@@ -36,8 +36,7 @@ pub async fn register_page(
     session: CurrentSession,
     query: web::Query<RegisterQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let studio = db::run(&state.pool, site::studio_view).await?.1;
-    let mut context = form_context(&req, &state, &session, &studio).await?;
+    let mut context = site::form_page(&req, &state, &session).await?;
     context.insert("event", &query.event.clone().unwrap_or_default());
     context.insert("name", "");
     context.insert("email", "");
@@ -251,8 +250,7 @@ pub async fn confirm_page(
     let token = token.into_inner();
     let found = db::run(&state.pool, move |conn| pending_of(conn, &token)).await?;
     let (_, name, email) = found.ok_or_else(link_not_valid)?;
-    let studio = db::run(&state.pool, site::studio_view).await?.1;
-    let mut context = form_context(&req, &state, &session, &studio).await?;
+    let mut context = site::form_page(&req, &state, &session).await?;
     context.insert("name", &name);
     context.insert("email", &email);
     state.render("confirm.html", &context)

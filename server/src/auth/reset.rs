@@ -26,8 +26,7 @@ pub async fn forgot_page(
     state: State,
     session: CurrentSession,
 ) -> Result<HttpResponse, AppError> {
-    let studio = db::run(&state.pool, site::studio_view).await?.1;
-    let mut context = form_context(&req, &state, &session, &studio).await?;
+    let mut context = site::form_page(&req, &state, &session).await?;
     context.insert("user_name", "");
     state.render("forgot.html", &context)
 }
@@ -135,8 +134,7 @@ async fn reset_form(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let studio = db::run(&state.pool, site::studio_view).await?.1;
-    let mut context = form_context(req, state, session, &studio).await?;
+    let mut context = site::form_page(req, state, session).await?;
     context.insert("is_client", &matches!(link.holder, Holder::Client(_)));
     if let Some(error) = error {
         context.insert("error", error);

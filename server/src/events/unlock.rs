@@ -129,8 +129,7 @@ pub async fn unlock_any(
         0 => wrong_code(&req, &state, &session, None, form.code.trim()).await,
         1 => open(&req, &state, &session, &found[0]).await,
         _ => {
-            let studio = db::run(&state.pool, site::studio_view).await?.1;
-            let mut context = form_context(&req, &state, &session, &studio).await?;
+            let mut context = site::form_page(&req, &state, &session).await?;
             let choices: Vec<Choice> = found
                 .iter()
                 .map(|e| Choice {
