@@ -88,16 +88,7 @@ impl Visitor {
     /// A visitor behind the site's proxy: every request carries `X-Forwarded-For: forwarded`,
     /// as the proxy passes it on (what the client wrote, then the address the proxy saw).
     pub fn forwarded_for(base: &str, forwarded: &str) -> Self {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("x-forwarded-for", forwarded.parse().unwrap());
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(std::time::Duration::from_secs(3))
-            .default_headers(headers)
-            .build()
-            .unwrap();
-        Self { base: base.to_string(), http, csrf: None }
+        Self::with_headers(base, &[("x-forwarded-for", forwarded)])
     }
 
     /// A visitor on a computer of their own: each call takes the next 127.x.y.z address, so

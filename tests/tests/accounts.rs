@@ -69,6 +69,15 @@ async fn behind_a_proxy_a_made_up_forwarded_address_does_not_reset_the_limits() 
         }
     }
     assert_eq!(answered, 60, "60 failed sign-ins answered from one real address, then 429");
+
+    // The proxy says the visit came over TLS: the session cookie is Secure.
+    let mut ann = Visitor::with_headers(
+        &app.base_url,
+        &[("x-forwarded-for", "203.0.113.10"), ("x-forwarded-proto", "https")],
+    );
+    let signed_in = ann.sign_in("ann.smith@example.com", "smith").await;
+    let cookie = signed_in.set_cookies.iter().find(|c| c.starts_with("pr_session=")).unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
 }
 
 fn guest_count(app: &TestApp) -> i64 {
@@ -349,11 +358,16 @@ async fn merely_looking_leaves_no_session_row() {
         ann.post("/login", &[("user_name", "ann.smith@example.com"), ("password", "smith")]).await;
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
     assert_eq!(session_rows(&app), before + 1, "a row once she signs in");
+    // Without a trusted proxy, a request that claims to have come over TLS is not believed.
+    let mut claims_tls = Visitor::with_headers(&app.base_url, &[("x-forwarded-proto", "https")]);
+    let answer = claims_tls.sign_in("bo@example.com", "jones").await;
+    let cookie = answer.set_cookies.iter().find(|c| c.starts_with("pr_session=")).unwrap();
+    assert!(!cookie.contains("Secure"), "{cookie}");
     // A wrong code is answered without a row; the right one opens the party with one.
     let mut guest = Visitor::new(&app.base_url);
     assert_eq!(try_code(&mut guest, "NOPE12").await, StatusCode::NOT_FOUND);
-    assert_eq!(session_rows(&app), before + 1);
-    assert_eq!(try_code(&mut guest, "PARTY7").await, StatusCode::SEE_OTHER);
     assert_eq!(session_rows(&app), before + 2);
+    assert_eq!(try_code(&mut guest, "PARTY7").await, StatusCode::SEE_OTHER);
+    assert_eq!(session_rows(&app), before + 3);
     assert_eq!(guest.get(&app.event_path("bo-party")).await.status, StatusCode::OK);
 }

@@ -261,8 +261,11 @@ fn named_cookie(
     max_age_days: i64,
 ) -> Cookie<'static> {
     let state = req.app_data::<State>();
-    let secure =
-        state.is_some_and(|s| s.config.secure_cookies) || req.connection_info().scheme() == "https";
+    // The server speaks plain HTTP itself: only a proxy it trusts says a request came over TLS.
+    let secure = state.is_some_and(|s| {
+        s.config.secure_cookies
+            || (s.config.trust_proxy && req.connection_info().scheme() == "https")
+    });
     Cookie::build(name, value)
         .path("/")
         .http_only(true)
