@@ -313,6 +313,12 @@ impl TestApp {
         done
     }
 
+    /// Today in the studio's time zone, as the server and connector count gallery days (in
+    /// the hours after UTC midnight it is still yesterday in Chicago).
+    pub fn studio_today(&self) -> chrono::NaiveDate {
+        self.with_db(|conn| proofroom_server::events::access::studio_today(conn).expect("studio"))
+    }
+
     /// The page address of a session's event (its id is private: no API shows it).
     pub fn event_path(&self, session: &str) -> String {
         use diesel::{ExpressionMethods, QueryDsl};

@@ -371,7 +371,7 @@ fn expires_on(app: &TestApp, session: &str) -> chrono::NaiveDate {
 #[tokio::test]
 async fn extend_and_expire_move_the_gallery_and_the_next_push_keeps_the_date() {
     let (app, library) = studio().await;
-    let today = chrono::Utc::now().date_naive();
+    let today = app.studio_today();
     let first = expires_on(&app, "ann-none");
     assert_eq!(first, today + chrono::Duration::days(30), "days_active = 30");
 
