@@ -160,13 +160,6 @@ impl Config {
             .iter()
             .all(|k| k.as_deref().is_some_and(|k| !k.trim().is_empty()))
     }
-
-    pub fn image_limits(&self) -> crate::images::Limits {
-        crate::images::Limits {
-            max_pixels: self.max_pixels,
-            max_decode_bytes: self.max_decode_bytes,
-        }
-    }
 }
 
 const KNOWN_FIELDS: &[&str] = &[

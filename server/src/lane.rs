@@ -26,18 +26,30 @@ use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{AppConfig, Response, Service, ServiceFactory, ServiceResponse};
 use actix_web::http::Method;
 
+use crate::auth::Auth;
 use crate::auth::session::CurrentSession;
+use crate::events::Events;
+use crate::gallery::Gallery;
 use crate::web::State;
+
+/// What the lane answers from: the shared state and the parts of the features it serves.
+#[derive(Clone)]
+pub struct Parts {
+    pub state: State,
+    pub auth: Auth,
+    pub events: Events,
+    pub gallery: Gallery,
+}
 
 /// Wraps the App's factory: each worker's App service gets the lane in front of it.
 pub struct Lane<F> {
-    state: State,
+    parts: Parts,
     app: F,
 }
 
 impl<F> Lane<F> {
-    pub fn new(state: State, app: F) -> Self {
-        Self { state, app }
+    pub fn new(parts: Parts, app: F) -> Self {
+        Self { parts, app }
     }
 }
 
@@ -58,13 +70,13 @@ where
 
     fn new_service(&self, config: AppConfig) -> Self::Future {
         let app = self.app.new_service(config);
-        let state = self.state.clone();
-        Box::pin(async move { Ok(LaneService { state, app: Rc::new(app.await?) }) })
+        let parts = self.parts.clone();
+        Box::pin(async move { Ok(LaneService { parts, app: Rc::new(app.await?) }) })
     }
 }
 
 pub struct LaneService<S> {
-    state: State,
+    parts: Parts,
     app: Rc<S>,
 }
 
@@ -85,19 +97,22 @@ where
         let method = req.method().clone();
         let path = req.path();
         if matches!(method, Method::GET | Method::HEAD) && path.starts_with("/images/") {
-            let state = self.state.clone();
+            let p = self.parts.clone();
             return Box::pin(async move {
-                let res = crate::gallery::serve::answer(&state, &req).await;
+                let res =
+                    crate::gallery::serve::answer(&p.state, &p.auth, &p.events, &p.gallery, &req)
+                        .await;
                 Ok(res.map_body(|_, body| EitherBody::left(body)))
             });
         }
         if method == Method::GET && path.starts_with("/events/") {
-            let state = self.state.clone();
+            let p = self.parts.clone();
             let app = self.app.clone();
             return Box::pin(async move {
                 // A failed lookup is left to the App, which answers it with its error page.
-                if let Ok(session) = CurrentSession::from_headers(&state, req.headers()).await {
-                    if let Some(page) = state.pages.kept(&session, req.uri(), req.headers()) {
+                let found = CurrentSession::from_headers(&p.state.pool, &p.auth, req.headers());
+                if let Ok(session) = found.await {
+                    if let Some(page) = p.events.pages.kept(&session, req.uri(), req.headers()) {
                         let mut res = Response::from(page);
                         crate::web::add_security_headers(res.headers_mut());
                         return Ok(res.map_body(|_, body| EitherBody::left(body)));

@@ -2,7 +2,11 @@
 //! token for forms, and the answers of form posts (a redirect for browsers without script,
 //! JSON for the page's own script).
 
-use actix_web::http::{StatusCode, header};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 use proofroom_wire::BrandingSlot;
 use serde::Serialize;
@@ -90,7 +94,7 @@ pub async fn form_context(
     session: &CurrentSession,
     studio: &StudioView,
 ) -> Result<tera::Context, AppError> {
-    let token = session.csrf_token(req, state);
+    let token = session.csrf_token(req);
     let mut context = base_context(req, state, session, studio).await?;
     context.insert("csrf", &token);
     Ok(context)
@@ -118,13 +122,7 @@ pub fn render_status(
     Ok(response)
 }
 
-/// True when the page's script sent the form and wants JSON back.
-pub fn wants_json(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"))
-}
+pub use crate::web::wants_json;
 
 /// The answer to a form post: JSON for the script, otherwise "see other" to `location`.
 pub fn done(req: &HttpRequest, location: &str, json: serde_json::Value) -> HttpResponse {
@@ -145,6 +143,91 @@ pub fn local_path(next: Option<&str>) -> Option<String> {
             && !n.chars().any(char::is_control)
     })
     .map(str::to_string)
+}
+
+/// The studio's name for page titles; "Proofroom" before the studio has published a profile.
+pub async fn studio_name(state: &State) -> String {
+    match crate::db::run(&state.pool, studio::load).await {
+        Ok(Some(studio)) => studio.name,
+        _ => "Proofroom".to_string(),
+    }
+}
+
+/// Pages get errors as HTML; the API, Stripe's webhook, the checkout's totals (only ever JSON)
+/// and the pages' own script (which asks for JSON) keep their JSON.
+pub async fn html_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let is_api = req.path().starts_with("/api/")
+        || req.path().starts_with("/stripe/")
+        || req.path().ends_with("/checkout/totals")
+        || crate::web::wants_json(req.request());
+    let state = req.app_data::<State>().cloned();
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let already_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_api || already_html || !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res);
+    }
+    let Some(state) = state else { return Ok(res) };
+    let app_error = res.response().error().and_then(|e| e.as_error::<AppError>()).cloned();
+    let response = error_page(&state, status, app_error.as_ref()).await;
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, response))
+}
+
+/// The friendly HTML page for an error answer: the error's own message for a person's mistake,
+/// a general one otherwise.
+pub async fn error_page(
+    state: &State,
+    status: StatusCode,
+    app_error: Option<&AppError>,
+) -> HttpResponse {
+    let (title, message) = match app_error {
+        Some(e) if e.status.is_client_error() => (friendly_title(status), e.message.clone()),
+        Some(e) => ("Something went wrong".to_string(), e.message.clone()),
+        None => (friendly_title(status), friendly_message(status)),
+    };
+    let mut context = tera::Context::new();
+    context.insert("title", &title);
+    context.insert("message", &message);
+    context.insert("studio_name", &studio_name(state).await);
+    let html = match state.templates.render("error.html", &context) {
+        Ok(html) => html,
+        Err(_) => format!(
+            "<!doctype html><title>{}</title><p>{}</p>",
+            crate::web::escape_html(&title),
+            crate::web::escape_html(&message)
+        ),
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .body(html)
+}
+
+fn friendly_title(status: StatusCode) -> String {
+    match status.as_u16() {
+        404 => "Page not found".into(),
+        401 => "Please sign in".into(),
+        403 => "Not allowed".into(),
+        410 => "This gallery has expired".into(),
+        429 => "Please wait a moment".into(),
+        413 => "Too large".into(),
+        _ => "Something is not right".into(),
+    }
+}
+
+fn friendly_message(status: StatusCode) -> String {
+    match status.as_u16() {
+        404 => "We could not find that page. It may have been taken down.".into(),
+        405 => "That page cannot be used that way.".into(),
+        _ => "Your request could not be handled. Please go back and try again.".into(),
+    }
 }
 
 #[cfg(test)]

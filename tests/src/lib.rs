@@ -71,6 +71,9 @@ pub struct TestApp {
     pub data: TempDir,
     pub config: Config,
     pub state: actix_web::web::Data<proofroom_server::web::AppState>,
+    /// The gallery's own state (its upload counter, its caches).
+    pub gallery: actix_web::web::Data<proofroom_server::gallery::GalleryState>,
+    events: actix_web::web::Data<proofroom_server::events::EventsState>,
     handle: actix_web::dev::ServerHandle,
     postgres: Option<TestDatabase>,
 }
@@ -187,7 +190,7 @@ impl TestAppBuilder {
             proofroom_server::studio_api::auth::create_token(&mut conn).expect("token")
         };
         let handle = app.handle();
-        let state = app.state();
+        let (state, gallery, events) = (app.state(), app.gallery(), app.events());
         tokio::spawn(app.run_until_stopped());
         TestApp {
             base_url: format!("http://127.0.0.1:{port}"),
@@ -196,6 +199,8 @@ impl TestAppBuilder {
             data,
             config,
             state,
+            gallery,
+            events,
             handle,
             postgres,
         }
@@ -309,8 +314,14 @@ impl TestApp {
     pub fn with_db<T>(&self, work: impl FnOnce(&mut proofroom_server::db::DbConn) -> T) -> T {
         let mut conn = self.state.pool.get().expect("db connection");
         let done = work(&mut conn);
-        self.state.catalog_changed();
+        self.catalog_changed();
         done
+    }
+
+    /// Tells the server its events or images changed behind its back, as a studio push does:
+    /// it forgets the pages, access decisions and image places it kept.
+    pub fn catalog_changed(&self) {
+        proofroom_server::gallery::catalog_changed(&self.events, &self.gallery);
     }
 
     /// Today in the studio's time zone, as the server and connector count gallery days (in

@@ -347,7 +347,7 @@ async fn the_client_is_told_when_the_photos_are_online_and_before_the_gallery_cl
     let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
     let extended = app.connector(library.path(), &["extend", "smith", "--until", &soon]).await;
     assert!(extended.status.success(), "{}", printed(&extended));
-    app.state.catalog_changed();
+    app.catalog_changed();
 
     let mail = smtp.wait_for(2).await;
     assert_eq!(mail.len(), 2, "{mail:?}");

@@ -39,7 +39,7 @@ async fn a_second_push_of_an_unchanged_library_sends_no_image() {
         ["IMG_0001.jpg", "IMG_0002.jpg"]
     );
 
-    let bodies_read = || app.state.upload_bodies_read.load(std::sync::atomic::Ordering::Relaxed);
+    let bodies_read = || app.gallery.upload_bodies_read.load(std::sync::atomic::Ordering::Relaxed);
     let bodies_after_first = bodies_read();
     let second = app.push(library.path()).await;
     assert!(second.contains("0 images uploaded"), "{second}");
@@ -238,7 +238,7 @@ async fn an_expired_gallery_says_so_and_serves_no_image() {
         diesel::update(events::table).set(events::expires_on.eq(past)).execute(conn).unwrap();
     });
     // Edited behind the server's back: drop what it remembers, as a studio change would.
-    app.state.catalog_changed();
+    app.catalog_changed();
     let response = app.http.get(app.url(&event)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::GONE);
     let page = response.text().await.unwrap();

@@ -394,7 +394,7 @@ async fn an_expired_gallery_says_so_and_serves_no_image() {
             .execute(conn)
             .unwrap()
     });
-    app.state.catalog_changed();
+    app.catalog_changed();
     let page = visitor.get(&event).await;
     assert_eq!(page.status, StatusCode::GONE);
     assert!(page.body.contains("This gallery has expired — contact Maple Lane Photography"));

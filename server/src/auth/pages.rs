@@ -7,9 +7,11 @@ use serde::Deserialize;
 
 use super::passwords;
 use super::session::{self, CurrentSession, Person};
+use crate::auth::Auth;
 use crate::db::schema::{clients, event_passes, guests, web_sessions};
 use crate::db::{self, ClientId, DbConn, EventId, GuestId, InviteId};
 use crate::error::AppError;
+use crate::events::Events;
 use crate::events::unlock::add_pass;
 use crate::site::{self, local_path, render_status, see_other};
 use crate::throttle::{client_address, too_many};
@@ -162,6 +164,8 @@ pub fn keep_passes(
 pub async fn login(
     req: HttpRequest,
     state: State,
+    auth: Auth,
+    events: Events,
     session: CurrentSession,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -189,7 +193,7 @@ pub async fn login(
     let user_name = form.user_name.clone();
     let found = db::run(&state.pool, move |conn| candidates(conn, &user_name)).await?;
     let password = form.password.clone();
-    let matched = state.password_work.run(move || check_password(&found, &password)).await?;
+    let matched = auth.passwords.run(move || check_password(&found, &password)).await?;
     let Some((client_id, guest_id, default_login)) = matched else {
         let mut context = site::form_page(&req, &state, &session).await?;
         context.insert("next", &local_path(Some(&form.next)).unwrap_or_default());
@@ -210,9 +214,9 @@ pub async fn login(
     })
     .await?;
     if let Some(old) = session.id() {
-        state.sessions.forget(old);
+        auth.sessions.forget(old);
     }
-    state.access.invalidate();
+    events.access.invalidate();
     session::set_cookie(&req, token, true);
     let next = local_path(Some(&form.next)).unwrap_or_else(|| "/my-events".to_string());
     // A client still on the default login is offered their own — not made to take it.
@@ -236,6 +240,8 @@ pub struct CsrfForm {
 pub async fn logout(
     req: HttpRequest,
     state: State,
+    auth: Auth,
+    events: Events,
     session: CurrentSession,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -244,8 +250,8 @@ pub async fn logout(
         let deleted = id.clone();
         db::run(&state.pool, move |conn| session::delete(conn, &deleted)).await?;
         // After the delete: a request in between would otherwise cache the session again.
-        state.sessions.forget(&id);
-        state.access.invalidate();
+        auth.sessions.forget(&id);
+        events.access.invalidate();
     }
     session::clear_cookie(&req);
     Ok(see_other("/"))
@@ -304,6 +310,7 @@ pub struct AccountForm {
 pub async fn save_account(
     req: HttpRequest,
     state: State,
+    auth: Auth,
     session: CurrentSession,
     form: web::Form<AccountForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -316,7 +323,7 @@ pub async fn save_account(
     let outcome = match result {
         Err(message) => Err(message),
         Ok(()) => {
-            let hash = state.password_work.hash(&form.password).await?;
+            let hash = auth.passwords.hash(&form.password).await?;
             let user_name = form.user_name.trim().to_lowercase();
             let keep = session.id().map(str::to_string);
             let person = person.clone();
@@ -330,7 +337,7 @@ pub async fn save_account(
     };
     match outcome {
         Ok(()) => {
-            state.sessions.forget_all();
+            auth.sessions.forget_all();
             let next = local_path(Some(&form.next)).unwrap_or_else(|| "/my-events".into());
             Ok(see_other(&format!("/account?saved=1&next={}", urlencode(&next))))
         }

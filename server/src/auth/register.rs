@@ -16,10 +16,12 @@ use super::links::{self, Holder, Purpose};
 use super::pages::{keep_passes, looks_like_email, rotate_session};
 use super::passwords;
 use super::session::{self, CurrentSession};
+use crate::auth::Auth;
 use crate::db::schema::guests;
 use crate::db::{self, DbConn, EventId, GuestId};
 use crate::email::{self, NewEmail};
 use crate::error::AppError;
+use crate::events::Events;
 use crate::events::access::{self, Access, ViewerKey};
 use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
@@ -57,6 +59,7 @@ pub struct RegisterForm {
 pub async fn register(
     req: HttpRequest,
     state: State,
+    auth: Auth,
     session: CurrentSession,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -105,7 +108,7 @@ pub async fn register(
     let event_key = format!("register:{}", event_id.as_ref().map_or("", |e| e.as_str()));
     throttles.register_event.attempt(&event_key).map_err(|w| too_many(w, "registrations"))?;
     // Hashed whether or not the address has an account, so the time taken tells nothing.
-    let hash = state.password_work.hash(&form.password).await?;
+    let hash = auth.passwords.hash(&form.password).await?;
     let email_key = email.to_lowercase();
     // At most a few emails an hour to one address, however often it is typed in.
     let may_email = throttles.emails_to_address.attempt(&super::reset::email_key(&email)).is_ok();
@@ -273,6 +276,8 @@ fn pending_of(
 pub async fn confirm(
     req: HttpRequest,
     state: State,
+    auth: Auth,
+    events: Events,
     session: CurrentSession,
     token: web::Path<String>,
     form: web::Form<ConfirmForm>,
@@ -309,9 +314,9 @@ pub async fn confirm(
     .await?;
     let (token, event) = confirmed.ok_or_else(link_not_valid)?;
     if let Some(old) = session.id() {
-        state.sessions.forget(old);
+        auth.sessions.forget(old);
     }
-    state.access.invalidate();
+    events.access.invalidate();
     session::set_cookie(&req, token, true);
     Ok(see_other(&event.map_or_else(|| "/my-events".to_string(), |id| format!("/events/{id}"))))
 }

@@ -13,10 +13,12 @@ use super::links::{self, Holder, Link, Purpose};
 use super::pages::rotate_session;
 use super::passwords;
 use super::session::{self, CurrentSession};
+use crate::auth::Auth;
 use crate::db::schema::{clients, guests, web_sessions};
 use crate::db::{self, DbConn};
 use crate::email::{self, NewEmail};
 use crate::error::AppError;
+use crate::events::Events;
 use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
 use crate::web::State;
@@ -158,6 +160,8 @@ pub struct ResetForm {
 pub async fn reset(
     req: HttpRequest,
     state: State,
+    auth: Auth,
+    events: Events,
     session: CurrentSession,
     token: web::Path<String>,
     form: web::Form<ResetForm>,
@@ -179,7 +183,7 @@ pub async fn reset(
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return reset_form(&req, &state, &session, &link, Some(&problem), status).await;
         }
-        Some(state.password_work.hash(&form.password).await?)
+        Some(auth.passwords.hash(&form.password).await?)
     };
     let old = session.id().map(str::to_string);
     let done = db::run(&state.pool, move |conn| {
@@ -209,8 +213,8 @@ pub async fn reset(
     })
     .await?;
     let token = done.ok_or_else(link_not_valid)?;
-    state.sessions.forget_all();
-    state.access.invalidate();
+    auth.sessions.forget_all();
+    events.access.invalidate();
     session::set_cookie(&req, token, true);
     Ok(see_other("/account?saved=1&next=/my-events"))
 }

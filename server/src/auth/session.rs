@@ -16,6 +16,8 @@ use diesel::prelude::*;
 use rand::RngCore;
 use serde::Serialize;
 
+use super::{Auth, AuthState};
+use crate::db::Pool;
 use crate::db::schema::{clients, guests, web_sessions};
 use crate::db::{self, ClientId, DbConn, GuestId};
 use crate::error::AppError;
@@ -306,20 +308,26 @@ pub async fn write_cookies(
 }
 
 /// The request's session as an extractor: `None` without a live one. Loaded once per request.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct CurrentSession {
     session: Option<Arc<WebSession>>,
     /// The CSRF token a visitor without a session may send: the signature of their form
     /// cookie. Visitors get no session row until they do something that needs one.
     visitor_csrf: Option<String>,
+    /// The key that signs a visitor's new form cookie.
+    auth: Option<Auth>,
 }
 
 impl CurrentSession {
     /// The session named by the request's cookie, for requests answered outside the App.
-    pub async fn from_headers(state: &State, headers: &HeaderMap) -> Result<Self, AppError> {
+    pub async fn from_headers(
+        pool: &Pool,
+        auth: &AuthState,
+        headers: &HeaderMap,
+    ) -> Result<Self, AppError> {
         Ok(match token_from_headers(headers) {
             Some(token) => {
-                Self { session: state.sessions.get(token, state).await?, ..Self::default() }
+                Self { session: auth.sessions.get(token, pool).await?, ..Self::default() }
             }
             None => Self::default(),
         })
@@ -340,7 +348,7 @@ impl CurrentSession {
 
     /// The CSRF token for this page's forms. A visitor without a session gets the signature of
     /// a form cookie (set now if they have none): no database row for merely looking.
-    pub fn csrf_token(&self, req: &HttpRequest, state: &State) -> String {
+    pub fn csrf_token(&self, req: &HttpRequest) -> String {
         if let Some(s) = &self.session {
             return s.csrf_token.clone();
         }
@@ -350,8 +358,10 @@ impl CurrentSession {
         let token = match &self.visitor_csrf {
             Some(token) => token.clone(),
             None => {
+                // Only a request answered outside the App has no key; its form cannot be sent.
+                let Some(auth) = &self.auth else { return String::new() };
                 let value = random_token();
-                let token = state.form_key.sign(&value);
+                let token = auth.form_key.sign(&value);
                 add_pending(req, named_cookie(req, FORM_COOKIE, value, VISITOR_DAYS));
                 token
             }
@@ -427,17 +437,20 @@ impl FromRequest for CurrentSession {
         }
         let token = token_from_headers(req.headers()).map(str::to_string);
         let state = req.app_data::<State>().cloned();
+        let auth = req.app_data::<Auth>().cloned();
         let req = req.clone();
         Box::pin(async move {
-            let Some(state) = state else { return Ok(CurrentSession::default()) };
+            let (Some(state), Some(auth)) = (state, auth) else {
+                return Ok(CurrentSession::default());
+            };
             let visitor_csrf = cookie_value(req.headers(), FORM_COOKIE)
                 .filter(|value| value.len() == 64)
-                .map(|value| state.form_key.sign(value));
+                .map(|value| auth.form_key.sign(value));
             let session = match token {
-                Some(token) => state.sessions.get(&token, &state).await?,
+                Some(token) => auth.sessions.get(&token, &state.pool).await?,
                 None => None,
             };
-            let current = CurrentSession { session, visitor_csrf };
+            let current = CurrentSession { session, visitor_csrf, auth: Some(auth) };
             req.extensions_mut().insert(current.clone());
             Ok(current)
         })
@@ -500,18 +513,14 @@ const CACHE_SECONDS: u64 = 5;
 const CACHE_MAX_ENTRIES: usize = 100_000;
 
 impl SessionCache {
-    pub async fn get(
-        &self,
-        token: &str,
-        state: &State,
-    ) -> Result<Option<Arc<WebSession>>, AppError> {
+    pub async fn get(&self, token: &str, pool: &Pool) -> Result<Option<Arc<WebSession>>, AppError> {
         if let Some((session, at)) = self.entries.read().expect("session cache").get(token)
             && at.elapsed().as_secs() < CACHE_SECONDS
         {
             return Ok(Some(session.clone()));
         }
         let owned = token.to_string();
-        let loaded = db::run(&state.pool, move |conn| load(conn, &owned)).await?.map(Arc::new);
+        let loaded = db::run(pool, move |conn| load(conn, &owned)).await?.map(Arc::new);
         let mut entries = self.entries.write().expect("session cache");
         match &loaded {
             Some(session) => {

@@ -43,7 +43,7 @@ pub async fn open_shop(
     let event = acting.event.clone();
     let catalog = db::run(&state.pool, move |conn| Catalog::load(conn, &event)).await?;
     let catalog = catalog.ok_or_else(ordering_closed)?;
-    if !catalog.takes_orders(state.stripe.is_some()) {
+    if !catalog.takes_orders(state.config.takes_cards()) {
         return Err(ordering_closed());
     }
     Ok(Shop { acting, catalog })

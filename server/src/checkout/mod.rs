@@ -11,6 +11,17 @@ pub mod place;
 pub mod stripe;
 pub mod totals;
 
+/// Card payments, when the server is configured for them; registered as its own `web::Data`.
+pub struct Payments {
+    pub stripe: Option<stripe::Stripe>,
+}
+
+impl Payments {
+    pub fn takes_cards(&self) -> bool {
+        self.stripe.is_some()
+    }
+}
+
 /// An amount as a client reads it: `$24.00`, `€7.50`, `24.00 CHF`.
 pub fn money(cents: i64, currency: &str) -> String {
     let amount = proofroom_wire::format_cents(cents);

@@ -8,6 +8,7 @@ use proofroom_wire::ApiError;
 use proofroom_wire::orders::PaymentStatus;
 use serde::{Deserialize, Serialize};
 
+use super::Payments;
 use super::money;
 use super::number;
 use super::orders::{self, OrderRow};
@@ -41,8 +42,8 @@ async fn own_order(
         .ok_or_else(missing)
 }
 
-fn stripe_of(state: &State) -> Result<&stripe::Stripe, AppError> {
-    state.stripe.as_ref().ok_or_else(|| {
+fn stripe_of(payments: &Payments) -> Result<&stripe::Stripe, AppError> {
+    payments.stripe.as_ref().ok_or_else(|| {
         AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "cards_unavailable",
@@ -62,8 +63,12 @@ fn unavailable(e: StripeError) -> AppError {
 
 /// The order's PaymentIntent, made for its total the first time (the idempotency key makes a
 /// retried or doubled request the same intent at Stripe), then read back.
-async fn intent_of(state: &State, order: &OrderRow) -> Result<PaymentIntent, AppError> {
-    let stripe = stripe_of(state)?;
+async fn intent_of(
+    state: &State,
+    payments: &Payments,
+    order: &OrderRow,
+) -> Result<PaymentIntent, AppError> {
+    let stripe = stripe_of(payments)?;
     if let Some(id) = &order.stripe_payment_intent {
         return stripe.payment_intent(id).await.map_err(unavailable);
     }
@@ -118,6 +123,7 @@ fn origin(url: &str) -> String {
 pub async fn pay_page(
     req: HttpRequest,
     state: State,
+    payments: web::Data<Payments>,
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -129,7 +135,7 @@ pub async fn pay_page(
     if order.payment_status() != PaymentStatus::AwaitingPayment {
         return Ok(site::see_other(&format!("/orders/{}", order.number)));
     }
-    intent_of(&state, &order).await?;
+    intent_of(&state, &payments, &order).await?;
     let studio = db::run(&state.pool, site::studio_view).await?.1;
     let mut context = base_context(&req, &state, &session, &studio).await?;
     context.insert("number", &order.number);
@@ -172,6 +178,7 @@ struct PayAnswer {
 /// Pays the order with the card the page tokenized. Never marks it paid: that is the webhook's.
 pub async fn pay(
     state: State,
+    payments: web::Data<Payments>,
     session: CurrentSession,
     path: web::Path<String>,
     form: web::Form<PayForm>,
@@ -185,7 +192,7 @@ pub async fn pay(
     if !token.starts_with("tok_") || token.len() > 255 {
         return Err(AppError::unprocessable("invalid_card", "Type the card again."));
     }
-    let intent = intent_of(&state, &order).await?;
+    let intent = intent_of(&state, &payments, &order).await?;
     // Paid already (an answer lost on the way, a second tab): never charge again.
     match intent.status.as_str() {
         "succeeded" | "processing" => {
@@ -201,7 +208,7 @@ pub async fn pay(
         }
         _ => {}
     }
-    let stripe = stripe_of(&state)?;
+    let stripe = stripe_of(&payments)?;
     let paid = stripe.pay_with_token(&intent.id, token, &order.email, &order.name).await;
     let declined =
         |message: String| AppError::new(StatusCode::PAYMENT_REQUIRED, "card_declined", message);

@@ -607,7 +607,7 @@ async fn render_checkout(
     if form.phone.is_empty() && form.action.is_empty() {
         form.phone = who.phone.clone().unwrap_or_default();
     }
-    let choices = payment_choices(catalog, state.stripe.is_some());
+    let choices = payment_choices(catalog, state.config.takes_cards());
     if form.payment.is_empty() {
         form.payment = choices.first().map(|c| c.to_string()).unwrap_or_default();
     }
@@ -681,7 +681,7 @@ pub async fn submit_checkout(
     let site = SiteInfo {
         studio: shop.acting.studio.name.clone(),
         url: state.site_url.clone(),
-        takes_cards: state.stripe.is_some(),
+        takes_cards: state.config.takes_cards(),
     };
     let (event, person) = (shop.acting.event.clone(), shop.acting.person.clone());
     let sent = form.clone();

@@ -10,13 +10,10 @@ pub mod sessions;
 pub mod unlock;
 pub mod viewer_actions;
 
-use crate::web::State;
-
-/// The studio's name for page titles; "Proofroom" before the studio has published a profile.
-pub async fn studio_name(state: &State) -> String {
-    let loaded = crate::db::run(&state.pool, crate::studio::load).await;
-    match loaded {
-        Ok(Some(studio)) => studio.name,
-        _ => "Proofroom".to_string(),
-    }
+/// What events keep while the server runs, registered as its own `web::Data`.
+pub struct EventsState {
+    pub access: access::AccessCache,
+    pub pages: page_cache::PageCache,
 }
+
+pub type Events = actix_web::web::Data<EventsState>;

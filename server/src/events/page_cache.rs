@@ -28,7 +28,6 @@ use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 
 use crate::auth::session::CurrentSession;
-use crate::web::State;
 
 const PAGE_LIFETIME: Duration = Duration::from_secs(60);
 
@@ -201,10 +200,10 @@ pub async fn forget_after_changes(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let changes =
         !matches!(*req.method(), Method::GET | Method::HEAD) || req.path().starts_with("/invite/");
-    let state = req.app_data::<State>().cloned();
+    let events = req.app_data::<super::Events>().cloned();
     let res = next.call(req).await;
-    if changes && let Some(state) = state {
-        state.pages.forget_all();
+    if changes && let Some(events) = events {
+        events.pages.forget_all();
     }
     res
 }

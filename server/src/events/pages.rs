@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use bytes::Bytes;
 
+use super::Events;
 use super::access::{self, Access, ViewerKey};
 use super::models::EventRow;
 use super::page_cache;
@@ -455,13 +456,14 @@ pub async fn not_visible(
 pub async fn event_page(
     req: HttpRequest,
     state: State,
+    events: Events,
     session: CurrentSession,
     path: web::Path<String>,
     filter: web::Query<GalleryFilter>,
 ) -> Result<HttpResponse, AppError> {
     let event_id = EventId::parse(&path)
         .ok_or_else(|| AppError::not_found("event_not_found", "There is no such gallery."))?;
-    let ticket = match state.pages.lookup(&req, &session) {
+    let ticket = match events.pages.lookup(&req, &session) {
         Ok(kept) => return Ok(kept),
         Err(ticket) => ticket,
     };
@@ -501,7 +503,7 @@ pub async fn event_page(
     }
     let html = Bytes::from(state.templates.render("event.html", &context)?);
     let page = page_cache::Page::new(html);
-    state.pages.keep(&req, &session, ticket, &page);
+    events.pages.keep(&req, &session, ticket, &page);
     Ok(page.response(req.headers()))
 }
 
@@ -594,7 +596,7 @@ async fn order_items(
     let catalog =
         db::run(&state.pool, move |conn| crate::checkout::catalog::Catalog::load(conn, &event))
             .await?;
-    let Some(catalog) = catalog.filter(|c| c.takes_orders(state.stripe.is_some())) else {
+    let Some(catalog) = catalog.filter(|c| c.takes_orders(state.config.takes_cards())) else {
         return Ok(Vec::new());
     };
     Ok(catalog

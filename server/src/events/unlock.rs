@@ -10,6 +10,7 @@ use proofroom_wire::EventType;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use super::Events;
 use super::access::{self, Access, ViewerKey};
 use super::models::EventRow;
 use super::pages::display_date;
@@ -115,6 +116,7 @@ struct Choice {
 pub async fn unlock_any(
     req: HttpRequest,
     state: State,
+    events: Events,
     session: CurrentSession,
     form: web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -127,7 +129,7 @@ pub async fn unlock_any(
     };
     match found.len() {
         0 => wrong_code(&req, &state, &session, None, form.code.trim()).await,
-        1 => open(&req, &state, &session, &found[0]).await,
+        1 => open(&req, &state, &events, &session, &found[0]).await,
         _ => {
             let mut context = site::form_page(&req, &state, &session).await?;
             let choices: Vec<Choice> = found
@@ -149,6 +151,7 @@ pub async fn unlock_any(
 pub async fn unlock_event(
     req: HttpRequest,
     state: State,
+    events: Events,
     session: CurrentSession,
     path: web::Path<String>,
     form: web::Form<CodeForm>,
@@ -163,7 +166,7 @@ pub async fn unlock_event(
         matching_events(&req, &state, &code, Some(&event_id)).await?
     };
     match found.first() {
-        Some(event) => open(&req, &state, &session, event).await,
+        Some(event) => open(&req, &state, &events, &session, event).await,
         None => wrong_code(&req, &state, &session, Some(&event_id), form.code.trim()).await,
     }
 }
@@ -171,6 +174,7 @@ pub async fn unlock_event(
 async fn open(
     req: &HttpRequest,
     state: &State,
+    events: &Events,
     session: &CurrentSession,
     event: &EventRow,
 ) -> Result<HttpResponse, AppError> {
@@ -181,7 +185,7 @@ async fn open(
         add_pass(conn, &event_id, &session_id, guest.as_deref(), code.as_deref(), None)
     })
     .await?;
-    state.access.invalidate();
+    events.access.invalidate();
     Ok(see_other(&format!("/events/{}", event.id)))
 }
 
@@ -345,6 +349,7 @@ pub async fn create_invite(
 pub async fn revoke_invite(
     req: HttpRequest,
     state: State,
+    events: Events,
     session: CurrentSession,
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
@@ -364,7 +369,7 @@ pub async fn revoke_invite(
         .execute(conn)?)
     })
     .await?;
-    state.access.invalidate();
+    events.access.invalidate();
     Ok(site::done(
         &req,
         &format!("/events/{}/invites", event.id),
@@ -376,6 +381,7 @@ pub async fn revoke_invite(
 pub async fn follow_invite(
     req: HttpRequest,
     state: State,
+    events: Events,
     session: CurrentSession,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -405,6 +411,6 @@ pub async fn follow_invite(
         add_pass(conn, &eid, &session_id, guest.as_deref(), None, Some(&invite_id))
     })
     .await?;
-    state.access.invalidate();
+    events.access.invalidate();
     Ok(see_other(&format!("/events/{event_id}")))
 }

@@ -4,13 +4,15 @@ use diesel::prelude::*;
 use proofroom_wire::{UploadOutcome, UploadResult};
 
 use super::models::{Derivative, DerivativeRow, ImageRow};
+use super::upload::{ReceivedFile, image_error};
+use super::{Gallery, GalleryState};
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
+use crate::events::Events;
 use crate::images::{self as imaging, Encoded};
 use crate::storage::{Store, content_key, sha256_hex};
 use crate::studio;
-use crate::studio_api::upload::{ReceivedFile, image_error};
 use crate::web::{AppState, State};
 
 const MIB: u64 = 1024 * 1024;
@@ -51,11 +53,12 @@ pub struct Admitted<'a> {
 
 /// Reads `received`'s header (nothing is decoded yet), then waits for an ingest slot and for
 /// the memory its decode may take. The image is decoded only while the answer is held.
-pub async fn admit(
+pub async fn admit<'g>(
     state: &State,
+    gallery: &'g GalleryState,
     received: ReceivedFile,
-) -> Result<(Admitted<'_>, ReceivedFile, imaging::Probe), AppError> {
-    let limits = state.config.image_limits();
+) -> Result<(Admitted<'g>, ReceivedFile, imaging::Probe), AppError> {
+    let limits = imaging::Limits::of(&state.config);
     let header_limits = limits.clone();
     let (received, probe) = actix_web::web::block(move || {
         let probe = imaging::probe(&received.temp, &header_limits);
@@ -64,13 +67,13 @@ pub async fn admit(
     .await
     .map_err(|e| AppError::internal(format!("probe task: {e}")))?;
     let probe = probe.map_err(image_error)?;
-    let slot = state
+    let slot = gallery
         .ingest_slots
         .acquire()
         .await
         .map_err(|_| AppError::internal("ingest slots closed"))?;
     let need = probe.decode_estimate(received.bytes, &limits);
-    let memory = state.decode_budget.reserve(need).await?;
+    let memory = gallery.decode_budget.reserve(need).await?;
     Ok((Admitted { _slot: slot, _memory: memory }, received, probe))
 }
 
@@ -78,21 +81,26 @@ pub async fn admit(
 /// image of that name if there was one.
 pub async fn store_upload(
     state: &State,
+    events: &Events,
+    gallery: &Gallery,
     event_id: EventId,
     file_name: String,
     received: ReceivedFile,
 ) -> Result<UploadResult, AppError> {
-    let (_admitted, received, probe) = admit(state, received).await?;
-    let worker = state.clone();
+    let (_admitted, received, probe) = admit(state, gallery, received).await?;
+    let (worker, parts) = (state.clone(), gallery.clone());
     let (result, recorded_version) = actix_web::web::block(move || {
-        let state = worker;
-        let limits = state.config.image_limits();
+        let (state, gallery) = (worker, parts);
+        let limits = imaging::Limits::of(&state.config);
         // The connection is held only for the reads, not through the decode.
         let (watermark, keep_original) = {
             let mut conn =
                 state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
-            let watermark =
-                studio::current_watermark(&mut conn, state.store.as_ref(), &state.watermark_cache)?;
+            let watermark = studio::current_watermark(
+                &mut conn,
+                state.store.as_ref(),
+                &gallery.watermark_cache,
+            )?;
             (watermark, studio::load(&mut conn)?.is_some_and(|s| s.keep_originals))
         };
         let made = imaging::ingest(&received.temp, watermark.mark.as_ref(), &limits)
@@ -101,7 +109,7 @@ pub async fn store_upload(
         // cannot delete a content-addressed file between our write and our commit. (The
         // connection is taken first: cleanups hold one while they wait for the lock.)
         let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
-        let files = state.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
+        let files = gallery.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
         let original_key = if keep_original {
             let key = content_key("originals", &received.sha256, probe.format.extension());
             state.store.put_file(&key, &received.temp)?;
@@ -140,11 +148,11 @@ pub async fn store_upload(
             Ok(keys) => keys,
             Err(e) => {
                 // Nothing refers to what we wrote (unless another image shares it).
-                delete_unreferenced(&mut conn, &state, new_keys)?;
+                delete_unreferenced(&mut conn, &state, &gallery, new_keys)?;
                 return Err(e);
             }
         };
-        delete_unreferenced(&mut conn, &state, replaced_keys)?;
+        delete_unreferenced(&mut conn, &state, &gallery, replaced_keys)?;
         Ok((
             UploadResult {
                 name: file_name,
@@ -161,7 +169,7 @@ pub async fn store_upload(
     // The watermark may have changed while this image was being made.
     let current = db::run(&state.pool, studio::watermark_version).await?;
     if current != recorded_version {
-        super::rerender::start(state.clone());
+        super::rerender::start(state.clone(), events.clone(), gallery.clone());
     }
     Ok(result)
 }
@@ -231,13 +239,14 @@ fn record(
 pub fn delete_unreferenced(
     conn: &mut DbConn,
     state: &AppState,
+    gallery: &GalleryState,
     keys: Vec<String>,
 ) -> Result<(), AppError> {
     if keys.is_empty() {
         return Ok(());
     }
     // Exclusive: no upload is between writing a file and recording it while we count.
-    let _files = state.file_lock.write().map_err(|_| AppError::internal("file lock"))?;
+    let _files = gallery.file_lock.write().map_err(|_| AppError::internal("file lock"))?;
     for key in keys {
         let derivative_refs: i64 = image_derivatives::table
             .filter(image_derivatives::store_key.eq(&key))

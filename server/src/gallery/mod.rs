@@ -4,3 +4,49 @@ pub mod ingest;
 pub mod models;
 pub mod rerender;
 pub mod serve;
+pub mod upload;
+
+use std::sync::atomic::AtomicU64;
+
+use tokio::sync::Semaphore;
+
+/// What the images keep while the server runs, registered as its own `web::Data`.
+pub struct GalleryState {
+    /// Bounds how many images are decoded at once, and so the memory they take.
+    pub ingest_slots: Semaphore,
+    /// Bounds the memory all decodes take together (`max_ingest_memory`).
+    pub decode_budget: ingest::DecodeBudget,
+    pub rerender: rerender::RerenderFlags,
+    pub watermark_cache: crate::studio::WatermarkCache,
+    /// Held shared while files are written and recorded, exclusively while unreferenced files
+    /// are counted and deleted: content-addressed files can be shared between images.
+    pub file_lock: std::sync::RwLock<()>,
+    /// Upload bodies read since start (images and branding): a push that skips unchanged files
+    /// must not move this.
+    pub upload_bodies_read: AtomicU64,
+    pub image_cache: serve::ImageCache,
+}
+
+impl GalleryState {
+    pub fn new(config: &crate::config::Config) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            ingest_slots: Semaphore::new(config.ingest_jobs.unwrap_or(cores).max(1)),
+            decode_budget: ingest::DecodeBudget::new(config.max_ingest_memory),
+            rerender: Default::default(),
+            watermark_cache: Default::default(),
+            file_lock: Default::default(),
+            upload_bodies_read: Default::default(),
+            image_cache: serve::ImageCache::new(config.image_cache_bytes),
+        }
+    }
+}
+
+pub type Gallery = actix_web::web::Data<GalleryState>;
+
+/// The studio changed events or images: forget cached access decisions, image places and pages.
+pub fn catalog_changed(events: &crate::events::EventsState, gallery: &GalleryState) {
+    events.access.invalidate();
+    gallery.image_cache.images_changed();
+    events.pages.forget_all();
+}

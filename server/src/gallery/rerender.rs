@@ -10,9 +10,11 @@ use diesel::prelude::*;
 
 use super::ingest::delete_unreferenced;
 use super::models::Derivative;
+use super::{Gallery, GalleryState};
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, ImageId};
 use crate::error::AppError;
+use crate::events::Events;
 use crate::images as imaging;
 use crate::storage::{content_key, sha256_hex};
 use crate::studio;
@@ -25,20 +27,22 @@ pub struct RerenderFlags {
 }
 
 /// Starts the job unless it runs already (then it will look again when done).
-pub fn start(state: State) {
-    state.rerender.again.store(true, Ordering::SeqCst);
-    if state.rerender.running.swap(true, Ordering::SeqCst) {
+pub fn start(state: State, events: Events, gallery: Gallery) {
+    gallery.rerender.again.store(true, Ordering::SeqCst);
+    if gallery.rerender.running.swap(true, Ordering::SeqCst) {
         return;
     }
     tokio::spawn(async move {
-        while state.rerender.again.swap(false, Ordering::SeqCst) {
+        while gallery.rerender.again.swap(false, Ordering::SeqCst) {
             loop {
-                let batch_state = state.clone();
-                let done = actix_web::web::block(move || rerender_batch(&batch_state)).await;
+                let (batch_state, batch_gallery) = (state.clone(), gallery.clone());
+                let done =
+                    actix_web::web::block(move || rerender_batch(&batch_state, &batch_gallery))
+                        .await;
                 match done {
                     Ok(Ok(0)) => break,
                     Ok(Ok(_)) => {
-                        state.catalog_changed();
+                        super::catalog_changed(&events, &gallery);
                         continue;
                     }
                     Ok(Err(e)) => {
@@ -52,15 +56,15 @@ pub fn start(state: State) {
                 }
             }
         }
-        state.rerender.running.store(false, Ordering::SeqCst);
+        gallery.rerender.running.store(false, Ordering::SeqCst);
     });
 }
 
 /// Re-renders up to a batch of stale images; returns how many it looked at.
-fn rerender_batch(state: &State) -> Result<usize, AppError> {
+fn rerender_batch(state: &State, gallery: &GalleryState) -> Result<usize, AppError> {
     let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
     let watermark =
-        studio::current_watermark(&mut conn, state.store.as_ref(), &state.watermark_cache)?;
+        studio::current_watermark(&mut conn, state.store.as_ref(), &gallery.watermark_cache)?;
     let stale: Vec<(ImageId, String)> = images::table
         .inner_join(image_derivatives::table)
         .filter(images::watermark_version.ne(&watermark.version))
@@ -70,7 +74,8 @@ fn rerender_batch(state: &State) -> Result<usize, AppError> {
         .load(&mut conn)?;
     let count = stale.len();
     for (image_id, master_key) in stale {
-        if let Err(e) = rerender_one(state, &mut conn, &image_id, &master_key, &watermark) {
+        if let Err(e) = rerender_one(state, gallery, &mut conn, &image_id, &master_key, &watermark)
+        {
             // One bad image must not hold back the others: it keeps its old proof.
             tracing::error!(%image_id, "re-rendering failed, old proof kept: {e}");
             mark_version(&mut conn, &image_id, &watermark.version)?;
@@ -81,6 +86,7 @@ fn rerender_batch(state: &State) -> Result<usize, AppError> {
 
 fn rerender_one(
     state: &State,
+    gallery: &GalleryState,
     conn: &mut DbConn,
     image_id: &ImageId,
     master_key: &str,
@@ -92,7 +98,7 @@ fn rerender_one(
         .ok_or_else(|| AppError::internal(format!("master {master_key} missing")))?;
     let (proof, thumb) = imaging::rewatermark(&master, watermark.mark.as_ref())
         .map_err(|e| AppError::internal(format!("re-render: {e}")))?;
-    let files = state.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
+    let files = gallery.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
     let mut made = Vec::with_capacity(2);
     for (kind, encoded) in [(Derivative::Proof, proof), (Derivative::Thumb, thumb)] {
         let sha256 = sha256_hex(&encoded.bytes);
@@ -138,8 +144,8 @@ fn rerender_one(
     });
     drop(files);
     match outcome? {
-        Some(old_keys) => delete_unreferenced(conn, state, old_keys),
-        None => delete_unreferenced(conn, state, new_keys),
+        Some(old_keys) => delete_unreferenced(conn, state, gallery, old_keys),
+        None => delete_unreferenced(conn, state, gallery, new_keys),
     }
 }
 

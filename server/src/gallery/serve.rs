@@ -21,11 +21,14 @@ use actix_web::web;
 use bytes::Bytes;
 use diesel::prelude::*;
 
+use super::GalleryState;
 use super::models::Derivative;
+use crate::auth::AuthState;
 use crate::auth::session::CurrentSession;
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, EventId, ImageId};
 use crate::error::AppError;
+use crate::events::EventsState;
 use crate::events::access::{Access, ViewerKey};
 use crate::web::State;
 
@@ -96,21 +99,33 @@ impl<'a> ImageAddress<'a> {
 
 /// Answers `GET`/`HEAD /images/…`: the bytes, a 304, or an HTML error page for a person who
 /// opened the address directly.
-pub async fn answer(state: &State, req: &Request) -> Response<BoxBody> {
-    let mut res = match image_response(state, req).await {
+pub async fn answer(
+    state: &State,
+    auth: &AuthState,
+    events: &EventsState,
+    gallery: &GalleryState,
+    req: &Request,
+) -> Response<BoxBody> {
+    let mut res = match image_response(state, auth, events, gallery, req).await {
         Ok(res) => res,
-        Err(e) => crate::web::error_page(state, e.status, Some(&e)).await.into(),
+        Err(e) => crate::site::error_page(state, e.status, Some(&e)).await.into(),
     };
     crate::web::add_security_headers(res.headers_mut());
     res
 }
 
-async fn image_response(state: &State, req: &Request) -> Result<Response<BoxBody>, AppError> {
+async fn image_response(
+    state: &State,
+    auth: &AuthState,
+    events: &EventsState,
+    gallery: &GalleryState,
+    req: &Request,
+) -> Result<Response<BoxBody>, AppError> {
     let missing = || AppError::not_found("image_not_found", "This image is not available.");
     let address = ImageAddress::parse(req.path()).ok_or_else(missing)?;
-    let located = locate(state, &address).await?.ok_or_else(missing)?;
-    let session = CurrentSession::from_headers(state, req.headers()).await?;
-    match state.access.access(state, ViewerKey::from(&session), &located.event_id).await? {
+    let located = locate(state, gallery, &address).await?.ok_or_else(missing)?;
+    let session = CurrentSession::from_headers(&state.pool, auth, req.headers()).await?;
+    match events.access.access(state, ViewerKey::from(&session), &located.event_id).await? {
         Access::Allowed => {}
         Access::Expired => {
             return Err(AppError::new(
@@ -132,7 +147,7 @@ async fn image_response(state: &State, req: &Request) -> Result<Response<BoxBody
     let mut res = if crate::web::etag_matches(req.headers(), etag) {
         Response::with_body(StatusCode::NOT_MODIFIED, BoxBody::new(()))
     } else {
-        let bytes = read_bytes(state, &located.key).await?;
+        let bytes = read_bytes(state, gallery, &located.key).await?;
         let mut res = Response::with_body(StatusCode::OK, BoxBody::new(bytes));
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
         res
@@ -145,10 +160,11 @@ async fn image_response(state: &State, req: &Request) -> Result<Response<BoxBody
 /// Where the derivative is, from memory or the database; `None` when there is no such image.
 async fn locate(
     state: &State,
+    gallery: &GalleryState,
     address: &ImageAddress<'_>,
 ) -> Result<Option<Arc<Located>>, AppError> {
     let cache_key = (address.image, address.kind);
-    if let Some(found) = state.image_cache.located.get(&cache_key) {
+    if let Some(found) = gallery.image_cache.located.get(&cache_key) {
         return Ok(Some(found));
     }
     let id = ImageId::from_stored(address.image.to_string());
@@ -167,13 +183,13 @@ async fn locate(
     let etag = HeaderValue::from_str(&format!("\"{sha256}\""))
         .map_err(|e| AppError::internal(format!("stored hash {sha256:?}: {e}")))?;
     let located = Arc::new(Located { event_id, key, sha256, etag });
-    state.image_cache.located.insert(cache_key, located.clone());
+    gallery.image_cache.located.insert(cache_key, located.clone());
     Ok(Some(located))
 }
 
 /// The file's bytes, from memory or the store.
-async fn read_bytes(state: &State, key: &str) -> Result<Bytes, AppError> {
-    if let Some(bytes) = state.image_cache.bytes.get(key) {
+async fn read_bytes(state: &State, gallery: &GalleryState, key: &str) -> Result<Bytes, AppError> {
+    if let Some(bytes) = gallery.image_cache.bytes.get(key) {
         return Ok(bytes);
     }
     let store = state.store.clone();
@@ -182,7 +198,7 @@ async fn read_bytes(state: &State, key: &str) -> Result<Bytes, AppError> {
         .await
         .map_err(|e| AppError::internal(format!("read task: {e}")))??
         .ok_or_else(|| AppError::internal("derivative missing from the store"))?;
-    state.image_cache.bytes.insert(key.to_string(), bytes.clone());
+    gallery.image_cache.bytes.insert(key.to_string(), bytes.clone());
     Ok(bytes)
 }
 

@@ -47,6 +47,13 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The limits the server's configuration sets.
+    pub fn of(config: &crate::config::Config) -> Self {
+        Limits { max_pixels: config.max_pixels, max_decode_bytes: config.max_decode_bytes }
+    }
+}
+
 /// Formats we accept, recognised by their bytes only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageFormat {

@@ -5,10 +5,12 @@ use diesel::prelude::*;
 use proofroom_wire::{ApiError, BrandingSlot, UploadOutcome, UploadResult};
 
 use super::auth::Studio;
-use super::upload::{self, image_error};
 use crate::db::{self, schema::branding_files};
 use crate::error::AppError;
+use crate::events::Events;
+use crate::gallery::Gallery;
 use crate::gallery::rerender;
+use crate::gallery::upload::{self, image_error};
 use crate::images::{self, BrandingKind};
 use crate::storage::{content_key, sha256_hex};
 use crate::studio::BrandingRow;
@@ -35,6 +37,8 @@ pub async fn put_branding(
     _: Studio,
     req: HttpRequest,
     state: State,
+    events: Events,
+    gallery: Gallery,
     slot: web::Path<String>,
     payload: web::Payload,
 ) -> Result<web::Json<UploadResult>, AppError> {
@@ -46,8 +50,9 @@ pub async fn put_branding(
     })?;
     upload::check_declared_size(&req, &state)?;
     let claimed = upload::claimed_sha256(&req)?;
-    let received = upload::receive(payload, &state, &claimed).await?;
-    let (_admitted, received, probe) = crate::gallery::ingest::admit(&state, received).await?;
+    let received = upload::receive(payload, &state, &gallery, &claimed).await?;
+    let (_admitted, received, probe) =
+        crate::gallery::ingest::admit(&state, &gallery, received).await?;
     let kind = match slot {
         BrandingSlot::Logo => BrandingKind::Logo,
         BrandingSlot::MarketingImage => BrandingKind::MarketingImage,
@@ -55,7 +60,7 @@ pub async fn put_branding(
     };
     let worker = state.clone();
     let result = web::block(move || {
-        let limits = worker.config.image_limits();
+        let limits = images::Limits::of(&worker.config);
         let (bytes, format) =
             images::normalize_branding(&received.temp, kind, &limits).map_err(image_error)?;
         let key = content_key("branding", &sha256_hex(&bytes), format.extension());
@@ -100,7 +105,7 @@ pub async fn put_branding(
     .await
     .map_err(|e| AppError::internal(format!("branding task: {e}")))??;
     if slot == BrandingSlot::Watermark {
-        rerender::start(state.clone());
+        rerender::start(state.clone(), events.clone(), gallery.clone());
     }
     Ok(web::Json(result))
 }

@@ -6,9 +6,11 @@ use diesel::prelude::*;
 use proofroom_wire::ApiError;
 
 use super::auth::Studio;
+use crate::auth::Auth;
 use crate::db::schema::{clients, web_sessions};
 use crate::db::{self, ClientId};
 use crate::error::AppError;
+use crate::events::Events;
 use crate::web::State;
 
 /// Resets the client's user name to their email and password to their last name, and signs
@@ -22,6 +24,8 @@ use crate::web::State;
 pub async fn reset_login(
     _: Studio,
     state: State,
+    auth: Auth,
+    events: Events,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let studio_client_id = id.into_inner();
@@ -52,7 +56,7 @@ pub async fn reset_login(
             "There is no client with that id online.",
         ));
     }
-    state.sessions.forget_all();
-    state.access.invalidate();
+    auth.sessions.forget_all();
+    events.access.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }

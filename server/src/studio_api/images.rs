@@ -5,12 +5,14 @@ use diesel::prelude::*;
 use proofroom_wire::{ApiError, HeldImage, ImageListing, ImageQuery, UploadOutcome, UploadResult};
 
 use super::auth::Studio;
-use super::upload;
 use crate::db::schema::{images, session_images};
 use crate::db::{self, ImageId};
 use crate::error::AppError;
+use crate::events::Events;
 use crate::events::sessions::find_by_studio_id;
+use crate::gallery::Gallery;
 use crate::gallery::ingest::{delete_unreferenced, image_keys, store_upload};
+use crate::gallery::upload;
 use crate::web::State;
 
 /// An image name as a file name: no control characters (PostgreSQL refuses NUL), no folders.
@@ -79,6 +81,8 @@ pub async fn put_image(
     _: Studio,
     req: HttpRequest,
     state: State,
+    events: Events,
+    gallery: Gallery,
     id: web::Path<String>,
     query: web::Query<ImageQuery>,
     payload: web::Payload,
@@ -121,8 +125,8 @@ pub async fn put_image(
             height,
         }));
     }
-    let received = upload::receive(payload, &state, &claimed).await?;
-    let result = store_upload(&state, event_id, name, received).await?;
+    let received = upload::receive(payload, &state, &gallery, &claimed).await?;
+    let result = store_upload(&state, &events, &gallery, event_id, name, received).await?;
     Ok(web::Json(result))
 }
 
@@ -136,12 +140,13 @@ pub async fn put_image(
 pub async fn delete_image(
     _: Studio,
     state: State,
+    gallery: Gallery,
     id: web::Path<String>,
     query: web::Query<ImageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let name = checked_name(query.into_inner().name)?;
-    let worker = state.clone();
+    let (worker, parts) = (state.clone(), gallery.clone());
     db::run(&state.pool, move |conn| {
         let event = find_by_studio_id(conn, &id)?;
         let keys = crate::db::write_transaction(conn, |conn| {
@@ -167,7 +172,7 @@ pub async fn delete_image(
             diesel::delete(images::table.find(&image_id)).execute(conn)?;
             Ok(keys)
         })?;
-        delete_unreferenced(conn, &worker, keys)
+        delete_unreferenced(conn, &worker, &parts, keys)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

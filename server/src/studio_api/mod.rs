@@ -14,7 +14,6 @@ pub mod prepaid;
 pub mod price_lists;
 pub mod sessions;
 pub mod studio;
-pub mod upload;
 
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -95,10 +94,11 @@ pub async fn catalog_changes(
     let changes = req.path().starts_with("/api/")
         && req.method() != actix_web::http::Method::GET
         && req.path() != proofroom_wire::paths::FEED_ACK;
-    let state = req.app_data::<crate::web::State>().cloned();
+    let events = req.app_data::<crate::events::Events>().cloned();
+    let gallery = req.app_data::<crate::gallery::Gallery>().cloned();
     let res = next.call(req).await?;
-    if changes && let Some(state) = state {
-        state.catalog_changed();
+    if changes && let (Some(events), Some(gallery)) = (events, gallery) {
+        crate::gallery::catalog_changed(&events, &gallery);
     }
     Ok(res)
 }

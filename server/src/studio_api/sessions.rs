@@ -8,6 +8,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::events::access::studio_today;
 use crate::events::sessions;
+use crate::gallery::Gallery;
 use crate::gallery::ingest::delete_unreferenced;
 use crate::web::State;
 
@@ -36,6 +37,7 @@ pub async fn list_sessions(_: Studio, state: State) -> Result<web::Json<SessionL
 pub async fn put_session(
     _: Studio,
     state: State,
+    gallery: Gallery,
     id: web::Path<String>,
     body: web::Json<SessionUpsert>,
 ) -> Result<web::Json<SessionSummary>, AppError> {
@@ -43,11 +45,11 @@ pub async fn put_session(
     let session = body.into_inner();
     super::refuse_nul("session", &session)?;
     sessions::validate(&id, &session)?;
-    let worker = state.clone();
+    let (worker, parts) = (state.clone(), gallery.clone());
     let summary = db::run(&state.pool, move |conn| {
         let today = studio_today(conn)?;
         let (summary, dropped) = sessions::upsert(conn, today, &id, &session)?;
-        delete_unreferenced(conn, &worker, dropped)?;
+        delete_unreferenced(conn, &worker, &parts, dropped)?;
         Ok(summary)
     })
     .await?;
@@ -94,13 +96,14 @@ pub async fn put_expiry(
 pub async fn delete_session(
     _: Studio,
     state: State,
+    gallery: Gallery,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let worker = state.clone();
+    let (worker, parts) = (state.clone(), gallery.clone());
     db::run(&state.pool, move |conn| {
         let keys = sessions::take_down(conn, &id)?;
-        delete_unreferenced(conn, &worker, keys)
+        delete_unreferenced(conn, &worker, &parts, keys)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

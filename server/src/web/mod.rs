@@ -6,18 +6,18 @@ use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{HttpRequest, HttpResponse, web};
-use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::db::Pool;
 use crate::error::AppError;
 use crate::storage::Store;
 
-/// Everything a handler needs; built once in [`crate::Application::build`].
+/// What every feature's handlers share; built once by [`crate::app::Application::build`]. A
+/// feature's own state (its caches, its workers) is registered beside it as its own
+/// `web::Data`, so this layer names no feature.
 pub struct AppState {
     pub pool: Pool,
     pub store: Arc<dyn Store>,
@@ -25,33 +25,11 @@ pub struct AppState {
     pub templates: tera::Tera,
     /// Scratch space for uploads, on the same filesystem as the store.
     pub upload_dir: PathBuf,
-    /// Bounds how many images are decoded at once, and so the memory they take.
-    pub ingest_slots: Semaphore,
-    /// Bounds the memory all decodes take together (`max_ingest_memory`).
-    pub decode_budget: crate::gallery::ingest::DecodeBudget,
-    pub rerender: crate::gallery::rerender::RerenderFlags,
-    pub watermark_cache: crate::studio::WatermarkCache,
-    /// Held shared while files are written and recorded, exclusively while unreferenced files
-    /// are counted and deleted: content-addressed files can be shared between images.
-    pub file_lock: std::sync::RwLock<()>,
-    /// Upload bodies read since start (images and branding): a push that skips unchanged files
-    /// must not move this.
-    pub upload_bodies_read: std::sync::atomic::AtomicU64,
-    pub sessions: crate::auth::session::SessionCache,
-    /// Signs visitors' form cookies into CSRF tokens.
-    pub form_key: crate::auth::session::FormKey,
-    /// Bounds the argon2 hashes computed at once.
-    pub password_work: crate::auth::passwords::PasswordWork,
-    pub access: crate::events::access::AccessCache,
-    pub image_cache: crate::gallery::serve::ImageCache,
-    pub pages: crate::events::page_cache::PageCache,
     pub throttles: crate::throttle::Throttles,
     /// Sends what `outgoing_emails` holds; woken after a transaction queued a message.
     pub mailer: Arc<crate::email::Mailer>,
     /// The site's address as clients reach it, for links in email.
     pub site_url: String,
-    /// Card payments, when the server is configured for them.
-    pub stripe: Option<crate::checkout::stripe::Stripe>,
 }
 
 pub type State = web::Data<AppState>;
@@ -60,30 +38,30 @@ pub type State = web::Data<AppState>;
 pub fn templates() -> Result<tera::Tera, tera::Error> {
     let mut tera = tera::Tera::default();
     tera.add_raw_templates([
-        ("base.html", include_str!("../../templates/base.html")),
-        ("home.html", include_str!("../../templates/home.html")),
-        ("event.html", include_str!("../../templates/event.html")),
-        ("error.html", include_str!("../../templates/error.html")),
-        ("login.html", include_str!("../../templates/login.html")),
-        ("account.html", include_str!("../../templates/account.html")),
-        ("register.html", include_str!("../../templates/register.html")),
-        ("register_sent.html", include_str!("../../templates/register_sent.html")),
-        ("confirm.html", include_str!("../../templates/confirm.html")),
-        ("forgot.html", include_str!("../../templates/forgot.html")),
-        ("forgot_sent.html", include_str!("../../templates/forgot_sent.html")),
-        ("reset.html", include_str!("../../templates/reset.html")),
-        ("my_events.html", include_str!("../../templates/my_events.html")),
-        ("unlock.html", include_str!("../../templates/unlock.html")),
-        ("choose_event.html", include_str!("../../templates/choose_event.html")),
-        ("photo.html", include_str!("../../templates/photo.html")),
-        ("favorites.html", include_str!("../../templates/favorites.html")),
-        ("invites.html", include_str!("../../templates/invites.html")),
-        ("cart.html", include_str!("../../templates/cart.html")),
-        ("checkout.html", include_str!("../../templates/checkout.html")),
-        ("order.html", include_str!("../../templates/order.html")),
-        ("orders.html", include_str!("../../templates/orders.html")),
-        ("pay.html", include_str!("../../templates/pay.html")),
-        ("prepaid.html", include_str!("../../templates/prepaid.html")),
+        ("base.html", include_str!("../../../templates/base.html")),
+        ("home.html", include_str!("../../../templates/home.html")),
+        ("event.html", include_str!("../../../templates/event.html")),
+        ("error.html", include_str!("../../../templates/error.html")),
+        ("login.html", include_str!("../../../templates/login.html")),
+        ("account.html", include_str!("../../../templates/account.html")),
+        ("register.html", include_str!("../../../templates/register.html")),
+        ("register_sent.html", include_str!("../../../templates/register_sent.html")),
+        ("confirm.html", include_str!("../../../templates/confirm.html")),
+        ("forgot.html", include_str!("../../../templates/forgot.html")),
+        ("forgot_sent.html", include_str!("../../../templates/forgot_sent.html")),
+        ("reset.html", include_str!("../../../templates/reset.html")),
+        ("my_events.html", include_str!("../../../templates/my_events.html")),
+        ("unlock.html", include_str!("../../../templates/unlock.html")),
+        ("choose_event.html", include_str!("../../../templates/choose_event.html")),
+        ("photo.html", include_str!("../../../templates/photo.html")),
+        ("favorites.html", include_str!("../../../templates/favorites.html")),
+        ("invites.html", include_str!("../../../templates/invites.html")),
+        ("cart.html", include_str!("../../../templates/cart.html")),
+        ("checkout.html", include_str!("../../../templates/checkout.html")),
+        ("order.html", include_str!("../../../templates/order.html")),
+        ("orders.html", include_str!("../../../templates/orders.html")),
+        ("pay.html", include_str!("../../../templates/pay.html")),
+        ("prepaid.html", include_str!("../../../templates/prepaid.html")),
     ])?;
     tera.set_escape_fn(escape_html);
     Ok(tera)
@@ -108,13 +86,6 @@ pub fn escape_html(input: &str) -> String {
 }
 
 impl AppState {
-    /// The studio changed events or images: forget cached access decisions, image places and pages.
-    pub fn catalog_changed(&self) {
-        self.access.invalidate();
-        self.image_cache.images_changed();
-        self.pages.forget_all();
-    }
-
     pub fn render(
         &self,
         template: &str,
@@ -139,27 +110,27 @@ const ASSETS: &[Asset] = &[
     Asset {
         name: "app.css",
         content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../../static/app.css"),
+        bytes: include_bytes!("../../../static/app.css"),
     },
     Asset {
         name: "app.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../../static/app.js"),
+        bytes: include_bytes!("../../../static/app.js"),
     },
     Asset {
         name: "order.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../../static/order.js"),
+        bytes: include_bytes!("../../../static/order.js"),
     },
     Asset {
         name: "pay.js",
         content_type: "text/javascript; charset=utf-8",
-        bytes: include_bytes!("../../static/pay.js"),
+        bytes: include_bytes!("../../../static/pay.js"),
     },
     Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
-        bytes: include_bytes!("../../static/favicon.svg"),
+        bytes: include_bytes!("../../../static/favicon.svg"),
     },
 ];
 
@@ -226,63 +197,6 @@ pub fn security_headers() -> DefaultHeaders {
     security_header_list().into_iter().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
 }
 
-/// Pages get errors as HTML; the API, Stripe's webhook, the checkout's totals (only ever JSON)
-/// and the pages' own script (which asks for JSON) keep their JSON.
-pub async fn html_errors(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let is_api = req.path().starts_with("/api/")
-        || req.path().starts_with("/stripe/")
-        || req.path().ends_with("/checkout/totals")
-        || crate::site::wants_json(req.request());
-    let state = req.app_data::<State>().cloned();
-    let res = next.call(req).await?.map_into_boxed_body();
-    let status = res.status();
-    let already_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_api || already_html || !(status.is_client_error() || status.is_server_error()) {
-        return Ok(res);
-    }
-    let Some(state) = state else { return Ok(res) };
-    let app_error = res.response().error().and_then(|e| e.as_error::<AppError>()).cloned();
-    let response = error_page(&state, status, app_error.as_ref()).await;
-    let (req, _) = res.into_parts();
-    Ok(ServiceResponse::new(req, response))
-}
-
-/// The friendly HTML page for an error answer: the error's own message for a person's mistake,
-/// a general one otherwise.
-pub async fn error_page(
-    state: &State,
-    status: StatusCode,
-    app_error: Option<&AppError>,
-) -> HttpResponse {
-    let (title, message) = match app_error {
-        Some(e) if e.status.is_client_error() => (friendly_title(status), e.message.clone()),
-        Some(e) => ("Something went wrong".to_string(), e.message.clone()),
-        None => (friendly_title(status), friendly_message(status)),
-    };
-    let mut context = tera::Context::new();
-    context.insert("title", &title);
-    context.insert("message", &message);
-    context.insert("studio_name", &crate::events::studio_name(state).await);
-    let html = match state.templates.render("error.html", &context) {
-        Ok(html) => html,
-        Err(_) => format!(
-            "<!doctype html><title>{}</title><p>{}</p>",
-            escape_html(&title),
-            escape_html(&message)
-        ),
-    };
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
-        .body(html)
-}
-
 /// No one types a NUL character, PostgreSQL text cannot hold one and SQLite would keep it
 /// silently: a page request whose address or form holds one (`%00`) gets a 400 page before any
 /// handler runs, alike on both backends. (The API refuses NUL in its JSON bodies itself.)
@@ -321,26 +235,6 @@ pub async fn refuse_nul(
 /// A raw NUL byte, or `%00`, its URL encoding.
 fn holds_nul(raw: &[u8]) -> bool {
     raw.contains(&0) || raw.windows(3).any(|w| w == b"%00")
-}
-
-fn friendly_title(status: StatusCode) -> String {
-    match status.as_u16() {
-        404 => "Page not found".into(),
-        401 => "Please sign in".into(),
-        403 => "Not allowed".into(),
-        410 => "This gallery has expired".into(),
-        429 => "Please wait a moment".into(),
-        413 => "Too large".into(),
-        _ => "Something is not right".into(),
-    }
-}
-
-fn friendly_message(status: StatusCode) -> String {
-    match status.as_u16() {
-        404 => "We could not find that page. It may have been taken down.".into(),
-        405 => "That page cannot be used that way.".into(),
-        _ => "Your request could not be handled. Please go back and try again.".into(),
-    }
 }
 
 /// Turns actix's own extractor errors (bad JSON, bad query, bad path) into [`AppError`]s so the
@@ -420,4 +314,12 @@ pub async fn warn_of_an_untrusted_proxy(
         );
     }
     next.call(req).await
+}
+
+/// True when the page's script sent the form and wants JSON back.
+pub fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
 }

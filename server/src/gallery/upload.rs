@@ -66,9 +66,10 @@ fn too_large(state: &AppState) -> AppError {
 pub async fn receive(
     mut payload: web::Payload,
     state: &AppState,
+    gallery: &super::GalleryState,
     claimed_sha256: &str,
 ) -> Result<ReceivedFile, AppError> {
-    state.upload_bodies_read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    gallery.upload_bodies_read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let temp = tempfile::NamedTempFile::new_in(&state.upload_dir)?.into_temp_path();
     let file = tokio::fs::File::create(&temp).await?;
     let mut writer = tokio::io::BufWriter::with_capacity(256 * 1024, file);

@@ -1,0 +1,271 @@
+//! The top floor: builds the server from its parts — the shared state, each feature's own
+//! state, the routes — and runs it with its background work. Only `main` and the tests stand
+//! above it.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_service::IntoServiceFactory;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web as aw};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::auth::{AuthState, session};
+use crate::config::Config;
+use crate::events::EventsState;
+use crate::gallery::GalleryState;
+use crate::storage::FileStore;
+use crate::web::AppState;
+use crate::{
+    auth, checkout, client_groups, db, email, events, favorites, gallery, lane, prepaid, site,
+    studio_api, throttle, web, yearbook,
+};
+
+/// A built server, bound to its port, not yet running.
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: aw::Data<AppState>,
+    auth: aw::Data<AuthState>,
+    events: aw::Data<EventsState>,
+    gallery: aw::Data<GalleryState>,
+    /// Deletes expired browser sessions while the server runs.
+    session_cleanup: Option<auth::session::CleanupTask>,
+    /// Sends queued email while the server runs.
+    email_sender: email::SenderTask,
+    /// Queues the gallery emails (images online, expiry reminders) as they fall due.
+    notices: events::notices::NoticeTask,
+}
+
+impl Application {
+    /// Opens the database (running migrations), the file store and the listening socket.
+    pub fn build(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let pool = db::open(&config.database_url(), config.max_db_connections)?;
+        let files = FileStore::new(config.data_dir.join("files"))?;
+        let upload_dir = config.data_dir.join("files").join(".tmp");
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
+            anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
+        })?;
+        let port = listener.local_addr()?.port();
+        let mailer = Arc::new(email::Mailer::from_config(&config)?);
+        let form_key = {
+            let mut conn = pool.get()?;
+            auth::session::FormKey::load_or_create(&mut conn)
+                .map_err(|e| anyhow::anyhow!("reading the site's signing key: {}", e.message))?
+        };
+        let state = aw::Data::new(AppState {
+            pool,
+            store: Arc::new(files),
+            templates: web::templates()?,
+            upload_dir,
+            throttles: throttle::Throttles::new(&config),
+            mailer: mailer.clone(),
+            site_url: config.public_url(port),
+            config: config.clone(),
+        });
+        let auth = aw::Data::new(AuthState {
+            sessions: Default::default(),
+            form_key,
+            passwords: auth::passwords::PasswordWork::new(cores),
+        });
+        let events = aw::Data::new(EventsState {
+            access: Default::default(),
+            pages: events::page_cache::PageCache::new(config.page_cache_bytes),
+        });
+        let gallery = aw::Data::new(GalleryState::new(&config));
+        let payments = aw::Data::new(checkout::Payments {
+            stripe: checkout::stripe::Stripe::from_config(&config),
+        });
+        let app_state = state.clone();
+        let (auth_part, events_part, gallery_part) =
+            (auth.clone(), events.clone(), gallery.clone());
+        let server = HttpServer::new(move || {
+            let (app, openapi) = App::new()
+                .into_utoipa_app()
+                .openapi(studio_api::ApiDoc::openapi())
+                .service(
+                    utoipa_actix_web::scope("/api/v1")
+                        .app_data(web::json_config())
+                        .app_data(web::query_config())
+                        .app_data(web::path_config())
+                        .configure(studio_api::configure)
+                        .route("/openapi.json", aw::get().to(studio_api::openapi_json)),
+                )
+                .split_for_parts();
+            let app = app
+                .app_data(app_state.clone())
+                .app_data(auth_part.clone())
+                .app_data(events_part.clone())
+                .app_data(gallery_part.clone())
+                .app_data(payments.clone())
+                .app_data(aw::Data::new(openapi))
+                .app_data(web::path_config())
+                .app_data(web::query_config())
+                .wrap(from_fn(web::refuse_nul))
+                .wrap(from_fn(web::warn_of_an_untrusted_proxy))
+                .wrap(from_fn(site::html_errors))
+                .wrap(web::security_headers())
+                .wrap(from_fn(session::write_cookies))
+                .wrap(from_fn(studio_api::catalog_changes))
+                .wrap(from_fn(events::page_cache::forget_after_changes))
+                .app_data(web::form_config())
+                // Routes are tried in order: the hottest first. (Image bytes, hotter still,
+                // and kept pages are answered before the App: see `lane`.)
+                .route("/events/{id}", aw::get().to(events::pages::event_page))
+                .route("/", aw::get().to(events::pages::home))
+                .route("/unlock", aw::post().to(events::unlock::unlock_any))
+                .route("/login", aw::get().to(auth::pages::login_page))
+                .route("/login", aw::post().to(auth::pages::login))
+                .route("/logout", aw::post().to(auth::pages::logout))
+                .route("/account", aw::get().to(auth::pages::account_page))
+                .route("/account", aw::post().to(auth::pages::save_account))
+                .route("/register", aw::get().to(auth::register::register_page))
+                .route("/register", aw::post().to(auth::register::register))
+                .route("/register/confirm/{token}", aw::get().to(auth::register::confirm_page))
+                .route("/register/confirm/{token}", aw::post().to(auth::register::confirm))
+                .route("/forgot", aw::get().to(auth::reset::forgot_page))
+                .route("/forgot", aw::post().to(auth::reset::forgot))
+                .route("/reset/{token}", aw::get().to(auth::reset::reset_page))
+                .route("/reset/{token}", aw::post().to(auth::reset::reset))
+                .route("/my-events", aw::get().to(events::pages::my_events))
+                .route("/invite/{token}", aw::get().to(events::unlock::follow_invite))
+                .route("/events/{id}/unlock", aw::post().to(events::unlock::unlock_event))
+                .route("/events/{id}/favorites", aw::get().to(favorites::favorites_page))
+                .route("/events/{id}/invites", aw::get().to(events::unlock::invites_page))
+                .route("/events/{id}/invites", aw::post().to(events::unlock::create_invite))
+                .route(
+                    "/events/{id}/invites/{invite}/revoke",
+                    aw::post().to(events::unlock::revoke_invite),
+                )
+                .route("/events/{id}/groups", aw::post().to(client_groups::create_group))
+                .route(
+                    "/events/{id}/groups/{group}/rename",
+                    aw::post().to(client_groups::rename_group),
+                )
+                .route(
+                    "/events/{id}/groups/{group}/delete",
+                    aw::post().to(client_groups::delete_group),
+                )
+                .route(
+                    "/events/{id}/groups/{group}/images",
+                    aw::post().to(client_groups::change_members),
+                )
+                .route("/events/{id}/yearbook", aw::post().to(yearbook::pick))
+                .route("/events/{id}/photos/{image}", aw::get().to(events::pages::photo_page))
+                .route(
+                    "/events/{id}/photos/{image}/favorite",
+                    aw::post().to(favorites::set_favorite),
+                )
+                .route("/events/{id}/photos/{image}/note", aw::post().to(favorites::set_note))
+                .route("/events/{id}/cart", aw::get().to(checkout::cart::cart_page))
+                .route("/events/{id}/cart", aw::post().to(checkout::cart::add_to_cart))
+                // Before `/cart/{line}`, which would take "update" for a line id.
+                .route("/events/{id}/cart/update", aw::post().to(checkout::cart::update_cart))
+                .route("/events/{id}/cart/{line}", aw::post().to(checkout::cart::update_line))
+                .route(
+                    "/events/{id}/cart/{line}/remove",
+                    aw::post().to(checkout::cart::remove_line),
+                )
+                .route("/events/{id}/checkout", aw::get().to(checkout::place::checkout_page))
+                .route("/events/{id}/checkout", aw::post().to(checkout::place::submit_checkout))
+                .route(
+                    "/events/{id}/checkout/totals",
+                    aw::post().to(checkout::place::checkout_totals),
+                )
+                .route("/events/{id}/prepaid/{invoice}", aw::get().to(prepaid::pages::prepaid_page))
+                .route(
+                    "/events/{id}/prepaid/{invoice}",
+                    aw::post().to(prepaid::pages::save_prepaid),
+                )
+                .route("/orders", aw::get().to(checkout::orders::orders_page))
+                .route("/orders/{number}", aw::get().to(checkout::orders::order_page))
+                .route("/orders/{number}/pay", aw::get().to(checkout::payment::pay_page))
+                .route("/orders/{number}/pay", aw::post().to(checkout::payment::pay))
+                .route("/orders/{number}/payment", aw::get().to(checkout::payment::payment_state))
+                .route("/stripe/webhook", aw::post().to(checkout::payment::stripe_webhook))
+                .route("/branding/{slot}/{file}", aw::get().to(events::pages::branding_image))
+                .route("/static/{name}", aw::get().to(web::static_asset))
+                .route("/healthz", aw::get().to(|| async { "ok" }))
+                .default_service(aw::to(web::not_found));
+            let parts = lane::Parts {
+                state: app_state.clone(),
+                auth: auth_part.clone(),
+                events: events_part.clone(),
+                gallery: gallery_part.clone(),
+            };
+            lane::Lane::new(parts, app.into_factory())
+        })
+        .listen(listener)?
+        .tcp_nodelay(true)
+        .workers(config.workers.unwrap_or(cores).max(1))
+        .run();
+        // Bring proofs made under an older watermark up to date.
+        gallery::rerender::start(state.clone(), events.clone(), gallery.clone());
+        let session_cleanup = config
+            .session_cleanup_every()
+            .map(|every| auth::session::start_cleanup(state.pool.clone(), every));
+        let notices = events::notices::start(
+            state.pool.clone(),
+            mailer.clone(),
+            state.site_url.clone(),
+            std::time::Duration::from_secs(config.notice_seconds.max(1)),
+        );
+        let email_sender = email::start(state.pool.clone(), mailer);
+        Ok(Self {
+            server,
+            port,
+            state,
+            auth,
+            events,
+            gallery,
+            session_cleanup,
+            email_sender,
+            notices,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> aw::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub fn auth(&self) -> aw::Data<AuthState> {
+        self.auth.clone()
+    }
+
+    pub fn events(&self) -> aw::Data<EventsState> {
+        self.events.clone()
+    }
+
+    pub fn gallery(&self) -> aw::Data<GalleryState> {
+        self.gallery.clone()
+    }
+
+    /// Forgets what was cached about events and images, as a studio push does; for work done
+    /// on the database behind the server's back.
+    pub fn catalog_changed(&self) {
+        gallery::catalog_changed(&self.events, &self.gallery);
+    }
+
+    /// A handle that stops the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped; the background work started with the server stops with it.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Self { server, session_cleanup, email_sender, notices, .. } = self;
+        let result = server.await;
+        drop(session_cleanup);
+        drop(notices);
+        drop(email_sender);
+        result
+    }
+}
