@@ -12,15 +12,15 @@ use actix_web::{App, HttpServer, web as aw};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
-use crate::auth::{AuthState, session};
+use crate::auth::{AuthState, browser_session};
 use crate::config::Config;
 use crate::events::EventsState;
 use crate::gallery::GalleryState;
 use crate::storage::FileStore;
 use crate::web::AppState;
 use crate::{
-    auth, checkout, client_groups, db, email, events, favorites, gallery, lane, prepaid, site,
-    studio_api, throttle, web, yearbook,
+    accounts, auth, checkout, client_groups, db, email, events, favorites, gallery, lane, prepaid,
+    site, studio_api, throttle, web, yearbook,
 };
 
 /// A built server, bound to its port, not yet running.
@@ -32,7 +32,7 @@ pub struct Application {
     events: aw::Data<EventsState>,
     gallery: aw::Data<GalleryState>,
     /// Deletes expired browser sessions while the server runs.
-    session_cleanup: Option<auth::session::CleanupTask>,
+    session_cleanup: Option<auth::browser_session::CleanupTask>,
     /// Sends queued email while the server runs.
     email_sender: email::SenderTask,
     /// Queues the gallery emails (images online, expiry reminders) as they fall due.
@@ -54,7 +54,7 @@ impl Application {
         let mailer = Arc::new(email::Mailer::from_config(&config)?);
         let form_key = {
             let mut conn = pool.get()?;
-            auth::session::FormKey::load_or_create(&mut conn)
+            auth::browser_session::FormKey::load_or_create(&mut conn)
                 .map_err(|e| anyhow::anyhow!("reading the site's signing key: {}", e.message))?
         };
         let state = aw::Data::new(AppState {
@@ -109,7 +109,7 @@ impl Application {
                 .wrap(from_fn(web::warn_of_an_untrusted_proxy))
                 .wrap(from_fn(site::html_errors))
                 .wrap(web::security_headers())
-                .wrap(from_fn(session::write_cookies))
+                .wrap(from_fn(browser_session::write_cookies))
                 .wrap(from_fn(studio_api::catalog_changes))
                 .wrap(from_fn(events::page_cache::forget_after_changes))
                 .app_data(web::form_config())
@@ -118,19 +118,19 @@ impl Application {
                 .route("/events/{id}", aw::get().to(events::pages::event_page))
                 .route("/", aw::get().to(events::pages::home))
                 .route("/unlock", aw::post().to(events::unlock::unlock_any))
-                .route("/login", aw::get().to(auth::pages::login_page))
-                .route("/login", aw::post().to(auth::pages::login))
-                .route("/logout", aw::post().to(auth::pages::logout))
-                .route("/account", aw::get().to(auth::pages::account_page))
-                .route("/account", aw::post().to(auth::pages::save_account))
-                .route("/register", aw::get().to(auth::register::register_page))
-                .route("/register", aw::post().to(auth::register::register))
-                .route("/register/confirm/{token}", aw::get().to(auth::register::confirm_page))
-                .route("/register/confirm/{token}", aw::post().to(auth::register::confirm))
-                .route("/forgot", aw::get().to(auth::reset::forgot_page))
-                .route("/forgot", aw::post().to(auth::reset::forgot))
-                .route("/reset/{token}", aw::get().to(auth::reset::reset_page))
-                .route("/reset/{token}", aw::post().to(auth::reset::reset))
+                .route("/login", aw::get().to(accounts::sign_in::login_page))
+                .route("/login", aw::post().to(accounts::sign_in::login))
+                .route("/logout", aw::post().to(accounts::sign_in::logout))
+                .route("/account", aw::get().to(accounts::sign_in::account_page))
+                .route("/account", aw::post().to(accounts::sign_in::save_account))
+                .route("/register", aw::get().to(accounts::register::register_page))
+                .route("/register", aw::post().to(accounts::register::register))
+                .route("/register/confirm/{token}", aw::get().to(accounts::register::confirm_page))
+                .route("/register/confirm/{token}", aw::post().to(accounts::register::confirm))
+                .route("/forgot", aw::get().to(accounts::reset::forgot_page))
+                .route("/forgot", aw::post().to(accounts::reset::forgot))
+                .route("/reset/{token}", aw::get().to(accounts::reset::reset_page))
+                .route("/reset/{token}", aw::post().to(accounts::reset::reset))
                 .route("/my-events", aw::get().to(events::pages::my_events))
                 .route("/invite/{token}", aw::get().to(events::unlock::follow_invite))
                 .route("/events/{id}/unlock", aw::post().to(events::unlock::unlock_event))
@@ -207,7 +207,7 @@ impl Application {
         gallery::rerender::start(state.clone(), events.clone(), gallery.clone());
         let session_cleanup = config
             .session_cleanup_every()
-            .map(|every| auth::session::start_cleanup(state.pool.clone(), every));
+            .map(|every| auth::browser_session::start_cleanup(state.pool.clone(), every));
         let notices = events::notices::start(
             state.pool.clone(),
             mailer.clone(),

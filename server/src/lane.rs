@@ -27,7 +27,7 @@ use actix_web::dev::{AppConfig, Response, Service, ServiceFactory, ServiceRespon
 use actix_web::http::Method;
 
 use crate::auth::Auth;
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::events::Events;
 use crate::gallery::Gallery;
 use crate::web::State;

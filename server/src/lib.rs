@@ -4,6 +4,7 @@
 //! `checkout`, `studio`, `studio_api`) with shared pieces beside them (`config`, `db`, `storage`,
 //! `images`, `email`, `error`, `web`, `lane`, `site`, `throttle`).
 
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod checkout;

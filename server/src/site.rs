@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use proofroom_wire::BrandingSlot;
 use serde::Serialize;
 
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::studio::{self, BrandingRow, StudioRow};

@@ -833,7 +833,7 @@ async fn videos_show_as_players_of_their_rebuilt_address_only() {
 fn session_id(answer: &Answer) -> String {
     let cookie = answer.set_cookies.iter().find(|c| c.starts_with("pr_session=")).expect("cookie");
     let token = cookie["pr_session=".len()..].split(';').next().unwrap();
-    proofroom_server::auth::session::token_hash(token)
+    proofroom_server::auth::browser_session::token_hash(token)
 }
 
 /// A visitor who never comes back leaves a session row behind; once it has run out, the server

@@ -6,7 +6,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::session::{random_token, token_hash};
+use super::browser_session::{random_token, token_hash};
 use crate::db::schema::login_links;
 use crate::db::{self, ClientId, DbConn, GuestId};
 use crate::error::AppError;

@@ -1,20 +1,20 @@
-//! Signing in and out: clients (email + last name by default, or their own user name and
-//! password), guests (their email and password, confirmed by email), forgotten passwords, the
-//! session cookie and CSRF tokens.
+//! Who someone is: clients (email + last name by default, or their own user name and password)
+//! and guests (email and password, confirmed by email) — [`people`]; the browser session that
+//! remembers them and the CSRF tokens of their forms — [`browser_session`]; passwords and the
+//! single-use links sent by email. Owns `clients`, `guests`, `web_sessions`, `login_links` and
+//! `site_keys`. The pages that use all this (sign-in, registration, reset) are in
+//! [`crate::accounts`].
 
-pub mod accounts;
+pub mod browser_session;
 pub mod links;
-pub mod pages;
 pub mod passwords;
-pub mod register;
-pub mod reset;
-pub mod session;
+pub mod people;
 
 /// What signing in keeps while the server runs, registered as its own `web::Data`.
 pub struct AuthState {
-    pub sessions: session::SessionCache,
+    pub sessions: browser_session::SessionCache,
     /// Signs visitors' form cookies into CSRF tokens.
-    pub form_key: session::FormKey,
+    pub form_key: browser_session::FormKey,
     /// Bounds the argon2 hashes computed at once.
     pub passwords: passwords::PasswordWork,
 }

@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::totals::{self, MAX_QUANTITY};
-use crate::auth::pages::CsrfForm;
-use crate::auth::session::{CurrentSession, Person};
+use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::{cart_item_images, cart_items};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::events::pages::{ImageCard, load_gallery};
 use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event, signed_in_page};
 use crate::site::{self, base_context};
+use crate::web::CsrfForm;
 use crate::web::State;
 
 /// Someone who may order in an event, and what they can order there.

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::money;
 use super::number;
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{
     image_derivatives, images, order_line_images, order_lines, order_taxes, orders,
 };

@@ -13,7 +13,7 @@ use super::money;
 use super::number;
 use super::orders::{self, OrderRow};
 use super::stripe::{self, PaymentIntent, StripeError};
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::orders as orders_table;
 use crate::db::{self, DbConn};
 use crate::email;

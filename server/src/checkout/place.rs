@@ -17,7 +17,7 @@ use super::catalog::Catalog;
 use super::number;
 use super::orders::{self, OrderLineImageRow, OrderLineRow, OrderRow, OrderTaxRow};
 use super::totals::{self, PromotionRefusal, Quote, QuoteError};
-use crate::auth::session::{CurrentSession, Person};
+use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::{
     cart_items, clients, guests, images, order_line_images, order_lines, order_taxes,
     orders as orders_table,

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{person_group_images, person_groups};
 use crate::db::{self, DbConn, EventId, GroupId};
 use crate::error::AppError;

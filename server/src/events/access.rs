@@ -21,7 +21,7 @@ use diesel::prelude::*;
 use proofroom_wire::EventType;
 
 use super::models::EventRow;
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{event_passes, events, guest_invites};
 use crate::db::{self, ClientId, DbConn, EventId, GuestId};
 use crate::error::AppError;

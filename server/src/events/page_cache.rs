@@ -27,7 +27,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 
 const PAGE_LIFETIME: Duration = Duration::from_secs(60);
 

@@ -16,7 +16,7 @@ use super::Events;
 use super::access::{self, Access, ViewerKey};
 use super::models::EventRow;
 use super::page_cache;
-use crate::auth::session::{CurrentSession, Person};
+use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::{
     branding_files, event_online_groups, event_passes, event_videos, events, favorites,
     image_derivatives, images, person_group_images, person_groups, session_image_groups,

@@ -14,13 +14,13 @@ use super::Events;
 use super::access::{self, Access, ViewerKey};
 use super::models::EventRow;
 use super::pages::display_date;
-use crate::auth::pages::CsrfForm;
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{event_passes, events, guest_invites};
-use crate::db::{self, DbConn, EventId, InviteId};
+use crate::db::{self, DbConn, EventId, GuestId, InviteId};
 use crate::error::AppError;
 use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
+use crate::web::CsrfForm;
 use crate::web::State;
 
 diesel::define_sql_function!(fn upper(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -63,6 +63,31 @@ pub fn add_pass(
                 event_passes::created_at.eq(now),
             ))
             .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Gives the events the browser session `from` had opened (by code or invite) to the session
+/// `to` and, for a guest, to their account.
+pub fn keep_passes(
+    conn: &mut DbConn,
+    from: &str,
+    to: &str,
+    guest_id: Option<&GuestId>,
+) -> Result<(), AppError> {
+    let passes: Vec<(EventId, Option<String>, Option<InviteId>)> = event_passes::table
+        .filter(event_passes::web_session_id.eq(from))
+        .select((event_passes::event_id, event_passes::code, event_passes::invite_id))
+        .load(conn)?;
+    for (event_id, code, invite_id) in passes {
+        add_pass(
+            conn,
+            &event_id,
+            to,
+            guest_id.map(|g| g.as_str()),
+            code.as_deref(),
+            invite_id.as_ref(),
+        )?;
     }
     Ok(())
 }

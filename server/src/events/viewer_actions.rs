@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::access::{self, Access, ViewerKey};
 use super::models::EventRow;
-use crate::auth::session::{CurrentSession, Person};
+use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::images;
 use crate::db::{self, EventId, ImageId};
 use crate::error::AppError;

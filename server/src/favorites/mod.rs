@@ -5,8 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::session::CurrentSession;
-use crate::auth::session::Person;
+use crate::auth::browser_session::CurrentSession;
+use crate::auth::browser_session::Person;
 use crate::db::schema::{favorites, images};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;

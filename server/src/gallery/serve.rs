@@ -24,7 +24,7 @@ use diesel::prelude::*;
 use super::GalleryState;
 use super::models::Derivative;
 use crate::auth::AuthState;
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, EventId, ImageId};
 use crate::error::AppError;

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{InvoiceRow, ItemRow, Slot, slots};
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::checkout::money;
 use crate::db::schema::{images, prepaid_invoices, prepaid_picks};
 use crate::db::{self, DbConn, EventId, ImageId};

@@ -323,3 +323,10 @@ pub fn wants_json(req: &HttpRequest) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"))
 }
+
+/// A form that carries only its CSRF token (sign out, remove, revoke).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::auth::session::CurrentSession;
+use crate::auth::browser_session::CurrentSession;
 use crate::db;
 use crate::db::schema::yearbook_picks;
 use crate::error::AppError;

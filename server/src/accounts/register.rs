@@ -8,21 +8,19 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::accounts;
-use super::links::{self, Holder, Purpose};
-use super::pages::{keep_passes, looks_like_email, rotate_session};
-use super::passwords;
-use super::session::{self, CurrentSession};
-use crate::auth::Auth;
-use crate::db::schema::guests;
-use crate::db::{self, DbConn, EventId, GuestId};
+use super::sign_in::{looks_like_email, rotate_session};
+use crate::auth::browser_session::{self, CurrentSession};
+use crate::auth::links::{self, Holder, Purpose};
+use crate::auth::people::{self, NewGuest};
+use crate::auth::{Auth, passwords};
+use crate::db::{self, DbConn, EventId};
 use crate::email::{self, NewEmail};
 use crate::error::AppError;
 use crate::events::Events;
 use crate::events::access::{self, Access, ViewerKey};
+use crate::events::unlock::keep_passes;
 use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
 use crate::web::State;
@@ -150,40 +148,21 @@ impl Registration {
     /// Writes the pending guest and its confirmation email — or, when the address already has
     /// an account, the email that tells its holder so.
     fn record(self, conn: &mut DbConn) -> Result<(), AppError> {
-        if let Some(account) = accounts::find(conn, &self.email_key)? {
+        if let Some(account) = people::find(conn, &self.email_key)? {
             let token = links::create(conn, Purpose::Reset, &account.holder, None)?;
             email::enqueue(conn, self.already_registered_email(&account, &token))?;
             return Ok(());
         }
-        // Registering again before confirming starts over: the newest name, password and link.
-        let id = match accounts::pending_guest(conn, &self.email_key)? {
-            Some(id) => {
-                diesel::update(guests::table.find(&id))
-                    .set((
-                        guests::name.eq(&self.name),
-                        guests::email.eq(&self.email),
-                        guests::password_hash.eq(&self.hash),
-                        guests::event_id.eq(self.event_id.as_ref()),
-                    ))
-                    .execute(conn)?;
-                id
-            }
-            None => {
-                let id = GuestId::new();
-                diesel::insert_into(guests::table)
-                    .values((
-                        guests::id.eq(&id),
-                        guests::name.eq(&self.name),
-                        guests::email.eq(&self.email),
-                        guests::email_key.eq(&self.email_key),
-                        guests::password_hash.eq(&self.hash),
-                        guests::event_id.eq(self.event_id.as_ref()),
-                        guests::created_at.eq(db::now()),
-                    ))
-                    .execute(conn)?;
-                id
-            }
-        };
+        let id = people::save_pending_guest(
+            conn,
+            &NewGuest {
+                name: &self.name,
+                email: &self.email,
+                email_key: &self.email_key,
+                password_hash: &self.hash,
+                event_id: self.event_id.as_ref(),
+            },
+        )?;
         let holder = Holder::Guest(id);
         let token = links::create(conn, Purpose::Confirm, &holder, self.web_session_id.as_deref())?;
         email::enqueue(conn, self.confirm_email(&token))?;
@@ -192,7 +171,7 @@ impl Registration {
 
     fn confirm_email(&self, token: &str) -> NewEmail<'_> {
         NewEmail {
-            dedupe_key: format!("confirm:{}", session::token_hash(token)),
+            dedupe_key: format!("confirm:{}", browser_session::token_hash(token)),
             to: &self.email,
             subject: format!("Confirm your email for {}", self.studio),
             body: format!(
@@ -206,11 +185,11 @@ impl Registration {
 
     fn already_registered_email<'a>(
         &'a self,
-        account: &'a accounts::Account,
+        account: &'a people::Account,
         token: &str,
     ) -> NewEmail<'a> {
         NewEmail {
-            dedupe_key: format!("registered-already:{}", session::token_hash(token)),
+            dedupe_key: format!("registered-already:{}", browser_session::token_hash(token)),
             to: &account.email,
             subject: format!("You already have an account with {}", self.studio),
             body: format!(
@@ -266,8 +245,7 @@ fn pending_of(
 ) -> Result<Option<(links::Link, String, String)>, AppError> {
     let Some(link) = links::find_live(conn, Purpose::Confirm, token)? else { return Ok(None) };
     let Holder::Guest(id) = &link.holder else { return Ok(None) };
-    let (name, email): (String, String) =
-        guests::table.find(id).select((guests::name, guests::email)).first(conn)?;
+    let (name, email) = people::guest_name_and_email(conn, id)?;
     Ok(Some((link, name, email)))
 }
 
@@ -292,22 +270,16 @@ pub async fn confirm(
             if !links::spend(conn, &link)? {
                 return Ok(None);
             }
-            diesel::update(guests::table.find(&guest_id).filter(guests::confirmed_at.is_null()))
-                .set(guests::confirmed_at.eq(Some(db::now())))
-                .execute(conn)?;
+            let event = people::confirm_guest(conn, &guest_id)?;
             // A new client record for the studio, pulled by the connector.
             crate::feed::record(conn, crate::feed::Kind::Guest, guest_id.as_str())?;
             let token = rotate_session(conn, old.as_deref(), None, Some(&guest_id))?;
-            let new_id = session::token_hash(&token);
+            let new_id = browser_session::token_hash(&token);
             if let Some(registered_from) = link.web_session_id.as_deref()
                 && old.as_deref() != Some(registered_from)
             {
                 keep_passes(conn, registered_from, &new_id, Some(&guest_id))?;
             }
-            let event: Option<EventId> = guests::table
-                .find(&guest_id)
-                .select(guests::event_id)
-                .first::<Option<EventId>>(conn)?;
             Ok(Some((token, event)))
         })
     })
@@ -317,6 +289,6 @@ pub async fn confirm(
         auth.sessions.forget(old);
     }
     events.access.invalidate();
-    session::set_cookie(&req, token, true);
+    browser_session::set_cookie(&req, token, true);
     Ok(see_other(&event.map_or_else(|| "/my-events".to_string(), |id| format!("/events/{id}"))))
 }

@@ -5,16 +5,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::accounts::{self, Account};
-use super::links::{self, Holder, Link, Purpose};
-use super::pages::rotate_session;
-use super::passwords;
-use super::session::{self, CurrentSession};
-use crate::auth::Auth;
-use crate::db::schema::{clients, guests, web_sessions};
+use super::sign_in::rotate_session;
+use crate::auth::browser_session::{self, CurrentSession};
+use crate::auth::links::{self, Holder, Link, Purpose};
+use crate::auth::people::{self, Account};
+use crate::auth::{Auth, passwords};
 use crate::db::{self, DbConn};
 use crate::email::{self, NewEmail};
 use crate::error::AppError;
@@ -59,7 +56,7 @@ pub async fn forgot(
     state.throttles.reset_address.attempt(&address).map_err(|w| too_many(w, "reset requests"))?;
     let (site_url, studio_name) = (state.site_url.clone(), studio.name.clone());
     let lookup = user_name.clone();
-    let account = db::run(&state.pool, move |conn| accounts::find(conn, &lookup)).await?;
+    let account = db::run(&state.pool, move |conn| people::find(conn, &lookup)).await?;
     // Nothing is said of whether an account was found, nor of a mailbox already written to.
     if let Some(account) = account
         && state.throttles.emails_to_address.attempt(&email_key(&account.email)).is_ok()
@@ -91,7 +88,7 @@ fn reset_email<'a>(account: &'a Account, token: &str, site: &str, studio: &str) 
         ""
     };
     NewEmail {
-        dedupe_key: format!("reset:{}", session::token_hash(token)),
+        dedupe_key: format!("reset:{}", browser_session::token_hash(token)),
         to: &account.email,
         subject: format!("Choose a new password for {studio}"),
         body: format!(
@@ -192,21 +189,10 @@ pub async fn reset(
                 return Ok(None);
             }
             links::spend_all(conn, Purpose::Reset, &link.holder)?;
-            set_login(conn, &link.holder, new_hash.as_deref())?;
+            people::reset_login(conn, &link.holder, new_hash.as_deref())?;
             let (client_id, guest_id) = match &link.holder {
                 Holder::Client(id) => (Some(id), None),
                 Holder::Guest(id) => (None, Some(id)),
-            };
-            // Every session the person had ends: whoever knew the old password is out.
-            match &link.holder {
-                Holder::Client(id) => diesel::delete(
-                    web_sessions::table.filter(web_sessions::client_id.eq(id.as_str())),
-                )
-                .execute(conn)?,
-                Holder::Guest(id) => diesel::delete(
-                    web_sessions::table.filter(web_sessions::guest_id.eq(id.as_str())),
-                )
-                .execute(conn)?,
             };
             rotate_session(conn, old.as_deref(), client_id, guest_id).map(Some)
         })
@@ -215,27 +201,6 @@ pub async fn reset(
     let token = done.ok_or_else(link_not_valid)?;
     auth.sessions.forget_all();
     events.access.invalidate();
-    session::set_cookie(&req, token, true);
+    browser_session::set_cookie(&req, token, true);
     Ok(see_other("/account?saved=1&next=/my-events"))
-}
-
-/// A new password, or (`None`, clients only) back to the email and last name.
-fn set_login(conn: &mut DbConn, holder: &Holder, hash: Option<&str>) -> Result<(), AppError> {
-    match (holder, hash) {
-        (Holder::Client(id), Some(hash)) => diesel::update(clients::table.find(id))
-            .set((clients::password_hash.eq(Some(hash)), clients::updated_at.eq(db::now())))
-            .execute(conn)?,
-        (Holder::Client(id), None) => diesel::update(clients::table.find(id))
-            .set((
-                clients::login_name.eq(None::<String>),
-                clients::password_hash.eq(None::<String>),
-                clients::updated_at.eq(db::now()),
-            ))
-            .execute(conn)?,
-        (Holder::Guest(id), Some(hash)) => diesel::update(guests::table.find(id))
-            .set(guests::password_hash.eq(hash))
-            .execute(conn)?,
-        (Holder::Guest(_), None) => 0,
-    };
-    Ok(())
 }

@@ -226,7 +226,7 @@ pub fn start_cleanup(pool: db::Pool, every: std::time::Duration) -> CleanupTask 
             ticks.tick().await;
             let swept = db::run(&pool, |conn| {
                 let links = super::links::delete_expired(conn)?;
-                let unconfirmed = super::accounts::delete_unconfirmed(conn)?;
+                let unconfirmed = super::people::delete_unconfirmed(conn)?;
                 Ok(links + unconfirmed)
             })
             .await;

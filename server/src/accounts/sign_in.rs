@@ -1,23 +1,19 @@
-//! The sign-in, sign-out, account and guest registration pages.
+//! Signing in and out, and the account page where a client chooses their own user name and
+//! password (or a guest a new password).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::passwords;
-use super::session::{self, CurrentSession, Person};
-use crate::auth::Auth;
-use crate::db::schema::{clients, event_passes, guests, web_sessions};
-use crate::db::{self, ClientId, DbConn, EventId, GuestId, InviteId};
+use crate::auth::browser_session::{self, CurrentSession};
+use crate::auth::{Auth, passwords, people};
+use crate::db::{self, ClientId, DbConn, GuestId};
 use crate::error::AppError;
 use crate::events::Events;
-use crate::events::unlock::add_pass;
+use crate::events::unlock::keep_passes;
 use crate::site::{self, local_path, render_status, see_other};
 use crate::throttle::{client_address, too_many};
-use crate::web::State;
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use crate::web::{CsrfForm, State};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -48,76 +44,6 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Someone who may sign in with a user name.
-enum Candidate {
-    Client { id: ClientId, last_name: String, password_hash: Option<String> },
-    Guest { id: GuestId, password_hash: String },
-}
-
-fn candidates(conn: &mut DbConn, user_name: &str) -> Result<Vec<Candidate>, AppError> {
-    let key = user_name.trim().to_lowercase();
-    if key.is_empty() {
-        return Ok(Vec::new());
-    }
-    let chosen: Vec<(ClientId, String, Option<String>)> = clients::table
-        .filter(clients::login_name.eq(&key))
-        .select((clients::id, clients::last_name, clients::password_hash))
-        .load(conn)?;
-    let by_email: Vec<(ClientId, String, Option<String>)> = clients::table
-        .filter(clients::login_name.is_null())
-        .filter(lower(clients::email).eq(&key))
-        .select((clients::id, clients::last_name, clients::password_hash))
-        .load(conn)?;
-    let guests: Vec<(GuestId, String)> = guests::table
-        .filter(guests::email_key.eq(&key))
-        .filter(guests::confirmed_at.is_not_null())
-        .select((guests::id, guests::password_hash))
-        .load(conn)?;
-    let mut found: Vec<Candidate> = chosen
-        .into_iter()
-        .chain(by_email)
-        .map(|(id, last_name, password_hash)| Candidate::Client { id, last_name, password_hash })
-        .collect();
-    found.extend(
-        guests.into_iter().map(|(id, password_hash)| Candidate::Guest { id, password_hash }),
-    );
-    Ok(found)
-}
-
-/// The match: the client or guest, and whether it was a client's default password.
-type Matched = (Option<ClientId>, Option<GuestId>, bool);
-
-/// Checks the password against each account the user name may mean (argon2 work, so on the
-/// blocking pool); the first that matches signs in.
-fn check_password(found: &[Candidate], password: &str) -> Option<Matched> {
-    let mut matched = None;
-    let mut checked_a_hash = false;
-    for candidate in found {
-        let ok = match candidate {
-            Candidate::Client { last_name, password_hash: None, .. } => {
-                passwords::matches_default(password, last_name)
-            }
-            Candidate::Client { password_hash: Some(hash), .. }
-            | Candidate::Guest { password_hash: hash, .. } => {
-                checked_a_hash = true;
-                passwords::verify(password, hash)
-            }
-        };
-        if ok && matched.is_none() {
-            matched = Some(match candidate {
-                Candidate::Client { id, password_hash, .. } => {
-                    (Some(id.clone()), None, password_hash.is_none())
-                }
-                Candidate::Guest { id, .. } => (None, Some(id.clone()), false),
-            });
-        }
-    }
-    if !checked_a_hash {
-        passwords::spend_verify_time(password);
-    }
-    matched
-}
-
 /// Replaces the request's session with a new one for `person` (a new id at every sign-in), and
 /// keeps the events it had opened — on the new session and, for a guest, on the account.
 pub fn rotate_session(
@@ -127,38 +53,13 @@ pub fn rotate_session(
     guest_id: Option<&GuestId>,
 ) -> Result<String, AppError> {
     db::write_transaction(conn, |conn| {
-        let (token, new_id, _) = session::create(conn, client_id, guest_id)?;
+        let (token, new_id, _) = browser_session::create(conn, client_id, guest_id)?;
         if let Some(old) = old_session {
             keep_passes(conn, old, &new_id, guest_id)?;
-            diesel::delete(web_sessions::table.find(old)).execute(conn)?;
+            browser_session::delete(conn, old)?;
         }
         Ok(token)
     })
-}
-
-/// Gives the events `from` had opened (by code or invite) to the session `to` and, for a
-/// guest, to their account.
-pub fn keep_passes(
-    conn: &mut DbConn,
-    from: &str,
-    to: &str,
-    guest_id: Option<&GuestId>,
-) -> Result<(), AppError> {
-    let passes: Vec<(EventId, Option<String>, Option<InviteId>)> = event_passes::table
-        .filter(event_passes::web_session_id.eq(from))
-        .select((event_passes::event_id, event_passes::code, event_passes::invite_id))
-        .load(conn)?;
-    for (event_id, code, invite_id) in passes {
-        add_pass(
-            conn,
-            &event_id,
-            to,
-            guest_id.map(|g| g.as_str()),
-            code.as_deref(),
-            invite_id.as_ref(),
-        )?;
-    }
-    Ok(())
 }
 
 pub async fn login(
@@ -191,9 +92,9 @@ pub async fn login(
         return Err(too_many(wait, "sign-in attempts"));
     }
     let user_name = form.user_name.clone();
-    let found = db::run(&state.pool, move |conn| candidates(conn, &user_name)).await?;
+    let found = db::run(&state.pool, move |conn| people::candidates(conn, &user_name)).await?;
     let password = form.password.clone();
-    let matched = auth.passwords.run(move || check_password(&found, &password)).await?;
+    let matched = auth.passwords.run(move || people::check_password(&found, &password)).await?;
     let Some((client_id, guest_id, default_login)) = matched else {
         let mut context = site::form_page(&req, &state, &session).await?;
         context.insert("next", &local_path(Some(&form.next)).unwrap_or_default());
@@ -217,7 +118,7 @@ pub async fn login(
         auth.sessions.forget(old);
     }
     events.access.invalidate();
-    session::set_cookie(&req, token, true);
+    browser_session::set_cookie(&req, token, true);
     let next = local_path(Some(&form.next)).unwrap_or_else(|| "/my-events".to_string());
     // A client still on the default login is offered their own — not made to take it.
     if default_login {
@@ -231,12 +132,6 @@ fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default()
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 pub async fn logout(
     req: HttpRequest,
     state: State,
@@ -248,12 +143,12 @@ pub async fn logout(
     session.check_csrf(Some(&form.csrf))?;
     if let Some(id) = session.id().map(str::to_string) {
         let deleted = id.clone();
-        db::run(&state.pool, move |conn| session::delete(conn, &deleted)).await?;
+        db::run(&state.pool, move |conn| browser_session::delete(conn, &deleted)).await?;
         // After the delete: a request in between would otherwise cache the session again.
         auth.sessions.forget(&id);
         events.access.invalidate();
     }
-    session::clear_cookie(&req);
+    browser_session::clear_cookie(&req);
     Ok(see_other("/"))
 }
 
@@ -267,32 +162,14 @@ pub async fn account_page(
         return Ok(see_other("/login?next=/account"));
     };
     let mut context = site::form_page(&req, &state, &session).await?;
-    let user_name = current_user_name(&state, &person).await?;
+    let is_client = person.client_id().is_some();
+    let user_name = db::run(&state.pool, move |conn| people::user_name_of(conn, &person)).await?;
     context.insert("user_name", &user_name);
-    context.insert("is_client", &person.client_id().is_some());
+    context.insert("is_client", &is_client);
     context.insert("welcome", &query.welcome.is_some());
     context.insert("saved", &query.saved.is_some());
     context.insert("next", &local_path(query.next.as_deref()).unwrap_or("/my-events".into()));
     state.render("account.html", &context)
-}
-
-async fn current_user_name(state: &State, person: &Person) -> Result<String, AppError> {
-    let person = person.clone();
-    db::run(&state.pool, move |conn| {
-        Ok(match &person {
-            Person::Client { id, .. } => {
-                let (login, email): (Option<String>, String) = clients::table
-                    .find(id)
-                    .select((clients::login_name, clients::email))
-                    .first(conn)?;
-                login.unwrap_or(email)
-            }
-            Person::Guest { id, .. } => {
-                guests::table.find(id).select(guests::email).first::<String>(conn)?
-            }
-        })
-    })
-    .await
 }
 
 #[derive(Deserialize)]
@@ -329,7 +206,7 @@ pub async fn save_account(
             let person = person.clone();
             db::run(&state.pool, move |conn| {
                 db::write_transaction(conn, |conn| {
-                    save_login(conn, &person, &user_name, &hash, keep.as_deref())
+                    people::save_login(conn, &person, &user_name, &hash, keep.as_deref())
                 })
             })
             .await?
@@ -362,63 +239,6 @@ fn check_account_form(form: &AccountForm) -> Result<(), String> {
         return Err("The two passwords are not the same.".into());
     }
     Ok(())
-}
-
-/// Stores a client's own user name and password (or a guest's new password) and ends their
-/// other sessions.
-fn save_login(
-    conn: &mut DbConn,
-    person: &Person,
-    user_name: &str,
-    hash: &str,
-    keep_session: Option<&str>,
-) -> Result<Result<(), String>, AppError> {
-    match person {
-        Person::Client { id, .. } => {
-            if user_name.len() < 3
-                || user_name.len() > 200
-                || user_name.chars().any(char::is_whitespace)
-            {
-                return Ok(
-                    Err("Choose a user name of 3 to 200 characters, without spaces.".into()),
-                );
-            }
-            let taken_by_client: i64 = clients::table
-                .filter(clients::id.ne(id))
-                .filter(clients::login_name.eq(user_name).or(lower(clients::email).eq(user_name)))
-                .count()
-                .get_result(conn)?;
-            let taken_by_guest: i64 = guests::table
-                .filter(guests::email_key.eq(user_name))
-                .filter(guests::confirmed_at.is_not_null())
-                .count()
-                .get_result(conn)?;
-            if taken_by_client + taken_by_guest > 0 {
-                return Ok(Err("That user name is taken; choose another.".into()));
-            }
-            diesel::update(clients::table.find(id))
-                .set((
-                    clients::login_name.eq(Some(user_name)),
-                    clients::password_hash.eq(Some(hash)),
-                    clients::updated_at.eq(db::now()),
-                ))
-                .execute(conn)?;
-            let others = web_sessions::table
-                .filter(web_sessions::client_id.eq(id.as_str()))
-                .filter(web_sessions::id.ne(keep_session.unwrap_or("")));
-            diesel::delete(others).execute(conn)?;
-        }
-        Person::Guest { id, .. } => {
-            diesel::update(guests::table.find(id))
-                .set(guests::password_hash.eq(hash))
-                .execute(conn)?;
-            let others = web_sessions::table
-                .filter(web_sessions::guest_id.eq(id.as_str()))
-                .filter(web_sessions::id.ne(keep_session.unwrap_or("")));
-            diesel::delete(others).execute(conn)?;
-        }
-    }
-    Ok(Ok(()))
 }
 
 pub(super) fn looks_like_email(email: &str) -> bool {

@@ -1,0 +1,292 @@
+//! Who an email address or user name belongs to. Clients and guests share one namespace: an
+//! address that is a client's email or user name cannot become a guest account, and no page
+//! tells a visitor whether an address has an account (the email to its holder does).
+
+use diesel::prelude::*;
+
+use super::browser_session::Person;
+use super::links::Holder;
+use super::passwords;
+use crate::db::schema::{clients, guests, web_sessions};
+use crate::db::{self, ClientId, DbConn, EventId, GuestId};
+use crate::error::AppError;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// An account that can sign in, and where to write to its holder.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub holder: Holder,
+    pub email: String,
+    /// The name to greet them by.
+    pub name: String,
+}
+
+/// The account `user_name` (an email or a client's chosen user name, any case) names: a
+/// client, or a guest who confirmed their address.
+pub fn find(conn: &mut DbConn, user_name: &str) -> Result<Option<Account>, AppError> {
+    let key = user_name.trim().to_lowercase();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let client: Option<(ClientId, String, String)> = clients::table
+        .filter(clients::login_name.eq(&key).or(lower(clients::email).eq(&key)))
+        .select((clients::id, clients::email, clients::first_name))
+        .first(conn)
+        .optional()?;
+    if let Some((id, email, name)) = client {
+        return Ok(Some(Account { holder: Holder::Client(id), email, name }));
+    }
+    let guest: Option<(GuestId, String, String)> = guests::table
+        .filter(guests::email_key.eq(&key))
+        .filter(guests::confirmed_at.is_not_null())
+        .select((guests::id, guests::email, guests::name))
+        .first(conn)
+        .optional()?;
+    Ok(guest.map(|(id, email, name)| Account { holder: Holder::Guest(id), email, name }))
+}
+
+/// The registration waiting for its confirmation at `email_key`, if any.
+pub fn pending_guest(conn: &mut DbConn, email_key: &str) -> Result<Option<GuestId>, AppError> {
+    Ok(guests::table
+        .filter(guests::email_key.eq(email_key))
+        .filter(guests::confirmed_at.is_null())
+        .select(guests::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Deletes registrations never confirmed within a week: their links ran out long ago.
+pub fn delete_unconfirmed(conn: &mut DbConn) -> Result<usize, AppError> {
+    let cutoff = crate::db::now() - chrono::Duration::days(7);
+    Ok(diesel::delete(
+        guests::table.filter(guests::confirmed_at.is_null()).filter(guests::created_at.le(cutoff)),
+    )
+    .execute(conn)?)
+}
+
+/// Someone who may sign in with a user name.
+pub enum Candidate {
+    Client { id: ClientId, last_name: String, password_hash: Option<String> },
+    Guest { id: GuestId, password_hash: String },
+}
+
+/// Everyone `user_name` may mean: a client by chosen user name or by email (while on the
+/// default login), a confirmed guest by email.
+pub fn candidates(conn: &mut DbConn, user_name: &str) -> Result<Vec<Candidate>, AppError> {
+    let key = user_name.trim().to_lowercase();
+    if key.is_empty() {
+        return Ok(Vec::new());
+    }
+    let chosen: Vec<(ClientId, String, Option<String>)> = clients::table
+        .filter(clients::login_name.eq(&key))
+        .select((clients::id, clients::last_name, clients::password_hash))
+        .load(conn)?;
+    let by_email: Vec<(ClientId, String, Option<String>)> = clients::table
+        .filter(clients::login_name.is_null())
+        .filter(lower(clients::email).eq(&key))
+        .select((clients::id, clients::last_name, clients::password_hash))
+        .load(conn)?;
+    let guests: Vec<(GuestId, String)> = guests::table
+        .filter(guests::email_key.eq(&key))
+        .filter(guests::confirmed_at.is_not_null())
+        .select((guests::id, guests::password_hash))
+        .load(conn)?;
+    let mut found: Vec<Candidate> = chosen
+        .into_iter()
+        .chain(by_email)
+        .map(|(id, last_name, password_hash)| Candidate::Client { id, last_name, password_hash })
+        .collect();
+    found.extend(
+        guests.into_iter().map(|(id, password_hash)| Candidate::Guest { id, password_hash }),
+    );
+    Ok(found)
+}
+
+/// The match: the client or guest, and whether it was a client's default password.
+pub type Matched = (Option<ClientId>, Option<GuestId>, bool);
+
+/// Checks the password against each account the user name may mean (argon2 work, so on the
+/// password workers); the first that matches signs in.
+pub fn check_password(found: &[Candidate], password: &str) -> Option<Matched> {
+    let mut matched = None;
+    let mut checked_a_hash = false;
+    for candidate in found {
+        let ok = match candidate {
+            Candidate::Client { last_name, password_hash: None, .. } => {
+                passwords::matches_default(password, last_name)
+            }
+            Candidate::Client { password_hash: Some(hash), .. }
+            | Candidate::Guest { password_hash: hash, .. } => {
+                checked_a_hash = true;
+                passwords::verify(password, hash)
+            }
+        };
+        if ok && matched.is_none() {
+            matched = Some(match candidate {
+                Candidate::Client { id, password_hash, .. } => {
+                    (Some(id.clone()), None, password_hash.is_none())
+                }
+                Candidate::Guest { id, .. } => (None, Some(id.clone()), false),
+            });
+        }
+    }
+    if !checked_a_hash {
+        passwords::spend_verify_time(password);
+    }
+    matched
+}
+
+/// What the person signs in with: a client's chosen user name or email, a guest's email.
+pub fn user_name_of(conn: &mut DbConn, person: &Person) -> Result<String, AppError> {
+    Ok(match person {
+        Person::Client { id, .. } => {
+            let (login, email): (Option<String>, String) = clients::table
+                .find(id)
+                .select((clients::login_name, clients::email))
+                .first(conn)?;
+            login.unwrap_or(email)
+        }
+        Person::Guest { id, .. } => guests::table.find(id).select(guests::email).first(conn)?,
+    })
+}
+
+/// Stores a client's own user name and password (or a guest's new password) and ends their
+/// other sessions; `Ok(Err(..))` says what to change.
+pub fn save_login(
+    conn: &mut DbConn,
+    person: &Person,
+    user_name: &str,
+    hash: &str,
+    keep_session: Option<&str>,
+) -> Result<Result<(), String>, AppError> {
+    match person {
+        Person::Client { id, .. } => {
+            if user_name.len() < 3
+                || user_name.len() > 200
+                || user_name.chars().any(char::is_whitespace)
+            {
+                return Ok(
+                    Err("Choose a user name of 3 to 200 characters, without spaces.".into()),
+                );
+            }
+            let taken_by_client: i64 = clients::table
+                .filter(clients::id.ne(id))
+                .filter(clients::login_name.eq(user_name).or(lower(clients::email).eq(user_name)))
+                .count()
+                .get_result(conn)?;
+            let taken_by_guest: i64 = guests::table
+                .filter(guests::email_key.eq(user_name))
+                .filter(guests::confirmed_at.is_not_null())
+                .count()
+                .get_result(conn)?;
+            if taken_by_client + taken_by_guest > 0 {
+                return Ok(Err("That user name is taken; choose another.".into()));
+            }
+            diesel::update(clients::table.find(id))
+                .set((
+                    clients::login_name.eq(Some(user_name)),
+                    clients::password_hash.eq(Some(hash)),
+                    clients::updated_at.eq(db::now()),
+                ))
+                .execute(conn)?;
+            let others = web_sessions::table
+                .filter(web_sessions::client_id.eq(id.as_str()))
+                .filter(web_sessions::id.ne(keep_session.unwrap_or("")));
+            diesel::delete(others).execute(conn)?;
+        }
+        Person::Guest { id, .. } => {
+            diesel::update(guests::table.find(id))
+                .set(guests::password_hash.eq(hash))
+                .execute(conn)?;
+            let others = web_sessions::table
+                .filter(web_sessions::guest_id.eq(id.as_str()))
+                .filter(web_sessions::id.ne(keep_session.unwrap_or("")));
+            diesel::delete(others).execute(conn)?;
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// A new password, or (`None`, clients only) back to the email and last name; every session
+/// the person had ends, so whoever knew the old password is out.
+pub fn reset_login(conn: &mut DbConn, holder: &Holder, hash: Option<&str>) -> Result<(), AppError> {
+    match (holder, hash) {
+        (Holder::Client(id), Some(hash)) => diesel::update(clients::table.find(id))
+            .set((clients::password_hash.eq(Some(hash)), clients::updated_at.eq(db::now())))
+            .execute(conn)?,
+        (Holder::Client(id), None) => diesel::update(clients::table.find(id))
+            .set((
+                clients::login_name.eq(None::<String>),
+                clients::password_hash.eq(None::<String>),
+                clients::updated_at.eq(db::now()),
+            ))
+            .execute(conn)?,
+        (Holder::Guest(id), Some(hash)) => diesel::update(guests::table.find(id))
+            .set(guests::password_hash.eq(hash))
+            .execute(conn)?,
+        (Holder::Guest(_), None) => 0,
+    };
+    match holder {
+        Holder::Client(id) => {
+            diesel::delete(web_sessions::table.filter(web_sessions::client_id.eq(id.as_str())))
+                .execute(conn)?
+        }
+        Holder::Guest(id) => {
+            diesel::delete(web_sessions::table.filter(web_sessions::guest_id.eq(id.as_str())))
+                .execute(conn)?
+        }
+    };
+    Ok(())
+}
+
+/// A guest registration as typed, its password already hashed.
+pub struct NewGuest<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub password_hash: &'a str,
+    pub event_id: Option<&'a EventId>,
+}
+
+/// Records a registration waiting for its confirmation. Registering again before confirming
+/// starts over: the newest name, password and event.
+pub fn save_pending_guest(conn: &mut DbConn, guest: &NewGuest) -> Result<GuestId, AppError> {
+    if let Some(id) = pending_guest(conn, guest.email_key)? {
+        diesel::update(guests::table.find(&id))
+            .set((
+                guests::name.eq(guest.name),
+                guests::email.eq(guest.email),
+                guests::password_hash.eq(guest.password_hash),
+                guests::event_id.eq(guest.event_id),
+            ))
+            .execute(conn)?;
+        return Ok(id);
+    }
+    let id = GuestId::new();
+    diesel::insert_into(guests::table)
+        .values((
+            guests::id.eq(&id),
+            guests::name.eq(guest.name),
+            guests::email.eq(guest.email),
+            guests::email_key.eq(guest.email_key),
+            guests::password_hash.eq(guest.password_hash),
+            guests::event_id.eq(guest.event_id),
+            guests::created_at.eq(db::now()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// A guest's name and email.
+pub fn guest_name_and_email(conn: &mut DbConn, id: &GuestId) -> Result<(String, String), AppError> {
+    Ok(guests::table.find(id).select((guests::name, guests::email)).first(conn)?)
+}
+
+/// Confirms a guest's address; returns the event they registered from.
+pub fn confirm_guest(conn: &mut DbConn, id: &GuestId) -> Result<Option<EventId>, AppError> {
+    diesel::update(guests::table.find(id).filter(guests::confirmed_at.is_null()))
+        .set(guests::confirmed_at.eq(Some(db::now())))
+        .execute(conn)?;
+    Ok(guests::table.find(id).select(guests::event_id).first::<Option<EventId>>(conn)?)
+}
