@@ -19,8 +19,8 @@ use crate::gallery::GalleryState;
 use crate::storage::FileStore;
 use crate::web::AppState;
 use crate::{
-    accounts, auth, checkout, client_groups, db, email, events, favorites, gallery, lane, prepaid,
-    site, studio_api, throttle, web, yearbook,
+    accounts, auth, browse, checkout, client_groups, db, email, events, favorites, gallery, lane,
+    prepaid, site, studio_api, throttle, web, yearbook,
 };
 
 /// A built server, bound to its port, not yet running.
@@ -115,8 +115,8 @@ impl Application {
                 .app_data(web::form_config())
                 // Routes are tried in order: the hottest first. (Image bytes, hotter still,
                 // and kept pages are answered before the App: see `lane`.)
-                .route("/events/{id}", aw::get().to(events::pages::event_page))
-                .route("/", aw::get().to(events::pages::home))
+                .route("/events/{id}", aw::get().to(browse::event_page))
+                .route("/", aw::get().to(browse::home))
                 .route("/unlock", aw::post().to(events::unlock::unlock_any))
                 .route("/login", aw::get().to(accounts::sign_in::login_page))
                 .route("/login", aw::post().to(accounts::sign_in::login))
@@ -131,7 +131,7 @@ impl Application {
                 .route("/forgot", aw::post().to(accounts::reset::forgot))
                 .route("/reset/{token}", aw::get().to(accounts::reset::reset_page))
                 .route("/reset/{token}", aw::post().to(accounts::reset::reset))
-                .route("/my-events", aw::get().to(events::pages::my_events))
+                .route("/my-events", aw::get().to(browse::my_events))
                 .route("/invite/{token}", aw::get().to(events::unlock::follow_invite))
                 .route("/events/{id}/unlock", aw::post().to(events::unlock::unlock_event))
                 .route("/events/{id}/favorites", aw::get().to(favorites::favorites_page))
@@ -155,7 +155,7 @@ impl Application {
                     aw::post().to(client_groups::change_members),
                 )
                 .route("/events/{id}/yearbook", aw::post().to(yearbook::pick))
-                .route("/events/{id}/photos/{image}", aw::get().to(events::pages::photo_page))
+                .route("/events/{id}/photos/{image}", aw::get().to(browse::photo_page))
                 .route(
                     "/events/{id}/photos/{image}/favorite",
                     aw::post().to(favorites::set_favorite),
@@ -187,7 +187,7 @@ impl Application {
                 .route("/orders/{number}/pay", aw::post().to(checkout::payment::pay))
                 .route("/orders/{number}/payment", aw::get().to(checkout::payment::payment_state))
                 .route("/stripe/webhook", aw::post().to(checkout::payment::stripe_webhook))
-                .route("/branding/{slot}/{file}", aw::get().to(events::pages::branding_image))
+                .route("/branding/{slot}/{file}", aw::get().to(browse::branding_image))
                 .route("/static/{name}", aw::get().to(web::static_asset))
                 .route("/healthz", aw::get().to(|| async { "ok" }))
                 .default_service(aw::to(web::not_found));

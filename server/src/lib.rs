@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod browse;
 pub mod checkout;
 pub mod client_groups;
 pub mod config;

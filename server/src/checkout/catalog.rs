@@ -56,6 +56,6 @@ impl Catalog {
     }
 
     pub fn money(&self, cents: i64) -> String {
-        super::money(cents, &self.currency)
+        crate::web::format::money(cents, &self.currency)
     }
 }

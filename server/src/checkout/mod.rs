@@ -21,24 +21,3 @@ impl Payments {
         self.stripe.is_some()
     }
 }
-
-/// An amount as a client reads it: `$24.00`, `€7.50`, `24.00 CHF`.
-pub fn money(cents: i64, currency: &str) -> String {
-    let amount = proofroom_wire::format_cents(cents);
-    match currency {
-        "USD" | "CAD" | "AUD" | "NZD" => format!("${amount}"),
-        "EUR" => format!("€{amount}"),
-        "GBP" => format!("£{amount}"),
-        other => format!("{amount} {other}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn amounts_read_as_money() {
-        assert_eq!(super::money(2400, "USD"), "$24.00");
-        assert_eq!(super::money(5, "EUR"), "€0.05");
-        assert_eq!(super::money(123_456, "CHF"), "1234.56 CHF");
-    }
-}

@@ -9,7 +9,6 @@ use proofroom_wire::orders::{
 };
 use serde::Serialize;
 
-use super::money;
 use super::number;
 use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{
@@ -18,11 +17,12 @@ use crate::db::schema::{
 use crate::db::{self, DbConn, ImageId};
 use crate::email::NewEmail;
 use crate::error::AppError;
-use crate::events::pages::display_date;
 use crate::gallery::models::Derivative;
 use crate::gallery::serve;
 use crate::site::{self, base_context};
 use crate::web::State;
+use crate::web::format::display_date;
+use crate::web::format::money;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = orders)]

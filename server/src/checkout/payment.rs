@@ -9,7 +9,6 @@ use proofroom_wire::orders::PaymentStatus;
 use serde::{Deserialize, Serialize};
 
 use super::Payments;
-use super::money;
 use super::number;
 use super::orders::{self, OrderRow};
 use super::stripe::{self, PaymentIntent, StripeError};
@@ -21,6 +20,7 @@ use crate::error::AppError;
 use crate::feed;
 use crate::site::{self, base_context};
 use crate::web::State;
+use crate::web::format::money;
 
 fn missing() -> AppError {
     AppError::not_found("order_not_found", "There is no such order.")

@@ -26,11 +26,12 @@ use crate::db::{self, DbConn};
 use crate::email;
 use crate::error::AppError;
 use crate::events::models::EventRow;
-use crate::events::pages::{display_date, load_gallery};
 use crate::events::viewer_actions::signed_in_page;
 use crate::feed;
+use crate::gallery::view::load_gallery;
 use crate::site::{self, base_context};
 use crate::web::State;
+use crate::web::format::display_date;
 use proofroom_wire::ShippingMethod;
 use proofroom_wire::orders::PaymentStatus;
 

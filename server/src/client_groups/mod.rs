@@ -243,3 +243,31 @@ pub async fn change_members(
     .await?;
     Ok(site::done(&req, &back(&form.back, &acting), serde_json::json!({ "in_group": add })))
 }
+
+/// A person's own groups in an event, oldest first: (id, name).
+pub fn of_person(
+    conn: &mut DbConn,
+    event: &EventId,
+    person_id: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    Ok(person_groups::table
+        .filter(person_groups::event_id.eq(event))
+        .filter(person_groups::person_id.eq(person_id))
+        .order(person_groups::created_at)
+        .select((person_groups::id, person_groups::name))
+        .load(conn)?)
+}
+
+/// What is in a person's own groups in an event: (group id, image id).
+pub fn members_of_person(
+    conn: &mut DbConn,
+    event: &EventId,
+    person_id: &str,
+) -> Result<Vec<(String, crate::db::ImageId)>, AppError> {
+    Ok(person_group_images::table
+        .inner_join(person_groups::table)
+        .filter(person_groups::event_id.eq(event))
+        .filter(person_groups::person_id.eq(person_id))
+        .select((person_group_images::group_id, person_group_images::image_id))
+        .load(conn)?)
+}

@@ -2,10 +2,10 @@
 //! event page.
 
 pub mod access;
+pub mod listing;
 pub mod models;
 pub mod notices;
 pub mod page_cache;
-pub mod pages;
 pub mod sessions;
 pub mod unlock;
 pub mod viewer_actions;

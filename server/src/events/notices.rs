@@ -17,12 +17,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::{ClientRow, EventRow};
-use super::pages::display_date;
 use crate::db::schema::{clients, events, images, outgoing_emails, session_images};
 use crate::db::{self, DbConn, EventId, Pool};
 use crate::email::{self, Mailer, NewEmail};
 use crate::error::AppError;
 use crate::studio;
+use crate::web::format::display_date;
 
 /// An upload whose newest image is this old is taken as finished.
 const UPLOAD_QUIET_MINUTES: i64 = 10;

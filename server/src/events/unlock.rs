@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use super::Events;
 use super::access::{self, Access, ViewerKey};
 use super::models::EventRow;
-use super::pages::display_date;
 use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{event_passes, events, guest_invites};
 use crate::db::{self, DbConn, EventId, GuestId, InviteId};
@@ -22,6 +21,7 @@ use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
 use crate::web::CsrfForm;
 use crate::web::State;
+use crate::web::format::display_date;
 
 diesel::define_sql_function!(fn upper(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 

@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::browser_session::CurrentSession;
 use crate::auth::browser_session::Person;
-use crate::db::schema::{favorites, images};
+use crate::db::schema::favorites;
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
-use crate::events::pages::display_date;
 use crate::events::viewer_actions::{acting_in_event, image_of_event, signed_in_page};
 use crate::feed;
 use crate::site::{self, base_context};
 use crate::web::State;
+use crate::web::format::display_date;
 
 const MAX_NOTE_CHARS: usize = 1000;
 
@@ -180,7 +180,7 @@ pub async fn favorites_page(
         return Ok(sign_in);
     }
     let acting = acting_in_event(&state, &session, &path).await?;
-    let gallery = match crate::events::pages::load_gallery(&state, &session, &acting.event.id)
+    let gallery = match crate::gallery::view::load_gallery(&state, &session, &acting.event.id)
         .await?
     {
         Ok(g) => g,
@@ -188,29 +188,28 @@ pub async fn favorites_page(
     };
     let person = acting.person.clone();
     let event = acting.event.id.clone();
-    let since: Vec<(ImageId, chrono::NaiveDateTime)> = db::run(&state.pool, move |conn| {
-        Ok(favorites::table
-            .inner_join(images::table)
-            .filter(favorites::event_id.eq(&event))
-            .filter(favorites::person_id.eq(person.person_id()))
-            .select((favorites::image_id, favorites::created_at))
-            .load(conn)?)
-    })
-    .await?;
+    let marked: Vec<(ImageId, Option<String>, chrono::NaiveDateTime)> =
+        db::run(&state.pool, move |conn| {
+            Ok(favorites::table
+                .filter(favorites::event_id.eq(&event))
+                .filter(favorites::person_id.eq(person.person_id()))
+                .select((favorites::image_id, favorites::note, favorites::created_at))
+                .load(conn)?)
+        })
+        .await?;
     let items: Vec<FavoriteView> = gallery
         .images
         .iter()
-        .filter(|i| i.favorite)
-        .map(|i| FavoriteView {
+        .filter_map(|i| {
+            let (_, note, since) = marked.iter().find(|(id, _, _)| id.as_str() == i.id)?;
+            Some((i, note, since))
+        })
+        .map(|(i, note, since)| FavoriteView {
             name: i.name.clone(),
             photo_url: i.photo_url.clone(),
             thumb_url: i.thumb_url.clone(),
-            note: i.note.clone(),
-            since: since
-                .iter()
-                .find(|(id, _)| id.as_str() == i.id)
-                .map(|(_, at)| display_date(at.date()))
-                .unwrap_or_default(),
+            note: note.clone().unwrap_or_default(),
+            since: display_date(since.date()),
         })
         .collect();
     let mut context = base_context(&req, &state, &session, &acting.studio).await?;
@@ -218,4 +217,19 @@ pub async fn favorites_page(
     context.insert("description", &acting.event.description);
     context.insert("favorites", &items);
     state.render("favorites.html", &context)
+}
+
+/// The person's favorites in an event, each with its note.
+pub fn notes_of(
+    conn: &mut DbConn,
+    event: &EventId,
+    person_id: &str,
+) -> Result<std::collections::HashMap<ImageId, Option<String>>, AppError> {
+    Ok(favorites::table
+        .filter(favorites::event_id.eq(event))
+        .filter(favorites::person_id.eq(person_id))
+        .select((favorites::image_id, favorites::note))
+        .load::<(ImageId, Option<String>)>(conn)?
+        .into_iter()
+        .collect())
 }

@@ -5,6 +5,7 @@ pub mod models;
 pub mod rerender;
 pub mod serve;
 pub mod upload;
+pub mod view;
 
 use std::sync::atomic::AtomicU64;
 

@@ -10,15 +10,15 @@ use serde::Serialize;
 
 use super::{InvoiceRow, ItemRow, Slot, slots};
 use crate::auth::browser_session::CurrentSession;
-use crate::checkout::money;
 use crate::db::schema::{images, prepaid_invoices, prepaid_picks};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
-use crate::events::pages::{display_date, load_gallery};
 use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event};
 use crate::feed;
+use crate::gallery::view::load_gallery;
 use crate::site::{self, base_context};
 use crate::web::State;
+use crate::web::format::{display_date, money};
 
 fn missing() -> AppError {
     AppError::not_found("prepaid_not_found", "There is no such prepaid package.")

@@ -420,3 +420,8 @@ pub fn current_watermark(
         version,
     })
 }
+
+/// The branding file of one slot, if the studio sent one.
+pub fn branding_file(conn: &mut DbConn, slot: &str) -> Result<Option<BrandingRow>, AppError> {
+    Ok(branding_files::table.find(slot).select(BrandingRow::as_select()).first(conn).optional()?)
+}

@@ -1,6 +1,8 @@
 //! Shared web pieces: application state, templates, embedded static assets, security headers and
 //! the HTML rendering of errors for pages.
 
+pub mod format;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

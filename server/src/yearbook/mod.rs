@@ -75,3 +75,12 @@ pub async fn pick(
         .unwrap_or_else(|| format!("/events/{}/photos/{image}", acting.event.id));
     Ok(site::done(&req, &back, serde_json::json!({ "yearbook": image.to_string() })))
 }
+
+/// The image picked for the yearbook in an event, if any.
+pub fn pick_of(conn: &mut db::DbConn, event: &db::EventId) -> Result<Option<String>, AppError> {
+    Ok(yearbook_picks::table
+        .find(event)
+        .select(yearbook_picks::image_id)
+        .first::<String>(conn)
+        .optional()?)
+}

@@ -1,0 +1,82 @@
+//! The events a page lists and what an event shows besides its images: the public events of
+//! a date range, the events a viewer has opened, the studio's online groups and the videos.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use proofroom_wire::EventType;
+
+use super::access::ViewerKey;
+use super::models::EventRow;
+use crate::db::schema::{
+    event_online_groups, event_passes, event_videos, events, session_image_groups,
+};
+use crate::db::{DbConn, EventId};
+use crate::error::AppError;
+
+/// Public events still online, newest first, within `range` when given; at most 200.
+pub fn public_events(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Vec<EventRow>, AppError> {
+    let mut q = events::table
+        .filter(events::event_type.eq(EventType::Public.as_str()))
+        .filter(events::expires_on.ge(today))
+        .into_boxed();
+    if let Some((from, to)) = range {
+        q = q.filter(events::session_date.between(from, to));
+    }
+    Ok(q.order((events::session_date.desc(), events::description))
+        .limit(200)
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// The client's own events and those the viewer opened by code or invite (may repeat).
+pub fn opened_by(conn: &mut DbConn, viewer: &ViewerKey) -> Result<Vec<EventId>, AppError> {
+    let mut ids: Vec<EventId> = Vec::new();
+    if let Some(client) = &viewer.client_id {
+        ids.extend(
+            events::table
+                .filter(events::client_id.eq(client))
+                .select(events::id)
+                .load::<EventId>(conn)?,
+        );
+    }
+    let mut passes = event_passes::table.select(event_passes::event_id).into_boxed();
+    passes = match (&viewer.session_id, &viewer.guest_id) {
+        (Some(s), Some(g)) => passes
+            .filter(event_passes::web_session_id.eq(s).or(event_passes::guest_id.eq(g.as_str()))),
+        (Some(s), None) => passes.filter(event_passes::web_session_id.eq(s)),
+        (None, Some(g)) => passes.filter(event_passes::guest_id.eq(g.as_str())),
+        (None, None) => passes.filter(event_passes::id.eq("")),
+    };
+    ids.extend(passes.load::<EventId>(conn)?);
+    Ok(ids)
+}
+
+/// The studio's groups shown online, in the studio's order.
+pub fn online_groups(conn: &mut DbConn, event: &EventId) -> Result<Vec<String>, AppError> {
+    Ok(event_online_groups::table
+        .filter(event_online_groups::event_id.eq(event))
+        .order(event_online_groups::position)
+        .select(event_online_groups::name)
+        .load(conn)?)
+}
+
+/// Which of the studio's groups each image file is in: (file name, group).
+pub fn image_groups(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, String)>, AppError> {
+    Ok(session_image_groups::table
+        .filter(session_image_groups::event_id.eq(event))
+        .select((session_image_groups::file_name, session_image_groups::group_name))
+        .load(conn)?)
+}
+
+/// The event's videos in order: (description, the URL as the studio gave it).
+pub fn videos(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, String)>, AppError> {
+    Ok(event_videos::table
+        .filter(event_videos::event_id.eq(event))
+        .order(event_videos::position)
+        .select((event_videos::description, event_videos::embed_url))
+        .load(conn)?)
+}

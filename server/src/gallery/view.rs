@@ -1,0 +1,223 @@
+//! The gallery as a viewer sees it: the event (if they may see it), its images as cards with
+//! their proof and thumbnail addresses, the studio's online groups and the videos. Composed
+//! from the owners' functions — events for access, groups and videos, the gallery's own
+//! images and derivatives. What is one viewer's own (favorites, their groups, the yearbook pick,
+//! prepaid packages) is laid over it by the pages that show it.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::models::Derivative;
+use super::serve;
+use crate::auth::browser_session::CurrentSession;
+use crate::db::schema::{image_derivatives, images};
+use crate::db::{self, DbConn, EventId, ImageId};
+use crate::error::AppError;
+use crate::events::access::{self, Access, ViewerKey};
+use crate::events::listing;
+use crate::events::models::EventRow;
+use crate::site::{self, StudioView, form_context, render_status};
+use crate::web::State;
+
+#[derive(Serialize, Clone)]
+pub struct ImageCard {
+    pub id: String,
+    pub name: String,
+    pub thumb_url: String,
+    pub proof_url: String,
+    pub photo_url: String,
+    pub thumb_width: i32,
+    pub thumb_height: i32,
+    pub proof_width: i32,
+    pub proof_height: i32,
+    /// The viewer's own marks, laid over by the page (empty here).
+    pub favorite: bool,
+    pub note: String,
+    pub studio_groups: Vec<String>,
+    pub my_groups: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct VideoView {
+    description: String,
+    embed_url: String,
+}
+
+/// Everything anyone allowed in sees of an event.
+pub struct Gallery {
+    pub event: EventRow,
+    pub studio: StudioView,
+    pub expired: bool,
+    pub images: Vec<ImageCard>,
+    pub studio_groups: Vec<String>,
+    pub videos: Vec<VideoView>,
+    pub is_client: bool,
+}
+
+/// Why a viewer may not see the event: their access, the event if there is one, the studio.
+pub type NotVisible = (Access, Option<EventRow>, StudioView);
+
+/// Loads the gallery when the viewer may see it: `Err` 404 when not, and the code box's answer
+/// for a private event they have not opened.
+pub async fn load_gallery(
+    state: &State,
+    session: &CurrentSession,
+    event_id: &EventId,
+) -> Result<Result<Gallery, NotVisible>, AppError> {
+    let viewer = ViewerKey::from(session);
+    let id = event_id.clone();
+    db::run(&state.pool, move |conn| {
+        let (_, studio) = site::studio_view(conn)?;
+        let Some(event) = access::load_event(conn, &id)? else {
+            return Ok(Err((Access::Hidden, None, studio)));
+        };
+        let today = access::studio_today(conn)?;
+        let access = access::decide(conn, &viewer, &event, today)?;
+        let expired = match access {
+            Access::Allowed => false,
+            Access::Expired => true,
+            other => return Ok(Err((other, Some(event), studio))),
+        };
+        let is_client = viewer.client_id.as_ref() == Some(&event.client_id);
+        let mut gallery = Gallery {
+            studio,
+            expired,
+            images: Vec::new(),
+            studio_groups: Vec::new(),
+            videos: Vec::new(),
+            is_client,
+            event,
+        };
+        if !expired {
+            fill_gallery(conn, &mut gallery)?;
+        }
+        Ok(Ok(gallery))
+    })
+    .await
+}
+
+fn fill_gallery(conn: &mut DbConn, g: &mut Gallery) -> Result<(), AppError> {
+    let id = g.event.id.clone();
+    let mut by_image: HashMap<ImageId, (String, Option<Variant>, Option<Variant>)> = HashMap::new();
+    for (image_id, name, kind, sha, w, h) in shown_variants(conn, &id)? {
+        let entry = by_image.entry(image_id).or_insert_with(|| (name, None, None));
+        if kind == Derivative::Thumb.as_str() {
+            entry.1 = Some((sha, w, h));
+        } else {
+            entry.2 = Some((sha, w, h));
+        }
+    }
+    g.studio_groups = listing::online_groups(conn, &id)?;
+    let online: HashSet<&str> = g.studio_groups.iter().map(String::as_str).collect();
+    let mut studio_groups_of: HashMap<String, Vec<String>> = HashMap::new();
+    for (file, group) in listing::image_groups(conn, &id)? {
+        if online.contains(group.as_str()) {
+            studio_groups_of.entry(file).or_default().push(group);
+        }
+    }
+    g.videos = listing::videos(conn, &id)?
+        .into_iter()
+        // Checked again on the way out: only a URL the allow-list rebuilds is ever shown.
+        .filter_map(|(description, url)| {
+            proofroom_wire::video_embed_url(&url)
+                .ok()
+                .map(|embed_url| VideoView { description, embed_url })
+        })
+        .collect();
+    let event_path = format!("/events/{id}");
+    g.images = by_image
+        .into_iter()
+        .filter_map(|(image_id, (name, thumb, proof))| {
+            let ((tsha, tw, th), (psha, pw, ph)) = (thumb?, proof?);
+            Some(ImageCard {
+                id: image_id.to_string(),
+                thumb_url: serve::url(&image_id, Derivative::Thumb, &tsha),
+                proof_url: serve::url(&image_id, Derivative::Proof, &psha),
+                photo_url: format!("{event_path}/photos/{image_id}"),
+                thumb_width: tw,
+                thumb_height: th,
+                proof_width: pw,
+                proof_height: ph,
+                favorite: false,
+                note: String::new(),
+                studio_groups: studio_groups_of.remove(&name).unwrap_or_default(),
+                my_groups: Vec::new(),
+                name,
+            })
+        })
+        .collect();
+    // By name in byte order on both backends (PostgreSQL's collation may differ).
+    g.images.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(())
+}
+
+/// A derivative's hash, width and height.
+type Variant = (String, i32, i32);
+
+/// Each image's thumbnail and proof: (image, file name, kind, hash, width, height).
+fn shown_variants(
+    conn: &mut DbConn,
+    event: &EventId,
+) -> Result<Vec<(ImageId, String, String, String, i32, i32)>, AppError> {
+    Ok(images::table
+        .inner_join(image_derivatives::table)
+        .filter(images::event_id.eq(event))
+        .filter(
+            image_derivatives::kind
+                .eq_any([Derivative::Thumb.as_str(), Derivative::Proof.as_str()]),
+        )
+        .select((
+            images::id,
+            images::file_name,
+            image_derivatives::kind,
+            image_derivatives::sha256,
+            image_derivatives::width,
+            image_derivatives::height,
+        ))
+        .load(conn)?)
+}
+
+/// The first image of an event by file name, as its cover.
+pub fn cover(conn: &mut DbConn, event_id: &EventId) -> Result<Option<String>, AppError> {
+    let mut thumbs: Vec<(String, ImageId, String)> = images::table
+        .inner_join(image_derivatives::table)
+        .filter(images::event_id.eq(event_id))
+        .filter(image_derivatives::kind.eq(Derivative::Thumb.as_str()))
+        .select((images::file_name, images::id, image_derivatives::sha256))
+        .load(conn)?;
+    thumbs.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(thumbs.into_iter().next().map(|(_, id, sha)| serve::url(&id, Derivative::Thumb, &sha)))
+}
+
+/// How many images an event has online.
+pub fn image_count(conn: &mut DbConn, event_id: &EventId) -> Result<i64, AppError> {
+    Ok(images::table.filter(images::event_id.eq(event_id)).count().get_result(conn)?)
+}
+
+/// The answer for a viewer who may not see the event: the code box for a private event, a
+/// plain 404 otherwise.
+pub async fn not_visible(
+    req: &HttpRequest,
+    state: &State,
+    session: &CurrentSession,
+    access: Access,
+    event: Option<EventRow>,
+    studio: &StudioView,
+) -> Result<HttpResponse, AppError> {
+    match (access, event) {
+        (Access::NeedsCode, Some(event)) => {
+            let mut context = form_context(req, state, session, studio).await?;
+            context.insert("event_id", &event.id.to_string());
+            context.insert("error", &None::<String>);
+            render_status(state, "unlock.html", &context, StatusCode::FORBIDDEN)
+        }
+        _ => Err(AppError::not_found(
+            "event_not_found",
+            "There is no such gallery, or it has been taken down.",
+        )),
+    }
+}
