@@ -22,6 +22,7 @@ pub mod gallery;
 pub mod images;
 pub mod lane;
 pub mod prepaid;
+pub mod price_lists;
 pub mod site;
 pub mod storage;
 pub mod studio;

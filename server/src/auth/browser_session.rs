@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use rand::RngCore;
 use serde::Serialize;
 
-use super::{Auth, AuthState};
+use super::Auth;
 use crate::db::Pool;
 use crate::db::schema::{clients, guests, web_sessions};
 use crate::db::{self, ClientId, DbConn, GuestId};
@@ -322,15 +322,15 @@ impl CurrentSession {
     /// The session named by the request's cookie, for requests answered outside the App.
     pub async fn from_headers(
         pool: &Pool,
-        auth: &AuthState,
+        auth: &Auth,
         headers: &HeaderMap,
     ) -> Result<Self, AppError> {
-        Ok(match token_from_headers(headers) {
-            Some(token) => {
-                Self { session: auth.sessions.get(token, pool).await?, ..Self::default() }
-            }
-            None => Self::default(),
-        })
+        let session = match token_from_headers(headers) {
+            Some(token) => auth.sessions.get(token, pool).await?,
+            None => None,
+        };
+        // The key too: a page rendered after this lookup may hand a visitor a form token.
+        Ok(Self { session, visitor_csrf: None, auth: Some(auth.clone()) })
     }
 
     /// The live session, if the request has one.

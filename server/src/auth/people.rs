@@ -2,6 +2,7 @@
 //! address that is a client's email or user name cannot become a guest account, and no page
 //! tells a visitor whether an address has an account (the email to its holder does).
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::browser_session::Person;
@@ -9,6 +10,7 @@ use super::links::Holder;
 use super::passwords;
 use crate::db::schema::{clients, guests, web_sessions};
 use crate::db::{self, ClientId, DbConn, EventId, GuestId};
+
 use crate::error::AppError;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -289,4 +291,67 @@ pub fn confirm_guest(conn: &mut DbConn, id: &GuestId) -> Result<Option<EventId>,
         .set(guests::confirmed_at.eq(Some(db::now())))
         .execute(conn)?;
     Ok(guests::table.find(id).select(guests::event_id).first::<Option<EventId>>(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+pub struct ClientRow {
+    pub id: ClientId,
+    pub studio_client_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// None while the client signs in with their email.
+    pub login_name: Option<String>,
+    /// None while the client signs in with their last name.
+    pub password_hash: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Creates or updates the client a published session names (by the studio's client id).
+pub fn upsert_client(
+    conn: &mut DbConn,
+    client: &proofroom_wire::SessionClient,
+) -> Result<ClientId, AppError> {
+    let now = db::now();
+    let existing: Option<ClientId> = clients::table
+        .filter(clients::studio_client_id.eq(&client.id))
+        .select(clients::id)
+        .first(conn)
+        .optional()?;
+    match existing {
+        Some(id) => {
+            diesel::update(clients::table.find(&id))
+                .set((
+                    clients::first_name.eq(client.first_name.trim()),
+                    clients::last_name.eq(client.last_name.trim()),
+                    clients::email.eq(client.email.trim()),
+                    clients::phone.eq(&client.phone),
+                    clients::address.eq(&client.address),
+                    clients::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(id)
+        }
+        None => {
+            let row = ClientRow {
+                id: ClientId::new(),
+                studio_client_id: client.id.clone(),
+                first_name: client.first_name.trim().into(),
+                last_name: client.last_name.trim().into(),
+                email: client.email.trim().into(),
+                phone: client.phone.clone(),
+                address: client.address.clone(),
+                login_name: None,
+                password_hash: None,
+                created_at: now,
+                updated_at: now,
+            };
+            diesel::insert_into(clients::table).values(&row).execute(conn)?;
+            Ok(row.id)
+        }
+    }
 }

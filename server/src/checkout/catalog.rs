@@ -25,7 +25,7 @@ impl Catalog {
     /// The price list and rates for `event`; `None` when its session has no price list.
     pub fn load(conn: &mut DbConn, event: &EventRow) -> Result<Option<Self>, AppError> {
         let Some(list_id) = &event.price_list_id else { return Ok(None) };
-        let Some(list) = crate::studio_api::price_lists::load(conn, list_id)? else {
+        let Some(list) = crate::price_lists::load(conn, list_id)? else {
             return Ok(None);
         };
         let Some(profile) = studio::profile(conn)? else { return Ok(None) };

@@ -6,7 +6,7 @@ pub mod listing;
 pub mod models;
 pub mod notices;
 pub mod page_cache;
-pub mod sessions;
+pub mod publish;
 pub mod unlock;
 pub mod viewer_actions;
 

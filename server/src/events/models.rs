@@ -1,29 +1,11 @@
-//! Clients and their events (the studio's sessions, as published).
+//! Events: the studio's photo sessions, as published.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use proofroom_wire::EventType;
 
-use crate::db::schema::{clients, events};
+use crate::db::schema::events;
 use crate::db::{ClientId, EventId};
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = clients)]
-pub struct ClientRow {
-    pub id: ClientId,
-    pub studio_client_id: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    /// None while the client signs in with their email.
-    pub login_name: Option<String>,
-    /// None while the client signs in with their last name.
-    pub password_hash: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = events)]

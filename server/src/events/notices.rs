@@ -16,7 +16,8 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::models::{ClientRow, EventRow};
+use super::models::EventRow;
+use crate::auth::people::ClientRow;
 use crate::db::schema::{clients, events, images, outgoing_emails, session_images};
 use crate::db::{self, DbConn, EventId, Pool};
 use crate::email::{self, Mailer, NewEmail};

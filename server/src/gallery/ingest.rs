@@ -261,8 +261,50 @@ pub fn delete_unreferenced(
     Ok(())
 }
 
+/// Removes an event's uploaded images whose file names are not `wanted`; returns their store
+/// keys, to delete after commit.
+pub fn drop_images_not_in(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    wanted: &std::collections::HashSet<&str>,
+) -> Result<Vec<String>, AppError> {
+    let held: Vec<(ImageId, String)> = images::table
+        .filter(images::event_id.eq(event_id))
+        .select((images::id, images::file_name))
+        .load(conn)?;
+    let mut keys = Vec::new();
+    for (image_id, name) in held {
+        if !wanted.contains(name.as_str()) {
+            keys.extend(image_keys(conn, &image_id)?);
+            diesel::delete(images::table.find(&image_id)).execute(conn)?;
+        }
+    }
+    Ok(keys)
+}
+
+/// Removes all of an event's images (a take-down); returns their store keys. Done before the
+/// event itself: SQLite's cascades need foreign_keys=ON, PostgreSQL's are implicit.
+pub fn delete_event_images(conn: &mut DbConn, event_id: &EventId) -> Result<Vec<String>, AppError> {
+    let keys = event_keys(conn, event_id)?;
+    diesel::delete(images::table.filter(images::event_id.eq(event_id))).execute(conn)?;
+    Ok(keys)
+}
+
+/// How many images each event has online (events without any are absent).
+pub fn image_counts(
+    conn: &mut DbConn,
+) -> Result<std::collections::HashMap<EventId, i64>, AppError> {
+    use diesel::dsl::count_star;
+    Ok(images::table
+        .group_by(images::event_id)
+        .select((images::event_id, count_star()))
+        .load::<(EventId, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// All store keys an event's images use, for take-down.
-pub fn event_keys(conn: &mut DbConn, event_id: &EventId) -> Result<Vec<String>, AppError> {
+fn event_keys(conn: &mut DbConn, event_id: &EventId) -> Result<Vec<String>, AppError> {
     let mut keys: Vec<String> = image_derivatives::table
         .inner_join(images::table)
         .filter(images::event_id.eq(event_id))

@@ -23,7 +23,7 @@ use diesel::prelude::*;
 
 use super::GalleryState;
 use super::models::Derivative;
-use crate::auth::AuthState;
+use crate::auth::Auth;
 use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, EventId, ImageId};
@@ -101,7 +101,7 @@ impl<'a> ImageAddress<'a> {
 /// opened the address directly.
 pub async fn answer(
     state: &State,
-    auth: &AuthState,
+    auth: &Auth,
     events: &EventsState,
     gallery: &GalleryState,
     req: &Request,
@@ -116,7 +116,7 @@ pub async fn answer(
 
 async fn image_response(
     state: &State,
-    auth: &AuthState,
+    auth: &Auth,
     events: &EventsState,
     gallery: &GalleryState,
     req: &Request,

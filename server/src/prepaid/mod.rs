@@ -16,7 +16,7 @@ use proofroom_wire::prepaid::{
 use crate::db::schema::{clients, events, prepaid_invoices, prepaid_items, prepaid_picks};
 use crate::db::{self, DbConn, EventId};
 use crate::error::AppError;
-use crate::events::sessions::check_studio_id;
+use crate::web::check_studio_id;
 
 /// The address of an invoice's page. The invoice id is the studio's file name and may hold
 /// `# ? " < >`: it is percent-encoded, as every studio id in a URL is.
@@ -173,7 +173,7 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
             ));
         };
         let list = match &price_list {
-            Some(list) => crate::studio_api::price_lists::load(conn, list)?,
+            Some(list) => crate::price_lists::load(conn, list)?,
             None => None,
         };
         let Some(list) = list else {
@@ -312,4 +312,16 @@ pub fn selection(conn: &mut DbConn, invoice: &str) -> Result<Option<PrepaidSelec
         submitted_at,
         items,
     }))
+}
+
+/// With a take-down: a package not filled in goes with its gallery; a submitted one stays
+/// (without its gallery) until the studio has pulled it.
+pub fn drop_unsubmitted(conn: &mut DbConn, event: &EventId) -> Result<(), AppError> {
+    diesel::delete(
+        prepaid_invoices::table
+            .filter(prepaid_invoices::event_id.eq(event))
+            .filter(prepaid_invoices::submitted_at.is_null()),
+    )
+    .execute(conn)?;
+    Ok(())
 }

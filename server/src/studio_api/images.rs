@@ -9,7 +9,7 @@ use crate::db::schema::{images, session_images};
 use crate::db::{self, ImageId};
 use crate::error::AppError;
 use crate::events::Events;
-use crate::events::sessions::find_by_studio_id;
+use crate::events::publish::find_by_studio_id;
 use crate::gallery::Gallery;
 use crate::gallery::ingest::{delete_unreferenced, image_keys, store_upload};
 use crate::gallery::upload;

@@ -4,19 +4,80 @@ use actix_web::{HttpResponse, delete, get, put, web};
 use proofroom_wire::{ApiError, ExpiryChange, SessionList, SessionSummary, SessionUpsert};
 
 use super::auth::Studio;
+use crate::auth::people;
 use crate::db;
 use crate::error::AppError;
 use crate::events::access::studio_today;
-use crate::events::sessions;
+use crate::events::models::EventRow;
+use crate::events::publish;
 use crate::gallery::Gallery;
-use crate::gallery::ingest::delete_unreferenced;
+use crate::gallery::ingest::{self, delete_unreferenced};
 use crate::web::State;
+use crate::{prepaid, price_lists};
+
+/// The session as the studio API reports it, with its count of images online.
+fn summary_of(conn: &mut db::DbConn, event: EventRow) -> Result<SessionSummary, AppError> {
+    let count = crate::gallery::view::image_count(conn, &event.id)?;
+    Ok(publish::to_summary(event, count))
+}
+
+/// Publishes a session in one transaction: its price list must be there, its client record,
+/// its event with the image list, and the images it no longer lists removed (their store keys
+/// are returned, to delete after commit).
+fn publish_session(
+    conn: &mut db::DbConn,
+    id: &str,
+    session: &SessionUpsert,
+) -> Result<(SessionSummary, Vec<String>), AppError> {
+    let today = studio_today(conn)?;
+    db::write_transaction(conn, |conn| {
+        if let Some(list) = &session.price_list
+            && !price_lists::exists(conn, list)?
+        {
+            return Err(AppError::unprocessable(
+                "unknown_price_list",
+                format!("Session {id} uses price list \"{list}\", which has not been uploaded."),
+            ));
+        }
+        let client_id = people::upsert_client(conn, &session.client)?;
+        let event_id = publish::upsert_event(conn, today, id, session, client_id)?;
+        let wanted = session.images.iter().map(|i| i.name.as_str()).collect();
+        let dropped = ingest::drop_images_not_in(conn, &event_id, &wanted)?;
+        let event = crate::events::access::load_event(conn, &event_id)?
+            .ok_or_else(|| AppError::internal("a published event vanished"))?;
+        Ok((summary_of(conn, event)?, dropped))
+    })
+}
+
+/// Takes a session down in one transaction: its images, its unsubmitted prepaid packages and
+/// its event; returns the store keys to delete after commit.
+fn take_down(conn: &mut db::DbConn, id: &str) -> Result<Vec<String>, AppError> {
+    db::write_transaction(conn, |conn| {
+        let event = publish::find_by_studio_id(conn, id)?;
+        let keys = ingest::delete_event_images(conn, &event.id)?;
+        prepaid::drop_unsubmitted(conn, &event.id)?;
+        publish::delete_event(conn, &event.id)?;
+        Ok(keys)
+    })
+}
 
 /// Every session online.
 #[utoipa::path(tag = "sessions", responses((status = 200, body = SessionList), (status = 401, body = ApiError)))]
 #[get("/sessions")]
 pub async fn list_sessions(_: Studio, state: State) -> Result<web::Json<SessionList>, AppError> {
-    let sessions = db::run(&state.pool, sessions::list).await?;
+    let sessions = db::run(&state.pool, |conn| {
+        let counts = ingest::image_counts(conn)?;
+        let mut all: Vec<SessionSummary> = publish::all(conn)?
+            .into_iter()
+            .map(|event| {
+                let count = counts.get(&event.id).copied().unwrap_or(0);
+                publish::to_summary(event, count)
+            })
+            .collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(all)
+    })
+    .await?;
     Ok(web::Json(SessionList { sessions }))
 }
 
@@ -44,11 +105,10 @@ pub async fn put_session(
     let id = id.into_inner();
     let session = body.into_inner();
     super::refuse_nul("session", &session)?;
-    sessions::validate(&id, &session)?;
+    publish::validate(&id, &session)?;
     let (worker, parts) = (state.clone(), gallery.clone());
     let summary = db::run(&state.pool, move |conn| {
-        let today = studio_today(conn)?;
-        let (summary, dropped) = sessions::upsert(conn, today, &id, &session)?;
+        let (summary, dropped) = publish_session(conn, &id, &session)?;
         delete_unreferenced(conn, &worker, &parts, dropped)?;
         Ok(summary)
     })
@@ -80,7 +140,8 @@ pub async fn put_expiry(
     let change = body.into_inner();
     let summary = db::run(&state.pool, move |conn| {
         let today = studio_today(conn)?;
-        sessions::change_expiry(conn, today, &id, &change)
+        let event = publish::change_expiry(conn, today, &id, &change)?;
+        summary_of(conn, event)
     })
     .await?;
     Ok(web::Json(summary))
@@ -102,7 +163,7 @@ pub async fn delete_session(
     let id = id.into_inner();
     let (worker, parts) = (state.clone(), gallery.clone());
     db::run(&state.pool, move |conn| {
-        let keys = sessions::take_down(conn, &id)?;
+        let keys = take_down(conn, &id)?;
         delete_unreferenced(conn, &worker, &parts, keys)
     })
     .await?;

@@ -332,3 +332,15 @@ pub struct CsrfForm {
     #[serde(default)]
     pub csrf: String,
 }
+
+/// A studio id (session, invoice, price list): any folder or file name, by the one rule of
+/// [`proofroom_wire::studio_id_problem`]. Ids are percent-encoded wherever they go into a URL.
+pub fn check_studio_id(kind: &str, id: &str) -> Result<(), AppError> {
+    match proofroom_wire::studio_id_problem(id) {
+        None => Ok(()),
+        Some(problem) => Err(AppError::unprocessable(
+            "invalid_id",
+            format!("The {kind} id {id:?} {problem}; rename its folder or file and push again."),
+        )),
+    }
+}

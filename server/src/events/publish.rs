@@ -1,4 +1,6 @@
-//! Publishing a studio session as an event: the studio API's upsert, listing and take-down.
+//! Publishing a studio's photo session as an event: its settings, its image list, groups and
+//! videos, its expiry, and removing it. The studio API composes these with the client record
+//! (auth), the images (gallery) and prepaid packages in one transaction.
 
 use std::collections::HashSet;
 
@@ -6,26 +8,13 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use proofroom_wire::{EventType, ExpiryChange, SessionSummary, SessionUpsert};
 
-use super::models::{ClientRow, EventRow};
+use super::models::EventRow;
 use crate::db::schema::{
-    clients, event_online_groups, event_videos, events, images, prepaid_invoices, price_lists,
-    session_image_groups, session_images,
+    event_online_groups, event_videos, events, session_image_groups, session_images,
 };
 use crate::db::{self, ClientId, DbConn, EventId};
 use crate::error::AppError;
-use crate::gallery::ingest::event_keys;
-
-/// A studio id (session, invoice, price list): any folder or file name, by the one rule of
-/// [`proofroom_wire::studio_id_problem`]. Ids are percent-encoded wherever they go into a URL.
-pub fn check_studio_id(kind: &str, id: &str) -> Result<(), AppError> {
-    match proofroom_wire::studio_id_problem(id) {
-        None => Ok(()),
-        Some(problem) => Err(AppError::unprocessable(
-            "invalid_id",
-            format!("The {kind} id {id:?} {problem}; rename its folder or file and push again."),
-        )),
-    }
-}
+use crate::web::check_studio_id;
 
 pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
     check_studio_id("session", id)?;
@@ -87,27 +76,16 @@ pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Creates or updates the event, its client and the list of images wanted online. Returns the
-/// summary and the store keys of images dropped from the list, to delete after commit.
-pub fn upsert(
+/// Creates or updates the event and the list of images wanted online, inside the caller's
+/// transaction.
+pub fn upsert_event(
     conn: &mut DbConn,
     today: NaiveDate,
     id: &str,
     session: &SessionUpsert,
-) -> Result<(SessionSummary, Vec<String>), AppError> {
-    crate::db::write_transaction(conn, |conn| {
-        if let Some(list) = &session.price_list {
-            let known: i64 = price_lists::table.find(list).count().get_result(conn)?;
-            if known == 0 {
-                return Err(AppError::unprocessable(
-                    "unknown_price_list",
-                    format!(
-                        "Session {id} uses price list \"{list}\", which has not been uploaded."
-                    ),
-                ));
-            }
-        }
-        let client_id = upsert_client(conn, &session.client)?;
+    client_id: ClientId,
+) -> Result<EventId, AppError> {
+    {
         let now = db::now();
         let existing: Option<EventRow> = events::table
             .filter(events::studio_session_id.eq(id))
@@ -170,52 +148,7 @@ pub fn upsert(
             }
         };
         replace_groups_and_images(conn, &event_id, session)?;
-        let dropped = drop_unlisted_images(conn, &event_id, session)?;
-        Ok((summary(conn, &event_id)?, dropped))
-    })
-}
-
-fn upsert_client(
-    conn: &mut DbConn,
-    client: &proofroom_wire::SessionClient,
-) -> Result<ClientId, AppError> {
-    let now = db::now();
-    let existing: Option<ClientId> = clients::table
-        .filter(clients::studio_client_id.eq(&client.id))
-        .select(clients::id)
-        .first(conn)
-        .optional()?;
-    match existing {
-        Some(id) => {
-            diesel::update(clients::table.find(&id))
-                .set((
-                    clients::first_name.eq(client.first_name.trim()),
-                    clients::last_name.eq(client.last_name.trim()),
-                    clients::email.eq(client.email.trim()),
-                    clients::phone.eq(&client.phone),
-                    clients::address.eq(&client.address),
-                    clients::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            Ok(id)
-        }
-        None => {
-            let row = ClientRow {
-                id: ClientId::new(),
-                studio_client_id: client.id.clone(),
-                first_name: client.first_name.trim().into(),
-                last_name: client.last_name.trim().into(),
-                email: client.email.trim().into(),
-                phone: client.phone.clone(),
-                address: client.address.clone(),
-                login_name: None,
-                password_hash: None,
-                created_at: now,
-                updated_at: now,
-            };
-            diesel::insert_into(clients::table).values(&row).execute(conn)?;
-            Ok(row.id)
-        }
+        Ok(event_id)
     }
 }
 
@@ -280,35 +213,8 @@ fn replace_groups_and_images(
     Ok(())
 }
 
-/// Removes uploaded images the session no longer lists; returns their store keys.
-fn drop_unlisted_images(
-    conn: &mut DbConn,
-    event_id: &EventId,
-    session: &SessionUpsert,
-) -> Result<Vec<String>, AppError> {
-    let wanted: HashSet<&str> = session.images.iter().map(|i| i.name.as_str()).collect();
-    let held: Vec<(crate::db::ImageId, String)> = images::table
-        .filter(images::event_id.eq(event_id))
-        .select((images::id, images::file_name))
-        .load(conn)?;
-    let mut keys = Vec::new();
-    for (image_id, name) in held {
-        if !wanted.contains(name.as_str()) {
-            keys.extend(crate::gallery::ingest::image_keys(conn, &image_id)?);
-            diesel::delete(images::table.find(&image_id)).execute(conn)?;
-        }
-    }
-    Ok(keys)
-}
-
-pub fn summary(conn: &mut DbConn, event_id: &EventId) -> Result<SessionSummary, AppError> {
-    let event: EventRow = events::table.find(event_id).select(EventRow::as_select()).first(conn)?;
-    let image_count: i64 =
-        images::table.filter(images::event_id.eq(event_id)).count().get_result(conn)?;
-    Ok(to_summary(event, image_count))
-}
-
-fn to_summary(event: EventRow, image_count: i64) -> SessionSummary {
+/// What the studio API says of a session.
+pub fn to_summary(event: EventRow, image_count: i64) -> SessionSummary {
     SessionSummary {
         event_type: event.event_type(),
         id: event.studio_session_id,
@@ -319,17 +225,9 @@ fn to_summary(event: EventRow, image_count: i64) -> SessionSummary {
     }
 }
 
-pub fn list(conn: &mut DbConn) -> Result<Vec<SessionSummary>, AppError> {
-    let all: Vec<EventRow> =
-        events::table.order(events::studio_session_id).select(EventRow::as_select()).load(conn)?;
-    let mut out = Vec::with_capacity(all.len());
-    for event in all {
-        let count: i64 =
-            images::table.filter(images::event_id.eq(&event.id)).count().get_result(conn)?;
-        out.push(to_summary(event, count));
-    }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(out)
+/// Every event, by the studio's session id.
+pub fn all(conn: &mut DbConn) -> Result<Vec<EventRow>, AppError> {
+    Ok(events::table.order(events::studio_session_id).select(EventRow::as_select()).load(conn)?)
 }
 
 /// Sets the gallery's expiry date as the studio asked (`today` is the studio's).
@@ -338,7 +236,7 @@ pub fn change_expiry(
     today: NaiveDate,
     id: &str,
     change: &ExpiryChange,
-) -> Result<SessionSummary, AppError> {
+) -> Result<EventRow, AppError> {
     crate::db::write_transaction(conn, |conn| {
         let event = find_by_studio_id(conn, id)?;
         let date = match *change {
@@ -361,7 +259,7 @@ pub fn change_expiry(
                 events::updated_at.eq(db::now()),
             ))
             .execute(conn)?;
-        summary(conn, &event.id)
+        Ok(events::table.find(&event.id).select(EventRow::as_select()).first(conn)?)
     })
 }
 
@@ -383,22 +281,9 @@ pub fn find_by_studio_id(conn: &mut DbConn, id: &str) -> Result<EventRow, AppErr
         })
 }
 
-/// Removes the event and everything of it; returns the store keys to delete.
-pub fn take_down(conn: &mut DbConn, id: &str) -> Result<Vec<String>, AppError> {
-    crate::db::write_transaction(conn, |conn| {
-        let event = find_by_studio_id(conn, id)?;
-        let keys = event_keys(conn, &event.id)?;
-        // Children first: SQLite's cascades need foreign_keys=ON, PostgreSQL's are implicit.
-        diesel::delete(images::table.filter(images::event_id.eq(&event.id))).execute(conn)?;
-        // A prepaid package not filled in goes with its gallery; a submitted one stays (without
-        // its gallery) until the studio has pulled it.
-        diesel::delete(
-            prepaid_invoices::table
-                .filter(prepaid_invoices::event_id.eq(&event.id))
-                .filter(prepaid_invoices::submitted_at.is_null()),
-        )
-        .execute(conn)?;
-        diesel::delete(events::table.find(&event.id)).execute(conn)?;
-        Ok(keys)
-    })
+/// Deletes the event; its passes, invites, groups, videos and image list go with it. The
+/// images and prepaid packages are their owners' to remove first.
+pub fn delete_event(conn: &mut DbConn, event_id: &EventId) -> Result<(), AppError> {
+    diesel::delete(events::table.find(event_id)).execute(conn)?;
+    Ok(())
 }

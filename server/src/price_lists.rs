@@ -1,0 +1,116 @@
+//! The studio's price lists, as the connector sends them: what each item is and costs. Owns
+//! `price_lists` and `price_list_items`; checkout and prepaid packages read them through
+//! [`load`], the studio API writes them through [`save`].
+
+use std::collections::HashSet;
+
+use diesel::prelude::*;
+use proofroom_wire::{PriceList, PriceListItem};
+
+use crate::db::schema::{price_list_items, price_lists};
+use crate::db::{self, DbConn};
+use crate::error::AppError;
+use crate::web::check_studio_id;
+
+/// Refuses a price list no studio could mean: an empty name, a repeated SKU, an impossible
+/// price or image count.
+pub fn validate(id: &str, list: &PriceList) -> Result<(), AppError> {
+    check_studio_id("price list", id)?;
+    let invalid = |message: String| AppError::unprocessable("invalid_price_list", message);
+    if list.name.trim().is_empty() {
+        return Err(invalid(format!("Price list {id} needs a name.")));
+    }
+    let mut skus = HashSet::new();
+    for item in &list.items {
+        if item.sku.trim().is_empty() || !skus.insert(item.sku.as_str()) {
+            return Err(invalid(format!(
+                "Price list {id}: SKU \"{}\" is empty or repeated.",
+                item.sku
+            )));
+        }
+        if item.price_cents < 0 || item.price_cents > 100_000_000 {
+            return Err(invalid(format!("Price list {id}: {} has an impossible price.", item.sku)));
+        }
+        if !(0..=100).contains(&item.images) {
+            return Err(invalid(format!(
+                "Price list {id}: {} must take from 0 to 100 images.",
+                item.sku
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The price list `id` as stored, items in the studio's order.
+pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<PriceList>, AppError> {
+    let name: Option<String> =
+        price_lists::table.find(id).select(price_lists::name).first(conn).optional()?;
+    let Some(name) = name else { return Ok(None) };
+    type ItemRow = (String, String, String, i64, i32, bool);
+    let rows: Vec<ItemRow> = price_list_items::table
+        .filter(price_list_items::price_list_id.eq(id))
+        .order(price_list_items::position)
+        .select((
+            price_list_items::sku,
+            price_list_items::name,
+            price_list_items::category,
+            price_list_items::price_cents,
+            price_list_items::images_per_item,
+            price_list_items::taxable,
+        ))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(sku, name, category, price_cents, images, taxable)| PriceListItem {
+            sku,
+            name,
+            category,
+            price_cents,
+            images,
+            taxable,
+        })
+        .collect();
+    Ok(Some(PriceList { name, items }))
+}
+
+/// A price list as stored.
+
+/// Whether the price list `id` was sent.
+pub fn exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    let known: i64 = price_lists::table.find(id).count().get_result(conn)?;
+    Ok(known > 0)
+}
+
+/// Stores the price list, replacing its items, inside the caller's transaction.
+pub fn save(conn: &mut DbConn, id: &str, list: &PriceList) -> Result<(), AppError> {
+    let now = db::now();
+    let updated = diesel::update(price_lists::table.find(&id))
+        .set((price_lists::name.eq(&list.name), price_lists::updated_at.eq(now)))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(price_lists::table)
+            .values((
+                price_lists::id.eq(&id),
+                price_lists::name.eq(&list.name),
+                price_lists::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(price_list_items::table.filter(price_list_items::price_list_id.eq(&id)))
+        .execute(conn)?;
+    for (i, item) in list.items.iter().enumerate() {
+        diesel::insert_into(price_list_items::table)
+            .values((
+                price_list_items::price_list_id.eq(&id),
+                price_list_items::sku.eq(&item.sku),
+                price_list_items::position.eq(i as i32),
+                price_list_items::name.eq(&item.name),
+                price_list_items::category.eq(&item.category),
+                price_list_items::price_cents.eq(item.price_cents),
+                price_list_items::images_per_item.eq(item.images),
+                price_list_items::taxable.eq(item.taxable),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
