@@ -355,3 +355,60 @@ pub fn upsert_client(
         }
     }
 }
+
+/// A guest as the studio's inbox records them: name, email, when they registered and the
+/// event they registered from.
+pub fn guest_record(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<(String, String, NaiveDateTime, Option<EventId>)>, AppError> {
+    Ok(guests::table
+        .filter(guests::id.eq(id))
+        .select((guests::name, guests::email, guests::created_at, guests::event_id))
+        .first(conn)
+        .optional()?)
+}
+
+/// A person's id as the studio knows it (a client's studio id, a guest's own), name and email;
+/// empty name and email when they are gone.
+pub fn who(
+    conn: &mut DbConn,
+    kind: &str,
+    person_id: &str,
+) -> Result<(String, String, String), AppError> {
+    if kind == "client" {
+        let found: Option<(String, String, String, String)> = clients::table
+            .filter(clients::id.eq(person_id))
+            .select((
+                clients::studio_client_id,
+                clients::first_name,
+                clients::last_name,
+                clients::email,
+            ))
+            .first(conn)
+            .optional()?;
+        if let Some((id, first, last, email)) = found {
+            return Ok((id, format!("{first} {last}"), email));
+        }
+    } else {
+        let found: Option<(String, String)> = guests::table
+            .filter(guests::id.eq(person_id))
+            .select((guests::name, guests::email))
+            .first(conn)
+            .optional()?;
+        if let Some((name, email)) = found {
+            return Ok((person_id.to_string(), name, email));
+        }
+    }
+    Ok((person_id.to_string(), String::new(), String::new()))
+}
+
+/// A client's id as the studio knows it and their full name, if the client is there.
+pub fn client_name(conn: &mut DbConn, id: &str) -> Result<Option<(String, String)>, AppError> {
+    let found: Option<(String, String, String)> = clients::table
+        .filter(clients::id.eq(id))
+        .select((clients::studio_client_id, clients::first_name, clients::last_name))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(studio_id, first, last)| (studio_id, format!("{first} {last}"))))
+}

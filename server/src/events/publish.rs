@@ -287,3 +287,12 @@ pub fn delete_event(conn: &mut DbConn, event_id: &EventId) -> Result<(), AppErro
     diesel::delete(events::table.find(event_id)).execute(conn)?;
     Ok(())
 }
+
+/// The studio's session id of an event, if the event is still there.
+pub fn studio_session_id(conn: &mut DbConn, event_id: &str) -> Result<Option<String>, AppError> {
+    Ok(events::table
+        .filter(events::id.eq(event_id))
+        .select(events::studio_session_id)
+        .first(conn)
+        .optional()?)
+}

@@ -233,3 +233,20 @@ pub fn notes_of(
         .into_iter()
         .collect())
 }
+
+/// Every favorite in an event, by person: (person kind, person id, image, note).
+pub fn of_event(
+    conn: &mut DbConn,
+    event: &str,
+) -> Result<Vec<(String, String, ImageId, Option<String>)>, AppError> {
+    Ok(favorites::table
+        .filter(favorites::event_id.eq(event))
+        .order((favorites::person_kind, favorites::person_id))
+        .select((
+            favorites::person_kind,
+            favorites::person_id,
+            favorites::image_id,
+            favorites::note,
+        ))
+        .load(conn)?)
+}

@@ -1,10 +1,12 @@
 //! The feed of what clients did, for the studio's connector to pull into its inbox
 //! (`proofroom_wire::feed`).
 //!
-//! A feed row only names what changed — a guest account, an event's favorites, an event's
-//! yearbook pick, an order — and what it holds is read when the connector fetches it. So the connector
-//! always writes the current state, and a row waiting for it is replaced by a newer change of
-//! the same thing: a client hearting fifty photos leaves one row, not fifty.
+//! The feed is a queue: [`record`], [`page`], [`acknowledge`]. A row only names what changed —
+//! a guest account, an event's favorites, an event's yearbook pick, an order, a prepaid
+//! package — and what it holds is read from its owner when the connector fetches it (the
+//! studio API passes [`page`] the function that asks each owner). So the connector always
+//! writes the current state, and a row waiting for it is replaced by a newer change of the same
+//! thing: a client hearting fifty photos leaves one row, not fifty.
 //!
 //! Rows are recorded in the same transaction as the change they name, so a change is never
 //! committed without its row. Sequence numbers increase, but on PostgreSQL two transactions
@@ -13,12 +15,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use proofroom_wire::feed::{
-    Favorite, FeedContent, FeedItem, FeedPage, FeedWaiting, GuestRecord, PersonFavorites,
-    SessionFavorites, YearbookPick,
-};
+use proofroom_wire::feed::{FeedContent, FeedItem, FeedPage, FeedWaiting};
 
-use crate::db::schema::{clients, events, favorites, feed_items, guests, images, yearbook_picks};
+use crate::db::schema::feed_items;
 use crate::db::{self, DbConn};
 use crate::error::AppError;
 
@@ -79,12 +78,14 @@ pub fn record(conn: &mut DbConn, kind: Kind, subject: &str) -> Result<(), AppErr
 }
 
 /// The items after `after`, and any older one still waiting, oldest first, each with what it
-/// holds now; only of `kinds` when given.
+/// holds now (`content` reads it from its owner: `None` when it was deleted since); only of
+/// `kinds` when given.
 pub fn page(
     conn: &mut DbConn,
     after: i64,
     limit: i64,
     kinds: Option<&[Kind]>,
+    content: impl Fn(&mut DbConn, Kind, &str) -> Result<Option<FeedContent>, AppError>,
 ) -> Result<FeedPage, AppError> {
     let limit = limit.clamp(1, MAX_PAGE);
     let names: Vec<&str> = kinds.unwrap_or(&Kind::ALL).iter().map(|k| k.as_str()).collect();
@@ -101,8 +102,11 @@ pub fn page(
     let waiting = names.iter().filter_map(|k| waiting.kinds.get(*k)).sum();
     let mut items = Vec::with_capacity(rows.len());
     for (seq, kind, subject, at) in rows {
-        let content = content(conn, &kind, &subject)?
-            .unwrap_or(FeedContent::Gone { subject: subject.clone() });
+        let held = match Kind::parse(&kind) {
+            Some(kind) => content(conn, kind, &subject)?,
+            None => None,
+        };
+        let content = held.unwrap_or(FeedContent::Gone { subject: subject.clone() });
         items.push(FeedItem { seq, at, content });
     }
     Ok(FeedPage { items, more, waiting })
@@ -163,139 +167,4 @@ pub fn waiting_by_kind(conn: &mut DbConn) -> Result<FeedWaiting, AppError> {
         waiting.kinds.insert(kind, n.max(0) as u64);
     }
     Ok(waiting)
-}
-
-/// What the row names, as it is now; `None` when it was deleted since.
-fn content(conn: &mut DbConn, kind: &str, subject: &str) -> Result<Option<FeedContent>, AppError> {
-    Ok(match kind {
-        "guest" => guest(conn, subject)?.map(FeedContent::Guest),
-        "favorites" => session_favorites(conn, subject)?.map(FeedContent::Favorites),
-        "yearbook" => yearbook(conn, subject)?.map(FeedContent::Yearbook),
-        "order" => crate::checkout::orders::find_by_id(conn, subject)?
-            .map(|order| FeedContent::Order(Box::new(order.record()))),
-        "prepaid" => crate::prepaid::selection(conn, subject)?.map(FeedContent::Prepaid),
-        _ => None,
-    })
-}
-
-fn guest(conn: &mut DbConn, guest_id: &str) -> Result<Option<GuestRecord>, AppError> {
-    let found: Option<(String, String, String, NaiveDateTime, Option<String>)> = guests::table
-        .left_join(events::table.on(guests::event_id.eq(events::id.nullable())))
-        .filter(guests::id.eq(guest_id))
-        .select((
-            guests::id,
-            guests::name,
-            guests::email,
-            guests::created_at,
-            events::studio_session_id.nullable(),
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(found.map(|(guest_id, name, email, registered_at, session_id)| GuestRecord {
-        guest_id,
-        name,
-        email,
-        session_id,
-        registered_at,
-    }))
-}
-
-fn session_id_of(conn: &mut DbConn, event_id: &str) -> Result<Option<String>, AppError> {
-    Ok(events::table
-        .filter(events::id.eq(event_id))
-        .select(events::studio_session_id)
-        .first(conn)
-        .optional()?)
-}
-
-fn session_favorites(
-    conn: &mut DbConn,
-    event_id: &str,
-) -> Result<Option<SessionFavorites>, AppError> {
-    let Some(session_id) = session_id_of(conn, event_id)? else { return Ok(None) };
-    let rows: Vec<(String, String, String, Option<String>)> = favorites::table
-        .inner_join(images::table)
-        .filter(favorites::event_id.eq(event_id))
-        .order((favorites::person_kind, favorites::person_id, images::file_name))
-        .select((favorites::person_kind, favorites::person_id, images::file_name, favorites::note))
-        .load(conn)?;
-    let mut people: Vec<PersonFavorites> = Vec::new();
-    let mut last: Option<(String, String)> = None;
-    for (kind, person_id, file_name, note) in rows {
-        let favorite = Favorite { file_name, note };
-        let key = (kind, person_id);
-        if last.as_ref() == Some(&key)
-            && let Some(person) = people.last_mut()
-        {
-            person.favorites.push(favorite);
-            continue;
-        }
-        let (id, name, email) = who(conn, &key.0, &key.1)?;
-        people.push(PersonFavorites {
-            kind: key.0.clone(),
-            id,
-            name,
-            email,
-            favorites: vec![favorite],
-        });
-        last = Some(key);
-    }
-    Ok(Some(SessionFavorites { session_id, people }))
-}
-
-/// A person's id as the studio knows it, name and email.
-fn who(
-    conn: &mut DbConn,
-    kind: &str,
-    person_id: &str,
-) -> Result<(String, String, String), AppError> {
-    if kind == "client" {
-        let found: Option<(String, String, String, String)> = clients::table
-            .filter(clients::id.eq(person_id))
-            .select((
-                clients::studio_client_id,
-                clients::first_name,
-                clients::last_name,
-                clients::email,
-            ))
-            .first(conn)
-            .optional()?;
-        if let Some((id, first, last, email)) = found {
-            return Ok((id, format!("{first} {last}"), email));
-        }
-    } else {
-        let found: Option<(String, String)> = guests::table
-            .filter(guests::id.eq(person_id))
-            .select((guests::name, guests::email))
-            .first(conn)
-            .optional()?;
-        if let Some((name, email)) = found {
-            return Ok((person_id.to_string(), name, email));
-        }
-    }
-    Ok((person_id.to_string(), String::new(), String::new()))
-}
-
-fn yearbook(conn: &mut DbConn, event_id: &str) -> Result<Option<YearbookPick>, AppError> {
-    let Some(session_id) = session_id_of(conn, event_id)? else { return Ok(None) };
-    let found: Option<(String, String, String, String, NaiveDateTime)> = yearbook_picks::table
-        .inner_join(images::table)
-        .inner_join(clients::table.on(clients::id.eq(yearbook_picks::client_id)))
-        .filter(yearbook_picks::event_id.eq(event_id))
-        .select((
-            images::file_name,
-            clients::studio_client_id,
-            clients::first_name,
-            clients::last_name,
-            yearbook_picks::picked_at,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(found.map(|(file_name, client_id, first, last, picked_at)| YearbookPick {
-        session_id,
-        client_id,
-        client_name: format!("{first} {last}"),
-        file_name,
-        picked_at,
-    }))
 }

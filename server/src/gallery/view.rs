@@ -221,3 +221,16 @@ pub async fn not_visible(
         )),
     }
 }
+
+/// The file names of images, by id (an image deleted since is absent).
+pub fn file_names(
+    conn: &mut DbConn,
+    ids: &[ImageId],
+) -> Result<HashMap<ImageId, String>, AppError> {
+    Ok(images::table
+        .filter(images::id.eq_any(ids))
+        .select((images::id, images::file_name))
+        .load::<(ImageId, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -2,13 +2,96 @@
 
 use actix_web::{get, post, web};
 use proofroom_wire::ApiError;
-use proofroom_wire::feed::{FeedAck, FeedAckResult, FeedPage, FeedQuery, FeedWaiting};
+use proofroom_wire::feed::{
+    Favorite, FeedAck, FeedAckResult, FeedContent, FeedPage, FeedQuery, FeedWaiting, GuestRecord,
+    PersonFavorites, SessionFavorites, YearbookPick,
+};
 
 use super::auth::Studio;
-use crate::db;
+use crate::auth::people;
+use crate::db::{self, DbConn};
 use crate::error::AppError;
-use crate::feed;
+use crate::events::publish::studio_session_id;
+use crate::feed::{self, Kind};
+use crate::gallery::view::file_names;
 use crate::web::State;
+use crate::{checkout, favorites, prepaid, yearbook};
+
+/// What a feed row names, as it is now, from the feature that owns it; `None` when it was
+/// deleted since.
+fn content(conn: &mut DbConn, kind: Kind, subject: &str) -> Result<Option<FeedContent>, AppError> {
+    Ok(match kind {
+        Kind::Guest => guest(conn, subject)?.map(FeedContent::Guest),
+        Kind::Favorites => session_favorites(conn, subject)?.map(FeedContent::Favorites),
+        Kind::Yearbook => yearbook_pick(conn, subject)?.map(FeedContent::Yearbook),
+        Kind::Order => checkout::orders::find_by_id(conn, subject)?
+            .map(|order| FeedContent::Order(Box::new(order.record()))),
+        Kind::Prepaid => prepaid::selection(conn, subject)?.map(FeedContent::Prepaid),
+    })
+}
+
+fn guest(conn: &mut DbConn, guest_id: &str) -> Result<Option<GuestRecord>, AppError> {
+    let Some((name, email, registered_at, event)) = people::guest_record(conn, guest_id)? else {
+        return Ok(None);
+    };
+    let session_id = match event {
+        Some(event) => studio_session_id(conn, event.as_str())?,
+        None => None,
+    };
+    Ok(Some(GuestRecord { guest_id: guest_id.to_string(), name, email, session_id, registered_at }))
+}
+
+/// Everyone's favorites in an event, per person, by file name.
+fn session_favorites(
+    conn: &mut DbConn,
+    event_id: &str,
+) -> Result<Option<SessionFavorites>, AppError> {
+    let Some(session_id) = studio_session_id(conn, event_id)? else { return Ok(None) };
+    let rows = favorites::of_event(conn, event_id)?;
+    let ids: Vec<_> = rows.iter().map(|(_, _, image, _)| image.clone()).collect();
+    let names = file_names(conn, &ids)?;
+    let mut people: Vec<PersonFavorites> = Vec::new();
+    let mut last: Option<(String, String)> = None;
+    for (kind, person_id, image, note) in rows {
+        // A favorite of an image deleted since is not sent.
+        let Some(file_name) = names.get(&image).cloned() else { continue };
+        let favorite = Favorite { file_name, note };
+        let key = (kind, person_id);
+        if last.as_ref() == Some(&key)
+            && let Some(person) = people.last_mut()
+        {
+            person.favorites.push(favorite);
+            continue;
+        }
+        let (id, name, email) = people::who(conn, &key.0, &key.1)?;
+        people.push(PersonFavorites {
+            kind: key.0.clone(),
+            id,
+            name,
+            email,
+            favorites: vec![favorite],
+        });
+        last = Some(key);
+    }
+    for person in &mut people {
+        person.favorites.sort_by(|a, b| a.file_name.cmp(&b.file_name));
+    }
+    Ok(Some(SessionFavorites { session_id, people }))
+}
+
+fn yearbook_pick(conn: &mut DbConn, event_id: &str) -> Result<Option<YearbookPick>, AppError> {
+    let Some(session_id) = studio_session_id(conn, event_id)? else { return Ok(None) };
+    let Some((image, client, picked_at)) = yearbook::pick_record(conn, event_id)? else {
+        return Ok(None);
+    };
+    let Some(file_name) = file_names(conn, std::slice::from_ref(&image))?.remove(&image) else {
+        return Ok(None);
+    };
+    let Some((client_id, client_name)) = people::client_name(conn, client.as_str())? else {
+        return Ok(None);
+    };
+    Ok(Some(YearbookPick { session_id, client_id, client_name, file_name, picked_at }))
+}
 
 /// The next page of the feed, oldest first, each item with what it holds now.
 #[utoipa::path(
@@ -29,7 +112,7 @@ pub async fn get_feed(
     let FeedQuery { after, limit, kinds } = query.into_inner();
     let kinds = kinds.as_deref().map(feed::parse_kinds).transpose()?;
     let page = db::run(&state.pool, move |conn| {
-        feed::page(conn, after, limit.unwrap_or(100), kinds.as_deref())
+        feed::page(conn, after, limit.unwrap_or(100), kinds.as_deref(), content)
     })
     .await?;
     Ok(web::Json(page))

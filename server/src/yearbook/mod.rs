@@ -84,3 +84,15 @@ pub fn pick_of(conn: &mut db::DbConn, event: &db::EventId) -> Result<Option<Stri
         .first::<String>(conn)
         .optional()?)
 }
+
+/// An event's yearbook pick as the studio's inbox records it: (image, client, when).
+pub fn pick_record(
+    conn: &mut db::DbConn,
+    event: &str,
+) -> Result<Option<(db::ImageId, db::ClientId, chrono::NaiveDateTime)>, AppError> {
+    Ok(yearbook_picks::table
+        .filter(yearbook_picks::event_id.eq(event))
+        .select((yearbook_picks::image_id, yearbook_picks::client_id, yearbook_picks::picked_at))
+        .first(conn)
+        .optional()?)
+}
