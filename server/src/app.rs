@@ -19,8 +19,8 @@ use crate::gallery::GalleryState;
 use crate::storage::FileStore;
 use crate::web::AppState;
 use crate::{
-    accounts, auth, browse, checkout, client_groups, db, email, events, favorites, gallery, lane,
-    prepaid, site, studio_api, throttle, web, yearbook,
+    accounts, auth, browse, checkout, client_groups, db, email, events, favorites, gallery,
+    gallery_emails, lane, prepaid, site, studio_api, throttle, web, yearbook,
 };
 
 /// A built server, bound to its port, not yet running.
@@ -36,7 +36,7 @@ pub struct Application {
     /// Sends queued email while the server runs.
     email_sender: email::SenderTask,
     /// Queues the gallery emails (images online, expiry reminders) as they fall due.
-    notices: events::notices::NoticeTask,
+    notices: gallery_emails::NoticeTask,
 }
 
 impl Application {
@@ -208,7 +208,7 @@ impl Application {
         let session_cleanup = config
             .session_cleanup_every()
             .map(|every| auth::browser_session::start_cleanup(state.pool.clone(), every));
-        let notices = events::notices::start(
+        let notices = gallery_emails::start(
             state.pool.clone(),
             mailer.clone(),
             state.site_url.clone(),

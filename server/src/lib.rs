@@ -19,6 +19,7 @@ pub mod events;
 pub mod favorites;
 pub mod feed;
 pub mod gallery;
+pub mod gallery_emails;
 pub mod images;
 pub mod lane;
 pub mod prepaid;

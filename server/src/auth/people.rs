@@ -412,3 +412,47 @@ pub fn client_name(conn: &mut DbConn, id: &str) -> Result<Option<(String, String
         .optional()?;
     Ok(found.map(|(studio_id, first, last)| (studio_id, format!("{first} {last}"))))
 }
+
+/// A client's record.
+pub fn client(conn: &mut DbConn, id: &ClientId) -> Result<ClientRow, AppError> {
+    Ok(clients::table.find(id).select(ClientRow::as_select()).first(conn)?)
+}
+
+/// The client the studio knows by `studio_client_id`.
+pub fn client_by_studio_id(
+    conn: &mut DbConn,
+    studio_client_id: &str,
+) -> Result<Option<ClientId>, AppError> {
+    Ok(clients::table
+        .filter(clients::studio_client_id.eq(studio_client_id))
+        .select(clients::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// How to reach a person: for an order's customer.
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// A client's id as the studio knows it; `None` for a guest.
+    pub studio_client_id: Option<String>,
+}
+
+/// The person's name and how to reach them.
+pub fn contact(conn: &mut DbConn, person: &Person) -> Result<Contact, AppError> {
+    if let Some(id) = person.client_id() {
+        let client = client(conn, id)?;
+        return Ok(Contact {
+            name: format!("{} {}", client.first_name, client.last_name),
+            email: client.email,
+            phone: client.phone,
+            address: client.address,
+            studio_client_id: Some(client.studio_client_id),
+        });
+    }
+    let (name, email): (String, String) =
+        guests::table.find(person.person_id()).select((guests::name, guests::email)).first(conn)?;
+    Ok(Contact { name, email, phone: None, address: None, studio_client_id: None })
+}

@@ -13,7 +13,7 @@ use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::{cart_item_images, cart_items};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
-use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event, signed_in_page};
+use crate::gallery::acting::{Acting, acting_in_event, image_of_event, signed_in_page};
 use crate::gallery::view::{ImageCard, load_gallery};
 use crate::site::{self, base_context};
 use crate::web::CsrfForm;

@@ -11,14 +11,11 @@ use serde::Serialize;
 
 use super::number;
 use crate::auth::browser_session::CurrentSession;
-use crate::db::schema::{
-    image_derivatives, images, order_line_images, order_lines, order_taxes, orders,
-};
-use crate::db::{self, DbConn, ImageId};
+use crate::db::schema::{order_line_images, order_lines, order_taxes, orders};
+use crate::db::{self, DbConn, EventId};
 use crate::email::NewEmail;
 use crate::error::AppError;
-use crate::gallery::models::Derivative;
-use crate::gallery::serve;
+use crate::gallery::view::thumb_urls;
 use crate::site::{self, base_context};
 use crate::web::State;
 use crate::web::format::display_date;
@@ -387,13 +384,8 @@ pub async fn order_page(
         }
         let full = load_full(conn, order)?;
         let ids: Vec<&str> = full.images.iter().filter_map(|i| i.image_id.as_deref()).collect();
-        let thumbs: Vec<(String, String)> = images::table
-            .inner_join(image_derivatives::table)
-            .filter(images::id.eq_any(&ids))
-            .filter(images::event_id.eq(&full.order.event_id))
-            .filter(image_derivatives::kind.eq(Derivative::Thumb.as_str()))
-            .select((images::id, image_derivatives::sha256))
-            .load(conn)?;
+        let event = EventId::from_stored(full.order.event_id.clone());
+        let thumbs = thumb_urls(conn, &event, &ids)?;
         Ok(Some((studio, full, thumbs)))
     })
     .await?;
@@ -414,11 +406,7 @@ pub async fn order_page(
                 .filter(|i| i.line_position == l.position)
                 .map(|i| PhotoView {
                     name: i.file_name.clone(),
-                    thumb_url: i.image_id.as_ref().and_then(|id| {
-                        thumbs.iter().find(|(t, _)| t == id).map(|(_, sha)| {
-                            serve::url(&ImageId::from_stored(id.clone()), Derivative::Thumb, sha)
-                        })
-                    }),
+                    thumb_url: i.image_id.as_ref().and_then(|id| thumbs.get(id).cloned()),
                 })
                 .collect(),
         })
@@ -464,6 +452,18 @@ fn status_steps(status: OrderStatus, ships: bool) -> Vec<StepView> {
         .enumerate()
         .map(|(i, s)| StepView { label: s.label(), done: i <= reached, current: i == reached })
         .collect()
+}
+
+/// The studio moved the order along (in production, shipped, ready for pickup, …).
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    status: proofroom_wire::orders::OrderStatus,
+) -> Result<(), AppError> {
+    diesel::update(orders::table.find(id))
+        .set((orders::status.eq(status.as_str()), orders::updated_at.eq(db::now())))
+        .execute(conn)?;
+    Ok(())
 }
 
 #[cfg(test)]

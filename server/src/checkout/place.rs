@@ -18,16 +18,17 @@ use super::number;
 use super::orders::{self, OrderLineImageRow, OrderLineRow, OrderRow, OrderTaxRow};
 use super::totals::{self, PromotionRefusal, Quote, QuoteError};
 use crate::auth::browser_session::{CurrentSession, Person};
+use crate::auth::people;
 use crate::db::schema::{
-    cart_items, clients, guests, images, order_line_images, order_lines, order_taxes,
-    orders as orders_table,
+    cart_items, order_line_images, order_lines, order_taxes, orders as orders_table,
 };
 use crate::db::{self, DbConn};
 use crate::email;
 use crate::error::AppError;
 use crate::events::models::EventRow;
-use crate::events::viewer_actions::signed_in_page;
 use crate::feed;
+use crate::gallery::acting::signed_in_page;
+use crate::gallery::view::file_names_of;
 use crate::gallery::view::load_gallery;
 use crate::site::{self, base_context};
 use crate::web::State;
@@ -209,39 +210,14 @@ struct Customer {
 }
 
 fn customer(conn: &mut DbConn, person: &Person) -> Result<Customer, AppError> {
-    if let Some(id) = person.client_id() {
-        let (first, last, email, phone, address, studio_id): (
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-        ) = clients::table
-            .find(id)
-            .select((
-                clients::first_name,
-                clients::last_name,
-                clients::email,
-                clients::phone,
-                clients::address,
-                clients::studio_client_id,
-            ))
-            .first(conn)?;
-        Ok(Customer {
-            name: format!("{first} {last}"),
-            email,
-            phone,
-            address,
-            studio_client_id: Some(studio_id),
-        })
-    } else {
-        let (name, email): (String, String) = guests::table
-            .find(person.person_id())
-            .select((guests::name, guests::email))
-            .first(conn)?;
-        Ok(Customer { name, email, phone: None, address: None, studio_client_id: None })
-    }
+    let contact = people::contact(conn, person)?;
+    Ok(Customer {
+        name: contact.name,
+        email: contact.email,
+        phone: contact.phone,
+        address: contact.address,
+        studio_client_id: contact.studio_client_id,
+    })
 }
 
 /// What placing an order came to.
@@ -448,10 +424,7 @@ fn write_lines(
 ) -> Result<(), AppError> {
     let picked: Vec<&str> =
         lines.iter().flat_map(|l| l.picks.iter().map(|(_, id)| id.as_str())).collect();
-    let names: Vec<(String, String)> = images::table
-        .filter(images::id.eq_any(&picked))
-        .select((images::id, images::file_name))
-        .load(conn)?;
+    let names = file_names_of(conn, None, &picked)?;
     for (position, (line, cents)) in lines.iter().zip(&quote.line_cents).enumerate() {
         let position = position as i32;
         // Checked by `quote_for` before: every line's item is on the price list.
@@ -470,11 +443,7 @@ fn write_lines(
             .execute(conn)?;
         for slot in 0..item.images {
             let Some(image) = line.pick(slot) else { continue };
-            let file_name = names
-                .iter()
-                .find(|(id, _)| id == image.as_str())
-                .map(|(_, name)| name.clone())
-                .unwrap_or_default();
+            let file_name = names.get(image.as_str()).cloned().unwrap_or_default();
             diesel::insert_into(order_line_images::table)
                 .values(OrderLineImageRow {
                     order_id: order_id.to_string(),

@@ -9,7 +9,7 @@ use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{person_group_images, person_groups};
 use crate::db::{self, DbConn, EventId, GroupId};
 use crate::error::AppError;
-use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event};
+use crate::gallery::acting::{Acting, acting_in_event, image_of_event};
 use crate::site;
 use crate::web::State;
 

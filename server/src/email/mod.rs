@@ -31,6 +31,19 @@ pub struct NewEmail<'a> {
     pub body: String,
 }
 
+/// The dedupe keys of the messages queued or sent whose key starts with `prefix`.
+pub fn keys_starting(
+    conn: &mut DbConn,
+    prefix: &str,
+) -> Result<std::collections::HashSet<String>, AppError> {
+    Ok(outgoing_emails::table
+        .filter(outgoing_emails::dedupe_key.like(format!("{prefix}%")))
+        .select(outgoing_emails::dedupe_key)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Queues `email` inside the caller's transaction; `false` when one with its key was queued
 /// before. The insert runs in a savepoint so that on PostgreSQL a refused duplicate does not
 /// abort the caller's transaction.

@@ -8,7 +8,7 @@ use proofroom_wire::EventType;
 use super::access::ViewerKey;
 use super::models::EventRow;
 use crate::db::schema::{
-    event_online_groups, event_passes, event_videos, events, session_image_groups,
+    event_online_groups, event_passes, event_videos, events, session_image_groups, session_images,
 };
 use crate::db::{DbConn, EventId};
 use crate::error::AppError;
@@ -79,4 +79,69 @@ pub fn videos(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, String)
         .order(event_videos::position)
         .select((event_videos::description, event_videos::embed_url))
         .load(conn)?)
+}
+
+/// Events whose client has not yet been told their images are online.
+pub fn awaiting_online_notice(conn: &mut DbConn) -> Result<Vec<EventRow>, AppError> {
+    Ok(events::table
+        .filter(events::online_notice_at.is_null())
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// Notes that the client was told (or that there is nothing left to tell: it expired).
+pub fn mark_online_notice_sent(conn: &mut DbConn, event: &EventId) -> Result<(), AppError> {
+    diesel::update(events::table.find(event))
+        .set(events::online_notice_at.eq(crate::db::now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Events whose client was told they are online and which expire between `from` and `to`.
+pub fn told_expiring(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<EventRow>, AppError> {
+    Ok(events::table
+        .filter(events::online_notice_at.is_not_null())
+        .filter(events::expires_on.ge(from))
+        .filter(events::expires_on.le(to))
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// How many images the session lists (uploaded or not).
+pub fn listed_image_count(conn: &mut DbConn, event: &EventId) -> Result<i64, AppError> {
+    Ok(session_images::table.filter(session_images::event_id.eq(event)).count().get_result(conn)?)
+}
+
+/// Whether the session lists the image `name`.
+pub fn lists_image(conn: &mut DbConn, event: &EventId, name: &str) -> Result<bool, AppError> {
+    let listed: i64 = session_images::table
+        .filter(session_images::event_id.eq(event))
+        .filter(session_images::file_name.eq(name))
+        .count()
+        .get_result(conn)?;
+    Ok(listed > 0)
+}
+
+/// Takes the image `name` off the session's list of images wanted online.
+pub fn unlist_image(conn: &mut DbConn, event: &EventId, name: &str) -> Result<(), AppError> {
+    diesel::delete(
+        session_images::table
+            .filter(session_images::event_id.eq(event))
+            .filter(session_images::file_name.eq(name)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The event of the studio's session `id`, if it is online.
+pub fn by_studio_session_id(conn: &mut DbConn, id: &str) -> Result<Option<EventRow>, AppError> {
+    Ok(events::table
+        .filter(events::studio_session_id.eq(id))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?)
 }

@@ -4,11 +4,9 @@
 pub mod access;
 pub mod listing;
 pub mod models;
-pub mod notices;
 pub mod page_cache;
 pub mod publish;
 pub mod unlock;
-pub mod viewer_actions;
 
 /// What events keep while the server runs, registered as its own `web::Data`.
 pub struct EventsState {

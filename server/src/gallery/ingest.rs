@@ -330,6 +330,52 @@ pub fn image_keys(conn: &mut DbConn, image_id: &ImageId) -> Result<Vec<String>, 
     Ok(keys)
 }
 
+/// The files held for an event: (file name, SHA-256 of the uploaded file, its size).
+pub fn held_files(
+    conn: &mut DbConn,
+    event_id: &EventId,
+) -> Result<Vec<(String, String, i64)>, AppError> {
+    Ok(images::table
+        .filter(images::event_id.eq(event_id))
+        .order(images::file_name)
+        .select((images::file_name, images::source_sha256, images::source_bytes))
+        .load(conn)?)
+}
+
+/// The width and height of the image `name` when the very file `sha256` is held for it.
+pub fn held_size(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    name: &str,
+    sha256: &str,
+) -> Result<Option<(i32, i32)>, AppError> {
+    Ok(images::table
+        .filter(images::event_id.eq(event_id))
+        .filter(images::file_name.eq(name))
+        .filter(images::source_sha256.eq(sha256))
+        .select((images::width, images::height))
+        .first(conn)
+        .optional()?)
+}
+
+/// Removes the image `name` of an event; returns its store keys, or `None` when it has none.
+pub fn delete_image_named(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    name: &str,
+) -> Result<Option<Vec<String>>, AppError> {
+    let image: Option<ImageId> = images::table
+        .filter(images::event_id.eq(event_id))
+        .filter(images::file_name.eq(name))
+        .select(images::id)
+        .first(conn)
+        .optional()?;
+    let Some(image_id) = image else { return Ok(None) };
+    let keys = image_keys(conn, &image_id)?;
+    diesel::delete(images::table.find(&image_id)).execute(conn)?;
+    Ok(Some(keys))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

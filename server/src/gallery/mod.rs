@@ -1,5 +1,6 @@
 //! The images of an event: ingest, re-rendering, serving.
 
+pub mod acting;
 pub mod ingest;
 pub mod models;
 pub mod rerender;

@@ -234,3 +234,51 @@ pub fn file_names(
         .into_iter()
         .collect())
 }
+
+/// When each of an event's images arrived.
+pub fn arrival_times(
+    conn: &mut DbConn,
+    event: &EventId,
+) -> Result<Vec<chrono::NaiveDateTime>, AppError> {
+    Ok(images::table.filter(images::event_id.eq(event)).select(images::created_at).load(conn)?)
+}
+
+/// The file names of images by id, only of `event` when given (an image deleted since is
+/// absent).
+pub fn file_names_of(
+    conn: &mut DbConn,
+    event: Option<&EventId>,
+    ids: &[&str],
+) -> Result<HashMap<String, String>, AppError> {
+    let mut query = images::table.filter(images::id.eq_any(ids)).into_boxed();
+    if let Some(event) = event {
+        query = query.filter(images::event_id.eq(event));
+    }
+    Ok(query
+        .select((images::id, images::file_name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The thumbnail addresses of an event's images, by image id.
+pub fn thumb_urls(
+    conn: &mut DbConn,
+    event: &EventId,
+    ids: &[&str],
+) -> Result<HashMap<String, String>, AppError> {
+    let rows: Vec<(ImageId, String)> = images::table
+        .inner_join(image_derivatives::table)
+        .filter(images::id.eq_any(ids))
+        .filter(images::event_id.eq(event))
+        .filter(image_derivatives::kind.eq(Derivative::Thumb.as_str()))
+        .select((images::id, image_derivatives::sha256))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, sha)| {
+            let url = serve::url(&id, Derivative::Thumb, &sha);
+            (id.to_string(), url)
+        })
+        .collect())
+}

@@ -13,7 +13,7 @@ use proofroom_wire::prepaid::{
     PrepaidInvoice, PrepaidItem, PrepaidPicks, PrepaidSelection, PrepaidState, PrepaidSummary,
 };
 
-use crate::db::schema::{clients, events, prepaid_invoices, prepaid_items, prepaid_picks};
+use crate::db::schema::{prepaid_invoices, prepaid_items, prepaid_picks};
 use crate::db::{self, DbConn, EventId};
 use crate::error::AppError;
 use crate::web::check_studio_id;
@@ -151,19 +151,12 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
         return Err(invalid(format!("Prepaid invoice {id}: the amount paid is impossible.")));
     }
     db::write_transaction(conn, |conn| {
-        let event: Option<(EventId, Option<String>, String, String, String)> = events::table
-            .inner_join(clients::table)
-            .filter(events::studio_session_id.eq(&invoice.session))
-            .select((
-                events::id,
-                events::price_list_id,
-                clients::studio_client_id,
-                clients::first_name,
-                clients::last_name,
-            ))
-            .first(conn)
-            .optional()?;
-        let Some((event_id, price_list, client_id, first, last)) = event else {
+        let event = crate::events::listing::by_studio_session_id(conn, &invoice.session)?;
+        let client = match &event {
+            Some(event) => crate::auth::people::client_name(conn, event.client_id.as_str())?,
+            None => None,
+        };
+        let (Some(event), Some((client_id, client_name))) = (event, client) else {
             return Err(AppError::not_found(
                 "session_not_online",
                 format!(
@@ -172,6 +165,7 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
                 ),
             ));
         };
+        let (event_id, price_list) = (event.id, event.price_list_id);
         let list = match &price_list {
             Some(list) => crate::price_lists::load(conn, list)?,
             None => None,
@@ -209,7 +203,6 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
             .select(InvoiceRow::as_select())
             .first(conn)
             .optional()?;
-        let client_name = format!("{first} {last}");
         if let Some(held) = held {
             let same_items = items(conn, id)?
                 .iter()

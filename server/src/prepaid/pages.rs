@@ -10,11 +10,12 @@ use serde::Serialize;
 
 use super::{InvoiceRow, ItemRow, Slot, slots};
 use crate::auth::browser_session::CurrentSession;
-use crate::db::schema::{images, prepaid_invoices, prepaid_picks};
+use crate::db::schema::{prepaid_invoices, prepaid_picks};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
-use crate::events::viewer_actions::{Acting, acting_in_event, image_of_event};
 use crate::feed;
+use crate::gallery::acting::{Acting, acting_in_event, image_of_event};
+use crate::gallery::view::file_names_of;
 use crate::gallery::view::load_gallery;
 use crate::site::{self, base_context};
 use crate::web::State;
@@ -296,13 +297,7 @@ fn store(
         ));
     }
     let ids: Vec<&str> = sent.iter().map(|(_, id)| id.as_str()).collect();
-    let names: HashMap<String, String> = images::table
-        .filter(images::id.eq_any(&ids))
-        .filter(images::event_id.eq(event))
-        .select((images::id, images::file_name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names: HashMap<String, String> = file_names_of(conn, Some(event), &ids)?;
     for (slot, image) in sent {
         let Some(name) = names.get(image.as_str()) else { continue };
         diesel::delete(prepaid_picks::table.find((invoice, slot.item, slot.unit, slot.slot)))

@@ -425,3 +425,23 @@ pub fn current_watermark(
 pub fn branding_file(conn: &mut DbConn, slot: &str) -> Result<Option<BrandingRow>, AppError> {
     Ok(branding_files::table.find(slot).select(BrandingRow::as_select()).first(conn).optional()?)
 }
+
+/// Stores a branding file's row; returns the store key of the file it replaced when nothing
+/// refers to it any more (logo and watermark may be the same file, and so share a key).
+pub fn save_branding(conn: &mut DbConn, row: &BrandingRow) -> Result<Option<String>, AppError> {
+    let old: Option<String> = branding_files::table
+        .find(&row.slot)
+        .select(branding_files::store_key)
+        .first(conn)
+        .optional()?;
+    let updated = diesel::update(branding_files::table.find(&row.slot)).set(row).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(branding_files::table).values(row).execute(conn)?;
+    }
+    let Some(old) = old.filter(|old| *old != row.store_key) else { return Ok(None) };
+    let still_used: i64 = branding_files::table
+        .filter(branding_files::store_key.eq(&old))
+        .count()
+        .get_result(conn)?;
+    Ok((still_used == 0).then_some(old))
+}

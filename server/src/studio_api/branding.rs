@@ -1,11 +1,10 @@
 //! `PUT /api/v1/studio/branding/{slot}`: the logo, marketing image and watermark image.
 
 use actix_web::{HttpRequest, put, web};
-use diesel::prelude::*;
 use proofroom_wire::{ApiError, BrandingSlot, UploadOutcome, UploadResult};
 
 use super::auth::Studio;
-use crate::db::{self, schema::branding_files};
+use crate::db;
 use crate::error::AppError;
 use crate::events::Events;
 use crate::gallery::Gallery;
@@ -73,26 +72,9 @@ pub async fn put_branding(
             content_type: format.mime().into(),
             updated_at: db::now(),
         };
-        let old: Option<String> = branding_files::table
-            .find(slot.as_str())
-            .select(branding_files::store_key)
-            .first(&mut conn)
-            .optional()?;
-        let updated = diesel::update(branding_files::table.find(slot.as_str()))
-            .set(&row)
-            .execute(&mut conn)?;
-        if updated == 0 {
-            diesel::insert_into(branding_files::table).values(&row).execute(&mut conn)?;
-        }
         // Logo and watermark may be the same file, and so share a key.
-        if let Some(old) = old.filter(|old| *old != key) {
-            let still_used: i64 = branding_files::table
-                .filter(branding_files::store_key.eq(&old))
-                .count()
-                .get_result(&mut conn)?;
-            if still_used == 0 {
-                worker.store.delete(&old)?;
-            }
+        if let Some(unused) = crate::studio::save_branding(&mut conn, &row)? {
+            worker.store.delete(&unused)?;
         }
         Ok::<_, AppError>(UploadResult {
             name: slot.as_str().into(),

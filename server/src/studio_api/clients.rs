@@ -2,13 +2,13 @@
 //! (email + last name) when they forgot what they chose. The studio never sees a password.
 
 use actix_web::{HttpResponse, post, web};
-use diesel::prelude::*;
 use proofroom_wire::ApiError;
 
 use super::auth::Studio;
 use crate::auth::Auth;
-use crate::db::schema::{clients, web_sessions};
-use crate::db::{self, ClientId};
+use crate::auth::links::Holder;
+use crate::auth::people;
+use crate::db;
 use crate::error::AppError;
 use crate::events::Events;
 use crate::web::State;
@@ -31,21 +31,11 @@ pub async fn reset_login(
     let studio_client_id = id.into_inner();
     let found = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            let client: Option<ClientId> = clients::table
-                .filter(clients::studio_client_id.eq(&studio_client_id))
-                .select(clients::id)
-                .first(conn)
-                .optional()?;
-            let Some(client) = client else { return Ok(false) };
-            diesel::update(clients::table.find(&client))
-                .set((
-                    clients::login_name.eq(None::<String>),
-                    clients::password_hash.eq(None::<String>),
-                    clients::updated_at.eq(db::now()),
-                ))
-                .execute(conn)?;
-            diesel::delete(web_sessions::table.filter(web_sessions::client_id.eq(client.as_str())))
-                .execute(conn)?;
+            let Some(client) = people::client_by_studio_id(conn, &studio_client_id)? else {
+                return Ok(false);
+            };
+            // Back to the email and last name; every session the client had ends.
+            people::reset_login(conn, &Holder::Client(client), None)?;
             Ok(true)
         })
     })

@@ -1,17 +1,16 @@
 //! `/api/v1/sessions/{id}/images`: what the server holds, uploads and removals.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
-use diesel::prelude::*;
 use proofroom_wire::{ApiError, HeldImage, ImageListing, ImageQuery, UploadOutcome, UploadResult};
 
 use super::auth::Studio;
-use crate::db::schema::{images, session_images};
-use crate::db::{self, ImageId};
+use crate::db;
 use crate::error::AppError;
 use crate::events::Events;
+use crate::events::listing;
 use crate::events::publish::find_by_studio_id;
 use crate::gallery::Gallery;
-use crate::gallery::ingest::{delete_unreferenced, image_keys, store_upload};
+use crate::gallery::ingest::{self, delete_unreferenced, store_upload};
 use crate::gallery::upload;
 use crate::web::State;
 
@@ -42,11 +41,7 @@ pub async fn list_images(
     let id = id.into_inner();
     let listing = db::run(&state.pool, move |conn| {
         let event = find_by_studio_id(conn, &id)?;
-        let rows: Vec<(String, String, i64)> = images::table
-            .filter(images::event_id.eq(&event.id))
-            .order(images::file_name)
-            .select((images::file_name, images::source_sha256, images::source_bytes))
-            .load(conn)?;
+        let rows = ingest::held_files(conn, &event.id)?;
         // Sorted here, not by the database: PostgreSQL orders text by its collation, SQLite
         // by bytes, and both backends must answer alike.
         let mut images: Vec<HeldImage> = rows
@@ -95,24 +90,13 @@ pub async fn put_image(
     let (event_id, held) = db::run(&state.pool, move |conn| {
         let (id, name, claimed) = lookup;
         let event = find_by_studio_id(conn, &id)?;
-        let listed: i64 = session_images::table
-            .filter(session_images::event_id.eq(&event.id))
-            .filter(session_images::file_name.eq(&name))
-            .count()
-            .get_result(conn)?;
-        if listed == 0 {
+        if !listing::lists_image(conn, &event.id, &name)? {
             return Err(AppError::unprocessable(
                 "image_not_in_session",
                 format!("\"{name}\" is not in session {id}'s image list; send the session first."),
             ));
         }
-        let held: Option<(i32, i32)> = images::table
-            .filter(images::event_id.eq(&event.id))
-            .filter(images::file_name.eq(&name))
-            .filter(images::source_sha256.eq(&claimed))
-            .select((images::width, images::height))
-            .first(conn)
-            .optional()?;
+        let held = ingest::held_size(conn, &event.id, &name, &claimed)?;
         Ok((event.id, held))
     })
     .await?;
@@ -150,27 +134,13 @@ pub async fn delete_image(
     db::run(&state.pool, move |conn| {
         let event = find_by_studio_id(conn, &id)?;
         let keys = crate::db::write_transaction(conn, |conn| {
-            diesel::delete(
-                session_images::table
-                    .filter(session_images::event_id.eq(&event.id))
-                    .filter(session_images::file_name.eq(&name)),
-            )
-            .execute(conn)?;
-            let image: Option<ImageId> = images::table
-                .filter(images::event_id.eq(&event.id))
-                .filter(images::file_name.eq(&name))
-                .select(images::id)
-                .first(conn)
-                .optional()?;
-            let Some(image_id) = image else {
-                return Err(AppError::not_found(
+            listing::unlist_image(conn, &event.id, &name)?;
+            ingest::delete_image_named(conn, &event.id, &name)?.ok_or_else(|| {
+                AppError::not_found(
                     "image_not_found",
                     format!("Session {id} has no image \"{name}\" online."),
-                ));
-            };
-            let keys = image_keys(conn, &image_id)?;
-            diesel::delete(images::table.find(&image_id)).execute(conn)?;
-            Ok(keys)
+                )
+            })
         })?;
         delete_unreferenced(conn, &worker, &parts, keys)
     })

@@ -3,13 +3,11 @@
 //! email for each change.
 
 use actix_web::{put, web};
-use diesel::prelude::*;
 use proofroom_wire::ApiError;
 use proofroom_wire::orders::{OrderStatusChange, OrderStatusResult};
 
 use super::auth::Studio;
 use crate::checkout::{number, orders};
-use crate::db::schema::orders as orders_table;
 use crate::db::{self};
 use crate::email;
 use crate::error::AppError;
@@ -46,12 +44,7 @@ pub async fn put_order_status(
             if order.status() == status {
                 return Ok(OrderStatusResult { number, status, changed: false });
             }
-            diesel::update(orders_table::table.find(&order.id))
-                .set((
-                    orders_table::status.eq(status.as_str()),
-                    orders_table::updated_at.eq(db::now()),
-                ))
-                .execute(conn)?;
+            orders::set_status(conn, &order.id, status)?;
             let full = orders::find_by_id(conn, &order.id)?.ok_or_else(missing)?;
             let studio = site::studio_view(conn)?.1.name;
             email::enqueue(conn, full.status_email(&studio, &site_url))?;

@@ -10,7 +10,7 @@ use crate::auth::browser_session::CurrentSession;
 use crate::db;
 use crate::db::schema::yearbook_picks;
 use crate::error::AppError;
-use crate::events::viewer_actions::{acting_in_event, image_of_event};
+use crate::gallery::acting::{acting_in_event, image_of_event};
 use crate::site;
 use crate::web::State;
 

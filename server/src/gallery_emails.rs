@@ -8,20 +8,21 @@
 //! short), so the client does not open a half-filled gallery. Each message is queued with a key
 //! (`images-online:<event>`, `expiry-reminder:<event>:<expiry date>`), so it goes once — and
 //! again for a new expiry date after `extend`.
+//!
+//! A job of its own above events and the gallery: it asks events which galleries wait, the
+//! gallery what has arrived, auth who the client is, and email to queue the message.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
-
-use super::models::EventRow;
-use crate::auth::people::ClientRow;
-use crate::db::schema::{clients, events, images, outgoing_emails, session_images};
-use crate::db::{self, DbConn, EventId, Pool};
+use crate::auth::people::{self, ClientRow};
+use crate::db::{self, DbConn, Pool};
 use crate::email::{self, Mailer, NewEmail};
 use crate::error::AppError;
+use crate::events::listing;
+use crate::events::models::EventRow;
+use crate::gallery::view::{arrival_times, image_count};
 use crate::studio;
 use crate::web::format::display_date;
 
@@ -60,24 +61,15 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> Result<usize, AppError> {
     let today = studio.today();
     let mut queued = 0;
 
-    let waiting: Vec<EventRow> = events::table
-        .filter(events::online_notice_at.is_null())
-        .select(EventRow::as_select())
-        .load(conn)?;
+    let waiting = listing::awaiting_online_notice(conn)?;
     for event in waiting {
         if event.is_expired(today) {
-            mark_told(conn, &event.id)?;
+            listing::mark_online_notice_sent(conn, &event.id)?;
             continue;
         }
-        let arrived: Vec<NaiveDateTime> = images::table
-            .filter(images::event_id.eq(&event.id))
-            .select(images::created_at)
-            .load(conn)?;
+        let arrived = arrival_times(conn, &event.id)?;
         let Some(newest) = arrived.iter().max().copied() else { continue };
-        let wanted: i64 = session_images::table
-            .filter(session_images::event_id.eq(&event.id))
-            .count()
-            .get_result(conn)?;
+        let wanted = listing::listed_image_count(conn, &event.id)?;
         let quiet = db::now() - newest > chrono::Duration::minutes(UPLOAD_QUIET_MINUTES);
         if (arrived.len() as i64) < wanted && !quiet {
             continue;
@@ -88,7 +80,7 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> Result<usize, AppError> {
             if email::enqueue(conn, message)? {
                 queued += 1;
             }
-            mark_told(conn, &event.id)
+            listing::mark_online_notice_sent(conn, &event.id)
         })?;
     }
 
@@ -96,24 +88,13 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> Result<usize, AppError> {
     if days <= 0 {
         return Ok(queued);
     }
-    let sent: HashSet<String> = outgoing_emails::table
-        .filter(outgoing_emails::dedupe_key.like("expiry-reminder:%"))
-        .select(outgoing_emails::dedupe_key)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect();
-    let expiring: Vec<EventRow> = events::table
-        .filter(events::online_notice_at.is_not_null())
-        .filter(events::expires_on.ge(today))
-        .filter(events::expires_on.le(today + chrono::Days::new(days as u64)))
-        .select(EventRow::as_select())
-        .load(conn)?;
+    let sent: HashSet<String> = email::keys_starting(conn, "expiry-reminder:")?;
+    let expiring = listing::told_expiring(conn, today, today + chrono::Days::new(days as u64))?;
     for event in expiring {
         if sent.contains(&reminder_key(&event)) {
             continue;
         }
-        let has_images: i64 =
-            images::table.filter(images::event_id.eq(&event.id)).count().get_result(conn)?;
+        let has_images = image_count(conn, &event.id)?;
         if has_images == 0 {
             continue;
         }
@@ -126,15 +107,8 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> Result<usize, AppError> {
     Ok(queued)
 }
 
-fn mark_told(conn: &mut DbConn, event: &EventId) -> Result<(), AppError> {
-    diesel::update(events::table.find(event))
-        .set(events::online_notice_at.eq(db::now()))
-        .execute(conn)?;
-    Ok(())
-}
-
 fn client_of(conn: &mut DbConn, event: &EventRow) -> Result<ClientRow, AppError> {
-    Ok(clients::table.find(&event.client_id).select(ClientRow::as_select()).first(conn)?)
+    people::client(conn, &event.client_id)
 }
 
 fn reminder_key(event: &EventRow) -> String {

@@ -4,12 +4,12 @@
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
 
-use super::access::{self, Access, ViewerKey};
-use super::models::EventRow;
 use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::images;
 use crate::db::{self, EventId, ImageId};
 use crate::error::AppError;
+use crate::events::access::{self, Access, ViewerKey};
+use crate::events::models::EventRow;
 use crate::site::{self, StudioView};
 use crate::web::State;
 
