@@ -49,6 +49,32 @@ fn edges(files: &[(&str, &str)]) -> Vec<String> {
         .collect()
 }
 
+const SCHEMA: &str = "
+    diesel::table! {
+        images (id) { id -> Text, event_id -> Text, }
+    }
+    diesel::table! {
+        events (id) { id -> Text, name -> Text, }
+    }
+    diesel::table! {
+        orders (id) { id -> Text, status -> Text, }
+    }
+";
+
+/// The table report for a crate of `files` against [`SCHEMA`].
+fn tables(files: &[(&str, &str)], shared: &[(&str, &str)]) -> TableReport {
+    let krate = SourceTree::new(files).read();
+    check_tables(&krate, SCHEMA, shared)
+}
+
+fn mentions_of<'r>(report: &'r TableReport, table: &str) -> &'r [(String, usize)] {
+    &report.uses.iter().find(|u| u.table == table).unwrap().mentions
+}
+
+fn mentions(pairs: &[(&str, usize)]) -> Vec<(String, usize)> {
+    pairs.iter().map(|(module, n)| (module.to_string(), *n)).collect()
+}
+
 #[test]
 fn a_two_module_cycle_is_found_with_its_imports() {
     let krate = SourceTree::new(&[
@@ -177,9 +203,163 @@ fn a_floor_may_import_only_floors() {
 }
 
 #[test]
+fn every_way_of_naming_a_table_counts() {
+    let report = tables(
+        &[
+            (
+                "gallery.rs",
+                "use crate::db::schema::{images, events as ev};\nfn f() { images::table.filter(images::event_id.eq(1)).select(images::all_columns); ev::table; }",
+            ),
+            (
+                "checkout/mod.rs",
+                "use crate::db::schema::orders as orders_table;\nfn f() { orders_table::table.filter(orders_table::status.eq(1)); }",
+            ),
+            (
+                "checkout/place.rs",
+                "use crate::db::{self, schema::{images::{self}, orders::dsl::*}};",
+            ),
+            (
+                "feed.rs",
+                "use crate::db::schema;\nfn f() { schema::images::table; crate::db::schema::events::id; }",
+            ),
+            ("db/schema.rs", SCHEMA),
+        ],
+        &[],
+    );
+    assert_eq!(
+        mentions_of(&report, "images"),
+        mentions(&[("gallery", 4), ("checkout", 1), ("feed", 1)])
+    );
+    assert_eq!(mentions_of(&report, "orders"), mentions(&[("checkout", 4)]));
+    assert_eq!(mentions_of(&report, "events"), mentions(&[("gallery", 2), ("feed", 1)]));
+}
+
+#[test]
+fn test_code_does_not_name_tables() {
+    let report = tables(
+        &[
+            (
+                "gallery.rs",
+                "use crate::db::schema::images;\nfn f() { images::table; }\n#[cfg(test)]\nmod tests {\n    use crate::db::schema::events;\n    fn t() { events::table; images::id; }\n}",
+            ),
+            (
+                "events/mod.rs",
+                "#[cfg(test)]\nmod tests;\n#[cfg(test)]\nuse crate::db::schema::images;",
+            ),
+            ("events/tests.rs", "use crate::db::schema::images;\nfn t() { images::table; }"),
+            ("events/tests/helpers.rs", "use crate::db::schema::images;"),
+        ],
+        &[],
+    );
+    assert_eq!(mentions_of(&report, "images"), mentions(&[("gallery", 2)]));
+    assert_eq!(mentions_of(&report, "events"), []);
+}
+
+#[test]
+fn a_module_named_like_a_table_is_not_the_table() {
+    let report = tables(
+        &[
+            // Imports the table `events` and also reaches the module `events` by its full path.
+            (
+                "gallery.rs",
+                "use crate::db::schema::events;\nfn f() { events::table; events::pages::event_page(); crate::events::id(); }",
+            ),
+            // Knows only the module `events`: `events::id` is its function, not the column.
+            (
+                "checkout.rs",
+                "use crate::events;\nfn f() { events::id(); events::name(); events::pages::event_page(); }",
+            ),
+            ("events/mod.rs", "pub mod pages; pub fn id() {} pub fn name() {}"),
+        ],
+        &[],
+    );
+    assert_eq!(mentions_of(&report, "events"), mentions(&[("gallery", 2)]));
+}
+
+#[test]
+fn a_table_named_by_two_modules_is_reported() {
+    let files = [
+        ("gallery.rs", "use crate::db::schema::images;\nfn f() { images::table; images::id; }"),
+        (
+            "events.rs",
+            "use crate::db::schema::{images, events};\nfn f() { images::event_id; events::table; }",
+        ),
+    ];
+    let report = tables(&files, &[]);
+    assert_eq!(mentions_of(&report, "images"), mentions(&[("gallery", 3), ("events", 2)]));
+    assert_eq!(
+        report.findings,
+        [TableFinding { table: "images".into(), problem: TableProblem::Shared }]
+    );
+    assert!(report.to_string().contains("images: named by several modules"));
+}
+
+#[test]
+fn a_listed_shared_table_needs_its_reason_in_the_owners_doc() {
+    let silent_owner = "//! The gallery: ingest and serving.\nuse crate::db::schema::images;\nfn f() { images::table; images::id; }";
+    let telling_owner = "//! The gallery: ingest and serving. It owns `images`, which events\n//! also reads for the page's cards.\nuse crate::db::schema::images;\nfn f() { images::table; images::id; }";
+    let reader = ("events.rs", "use crate::db::schema::images;\nfn f() { images::event_id; }");
+    let shared = [("images", "gallery")];
+
+    let report = tables(&[("gallery/mod.rs", silent_owner), reader], &shared);
+    assert_eq!(
+        report.findings,
+        [TableFinding {
+            table: "images".into(),
+            problem: TableProblem::ReasonNotWritten { owner: "gallery".into() }
+        }]
+    );
+
+    let report = tables(&[("gallery/mod.rs", telling_owner), reader], &shared);
+    assert_eq!(report.findings, []);
+}
+
+#[test]
+fn a_listed_owner_must_name_the_table_most() {
+    let files = [
+        ("gallery.rs", "//! Shares images.\nuse crate::db::schema::images;"),
+        ("events.rs", "use crate::db::schema::images;\nfn f() { images::table; }"),
+    ];
+    let report = tables(&files, &[("images", "gallery"), ("orders", "checkout"), ("nope", "x")]);
+    let problems: Vec<(&str, &TableProblem)> =
+        report.findings.iter().map(|f| (f.table.as_str(), &f.problem)).collect();
+    assert_eq!(
+        problems,
+        [
+            ("images", &TableProblem::NotTheOwner { listed: "gallery".into() }),
+            ("orders", &TableProblem::NotShared),
+            ("nope", &TableProblem::NoSuchTable),
+        ]
+    );
+}
+
+#[test]
+fn the_data_floor_names_no_table() {
+    let report = tables(
+        &[
+            ("db/mod.rs", "pub mod schema;\nuse schema::events;\nfn f() { events::table; }"),
+            ("db/schema.rs", SCHEMA),
+        ],
+        &[],
+    );
+    assert_eq!(mentions_of(&report, "events"), mentions(&[("db", 2)]));
+    assert_eq!(mentions_of(&report, "images"), []);
+    assert_eq!(
+        report.findings,
+        [TableFinding {
+            table: "events".into(),
+            problem: TableProblem::NamedByDataFloor { module: "db".into() }
+        }]
+    );
+}
+
+#[test]
 fn a_clean_report_says_so() {
     let krate = SourceTree::new(&[("a.rs", "use crate::b::X;"), ("b.rs", "")]).read();
-    let report = Report { crates: vec![check_imports(&krate, "src", &[])] };
+    let report = Report {
+        crates: vec![check_imports(&krate, "src", &[])],
+        tables: check_tables(&krate, SCHEMA, &[]),
+    };
     assert!(report.is_clean(), "{report}");
     assert!(report.to_string().ends_with("the house is in order\n"));
 }
