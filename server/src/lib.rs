@@ -1,8 +1,11 @@
 //! Proofroom's server: the client-facing site and the studio API.
 //!
-//! Organised by feature (`auth`, `events`, `gallery`, `favorites`, `feed`, `client_groups`, `yearbook`,
-//! `checkout`, `studio`, `studio_api`) with shared pieces beside them (`config`, `db`, `storage`,
-//! `images`, `email`, `error`, `web`, `lane`, `site`, `throttle`).
+//! A house of floors (README, "How the pieces fit"): `app` on top; the studio API; the pages
+//! that compose features (`browse`, `accounts`, `gallery_emails`); the features, each owning
+//! its tables (`checkout`, `prepaid`, `favorites`, `client_groups`, `yearbook`, `gallery`,
+//! `price_lists`, `events`, `site`, `auth`, `studio`, `feed`); and the shared floors that name
+//! no feature (`config`, `db`, `storage`, `images`, `email`, `error`, `web`, `throttle`).
+//! `house/` checks that imports point down and that each table has one owner.
 
 pub mod accounts;
 pub mod app;

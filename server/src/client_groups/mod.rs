@@ -1,4 +1,5 @@
-//! Groups a client or guest makes of an event's images ("for grandma", "wall prints").
+//! Groups a client or guest makes of an event's images ("for grandma", "wall prints"). Owns
+//! `person_groups` and `person_group_images`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,5 +1,9 @@
-//! Events as visitors see them: the home page with the studio and its public events, and the
-//! event page.
+//! Events: the studio's photo sessions as published ([`publish`]), who may see each one
+//! ([`access`]), opening a private one with its code or an invite ([`unlock`]), what a page
+//! lists of them ([`listing`]: public events, a viewer's events, groups, videos), and the
+//! rendered pages kept per browser session ([`page_cache`]). Owns `events`, `event_passes`,
+//! `guest_invites`, `event_online_groups`, `event_videos`, `session_images` and
+//! `session_image_groups`.
 
 pub mod access;
 pub mod listing;

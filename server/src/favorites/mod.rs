@@ -1,4 +1,4 @@
-//! Hearts and notes on images, per person per event, kept for the studio.
+//! Hearts and notes on images, per person per event, kept for the studio. Owns `favorites`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,5 +1,5 @@
-//! What favorites, groups and yearbook picks share: a signed-in person in an event they may
-//! see, and an image of that event.
+//! What favorites, groups, yearbook picks, the cart and prepaid packages share: a signed-in
+//! person in an event they may see, and an image of that event.
 
 use actix_web::http::StatusCode;
 use diesel::prelude::*;

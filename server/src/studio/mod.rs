@@ -1,4 +1,6 @@
-//! The studio: its profile, online preferences, branding files and watermark.
+//! The studio: its profile, online preferences, tax rates, shipping, promotions, branding files
+//! and watermark. Owns `studio`, `tax_rates`, `shipping_methods`, `promotions` and
+//! `branding_files`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

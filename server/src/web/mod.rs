@@ -1,5 +1,7 @@
-//! Shared web pieces: application state, templates, embedded static assets, security headers and
-//! the HTML rendering of errors for pages.
+//! Shared web pieces that know no feature: the state every handler shares, templates, embedded
+//! static assets, security headers, ETags, the extractors' error answers, `CsrfForm`, and how
+//! amounts and dates read ([`format`]). A feature's own state is its own `web::Data`, registered
+//! by [`crate::app`].
 
 pub mod format;
 
