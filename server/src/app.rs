@@ -43,7 +43,7 @@ impl Application {
     /// Opens the database (running migrations), the file store and the listening socket.
     pub fn build(config: Config) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let pool = db::open(&config.database_url(), config.max_db_connections)?;
+        let (pool, queries) = db::open_counted(&config.database_url(), config.max_db_connections)?;
         let files = FileStore::new(config.data_dir.join("files"))?;
         let upload_dir = config.data_dir.join("files").join(".tmp");
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -59,6 +59,7 @@ impl Application {
         };
         let state = aw::Data::new(AppState {
             pool,
+            queries,
             store: Arc::new(files),
             templates: web::templates()?,
             upload_dir,
@@ -76,7 +77,7 @@ impl Application {
             access: Default::default(),
             pages: events::page_cache::PageCache::new(config.page_cache_bytes),
         });
-        let gallery = aw::Data::new(GalleryState::new(&config));
+        let gallery = aw::Data::new(GalleryState::new(&config, events.clone()));
         let payments = aw::Data::new(checkout::Payments {
             stripe: checkout::stripe::Stripe::from_config(&config),
         });
@@ -204,7 +205,7 @@ impl Application {
         .workers(config.workers.unwrap_or(cores).max(1))
         .run();
         // Bring proofs made under an older watermark up to date.
-        gallery::rerender::start(state.clone(), events.clone(), gallery.clone());
+        gallery::rerender::start(state.clone(), gallery.clone());
         let session_cleanup = config
             .session_cleanup_every()
             .map(|every| auth::browser_session::start_cleanup(state.pool.clone(), every));
@@ -251,7 +252,7 @@ impl Application {
     /// Forgets what was cached about events and images, as a studio push does; for work done
     /// on the database behind the server's back.
     pub fn catalog_changed(&self) {
-        gallery::catalog_changed(&self.events, &self.gallery);
+        self.gallery.catalog_changed();
     }
 
     /// A handle that stops the server.

@@ -73,8 +73,6 @@ pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<PriceList>, AppError> 
     Ok(Some(PriceList { name, items }))
 }
 
-/// A price list as stored.
-
 /// Whether the price list `id` was sent.
 pub fn exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
     let known: i64 = price_lists::table.find(id).count().get_result(conn)?;

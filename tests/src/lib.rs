@@ -73,7 +73,6 @@ pub struct TestApp {
     pub state: actix_web::web::Data<proofroom_server::web::AppState>,
     /// The gallery's own state (its upload counter, its caches).
     pub gallery: actix_web::web::Data<proofroom_server::gallery::GalleryState>,
-    events: actix_web::web::Data<proofroom_server::events::EventsState>,
     handle: actix_web::dev::ServerHandle,
     postgres: Option<TestDatabase>,
 }
@@ -190,7 +189,7 @@ impl TestAppBuilder {
             proofroom_server::studio_api::auth::create_token(&mut conn).expect("token")
         };
         let handle = app.handle();
-        let (state, gallery, events) = (app.state(), app.gallery(), app.events());
+        let (state, gallery) = (app.state(), app.gallery());
         tokio::spawn(app.run_until_stopped());
         TestApp {
             base_url: format!("http://127.0.0.1:{port}"),
@@ -200,7 +199,6 @@ impl TestAppBuilder {
             config,
             state,
             gallery,
-            events,
             handle,
             postgres,
         }
@@ -321,7 +319,7 @@ impl TestApp {
     /// Tells the server its events or images changed behind its back, as a studio push does:
     /// it forgets the pages, access decisions and image places it kept.
     pub fn catalog_changed(&self) {
-        proofroom_server::gallery::catalog_changed(&self.events, &self.gallery);
+        self.gallery.catalog_changed();
     }
 
     /// Today in the studio's time zone, as the server and connector count gallery days (in

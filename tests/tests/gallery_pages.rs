@@ -147,3 +147,52 @@ async fn a_browser_that_takes_gzip_gets_the_same_page_compressed() {
     let (coding, _, refused) = get("gzip;q=0").await;
     assert_eq!((coding, refused), (None, plain), "gzip;q=0 means no gzip");
 }
+
+/// However many photos a gallery holds, its page costs the same few database queries: no
+/// query per photo (for its proof, its groups, the viewer's hearts and notes).
+#[tokio::test]
+async fn a_gallery_page_costs_the_same_queries_for_two_photos_or_twenty_four() {
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    let mut small = library.session("fair");
+    for n in 0..2 {
+        small = small.image(&format!("s{n:02}.jpg"), images::jpeg(60, 40));
+    }
+    small.write();
+    let mut large = library.session("gala");
+    for n in 0..24 {
+        large = large.image(&format!("g{n:02}.jpg"), images::jpeg(60, 40));
+    }
+    large.write();
+    app.push(library.path()).await;
+    app.wait_for_proofs().await;
+
+    let mut ann = Visitor::new(&app.base_url);
+    ann.sign_in("ann.smith@example.com", "smith").await;
+    for session in ["fair", "gala"] {
+        let event = app.event_path(session);
+        let photos = ann.get(&event).await.links(&format!("{event}/photos/"));
+        ann.post(&format!("{}/favorite", photos[0]), &[("on", "1")]).await;
+        ann.post(&format!("{event}/groups"), &[("name", "Wall prints")]).await;
+    }
+
+    // The fewest queries of three fresh loads (each a new address, so no kept page answers it):
+    // background work may add to a load, never take away.
+    let mut fewest = Vec::new();
+    for session in ["fair", "gala"] {
+        let event = app.event_path(session);
+        let mut least = u64::MAX;
+        for round in 0..3 {
+            let before = app.state.queries.get();
+            let page = ann.get(&format!("{event}?round={round}")).await;
+            assert_eq!(page.status, StatusCode::OK);
+            assert!(page.body.contains("data-favorite-count>1<"), "her heart shows");
+            least = least.min(app.state.queries.get() - before);
+        }
+        fewest.push(least);
+    }
+    let (two, twenty_four) = (fewest[0], fewest[1]);
+    eprintln!("gallery page queries: 2 photos {two}, 24 photos {twenty_four}");
+    assert_eq!(two, twenty_four, "a query per photo crept in");
+    assert!(twenty_four <= 20, "{twenty_four} queries for one gallery page");
+}

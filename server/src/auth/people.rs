@@ -358,10 +358,10 @@ pub fn upsert_client(
 
 /// A guest as the studio's inbox records them: name, email, when they registered and the
 /// event they registered from.
-pub fn guest_record(
-    conn: &mut DbConn,
-    id: &str,
-) -> Result<Option<(String, String, NaiveDateTime, Option<EventId>)>, AppError> {
+pub type GuestRow = (String, String, NaiveDateTime, Option<EventId>);
+
+/// The guest `id` as [`GuestRow`], if they are there.
+pub fn guest_record(conn: &mut DbConn, id: &str) -> Result<Option<GuestRow>, AppError> {
     Ok(guests::table
         .filter(guests::id.eq(id))
         .select((guests::name, guests::email, guests::created_at, guests::event_id))

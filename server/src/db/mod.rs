@@ -10,7 +10,7 @@ pub mod schema;
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -81,9 +81,22 @@ impl DbUrl {
     }
 }
 
-/// The r2d2 manager: establishes the variant the URL names.
+/// The r2d2 manager: establishes the variant the URL names, each connection counting the
+/// statements it runs into the pool's [`QueryCount`].
 pub struct Manager {
     url: DbUrl,
+    queries: QueryCount,
+}
+
+/// How many statements a pool's connections have run since it opened: how a test tells that a
+/// page costs a bounded number of queries, however many photos it shows.
+#[derive(Clone, Default)]
+pub struct QueryCount(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl QueryCount {
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl ManageConnection for Manager {
@@ -91,7 +104,14 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        self.url.connect().map_err(r2d2::Error::ConnectionError)
+        let mut conn = self.url.connect().map_err(r2d2::Error::ConnectionError)?;
+        let queries = self.queries.0.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
@@ -112,6 +132,11 @@ pub type PooledConn = r2d2::PooledConnection<Manager>;
 
 /// Runs pending migrations, then opens the pool.
 pub fn open(url: &str, max_connections: u32) -> anyhow::Result<Pool> {
+    Ok(open_counted(url, max_connections)?.0)
+}
+
+/// [`open`], with the count of statements the pool's connections run.
+pub fn open_counted(url: &str, max_connections: u32) -> anyhow::Result<(Pool, QueryCount)> {
     let url = DbUrl::parse(url).map_err(anyhow::Error::msg)?;
     if let DbUrl::Sqlite(path) = &url
         && let Some(parent) = std::path::Path::new(path).parent()
@@ -120,6 +145,7 @@ pub fn open(url: &str, max_connections: u32) -> anyhow::Result<Pool> {
         std::fs::create_dir_all(parent)?;
     }
     run_migrations(&url)?;
+    let queries = QueryCount::default();
     // SQLite has one writer; a small pool avoids piling writers on busy_timeout.
     let size = match url {
         DbUrl::Sqlite(_) => max_connections.min(8),
@@ -128,8 +154,8 @@ pub fn open(url: &str, max_connections: u32) -> anyhow::Result<Pool> {
     let pool = r2d2::Pool::builder()
         .max_size(size)
         .connection_timeout(Duration::from_secs(10))
-        .build(Manager { url })?;
-    Ok(pool)
+        .build(Manager { url, queries: queries.clone() })?;
+    Ok((pool, queries))
 }
 
 pub fn run_migrations(url: &DbUrl) -> anyhow::Result<()> {

@@ -234,11 +234,11 @@ pub fn notes_of(
         .collect())
 }
 
-/// Every favorite in an event, by person: (person kind, person id, image, note).
-pub fn of_event(
-    conn: &mut DbConn,
-    event: &str,
-) -> Result<Vec<(String, String, ImageId, Option<String>)>, AppError> {
+/// A favorite as the studio's inbox records it: (person kind, person id, image, note).
+pub type FavoriteRow = (String, String, ImageId, Option<String>);
+
+/// Every favorite in an event, by person.
+pub fn of_event(conn: &mut DbConn, event: &str) -> Result<Vec<FavoriteRow>, AppError> {
     Ok(favorites::table
         .filter(favorites::event_id.eq(event))
         .order((favorites::person_kind, favorites::person_id))

@@ -9,7 +9,6 @@ use super::{Gallery, GalleryState};
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
-use crate::events::Events;
 use crate::images::{self as imaging, Encoded};
 use crate::storage::{Store, content_key, sha256_hex};
 use crate::studio;
@@ -81,7 +80,6 @@ pub async fn admit<'g>(
 /// image of that name if there was one.
 pub async fn store_upload(
     state: &State,
-    events: &Events,
     gallery: &Gallery,
     event_id: EventId,
     file_name: String,
@@ -169,7 +167,7 @@ pub async fn store_upload(
     // The watermark may have changed while this image was being made.
     let current = db::run(&state.pool, studio::watermark_version).await?;
     if current != recorded_version {
-        super::rerender::start(state.clone(), events.clone(), gallery.clone());
+        super::rerender::start(state.clone(), gallery.clone());
     }
     Ok(result)
 }

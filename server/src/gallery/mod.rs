@@ -30,10 +30,12 @@ pub struct GalleryState {
     /// must not move this.
     pub upload_bodies_read: AtomicU64,
     pub image_cache: serve::ImageCache,
+    /// The events' caches, forgotten with the gallery's own when the catalog changes.
+    pub events: crate::events::Events,
 }
 
 impl GalleryState {
-    pub fn new(config: &crate::config::Config) -> Self {
+    pub fn new(config: &crate::config::Config, events: crate::events::Events) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             ingest_slots: Semaphore::new(config.ingest_jobs.unwrap_or(cores).max(1)),
@@ -43,15 +45,17 @@ impl GalleryState {
             file_lock: Default::default(),
             upload_bodies_read: Default::default(),
             image_cache: serve::ImageCache::new(config.image_cache_bytes),
+            events,
         }
+    }
+
+    /// The studio changed events or images: forget cached access decisions, image places and
+    /// pages.
+    pub fn catalog_changed(&self) {
+        self.events.access.invalidate();
+        self.image_cache.images_changed();
+        self.events.pages.forget_all();
     }
 }
 
 pub type Gallery = actix_web::web::Data<GalleryState>;
-
-/// The studio changed events or images: forget cached access decisions, image places and pages.
-pub fn catalog_changed(events: &crate::events::EventsState, gallery: &GalleryState) {
-    events.access.invalidate();
-    gallery.image_cache.images_changed();
-    events.pages.forget_all();
-}

@@ -14,7 +14,6 @@ use super::{Gallery, GalleryState};
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, ImageId};
 use crate::error::AppError;
-use crate::events::Events;
 use crate::images as imaging;
 use crate::storage::{content_key, sha256_hex};
 use crate::studio;
@@ -27,7 +26,7 @@ pub struct RerenderFlags {
 }
 
 /// Starts the job unless it runs already (then it will look again when done).
-pub fn start(state: State, events: Events, gallery: Gallery) {
+pub fn start(state: State, gallery: Gallery) {
     gallery.rerender.again.store(true, Ordering::SeqCst);
     if gallery.rerender.running.swap(true, Ordering::SeqCst) {
         return;
@@ -42,7 +41,7 @@ pub fn start(state: State, events: Events, gallery: Gallery) {
                 match done {
                     Ok(Ok(0)) => break,
                     Ok(Ok(_)) => {
-                        super::catalog_changed(&events, &gallery);
+                        gallery.catalog_changed();
                         continue;
                     }
                     Ok(Err(e)) => {

@@ -158,11 +158,11 @@ fn fill_gallery(conn: &mut DbConn, g: &mut Gallery) -> Result<(), AppError> {
 /// A derivative's hash, width and height.
 type Variant = (String, i32, i32);
 
-/// Each image's thumbnail and proof: (image, file name, kind, hash, width, height).
-fn shown_variants(
-    conn: &mut DbConn,
-    event: &EventId,
-) -> Result<Vec<(ImageId, String, String, String, i32, i32)>, AppError> {
+/// An image's thumbnail or proof: (image, file name, kind, hash, width, height).
+type VariantRow = (ImageId, String, String, String, i32, i32);
+
+/// Each image's thumbnail and proof.
+fn shown_variants(conn: &mut DbConn, event: &EventId) -> Result<Vec<VariantRow>, AppError> {
     Ok(images::table
         .inner_join(image_derivatives::table)
         .filter(images::event_id.eq(event))

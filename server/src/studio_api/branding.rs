@@ -6,7 +6,6 @@ use proofroom_wire::{ApiError, BrandingSlot, UploadOutcome, UploadResult};
 use super::auth::Studio;
 use crate::db;
 use crate::error::AppError;
-use crate::events::Events;
 use crate::gallery::Gallery;
 use crate::gallery::rerender;
 use crate::gallery::upload::{self, image_error};
@@ -36,7 +35,6 @@ pub async fn put_branding(
     _: Studio,
     req: HttpRequest,
     state: State,
-    events: Events,
     gallery: Gallery,
     slot: web::Path<String>,
     payload: web::Payload,
@@ -87,7 +85,7 @@ pub async fn put_branding(
     .await
     .map_err(|e| AppError::internal(format!("branding task: {e}")))??;
     if slot == BrandingSlot::Watermark {
-        rerender::start(state.clone(), events.clone(), gallery.clone());
+        rerender::start(state.clone(), gallery.clone());
     }
     Ok(web::Json(result))
 }

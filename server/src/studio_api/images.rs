@@ -6,7 +6,6 @@ use proofroom_wire::{ApiError, HeldImage, ImageListing, ImageQuery, UploadOutcom
 use super::auth::Studio;
 use crate::db;
 use crate::error::AppError;
-use crate::events::Events;
 use crate::events::listing;
 use crate::events::publish::find_by_studio_id;
 use crate::gallery::Gallery;
@@ -76,7 +75,6 @@ pub async fn put_image(
     _: Studio,
     req: HttpRequest,
     state: State,
-    events: Events,
     gallery: Gallery,
     id: web::Path<String>,
     query: web::Query<ImageQuery>,
@@ -110,7 +108,7 @@ pub async fn put_image(
         }));
     }
     let received = upload::receive(payload, &state, &gallery, &claimed).await?;
-    let result = store_upload(&state, &events, &gallery, event_id, name, received).await?;
+    let result = store_upload(&state, &gallery, event_id, name, received).await?;
     Ok(web::Json(result))
 }
 

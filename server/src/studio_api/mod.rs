@@ -94,11 +94,10 @@ pub async fn catalog_changes(
     let changes = req.path().starts_with("/api/")
         && req.method() != actix_web::http::Method::GET
         && req.path() != proofroom_wire::paths::FEED_ACK;
-    let events = req.app_data::<crate::events::Events>().cloned();
     let gallery = req.app_data::<crate::gallery::Gallery>().cloned();
     let res = next.call(req).await?;
-    if changes && let (Some(events), Some(gallery)) = (events, gallery) {
-        crate::gallery::catalog_changed(&events, &gallery);
+    if changes && let Some(gallery) = gallery {
+        gallery.catalog_changed();
     }
     Ok(res)
 }

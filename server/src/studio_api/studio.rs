@@ -6,7 +6,6 @@ use proofroom_wire::{ApiError, BrandingFile, BrandingSlot, StudioProfile, Studio
 use super::auth::Studio;
 use crate::db;
 use crate::error::AppError;
-use crate::events::Events;
 use crate::gallery::Gallery;
 use crate::gallery::rerender;
 use crate::studio;
@@ -57,7 +56,6 @@ pub async fn get_studio(_: Studio, state: State) -> Result<web::Json<StudioState
 pub async fn put_studio(
     _: Studio,
     state: State,
-    events: Events,
     gallery: Gallery,
     body: web::Json<StudioProfile>,
 ) -> Result<web::Json<StudioState>, AppError> {
@@ -65,6 +63,6 @@ pub async fn put_studio(
     super::refuse_nul("studio profile", &profile)?;
     studio::validate(&profile)?;
     db::run(&state.pool, move |conn| studio::save(conn, &profile)).await?;
-    rerender::start(state.clone(), events.clone(), gallery.clone());
+    rerender::start(state.clone(), gallery.clone());
     Ok(web::Json(state_of(&state).await?))
 }

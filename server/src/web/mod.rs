@@ -24,6 +24,8 @@ use crate::storage::Store;
 /// `web::Data`, so this layer names no feature.
 pub struct AppState {
     pub pool: Pool,
+    /// Statements the pool's connections have run since start.
+    pub queries: crate::db::QueryCount,
     pub store: Arc<dyn Store>,
     pub config: Config,
     pub templates: tera::Tera,
