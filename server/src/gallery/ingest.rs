@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use proofroom_wire::{UploadOutcome, UploadResult};
 
-use super::models::{Derivative, DerivativeRow, ImageRow};
+use super::models::{Derivative, ImageRow, NewDerivative, NewImage};
 use super::upload::{ReceivedFile, image_error};
 use super::{Gallery, GalleryState};
 use crate::db::schema::{image_derivatives, images};
@@ -125,9 +125,7 @@ pub async fn store_upload(
         }
         let mut new_keys: Vec<String> = rows.iter().map(|r| r.store_key.clone()).collect();
         new_keys.extend(original_key.clone());
-        let now = db::now();
-        let image = ImageRow {
-            id: ImageId::new(),
+        let image = NewImage {
             event_id,
             file_name: file_name.clone(),
             source_sha256: received.sha256.clone(),
@@ -137,8 +135,6 @@ pub async fn store_upload(
             height: probe.height as i32,
             original_key,
             watermark_version: watermark.version.clone(),
-            created_at: now,
-            updated_at: now,
         };
         let recorded = record(&mut conn, image, rows);
         drop(files);
@@ -176,13 +172,12 @@ fn put_derivative(
     store: &dyn Store,
     kind: Derivative,
     encoded: &Encoded,
-) -> Result<DerivativeRow, AppError> {
+) -> Result<NewDerivative, AppError> {
     let sha256 = sha256_hex(&encoded.bytes);
     let key = content_key("derivatives", &sha256, "jpg");
     store.put_bytes(&key, &encoded.bytes)?;
-    Ok(DerivativeRow {
-        image_id: ImageId::from_stored(String::new()),
-        kind: kind.as_str().to_string(),
+    Ok(NewDerivative {
+        kind,
         store_key: key,
         sha256,
         bytes: encoded.bytes.len() as i64,
@@ -195,10 +190,11 @@ fn put_derivative(
 /// version used, for cleanup once nothing refers to them.
 fn record(
     conn: &mut DbConn,
-    mut image: ImageRow,
-    mut derivatives: Vec<DerivativeRow>,
+    image: NewImage,
+    derivatives: Vec<NewDerivative>,
 ) -> Result<Vec<String>, AppError> {
     crate::db::write_transaction(conn, |conn| {
+        let now = db::now();
         let existing: Option<ImageRow> = images::table
             .filter(images::event_id.eq(&image.event_id))
             .filter(images::file_name.eq(&image.file_name))
@@ -206,10 +202,12 @@ fn record(
             .first(conn)
             .optional()?;
         let mut old_keys = Vec::new();
+        // A replaced image keeps its id, so links to it keep working; new content gives new
+        // file URLs.
+        let (id, created_at) = existing
+            .as_ref()
+            .map_or_else(|| (ImageId::new(), now), |o| (o.id.clone(), o.created_at));
         if let Some(old) = existing {
-            // Same id, so links to the image keep working; new content gives new file URLs.
-            image.id = old.id.clone();
-            image.created_at = old.created_at;
             old_keys = image_derivatives::table
                 .filter(image_derivatives::image_id.eq(&old.id))
                 .select(image_derivatives::store_key)
@@ -221,13 +219,11 @@ fn record(
             .execute(conn)?;
             diesel::delete(images::table.find(&old.id)).execute(conn)?;
         }
+        let image = image.into_row(id, created_at, now);
         diesel::insert_into(images::table).values(&image).execute(conn)?;
-        for d in &mut derivatives {
-            d.image_id = image.id.clone();
-        }
         // One at a time: batch inserts are not available through the MultiConnection enum.
         for d in &derivatives {
-            diesel::insert_into(image_derivatives::table).values(d).execute(conn)?;
+            diesel::insert_into(image_derivatives::table).values(d.row(&image.id)).execute(conn)?;
         }
         Ok(old_keys)
     })

@@ -37,6 +37,67 @@ pub struct DerivativeRow {
 
 /// The files made from each image. `Master` is clean and never served; it is what proofs are
 /// re-rendered from when the watermark changes.
+/// An image as ingest made it, before it is recorded: its id and times are the recording's to
+/// give (a replaced image keeps its id and creation time, so links to it keep working).
+#[derive(Debug, Clone)]
+pub struct NewImage {
+    pub event_id: EventId,
+    pub file_name: String,
+    pub source_sha256: String,
+    pub source_bytes: i64,
+    pub source_format: String,
+    pub width: i32,
+    pub height: i32,
+    pub original_key: Option<String>,
+    pub watermark_version: String,
+}
+
+impl NewImage {
+    /// The row to insert, under `id`.
+    pub fn into_row(self, id: ImageId, created_at: NaiveDateTime, now: NaiveDateTime) -> ImageRow {
+        ImageRow {
+            id,
+            event_id: self.event_id,
+            file_name: self.file_name,
+            source_sha256: self.source_sha256,
+            source_bytes: self.source_bytes,
+            source_format: self.source_format,
+            width: self.width,
+            height: self.height,
+            original_key: self.original_key,
+            watermark_version: self.watermark_version,
+            created_at,
+            updated_at: now,
+        }
+    }
+}
+
+/// A derivative written to the store, before it is recorded for its image.
+#[derive(Debug, Clone)]
+pub struct NewDerivative {
+    pub kind: Derivative,
+    pub store_key: String,
+    pub sha256: String,
+    pub bytes: i64,
+    pub width: i32,
+    pub height: i32,
+}
+
+impl NewDerivative {
+    /// The row to insert for `image_id`.
+    pub fn row(&self, image_id: &ImageId) -> DerivativeRow {
+        DerivativeRow {
+            image_id: image_id.clone(),
+            kind: self.kind.as_str().to_string(),
+            store_key: self.store_key.clone(),
+            sha256: self.sha256.clone(),
+            bytes: self.bytes,
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Derivative {
     Master,
