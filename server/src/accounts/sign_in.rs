@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::browser_session::{self, CurrentSession};
-use crate::auth::{Auth, passwords, people};
+use crate::auth::{Auth, SignedIn, passwords, people};
 use crate::db::{self, ClientId, DbConn, GuestId};
 use crate::error::AppError;
 use crate::events::Events;
@@ -155,12 +155,9 @@ pub async fn logout(
 pub async fn account_page(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    SignedIn { session, person }: SignedIn,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(person) = session.person().cloned() else {
-        return Ok(see_other("/login?next=/account"));
-    };
     let mut context = site::form_page(&req, &state, &session).await?;
     let is_client = person.client_id().is_some();
     let user_name = db::run(&state.pool, move |conn| people::user_name_of(conn, &person)).await?;

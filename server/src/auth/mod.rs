@@ -9,6 +9,9 @@ pub mod browser_session;
 pub mod links;
 pub mod passwords;
 pub mod people;
+pub mod signed_in;
+
+pub use signed_in::SignedIn;
 
 /// What signing in keeps while the server runs, registered as its own `web::Data`.
 pub struct AuthState {

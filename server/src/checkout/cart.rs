@@ -13,7 +13,7 @@ use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::{cart_item_images, cart_items};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
-use crate::gallery::acting::{Acting, acting_in_event, image_of_event, signed_in_page};
+use crate::gallery::acting::{Acting, SignedInEvent, acting_in_event, image_of_event};
 use crate::gallery::view::{ImageCard, load_gallery};
 use crate::site::{self, base_context};
 use crate::web::CsrfForm;
@@ -438,13 +438,10 @@ fn subtotal(catalog: &Catalog, lines: &[CartLine]) -> i64 {
 pub async fn cart_page(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    page: SignedInEvent,
 ) -> Result<HttpResponse, AppError> {
-    if let Err(sign_in) = signed_in_page(&session, &path, "cart")? {
-        return Ok(sign_in);
-    }
-    let shop = open_shop(&state, &session, &path).await?;
+    let session = page.session;
+    let shop = open_shop(&state, &session, page.event_id.as_str()).await?;
     render_cart(&req, &state, &session, &shop, &Typed::default(), StatusCode::OK).await
 }
 

@@ -10,6 +10,7 @@ use proofroom_wire::orders::{
 use serde::Serialize;
 
 use super::number;
+use crate::auth::SignedIn;
 use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{order_line_images, order_lines, order_taxes, orders};
 use crate::db::{self, DbConn, EventId};
@@ -320,11 +321,8 @@ fn card(o: &OrderRow) -> OrderCard {
 pub async fn orders_page(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    SignedIn { session, person }: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let Some(person) = session.person().cloned() else {
-        return Ok(site::see_other("/login?next=/orders"));
-    };
     let (studio, rows) = db::run(&state.pool, move |conn| {
         let studio = site::studio_view(conn)?.1;
         let rows: Vec<OrderRow> = orders::table

@@ -27,7 +27,7 @@ use crate::email;
 use crate::error::AppError;
 use crate::events::models::EventRow;
 use crate::feed;
-use crate::gallery::acting::signed_in_page;
+use crate::gallery::acting::SignedInEvent;
 use crate::gallery::view::file_names_of;
 use crate::gallery::view::load_gallery;
 use crate::site::{self, base_context};
@@ -622,13 +622,10 @@ async fn render_checkout(
 pub async fn checkout_page(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    page: SignedInEvent,
 ) -> Result<HttpResponse, AppError> {
-    if let Err(sign_in) = signed_in_page(&session, &path, "checkout")? {
-        return Ok(sign_in);
-    }
-    let shop = open_shop(&state, &session, &path).await?;
+    let session = page.session;
+    let shop = open_shop(&state, &session, page.event_id.as_str()).await?;
     render_checkout(&req, &state, &session, &shop, CheckoutForm::default(), None, StatusCode::OK)
         .await
 }

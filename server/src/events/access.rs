@@ -180,3 +180,42 @@ impl AccessCache {
         Ok(access)
     }
 }
+
+/// A page in an event only signed-in people use (`/events/{id}/…`): the event's id and the
+/// person. The id must be a real one first (anything else is the gallery's 404), so only a
+/// real id goes into the address a visitor is sent to sign in and come back to.
+pub struct SignedInEvent {
+    pub event_id: EventId,
+    pub session: CurrentSession,
+    pub person: crate::auth::browser_session::Person,
+}
+
+impl actix_web::FromRequest for SignedInEvent {
+    type Error = actix_web::Error;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let event_id = req.match_info().get("id").and_then(EventId::parse);
+        let current = CurrentSession::from_request(req, payload);
+        // The page's address with the id as it is written canonically.
+        let page = req.path().splitn(4, '/').nth(3).unwrap_or_default().to_string();
+        let back_to = event_id.as_ref().map(|id| format!("/events/{id}/{page}"));
+        Box::pin(async move {
+            let event_id = event_id.ok_or_else(|| {
+                crate::error::AppError::not_found("event_not_found", "There is no such gallery.")
+            })?;
+            let session = current.await?;
+            match session.person().cloned() {
+                Some(person) => Ok(SignedInEvent { event_id, session, person }),
+                None => {
+                    Err(crate::auth::signed_in::SignInFirst::back_to(&back_to.unwrap_or_default())
+                        .into())
+                }
+            }
+        })
+    }
+}

@@ -267,16 +267,9 @@ async fn client_event(
 pub async fn invites_page(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    page: super::access::SignedInEvent,
 ) -> Result<HttpResponse, AppError> {
-    // Only a real id goes into the address to come back to.
-    let Some(event_id) = EventId::parse(&path) else {
-        return Err(AppError::not_found("event_not_found", "There is no such gallery."));
-    };
-    if session.person().is_none() {
-        return Ok(see_other(&format!("/login?next=/events/{event_id}/invites")));
-    }
+    let (session, path) = (page.session, page.event_id.to_string());
     let event = client_event(&state, &session, &path).await?;
     // From the configured `public_url`, never from the request's Host or X-Forwarded-Host,
     // which whoever sends the request chooses.

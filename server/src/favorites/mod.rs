@@ -11,7 +11,7 @@ use crate::db::schema::favorites;
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::feed;
-use crate::gallery::acting::{acting_in_event, image_of_event, signed_in_page};
+use crate::gallery::acting::{SignedInEvent, acting_in_event, image_of_event};
 use crate::site::{self, base_context};
 use crate::web::State;
 use crate::web::format::display_date;
@@ -173,13 +173,10 @@ struct FavoriteView {
 pub async fn favorites_page(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    page: SignedInEvent,
 ) -> Result<HttpResponse, AppError> {
-    if let Err(sign_in) = signed_in_page(&session, &path, "favorites")? {
-        return Ok(sign_in);
-    }
-    let acting = acting_in_event(&state, &session, &path).await?;
+    let session = page.session;
+    let acting = acting_in_event(&state, &session, page.event_id.as_str()).await?;
     let gallery = match crate::gallery::view::load_gallery(&state, &session, &acting.event.id)
         .await?
     {

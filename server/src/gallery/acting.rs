@@ -46,21 +46,7 @@ pub async fn acting_in_event(
     }
 }
 
-/// The event of a page only signed-in people use (`/events/{id}/{page}`): its id, or for a
-/// visitor the way to sign in and come back. Only a real id goes into that address; anything
-/// else is the gallery's 404.
-pub fn signed_in_page(
-    session: &CurrentSession,
-    event_id: &str,
-    page: &str,
-) -> Result<Result<EventId, actix_web::HttpResponse>, AppError> {
-    let event_id = EventId::parse(event_id)
-        .ok_or_else(|| AppError::not_found("event_not_found", "There is no such gallery."))?;
-    if session.person().is_none() {
-        return Ok(Err(site::see_other(&format!("/login?next=/events/{event_id}/{page}"))));
-    }
-    Ok(Ok(event_id))
-}
+pub use crate::events::access::SignedInEvent;
 
 /// The image, checked to belong to the event.
 pub async fn image_of_event(
