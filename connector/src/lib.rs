@@ -16,12 +16,20 @@
 //! println!("{}", report.summary());
 //! # Ok(()) }
 //! ```
+//!
+//! The modules import one way, downwards: `daemon` (and the binary) run [`sync()`]; `sync` runs
+//! `push` and `pull` as its [`SyncPlan`] (`plan`) says; the commands `push`, `pull`, `status`
+//! and `admin` stand beside each other and import none of each other; below them are
+//! [`library`] (reading the studio library), [`api`] (the studio API), [`state`], [`config`],
+//! `calendar`, [`inbox`], `lock`, `filecache`, `output` and `manifest`. This root holds only
+//! what all of them share: the options, reports and errors of the commands.
 
 use std::fmt;
 use std::path::PathBuf;
 
 pub mod admin;
 pub mod api;
+mod calendar;
 pub mod config;
 pub mod daemon;
 mod filecache;
@@ -30,6 +38,7 @@ pub mod library;
 mod lock;
 mod manifest;
 mod output;
+mod plan;
 mod pull;
 mod push;
 pub mod retry;
@@ -44,10 +53,11 @@ pub use library::{
 };
 pub use lock::{Lock, LockError};
 pub use output::human_bytes;
+pub use plan::{SyncItem, SyncPlan};
 pub use pull::PullReport;
 pub use push::push;
 pub use status::status;
-pub use sync::{SyncError, SyncItem, SyncPlan, SyncReport, sync};
+pub use sync::{SyncReport, sync};
 
 /// Default number of images uploaded at once.
 pub const DEFAULT_JOBS: usize = 4;
@@ -224,6 +234,28 @@ impl PushError {
         match self {
             Self::Library(_) | Self::Config(_) => 2,
             _ => 1,
+        }
+    }
+}
+
+/// Why `sync`, `run`, `status` or one of the studio's one-off commands could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Push(#[from] PushError),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    /// The command cannot go on as asked.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl SyncError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Push(e) => e.exit_code(),
+            Self::State(_) => 1,
+            Self::Usage(_) => 2,
         }
     }
 }
