@@ -62,7 +62,7 @@ pub use sync::{SyncReport, sync};
 /// Default number of images uploaded at once.
 pub const DEFAULT_JOBS: usize = 4;
 
-/// One thing of the library that could not be read or pushed.
+/// One thing of the library that could not be read or pushed: `file:line: field: problem`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {
     /// The file or folder, relative to the library with `/` separators: `studio.toml`,
@@ -72,23 +72,35 @@ pub struct ItemError {
     pub item: String,
     /// The line in `item` for errors in a manifest.
     pub line: Option<usize>,
-    /// What is wrong; for a manifest it starts with the field: `days_active: expected …`.
+    /// The manifest's field, as a dotted path: `days_active`, `client.email`,
+    /// `images."IMG 1.jpg".rating`.
+    pub field: Option<String>,
+    /// What is wrong: `expected a whole number of days, found "thirty"`.
     pub message: String,
 }
 
 impl ItemError {
     pub fn new(item: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { item: item.into(), line: None, message: message.into() }
+        Self { item: item.into(), line: None, field: None, message: message.into() }
+    }
+
+    /// An error at a line of `item` that is about no one field (a TOML syntax error).
+    pub fn at_line(item: impl Into<String>, line: usize, message: impl Into<String>) -> Self {
+        Self { line: Some(line), ..Self::new(item, message) }
     }
 }
 
 /// `sessions/2026-0412/session.toml:7: days_active: expected a whole number of days, found "thirty"`
 impl fmt::Display for ItemError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.item, self.message),
-            None => write!(f, "{}: {}", self.item, self.message),
+        f.write_str(&self.item)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
         }
+        if let Some(field) = &self.field {
+            write!(f, ": {field}")?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 
