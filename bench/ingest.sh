@@ -6,7 +6,7 @@
 # the same machine load. Goal: median ratio ours/vips <= 0.35.
 #
 # usage: bench/ingest.sh [--rounds N] [--write]   (--write updates docs/performance.md)
-# env:   PHOTOS=DIR        photo folder (default target/bench-photos, made by shared/bench/photos.sh)
+# env:   PHOTOS=DIR        photo folder (default target/bench-photos, made by bench/photos.sh)
 #        INGEST_BIN=PATH   use this ingest binary instead of building it
 set -euo pipefail
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 done
 
 photos=${PHOTOS:-$root/target/bench-photos}
-bash "$root/../shared/bench/photos.sh" "$photos" >/dev/null # also installs libvips-tools
+bash "$root/bench/photos.sh" "$photos" >/dev/null # also installs libvips-tools
 if [ -z "${INGEST_BIN:-}" ]; then
   (cd "$root" && cargo build --release -p proofroom-server --example ingest)
   INGEST_BIN=${CARGO_TARGET_DIR:-$root/target}/release/examples/ingest
@@ -84,7 +84,7 @@ if [ "$write" = 1 ]; then
     echo
     echo 'One upload becomes master (q90) + watermarked proof (q85, long edge 2048) + thumb (q80, 400),'
     echo 'with a tiled text watermark, against `vipsthumbnail` making the proof and the thumb (two'
-    echo 'runs per photo, `VIPS_CONCURRENCY=1`, `[Q=..,strip]`). Photos: `shared/bench/photos.sh`'
+    echo 'runs per photo, `VIPS_CONCURRENCY=1`, `[Q=..,strip]`). Photos: `bench/photos.sh`'
     echo '(6000×4000, 8–10 MB, q92). Our time is the library call in a warm process; vips includes'
     echo "its process start-up, as the CLI does. Median of $rounds alternating rounds."
     echo

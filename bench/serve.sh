@@ -13,7 +13,7 @@
 # usage: bench/serve.sh [--rounds N] [--seconds S] [--write] [--hold]
 #        --write updates docs/performance.md; --hold sets both servers up, prints their URLs and
 #        waits (for profiling by hand) instead of measuring.
-# env:   PHOTOS=DIR   photo folder (default target/bench-photos, made by shared/bench/photos.sh)
+# env:   PHOTOS=DIR   photo folder (default target/bench-photos, made by bench/photos.sh)
 # needs: wrk, nginx (apt-get install wrk nginx-light), curl
 set -euo pipefail
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -43,7 +43,7 @@ cargo build --release --locked --bin proofroom --bin bytes-baseline
 bin=${CARGO_TARGET_DIR:-$root/target}/release/proofroom
 baseline_bin=${CARGO_TARGET_DIR:-$root/target}/release/bytes-baseline
 photos=${PHOTOS:-$root/target/bench-photos}
-bash "$root/../shared/bench/photos.sh" "$photos" >/dev/null
+bash "$root/bench/photos.sh" "$photos" >/dev/null
 
 work=$(mktemp -d)
 chmod 755 "$work" # nginx's workers run as nobody

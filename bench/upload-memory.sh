@@ -39,7 +39,7 @@ printf 'upload answered %s; peak RSS %d kB -> %d kB: grew %.1f MB for a 50 MB up
 
 # For comparison, what ingesting a real 6000x4000 photo (decode, proof, thumb) adds on top.
 photos=${PHOTOS:-$root/target/bench-photos}
-[ -s "$photos/Path.jpg" ] || bash "$root/../shared/bench/photos.sh" "$photos" >/dev/null
+[ -s "$photos/Path.jpg" ] || bash "$root/bench/photos.sh" "$photos" >/dev/null
 api -X PUT -H "x-content-sha256: $(sha256sum "$photos/Path.jpg" | cut -d' ' -f1)" \
   --data-binary @"$photos/Path.jpg" "http://127.0.0.1:$port/api/v1/sessions/mem/images?name=photo.jpg" >/dev/null
 ingested=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)

@@ -7,23 +7,21 @@ use proofroom_wire::orders::{OrderStatus, OrderStatusChange, OrderStatusResult};
 use proofroom_wire::{ExpiryChange, SessionList, SessionSummary, StudioState, paths};
 
 use crate::api::{self, Api};
-use crate::push::{fatal, options_config};
-use crate::sync::SyncError;
-use crate::{ItemError, PushError, PushOptions};
+use crate::{ItemError, PushError, PushOptions, SyncError};
 
 fn connect(options: &PushOptions) -> Result<Api, SyncError> {
     if !options.library.is_dir() {
         let path = options.library.clone();
         return Err(PushError::Library(crate::LibraryError::NotAFolder { path }).into());
     }
-    let config = options_config(options).map_err(PushError::from)?;
+    let config = crate::config::for_options(options).map_err(PushError::from)?;
     Ok(Api::new(&config).map_err(|e| PushError::Client(e.to_string()))?)
 }
 
 /// Puts a client's sign-in back to their email and last name, signing them out everywhere.
 pub async fn reset_login(options: PushOptions, client_id: &str) -> Result<(), SyncError> {
     let api = connect(&options)?;
-    api.post_empty(&api::reset_login_path(client_id)).await.map_err(|f| fatal(&api, f))?;
+    api.post_empty(&api::reset_login_path(client_id)).await.map_err(|f| api.fatal(f))?;
     Ok(())
 }
 
@@ -43,7 +41,7 @@ pub async fn order_status(
                  inbox/orders/."
             ))
         } else {
-            fatal(&api, f).into()
+            api.fatal(f).into()
         }
     })
 }
@@ -81,12 +79,11 @@ pub async fn change_expiry(
     request: ExpiryRequest,
 ) -> Result<ExpiryChanged, SyncError> {
     let api = connect(&options)?;
-    let studio: StudioState = api.get(paths::STUDIO).await.map_err(|f| fatal(&api, f))?;
-    let today = crate::status::studio_today(&studio);
+    let studio: StudioState = api.get(paths::STUDIO).await.map_err(|f| api.fatal(f))?;
+    let today = crate::calendar::studio_today(&studio);
     let change = match request {
         ExpiryRequest::Days(days) => {
-            let sessions: SessionList =
-                api.get(paths::SESSIONS).await.map_err(|f| fatal(&api, f))?;
+            let sessions: SessionList = api.get(paths::SESSIONS).await.map_err(|f| api.fatal(f))?;
             let Some(current) = sessions.sessions.iter().find(|s| s.id == session_id) else {
                 return Err(not_online(session_id));
             };
@@ -102,7 +99,7 @@ pub async fn change_expiry(
         _ if f.is_not_found() => not_online(session_id),
         // A date out of range: the command line asked for it.
         Some(s) if s.as_u16() == 422 => SyncError::Usage(f.to_string()),
-        _ => fatal(&api, f).into(),
+        _ => api.fatal(f).into(),
     })?;
     Ok(ExpiryChanged { session, today })
 }
@@ -139,9 +136,9 @@ pub async fn take_down(
     yes: bool,
 ) -> Result<TakeDown, SyncError> {
     let api = connect(&options)?;
-    let studio: StudioState = api.get(paths::STUDIO).await.map_err(|f| fatal(&api, f))?;
-    let sessions: SessionList = api.get(paths::SESSIONS).await.map_err(|f| fatal(&api, f))?;
-    let today = crate::status::studio_today(&studio);
+    let studio: StudioState = api.get(paths::STUDIO).await.map_err(|f| api.fatal(f))?;
+    let sessions: SessionList = api.get(paths::SESSIONS).await.map_err(|f| api.fatal(f))?;
+    let today = crate::calendar::studio_today(&studio);
     let chosen: Vec<&SessionSummary> = match &which {
         TakeDownWhich::Expired => {
             sessions.sessions.iter().filter(|s| s.expires_on < today).collect()
@@ -176,7 +173,7 @@ pub async fn take_down(
         );
     }
     // Push never takes a session down, and puts a published one back up.
-    if let Ok(library) = crate::load_library(&options.library) {
+    if let Ok(library) = crate::library::load_library(&options.library) {
         for s in &chosen {
             if library.sessions.iter().any(|l| l.id == s.id && l.publish) {
                 println!(

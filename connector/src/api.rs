@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
+use crate::PushError;
 use crate::config::Config;
 use crate::retry::{self, RetryPolicy};
 
@@ -215,6 +216,20 @@ impl Api {
 
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// A failure that ends the command: of a push's first request, or of a one-off command's.
+    pub(crate) fn fatal(&self, f: Failure) -> PushError {
+        let server = self.base().to_string();
+        match f {
+            Failure::Transport { detail, .. } => PushError::Unreachable { server, detail },
+            Failure::Status { status, message, .. }
+                if status.as_u16() == 401 || status.as_u16() == 403 =>
+            {
+                PushError::Unauthorized { server, message }
+            }
+            other => PushError::Server { server, detail: other.to_string() },
+        }
     }
 
     fn url(&self, path: &str) -> String {

@@ -11,8 +11,8 @@ use reqwest::Url;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::ItemError;
 use crate::manifest::{Manifest, Minutes};
+use crate::{ItemError, PushOptions};
 
 /// The environment variable that holds the token when no `--token` is given.
 pub const TOKEN_ENV: &str = "PROOFROOM_TOKEN";
@@ -73,6 +73,18 @@ struct RawConfig {
     server: Option<Spanned<String>>,
     token_file: Option<Spanned<String>>,
     interval_minutes: Option<Minutes>,
+}
+
+/// The configuration of a command's options: `--server`/`--token`, then `PROOFROOM_TOKEN`,
+/// then the library's `connector.toml`.
+pub(crate) fn for_options(options: &PushOptions) -> Result<Config, ConfigError> {
+    let env_token = std::env::var(TOKEN_ENV).ok();
+    load_config(
+        &options.library,
+        options.server.as_deref(),
+        options.token.as_deref(),
+        env_token.as_deref(),
+    )
 }
 
 /// Reads `<library>/connector.toml` (optional when the flags give server and token) and applies

@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::library::LibraryError;
 use crate::lock::{DAEMON_LOCK, LockError, try_lock};
-use crate::sync::{SyncError, SyncPlan, sync};
-use crate::{LibraryError, PushError, PushOptions};
+use crate::plan::SyncPlan;
+use crate::sync::{SyncReport, sync};
+use crate::{PushError, PushOptions, SyncError};
 
 /// Runs until told to stop; answers `Ok` on a clean stop.
 pub async fn run(options: PushOptions) -> Result<(), SyncError> {
@@ -19,7 +21,7 @@ pub async fn run(options: PushOptions) -> Result<(), SyncError> {
     if !library.is_dir() {
         return Err(PushError::Library(LibraryError::NotAFolder { path: library }).into());
     }
-    let config = crate::push::options_config(&options).map_err(PushError::from)?;
+    let config = crate::config::for_options(&options).map_err(PushError::from)?;
     let _daemon = try_lock(&library, DAEMON_LOCK, "run").map_err(|e| match e {
         LockError::Busy { holder } => SyncError::Usage(format!(
             "a connector is already running for {} ({holder}); stop it first",
@@ -59,7 +61,7 @@ fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn say(outcome: &Result<crate::SyncReport, SyncError>) {
+fn say(outcome: &Result<SyncReport, SyncError>) {
     match outcome {
         Ok(report) => {
             println!("{} sync {}: {}", now(), report.result(), report.log_lines().join("; "));

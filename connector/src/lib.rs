@@ -16,12 +16,20 @@
 //! println!("{}", report.summary());
 //! # Ok(()) }
 //! ```
+//!
+//! The modules import one way, downwards: `daemon` (and the binary) run [`sync()`]; `sync` runs
+//! `push` and `pull` as its [`SyncPlan`] (`plan`) says; the commands `push`, `pull`, `status`
+//! and `admin` stand beside each other and import none of each other; below them are
+//! [`library`] (reading the studio library), [`api`] (the studio API), [`state`], [`config`],
+//! `calendar`, [`inbox`], `lock`, `filecache`, `output` and `manifest`. This root holds only
+//! what all of them share: the options, reports and errors of the commands.
 
 use std::fmt;
 use std::path::PathBuf;
 
 pub mod admin;
 pub mod api;
+mod calendar;
 pub mod config;
 pub mod daemon;
 mod filecache;
@@ -30,6 +38,7 @@ pub mod library;
 mod lock;
 mod manifest;
 mod output;
+mod plan;
 mod pull;
 mod push;
 pub mod retry;
@@ -44,15 +53,16 @@ pub use library::{
 };
 pub use lock::{Lock, LockError};
 pub use output::human_bytes;
+pub use plan::{SyncItem, SyncPlan};
 pub use pull::PullReport;
 pub use push::push;
 pub use status::status;
-pub use sync::{SyncError, SyncItem, SyncPlan, SyncReport, sync};
+pub use sync::{SyncReport, sync};
 
 /// Default number of images uploaded at once.
 pub const DEFAULT_JOBS: usize = 4;
 
-/// One thing of the library that could not be read or pushed.
+/// One thing of the library that could not be read or pushed: `file:line: field: problem`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {
     /// The file or folder, relative to the library with `/` separators: `studio.toml`,
@@ -62,23 +72,35 @@ pub struct ItemError {
     pub item: String,
     /// The line in `item` for errors in a manifest.
     pub line: Option<usize>,
-    /// What is wrong; for a manifest it starts with the field: `days_active: expected …`.
+    /// The manifest's field, as a dotted path: `days_active`, `client.email`,
+    /// `images."IMG 1.jpg".rating`.
+    pub field: Option<String>,
+    /// What is wrong: `expected a whole number of days, found "thirty"`.
     pub message: String,
 }
 
 impl ItemError {
     pub fn new(item: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { item: item.into(), line: None, message: message.into() }
+        Self { item: item.into(), line: None, field: None, message: message.into() }
+    }
+
+    /// An error at a line of `item` that is about no one field (a TOML syntax error).
+    pub fn at_line(item: impl Into<String>, line: usize, message: impl Into<String>) -> Self {
+        Self { line: Some(line), ..Self::new(item, message) }
     }
 }
 
 /// `sessions/2026-0412/session.toml:7: days_active: expected a whole number of days, found "thirty"`
 impl fmt::Display for ItemError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.item, self.message),
-            None => write!(f, "{}: {}", self.item, self.message),
+        f.write_str(&self.item)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
         }
+        if let Some(field) = &self.field {
+            write!(f, ": {field}")?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 
@@ -224,6 +246,28 @@ impl PushError {
         match self {
             Self::Library(_) | Self::Config(_) => 2,
             _ => 1,
+        }
+    }
+}
+
+/// Why `sync`, `run`, `status` or one of the studio's one-off commands could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Push(#[from] PushError),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    /// The command cannot go on as asked.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl SyncError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Push(e) => e.exit_code(),
+            Self::State(_) => 1,
+            Self::Usage(_) => 2,
         }
     }
 }

@@ -42,14 +42,14 @@ impl<'a> Manifest<'a> {
 
     /// An error about `field` at `span` (a key's or value's span from [`Spanned`]).
     pub fn error(&self, span: Range<usize>, field: &str, message: impl fmt::Display) -> ItemError {
+        self.error_at_line(self.line_of(span.start), field, message)
+    }
+
+    /// An error about `field` (none when empty) at a 1-based line.
+    fn error_at_line(&self, line: usize, field: &str, message: impl fmt::Display) -> ItemError {
         ItemError {
-            item: self.item.clone(),
-            line: Some(self.line_of(span.start)),
-            message: if field.is_empty() {
-                message.to_string()
-            } else {
-                format!("{field}: {message}")
-            },
+            field: (!field.is_empty()).then(|| field.to_string()),
+            ..ItemError::at_line(self.item.clone(), line, message.to_string())
         }
     }
 
@@ -64,11 +64,8 @@ impl<'a> Manifest<'a> {
         let doc = DeTable::parse(self.text).ok();
         let Some(doc) = doc else {
             // A syntax error: there is no document tree to name the field from.
-            return ItemError {
-                item: self.item.clone(),
-                line: Some(span.map_or(1, |s| self.line_of(s.start))),
-                message: format!("invalid TOML: {}", quotes(raw)),
-            };
+            let line = span.map_or(1, |s| self.line_of(s.start));
+            return self.error_at_line(line, "", format!("invalid TOML: {}", quotes(raw)));
         };
         let (line, path, message) = if let Some(name) = between(raw, "missing field `", "`") {
             // The span is the table (its `[header]` or `{ inline }`) that lacks the field; an
@@ -85,11 +82,7 @@ impl<'a> Manifest<'a> {
             (self.line_of(pos), path_at(doc.get_ref(), pos), rephrase(raw))
         };
         let field = path.iter().map(|k| key_text(k)).collect::<Vec<_>>().join(".");
-        ItemError {
-            item: self.item.clone(),
-            line: Some(line),
-            message: if field.is_empty() { message } else { format!("{field}: {message}") },
-        }
+        self.error_at_line(line, &field, message)
     }
 }
 

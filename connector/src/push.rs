@@ -16,37 +16,24 @@ use proofroom_wire::{
     UploadOutcome, UploadResult, paths,
 };
 
-use crate::api::{self, Api, Failure};
-use crate::config::{Config, TOKEN_ENV, load_config};
+use crate::api::{self, Api};
 use crate::filecache::FileCache;
 use crate::library::{Library, Session, Skipped, load_library};
 use crate::output::{Output, human_bytes};
+use crate::plan::{SyncItem, SyncPlan};
 use crate::state::State;
-use crate::sync::{SyncItem, SyncPlan};
 use crate::{ItemError, PushError, PushOptions, PushReport};
 
 /// Reads the configuration and the library under `options.library` and pushes it — one push
 /// or sync at a time per library (a second one waits).
 pub async fn push(options: PushOptions) -> Result<PushReport, PushError> {
     let library = load_library(&options.library)?;
-    let config = options_config(&options)?;
+    let config = crate::config::for_options(&options)?;
     let out = Output::new(options.progress);
     let _lock = crate::lock::sync_lock(&options.library, "push", &out).await?;
     let mut state = State::open(&options.library)?;
     let api = Api::new(&config).map_err(|e| PushError::Client(e.to_string()))?;
     push_loaded(&api, &library, &mut state, &SyncPlan::full(), options.jobs, &out).await
-}
-
-/// The configuration for these options: `--server`/`--token`, then `PROOFROOM_TOKEN`, then the
-/// library's `connector.toml`.
-pub(crate) fn options_config(options: &PushOptions) -> Result<Config, crate::ConfigError> {
-    let env_token = std::env::var(TOKEN_ENV).ok();
-    load_config(
-        &options.library,
-        options.server.as_deref(),
-        options.token.as_deref(),
-        env_token.as_deref(),
-    )
 }
 
 /// Pushes an already loaded library: what `plan` selects, or (dry run) only says what it
@@ -74,7 +61,7 @@ pub(crate) async fn push_loaded(
     }
 
     // The first request tells whether the server is there and takes the token.
-    let studio_state: StudioState = api.get(paths::STUDIO).await.map_err(|f| fatal(api, f))?;
+    let studio_state: StudioState = api.get(paths::STUDIO).await.map_err(|f| api.fatal(f))?;
 
     let mut p = Pusher {
         api,
@@ -150,7 +137,7 @@ pub(crate) async fn push_loaded(
 /// Notes the sessions online whose gallery has expired (taking them down is
 /// `take-down --expired`, which asks first).
 fn expired_note(online: &SessionList, studio: &StudioState, report: &mut PushReport) {
-    let today = crate::status::studio_today(studio);
+    let today = crate::calendar::studio_today(studio);
     let expired: Vec<String> = online
         .sessions
         .iter()
@@ -163,20 +150,6 @@ fn expired_note(online: &SessionList, studio: &StudioState, report: &mut PushRep
             expired.len(),
             expired.join(", ")
         ));
-    }
-}
-
-/// A failure of the first request ends the push.
-pub(crate) fn fatal(api: &Api, f: Failure) -> PushError {
-    let server = api.base().to_string();
-    match f {
-        Failure::Transport { detail, .. } => PushError::Unreachable { server, detail },
-        Failure::Status { status, message, .. }
-            if status.as_u16() == 401 || status.as_u16() == 403 =>
-        {
-            PushError::Unauthorized { server, message }
-        }
-        other => PushError::Server { server, detail: other.to_string() },
     }
 }
 

@@ -8,9 +8,10 @@ use proofroom_wire::prepaid::{PrepaidList, PrepaidState};
 use proofroom_wire::{SessionList, StudioState, paths};
 
 use crate::api::Api;
+use crate::calendar::studio_today;
+use crate::library::load_library;
 use crate::state::State;
-use crate::sync::SyncError;
-use crate::{PushError, PushOptions};
+use crate::{PushError, PushOptions, SyncError};
 
 /// Sessions expiring within this many days are listed.
 const EXPIRING_DAYS: i64 = 7;
@@ -18,11 +19,12 @@ const EXPIRING_DAYS: i64 = 7;
 /// The panel as text, and whether the server answered.
 pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
     if !options.library.is_dir() {
-        return Err(
-            PushError::Library(crate::LibraryError::NotAFolder { path: options.library }).into()
-        );
+        return Err(PushError::Library(crate::library::LibraryError::NotAFolder {
+            path: options.library,
+        })
+        .into());
     }
-    let config = crate::push::options_config(&options).map_err(PushError::from)?;
+    let config = crate::config::for_options(&options).map_err(PushError::from)?;
     let mut state = State::open(&options.library)?;
     let mut text = String::new();
     let _ = writeln!(text, "server: {}", config.server);
@@ -108,7 +110,7 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
 /// Sessions online that the library no longer publishes: push never takes a session down by
 /// itself, so these stay online until the studio does (`take-down SESSION`).
 fn not_in_library(library: &std::path::Path, online: &SessionList) -> Vec<String> {
-    let Ok(lib) = crate::load_library(library) else { return Vec::new() };
+    let Ok(lib) = load_library(library) else { return Vec::new() };
     let mut lines = Vec::new();
     for s in &online.sessions {
         let reason = match lib.sessions.iter().find(|l| l.id == s.id) {
@@ -134,7 +136,7 @@ fn not_in_library(library: &std::path::Path, online: &SessionList) -> Vec<String
 /// Each prepaid invoice of the library, and each one online: pending (in the library, not yet
 /// on the server as it is), uploaded (waiting for the client's picks) or selected.
 fn prepaid_states(library: &std::path::Path, held: &PrepaidList) -> Vec<String> {
-    let files = crate::load_library(library).map(|l| l.prepaid).unwrap_or_default();
+    let files = load_library(library).map(|l| l.prepaid).unwrap_or_default();
     let mut ids: Vec<&str> = files.iter().map(|f| f.id.as_str()).collect();
     ids.extend(held.invoices.iter().map(|h| h.id.as_str()));
     ids.sort_unstable();
@@ -156,14 +158,4 @@ fn prepaid_states(library: &std::path::Path, held: &PrepaidList) -> Vec<String> 
         lines.insert(0, "prepaid packages:".to_string());
     }
     lines
-}
-
-/// Today in the studio's time zone (UTC when it is unknown).
-pub(crate) fn studio_today(studio: &StudioState) -> chrono::NaiveDate {
-    let now = chrono::Utc::now();
-    studio
-        .profile
-        .as_ref()
-        .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
-        .map_or_else(|| now.date_naive(), |tz| now.with_timezone(&tz).date_naive())
 }

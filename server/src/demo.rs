@@ -19,71 +19,13 @@ pub struct DemoSession {
     pub hue: f32,
 }
 
-pub const STUDIO_TOML: &str = r#"name = "Maple Lane Photography"
-email = "hello@maplelane.example"
-phone = "+1 555 0100"
-time_zone = "America/Chicago"
-currency = "USD"
-logo = "branding/logo.png"
-marketing_image = "branding/hero.jpg"
+pub const STUDIO_TOML: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../sample-studio/studio.toml"));
 
-[watermark]
-text = "© Maple Lane Photography"
-position = "tiled"
-opacity = 0.35
-
-[client_options]
-favorites = true
-client_groups = true
-yearbook_selection = true
-guest_registration = true
-
-[[tax_rates]]
-name = "Sales tax"
-percent = "7.25"
-applies_to_shipping = false
-
-[[shipping_methods]]
-id = "mail"
-name = "Standard mail"
-price = "7.50"
-
-[[shipping_methods]]
-id = "pickup"
-name = "Pick up at the studio"
-price = "0.00"
-
-[payment_methods]
-card = false
-pay_at_studio = true
-"#;
-
-pub const PRICE_LIST_TOML: &str = r#"name = "Portrait 2026"
-
-[[items]]
-sku = "P8X10"
-name = "8×10 print"
-category = "Prints"
-price = "24.00"
-images = 1
-taxable = true
-
-[[items]]
-sku = "P5X7"
-name = "5×7 print"
-category = "Prints"
-price = "14.00"
-images = 1
-taxable = true
-
-[[items]]
-sku = "PKG-A"
-name = "Package A — one 8×10, two 5×7"
-category = "Packages"
-price = "89.00"
-images = 3
-taxable = true
-"#;
+pub const PRICE_LIST_TOML: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../sample-studio/price-lists/portrait-2026.toml"
+));
 
 pub const SESSIONS: &[DemoSession] = &[
     DemoSession {

@@ -5,76 +5,40 @@ use crate::visitor::Answer;
 use crate::{LibraryBuilder, TestApp, Visitor, images};
 use reqwest::StatusCode;
 
-pub const STUDIO_TOML: &str = r#"name = "Maple Lane Photography"
-email = "hello@maplelane.example"
-time_zone = "America/Chicago"
-currency = "USD"
-
-[[tax_rates]]
-name = "Sales tax"
-percent = "7.25"
-applies_to_shipping = false
-
-[[shipping_methods]]
-id = "mail"
-name = "Standard mail"
-price = "7.50"
-
-[[shipping_methods]]
-id = "pickup"
-name = "Pick up at the studio"
-price = "0.00"
-
+/// The sample studio (`sample-studio/studio.toml`, the demo's and the connector tests' too), with
+/// a promotion code that works on any day: WELCOME10, 10 % off from 50.00 (the sample's own
+/// SPRING10 ended on 2026-05-31).
+pub const STUDIO_TOML: &str = concat!(
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../sample-studio/studio.toml")),
+    r#"
 [[promotions]]
 code = "WELCOME10"
 description = "10% off"
 percent_off = "10"
 min_subtotal = "50.00"
+"#
+);
 
-[[promotions]]
-code = "SPRING10"
-description = "Spring"
-percent_off = "10"
-starts = "2026-03-01"
-ends = "2026-05-31"
+/// The sample studio's price list: an 8×10 print (24.00), a 5×7 print (14.00) and package A of
+/// three photos (89.00).
+pub const PRICE_LIST_TOML: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../sample-studio/price-lists/portrait-2026.toml"
+));
 
-[payment_methods]
-card = true
-pay_at_studio = true
-"#;
-
-pub const PRICE_LIST_TOML: &str = r#"name = "Portrait 2026"
-
-[[items]]
-sku = "P5X7"
-name = "5x7 print"
-category = "Prints"
-price = "14.00"
-images = 1
-taxable = true
-
-[[items]]
-sku = "P8X10"
-name = "8x10 print"
-category = "Prints"
-price = "24.00"
-images = 1
-taxable = true
-
-[[items]]
-sku = "PKG-A"
-name = "Package A"
-category = "Packages"
-price = "89.00"
-images = 3
-taxable = true
-"#;
+/// Writes the studio into the library: its studio.toml with the branding images it names, and
+/// its price list.
+pub fn write_studio(library: &LibraryBuilder) {
+    library.write("studio.toml", STUDIO_TOML);
+    library.write("branding/logo.png", images::png(240, 80));
+    library.write("branding/hero.jpg", images::jpeg(1200, 450));
+    library.write("price-lists/portrait-2026.toml", PRICE_LIST_TOML);
+}
 
 /// The studio with its rates and price list, and Ann's session of three photos, pushed.
 pub async fn shop(app: &TestApp) -> LibraryBuilder {
     let library = LibraryBuilder::new();
-    library.write("studio.toml", STUDIO_TOML);
-    library.write("price-lists/portrait-2026.toml", PRICE_LIST_TOML);
+    write_studio(&library);
     library
         .session("smith")
         .event_type("none")

@@ -558,7 +558,7 @@ async fn a_client_sees_the_total_follow_every_choice_and_the_order_costs_what_th
             page.tap_text("Check out").await?;
             heading(&page, "Checkout").await?;
             let lines = shown(&page, ".order-lines").await?;
-            ensure!(lines.contains("4 × 5x7 print"), "the typed quantity is checked out: {lines}");
+            ensure!(lines.contains("4 × 5×7 print"), "the typed quantity is checked out: {lines}");
             ensure!(
                 !page.find("#update-total").await?.is_displayed().await?,
                 "with script, the totals follow by themselves"

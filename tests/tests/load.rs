@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use proofroom_tests::shop::{PRICE_LIST_TOML, STUDIO_TOML};
+use proofroom_tests::shop::write_studio;
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files};
 use reqwest::StatusCode;
 
@@ -38,8 +38,7 @@ async fn clients_checking_out_at_once_place_each_order_exactly_once() {
         std::env::var("PROOFROOM_LOAD_CLIENTS").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
     let app = TestApp::spawn().await;
     let library = LibraryBuilder::new();
-    library.write("studio.toml", STUDIO_TOML);
-    library.write("price-lists/portrait-2026.toml", PRICE_LIST_TOML);
+    write_studio(&library);
     library
         .session("fair")
         .event_type("public")

@@ -19,7 +19,7 @@ async fn a_client_orders_prints_pays_at_the_studio_and_the_studio_gets_the_order
 
     // The photo page offers the price list.
     let photo_page = ann.get(&photos[0]).await;
-    assert!(photo_page.body.contains("5x7 print — $14.00"), "{}", photo_page.body);
+    assert!(photo_page.body.contains("5×7 print — $14.00"), "{}", photo_page.body);
     assert!(photo_page.body.contains("Add to cart"));
 
     // Two 5×7 of the first photo, one 8×10 of the second; a price sent along is ignored.
@@ -607,8 +607,8 @@ async fn update_cart_saves_every_line_at_once_or_none_and_check_out_saves_first(
     assert_eq!(checkout.status, StatusCode::SEE_OTHER, "{}", checkout.body);
     assert_eq!(checkout.location.as_deref(), Some(format!("{event}/checkout").as_str()));
     let page = ann.get(&format!("{event}/checkout")).await;
-    assert!(page.body.contains("3 × 5x7 print"), "{}", page.body);
-    assert!(page.body.contains("2 × 8x10 print") && page.body.contains("Smith 03.jpg"));
+    assert!(page.body.contains("3 × 5×7 print"), "{}", page.body);
+    assert!(page.body.contains("2 × 8×10 print") && page.body.contains("Smith 03.jpg"));
     // 42.00 + 48.00 + 7.50 mail + 7.25 % of 90.00 (6.525 → 6.53) = 104.03
     assert!(page.body.contains("id=\"order-total\">$104.03<"), "{}", page.body);
 

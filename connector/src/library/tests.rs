@@ -7,73 +7,18 @@ use proofroom_wire::*;
 
 use super::*;
 
-// The examples of the shared studio-library doc, verbatim.
-const STUDIO_TOML: &str = r#"name = "Maple Lane Photography"
-email = "hello@maplelane.example"
-phone = "+1 555 0100"
-time_zone = "America/Chicago"
-currency = "USD"
-logo = "branding/logo.png"
-marketing_image = "branding/hero.jpg"
+// The sample studio of the demo and the tests (sample-studio/ at the workspace root): the
+// studio.toml example of the shared studio-library doc, verbatim, and its price list example
+// with a 5×7 print added.
+const STUDIO_TOML: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../sample-studio/studio.toml"));
 
-[watermark]
-text = "© Maple Lane Photography"   # or: image = "branding/watermark.png"
-position = "center"                 # center | tiled | bottom-right
-opacity = 0.35
+const PRICE_LIST_TOML: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../sample-studio/price-lists/portrait-2026.toml"
+));
 
-[client_options]
-favorites = true
-client_groups = true
-yearbook_selection = true
-guest_registration = true
-
-[[tax_rates]]
-name = "Sales tax"
-percent = "7.25"
-applies_to_shipping = false
-
-[[shipping_methods]]
-id = "mail"
-name = "Standard mail"
-price = "7.50"
-
-[[shipping_methods]]
-id = "pickup"
-name = "Pick up at the studio"
-price = "0.00"
-
-[[promotions]]
-code = "SPRING10"
-description = "10% off spring sessions"
-percent_off = "10"                  # or: amount_off = "5.00"
-min_subtotal = "50.00"
-starts = "2026-03-01"
-ends = "2026-05-31"
-
-[payment_methods]
-card = true                         # Stripe Checkout; keys live in the server's config
-pay_at_studio = true
-"#;
-
-const PRICE_LIST_TOML: &str = r#"name = "Portrait 2026"
-
-[[items]]
-sku = "P8X10"
-name = "8×10 print"
-category = "Prints"
-price = "24.00"
-images = 1                          # images the client picks for one of this item
-taxable = true
-
-[[items]]
-sku = "PKG-A"
-name = "Package A — one 8×10, two 5×7"
-category = "Packages"
-price = "89.00"
-images = 3
-taxable = true
-"#;
-
+// The session.toml example of the shared studio-library doc, verbatim.
 const SESSION_TOML: &str = r#"description = "Smith Family Portraits"
 date = "2026-04-12"
 price_list = "portrait-2026"
@@ -361,7 +306,7 @@ fn bad_studio_manifests_name_line_and_field() {
 }
 
 #[test]
-fn the_documented_price_list_parses() {
+fn the_sample_price_list_parses() {
     let list = parse_price_list("price-lists/portrait-2026.toml", PRICE_LIST_TOML).unwrap();
     assert_eq!(
         list,
@@ -373,6 +318,14 @@ fn the_documented_price_list_parses() {
                     name: "8×10 print".into(),
                     category: "Prints".into(),
                     price_cents: 2400,
+                    images: 1,
+                    taxable: true
+                },
+                PriceListItem {
+                    sku: "P5X7".into(),
+                    name: "5×7 print".into(),
+                    category: "Prints".into(),
+                    price_cents: 1400,
                     images: 1,
                     taxable: true
                 },
