@@ -3,12 +3,15 @@
 //! 1. no import cycles between the top-level modules of the server or of the connector;
 //! 2. the server's shared floors ([`FLOORS`]) import only each other, never a feature;
 //! 3. every table is named in queries by one module, its owner, apart from at most
-//!    [`MAX_SHARED_TABLES`] listed in [`SHARED_TABLES`] with the reason in the owner's doc.
+//!    [`MAX_SHARED_TABLES`] listed in [`SHARED_TABLES`] with the reason in the owner's doc;
+//! 4. the data layer fails with its own error: a server function taking a `DbConn` returns no
+//!    `AppError` (but the few [`ACTIONS`] listed with their reason), and `db` imports no `error`.
 //!
 //! It reads the source with a small lexer of its own and has no dependencies, so that it builds
 //! in seconds and needs nothing outside the repository. `cargo run -p proofroom-house` prints
 //! the report; `house/tests/house.rs` fails while it has findings.
 
+pub mod errors;
 pub mod imports;
 pub mod lex;
 pub mod source;
@@ -19,6 +22,7 @@ use std::fmt;
 use std::io;
 use std::path::Path;
 
+pub use errors::{ACTIONS, ErrorFinding, error_findings};
 pub use imports::{Cycle, Edge, Import, find_cycles, floor_violations, module_edges};
 pub use source::{Crate, read_crate};
 pub use tables::{
@@ -79,6 +83,8 @@ pub struct TableReport {
 pub struct Report {
     pub crates: Vec<CrateReport>,
     pub tables: TableReport,
+    /// Data-layer functions that answer with the HTTP error (rule 4).
+    pub errors: Vec<ErrorFinding>,
 }
 
 impl Report {
@@ -91,7 +97,7 @@ impl Report {
     pub fn finding_count(&self) -> usize {
         let in_crates: usize =
             self.crates.iter().map(|c| c.cycles.len() + c.floor_violations.len()).sum();
-        in_crates + self.tables.findings.len()
+        in_crates + self.tables.findings.len() + self.errors.len()
     }
 }
 
@@ -100,12 +106,14 @@ pub fn check_repo(root: &Path) -> io::Result<Report> {
     let server = read_crate(&root.join(SERVER_SRC))?;
     let connector = read_crate(&root.join(CONNECTOR_SRC))?;
     let schema = std::fs::read_to_string(root.join(SERVER_SRC).join(SCHEMA_FILE))?;
+    let errors = error_findings(&server, &module_edges(&server), DATA_FLOOR, ACTIONS);
     Ok(Report {
         crates: vec![
             check_imports(&server, SERVER_SRC, FLOORS),
             check_imports(&connector, CONNECTOR_SRC, &[]),
         ],
         tables: check_tables(&server, &schema, SHARED_TABLES),
+        errors,
     })
 }
 
@@ -135,6 +143,15 @@ impl fmt::Display for Report {
             write!(f, "{krate}")?;
         }
         write!(f, "{}", self.tables)?;
+        writeln!(
+            f,
+            "{SERVER_SRC}: {} (data-layer functions answering with the HTTP error; {} listed actions)",
+            counted(self.errors.len(), "error finding"),
+            ACTIONS.len()
+        )?;
+        for finding in &self.errors {
+            writeln!(f, "  {finding}")?;
+        }
         match self.finding_count() {
             0 => writeln!(f, "the house is in order"),
             n => writeln!(f, "{}", counted(n, "finding")),
@@ -243,6 +260,25 @@ impl fmt::Display for TableFinding {
             }
             TableProblem::NamedByDataFloor { module } => {
                 write!(f, "{table}: named in {module}, which must name no domain table")
+            }
+        }
+    }
+}
+
+impl fmt::Display for ErrorFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorFinding::AnswersHttp { file, function } => write!(
+                f,
+                "{file}: {function} takes a connection and answers with {}; return db::Result \
+                 and let the handler turn it into an answer",
+                errors::HTTP_ERROR
+            ),
+            ErrorFinding::StaleAction { file, function } => {
+                write!(f, "{file}: {function} is listed in ACTIONS but no longer answers HTTP")
+            }
+            ErrorFinding::DataFloorImportsError(edge) => {
+                write!(f, "the data floor imports the HTTP error: {edge}")
             }
         }
     }

@@ -39,6 +39,17 @@ pub struct SourceFile {
     /// Its leading `//!` lines, without the `//!`.
     pub doc: String,
     pub paths: Vec<FoundPath>,
+    /// Its functions' signatures, outside test code.
+    pub functions: Vec<Signature>,
+}
+
+/// A function's name and the identifiers of its parameters and its return type: enough to
+/// tell what a function takes and what it fails with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub name: String,
+    pub params: Vec<String>,
+    pub returns: Vec<String>,
 }
 
 /// A path or use tree of more than one segment, or any `use` tree.
@@ -73,6 +84,7 @@ struct ScannedFile {
     path: String,
     doc: String,
     paths: Vec<FoundPath>,
+    functions: Vec<Signature>,
     mod_decls: Vec<ModDecl>,
     /// `#![cfg(test)]` at the top.
     is_test: bool,
@@ -107,6 +119,7 @@ pub fn read_crate(src: &Path) -> io::Result<Crate> {
             is_test,
             doc: file.doc,
             paths: file.paths,
+            functions: file.functions,
         })
         .collect();
     let modules: BTreeSet<String> = files.iter().filter_map(|file| file.module.clone()).collect();
@@ -132,13 +145,68 @@ fn scan_file(path: String, text: &str) -> ScannedFile {
     let tokens = lex(text);
     let items = scan_items(&tokens);
     let paths = find_paths(&tokens, &items.test_mask);
+    let functions = find_signatures(&tokens, &items.test_mask);
     ScannedFile {
         path,
         doc: top_doc(text),
         paths,
+        functions,
         mod_decls: items.mod_decls,
         is_test: items.whole_file_is_test,
     }
+}
+
+/// Every `fn` outside test code: its name, parameters and return type. Generics and `where`
+/// clauses are passed over; the return type ends at the body or the `;`.
+fn find_signatures(tokens: &[Token], test_mask: &[bool]) -> Vec<Signature> {
+    let mut found = Vec::new();
+    for i in 0..tokens.len() {
+        if !tokens[i].is_ident("fn") || test_mask.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(Token::Ident(name)) = tokens.get(i + 1) else { continue };
+        let Some(open) = (i + 2..tokens.len()).find(|&j| tokens[j].is_punct('(')) else {
+            continue;
+        };
+        let mut depth = 0usize;
+        let mut close = open;
+        for (j, token) in tokens.iter().enumerate().skip(open) {
+            match token {
+                Token::Punct('(') => depth += 1,
+                Token::Punct(')') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = j;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let idents = |range: &[Token]| -> Vec<String> {
+            range
+                .iter()
+                .filter_map(|t| match t {
+                    Token::Ident(ident) => Some(ident.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let params = idents(&tokens[open + 1..close]);
+        let mut returns = Vec::new();
+        if tokens.get(close + 1) == Some(&Token::Arrow) {
+            let end = (close + 2..tokens.len())
+                .find(|&j| {
+                    tokens[j].is_punct('{')
+                        || tokens[j].is_punct(';')
+                        || tokens[j].is_ident("where")
+                })
+                .unwrap_or(tokens.len());
+            returns = idents(&tokens[close + 2..end]);
+        }
+        found.push(Signature { name: name.clone(), params, returns });
+    }
+    found
 }
 
 /// The `//!` lines a file starts with.

@@ -359,7 +359,80 @@ fn a_clean_report_says_so() {
     let report = Report {
         crates: vec![check_imports(&krate, "src", &[])],
         tables: check_tables(&krate, SCHEMA, &[]),
+        errors: Vec::new(),
     };
     assert!(report.is_clean(), "{report}");
     assert!(report.to_string().ends_with("the house is in order\n"));
+}
+
+/// The error rule's findings for a crate of `files`, with `actions` allowed.
+fn error_rule(files: &[(&str, &str)], actions: &[(&str, &str, &str)]) -> Vec<ErrorFinding> {
+    let krate = SourceTree::new(files).read();
+    error_findings(&krate, &module_edges(&krate), "db", actions)
+}
+
+#[test]
+fn a_query_function_answering_with_the_http_error_is_found() {
+    let findings = error_rule(
+        &[
+            ("lib.rs", "mod db; mod error; mod events;"),
+            ("db/mod.rs", "pub type Result<T> = std::result::Result<T, Error>;"),
+            ("error.rs", "pub struct AppError;"),
+            (
+                "events/mod.rs",
+                "use crate::error::AppError;\n\
+                 pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<Row>, AppError> { todo!() }\n\
+                 pub fn find(conn: &mut DbConn) -> db::Result<Row> { todo!() }\n\
+                 pub fn handler(state: State) -> Result<HttpResponse, AppError> { todo!() }\n\
+                 pub fn run<F: Fn(&mut DbConn) -> db::Result<()>>(work: F) -> Result<(), AppError> { todo!() }",
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(
+        findings,
+        vec![
+            ErrorFinding::AnswersHttp { file: "events/mod.rs".into(), function: "load".into() },
+            ErrorFinding::AnswersHttp { file: "events/mod.rs".into(), function: "run".into() },
+        ]
+    );
+}
+
+#[test]
+fn listed_actions_pass_and_a_stale_entry_is_named() {
+    let findings = error_rule(
+        &[
+            ("lib.rs", "mod checkout;"),
+            (
+                "checkout/place.rs",
+                "pub fn place(conn: &mut DbConn) -> Result<Placed, AppError> { todo!() }\n\
+                 #[cfg(test)]\nmod tests { fn helper(conn: &mut DbConn) -> Result<(), AppError> { todo!() } }",
+            ),
+            ("checkout/mod.rs", "pub mod place;"),
+        ],
+        &[("checkout/place.rs", "place", "why"), ("checkout/place.rs", "gone", "why")],
+    );
+    assert_eq!(
+        findings,
+        vec![ErrorFinding::StaleAction {
+            file: "checkout/place.rs".into(),
+            function: "gone".into()
+        }]
+    );
+}
+
+#[test]
+fn the_data_floor_importing_the_http_error_is_found() {
+    let findings = error_rule(
+        &[
+            ("lib.rs", "mod db; mod error;"),
+            ("db/mod.rs", "use crate::error::AppError;\npub fn now() {}"),
+            ("error.rs", "pub struct AppError;"),
+        ],
+        &[],
+    );
+    assert!(
+        matches!(&findings[..], [ErrorFinding::DataFloorImportsError(edge)] if edge.from == "db"),
+        "{findings:?}"
+    );
 }

@@ -55,7 +55,7 @@ impl Application {
         let form_key = {
             let mut conn = pool.get()?;
             auth::browser_session::FormKey::load_or_create(&mut conn)
-                .map_err(|e| anyhow::anyhow!("reading the site's signing key: {}", e.message))?
+                .map_err(|e| anyhow::anyhow!("reading the site's signing key: {e}"))?
         };
         let state = aw::Data::new(AppState {
             pool,

@@ -5,6 +5,10 @@
 //! produce a 500. A 500 is reserved for our own faults (database down, disk full) and its
 //! details go to the log, never to the response.
 //!
+//! The data layer fails with its own [`crate::db::Error`]; a handler's `?` turns it into an
+//! `AppError` (a conflict between racing requests becomes 409 `conflict`, anything else our own
+//! 500). Only the few actions listed in the house check decide an `AppError` themselves.
+//!
 //! The API answers `{"error": code, "message": …}`. Pages get the same error rendered as an HTML
 //! page by [`crate::web::html_errors`], which finds the `AppError` in the response extensions.
 
@@ -103,6 +107,15 @@ impl From<diesel::result::Error> for AppError {
                 )
             }
             other => Self::internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<crate::db::Error> for AppError {
+    fn from(e: crate::db::Error) -> Self {
+        match e {
+            crate::db::Error::Query(e) => e.into(),
+            other => Self::internal(other),
         }
     }
 }

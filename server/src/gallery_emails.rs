@@ -19,7 +19,6 @@ use std::time::Duration;
 use crate::auth::people::{self, ClientRow};
 use crate::db::{self, DbConn, Pool};
 use crate::email::{self, Mailer, NewEmail};
-use crate::error::AppError;
 use crate::events::listing;
 use crate::events::models::EventRow;
 use crate::gallery::view::{arrival_times, image_count};
@@ -56,7 +55,7 @@ impl Drop for NoticeTask {
 }
 
 /// Queues every notice due now; answers how many were queued.
-pub fn queue_due(conn: &mut DbConn, site_url: &str) -> Result<usize, AppError> {
+pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
     let Some(studio) = studio::load(conn)? else { return Ok(0) };
     let today = studio.today();
     let mut queued = 0;
@@ -107,7 +106,7 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> Result<usize, AppError> {
     Ok(queued)
 }
 
-fn client_of(conn: &mut DbConn, event: &EventRow) -> Result<ClientRow, AppError> {
+fn client_of(conn: &mut DbConn, event: &EventRow) -> db::Result<ClientRow> {
     people::client(conn, &event.client_id)
 }
 

@@ -42,7 +42,7 @@ pub fn validate(id: &str, list: &PriceList) -> Result<(), AppError> {
 }
 
 /// The price list `id` as stored, items in the studio's order.
-pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<PriceList>, AppError> {
+pub fn load(conn: &mut DbConn, id: &str) -> db::Result<Option<PriceList>> {
     let name: Option<String> =
         price_lists::table.find(id).select(price_lists::name).first(conn).optional()?;
     let Some(name) = name else { return Ok(None) };
@@ -74,13 +74,13 @@ pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<PriceList>, AppError> 
 }
 
 /// Whether the price list `id` was sent.
-pub fn exists(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+pub fn exists(conn: &mut DbConn, id: &str) -> db::Result<bool> {
     let known: i64 = price_lists::table.find(id).count().get_result(conn)?;
     Ok(known > 0)
 }
 
 /// Stores the price list, replacing its items, inside the caller's transaction.
-pub fn save(conn: &mut DbConn, id: &str, list: &PriceList) -> Result<(), AppError> {
+pub fn save(conn: &mut DbConn, id: &str, list: &PriceList) -> db::Result<()> {
     let now = db::now();
     let updated = diesel::update(price_lists::table.find(&id))
         .set((price_lists::name.eq(&list.name), price_lists::updated_at.eq(now)))

@@ -2,6 +2,7 @@
 //! token for forms, and the answers of form posts (a redirect for browsers without script,
 //! JSON for the page's own script).
 
+use crate::db;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -39,7 +40,7 @@ pub fn branding_url(row: &BrandingRow) -> String {
     )
 }
 
-pub fn studio_view(conn: &mut DbConn) -> Result<(Option<StudioRow>, StudioView), AppError> {
+pub fn studio_view(conn: &mut DbConn) -> db::Result<(Option<StudioRow>, StudioView)> {
     let row = studio::load(conn)?;
     let branding = studio::branding(conn)?;
     let url_of =

@@ -167,7 +167,9 @@ fn ids_of(app: &TestApp, session: &str) -> (String, Vec<String>) {
     use diesel::prelude::*;
     use proofroom_server::db::schema::images;
     app.with_db(|conn| {
-        let event = proofroom_server::events::publish::find_by_studio_id(conn, session).unwrap();
+        let event = proofroom_server::events::publish::find_by_studio_id(conn, session)
+            .unwrap()
+            .expect("the session is online");
         let image_ids: Vec<proofroom_server::db::ImageId> = images::table
             .filter(images::event_id.eq(&event.id))
             .select(images::id)

@@ -147,7 +147,7 @@ struct Registration {
 impl Registration {
     /// Writes the pending guest and its confirmation email — or, when the address already has
     /// an account, the email that tells its holder so.
-    fn record(self, conn: &mut DbConn) -> Result<(), AppError> {
+    fn record(self, conn: &mut DbConn) -> db::Result<()> {
         if let Some(account) = people::find(conn, &self.email_key)? {
             let token = links::create(conn, Purpose::Reset, &account.holder, None)?;
             email::enqueue(conn, self.already_registered_email(&account, &token))?;
@@ -239,10 +239,7 @@ pub async fn confirm_page(
 }
 
 /// The live confirmation link `token` names, with the guest's name and email.
-fn pending_of(
-    conn: &mut DbConn,
-    token: &str,
-) -> Result<Option<(links::Link, String, String)>, AppError> {
+fn pending_of(conn: &mut DbConn, token: &str) -> db::Result<Option<(links::Link, String, String)>> {
     let Some(link) = links::find_live(conn, Purpose::Confirm, token)? else { return Ok(None) };
     let Holder::Guest(id) = &link.holder else { return Ok(None) };
     let (name, email) = people::guest_name_and_email(conn, id)?;
@@ -263,7 +260,7 @@ pub async fn confirm(
     session.check_csrf(Some(&form.csrf))?;
     let token = token.into_inner();
     let old = session.id().map(str::to_string);
-    let confirmed = db::run(&state.pool, move |conn| {
+    let confirmed = db::run(&state.pool, move |conn| -> db::Result<_> {
         db::write_transaction(conn, |conn| {
             let Some((link, _, _)) = pending_of(conn, &token)? else { return Ok(None) };
             let Holder::Guest(guest_id) = link.holder.clone() else { return Ok(None) };

@@ -61,7 +61,7 @@ pub async fn forgot(
     if let Some(account) = account
         && state.throttles.emails_to_address.attempt(&email_key(&account.email)).is_ok()
     {
-        db::run(&state.pool, move |conn| {
+        db::run(&state.pool, move |conn| -> db::Result<_> {
             db::write_transaction(conn, |conn| {
                 let token = links::create(conn, Purpose::Reset, &account.holder, None)?;
                 email::enqueue(conn, reset_email(&account, &token, &site_url, &studio_name))?;
@@ -109,7 +109,7 @@ fn link_not_valid() -> AppError {
 }
 
 /// Whether the link is a client's (who may also go back to the default sign-in).
-fn live_link(conn: &mut DbConn, token: &str) -> Result<Option<Link>, AppError> {
+fn live_link(conn: &mut DbConn, token: &str) -> db::Result<Option<Link>> {
     links::find_live(conn, Purpose::Reset, token)
 }
 

@@ -51,7 +51,7 @@ pub fn rotate_session(
     old_session: Option<&str>,
     client_id: Option<&ClientId>,
     guest_id: Option<&GuestId>,
-) -> Result<String, AppError> {
+) -> db::Result<String> {
     db::write_transaction(conn, |conn| {
         let (token, new_id, _) = browser_session::create(conn, client_id, guest_id)?;
         if let Some(old) = old_session {
@@ -185,13 +185,10 @@ pub async fn save_account(
     req: HttpRequest,
     state: State,
     auth: Auth,
-    session: CurrentSession,
+    SignedIn { session, person }: SignedIn,
     form: web::Form<AccountForm>,
 ) -> Result<HttpResponse, AppError> {
     session.check_csrf(Some(&form.csrf))?;
-    let Some(person) = session.person().cloned() else {
-        return Ok(see_other("/login?next=/account"));
-    };
     let form = form.into_inner();
     let result = check_account_form(&form);
     let outcome = match result {

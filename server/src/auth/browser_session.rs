@@ -126,7 +126,7 @@ struct SessionRow {
 }
 
 /// Loads the live session named by `token`, sliding its expiry forward now and then.
-pub fn load(conn: &mut DbConn, token: &str) -> Result<Option<WebSession>, AppError> {
+pub fn load(conn: &mut DbConn, token: &str) -> db::Result<Option<WebSession>> {
     let id = token_hash(token);
     let row: Option<SessionRow> = web_sessions::table
         .left_join(clients::table.on(web_sessions::client_id.eq(clients::id.nullable())))
@@ -182,7 +182,7 @@ pub fn create(
     conn: &mut DbConn,
     client_id: Option<&ClientId>,
     guest_id: Option<&GuestId>,
-) -> Result<(String, String, String), AppError> {
+) -> db::Result<(String, String, String)> {
     let token = random_token();
     let id = token_hash(&token);
     let csrf = random_token();
@@ -203,13 +203,13 @@ pub fn create(
     Ok((token, id, csrf))
 }
 
-pub fn delete(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
+pub fn delete(conn: &mut DbConn, id: &str) -> db::Result<()> {
     diesel::delete(web_sessions::table.find(id)).execute(conn)?;
     Ok(())
 }
 
 /// Removes expired sessions; run now and then.
-pub fn delete_expired(conn: &mut DbConn) -> Result<usize, AppError> {
+pub fn delete_expired(conn: &mut DbConn) -> db::Result<usize> {
     Ok(diesel::delete(web_sessions::table.filter(web_sessions::expires_at.le(db::now())))
         .execute(conn)?)
 }
@@ -224,7 +224,7 @@ pub fn start_cleanup(pool: db::Pool, every: std::time::Duration) -> CleanupTask 
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let swept = db::run(&pool, |conn| {
+            let swept = db::run(&pool, |conn| -> db::Result<_> {
                 let links = super::links::delete_expired(conn)?;
                 let unconfirmed = super::people::delete_unconfirmed(conn)?;
                 Ok(links + unconfirmed)
@@ -466,7 +466,7 @@ impl FormKey {
 
     /// Reads the key, making it first if this database has none (two processes starting at
     /// once both read the one that was stored first).
-    pub fn load_or_create(conn: &mut DbConn) -> Result<Self, AppError> {
+    pub fn load_or_create(conn: &mut DbConn) -> db::Result<Self> {
         use crate::db::schema::site_keys;
         // In a savepoint: on PostgreSQL a refused duplicate must not abort anything around it.
         let inserted = conn.transaction(|conn| {

@@ -9,7 +9,6 @@ use diesel::prelude::*;
 use super::browser_session::{random_token, token_hash};
 use crate::db::schema::login_links;
 use crate::db::{self, ClientId, DbConn, GuestId};
-use crate::error::AppError;
 
 /// What a link is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +59,7 @@ pub fn create(
     purpose: Purpose,
     holder: &Holder,
     web_session_id: Option<&str>,
-) -> Result<String, AppError> {
+) -> db::Result<String> {
     let token = random_token();
     let now = db::now();
     let (client_id, guest_id) = match holder {
@@ -84,11 +83,7 @@ pub fn create(
 type LinkRow = (String, Option<ClientId>, Option<GuestId>, Option<String>);
 
 /// The link `token` names, if it is for `purpose`, unused and not expired.
-pub fn find_live(
-    conn: &mut DbConn,
-    purpose: Purpose,
-    token: &str,
-) -> Result<Option<Link>, AppError> {
+pub fn find_live(conn: &mut DbConn, purpose: Purpose, token: &str) -> db::Result<Option<Link>> {
     // A token is 64 hex characters; anything else names no link (and is not hashed).
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
@@ -117,7 +112,7 @@ pub fn find_live(
 }
 
 /// Uses the link up: `false` when it was used (or had run out) already.
-pub fn spend(conn: &mut DbConn, link: &Link) -> Result<bool, AppError> {
+pub fn spend(conn: &mut DbConn, link: &Link) -> db::Result<bool> {
     let now = db::now();
     let spent = diesel::update(
         login_links::table
@@ -132,7 +127,7 @@ pub fn spend(conn: &mut DbConn, link: &Link) -> Result<bool, AppError> {
 
 /// Spends every other live link of `holder` for `purpose`: after a reset, an older reset email
 /// opens nothing.
-pub fn spend_all(conn: &mut DbConn, purpose: Purpose, holder: &Holder) -> Result<(), AppError> {
+pub fn spend_all(conn: &mut DbConn, purpose: Purpose, holder: &Holder) -> db::Result<()> {
     let (client_id, guest_id) = match holder {
         Holder::Client(id) => (Some(id.as_str()), None),
         Holder::Guest(id) => (None, Some(id.as_str())),
@@ -155,7 +150,7 @@ pub fn spend_all(conn: &mut DbConn, purpose: Purpose, holder: &Holder) -> Result
 
 /// Deletes links that ran out a day ago or more (kept a day so a late click is told the link
 /// ran out, not that it never existed — the answer is the same either way).
-pub fn delete_expired(conn: &mut DbConn) -> Result<usize, AppError> {
+pub fn delete_expired(conn: &mut DbConn) -> db::Result<usize> {
     let cutoff: NaiveDateTime = db::now() - Duration::days(1);
     Ok(diesel::delete(login_links::table.filter(login_links::expires_at.le(cutoff)))
         .execute(conn)?)

@@ -11,8 +11,6 @@ use super::passwords;
 use crate::db::schema::{clients, guests, web_sessions};
 use crate::db::{self, ClientId, DbConn, EventId, GuestId};
 
-use crate::error::AppError;
-
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 /// An account that can sign in, and where to write to its holder.
@@ -26,7 +24,7 @@ pub struct Account {
 
 /// The account `user_name` (an email or a client's chosen user name, any case) names: a
 /// client, or a guest who confirmed their address.
-pub fn find(conn: &mut DbConn, user_name: &str) -> Result<Option<Account>, AppError> {
+pub fn find(conn: &mut DbConn, user_name: &str) -> db::Result<Option<Account>> {
     let key = user_name.trim().to_lowercase();
     if key.is_empty() {
         return Ok(None);
@@ -49,7 +47,7 @@ pub fn find(conn: &mut DbConn, user_name: &str) -> Result<Option<Account>, AppEr
 }
 
 /// The registration waiting for its confirmation at `email_key`, if any.
-pub fn pending_guest(conn: &mut DbConn, email_key: &str) -> Result<Option<GuestId>, AppError> {
+pub fn pending_guest(conn: &mut DbConn, email_key: &str) -> db::Result<Option<GuestId>> {
     Ok(guests::table
         .filter(guests::email_key.eq(email_key))
         .filter(guests::confirmed_at.is_null())
@@ -59,7 +57,7 @@ pub fn pending_guest(conn: &mut DbConn, email_key: &str) -> Result<Option<GuestI
 }
 
 /// Deletes registrations never confirmed within a week: their links ran out long ago.
-pub fn delete_unconfirmed(conn: &mut DbConn) -> Result<usize, AppError> {
+pub fn delete_unconfirmed(conn: &mut DbConn) -> db::Result<usize> {
     let cutoff = crate::db::now() - chrono::Duration::days(7);
     Ok(diesel::delete(
         guests::table.filter(guests::confirmed_at.is_null()).filter(guests::created_at.le(cutoff)),
@@ -75,7 +73,7 @@ pub enum Candidate {
 
 /// Everyone `user_name` may mean: a client by chosen user name or by email (while on the
 /// default login), a confirmed guest by email.
-pub fn candidates(conn: &mut DbConn, user_name: &str) -> Result<Vec<Candidate>, AppError> {
+pub fn candidates(conn: &mut DbConn, user_name: &str) -> db::Result<Vec<Candidate>> {
     let key = user_name.trim().to_lowercase();
     if key.is_empty() {
         return Ok(Vec::new());
@@ -140,7 +138,7 @@ pub fn check_password(found: &[Candidate], password: &str) -> Option<Matched> {
 }
 
 /// What the person signs in with: a client's chosen user name or email, a guest's email.
-pub fn user_name_of(conn: &mut DbConn, person: &Person) -> Result<String, AppError> {
+pub fn user_name_of(conn: &mut DbConn, person: &Person) -> db::Result<String> {
     Ok(match person {
         Person::Client { id, .. } => {
             let (login, email): (Option<String>, String) = clients::table
@@ -161,7 +159,7 @@ pub fn save_login(
     user_name: &str,
     hash: &str,
     keep_session: Option<&str>,
-) -> Result<Result<(), String>, AppError> {
+) -> db::Result<Result<(), String>> {
     match person {
         Person::Client { id, .. } => {
             if user_name.len() < 3
@@ -212,7 +210,7 @@ pub fn save_login(
 
 /// A new password, or (`None`, clients only) back to the email and last name; every session
 /// the person had ends, so whoever knew the old password is out.
-pub fn reset_login(conn: &mut DbConn, holder: &Holder, hash: Option<&str>) -> Result<(), AppError> {
+pub fn reset_login(conn: &mut DbConn, holder: &Holder, hash: Option<&str>) -> db::Result<()> {
     match (holder, hash) {
         (Holder::Client(id), Some(hash)) => diesel::update(clients::table.find(id))
             .set((clients::password_hash.eq(Some(hash)), clients::updated_at.eq(db::now())))
@@ -253,7 +251,7 @@ pub struct NewGuest<'a> {
 
 /// Records a registration waiting for its confirmation. Registering again before confirming
 /// starts over: the newest name, password and event.
-pub fn save_pending_guest(conn: &mut DbConn, guest: &NewGuest) -> Result<GuestId, AppError> {
+pub fn save_pending_guest(conn: &mut DbConn, guest: &NewGuest) -> db::Result<GuestId> {
     if let Some(id) = pending_guest(conn, guest.email_key)? {
         diesel::update(guests::table.find(&id))
             .set((
@@ -281,12 +279,12 @@ pub fn save_pending_guest(conn: &mut DbConn, guest: &NewGuest) -> Result<GuestId
 }
 
 /// A guest's name and email.
-pub fn guest_name_and_email(conn: &mut DbConn, id: &GuestId) -> Result<(String, String), AppError> {
+pub fn guest_name_and_email(conn: &mut DbConn, id: &GuestId) -> db::Result<(String, String)> {
     Ok(guests::table.find(id).select((guests::name, guests::email)).first(conn)?)
 }
 
 /// Confirms a guest's address; returns the event they registered from.
-pub fn confirm_guest(conn: &mut DbConn, id: &GuestId) -> Result<Option<EventId>, AppError> {
+pub fn confirm_guest(conn: &mut DbConn, id: &GuestId) -> db::Result<Option<EventId>> {
     diesel::update(guests::table.find(id).filter(guests::confirmed_at.is_null()))
         .set(guests::confirmed_at.eq(Some(db::now())))
         .execute(conn)?;
@@ -315,7 +313,7 @@ pub struct ClientRow {
 pub fn upsert_client(
     conn: &mut DbConn,
     client: &proofroom_wire::SessionClient,
-) -> Result<ClientId, AppError> {
+) -> db::Result<ClientId> {
     let now = db::now();
     let existing: Option<ClientId> = clients::table
         .filter(clients::studio_client_id.eq(&client.id))
@@ -361,7 +359,7 @@ pub fn upsert_client(
 pub type GuestRow = (String, String, NaiveDateTime, Option<EventId>);
 
 /// The guest `id` as [`GuestRow`], if they are there.
-pub fn guest_record(conn: &mut DbConn, id: &str) -> Result<Option<GuestRow>, AppError> {
+pub fn guest_record(conn: &mut DbConn, id: &str) -> db::Result<Option<GuestRow>> {
     Ok(guests::table
         .filter(guests::id.eq(id))
         .select((guests::name, guests::email, guests::created_at, guests::event_id))
@@ -371,11 +369,7 @@ pub fn guest_record(conn: &mut DbConn, id: &str) -> Result<Option<GuestRow>, App
 
 /// A person's id as the studio knows it (a client's studio id, a guest's own), name and email;
 /// empty name and email when they are gone.
-pub fn who(
-    conn: &mut DbConn,
-    kind: &str,
-    person_id: &str,
-) -> Result<(String, String, String), AppError> {
+pub fn who(conn: &mut DbConn, kind: &str, person_id: &str) -> db::Result<(String, String, String)> {
     if kind == "client" {
         let found: Option<(String, String, String, String)> = clients::table
             .filter(clients::id.eq(person_id))
@@ -404,7 +398,7 @@ pub fn who(
 }
 
 /// A client's id as the studio knows it and their full name, if the client is there.
-pub fn client_name(conn: &mut DbConn, id: &str) -> Result<Option<(String, String)>, AppError> {
+pub fn client_name(conn: &mut DbConn, id: &str) -> db::Result<Option<(String, String)>> {
     let found: Option<(String, String, String)> = clients::table
         .filter(clients::id.eq(id))
         .select((clients::studio_client_id, clients::first_name, clients::last_name))
@@ -414,7 +408,7 @@ pub fn client_name(conn: &mut DbConn, id: &str) -> Result<Option<(String, String
 }
 
 /// A client's record.
-pub fn client(conn: &mut DbConn, id: &ClientId) -> Result<ClientRow, AppError> {
+pub fn client(conn: &mut DbConn, id: &ClientId) -> db::Result<ClientRow> {
     Ok(clients::table.find(id).select(ClientRow::as_select()).first(conn)?)
 }
 
@@ -422,7 +416,7 @@ pub fn client(conn: &mut DbConn, id: &ClientId) -> Result<ClientRow, AppError> {
 pub fn client_by_studio_id(
     conn: &mut DbConn,
     studio_client_id: &str,
-) -> Result<Option<ClientId>, AppError> {
+) -> db::Result<Option<ClientId>> {
     Ok(clients::table
         .filter(clients::studio_client_id.eq(studio_client_id))
         .select(clients::id)
@@ -441,7 +435,7 @@ pub struct Contact {
 }
 
 /// The person's name and how to reach them.
-pub fn contact(conn: &mut DbConn, person: &Person) -> Result<Contact, AppError> {
+pub fn contact(conn: &mut DbConn, person: &Person) -> db::Result<Contact> {
     if let Some(id) = person.client_id() {
         let client = client(conn, id)?;
         return Ok(Contact {

@@ -38,7 +38,7 @@ struct EventCard {
     image_count: i64,
 }
 
-fn event_card(conn: &mut DbConn, event: EventRow, today: NaiveDate) -> Result<EventCard, AppError> {
+fn event_card(conn: &mut DbConn, event: EventRow, today: NaiveDate) -> db::Result<EventCard> {
     let image_count = view::image_count(conn, &event.id)?;
     let expired = event.is_expired(today);
     Ok(EventCard {
@@ -85,7 +85,7 @@ pub async fn home(
         (Some(f), Some(t)) if t < f => (Some(t), Some(f)),
         other => other,
     };
-    let (studio, cards) = db::run(&state.pool, move |conn| {
+    let (studio, cards) = db::run(&state.pool, move |conn| -> db::Result<_> {
         let (row, view) = site::studio_view(conn)?;
         let today = row.as_ref().map_or_else(|| chrono::Utc::now().date_naive(), StudioRow::today);
         let public = listing::public_events(conn, today, from.zip(to))?;
@@ -117,7 +117,7 @@ pub async fn my_events(
     if viewer.session_id.is_none() {
         return Ok(site::see_other("/login?next=/my-events"));
     }
-    let (studio, cards) = db::run(&state.pool, move |conn| {
+    let (studio, cards) = db::run(&state.pool, move |conn| -> db::Result<_> {
         let (row, view) = site::studio_view(conn)?;
         let today = row.as_ref().map_or_else(|| chrono::Utc::now().date_naive(), StudioRow::today);
         let ids = listing::opened_by(conn, &viewer)?;
@@ -180,16 +180,17 @@ async fn personal_gallery(
     }
     let person = session.person().cloned();
     let (event, is_client) = (gallery.event.id.clone(), gallery.is_client);
-    let (notes, groups, members, yearbook_pick, prepaid) = db::run(&state.pool, move |conn| {
-        let (notes, groups, members) = match &person {
-            Some(person) => mine(conn, &event, person.person_id())?,
-            None => Default::default(),
-        };
-        let pick = yearbook::pick_of(conn, &event)?;
-        let prepaid = if is_client { prepaid::of_event(conn, &event)? } else { Vec::new() };
-        Ok((notes, groups, members, pick, prepaid))
-    })
-    .await?;
+    let (notes, groups, members, yearbook_pick, prepaid) =
+        db::run(&state.pool, move |conn| -> db::Result<_> {
+            let (notes, groups, members) = match &person {
+                Some(person) => mine(conn, &event, person.person_id())?,
+                None => Default::default(),
+            };
+            let pick = yearbook::pick_of(conn, &event)?;
+            let prepaid = if is_client { prepaid::of_event(conn, &event)? } else { Vec::new() };
+            Ok((notes, groups, members, pick, prepaid))
+        })
+        .await?;
     let mut groups_of: HashMap<&ImageId, Vec<String>> = HashMap::new();
     for (group_id, image_id) in &members {
         groups_of.entry(image_id).or_default().push(group_id.clone());
@@ -216,7 +217,7 @@ async fn personal_gallery(
 /// A person's favorites with notes, their groups and the groups' images.
 type Mine = (HashMap<ImageId, Option<String>>, Vec<(String, String)>, Vec<(String, ImageId)>);
 
-fn mine(conn: &mut DbConn, event: &EventId, person_id: &str) -> Result<Mine, AppError> {
+fn mine(conn: &mut DbConn, event: &EventId, person_id: &str) -> db::Result<Mine> {
     Ok((
         favorites::notes_of(conn, event, person_id)?,
         client_groups::of_person(conn, event, person_id)?,

@@ -13,7 +13,7 @@ use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::{cart_item_images, cart_items};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
-use crate::gallery::acting::{Acting, SignedInEvent, acting_in_event, image_of_event};
+use crate::gallery::acting::{Acting, image_of_event};
 use crate::gallery::view::{ImageCard, load_gallery};
 use crate::site::{self, base_context};
 use crate::web::CsrfForm;
@@ -34,12 +34,7 @@ pub fn ordering_closed() -> AppError {
 
 /// The signed-in person in an event they may see, with its price list; a gallery without
 /// one, or a studio that takes no payment, has no shop.
-pub async fn open_shop(
-    state: &State,
-    session: &CurrentSession,
-    event_id: &str,
-) -> Result<Shop, AppError> {
-    let acting = acting_in_event(state, session, event_id).await?;
+pub async fn open_shop(state: &State, acting: Acting) -> Result<Shop, AppError> {
     let event = acting.event.clone();
     let catalog = db::run(&state.pool, move |conn| Catalog::load(conn, &event)).await?;
     let catalog = catalog.ok_or_else(ordering_closed)?;
@@ -70,7 +65,7 @@ pub fn load_lines(
     conn: &mut DbConn,
     event: &EventId,
     person_id: &str,
-) -> Result<Vec<CartLine>, AppError> {
+) -> db::Result<Vec<CartLine>> {
     let rows: Vec<(String, String, i32)> = cart_items::table
         .filter(cart_items::event_id.eq(event))
         .filter(cart_items::person_id.eq(person_id))
@@ -164,12 +159,11 @@ fn one() -> String {
 pub async fn add_to_cart(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    acting: Acting,
     form: web::Form<AddForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let shop = open_shop(&state, &session, &path).await?;
+    acting.session.check_csrf(Some(&form.csrf))?;
+    let shop = open_shop(&state, acting).await?;
     let item = shop.catalog.item(form.sku.trim()).cloned().ok_or_else(|| {
         AppError::unprocessable("unknown_item", "That item is not on this gallery's price list.")
     })?;
@@ -202,7 +196,15 @@ pub async fn add_to_cart(
                     .execute(conn)?;
                 return Ok(());
             }
-            insert_line(conn, &event, &person, &item.sku, quantity, item.images, image.as_ref())
+            Ok(insert_line(
+                conn,
+                &event,
+                &person,
+                &item.sku,
+                quantity,
+                item.images,
+                image.as_ref(),
+            )?)
         })
     })
     .await?;
@@ -219,7 +221,7 @@ fn insert_line(
     quantity: i32,
     slots: i32,
     image: Option<&ImageId>,
-) -> Result<(), AppError> {
+) -> db::Result<()> {
     let id = uuid::Uuid::new_v4().to_string();
     let now = db::now();
     diesel::insert_into(cart_items::table)
@@ -248,23 +250,24 @@ fn insert_line(
     Ok(())
 }
 
-/// The line `line_id`, checked to be in this person's cart of this event.
-fn own_line(
+/// Whether the line `line_id` is in this person's cart of this event.
+fn owns_line(
     conn: &mut DbConn,
     line_id: &str,
     event: &EventId,
     person_id: &str,
-) -> Result<(), AppError> {
+) -> db::Result<bool> {
     let found: i64 = cart_items::table
         .filter(cart_items::id.eq(line_id))
         .filter(cart_items::event_id.eq(event))
         .filter(cart_items::person_id.eq(person_id))
         .count()
         .get_result(conn)?;
-    if found == 0 {
-        return Err(AppError::not_found("cart_line_not_found", "That item is not in your cart."));
-    }
-    Ok(())
+    Ok(found > 0)
+}
+
+fn line_not_found() -> AppError {
+    AppError::not_found("cart_line_not_found", "That item is not in your cart.")
 }
 
 /// Changes a line's quantity and the photo of each of its slots. The form holds `quantity`
@@ -272,14 +275,14 @@ fn own_line(
 pub async fn update_line(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    session.check_csrf(field("csrf"))?;
-    let (event_id, line_id) = path.into_inner();
-    let shop = open_shop(&state, &session, &event_id).await?;
+    acting.session.check_csrf(field("csrf"))?;
+    let (_, line_id) = path.into_inner();
+    let shop = open_shop(&state, acting).await?;
     let quantity = parse_quantity(field("quantity").unwrap_or("1"))?;
     let mut picks: Vec<(i32, ImageId)> = Vec::new();
     for (key, value) in form.iter() {
@@ -300,7 +303,9 @@ pub async fn update_line(
     let line = line_id.clone();
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
-            own_line(conn, &line, &event, &person_id)?;
+            if !owns_line(conn, &line, &event, &person_id)? {
+                return Err(line_not_found());
+            }
             let sku: String = cart_items::table.find(&line).select(cart_items::sku).first(conn)?;
             let slots = skus.iter().find(|(s, _)| *s == sku).map_or(0, |(_, n)| *n);
             if let Some((slot, _)) = picks.iter().find(|(slot, _)| !(0..slots).contains(slot)) {
@@ -326,19 +331,20 @@ pub async fn update_line(
 pub async fn remove_line(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let (event_id, line_id) = path.into_inner();
-    let acting = acting_in_event(&state, &session, &event_id).await?;
+    acting.session.check_csrf(Some(&form.csrf))?;
+    let (_, line_id) = path.into_inner();
     let person_id = acting.person.person_id().to_string();
     let event = acting.event.id.clone();
     let line = line_id.clone();
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> Result<_, AppError> {
         db::write_transaction(conn, |conn| {
-            own_line(conn, &line, &event, &person_id)?;
+            if !owns_line(conn, &line, &event, &person_id)? {
+                return Err(line_not_found());
+            }
             diesel::delete(cart_items::table.find(&line)).execute(conn)?;
             Ok(())
         })
@@ -438,11 +444,11 @@ fn subtotal(catalog: &Catalog, lines: &[CartLine]) -> i64 {
 pub async fn cart_page(
     req: HttpRequest,
     state: State,
-    page: SignedInEvent,
+    acting: Acting,
 ) -> Result<HttpResponse, AppError> {
-    let session = page.session;
-    let shop = open_shop(&state, &session, page.event_id.as_str()).await?;
-    render_cart(&req, &state, &session, &shop, &Typed::default(), StatusCode::OK).await
+    let shop = open_shop(&state, acting).await?;
+    let session = &shop.acting.session;
+    render_cart(&req, &state, session, &shop, &Typed::default(), StatusCode::OK).await
 }
 
 /// Renders the cart as stored, with what was typed and refused (`typed`) over it.
@@ -509,13 +515,13 @@ fn pick_field(key: &str) -> Option<Result<(&str, i32), AppError>> {
 pub async fn update_cart(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    acting: Acting,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    session.check_csrf(field("csrf"))?;
-    let shop = open_shop(&state, &session, &path).await?;
+    acting.session.check_csrf(field("csrf"))?;
+    let shop = open_shop(&state, acting).await?;
+    let session = &shop.acting.session;
     let mut typed = Typed::default();
     for (key, value) in form.iter() {
         if let Some(line) = key.strip_prefix("quantity_") {
@@ -587,7 +593,7 @@ pub async fn update_cart(
             }
             typed.errors = refused;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_cart(&req, &state, &session, &shop, &typed, status).await;
+            return render_cart(&req, &state, session, &shop, &typed, status).await;
         }
     };
     let catalog = &shop.catalog;
@@ -613,7 +619,7 @@ pub async fn update_cart(
 }
 
 /// Puts `image` in a line's photo slot.
-fn set_pick(conn: &mut DbConn, line: &str, slot: i32, image: &ImageId) -> Result<(), AppError> {
+fn set_pick(conn: &mut DbConn, line: &str, slot: i32, image: &ImageId) -> db::Result<()> {
     diesel::delete(cart_item_images::table.find((line, slot))).execute(conn)?;
     diesel::insert_into(cart_item_images::table)
         .values((

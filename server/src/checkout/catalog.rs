@@ -1,11 +1,11 @@
 //! What an event's visitors can order: the session's price list and the studio's rates,
 //! shipping methods, promotions and payment methods, read in one go for a cart or a checkout.
 
+use crate::db;
 use chrono::NaiveDate;
 use proofroom_wire::{PaymentMethods, PriceListItem, Promotion, ShippingMethod, TaxRate};
 
 use crate::db::DbConn;
-use crate::error::AppError;
 use crate::events::models::EventRow;
 use crate::studio;
 
@@ -23,7 +23,7 @@ pub struct Catalog {
 
 impl Catalog {
     /// The price list and rates for `event`; `None` when its session has no price list.
-    pub fn load(conn: &mut DbConn, event: &EventRow) -> Result<Option<Self>, AppError> {
+    pub fn load(conn: &mut DbConn, event: &EventRow) -> db::Result<Option<Self>> {
         let Some(list_id) = &event.price_list_id else { return Ok(None) };
         let Some(list) = crate::price_lists::load(conn, list_id)? else {
             return Ok(None);

@@ -1,7 +1,10 @@
 //! Confirmation numbers: short, random (so not sequential and not guessable from another), and
 //! easy to read aloud over the phone — no 0/O, 1/I/L or U/V look-alikes.
 
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use rand::Rng;
+
+use crate::error::AppError;
 
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTWXYZ";
 
@@ -16,6 +19,26 @@ pub fn new_number() -> String {
         number.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
     }
     number
+}
+
+/// The `{number}` of an order's address, in its stored form. One that cannot be a confirmation
+/// number is the order pages' 404 at once, before sign-in is asked for: a made-up number tells
+/// nobody anything either way.
+pub struct OrderNumber(pub String);
+
+/// The same answer for a made-up number as for someone else's order.
+pub fn order_not_found() -> AppError {
+    AppError::not_found("order_not_found", "There is no such order.")
+}
+
+impl FromRequest for OrderNumber {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let number = req.match_info().get("number").and_then(normalize);
+        std::future::ready(number.map(OrderNumber).ok_or_else(order_not_found))
+    }
 }
 
 /// A number as typed or read back (any case, spaces or no dash) in its stored form.

@@ -1,7 +1,7 @@
 //! Placed orders: as stored, as the studio's inbox gets them ([`order_record`]), the emails
 //! about them, and the client's order history and order pages.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use proofroom_wire::orders::{
@@ -9,9 +9,8 @@ use proofroom_wire::orders::{
 };
 use serde::Serialize;
 
-use super::number;
+use super::number::{OrderNumber, order_not_found};
 use crate::auth::SignedIn;
-use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{order_line_images, order_lines, order_taxes, orders};
 use crate::db::{self, DbConn, EventId};
 use crate::email::NewEmail;
@@ -108,7 +107,7 @@ pub struct FullOrder {
     pub taxes: Vec<OrderTaxRow>,
 }
 
-pub fn load_full(conn: &mut DbConn, order: OrderRow) -> Result<FullOrder, AppError> {
+pub fn load_full(conn: &mut DbConn, order: OrderRow) -> db::Result<FullOrder> {
     let lines = order_lines::table
         .filter(order_lines::order_id.eq(&order.id))
         .order(order_lines::position)
@@ -127,13 +126,13 @@ pub fn load_full(conn: &mut DbConn, order: OrderRow) -> Result<FullOrder, AppErr
     Ok(FullOrder { order, lines, images, taxes })
 }
 
-pub fn find_by_id(conn: &mut DbConn, id: &str) -> Result<Option<FullOrder>, AppError> {
+pub fn find_by_id(conn: &mut DbConn, id: &str) -> db::Result<Option<FullOrder>> {
     let order: Option<OrderRow> =
         orders::table.find(id).select(OrderRow::as_select()).first(conn).optional()?;
     order.map(|o| load_full(conn, o)).transpose()
 }
 
-pub fn find_by_number(conn: &mut DbConn, number: &str) -> Result<Option<OrderRow>, AppError> {
+pub fn find_by_number(conn: &mut DbConn, number: &str) -> db::Result<Option<OrderRow>> {
     Ok(orders::table
         .filter(orders::number.eq(number))
         .select(OrderRow::as_select())
@@ -323,7 +322,7 @@ pub async fn orders_page(
     state: State,
     SignedIn { session, person }: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let (studio, rows) = db::run(&state.pool, move |conn| {
+    let (studio, rows) = db::run(&state.pool, move |conn| -> db::Result<_> {
         let studio = site::studio_view(conn)?.1;
         let rows: Vec<OrderRow> = orders::table
             .filter(orders::person_id.eq(person.person_id()))
@@ -366,15 +365,10 @@ struct TaxView {
 pub async fn order_page(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    OrderNumber(number): OrderNumber,
+    SignedIn { session, person }: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    let missing = || AppError::not_found("order_not_found", "There is no such order.");
-    let number = number::normalize(&path).ok_or_else(missing)?;
-    let Some(person) = session.person().cloned() else {
-        return Ok(site::see_other(&format!("/login?next=/orders/{number}")));
-    };
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::run(&state.pool, move |conn| -> db::Result<_> {
         let studio = site::studio_view(conn)?.1;
         let Some(order) = find_by_number(conn, &number)? else { return Ok(None) };
         if order.person_id != person.person_id() {
@@ -387,7 +381,7 @@ pub async fn order_page(
         Ok(Some((studio, full, thumbs)))
     })
     .await?;
-    let (studio, full, thumbs) = found.ok_or_else(missing)?;
+    let (studio, full, thumbs) = found.ok_or_else(order_not_found)?;
     let o = &full.order;
     let m = |cents: i64| money(cents, &o.currency);
     let lines: Vec<LineView> = full
@@ -457,7 +451,7 @@ pub fn set_status(
     conn: &mut DbConn,
     id: &str,
     status: proofroom_wire::orders::OrderStatus,
-) -> Result<(), AppError> {
+) -> db::Result<()> {
     diesel::update(orders::table.find(id))
         .set((orders::status.eq(status.as_str()), orders::updated_at.eq(db::now())))
         .execute(conn)?;

@@ -9,9 +9,10 @@ use proofroom_wire::orders::PaymentStatus;
 use serde::{Deserialize, Serialize};
 
 use super::Payments;
-use super::number;
+use super::number::{OrderNumber, order_not_found};
 use super::orders::{self, OrderRow};
 use super::stripe::{self, PaymentIntent, StripeError};
+use crate::auth::SignedIn;
 use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::orders as orders_table;
 use crate::db::{self, DbConn};
@@ -22,24 +23,19 @@ use crate::site::{self, base_context};
 use crate::web::State;
 use crate::web::format::money;
 
-fn missing() -> AppError {
-    AppError::not_found("order_not_found", "There is no such order.")
-}
-
 /// The signed-in person's order `number`; anyone else's is the same 404 as a made-up one.
 async fn own_order(
     state: &State,
     session: &CurrentSession,
-    number: &str,
+    OrderNumber(number): OrderNumber,
 ) -> Result<OrderRow, AppError> {
-    let number = number::normalize(number).ok_or_else(missing)?;
     let person = session.person().cloned().ok_or_else(|| {
         AppError::new(StatusCode::UNAUTHORIZED, "sign_in_needed", "Sign in to pay for your order.")
     })?;
     db::run(&state.pool, move |conn| orders::find_by_number(conn, &number))
         .await?
         .filter(|o| o.person_id == person.person_id())
-        .ok_or_else(missing)
+        .ok_or_else(order_not_found)
 }
 
 fn stripe_of(payments: &Payments) -> Result<&stripe::Stripe, AppError> {
@@ -90,7 +86,7 @@ async fn intent_of(
         })?;
     let (order_id, intent_id) = (order.id.clone(), intent.id.clone());
     // Two pages racing keep the first intent stored.
-    let kept: Option<String> = db::run(&state.pool, move |conn| {
+    let kept: Option<String> = db::run(&state.pool, move |conn| -> db::Result<_> {
         db::write_transaction(conn, |conn| {
             diesel::update(
                 orders_table::table
@@ -124,14 +120,10 @@ pub async fn pay_page(
     req: HttpRequest,
     state: State,
     payments: web::Data<Payments>,
-    session: CurrentSession,
-    path: web::Path<String>,
+    number: OrderNumber,
+    SignedIn { session, .. }: SignedIn,
 ) -> Result<HttpResponse, AppError> {
-    if session.person().is_none() {
-        let number = number::normalize(&path).ok_or_else(missing)?;
-        return Ok(site::see_other(&format!("/login?next=/orders/{number}/pay")));
-    }
-    let order = own_order(&state, &session, &path).await?;
+    let order = own_order(&state, &session, number).await?;
     if order.payment_status() != PaymentStatus::AwaitingPayment {
         return Ok(site::see_other(&format!("/orders/{}", order.number)));
     }
@@ -180,11 +172,11 @@ pub async fn pay(
     state: State,
     payments: web::Data<Payments>,
     session: CurrentSession,
-    path: web::Path<String>,
+    number: OrderNumber,
     form: web::Form<PayForm>,
 ) -> Result<HttpResponse, AppError> {
     session.check_csrf(Some(&form.csrf))?;
-    let order = own_order(&state, &session, &path).await?;
+    let order = own_order(&state, &session, number).await?;
     if order.payment_status() != PaymentStatus::AwaitingPayment {
         return Err(AppError::conflict("already_paid", "This order needs no payment."));
     }
@@ -239,7 +231,7 @@ pub async fn pay(
         }
     };
     let (id, saved, intent_id) = (order.id.clone(), problem.clone(), intent.id.clone());
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> db::Result<_> {
         record_failure(conn, &id, &saved)?;
         if cancelled {
             diesel::update(
@@ -270,9 +262,9 @@ struct PaymentState {
 pub async fn payment_state(
     state: State,
     session: CurrentSession,
-    path: web::Path<String>,
+    number: OrderNumber,
 ) -> Result<HttpResponse, AppError> {
-    let order = own_order(&state, &session, &path).await?;
+    let order = own_order(&state, &session, number).await?;
     let status = order.payment_status();
     Ok(HttpResponse::Ok().json(PaymentState {
         payment_status: status.as_str(),
@@ -281,7 +273,7 @@ pub async fn payment_state(
     }))
 }
 
-fn record_failure(conn: &mut DbConn, order_id: &str, message: &str) -> Result<(), AppError> {
+fn record_failure(conn: &mut DbConn, order_id: &str, message: &str) -> db::Result<()> {
     diesel::update(
         orders_table::table
             .find(order_id)
@@ -312,7 +304,7 @@ fn ask_studio_to_refund(
     order: &OrderRow,
     intent: &str,
     why: &str,
-) -> Result<(), AppError> {
+) -> db::Result<()> {
     let studio = crate::studio::load(conn)?;
     let Some(to) = studio.as_ref().and_then(|s| s.email.clone()) else {
         tracing::error!(order = %order.number, "no studio email to ask for a refund of {intent}");
@@ -399,7 +391,7 @@ pub async fn stripe_webhook(
             .await?
         }
         "payment_intent.payment_failed" => {
-            db::run(&state.pool, move |conn| {
+            db::run(&state.pool, move |conn| -> db::Result<_> {
                 let order = order_of_intent(conn, &intent)?;
                 match order {
                     Some(order) => {
@@ -422,7 +414,7 @@ pub async fn stripe_webhook(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "received": true, "handled": handled })))
 }
 
-fn order_of_intent(conn: &mut DbConn, intent: &str) -> Result<Option<OrderRow>, AppError> {
+fn order_of_intent(conn: &mut DbConn, intent: &str) -> db::Result<Option<OrderRow>> {
     if intent.is_empty() {
         return Ok(None);
     }
@@ -445,7 +437,7 @@ fn mark_paid(
     amount: i64,
     currency: &str,
     site_url: &str,
-) -> Result<Handled, AppError> {
+) -> db::Result<Handled> {
     db::write_transaction(conn, |conn| {
         let order = match order_of_intent(conn, intent)? {
             Some(order) => Some(order),
@@ -498,7 +490,8 @@ fn mark_paid(
             return Ok(Handled::PaidTwice);
         }
         feed::record(conn, feed::Kind::Order, &order.id)?;
-        let full = orders::find_by_id(conn, &order.id)?.ok_or_else(missing)?;
+        // Read in the same transaction that just marked it paid: it is there.
+        let full = orders::find_by_id(conn, &order.id)?.ok_or(diesel::result::Error::NotFound)?;
         let studio = site::studio_view(conn)?.1.name;
         email::enqueue(conn, full.confirmation_email(&studio, site_url))?;
         Ok(Handled::Paid)

@@ -27,7 +27,7 @@ use crate::email;
 use crate::error::AppError;
 use crate::events::models::EventRow;
 use crate::feed;
-use crate::gallery::acting::SignedInEvent;
+use crate::gallery::acting::Acting;
 use crate::gallery::view::file_names_of;
 use crate::gallery::view::load_gallery;
 use crate::site::{self, base_context};
@@ -209,7 +209,7 @@ struct Customer {
     studio_client_id: Option<String>,
 }
 
-fn customer(conn: &mut DbConn, person: &Person) -> Result<Customer, AppError> {
+fn customer(conn: &mut DbConn, person: &Person) -> db::Result<Customer> {
     let contact = people::contact(conn, person)?;
     Ok(Customer {
         name: contact.name,
@@ -318,7 +318,9 @@ fn place(
         let now = db::now();
         let order = OrderRow {
             id: uuid::Uuid::new_v4().to_string(),
-            number: unused_number(conn)?,
+            number: unused_number(conn)?.ok_or_else(|| {
+                AppError::internal("ten confirmation numbers in a row were taken")
+            })?,
             checkout_key: key.to_string(),
             event_id: event.id.to_string(),
             studio_session_id: event.studio_session_id.clone(),
@@ -373,11 +375,7 @@ fn place(
 }
 
 /// The order this person placed with the checkout form `key`, if any.
-fn placed_with_key(
-    conn: &mut DbConn,
-    key: &str,
-    person: &Person,
-) -> Result<Option<Placed>, AppError> {
+fn placed_with_key(conn: &mut DbConn, key: &str, person: &Person) -> db::Result<Option<Placed>> {
     let found: Option<(String, String)> = orders_table::table
         .filter(orders_table::checkout_key.eq(key))
         .filter(orders_table::person_id.eq(person.person_id()))
@@ -397,11 +395,11 @@ async fn placed_again(
     key: String,
     person: Person,
 ) -> Result<Option<Placed>, AppError> {
-    db::run(&state.pool, move |conn| placed_with_key(conn, &key, &person)).await
+    Ok(db::run(&state.pool, move |conn| placed_with_key(conn, &key, &person)).await?)
 }
 
-/// A confirmation number no order has yet.
-fn unused_number(conn: &mut DbConn) -> Result<String, AppError> {
+/// A confirmation number no order has yet (none found in ten tries: something is wrong).
+fn unused_number(conn: &mut DbConn) -> db::Result<Option<String>> {
     for _ in 0..10 {
         let candidate = number::new_number();
         let taken: i64 = orders_table::table
@@ -409,10 +407,10 @@ fn unused_number(conn: &mut DbConn) -> Result<String, AppError> {
             .count()
             .get_result(conn)?;
         if taken == 0 {
-            return Ok(candidate);
+            return Ok(Some(candidate));
         }
     }
-    Err(AppError::internal("ten confirmation numbers in a row were taken"))
+    Ok(None)
 }
 
 fn write_lines(
@@ -421,7 +419,7 @@ fn write_lines(
     catalog: &Catalog,
     lines: &[CartLine],
     quote: &Quote,
-) -> Result<(), AppError> {
+) -> db::Result<()> {
     let picked: Vec<&str> =
         lines.iter().flat_map(|l| l.picks.iter().map(|(_, id)| id.as_str())).collect();
     let names = file_names_of(conn, None, &picked)?;
@@ -557,7 +555,7 @@ async fn render_checkout(
         .map_err(|_| AppError::not_found("event_not_found", "There is no such gallery."))?;
     let person = shop.acting.person.clone();
     let event = event_id.clone();
-    let (lines, who) = db::run(&state.pool, move |conn| {
+    let (lines, who) = db::run(&state.pool, move |conn| -> db::Result<_> {
         Ok((cart::load_lines(conn, &event, person.person_id())?, customer(conn, &person)?))
     })
     .await?;
@@ -622,11 +620,11 @@ async fn render_checkout(
 pub async fn checkout_page(
     req: HttpRequest,
     state: State,
-    page: SignedInEvent,
+    acting: Acting,
 ) -> Result<HttpResponse, AppError> {
-    let session = page.session;
-    let shop = open_shop(&state, &session, page.event_id.as_str()).await?;
-    render_checkout(&req, &state, &session, &shop, CheckoutForm::default(), None, StatusCode::OK)
+    let shop = open_shop(&state, acting).await?;
+    let session = &shop.acting.session;
+    render_checkout(&req, &state, session, &shop, CheckoutForm::default(), None, StatusCode::OK)
         .await
 }
 
@@ -635,15 +633,15 @@ pub async fn checkout_page(
 pub async fn submit_checkout(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    acting: Acting,
     form: web::Form<CheckoutForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let shop = open_shop(&state, &session, &path).await?;
+    acting.session.check_csrf(Some(&form.csrf))?;
+    let shop = open_shop(&state, acting).await?;
+    let session = &shop.acting.session;
     let form = form.into_inner();
     if form.action != "place" {
-        return render_checkout(&req, &state, &session, &shop, form, None, StatusCode::OK).await;
+        return render_checkout(&req, &state, session, &shop, form, None, StatusCode::OK).await;
     }
     let site = SiteInfo {
         studio: shop.acting.studio.name.clone(),
@@ -683,7 +681,7 @@ pub async fn submit_checkout(
             render_checkout(
                 &req,
                 &state,
-                &session,
+                session,
                 &shop,
                 form,
                 Some(problem),
@@ -710,12 +708,11 @@ pub struct TotalsForm {
 /// a 200 with the amounts without it and `promotion_error`; bad input is a JSON error.
 pub async fn checkout_totals(
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    acting: Acting,
     form: web::Form<TotalsForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let shop = open_shop(&state, &session, &path).await?;
+    acting.session.check_csrf(Some(&form.csrf))?;
+    let shop = open_shop(&state, acting).await?;
     let catalog = &shop.catalog;
     let shipping = if catalog.shipping_methods.is_empty() {
         None

@@ -1,16 +1,14 @@
 //! Groups a client or guest makes of an event's images ("for grandma", "wall prints"). Owns
 //! `person_groups` and `person_group_images`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{person_group_images, person_groups};
 use crate::db::{self, DbConn, EventId, GroupId};
 use crate::error::AppError;
-use crate::gallery::acting::{Acting, acting_in_event, image_of_event};
+use crate::gallery::acting::{Acting, ClientOption, image_of_event};
 use crate::site;
 use crate::web::State;
 
@@ -24,18 +22,6 @@ pub struct GroupForm {
     name: String,
     #[serde(default)]
     back: String,
-}
-
-fn check_enabled(acting: &Acting) -> Result<(), AppError> {
-    if acting.studio.client_groups {
-        Ok(())
-    } else {
-        Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            "groups_off",
-            format!("{} has not turned on client groups.", acting.studio.name),
-        ))
-    }
 }
 
 fn checked_name(name: &str) -> Result<String, AppError> {
@@ -59,7 +45,7 @@ fn name_taken(
     person_id: &str,
     name: &str,
     except: Option<&GroupId>,
-) -> Result<bool, AppError> {
+) -> db::Result<bool> {
     let mut query = person_groups::table
         .filter(person_groups::event_id.eq(event))
         .filter(person_groups::person_id.eq(person_id))
@@ -82,18 +68,16 @@ fn back(form_back: &str, acting: &Acting) -> String {
 pub async fn create_group(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    acting: Acting,
     form: web::Form<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let acting = acting_in_event(&state, &session, &path).await?;
-    check_enabled(&acting)?;
+    acting.session.check_csrf(Some(&form.csrf))?;
+    acting.allows(ClientOption::ClientGroups)?;
     let name = checked_name(&form.name)?;
     let id = GroupId::new();
     let (gid, event, person, n) =
         (id.clone(), acting.event.id.clone(), acting.person.clone(), name.clone());
-    let created = db::run(&state.pool, move |conn| {
+    let created = db::run(&state.pool, move |conn| -> db::Result<_> {
         if name_taken(conn, &event, person.person_id(), &n, None)? {
             return Ok(false);
         }
@@ -125,7 +109,7 @@ async fn own_group(state: &State, acting: &Acting, group_id: &str) -> Result<Gro
     let missing = || AppError::not_found("group_not_found", "There is no such group.");
     let id = GroupId::parse(group_id).ok_or_else(missing)?;
     let (gid, event, person) = (id.clone(), acting.event.id.clone(), acting.person.clone());
-    let found: i64 = db::run(&state.pool, move |conn| {
+    let found: i64 = db::run(&state.pool, move |conn| -> db::Result<_> {
         Ok(person_groups::table
             .filter(person_groups::id.eq(&gid))
             .filter(person_groups::event_id.eq(&event))
@@ -143,19 +127,18 @@ async fn own_group(state: &State, acting: &Acting, group_id: &str) -> Result<Gro
 pub async fn rename_group(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
     form: web::Form<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let (event_id, group_id) = path.into_inner();
-    let acting = acting_in_event(&state, &session, &event_id).await?;
-    check_enabled(&acting)?;
+    acting.session.check_csrf(Some(&form.csrf))?;
+    acting.allows(ClientOption::ClientGroups)?;
+    let (_, group_id) = path.into_inner();
     let group = own_group(&state, &acting, &group_id).await?;
     let name = checked_name(&form.name)?;
     let (event, person, n, gid) =
         (acting.event.id.clone(), acting.person.clone(), name.clone(), group.clone());
-    let renamed = db::run(&state.pool, move |conn| {
+    let renamed = db::run(&state.pool, move |conn| -> db::Result<_> {
         if name_taken(conn, &event, person.person_id(), &n, Some(&gid))? {
             return Ok(false);
         }
@@ -174,16 +157,15 @@ pub async fn rename_group(
 pub async fn delete_group(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
     form: web::Form<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let (event_id, group_id) = path.into_inner();
-    let acting = acting_in_event(&state, &session, &event_id).await?;
-    check_enabled(&acting)?;
+    acting.session.check_csrf(Some(&form.csrf))?;
+    acting.allows(ClientOption::ClientGroups)?;
+    let (_, group_id) = path.into_inner();
     let group = own_group(&state, &acting, &group_id).await?;
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> db::Result<_> {
         diesel::delete(person_groups::table.find(&group)).execute(conn)?;
         Ok(())
     })
@@ -208,14 +190,13 @@ pub struct MemberForm {
 pub async fn change_members(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
     form: web::Form<MemberForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let (event_id, group_id) = path.into_inner();
-    let acting = acting_in_event(&state, &session, &event_id).await?;
-    check_enabled(&acting)?;
+    acting.session.check_csrf(Some(&form.csrf))?;
+    acting.allows(ClientOption::ClientGroups)?;
+    let (_, group_id) = path.into_inner();
     let group = own_group(&state, &acting, &group_id).await?;
     let image = image_of_event(&state, &acting.event, &form.image_id).await?;
     let add = match form.action.as_str() {
@@ -223,7 +204,7 @@ pub async fn change_members(
         "remove" => false,
         _ => return Err(AppError::bad_request("invalid_form", "Say action=add or action=remove.")),
     };
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> db::Result<_> {
         let key = person_group_images::table.find((&group, &image));
         if add {
             let exists: i64 = key.count().get_result(conn)?;
@@ -250,7 +231,7 @@ pub fn of_person(
     conn: &mut DbConn,
     event: &EventId,
     person_id: &str,
-) -> Result<Vec<(String, String)>, AppError> {
+) -> db::Result<Vec<(String, String)>> {
     Ok(person_groups::table
         .filter(person_groups::event_id.eq(event))
         .filter(person_groups::person_id.eq(person_id))
@@ -264,7 +245,7 @@ pub fn members_of_person(
     conn: &mut DbConn,
     event: &EventId,
     person_id: &str,
-) -> Result<Vec<(String, crate::db::ImageId)>, AppError> {
+) -> db::Result<Vec<(String, crate::db::ImageId)>> {
     Ok(person_group_images::table
         .inner_join(person_groups::table)
         .filter(person_groups::event_id.eq(event))

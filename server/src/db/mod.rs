@@ -4,6 +4,9 @@
 //! connection is the [`DbConn`] enum derived with `diesel::MultiConnection`, so queries are
 //! written once. Migrations are embedded per backend and run at start-up on a plain connection
 //! (the enum has no migration harness).
+//!
+//! Query functions, here and in each table's owner, fail with [`Error`] (`db::Result`); the
+//! HTTP edge turns it into an answer. [`run`] takes work that fails with either.
 
 pub mod ids;
 pub mod schema;
@@ -15,9 +18,23 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::error::AppError;
-
 pub use ids::*;
+
+/// What the data layer fails with: a query's own error, or no connection to run it on. The
+/// HTTP edge turns it into an answer (`AppError: From<db::Error>`); the data layer knows
+/// nothing of HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("blocking task: {0}")]
+    Blocking(String),
+}
+
+/// The data layer's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -176,18 +193,22 @@ pub fn revert_all_migrations(url: &DbUrl) -> anyhow::Result<()> {
 }
 
 /// Runs database work on actix's blocking pool, never on the async workers.
-pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, AppError>
+///
+/// The work fails with its caller's error: the data layer's [`Error`], or a handler's own error
+/// when the work also decides what to answer (anything a [`db::Error`](Error) converts into).
+pub async fn run<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<Error> + Send + 'static,
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get().map_err(|e| AppError::internal(format!("database pool: {e}")))?;
+        let mut conn = pool.get().map_err(Error::from)?;
         work(&mut conn)
     })
     .await
-    .map_err(|e| AppError::internal(format!("blocking task: {e}")))?
+    .map_err(|e| Error::Blocking(e.to_string()))?
 }
 
 /// The current time in UTC, as stored.
@@ -200,10 +221,13 @@ pub fn now() -> chrono::NaiveDateTime {
 /// SQLite's default (deferred) transaction fails at once with "database is locked" when it has
 /// read, another connection has written since, and it then writes; taking the lock first makes
 /// concurrent writers queue on `busy_timeout` instead. PostgreSQL needs nothing extra.
-pub fn write_transaction<T>(
+pub fn write_transaction<T, E>(
     conn: &mut DbConn,
-    work: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
-) -> Result<T, AppError> {
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
     conn.transaction(|conn| {
         if let DbConn::Sqlite(sqlite) = conn {
             // A write that changes nothing, to diesel's own table: `db` names no domain table.

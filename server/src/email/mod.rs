@@ -20,7 +20,6 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::db::schema::outgoing_emails;
 use crate::db::{self, DbConn, Pool};
-use crate::error::AppError;
 
 /// A message to queue.
 pub struct NewEmail<'a> {
@@ -35,7 +34,7 @@ pub struct NewEmail<'a> {
 pub fn keys_starting(
     conn: &mut DbConn,
     prefix: &str,
-) -> Result<std::collections::HashSet<String>, AppError> {
+) -> db::Result<std::collections::HashSet<String>> {
     Ok(outgoing_emails::table
         .filter(outgoing_emails::dedupe_key.like(format!("{prefix}%")))
         .select(outgoing_emails::dedupe_key)
@@ -47,7 +46,7 @@ pub fn keys_starting(
 /// Queues `email` inside the caller's transaction; `false` when one with its key was queued
 /// before. The insert runs in a savepoint so that on PostgreSQL a refused duplicate does not
 /// abort the caller's transaction.
-pub fn enqueue(conn: &mut DbConn, email: NewEmail<'_>) -> Result<bool, AppError> {
+pub fn enqueue(conn: &mut DbConn, email: NewEmail<'_>) -> db::Result<bool> {
     let now = db::now();
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(outgoing_emails::table)
@@ -197,7 +196,7 @@ pub fn start(pool: Pool, mailer: Arc<Mailer>) -> SenderTask {
     }))
 }
 
-fn load_due(conn: &mut DbConn) -> Result<Vec<QueuedEmail>, AppError> {
+fn load_due(conn: &mut DbConn) -> db::Result<Vec<QueuedEmail>> {
     Ok(outgoing_emails::table
         .filter(outgoing_emails::sent_at.is_null())
         .filter(outgoing_emails::send_after.le(db::now()))
@@ -207,7 +206,7 @@ fn load_due(conn: &mut DbConn) -> Result<Vec<QueuedEmail>, AppError> {
         .load(conn)?)
 }
 
-fn mark(conn: &mut DbConn, id: &str, attempts: i32, error: Option<String>) -> Result<(), AppError> {
+fn mark(conn: &mut DbConn, id: &str, attempts: i32, error: Option<String>) -> db::Result<()> {
     let now: NaiveDateTime = db::now();
     let row = outgoing_emails::table.find(id);
     match error {

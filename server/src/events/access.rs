@@ -63,7 +63,7 @@ pub fn decide(
     viewer: &ViewerKey,
     event: &EventRow,
     today: NaiveDate,
-) -> Result<Access, AppError> {
+) -> db::Result<Access> {
     let kind = event.event_type();
     let allowed = kind == EventType::Public
         || viewer.client_id.as_ref() == Some(&event.client_id)
@@ -76,7 +76,7 @@ pub fn decide(
     })
 }
 
-fn has_pass(conn: &mut DbConn, viewer: &ViewerKey, event: &EventRow) -> Result<bool, AppError> {
+fn has_pass(conn: &mut DbConn, viewer: &ViewerKey, event: &EventRow) -> db::Result<bool> {
     if viewer.session_id.is_none() && viewer.guest_id.is_none() {
         return Ok(false);
     }
@@ -102,12 +102,12 @@ fn has_pass(conn: &mut DbConn, viewer: &ViewerKey, event: &EventRow) -> Result<b
     }))
 }
 
-pub fn load_event(conn: &mut DbConn, id: &EventId) -> Result<Option<EventRow>, AppError> {
+pub fn load_event(conn: &mut DbConn, id: &EventId) -> db::Result<Option<EventRow>> {
     Ok(events::table.find(id).select(EventRow::as_select()).first(conn).optional()?)
 }
 
 /// Today in the studio's calendar.
-pub fn studio_today(conn: &mut DbConn) -> Result<NaiveDate, AppError> {
+pub fn studio_today(conn: &mut DbConn) -> db::Result<NaiveDate> {
     Ok(match studio::load(conn)? {
         Some(s) => s.today(),
         None => chrono::Utc::now().date_naive(),

@@ -10,15 +10,14 @@ use super::models::EventRow;
 use crate::db::schema::{
     event_online_groups, event_passes, event_videos, events, session_image_groups, session_images,
 };
-use crate::db::{DbConn, EventId};
-use crate::error::AppError;
+use crate::db::{self, DbConn, EventId};
 
 /// Public events still online, newest first, within `range` when given; at most 200.
 pub fn public_events(
     conn: &mut DbConn,
     today: NaiveDate,
     range: Option<(NaiveDate, NaiveDate)>,
-) -> Result<Vec<EventRow>, AppError> {
+) -> db::Result<Vec<EventRow>> {
     let mut q = events::table
         .filter(events::event_type.eq(EventType::Public.as_str()))
         .filter(events::expires_on.ge(today))
@@ -33,7 +32,7 @@ pub fn public_events(
 }
 
 /// The client's own events and those the viewer opened by code or invite (may repeat).
-pub fn opened_by(conn: &mut DbConn, viewer: &ViewerKey) -> Result<Vec<EventId>, AppError> {
+pub fn opened_by(conn: &mut DbConn, viewer: &ViewerKey) -> db::Result<Vec<EventId>> {
     let mut ids: Vec<EventId> = Vec::new();
     if let Some(client) = &viewer.client_id {
         ids.extend(
@@ -56,7 +55,7 @@ pub fn opened_by(conn: &mut DbConn, viewer: &ViewerKey) -> Result<Vec<EventId>, 
 }
 
 /// The studio's groups shown online, in the studio's order.
-pub fn online_groups(conn: &mut DbConn, event: &EventId) -> Result<Vec<String>, AppError> {
+pub fn online_groups(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<String>> {
     Ok(event_online_groups::table
         .filter(event_online_groups::event_id.eq(event))
         .order(event_online_groups::position)
@@ -65,7 +64,7 @@ pub fn online_groups(conn: &mut DbConn, event: &EventId) -> Result<Vec<String>, 
 }
 
 /// Which of the studio's groups each image file is in: (file name, group).
-pub fn image_groups(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, String)>, AppError> {
+pub fn image_groups(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<(String, String)>> {
     Ok(session_image_groups::table
         .filter(session_image_groups::event_id.eq(event))
         .select((session_image_groups::file_name, session_image_groups::group_name))
@@ -73,7 +72,7 @@ pub fn image_groups(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, S
 }
 
 /// The event's videos in order: (description, the URL as the studio gave it).
-pub fn videos(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, String)>, AppError> {
+pub fn videos(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<(String, String)>> {
     Ok(event_videos::table
         .filter(event_videos::event_id.eq(event))
         .order(event_videos::position)
@@ -82,7 +81,7 @@ pub fn videos(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, String)
 }
 
 /// Events whose client has not yet been told their images are online.
-pub fn awaiting_online_notice(conn: &mut DbConn) -> Result<Vec<EventRow>, AppError> {
+pub fn awaiting_online_notice(conn: &mut DbConn) -> db::Result<Vec<EventRow>> {
     Ok(events::table
         .filter(events::online_notice_at.is_null())
         .select(EventRow::as_select())
@@ -90,7 +89,7 @@ pub fn awaiting_online_notice(conn: &mut DbConn) -> Result<Vec<EventRow>, AppErr
 }
 
 /// Notes that the client was told (or that there is nothing left to tell: it expired).
-pub fn mark_online_notice_sent(conn: &mut DbConn, event: &EventId) -> Result<(), AppError> {
+pub fn mark_online_notice_sent(conn: &mut DbConn, event: &EventId) -> db::Result<()> {
     diesel::update(events::table.find(event))
         .set(events::online_notice_at.eq(crate::db::now()))
         .execute(conn)?;
@@ -102,7 +101,7 @@ pub fn told_expiring(
     conn: &mut DbConn,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<EventRow>, AppError> {
+) -> db::Result<Vec<EventRow>> {
     Ok(events::table
         .filter(events::online_notice_at.is_not_null())
         .filter(events::expires_on.ge(from))
@@ -112,12 +111,12 @@ pub fn told_expiring(
 }
 
 /// How many images the session lists (uploaded or not).
-pub fn listed_image_count(conn: &mut DbConn, event: &EventId) -> Result<i64, AppError> {
+pub fn listed_image_count(conn: &mut DbConn, event: &EventId) -> db::Result<i64> {
     Ok(session_images::table.filter(session_images::event_id.eq(event)).count().get_result(conn)?)
 }
 
 /// Whether the session lists the image `name`.
-pub fn lists_image(conn: &mut DbConn, event: &EventId, name: &str) -> Result<bool, AppError> {
+pub fn lists_image(conn: &mut DbConn, event: &EventId, name: &str) -> db::Result<bool> {
     let listed: i64 = session_images::table
         .filter(session_images::event_id.eq(event))
         .filter(session_images::file_name.eq(name))
@@ -127,7 +126,7 @@ pub fn lists_image(conn: &mut DbConn, event: &EventId, name: &str) -> Result<boo
 }
 
 /// Takes the image `name` off the session's list of images wanted online.
-pub fn unlist_image(conn: &mut DbConn, event: &EventId, name: &str) -> Result<(), AppError> {
+pub fn unlist_image(conn: &mut DbConn, event: &EventId, name: &str) -> db::Result<()> {
     diesel::delete(
         session_images::table
             .filter(session_images::event_id.eq(event))
@@ -138,7 +137,7 @@ pub fn unlist_image(conn: &mut DbConn, event: &EventId, name: &str) -> Result<()
 }
 
 /// The event of the studio's session `id`, if it is online.
-pub fn by_studio_session_id(conn: &mut DbConn, id: &str) -> Result<Option<EventRow>, AppError> {
+pub fn by_studio_session_id(conn: &mut DbConn, id: &str) -> db::Result<Option<EventRow>> {
     Ok(events::table
         .filter(events::studio_session_id.eq(id))
         .select(EventRow::as_select())

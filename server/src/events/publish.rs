@@ -16,7 +16,16 @@ use crate::db::{self, ClientId, DbConn, EventId};
 use crate::error::AppError;
 use crate::web::check_studio_id;
 
-pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
+/// A session the studio sent, checked: what [`upsert_event`] stores.
+pub struct CheckedSession {
+    pub session: SessionUpsert,
+    /// Each video's player address as the allow-list rebuilt it (stored instead of what was
+    /// sent), in the order of `session.videos`.
+    embed_urls: Vec<String>,
+}
+
+/// Checks what the studio sent, before anything is stored.
+pub fn validate(id: &str, session: SessionUpsert) -> Result<CheckedSession, AppError> {
     check_studio_id("session", id)?;
     let invalid = |code: &'static str, message: String| AppError::unprocessable(code, message);
     if session.event_type == EventType::Private
@@ -47,6 +56,7 @@ pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
         ));
     }
     let mut video_ids = HashSet::new();
+    let mut embed_urls = Vec::with_capacity(session.videos.len());
     for video in &session.videos {
         if video.id.trim().is_empty() || !video_ids.insert(video.id.as_str()) {
             return Err(invalid(
@@ -54,11 +64,14 @@ pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
                 format!("Session {id}: each video needs its own id (\"{}\").", video.id),
             ));
         }
-        if let Err(problem) = proofroom_wire::video_embed_url(&video.embed_url) {
-            return Err(invalid(
-                "invalid_video",
-                format!("Session {id}, video {}: {problem}", video.id),
-            ));
+        match proofroom_wire::video_embed_url(&video.embed_url) {
+            Ok(url) => embed_urls.push(url),
+            Err(problem) => {
+                return Err(invalid(
+                    "invalid_video",
+                    format!("Session {id}, video {}: {problem}", video.id),
+                ));
+            }
         }
     }
     let mut names = HashSet::new();
@@ -73,7 +86,7 @@ pub fn validate(id: &str, session: &SessionUpsert) -> Result<(), AppError> {
             return Err(invalid("duplicate_image", format!("\"{}\" is listed twice.", image.name)));
         }
     }
-    Ok(())
+    Ok(CheckedSession { session, embed_urls })
 }
 
 /// Creates or updates the event and the list of images wanted online, inside the caller's
@@ -82,9 +95,10 @@ pub fn upsert_event(
     conn: &mut DbConn,
     today: NaiveDate,
     id: &str,
-    session: &SessionUpsert,
+    checked: &CheckedSession,
     client_id: ClientId,
-) -> Result<EventId, AppError> {
+) -> db::Result<EventId> {
+    let session = &checked.session;
     {
         let now = db::now();
         let existing: Option<EventRow> = events::table
@@ -147,7 +161,7 @@ pub fn upsert_event(
                 event.id
             }
         };
-        replace_groups_and_images(conn, &event_id, session)?;
+        replace_groups_and_images(conn, &event_id, checked)?;
         Ok(event_id)
     }
 }
@@ -155,8 +169,9 @@ pub fn upsert_event(
 fn replace_groups_and_images(
     conn: &mut DbConn,
     event_id: &EventId,
-    session: &SessionUpsert,
-) -> Result<(), AppError> {
+    checked: &CheckedSession,
+) -> db::Result<()> {
+    let session = &checked.session;
     diesel::delete(event_online_groups::table.filter(event_online_groups::event_id.eq(event_id)))
         .execute(conn)?;
     let mut seen = HashSet::new();
@@ -173,17 +188,14 @@ fn replace_groups_and_images(
     }
     diesel::delete(event_videos::table.filter(event_videos::event_id.eq(event_id)))
         .execute(conn)?;
-    for (i, video) in session.videos.iter().enumerate() {
-        // Stored as the allow-list rebuilt it, never as sent.
-        let url = proofroom_wire::video_embed_url(&video.embed_url)
-            .map_err(|m| AppError::unprocessable("invalid_video", m))?;
+    for (i, (video, url)) in session.videos.iter().zip(&checked.embed_urls).enumerate() {
         diesel::insert_into(event_videos::table)
             .values((
                 event_videos::event_id.eq(event_id),
                 event_videos::video_id.eq(&video.id),
                 event_videos::position.eq(i as i32),
                 event_videos::description.eq(&video.description),
-                event_videos::embed_url.eq(&url),
+                event_videos::embed_url.eq(url),
             ))
             .execute(conn)?;
     }
@@ -226,7 +238,7 @@ pub fn to_summary(event: EventRow, image_count: i64) -> SessionSummary {
 }
 
 /// Every event, by the studio's session id.
-pub fn all(conn: &mut DbConn) -> Result<Vec<EventRow>, AppError> {
+pub fn all(conn: &mut DbConn) -> db::Result<Vec<EventRow>> {
     Ok(events::table.order(events::studio_session_id).select(EventRow::as_select()).load(conn)?)
 }
 
@@ -238,7 +250,7 @@ pub fn change_expiry(
     change: &ExpiryChange,
 ) -> Result<EventRow, AppError> {
     crate::db::write_transaction(conn, |conn| {
-        let event = find_by_studio_id(conn, id)?;
+        let event = find_by_studio_id(conn, id)?.ok_or_else(|| session_not_found(id))?;
         let date = match *change {
             ExpiryChange::Until { date } => {
                 let latest = today + chrono::Days::new(3650);
@@ -263,33 +275,32 @@ pub fn change_expiry(
     })
 }
 
-pub fn find_by_studio_id(conn: &mut DbConn, id: &str) -> Result<EventRow, AppError> {
-    let missing = || {
-        AppError::not_found("session_not_found", format!("There is no session \"{id}\" online."))
-    };
-    check_studio_id("session", id).map_err(|_| missing())?;
-    events::table
+/// The event of the studio's session `id`; none for an id no session folder can have.
+pub fn find_by_studio_id(conn: &mut DbConn, id: &str) -> db::Result<Option<EventRow>> {
+    if check_studio_id("session", id).is_err() {
+        return Ok(None);
+    }
+    Ok(events::table
         .filter(events::studio_session_id.eq(id))
         .select(EventRow::as_select())
         .first(conn)
-        .optional()?
-        .ok_or_else(|| {
-            AppError::not_found(
-                "session_not_found",
-                format!("There is no session \"{id}\" online."),
-            )
-        })
+        .optional()?)
+}
+
+/// The studio API's answer for a session that is not online.
+pub fn session_not_found(id: &str) -> AppError {
+    AppError::not_found("session_not_found", format!("There is no session \"{id}\" online."))
 }
 
 /// Deletes the event; its passes, invites, groups, videos and image list go with it. The
 /// images and prepaid packages are their owners' to remove first.
-pub fn delete_event(conn: &mut DbConn, event_id: &EventId) -> Result<(), AppError> {
+pub fn delete_event(conn: &mut DbConn, event_id: &EventId) -> db::Result<()> {
     diesel::delete(events::table.find(event_id)).execute(conn)?;
     Ok(())
 }
 
 /// The studio's session id of an event, if the event is still there.
-pub fn studio_session_id(conn: &mut DbConn, event_id: &str) -> Result<Option<String>, AppError> {
+pub fn studio_session_id(conn: &mut DbConn, event_id: &str) -> db::Result<Option<String>> {
     Ok(events::table
         .filter(events::id.eq(event_id))
         .select(events::studio_session_id)

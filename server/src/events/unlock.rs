@@ -46,7 +46,7 @@ pub fn add_pass(
     guest_id: Option<&str>,
     code: Option<&str>,
     invite: Option<&InviteId>,
-) -> Result<(), AppError> {
+) -> db::Result<()> {
     let now = db::now();
     for (session, guest) in [(Some(session_id), None), (None, guest_id)] {
         if session.is_none() && guest.is_none() {
@@ -74,7 +74,7 @@ pub fn keep_passes(
     from: &str,
     to: &str,
     guest_id: Option<&GuestId>,
-) -> Result<(), AppError> {
+) -> db::Result<()> {
     let passes: Vec<(EventId, Option<String>, Option<InviteId>)> = event_passes::table
         .filter(event_passes::web_session_id.eq(from))
         .select((event_passes::event_id, event_passes::code, event_passes::invite_id))
@@ -110,7 +110,7 @@ async fn matching_events(
     }
     let code = code.to_string();
     let only = only.cloned();
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::run(&state.pool, move |conn| -> db::Result<_> {
         let today = access::studio_today(conn)?;
         let mut q = events::table
             .filter(events::event_type.eq(EventType::Private.as_str()))
@@ -275,7 +275,7 @@ pub async fn invites_page(
     // which whoever sends the request chooses.
     let base = state.site_url.clone();
     let id = event.id.clone();
-    let (studio, invites) = db::run(&state.pool, move |conn| {
+    let (studio, invites) = db::run(&state.pool, move |conn| -> db::Result<_> {
         let studio = site::studio_view(conn)?.1;
         let rows: Vec<(
             InviteId,
@@ -343,7 +343,7 @@ pub async fn create_invite(
     let id = InviteId::new();
     let event_id = event.id.clone();
     let (iid, tok) = (id.clone(), token.clone());
-    db::run(&state.pool, move |conn| {
+    db::run(&state.pool, move |conn| -> db::Result<_> {
         diesel::insert_into(guest_invites::table)
             .values((
                 guest_invites::id.eq(&iid),
@@ -376,7 +376,7 @@ pub async fn revoke_invite(
     let (event_id, invite_id) = path.into_inner();
     let event = client_event(&state, &session, &event_id).await?;
     let id = event.id.clone();
-    let changed = db::run(&state.pool, move |conn| {
+    let changed = db::run(&state.pool, move |conn| -> db::Result<_> {
         Ok(diesel::update(
             guest_invites::table
                 .filter(guest_invites::id.eq(&invite_id))
@@ -404,7 +404,7 @@ pub async fn follow_invite(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::run(&state.pool, move |conn| -> db::Result<_> {
         Ok(guest_invites::table
             .filter(guest_invites::token.eq(&token))
             .select((guest_invites::id, guest_invites::event_id, guest_invites::revoked_at))

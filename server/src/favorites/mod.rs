@@ -1,17 +1,15 @@
 //! Hearts and notes on images, per person per event, kept for the studio. Owns `favorites`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::browser_session::CurrentSession;
 use crate::auth::browser_session::Person;
 use crate::db::schema::favorites;
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::feed;
-use crate::gallery::acting::{SignedInEvent, acting_in_event, image_of_event};
+use crate::gallery::acting::{Acting, ClientOption, image_of_event};
 use crate::site::{self, base_context};
 use crate::web::State;
 use crate::web::format::display_date;
@@ -28,27 +26,16 @@ pub struct FavoriteForm {
     back: String,
 }
 
-fn closed(studio: &str) -> AppError {
-    AppError::new(
-        StatusCode::FORBIDDEN,
-        "favorites_off",
-        format!("{studio} has not turned on favorites for online galleries."),
-    )
-}
-
 pub async fn set_favorite(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
     form: web::Form<FavoriteForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let (event_id, image_id) = path.into_inner();
-    let acting = acting_in_event(&state, &session, &event_id).await?;
-    if !acting.studio.favorites {
-        return Err(closed(&acting.studio.name));
-    }
+    acting.session.check_csrf(Some(&form.csrf))?;
+    acting.allows(ClientOption::Favorites)?;
+    let (_, image_id) = path.into_inner();
     let image_id = image_of_event(&state, &acting.event, &image_id).await?;
     let on = match form.on.as_str() {
         "1" | "true" | "on" => true,
@@ -83,7 +70,7 @@ fn insert_favorite(
     person: &Person,
     event: &EventId,
     note: Option<&str>,
-) -> Result<(), AppError> {
+) -> db::Result<()> {
     let now = db::now();
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(favorites::table)
@@ -121,16 +108,13 @@ pub struct NoteForm {
 pub async fn set_note(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
     form: web::Form<NoteForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let (event_id, image_id) = path.into_inner();
-    let acting = acting_in_event(&state, &session, &event_id).await?;
-    if !acting.studio.favorites {
-        return Err(closed(&acting.studio.name));
-    }
+    acting.session.check_csrf(Some(&form.csrf))?;
+    acting.allows(ClientOption::Favorites)?;
+    let (_, image_id) = path.into_inner();
     let image_id = image_of_event(&state, &acting.event, &image_id).await?;
     let note = form.note.trim().to_string();
     if note.chars().count() > MAX_NOTE_CHARS || note.contains('\0') {
@@ -173,11 +157,10 @@ struct FavoriteView {
 pub async fn favorites_page(
     req: HttpRequest,
     state: State,
-    page: SignedInEvent,
+    acting: Acting,
 ) -> Result<HttpResponse, AppError> {
-    let session = page.session;
-    let acting = acting_in_event(&state, &session, page.event_id.as_str()).await?;
-    let gallery = match crate::gallery::view::load_gallery(&state, &session, &acting.event.id)
+    let session = &acting.session;
+    let gallery = match crate::gallery::view::load_gallery(&state, session, &acting.event.id)
         .await?
     {
         Ok(g) => g,
@@ -186,7 +169,7 @@ pub async fn favorites_page(
     let person = acting.person.clone();
     let event = acting.event.id.clone();
     let marked: Vec<(ImageId, Option<String>, chrono::NaiveDateTime)> =
-        db::run(&state.pool, move |conn| {
+        db::run(&state.pool, move |conn| -> db::Result<_> {
             Ok(favorites::table
                 .filter(favorites::event_id.eq(&event))
                 .filter(favorites::person_id.eq(person.person_id()))
@@ -209,7 +192,7 @@ pub async fn favorites_page(
             since: display_date(since.date()),
         })
         .collect();
-    let mut context = base_context(&req, &state, &session, &acting.studio).await?;
+    let mut context = base_context(&req, &state, session, &acting.studio).await?;
     context.insert("event_url", &format!("/events/{}", acting.event.id));
     context.insert("description", &acting.event.description);
     context.insert("favorites", &items);
@@ -221,7 +204,7 @@ pub fn notes_of(
     conn: &mut DbConn,
     event: &EventId,
     person_id: &str,
-) -> Result<std::collections::HashMap<ImageId, Option<String>>, AppError> {
+) -> db::Result<std::collections::HashMap<ImageId, Option<String>>> {
     Ok(favorites::table
         .filter(favorites::event_id.eq(event))
         .filter(favorites::person_id.eq(person_id))
@@ -235,7 +218,7 @@ pub fn notes_of(
 pub type FavoriteRow = (String, String, ImageId, Option<String>);
 
 /// Every favorite in an event, by person.
-pub fn of_event(conn: &mut DbConn, event: &str) -> Result<Vec<FavoriteRow>, AppError> {
+pub fn of_event(conn: &mut DbConn, event: &str) -> db::Result<Vec<FavoriteRow>> {
     Ok(favorites::table
         .filter(favorites::event_id.eq(event))
         .order((favorites::person_kind, favorites::person_id))

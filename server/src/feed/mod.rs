@@ -59,7 +59,7 @@ impl Kind {
 pub const MAX_PAGE: i64 = 500;
 
 /// Notes, inside the caller's transaction, that `subject` changed.
-pub fn record(conn: &mut DbConn, kind: Kind, subject: &str) -> Result<(), AppError> {
+pub fn record(conn: &mut DbConn, kind: Kind, subject: &str) -> db::Result<()> {
     diesel::delete(
         feed_items::table
             .filter(feed_items::kind.eq(kind.as_str()))
@@ -85,8 +85,8 @@ pub fn page(
     after: i64,
     limit: i64,
     kinds: Option<&[Kind]>,
-    content: impl Fn(&mut DbConn, Kind, &str) -> Result<Option<FeedContent>, AppError>,
-) -> Result<FeedPage, AppError> {
+    content: impl Fn(&mut DbConn, Kind, &str) -> db::Result<Option<FeedContent>>,
+) -> db::Result<FeedPage> {
     let limit = limit.clamp(1, MAX_PAGE);
     let names: Vec<&str> = kinds.unwrap_or(&Kind::ALL).iter().map(|k| k.as_str()).collect();
     let mut rows: Vec<(i64, String, String, NaiveDateTime)> = feed_items::table
@@ -132,7 +132,7 @@ pub fn parse_kinds(list: &str) -> Result<Vec<Kind>, AppError> {
 }
 
 /// Marks items downloaded; answers how many were newly marked.
-pub fn acknowledge(conn: &mut DbConn, seqs: &[i64]) -> Result<u64, AppError> {
+pub fn acknowledge(conn: &mut DbConn, seqs: &[i64]) -> db::Result<u64> {
     let mut marked = 0;
     // In chunks: both backends limit the parameters of one statement.
     for chunk in seqs.chunks(500) {
@@ -148,12 +148,12 @@ pub fn acknowledge(conn: &mut DbConn, seqs: &[i64]) -> Result<u64, AppError> {
 }
 
 /// How many items wait for the connector, in all.
-pub fn waiting(conn: &mut DbConn) -> Result<u64, AppError> {
+pub fn waiting(conn: &mut DbConn) -> db::Result<u64> {
     Ok(waiting_by_kind(conn)?.total())
 }
 
 /// How many items of each kind wait for the connector (every kind listed, 0 included).
-pub fn waiting_by_kind(conn: &mut DbConn) -> Result<FeedWaiting, AppError> {
+pub fn waiting_by_kind(conn: &mut DbConn) -> db::Result<FeedWaiting> {
     let counts: Vec<(String, i64)> = feed_items::table
         .filter(feed_items::downloaded_at.is_null())
         .group_by(feed_items::kind)

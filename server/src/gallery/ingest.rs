@@ -143,7 +143,7 @@ pub async fn store_upload(
             Err(e) => {
                 // Nothing refers to what we wrote (unless another image shares it).
                 delete_unreferenced(&mut conn, &state, &gallery, new_keys)?;
-                return Err(e);
+                return Err(AppError::from(e));
             }
         };
         delete_unreferenced(&mut conn, &state, &gallery, replaced_keys)?;
@@ -192,7 +192,7 @@ fn record(
     conn: &mut DbConn,
     image: NewImage,
     derivatives: Vec<NewDerivative>,
-) -> Result<Vec<String>, AppError> {
+) -> db::Result<Vec<String>> {
     crate::db::write_transaction(conn, |conn| {
         let now = db::now();
         let existing: Option<ImageRow> = images::table
@@ -261,7 +261,7 @@ pub fn drop_images_not_in(
     conn: &mut DbConn,
     event_id: &EventId,
     wanted: &std::collections::HashSet<&str>,
-) -> Result<Vec<String>, AppError> {
+) -> db::Result<Vec<String>> {
     let held: Vec<(ImageId, String)> = images::table
         .filter(images::event_id.eq(event_id))
         .select((images::id, images::file_name))
@@ -278,16 +278,14 @@ pub fn drop_images_not_in(
 
 /// Removes all of an event's images (a take-down); returns their store keys. Done before the
 /// event itself: SQLite's cascades need foreign_keys=ON, PostgreSQL's are implicit.
-pub fn delete_event_images(conn: &mut DbConn, event_id: &EventId) -> Result<Vec<String>, AppError> {
+pub fn delete_event_images(conn: &mut DbConn, event_id: &EventId) -> db::Result<Vec<String>> {
     let keys = event_keys(conn, event_id)?;
     diesel::delete(images::table.filter(images::event_id.eq(event_id))).execute(conn)?;
     Ok(keys)
 }
 
 /// How many images each event has online (events without any are absent).
-pub fn image_counts(
-    conn: &mut DbConn,
-) -> Result<std::collections::HashMap<EventId, i64>, AppError> {
+pub fn image_counts(conn: &mut DbConn) -> db::Result<std::collections::HashMap<EventId, i64>> {
     use diesel::dsl::count_star;
     Ok(images::table
         .group_by(images::event_id)
@@ -298,7 +296,7 @@ pub fn image_counts(
 }
 
 /// All store keys an event's images use, for take-down.
-fn event_keys(conn: &mut DbConn, event_id: &EventId) -> Result<Vec<String>, AppError> {
+fn event_keys(conn: &mut DbConn, event_id: &EventId) -> db::Result<Vec<String>> {
     let mut keys: Vec<String> = image_derivatives::table
         .inner_join(images::table)
         .filter(images::event_id.eq(event_id))
@@ -313,7 +311,7 @@ fn event_keys(conn: &mut DbConn, event_id: &EventId) -> Result<Vec<String>, AppE
 }
 
 /// The store keys one image uses.
-pub fn image_keys(conn: &mut DbConn, image_id: &ImageId) -> Result<Vec<String>, AppError> {
+pub fn image_keys(conn: &mut DbConn, image_id: &ImageId) -> db::Result<Vec<String>> {
     let mut keys: Vec<String> = image_derivatives::table
         .filter(image_derivatives::image_id.eq(image_id))
         .select(image_derivatives::store_key)
@@ -325,10 +323,7 @@ pub fn image_keys(conn: &mut DbConn, image_id: &ImageId) -> Result<Vec<String>, 
 }
 
 /// The files held for an event: (file name, SHA-256 of the uploaded file, its size).
-pub fn held_files(
-    conn: &mut DbConn,
-    event_id: &EventId,
-) -> Result<Vec<(String, String, i64)>, AppError> {
+pub fn held_files(conn: &mut DbConn, event_id: &EventId) -> db::Result<Vec<(String, String, i64)>> {
     Ok(images::table
         .filter(images::event_id.eq(event_id))
         .order(images::file_name)
@@ -342,7 +337,7 @@ pub fn held_size(
     event_id: &EventId,
     name: &str,
     sha256: &str,
-) -> Result<Option<(i32, i32)>, AppError> {
+) -> db::Result<Option<(i32, i32)>> {
     Ok(images::table
         .filter(images::event_id.eq(event_id))
         .filter(images::file_name.eq(name))
@@ -357,7 +352,7 @@ pub fn delete_image_named(
     conn: &mut DbConn,
     event_id: &EventId,
     name: &str,
-) -> Result<Option<Vec<String>>, AppError> {
+) -> db::Result<Option<Vec<String>>> {
     let image: Option<ImageId> = images::table
         .filter(images::event_id.eq(event_id))
         .filter(images::file_name.eq(name))

@@ -106,7 +106,7 @@ fn rerender_one(
         made.push((kind, key, sha256, encoded));
     }
     let new_keys: Vec<String> = made.iter().map(|(_, key, ..)| key.clone()).collect();
-    let outcome = db::write_transaction(conn, |conn| {
+    let outcome = db::write_transaction(conn, |conn| -> db::Result<_> {
         // The image may have been replaced by a new upload meanwhile: then this render is of
         // old content and must not land.
         let still_same: i64 = images::table
@@ -148,7 +148,7 @@ fn rerender_one(
     }
 }
 
-fn mark_version(conn: &mut DbConn, image_id: &ImageId, version: &str) -> Result<(), AppError> {
+fn mark_version(conn: &mut DbConn, image_id: &ImageId, version: &str) -> db::Result<()> {
     diesel::update(images::table.find(image_id))
         .set(images::watermark_version.eq(version))
         .execute(conn)?;
@@ -156,7 +156,7 @@ fn mark_version(conn: &mut DbConn, image_id: &ImageId, version: &str) -> Result<
 }
 
 /// How many images still wait for the current watermark.
-pub fn pending(conn: &mut DbConn) -> Result<i64, AppError> {
+pub fn pending(conn: &mut DbConn) -> db::Result<i64> {
     let version = studio::watermark_version(conn)?;
     Ok(images::table.filter(images::watermark_version.ne(&version)).count().get_result(conn)?)
 }

@@ -169,7 +169,7 @@ async fn locate(
     }
     let id = ImageId::from_stored(address.image.to_string());
     let kind = address.kind;
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::run(&state.pool, move |conn| -> db::Result<_> {
         Ok(images::table
             .inner_join(image_derivatives::table)
             .filter(images::id.eq(&id))

@@ -100,7 +100,7 @@ pub async fn load_gallery(
     .await
 }
 
-fn fill_gallery(conn: &mut DbConn, g: &mut Gallery) -> Result<(), AppError> {
+fn fill_gallery(conn: &mut DbConn, g: &mut Gallery) -> db::Result<()> {
     let id = g.event.id.clone();
     let mut by_image: HashMap<ImageId, (String, Option<Variant>, Option<Variant>)> = HashMap::new();
     for (image_id, name, kind, sha, w, h) in shown_variants(conn, &id)? {
@@ -162,7 +162,7 @@ type Variant = (String, i32, i32);
 type VariantRow = (ImageId, String, String, String, i32, i32);
 
 /// Each image's thumbnail and proof.
-fn shown_variants(conn: &mut DbConn, event: &EventId) -> Result<Vec<VariantRow>, AppError> {
+fn shown_variants(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<VariantRow>> {
     Ok(images::table
         .inner_join(image_derivatives::table)
         .filter(images::event_id.eq(event))
@@ -182,7 +182,7 @@ fn shown_variants(conn: &mut DbConn, event: &EventId) -> Result<Vec<VariantRow>,
 }
 
 /// The first image of an event by file name, as its cover.
-pub fn cover(conn: &mut DbConn, event_id: &EventId) -> Result<Option<String>, AppError> {
+pub fn cover(conn: &mut DbConn, event_id: &EventId) -> db::Result<Option<String>> {
     let mut thumbs: Vec<(String, ImageId, String)> = images::table
         .inner_join(image_derivatives::table)
         .filter(images::event_id.eq(event_id))
@@ -194,7 +194,7 @@ pub fn cover(conn: &mut DbConn, event_id: &EventId) -> Result<Option<String>, Ap
 }
 
 /// How many images an event has online.
-pub fn image_count(conn: &mut DbConn, event_id: &EventId) -> Result<i64, AppError> {
+pub fn image_count(conn: &mut DbConn, event_id: &EventId) -> db::Result<i64> {
     Ok(images::table.filter(images::event_id.eq(event_id)).count().get_result(conn)?)
 }
 
@@ -223,10 +223,7 @@ pub async fn not_visible(
 }
 
 /// The file names of images, by id (an image deleted since is absent).
-pub fn file_names(
-    conn: &mut DbConn,
-    ids: &[ImageId],
-) -> Result<HashMap<ImageId, String>, AppError> {
+pub fn file_names(conn: &mut DbConn, ids: &[ImageId]) -> db::Result<HashMap<ImageId, String>> {
     Ok(images::table
         .filter(images::id.eq_any(ids))
         .select((images::id, images::file_name))
@@ -236,10 +233,7 @@ pub fn file_names(
 }
 
 /// When each of an event's images arrived.
-pub fn arrival_times(
-    conn: &mut DbConn,
-    event: &EventId,
-) -> Result<Vec<chrono::NaiveDateTime>, AppError> {
+pub fn arrival_times(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<chrono::NaiveDateTime>> {
     Ok(images::table.filter(images::event_id.eq(event)).select(images::created_at).load(conn)?)
 }
 
@@ -249,7 +243,7 @@ pub fn file_names_of(
     conn: &mut DbConn,
     event: Option<&EventId>,
     ids: &[&str],
-) -> Result<HashMap<String, String>, AppError> {
+) -> db::Result<HashMap<String, String>> {
     let mut query = images::table.filter(images::id.eq_any(ids)).into_boxed();
     if let Some(event) = event {
         query = query.filter(images::event_id.eq(event));
@@ -266,7 +260,7 @@ pub fn thumb_urls(
     conn: &mut DbConn,
     event: &EventId,
     ids: &[&str],
-) -> Result<HashMap<String, String>, AppError> {
+) -> db::Result<HashMap<String, String>> {
     let rows: Vec<(ImageId, String)> = images::table
         .inner_join(image_derivatives::table)
         .filter(images::id.eq_any(ids))

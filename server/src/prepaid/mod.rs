@@ -58,7 +58,7 @@ pub struct Slot {
     pub slot: i32,
 }
 
-pub fn items(conn: &mut DbConn, invoice: &str) -> Result<Vec<ItemRow>, AppError> {
+pub fn items(conn: &mut DbConn, invoice: &str) -> db::Result<Vec<ItemRow>> {
     Ok(prepaid_items::table
         .filter(prepaid_items::invoice_id.eq(invoice))
         .order(prepaid_items::position)
@@ -67,10 +67,7 @@ pub fn items(conn: &mut DbConn, invoice: &str) -> Result<Vec<ItemRow>, AppError>
 }
 
 /// The picks made so far: slot → (image id, file name).
-pub fn picks(
-    conn: &mut DbConn,
-    invoice: &str,
-) -> Result<HashMap<Slot, (String, String)>, AppError> {
+pub fn picks(conn: &mut DbConn, invoice: &str) -> db::Result<HashMap<Slot, (String, String)>> {
     let rows: Vec<(i32, i32, i32, String, String)> = prepaid_picks::table
         .filter(prepaid_picks::invoice_id.eq(invoice))
         .select((
@@ -100,7 +97,7 @@ pub fn slots(items: &[ItemRow]) -> Vec<Slot> {
 }
 
 /// The event's invoices: id and whether submitted.
-pub fn of_event(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, bool)>, AppError> {
+pub fn of_event(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<(String, bool)>> {
     let rows: Vec<(String, Option<NaiveDateTime>)> = prepaid_invoices::table
         .filter(prepaid_invoices::event_id.eq(event))
         .order(prepaid_invoices::id)
@@ -110,7 +107,7 @@ pub fn of_event(conn: &mut DbConn, event: &EventId) -> Result<Vec<(String, bool)
 }
 
 /// Every invoice the server holds, as the studio pushed it.
-pub fn summaries(conn: &mut DbConn) -> Result<Vec<PrepaidSummary>, AppError> {
+pub fn summaries(conn: &mut DbConn) -> db::Result<Vec<PrepaidSummary>> {
     let rows: Vec<(String, String, i64, Option<NaiveDateTime>)> = prepaid_invoices::table
         .order(prepaid_invoices::id)
         .select((
@@ -267,7 +264,7 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
 }
 
 /// The submitted picks of an invoice, for the studio; `None` before submission or when gone.
-pub fn selection(conn: &mut DbConn, invoice: &str) -> Result<Option<PrepaidSelection>, AppError> {
+pub fn selection(conn: &mut DbConn, invoice: &str) -> db::Result<Option<PrepaidSelection>> {
     let found: Option<InvoiceRow> = prepaid_invoices::table
         .find(invoice)
         .select(InvoiceRow::as_select())
@@ -309,7 +306,7 @@ pub fn selection(conn: &mut DbConn, invoice: &str) -> Result<Option<PrepaidSelec
 
 /// With a take-down: a package not filled in goes with its gallery; a submitted one stays
 /// (without its gallery) until the studio has pulled it.
-pub fn drop_unsubmitted(conn: &mut DbConn, event: &EventId) -> Result<(), AppError> {
+pub fn drop_unsubmitted(conn: &mut DbConn, event: &EventId) -> db::Result<()> {
     diesel::delete(
         prepaid_invoices::table
             .filter(prepaid_invoices::event_id.eq(event))

@@ -9,12 +9,11 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{InvoiceRow, ItemRow, Slot, slots};
-use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{prepaid_invoices, prepaid_picks};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::feed;
-use crate::gallery::acting::{Acting, acting_in_event, image_of_event};
+use crate::gallery::acting::{Acting, image_of_event};
 use crate::gallery::view::file_names_of;
 use crate::gallery::view::load_gallery;
 use crate::site::{self, base_context};
@@ -28,16 +27,14 @@ fn missing() -> AppError {
 /// The event's client, and their invoice in it.
 async fn own_invoice(
     state: &State,
-    session: &CurrentSession,
-    event_id: &str,
+    acting: Acting,
     invoice: &str,
 ) -> Result<(Acting, InvoiceRow), AppError> {
-    let acting = acting_in_event(state, session, event_id).await?;
-    if acting.person.client_id() != Some(&acting.event.client_id) {
+    if !acting.is_the_client() {
         return Err(missing());
     }
     let (event, invoice) = (acting.event.id.clone(), invoice.to_string());
-    let row: Option<InvoiceRow> = db::run(&state.pool, move |conn| {
+    let row: Option<InvoiceRow> = db::run(&state.pool, move |conn| -> db::Result<_> {
         Ok(prepaid_invoices::table
             .find(&invoice)
             .filter(prepaid_invoices::event_id.eq(&event))
@@ -102,11 +99,11 @@ enum Show {
 async fn render(
     req: &HttpRequest,
     state: &State,
-    session: &CurrentSession,
     acting: &Acting,
     invoice: &InvoiceRow,
     show: Show,
 ) -> Result<HttpResponse, AppError> {
+    let session = &acting.session;
     let (mode, error, status) = match show {
         Show::Edit => ("edit", None, StatusCode::OK),
         Show::Missing(why) => ("edit", Some(why), StatusCode::UNPROCESSABLE_ENTITY),
@@ -117,9 +114,10 @@ async fn render(
         .await?
         .map_err(|_| AppError::not_found("event_not_found", "There is no such gallery."))?;
     let id = invoice.id.clone();
-    let (items, picks) =
-        db::run(&state.pool, move |conn| Ok((super::items(conn, &id)?, super::picks(conn, &id)?)))
-            .await?;
+    let (items, picks) = db::run(&state.pool, move |conn| -> db::Result<_> {
+        Ok((super::items(conn, &id)?, super::picks(conn, &id)?))
+    })
+    .await?;
     let thumb = |image: &str| {
         gallery
             .images
@@ -167,7 +165,7 @@ async fn render(
         .iter()
         .map(|i| ImageOption { id: i.id.clone(), name: i.name.clone() })
         .collect();
-    let currency = db::run(&state.pool, |conn| {
+    let currency = db::run(&state.pool, |conn| -> db::Result<_> {
         Ok(crate::studio::load(conn)?.map_or_else(|| "USD".to_string(), |s| s.currency))
     })
     .await?;
@@ -190,17 +188,13 @@ async fn render(
 pub async fn prepaid_page(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (event_id, invoice) = path.into_inner();
-    if session.person().is_none() {
-        let event = EventId::parse(&event_id).ok_or_else(missing)?;
-        return Ok(site::see_other(&format!("/login?next=/events/{event}")));
-    }
-    let (acting, row) = own_invoice(&state, &session, &event_id, &invoice).await?;
+    let (_, invoice) = path.into_inner();
+    let (acting, row) = own_invoice(&state, acting, &invoice).await?;
     let show = if row.submitted_at.is_some() { Show::Done } else { Show::Edit };
-    render(&req, &state, &session, &acting, &row, show).await
+    render(&req, &state, &acting, &row, show).await
 }
 
 /// Saves the picks sent (`pick_<item>_<print>_<photo>` = image id), then by `action`: `save`
@@ -209,14 +203,14 @@ pub async fn prepaid_page(
 pub async fn save_prepaid(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
+    acting: Acting,
     path: web::Path<(String, String)>,
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    session.check_csrf(field("csrf"))?;
-    let (event_id, invoice) = path.into_inner();
-    let (acting, row) = own_invoice(&state, &session, &event_id, &invoice).await?;
+    acting.session.check_csrf(field("csrf"))?;
+    let (_, invoice) = path.into_inner();
+    let (acting, row) = own_invoice(&state, acting, &invoice).await?;
     if row.submitted_at.is_some() {
         return Err(AppError::conflict(
             "prepaid_submitted",
@@ -250,11 +244,9 @@ pub async fn save_prepaid(
                 "Pick {n} more photo{} — every print of the package needs one for each of its images.",
                 if n == 1 { "" } else { "s" }
             );
-            render(&req, &state, &session, &acting, &row, Show::Missing(message)).await
+            render(&req, &state, &acting, &row, Show::Missing(message)).await
         }
-        (Stored::Complete, "review") => {
-            render(&req, &state, &session, &acting, &row, Show::Review).await
-        }
+        (Stored::Complete, "review") => render(&req, &state, &acting, &row, Show::Review).await,
         _ => Ok(site::done(&req, &back, serde_json::json!({ "saved": true }))),
     }
 }

@@ -60,11 +60,11 @@ impl StudioRow {
     }
 }
 
-pub fn load(conn: &mut DbConn) -> Result<Option<StudioRow>, AppError> {
+pub fn load(conn: &mut DbConn) -> db::Result<Option<StudioRow>> {
     Ok(studio::table.find(STUDIO_ROW).select(StudioRow::as_select()).first(conn).optional()?)
 }
 
-pub fn branding(conn: &mut DbConn) -> Result<Vec<BrandingRow>, AppError> {
+pub fn branding(conn: &mut DbConn) -> db::Result<Vec<BrandingRow>> {
     Ok(branding_files::table.select(BrandingRow::as_select()).load(conn)?)
 }
 
@@ -141,7 +141,7 @@ pub fn validate(profile: &wire::StudioProfile) -> Result<(), AppError> {
 }
 
 /// Stores the profile and its lists, replacing what was there.
-pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> Result<(), AppError> {
+pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> db::Result<()> {
     let watermark = profile.watermark.clone().unwrap_or_default();
     let row = StudioRow {
         id: STUDIO_ROW.into(),
@@ -206,12 +206,12 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> Result<(), AppE
                 ))
                 .execute(conn)?;
         }
-        Ok::<_, AppError>(())
+        Ok(())
     })
 }
 
 /// Reads the profile back in its wire form.
-pub fn profile(conn: &mut DbConn) -> Result<Option<wire::StudioProfile>, AppError> {
+pub fn profile(conn: &mut DbConn) -> db::Result<Option<wire::StudioProfile>> {
     let Some(row) = load(conn)? else { return Ok(None) };
     let taxes: Vec<(String, i64, bool)> = tax_rates::table
         .order(tax_rates::position)
@@ -339,7 +339,7 @@ enum MarkSource {
     Image(BrandingRow),
 }
 
-fn mark_source(conn: &mut DbConn) -> Result<Option<(StudioRow, MarkSource)>, AppError> {
+fn mark_source(conn: &mut DbConn) -> db::Result<Option<(StudioRow, MarkSource)>> {
     let Some(row) = load(conn)? else { return Ok(None) };
     let source = if row.opacity_visible() && row.watermark_use_image {
         let file: Option<BrandingRow> = branding_files::table
@@ -374,7 +374,7 @@ fn version_of(row: &StudioRow, source: &MarkSource) -> String {
 }
 
 /// The current watermark's version alone (cheap: nothing is decoded).
-pub fn watermark_version(conn: &mut DbConn) -> Result<String, AppError> {
+pub fn watermark_version(conn: &mut DbConn) -> db::Result<String> {
     Ok(match mark_source(conn)? {
         Some((row, source)) => version_of(&row, &source),
         None => "none".into(),
@@ -424,13 +424,13 @@ pub fn current_watermark(
 }
 
 /// The branding file of one slot, if the studio sent one.
-pub fn branding_file(conn: &mut DbConn, slot: &str) -> Result<Option<BrandingRow>, AppError> {
+pub fn branding_file(conn: &mut DbConn, slot: &str) -> db::Result<Option<BrandingRow>> {
     Ok(branding_files::table.find(slot).select(BrandingRow::as_select()).first(conn).optional()?)
 }
 
 /// Stores a branding file's row; returns the store key of the file it replaced when nothing
 /// refers to it any more (logo and watermark may be the same file, and so share a key).
-pub fn save_branding(conn: &mut DbConn, row: &BrandingRow) -> Result<Option<String>, AppError> {
+pub fn save_branding(conn: &mut DbConn, row: &BrandingRow) -> db::Result<Option<String>> {
     let old: Option<String> = branding_files::table
         .find(&row.slot)
         .select(branding_files::store_key)

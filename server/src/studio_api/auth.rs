@@ -39,7 +39,7 @@ impl FromRequest for Studio {
             };
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
             let hash = sha256_hex(token.as_bytes());
-            let known = db::run(&state.pool, move |conn| {
+            let known = db::run(&state.pool, move |conn| -> db::Result<_> {
                 let count: i64 = api_tokens::table
                     .filter(api_tokens::token_sha256.eq(hash))
                     .count()
@@ -57,7 +57,7 @@ impl FromRequest for Studio {
 }
 
 /// Makes a new token, stores its hash and returns the token (shown once).
-pub fn create_token(conn: &mut DbConn) -> Result<String, AppError> {
+pub fn create_token(conn: &mut DbConn) -> db::Result<String> {
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
     let token = format!("prt_{}", hex::encode(raw));

@@ -29,7 +29,7 @@ pub async fn reset_login(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let studio_client_id = id.into_inner();
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::run(&state.pool, move |conn| -> db::Result<_> {
         db::write_transaction(conn, |conn| {
             let Some(client) = people::client_by_studio_id(conn, &studio_client_id)? else {
                 return Ok(false);

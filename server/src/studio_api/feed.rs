@@ -19,7 +19,7 @@ use crate::{checkout, favorites, prepaid, yearbook};
 
 /// What a feed row names, as it is now, from the feature that owns it; `None` when it was
 /// deleted since.
-fn content(conn: &mut DbConn, kind: Kind, subject: &str) -> Result<Option<FeedContent>, AppError> {
+fn content(conn: &mut DbConn, kind: Kind, subject: &str) -> db::Result<Option<FeedContent>> {
     Ok(match kind {
         Kind::Guest => guest(conn, subject)?.map(FeedContent::Guest),
         Kind::Favorites => session_favorites(conn, subject)?.map(FeedContent::Favorites),
@@ -30,7 +30,7 @@ fn content(conn: &mut DbConn, kind: Kind, subject: &str) -> Result<Option<FeedCo
     })
 }
 
-fn guest(conn: &mut DbConn, guest_id: &str) -> Result<Option<GuestRecord>, AppError> {
+fn guest(conn: &mut DbConn, guest_id: &str) -> db::Result<Option<GuestRecord>> {
     let Some((name, email, registered_at, event)) = people::guest_record(conn, guest_id)? else {
         return Ok(None);
     };
@@ -42,10 +42,7 @@ fn guest(conn: &mut DbConn, guest_id: &str) -> Result<Option<GuestRecord>, AppEr
 }
 
 /// Everyone's favorites in an event, per person, by file name.
-fn session_favorites(
-    conn: &mut DbConn,
-    event_id: &str,
-) -> Result<Option<SessionFavorites>, AppError> {
+fn session_favorites(conn: &mut DbConn, event_id: &str) -> db::Result<Option<SessionFavorites>> {
     let Some(session_id) = studio_session_id(conn, event_id)? else { return Ok(None) };
     let rows = favorites::of_event(conn, event_id)?;
     let ids: Vec<_> = rows.iter().map(|(_, _, image, _)| image.clone()).collect();
@@ -79,7 +76,7 @@ fn session_favorites(
     Ok(Some(SessionFavorites { session_id, people }))
 }
 
-fn yearbook_pick(conn: &mut DbConn, event_id: &str) -> Result<Option<YearbookPick>, AppError> {
+fn yearbook_pick(conn: &mut DbConn, event_id: &str) -> db::Result<Option<YearbookPick>> {
     let Some(session_id) = studio_session_id(conn, event_id)? else { return Ok(None) };
     let Some((image, client, picked_at)) = yearbook::pick_record(conn, event_id)? else {
         return Ok(None);

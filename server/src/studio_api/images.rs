@@ -7,7 +7,7 @@ use super::auth::Studio;
 use crate::db;
 use crate::error::AppError;
 use crate::events::listing;
-use crate::events::publish::find_by_studio_id;
+use crate::events::publish::{find_by_studio_id, session_not_found};
 use crate::gallery::Gallery;
 use crate::gallery::ingest::{self, delete_unreferenced, store_upload};
 use crate::gallery::upload;
@@ -38,8 +38,8 @@ pub async fn list_images(
     id: web::Path<String>,
 ) -> Result<web::Json<ImageListing>, AppError> {
     let id = id.into_inner();
-    let listing = db::run(&state.pool, move |conn| {
-        let event = find_by_studio_id(conn, &id)?;
+    let listing = db::run(&state.pool, move |conn| -> Result<_, AppError> {
+        let event = find_by_studio_id(conn, &id)?.ok_or_else(|| session_not_found(&id))?;
         let rows = ingest::held_files(conn, &event.id)?;
         // Sorted here, not by the database: PostgreSQL orders text by its collation, SQLite
         // by bytes, and both backends must answer alike.
@@ -87,7 +87,7 @@ pub async fn put_image(
     let lookup = (id.clone(), name.clone(), claimed.clone());
     let (event_id, held) = db::run(&state.pool, move |conn| {
         let (id, name, claimed) = lookup;
-        let event = find_by_studio_id(conn, &id)?;
+        let event = find_by_studio_id(conn, &id)?.ok_or_else(|| session_not_found(&id))?;
         if !listing::lists_image(conn, &event.id, &name)? {
             return Err(AppError::unprocessable(
                 "image_not_in_session",
@@ -130,7 +130,7 @@ pub async fn delete_image(
     let name = checked_name(query.into_inner().name)?;
     let (worker, parts) = (state.clone(), gallery.clone());
     db::run(&state.pool, move |conn| {
-        let event = find_by_studio_id(conn, &id)?;
+        let event = find_by_studio_id(conn, &id)?.ok_or_else(|| session_not_found(&id))?;
         let keys = crate::db::write_transaction(conn, |conn| {
             listing::unlist_image(conn, &event.id, &name)?;
             ingest::delete_image_named(conn, &event.id, &name)?.ok_or_else(|| {

@@ -38,7 +38,7 @@ pub async fn put_order_status(
     let number = number::normalize(&number).ok_or_else(missing)?;
     let status = body.into_inner().status;
     let site_url = state.site_url.clone();
-    let result = db::run(&state.pool, move |conn| {
+    let result = db::run(&state.pool, move |conn| -> Result<_, AppError> {
         db::write_transaction(conn, |conn| {
             let order = orders::find_by_number(conn, &number)?.ok_or_else(missing)?;
             if order.status() == status {

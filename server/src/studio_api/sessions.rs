@@ -16,7 +16,7 @@ use crate::web::State;
 use crate::{prepaid, price_lists};
 
 /// The session as the studio API reports it, with its count of images online.
-fn summary_of(conn: &mut db::DbConn, event: EventRow) -> Result<SessionSummary, AppError> {
+fn summary_of(conn: &mut db::DbConn, event: EventRow) -> db::Result<SessionSummary> {
     let count = crate::gallery::view::image_count(conn, &event.id)?;
     Ok(publish::to_summary(event, count))
 }
@@ -27,9 +27,10 @@ fn summary_of(conn: &mut db::DbConn, event: EventRow) -> Result<SessionSummary, 
 fn publish_session(
     conn: &mut db::DbConn,
     id: &str,
-    session: &SessionUpsert,
+    checked: &publish::CheckedSession,
 ) -> Result<(SessionSummary, Vec<String>), AppError> {
     let today = studio_today(conn)?;
+    let session = &checked.session;
     db::write_transaction(conn, |conn| {
         if let Some(list) = &session.price_list
             && !price_lists::exists(conn, list)?
@@ -40,7 +41,7 @@ fn publish_session(
             ));
         }
         let client_id = people::upsert_client(conn, &session.client)?;
-        let event_id = publish::upsert_event(conn, today, id, session, client_id)?;
+        let event_id = publish::upsert_event(conn, today, id, checked, client_id)?;
         let wanted = session.images.iter().map(|i| i.name.as_str()).collect();
         let dropped = ingest::drop_images_not_in(conn, &event_id, &wanted)?;
         let event = crate::events::access::load_event(conn, &event_id)?
@@ -50,14 +51,16 @@ fn publish_session(
 }
 
 /// Takes a session down in one transaction: its images, its unsubmitted prepaid packages and
-/// its event; returns the store keys to delete after commit.
-fn take_down(conn: &mut db::DbConn, id: &str) -> Result<Vec<String>, AppError> {
+/// its event; returns the store keys to delete after commit (none: no such session online).
+fn take_down(conn: &mut db::DbConn, id: &str) -> db::Result<Option<Vec<String>>> {
     db::write_transaction(conn, |conn| {
-        let event = publish::find_by_studio_id(conn, id)?;
+        let Some(event) = publish::find_by_studio_id(conn, id)? else {
+            return Ok(None);
+        };
         let keys = ingest::delete_event_images(conn, &event.id)?;
         prepaid::drop_unsubmitted(conn, &event.id)?;
         publish::delete_event(conn, &event.id)?;
-        Ok(keys)
+        Ok(Some(keys))
     })
 }
 
@@ -65,7 +68,7 @@ fn take_down(conn: &mut db::DbConn, id: &str) -> Result<Vec<String>, AppError> {
 #[utoipa::path(tag = "sessions", responses((status = 200, body = SessionList), (status = 401, body = ApiError)))]
 #[get("/sessions")]
 pub async fn list_sessions(_: Studio, state: State) -> Result<web::Json<SessionList>, AppError> {
-    let sessions = db::run(&state.pool, |conn| {
+    let sessions = db::run(&state.pool, |conn| -> db::Result<_> {
         let counts = ingest::image_counts(conn)?;
         let mut all: Vec<SessionSummary> = publish::all(conn)?
             .into_iter()
@@ -105,9 +108,9 @@ pub async fn put_session(
     let id = id.into_inner();
     let session = body.into_inner();
     super::refuse_nul("session", &session)?;
-    publish::validate(&id, &session)?;
+    let session = publish::validate(&id, session)?;
     let (worker, parts) = (state.clone(), gallery.clone());
-    let summary = db::run(&state.pool, move |conn| {
+    let summary = db::run(&state.pool, move |conn| -> Result<_, AppError> {
         let (summary, dropped) = publish_session(conn, &id, &session)?;
         delete_unreferenced(conn, &worker, &parts, dropped)?;
         Ok(summary)
@@ -138,10 +141,10 @@ pub async fn put_expiry(
 ) -> Result<web::Json<SessionSummary>, AppError> {
     let id = id.into_inner();
     let change = body.into_inner();
-    let summary = db::run(&state.pool, move |conn| {
+    let summary = db::run(&state.pool, move |conn| -> Result<_, AppError> {
         let today = studio_today(conn)?;
         let event = publish::change_expiry(conn, today, &id, &change)?;
-        summary_of(conn, event)
+        Ok(summary_of(conn, event)?)
     })
     .await?;
     Ok(web::Json(summary))
@@ -162,8 +165,8 @@ pub async fn delete_session(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (worker, parts) = (state.clone(), gallery.clone());
-    db::run(&state.pool, move |conn| {
-        let keys = take_down(conn, &id)?;
+    db::run(&state.pool, move |conn| -> Result<_, AppError> {
+        let keys = take_down(conn, &id)?.ok_or_else(|| publish::session_not_found(&id))?;
         delete_unreferenced(conn, &worker, &parts, keys)
     })
     .await?;

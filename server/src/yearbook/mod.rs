@@ -6,11 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::auth::browser_session::CurrentSession;
 use crate::db;
 use crate::db::schema::yearbook_picks;
 use crate::error::AppError;
-use crate::gallery::acting::{acting_in_event, image_of_event};
+use crate::gallery::acting::{Acting, ClientOption, image_of_event};
 use crate::site;
 use crate::web::State;
 
@@ -26,36 +25,22 @@ pub struct PickForm {
 pub async fn pick(
     req: HttpRequest,
     state: State,
-    session: CurrentSession,
-    path: web::Path<String>,
+    acting: Acting,
     form: web::Form<PickForm>,
 ) -> Result<HttpResponse, AppError> {
-    session.check_csrf(Some(&form.csrf))?;
-    let acting = acting_in_event(&state, &session, &path).await?;
-    let Some(client_id) = acting.person.client_id().cloned() else {
-        return Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            "not_the_client",
-            "Only the client of this session picks the yearbook image.",
-        ));
-    };
-    if client_id != acting.event.client_id {
+    acting.session.check_csrf(Some(&form.csrf))?;
+    if !acting.is_the_client() {
         return Err(AppError::new(
             StatusCode::FORBIDDEN,
             "not_the_client",
             "Only the client of this session picks the yearbook image.",
         ));
     }
-    if !(acting.event.yearbook_selection && acting.studio.yearbook_selection) {
-        return Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            "yearbook_off",
-            "This session does not take a yearbook pick.",
-        ));
-    }
+    acting.allows(ClientOption::YearbookSelection)?;
     let image = image_of_event(&state, &acting.event, &form.image_id).await?;
     let event = acting.event.id.clone();
     let picked = image.clone();
+    let client = acting.event.client_id.clone();
     db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             diesel::delete(yearbook_picks::table.find(&event)).execute(conn)?;
@@ -63,7 +48,7 @@ pub async fn pick(
                 .values((
                     yearbook_picks::event_id.eq(&event),
                     yearbook_picks::image_id.eq(&picked),
-                    yearbook_picks::client_id.eq(&client_id),
+                    yearbook_picks::client_id.eq(&client),
                     yearbook_picks::picked_at.eq(db::now()),
                 ))
                 .execute(conn)?;
@@ -77,7 +62,7 @@ pub async fn pick(
 }
 
 /// The image picked for the yearbook in an event, if any.
-pub fn pick_of(conn: &mut db::DbConn, event: &db::EventId) -> Result<Option<String>, AppError> {
+pub fn pick_of(conn: &mut db::DbConn, event: &db::EventId) -> db::Result<Option<String>> {
     Ok(yearbook_picks::table
         .find(event)
         .select(yearbook_picks::image_id)
@@ -89,7 +74,7 @@ pub fn pick_of(conn: &mut db::DbConn, event: &db::EventId) -> Result<Option<Stri
 pub fn pick_record(
     conn: &mut db::DbConn,
     event: &str,
-) -> Result<Option<(db::ImageId, db::ClientId, chrono::NaiveDateTime)>, AppError> {
+) -> db::Result<Option<(db::ImageId, db::ClientId, chrono::NaiveDateTime)>> {
     Ok(yearbook_picks::table
         .filter(yearbook_picks::event_id.eq(event))
         .select((yearbook_picks::image_id, yearbook_picks::client_id, yearbook_picks::picked_at))
