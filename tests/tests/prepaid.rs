@@ -143,7 +143,9 @@ async fn a_client_fills_a_prepaid_package_and_the_studio_gets_the_picks() {
         "{said}"
     );
 
-    // Nobody else sees it.
+    // Nobody else sees it: a visitor is asked to sign in, and brought back to the package.
     let mut stranger = proofroom_tests::Visitor::new(&app.base_url);
-    assert_eq!(stranger.get(&path).await.status, StatusCode::SEE_OTHER);
+    let asked = stranger.get(&path).await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    assert_eq!(asked.location.as_deref(), Some(format!("/login?next={path}").as_str()));
 }
