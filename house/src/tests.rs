@@ -381,10 +381,10 @@ fn a_query_function_answering_with_the_http_error_is_found() {
             (
                 "events/mod.rs",
                 "use crate::error::AppError;\n\
-                 pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<Row>, AppError> { todo!() }\n\
-                 pub fn find(conn: &mut DbConn) -> db::Result<Row> { todo!() }\n\
-                 pub fn handler(state: State) -> Result<HttpResponse, AppError> { todo!() }\n\
-                 pub fn run<F: Fn(&mut DbConn) -> db::Result<()>>(work: F) -> Result<(), AppError> { todo!() }",
+                 pub fn load(conn: &mut DbConn, id: &str) -> Result<Option<Row>, AppError> { Ok(None) }\n\
+                 pub fn find(conn: &mut DbConn) -> db::Result<Row> { Ok(Row) }\n\
+                 pub fn handler(state: State) -> Result<HttpResponse, AppError> { Ok(page()) }\n\
+                 pub fn run<F: Fn(&mut DbConn) -> db::Result<()>>(work: F) -> Result<(), AppError> { Ok(()) }",
             ),
         ],
         &[],
@@ -405,8 +405,8 @@ fn listed_actions_pass_and_a_stale_entry_is_named() {
             ("lib.rs", "mod checkout;"),
             (
                 "checkout/place.rs",
-                "pub fn place(conn: &mut DbConn) -> Result<Placed, AppError> { todo!() }\n\
-                 #[cfg(test)]\nmod tests { fn helper(conn: &mut DbConn) -> Result<(), AppError> { todo!() } }",
+                "pub fn place(conn: &mut DbConn) -> Result<Placed, AppError> { Ok(Placed) }\n\
+                 #[cfg(test)]\nmod tests { fn helper(conn: &mut DbConn) -> Result<(), AppError> { Ok(()) } }",
             ),
             ("checkout/mod.rs", "pub mod place;"),
         ],
