@@ -29,6 +29,26 @@ if [ -z "${PYTHON:-}" ]; then
   fi
 fi
 
+# axe-core (npm), which the browser stories run on every page they visit, under target/ too.
+axe=target/test-node/node_modules/axe-core/axe.min.js
+if [ -z "${PROOFROOM_AXE:-}" ]; then
+  if [ ! -f "$axe" ]; then
+    echo "== installing axe-core into target/test-node"
+    mkdir -p target/test-node
+    if npm install --prefix target/test-node --no-save --no-audit --no-fund axe-core@4.14.1 >/dev/null; then
+      :
+    elif [ "${CI:-}" = "true" ]; then
+      echo "error: cannot install axe-core from npm; CI needs it" >&2
+      exit 1
+    else
+      echo "warning: cannot install axe-core; the browser stories will not check accessibility" >&2
+    fi
+  fi
+  if [ -f "$axe" ]; then
+    export PROOFROOM_AXE="$PWD/$axe"
+  fi
+fi
+
 echo "== tests on SQLite"
 env -u PROOFROOM_TEST_POSTGRES cargo test --workspace --locked "$@"
 

@@ -104,6 +104,7 @@ impl Application {
                 .app_data(gallery_part.clone())
                 .app_data(payments.clone())
                 .app_data(aw::Data::new(openapi))
+                .app_data(aw::Data::new(site::CartCounter(checkout::cart::count_of_person)))
                 .app_data(web::path_config())
                 .app_data(web::query_config())
                 .wrap(from_fn(web::refuse_nul))
@@ -182,6 +183,7 @@ impl Application {
                     "/events/{id}/prepaid/{invoice}",
                     aw::post().to(prepaid::pages::save_prepaid),
                 )
+                .route("/cart", aw::get().to(checkout::cart::carts_page))
                 .route("/orders", aw::get().to(checkout::orders::orders_page))
                 .route("/orders/{number}", aw::get().to(checkout::orders::order_page))
                 .route("/orders/{number}/pay", aw::get().to(checkout::payment::pay_page))

@@ -37,6 +37,17 @@ pub fn validate(id: &str, list: &PriceList) -> Result<(), AppError> {
                 item.sku
             )));
         }
+        let named = item.prints.len();
+        if named > 0
+            && (named != item.images as usize
+                || item.prints.iter().any(|p| p.trim().is_empty() || p.contains('\n')))
+        {
+            return Err(invalid(format!(
+                "Price list {id}: {} names {named} prints for {} images; name one print per \
+                 image, each on one line.",
+                item.sku, item.images
+            )));
+        }
     }
     Ok(())
 }
@@ -46,7 +57,12 @@ pub fn load(conn: &mut DbConn, id: &str) -> db::Result<Option<PriceList>> {
     let name: Option<String> =
         price_lists::table.find(id).select(price_lists::name).first(conn).optional()?;
     let Some(name) = name else { return Ok(None) };
-    type ItemRow = (String, String, String, i64, i32, bool);
+    Ok(Some(PriceList { name, items: items(conn, id)? }))
+}
+
+/// The items of the price list `id` in the studio's order (none for a list never sent).
+pub fn items(conn: &mut DbConn, id: &str) -> db::Result<Vec<PriceListItem>> {
+    type ItemRow = (String, String, String, i64, i32, bool, String);
     let rows: Vec<ItemRow> = price_list_items::table
         .filter(price_list_items::price_list_id.eq(id))
         .order(price_list_items::position)
@@ -57,20 +73,21 @@ pub fn load(conn: &mut DbConn, id: &str) -> db::Result<Option<PriceList>> {
             price_list_items::price_cents,
             price_list_items::images_per_item,
             price_list_items::taxable,
+            price_list_items::print_names,
         ))
         .load(conn)?;
-    let items = rows
+    Ok(rows
         .into_iter()
-        .map(|(sku, name, category, price_cents, images, taxable)| PriceListItem {
+        .map(|(sku, name, category, price_cents, images, taxable, prints)| PriceListItem {
             sku,
             name,
             category,
             price_cents,
             images,
             taxable,
+            prints: prints.lines().map(str::to_string).collect(),
         })
-        .collect();
-    Ok(Some(PriceList { name, items }))
+        .collect())
 }
 
 /// Whether the price list `id` was sent.
@@ -107,6 +124,7 @@ pub fn save(conn: &mut DbConn, id: &str, list: &PriceList) -> db::Result<()> {
                 price_list_items::price_cents.eq(item.price_cents),
                 price_list_items::images_per_item.eq(item.images),
                 price_list_items::taxable.eq(item.taxable),
+                price_list_items::print_names.eq(item.prints.join("\n")),
             ))
             .execute(conn)?;
     }

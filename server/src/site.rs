@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use proofroom_wire::BrandingSlot;
 use serde::Serialize;
 
-use crate::auth::browser_session::CurrentSession;
+use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::studio::{self, BrandingRow, StudioRow};
@@ -65,10 +65,17 @@ struct PersonView<'a> {
     kind: &'a str,
 }
 
+/// How many items a signed-in person has in their carts, for the header of every page.
+///
+/// The app installs checkout's count as app data: checkout owns the carts and builds its pages
+/// on this module, so this module cannot call it by name.
+#[derive(Clone, Copy)]
+pub struct CartCounter(pub fn(&mut DbConn, &Person) -> db::Result<i64>);
+
 /// The context every page template starts from.
 pub async fn base_context(
     req: &HttpRequest,
-    _state: &State,
+    state: &State,
     session: &CurrentSession,
     studio: &StudioView,
 ) -> Result<tera::Context, AppError> {
@@ -77,6 +84,11 @@ pub async fn base_context(
     context.insert("studio_name", &studio.name);
     if let Some(person) = session.person() {
         context.insert("person", &PersonView { name: person.name(), kind: person.kind() });
+        if let Some(counter) = req.app_data::<actix_web::web::Data<CartCounter>>() {
+            let (count, person) = (counter.0, person.clone());
+            let items = db::run(&state.pool, move |conn| count(conn, &person)).await?;
+            context.insert("cart_count", &items);
+        }
     }
     // Only an existing session's token: a visitor merely looking gets no session row.
     if let Some(s) = session.web_session() {

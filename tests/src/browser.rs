@@ -8,6 +8,11 @@
 //! Without Chromium the stories are skipped with a warning, except under `CI=true`, where that
 //! is a failure: CI installs both packages.
 //!
+//! Every page a story opens with [`Page::goto`], and each one it checks with [`Page::axe`], is
+//! run through axe-core (from npm; `PROOFROOM_AXE` names its `axe.min.js`, which
+//! scripts/test.sh installs): a serious or critical accessibility violation fails the story.
+//! Without axe-core that check is skipped with a warning, except under `CI=true`.
+//!
 //! `PROOFROOM_BROWSER_SHOTS=1` also saves the screenshots a story takes on the way
 //! ([`Page::snapshot`]) to `target/browser-shots/`, to look at the pages as a person sees them.
 
@@ -34,9 +39,9 @@ static BROWSERS: Semaphore = Semaphore::const_new(2);
 /// The window a story runs in.
 #[derive(Clone, Copy, Debug)]
 pub enum Screen {
-    /// A laptop-sized window, 1280×900.
+    /// A laptop-sized window, 1366×900.
     Desktop,
-    /// A phone: Chromium's device emulation at 360×740 CSS pixels, touch, pixel ratio 3.
+    /// A phone: Chromium's device emulation at 390×844 CSS pixels, touch, pixel ratio 3.
     Phone,
 }
 
@@ -212,10 +217,10 @@ async fn connect(
     let mut options =
         json!({ "binary": binaries.chromium, "prefs": { "intl.accept_languages": "en-US" } });
     match screen {
-        Screen::Desktop => args.push("--window-size=1280,900".into()),
+        Screen::Desktop => args.push("--window-size=1366,900".into()),
         Screen::Phone => {
             options["mobileEmulation"] = json!({
-                "deviceMetrics": { "width": 360, "height": 740, "pixelRatio": 3.0, "touch": true },
+                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
                 "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
                               (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
             });
@@ -238,8 +243,33 @@ impl Page {
         format!("{}{path}", self.base)
     }
 
+    /// Opens `path` and checks the page with axe-core.
     pub async fn goto(&self, path: &str) -> anyhow::Result<()> {
-        self.client.goto(&self.url(path)).await.with_context(|| format!("opening {path}"))
+        self.client.goto(&self.url(path)).await.with_context(|| format!("opening {path}"))?;
+        self.axe().await
+    }
+
+    /// Runs axe-core on the page as it is now: fails on any serious or critical violation,
+    /// naming the rule and the elements.
+    pub async fn axe(&self) -> anyhow::Result<()> {
+        let Some(source) = axe_source() else { return Ok(()) };
+        let loaded = "return typeof window.axe === 'object';";
+        if self.js(loaded, vec![]).await? != json!(true) {
+            self.client.execute(source, vec![]).await.context("loading axe-core")?;
+        }
+        let run = "const done = arguments[arguments.length - 1]; \
+            axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations \
+              .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+              .map(v => `${v.impact} ${v.id}: ${v.help} — ` + \
+                   v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))) \
+              .catch(e => done(['axe failed: ' + e]));";
+        let found = self.client.execute_async(run, vec![]).await.context("running axe-core")?;
+        let violations: Vec<String> = serde_json::from_value(found)?;
+        if !violations.is_empty() {
+            let at = self.path().await.unwrap_or_default();
+            bail!("axe-core on {at}:\n  {}", violations.join("\n  "));
+        }
+        Ok(())
     }
 
     /// The path (and query) the tab shows now.
@@ -410,6 +440,91 @@ impl Page {
         self.wait_for(&format!("the page to say \"{text}\""), &script).await
     }
 
+    /// Waits for the page whose heading is `text`, then checks it with axe-core.
+    pub async fn heading(&self, text: &str) -> anyhow::Result<()> {
+        self.wait_for(
+            &format!("the heading \"{text}\""),
+            &format!(
+                "const h = document.querySelector('h1'); return !!h && h.innerText.trim() === {};",
+                json!(text)
+            ),
+        )
+        .await?;
+        self.axe().await
+    }
+
+    /// The text of the element matching `css`, trimmed; "" when there is none.
+    pub async fn shown(&self, css: &str) -> anyhow::Result<String> {
+        let text = self
+            .js(
+                "const el = document.querySelector(arguments[0]); \
+                 return el ? el.innerText.trim() : '';",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(text.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Waits until the element matching `css` says exactly `text`.
+    pub async fn shows(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        self.wait_for(
+            &format!("`{css}` to say {text}"),
+            &format!(
+                "const el = document.querySelector({}); return !!el && el.innerText.trim() === {};",
+                json!(css),
+                json!(text)
+            ),
+        )
+        .await
+    }
+
+    /// Every thumbnail of the grid has loaded (scrolled to, as a person would, for lazy ones).
+    pub async fn thumbnails_loaded(&self, count: usize) -> anyhow::Result<()> {
+        self.wait_for(
+            &format!("{count} thumbnails to load"),
+            &format!(
+                "const imgs = [...document.querySelectorAll('.grid img')]; \
+                 imgs.forEach(i => i.scrollIntoView({{block: 'nearest'}})); \
+                 return imgs.length === {count} && imgs.every(i => i.complete && i.naturalWidth > 0);"
+            ),
+        )
+        .await
+    }
+
+    /// Waits until the lightbox shows the photo whose caption holds `caption` (the caption
+    /// changes once the photo is on screen).
+    pub async fn lightbox_shows(&self, caption: &str) -> anyhow::Result<()> {
+        self.wait_for(
+            &format!("the lightbox to show {caption}"),
+            &format!(
+                "const c = document.querySelector('.lightbox.open figcaption'); \
+                 return !!c && c.innerText.includes({});",
+                json!(caption)
+            ),
+        )
+        .await
+    }
+
+    /// Signs in on the sign-in page (passing the offer to choose a login of one's own), then
+    /// opens `path`.
+    pub async fn sign_in_and_open(
+        &self,
+        user: &str,
+        password: &str,
+        path: &str,
+    ) -> anyhow::Result<()> {
+        self.goto("/login").await?;
+        self.fill("#user_name", user).await?;
+        self.fill("#password", password).await?;
+        self.click("form[action='/login'] button[type=submit]").await?;
+        self.wait_for(
+            "signing in",
+            "return location.pathname !== '/login' && document.readyState === 'complete';",
+        )
+        .await?;
+        self.goto(path).await
+    }
+
     /// With `PROOFROOM_BROWSER_SHOTS` set, saves the page as a person scrolls through it, a
     /// screen at a time, as `target/browser-shots/<story>-<step>-<n>.png` (at most four);
     /// otherwise does nothing.
@@ -461,6 +576,35 @@ impl Page {
         let at = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
         format!("page: {at}\nsaved: {}", saved.join(", "))
     }
+}
+
+/// axe-core's script, read once: `PROOFROOM_AXE`, else what scripts/test.sh installs. Missing,
+/// the checks are skipped with a warning, except under `CI=true`.
+fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let path = std::env::var_os("PROOFROOM_AXE").map(PathBuf::from).unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../target/test-node/node_modules/axe-core/axe.min.js")
+            });
+            match std::fs::read_to_string(&path) {
+                Ok(source) => Some(source),
+                Err(_) if std::env::var("CI").as_deref() == Ok("true") => panic!(
+                    "CI=true but axe-core is missing at {}: scripts/test.sh installs it with npm",
+                    path.display()
+                ),
+                Err(_) => {
+                    eprintln!(
+                        "warning: no accessibility checks: axe-core is not at {} \
+                         (npm install --prefix target/test-node axe-core)",
+                        path.display()
+                    );
+                    None
+                }
+            }
+        })
+        .as_deref()
 }
 
 /// `target/browser-failures/`, beside the test binaries.

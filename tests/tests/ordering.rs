@@ -17,10 +17,15 @@ async fn a_client_orders_prints_pays_at_the_studio_and_the_studio_gets_the_order
     let photos = photos(&mut ann, &event).await;
     assert_eq!(photos.len(), 3);
 
-    // The photo page offers the price list.
+    // The photo page offers the price list beside the photo.
     let photo_page = ann.get(&photos[0]).await;
-    assert!(photo_page.body.contains("5×7 print — $14.00"), "{}", photo_page.body);
-    assert!(photo_page.body.contains("Add to cart"));
+    let panel = photo_page.body.split("class=\"buy-panel\"").nth(1).expect("a buy panel");
+    assert!(
+        panel.contains("5×7 print</span>")
+            && panel.contains("<span class=\"product-price\">$14.00"),
+        "{panel}"
+    );
+    assert!(panel.contains("Add to cart"));
 
     // Two 5×7 of the first photo, one 8×10 of the second; a price sent along is ignored.
     let added = add(&mut ann, &event, "P5X7", "2", &photos[0]).await;
@@ -178,11 +183,16 @@ async fn bad_carts_and_checkouts_are_refused_with_a_clear_message_and_no_order()
     assert_eq!(cart.status, StatusCode::SEE_OTHER);
     assert!(cart.location.unwrap().starts_with("/login?next="));
 
-    // A package takes three photos: they start as the photo it was ordered from and can be
+    // A package takes three photos, each named with its print: the first is the photo it was
+    // ordered from, the others wait to be picked (no checkout until they are); each can be
     // changed one by one; a photo of no gallery is refused.
     add(&mut ann, &event, "PKG-A", "1", &photos[0]).await;
     let cart = ann.get(&format!("{event}/cart")).await;
     assert_eq!(cart.body.matches("name=\"pick_").count(), 3, "{}", cart.body);
+    for print in [">8×10</label>", ">5×7 #1</label>", ">5×7 #2</label>"] {
+        assert!(cart.body.contains(print), "the slot {print} is named: {}", cart.body);
+    }
+    assert!(cart.body.contains("Pick a photo for each print"), "{}", cart.body);
     let line = cart.body.split("id=\"line-").nth(1).unwrap().split('"').next().unwrap().to_string();
     let changed = ann
         .post(

@@ -271,6 +271,40 @@ pub struct PriceListItem {
     /// How many images the client picks for one of this item.
     pub images: i32,
     pub taxable: bool,
+    /// What each picked photo becomes, one name per image ("8×10", "5×7", "5×7"), so a
+    /// package's picker can say which print a photo is for; empty when the studio named none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prints: Vec<String>,
+}
+
+/// [`PriceListItem::slot_names`] for an item kept elsewhere (a prepaid invoice's copy).
+pub fn slot_names(item_name: &str, images: i32, prints: &[String]) -> Vec<String> {
+    let count = usize::try_from(images).unwrap_or(0);
+    if prints.len() == count && count > 0 {
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        return prints
+            .iter()
+            .map(|name| {
+                let total = prints.iter().filter(|p| *p == name).count();
+                let n = seen.entry(name.as_str()).or_insert(0);
+                *n += 1;
+                if total > 1 { format!("{name} #{n}") } else { name.clone() }
+            })
+            .collect();
+    }
+    match count {
+        1 => vec![item_name.to_string()],
+        _ => (1..=count).map(|n| format!("Photo {n}")).collect(),
+    }
+}
+
+impl PriceListItem {
+    /// The name of each of the item's photo slots as a client reads it: the studio's print
+    /// names, numbered where one repeats ("8×10", "5×7 #1", "5×7 #2"); else the item's name for
+    /// one photo, "Photo 1", "Photo 2", … for more.
+    pub fn slot_names(&self) -> Vec<String> {
+        slot_names(&self.name, self.images, &self.prints)
+    }
 }
 
 /// `PUT /api/v1/price-lists/{id}`.

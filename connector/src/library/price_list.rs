@@ -38,6 +38,9 @@ struct RawPriceListItem {
     images: Option<Count>,
     #[serde(default = "yes")]
     taxable: bool,
+    /// What each picked photo becomes ("8×10", "5×7", "5×7"): one name per image.
+    #[serde(default)]
+    prints: Option<Spanned<Vec<String>>>,
 }
 
 /// Parses one price list; `item` is its name in messages (`price-lists/<id>.toml`).
@@ -52,13 +55,37 @@ pub fn parse_price_list(item: &str, text: &str) -> Result<PriceList, Vec<ItemErr
         .map(|i| {
             let sku = p.required_text(&i.sku, "items.sku");
             p.once(&mut skus, sku.clone(), &sku, i.sku.span(), "items.sku");
+            let prints: Vec<String> = i.prints.as_ref().map_or_else(Vec::new, |p| {
+                p.get_ref().iter().map(|name| name.trim().to_string()).collect()
+            });
+            // Without `images`, the named prints say how many photos the item takes.
+            let images = match (&i.images, prints.len()) {
+                (Some(count), _) => count.0 as i32,
+                (None, 0) => 1,
+                (None, named) => named as i32,
+            };
+            if let Some(spanned) = &i.prints {
+                if prints.iter().any(String::is_empty) {
+                    p.add(spanned.span(), "items.prints", "a print's name is empty");
+                } else if prints.len() != images as usize {
+                    p.add(
+                        spanned.span(),
+                        "items.prints",
+                        format!(
+                            "names {} prints, but the item takes {images} images",
+                            prints.len()
+                        ),
+                    );
+                }
+            }
             PriceListItem {
                 sku,
                 name: p.required_text(&i.name, "items.name"),
                 category: p.required_text(&i.category, "items.category"),
                 price_cents: i.price.0,
-                images: i.images.map_or(1, |c| c.0 as i32),
+                images,
                 taxable: i.taxable,
+                prints,
             }
         })
         .collect();

@@ -319,7 +319,8 @@ fn the_sample_price_list_parses() {
                     category: "Prints".into(),
                     price_cents: 2400,
                     images: 1,
-                    taxable: true
+                    taxable: true,
+                    prints: vec![],
                 },
                 PriceListItem {
                     sku: "P5X7".into(),
@@ -327,7 +328,8 @@ fn the_sample_price_list_parses() {
                     category: "Prints".into(),
                     price_cents: 1400,
                     images: 1,
-                    taxable: true
+                    taxable: true,
+                    prints: vec![],
                 },
                 PriceListItem {
                     sku: "PKG-A".into(),
@@ -335,7 +337,8 @@ fn the_sample_price_list_parses() {
                     category: "Packages".into(),
                     price_cents: 8900,
                     images: 3,
-                    taxable: true
+                    taxable: true,
+                    prints: vec!["8×10".into(), "5×7".into(), "5×7".into()],
                 },
             ]
         }
@@ -370,6 +373,18 @@ fn bad_price_lists_name_line_and_field() {
         err("name = \"P\"\n[[items]]\nsku = \"A\"\nname = \"A\"\nprice = \"1\"\n"),
         vec!["price-lists/p.toml:2: items.category: missing; this field is required"]
     );
+    assert_eq!(
+        err(&format!("name = \"P\"\n{item}price = \"1\"\nimages = 2\nprints = [\"8×10\"]\n")),
+        vec!["price-lists/p.toml:8: items.prints: names 1 prints, but the item takes 2 images"]
+    );
+    // Named prints alone say how many photos the item takes.
+    let list = parse_price_list(
+        "p",
+        &format!("name = \"P\"\n{item}price = \"1\"\nprints = [\"8×10\", \"5×7\", \"5×7\"]\n"),
+    )
+    .unwrap();
+    assert_eq!(list.items[0].images, 3);
+    assert_eq!(list.items[0].slot_names(), ["8×10", "5×7 #1", "5×7 #2"]);
     // Defaults: one image, taxable.
     let list = parse_price_list("p", &format!("name = \"P\"\n{item}price = \"1\"\n")).unwrap();
     assert_eq!((list.items[0].images, list.items[0].taxable), (1, true));

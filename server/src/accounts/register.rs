@@ -24,10 +24,13 @@ use crate::events::unlock::keep_passes;
 use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
 use crate::web::State;
+use crate::web::format::urlencode;
 
 #[derive(Deserialize)]
 pub struct RegisterQuery {
     event: Option<String>,
+    /// The page of that event to come back to once registered (a photo being ordered).
+    next: Option<String>,
 }
 
 pub async fn register_page(
@@ -38,6 +41,7 @@ pub async fn register_page(
 ) -> Result<HttpResponse, AppError> {
     let mut context = site::form_page(&req, &state, &session).await?;
     context.insert("event", &query.event.clone().unwrap_or_default());
+    context.insert("next", &site::local_path(query.next.as_deref()).unwrap_or_default());
     context.insert("name", "");
     context.insert("email", "");
     state.render("register.html", &context)
@@ -52,6 +56,8 @@ pub struct RegisterForm {
     password: String,
     #[serde(default)]
     event: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub async fn register(
@@ -86,6 +92,7 @@ pub async fn register(
     if let Some(message) = problem {
         let mut context = form_context(&req, &state, &session, &studio).await?;
         context.insert("event", &form.event);
+        context.insert("next", &site::local_path(Some(&form.next)).unwrap_or_default());
         context.insert("name", &form.name);
         context.insert("email", &form.email);
         context.insert("error", &message);
@@ -115,6 +122,12 @@ pub async fn register(
         email: email.clone(),
         email_key,
         hash,
+        // Only a page of the event registered from: the link carries it back there.
+        next: event_id
+            .as_ref()
+            .and_then(|id| back_into(id, &form.next))
+            .map(|next| format!("?next={}", urlencode(&next)))
+            .unwrap_or_default(),
         event_id,
         web_session_id: session.id().map(str::to_string),
         studio: studio.name.clone(),
@@ -139,9 +152,21 @@ struct Registration {
     email_key: String,
     hash: String,
     event_id: Option<EventId>,
+    /// The confirmation link's query: `?next=<page of the event>`, or empty.
+    next: String,
     web_session_id: Option<String>,
     studio: String,
     site_url: String,
+}
+
+/// `next` when it is a page of `event` (a photo, the event itself): where a guest who
+/// registered from it is brought back.
+fn back_into(event: &EventId, next: &str) -> Option<String> {
+    let next = site::local_path(Some(next))?;
+    let event_path = format!("/events/{event}");
+    let rest = next.strip_prefix(&event_path)?;
+    (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') || rest.starts_with('#'))
+        .then_some(next)
 }
 
 impl Registration {
@@ -176,9 +201,9 @@ impl Registration {
             subject: format!("Confirm your email for {}", self.studio),
             body: format!(
                 "Hello {},\n\nTo finish registering as a guest of {}, confirm your email \
-                 address here within 24 hours:\n\n{}/register/confirm/{token}\n\nDid not \
+                 address here within 24 hours:\n\n{}/register/confirm/{token}{}\n\nDid not \
                  register? Ignore this email; no account is made without it.\n\n{}\n",
-                self.name, self.studio, self.site_url, self.studio,
+                self.name, self.studio, self.site_url, self.next, self.studio,
             ),
         }
     }
@@ -211,6 +236,14 @@ impl Registration {
 pub struct ConfirmForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmQuery {
+    /// The page of the event to land on, as the registration's link carries it.
+    next: Option<String>,
 }
 
 fn link_not_valid() -> AppError {
@@ -228,11 +261,13 @@ pub async fn confirm_page(
     state: State,
     session: CurrentSession,
     token: web::Path<String>,
+    query: web::Query<ConfirmQuery>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let found = db::run(&state.pool, move |conn| pending_of(conn, &token)).await?;
     let (_, name, email) = found.ok_or_else(link_not_valid)?;
     let mut context = site::form_page(&req, &state, &session).await?;
+    context.insert("next", &site::local_path(query.next.as_deref()).unwrap_or_default());
     context.insert("name", &name);
     context.insert("email", &email);
     state.render("confirm.html", &context)
@@ -287,5 +322,9 @@ pub async fn confirm(
     }
     events.access.invalidate();
     browser_session::set_cookie(&req, token, true);
-    Ok(see_other(&event.map_or_else(|| "/my-events".to_string(), |id| format!("/events/{id}"))))
+    let landing = match event {
+        Some(id) => back_into(&id, &form.next).unwrap_or_else(|| format!("/events/{id}")),
+        None => "/my-events".to_string(),
+    };
+    Ok(see_other(&landing))
 }

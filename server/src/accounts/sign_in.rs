@@ -13,6 +13,7 @@ use crate::events::Events;
 use crate::events::unlock::keep_passes;
 use crate::site::{self, local_path, render_status, see_other};
 use crate::throttle::{client_address, too_many};
+use crate::web::format::urlencode;
 use crate::web::{CsrfForm, State};
 
 #[derive(Deserialize)]
@@ -126,10 +127,6 @@ pub async fn login(
         return Ok(see_other(&next));
     }
     Ok(see_other(&next))
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default()
 }
 
 pub async fn logout(

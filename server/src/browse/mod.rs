@@ -23,7 +23,7 @@ use crate::events::page_cache;
 use crate::gallery::view::{self, Gallery, ImageCard, NotVisible};
 use crate::site::{self, base_context, form_context};
 use crate::studio::{self, StudioRow};
-use crate::web::format::display_date;
+use crate::web::format::{display_date, money};
 use crate::web::{State, etag_matches};
 use crate::{client_groups, favorites, prepaid, yearbook};
 
@@ -278,6 +278,15 @@ pub async fn event_page(
     context.insert("images", &shown);
     context.insert("total", &total);
     context.insert("favorite_count", &gallery.images.iter().filter(|i| i.favorite).count());
+    if let Some(items) = shop_items(&state, &gallery).await? {
+        let shop = serde_json::json!({
+            "items": items,
+            "signed_in": session.person().is_some(),
+            "cart": format!("/events/{}/cart", gallery.event.id),
+            "register": gallery.studio.guest_registration,
+        });
+        context.insert("shop_json", &shop.to_string());
+    }
     if gallery.expired {
         let mut response = state.render("event.html", &context)?;
         *response.status_mut() = StatusCode::GONE;
@@ -322,11 +331,18 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, own: &Personal, person
 
 /// One photo, large, with favorite, note, groups and yearbook controls: the lightbox for
 /// browsers without script, and a page to link to.
+#[derive(Deserialize)]
+pub struct PhotoQuery {
+    /// The SKU just put in the cart from this page.
+    added: Option<String>,
+}
+
 pub async fn photo_page(
     req: HttpRequest,
     state: State,
     session: CurrentSession,
     path: web::Path<(String, String)>,
+    query: web::Query<PhotoQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (event_id, image_id) = path.into_inner();
     let missing = || AppError::not_found("image_not_found", "This photo is not in the gallery.");
@@ -353,43 +369,61 @@ pub async fn photo_page(
     context.insert("total", &gallery.images.len());
     context.insert("prev_url", &index.checked_sub(1).map(|i| gallery.images[i].photo_url.clone()));
     context.insert("next_url", &gallery.images.get(index + 1).map(|i| i.photo_url.clone()));
-    context.insert("order_items", &order_items(&state, &session, &gallery).await?);
+    let items = shop_items(&state, &gallery).await?;
+    // Back from "Add to cart" without script: what was added, said beside the photo.
+    let added = query
+        .added
+        .as_deref()
+        .and_then(|sku| items.iter().flatten().find(|i| i.sku == sku))
+        .map(|i| i.name.clone());
+    context.insert("shop_items", &items.unwrap_or_default());
+    context.insert("added", &added);
     state.render("photo.html", &context)
 }
 
+/// One thing on the price list as the buy panels show it.
 #[derive(Serialize)]
-struct OrderItemView {
+struct ShopItemView {
     sku: String,
     name: String,
+    category: String,
     price: String,
+    /// How many photos one of it takes: 2 or more is a package, picked in the cart.
+    images: i32,
+    /// A package's prints, named: "8×10, 5×7 #1, 5×7 #2".
+    prints: String,
 }
 
-/// What a signed-in viewer can order from a photo: the session's price list, when the studio
-/// takes orders.
-async fn order_items(
+/// What can be ordered from an event's photos, for anyone who may see them (a visitor sees
+/// the prices and is asked to sign in to order); `None` when the event takes no orders.
+async fn shop_items(
     state: &State,
-    session: &CurrentSession,
     gallery: &Gallery,
-) -> Result<Vec<OrderItemView>, AppError> {
-    if session.person().is_none() || gallery.event.price_list_id.is_none() {
-        return Ok(Vec::new());
+) -> Result<Option<Vec<ShopItemView>>, AppError> {
+    let Some(studio) = gallery.studio_row.clone() else { return Ok(None) };
+    if gallery.event.price_list_id.is_none() || gallery.expired {
+        return Ok(None);
     }
-    let event = gallery.event.clone();
-    let catalog =
-        db::run(&state.pool, move |conn| crate::checkout::catalog::Catalog::load(conn, &event))
-            .await?;
-    let Some(catalog) = catalog.filter(|c| c.takes_orders(state.config.takes_cards())) else {
-        return Ok(Vec::new());
-    };
-    Ok(catalog
-        .items
+    let (event, takes_cards) = (gallery.event.clone(), state.config.takes_cards());
+    let currency = studio.currency.clone();
+    let items = db::run(&state.pool, move |conn| {
+        crate::checkout::catalog::shop_window(conn, &event, &studio, takes_cards)
+    })
+    .await?;
+    let shown: Vec<ShopItemView> = items
         .iter()
-        .map(|i| OrderItemView {
+        // An item made from no photo is not ordered from a photo.
+        .filter(|i| i.images > 0)
+        .map(|i| ShopItemView {
             sku: i.sku.clone(),
             name: i.name.clone(),
-            price: catalog.money(i.price_cents),
+            category: i.category.clone(),
+            price: money(i.price_cents, &currency),
+            images: i.images,
+            prints: if i.images > 1 { i.slot_names().join(", ") } else { String::new() },
         })
-        .collect())
+        .collect();
+    Ok((!shown.is_empty()).then_some(shown))
 }
 
 /// Logo and marketing image (the watermark image is never served).

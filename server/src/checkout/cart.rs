@@ -2,6 +2,8 @@
 //! per event, so it survives signing out and another device. It holds SKUs and quantities
 //! only; what they cost is read from the price list whenever the cart is shown or checked out.
 
+use std::collections::HashSet;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
@@ -9,15 +11,17 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::totals::{self, MAX_QUANTITY};
+use crate::auth::SignedIn;
 use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::{cart_item_images, cart_items};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::gallery::acting::{Acting, image_of_event};
-use crate::gallery::view::{ImageCard, load_gallery};
+use crate::gallery::view::{ImageCard, image_options, load_gallery};
 use crate::site::{self, base_context};
 use crate::web::CsrfForm;
 use crate::web::State;
+use crate::web::format::urlencode;
 
 /// Someone who may order in an event, and what they can order there.
 pub struct Shop {
@@ -143,9 +147,11 @@ pub struct AddForm {
     sku: String,
     #[serde(default = "one")]
     quantity: String,
-    /// The photo the item is ordered from (every image slot of the item starts with it).
+    /// The photo the item is ordered from: the first photo of a package, the others are
+    /// picked in the cart.
     #[serde(default)]
     image_id: String,
+    /// The page to go back to (the photo's), told what was added; else the cart.
     #[serde(default)]
     back: String,
 }
@@ -154,8 +160,9 @@ fn one() -> String {
     "1".into()
 }
 
-/// Puts an item in the cart, made from one photo; the same item from the same photo again
-/// adds to its quantity.
+/// Puts an item in the cart, made from one photo. The same print from the same photo again
+/// adds to its quantity; a package always starts a line of its own, its first photo the one
+/// it was ordered from and the others for the client to pick.
 pub async fn add_to_cart(
     req: HttpRequest,
     state: State,
@@ -175,11 +182,13 @@ pub async fn add_to_cart(
     };
     let person = shop.acting.person.clone();
     let event = shop.acting.event.id.clone();
-    db::run(&state.pool, move |conn| {
+    let sku = item.sku.clone();
+    let count = db::run(&state.pool, move |conn| {
         db::write_transaction(conn, |conn| {
             let lines = load_lines(conn, &event, person.person_id())?;
             let same = lines.iter().find(|l| {
-                l.sku == item.sku
+                item.images <= 1
+                    && l.sku == item.sku
                     && l.picks.len() == item.images as usize
                     && l.picks.iter().all(|(_, id)| Some(id) == image.as_ref())
             });
@@ -194,32 +203,50 @@ pub async fn add_to_cart(
                 diesel::update(cart_items::table.find(&line.id))
                     .set((cart_items::quantity.eq(total), cart_items::updated_at.eq(db::now())))
                     .execute(conn)?;
-                return Ok(());
+            } else {
+                insert_line(conn, &event, &person, &item.sku, quantity, image.as_ref())?;
             }
-            Ok(insert_line(
-                conn,
-                &event,
-                &person,
-                &item.sku,
-                quantity,
-                item.images,
-                image.as_ref(),
-            )?)
+            Ok(count_of_person(conn, &person)?)
         })
     })
     .await?;
     let cart = format!("/events/{}/cart", shop.acting.event.id);
-    let back = site::local_path(Some(&form.back)).unwrap_or_else(|| cart.clone());
-    Ok(site::done(&req, &back, serde_json::json!({ "added": form.sku.trim(), "cart": cart })))
+    let back = match site::local_path(Some(&form.back)) {
+        Some(back) => {
+            let (path, fragment) = back.split_once('#').unwrap_or((back.as_str(), ""));
+            let join = if path.contains('?') { '&' } else { '?' };
+            let added = urlencode(&sku);
+            let fragment = if fragment.is_empty() { String::new() } else { format!("#{fragment}") };
+            format!("{path}{join}added={added}{fragment}")
+        }
+        None => cart.clone(),
+    };
+    let to_pick = (item.images - 1).max(0);
+    Ok(site::done(
+        &req,
+        &back,
+        serde_json::json!({ "added": sku, "name": item.name, "cart": cart, "count": count,
+                            "to_pick": to_pick }),
+    ))
 }
 
+/// How many items (quantities added up) the person has in the carts of all their events.
+pub fn count_of_person(conn: &mut DbConn, person: &Person) -> db::Result<i64> {
+    let quantities: Vec<i32> = cart_items::table
+        .filter(cart_items::person_id.eq(person.person_id()))
+        .filter(cart_items::person_kind.eq(person.kind()))
+        .select(cart_items::quantity)
+        .load(conn)?;
+    Ok(quantities.into_iter().map(i64::from).sum())
+}
+
+/// A new cart line; its first photo slot (if it has one) holds `image`.
 fn insert_line(
     conn: &mut DbConn,
     event: &EventId,
     person: &Person,
     sku: &str,
     quantity: i32,
-    slots: i32,
     image: Option<&ImageId>,
 ) -> db::Result<()> {
     let id = uuid::Uuid::new_v4().to_string();
@@ -237,15 +264,7 @@ fn insert_line(
         ))
         .execute(conn)?;
     if let Some(image) = image {
-        for slot in 0..slots {
-            diesel::insert_into(cart_item_images::table)
-                .values((
-                    cart_item_images::cart_item_id.eq(&id),
-                    cart_item_images::slot.eq(slot),
-                    cart_item_images::image_id.eq(image),
-                ))
-                .execute(conn)?;
-        }
+        set_pick(conn, &id, 0, image)?;
     }
     Ok(())
 }
@@ -374,6 +393,8 @@ pub struct LineView {
 pub struct SlotView {
     pub slot: i32,
     pub number: i32,
+    /// What the photo becomes: "8×10", "5×7 #1", or "Photo 2" when the studio named nothing.
+    pub label: String,
     pub image_id: String,
     pub name: String,
     pub thumb_url: String,
@@ -386,6 +407,7 @@ pub fn line_views(catalog: &Catalog, lines: &[CartLine], images: &[ImageCard]) -
         .map(|line| {
             let item = catalog.item(&line.sku);
             let slots = item.map_or(0, |i| i.images);
+            let labels = item.map(|i| i.slot_names()).unwrap_or_default();
             let unit = item.map_or(0, |i| i.price_cents);
             LineView {
                 id: line.id.clone(),
@@ -405,6 +427,7 @@ pub fn line_views(catalog: &Catalog, lines: &[CartLine], images: &[ImageCard]) -
                         SlotView {
                             slot,
                             number: slot + 1,
+                            label: labels.get(slot as usize).cloned().unwrap_or_default(),
                             image_id: card.map(|c| c.id.clone()).unwrap_or_default(),
                             name: card.map(|c| c.name.clone()).unwrap_or_default(),
                             thumb_url: card.map(|c| c.thumb_url.clone()).unwrap_or_default(),
@@ -414,12 +437,6 @@ pub fn line_views(catalog: &Catalog, lines: &[CartLine], images: &[ImageCard]) -
             }
         })
         .collect()
-}
-
-#[derive(Serialize)]
-struct ImageOption {
-    id: String,
-    name: String,
 }
 
 /// What the cart form sent and was refused: each line's quantity as typed and why it was
@@ -466,7 +483,12 @@ async fn render_cart(
         .map_err(|_| AppError::not_found("event_not_found", "There is no such gallery."))?;
     let person_id = shop.acting.person.person_id().to_string();
     let event = event_id.clone();
-    let mut lines = db::run(&state.pool, move |conn| load_lines(conn, &event, &person_id)).await?;
+    let (mut lines, favorites) = db::run(&state.pool, move |conn| -> db::Result<_> {
+        let favorites = crate::favorites::notes_of(conn, &event, &person_id)?;
+        let favorites: HashSet<String> = favorites.into_keys().map(|id| id.to_string()).collect();
+        Ok((load_lines(conn, &event, &person_id)?, favorites))
+    })
+    .await?;
     let problem = priced_lines(&shop.catalog, &lines).err();
     let subtotal = subtotal(&shop.catalog, &lines);
     for (line_id, slot, image) in &typed.picks {
@@ -482,11 +504,7 @@ async fn render_cart(
         }
         view.error = typed.errors.iter().find(|(id, _)| *id == view.id).map(|(_, e)| e.clone());
     }
-    let options: Vec<ImageOption> = gallery
-        .images
-        .iter()
-        .map(|i| ImageOption { id: i.id.clone(), name: i.name.clone() })
-        .collect();
+    let options = image_options(&gallery.images, &favorites);
     let mut context = base_context(req, state, session, &shop.acting.studio).await?;
     context.insert("event_url", &format!("/events/{event_id}"));
     context.insert("description", &shop.acting.event.description);
@@ -629,4 +647,64 @@ fn set_pick(conn: &mut DbConn, line: &str, slot: i32, image: &ImageId) -> db::Re
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The events a person has a cart in, with how many items each holds, latest change first.
+fn carts_of_person(conn: &mut DbConn, person: &Person) -> db::Result<Vec<(EventId, i64)>> {
+    let rows: Vec<(EventId, i32, chrono::NaiveDateTime)> = cart_items::table
+        .filter(cart_items::person_id.eq(person.person_id()))
+        .filter(cart_items::person_kind.eq(person.kind()))
+        .select((cart_items::event_id, cart_items::quantity, cart_items::updated_at))
+        .load(conn)?;
+    let mut carts: Vec<(EventId, i64, chrono::NaiveDateTime)> = Vec::new();
+    for (event, quantity, at) in rows {
+        match carts.iter_mut().find(|c| c.0 == event) {
+            Some(cart) => {
+                cart.1 += i64::from(quantity);
+                cart.2 = cart.2.max(at);
+            }
+            None => carts.push((event, i64::from(quantity), at)),
+        }
+    }
+    carts.sort_by_key(|c| std::cmp::Reverse(c.2));
+    Ok(carts.into_iter().map(|(event, count, _)| (event, count)).collect())
+}
+
+#[derive(Serialize)]
+struct CartCard {
+    url: String,
+    description: String,
+    count: i64,
+}
+
+/// The header's cart: the person's one cart, or their carts by event to choose from (a cart
+/// is kept per event, since each has its own price list).
+pub async fn carts_page(
+    req: HttpRequest,
+    state: State,
+    signed_in: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let person = signed_in.person.clone();
+    let (studio, carts) = db::run(&state.pool, move |conn| -> db::Result<_> {
+        let studio = site::studio_view(conn)?.1;
+        let mut cards = Vec::new();
+        for (event_id, count) in carts_of_person(conn, &person)? {
+            let Some(event) = crate::events::access::load_event(conn, &event_id)? else {
+                continue;
+            };
+            cards.push(CartCard {
+                url: format!("/events/{event_id}/cart"),
+                description: event.description,
+                count,
+            });
+        }
+        Ok((studio, cards))
+    })
+    .await?;
+    if let [only] = carts.as_slice() {
+        return Ok(site::see_other(&only.url));
+    }
+    let mut context = base_context(&req, &state, &signed_in.session, &studio).await?;
+    context.insert("carts", &carts);
+    state.render("carts.html", &context)
 }

@@ -7,7 +7,7 @@ use proofroom_wire::{PaymentMethods, PriceListItem, Promotion, ShippingMethod, T
 
 use crate::db::DbConn;
 use crate::events::models::EventRow;
-use crate::studio;
+use crate::studio::{self, StudioRow};
 
 #[derive(Clone)]
 pub struct Catalog {
@@ -58,4 +58,20 @@ impl Catalog {
     pub fn money(&self, cents: i64) -> String {
         crate::web::format::money(cents, &self.currency)
     }
+}
+
+/// What the buy panels beside a photo show: the price list's items, when the event takes
+/// orders. One query where [`Catalog::load`] takes eight: the gallery has read the studio.
+pub fn shop_window(
+    conn: &mut DbConn,
+    event: &EventRow,
+    studio: &StudioRow,
+    takes_cards: bool,
+) -> db::Result<Vec<PriceListItem>> {
+    let Some(list_id) = &event.price_list_id else { return Ok(Vec::new()) };
+    // As `takes_orders`: a way to pay that the studio allows and this server can take.
+    if !(studio.pay_at_studio || (studio.pay_by_card && takes_cards)) {
+        return Ok(Vec::new());
+    }
+    crate::price_lists::items(conn, list_id)
 }

@@ -92,6 +92,7 @@ diesel::table! {
         price_cents -> BigInt,
         images_per_item -> Integer,
         taxable -> Bool,
+        print_names -> Text,
     }
 }
 
@@ -441,6 +442,7 @@ diesel::table! {
         name -> Text,
         images_per_item -> Integer,
         quantity -> Integer,
+        print_names -> Text,
     }
 }
 

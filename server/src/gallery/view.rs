@@ -21,6 +21,7 @@ use crate::events::access::{self, Access, ViewerKey};
 use crate::events::listing;
 use crate::events::models::EventRow;
 use crate::site::{self, StudioView, form_context, render_status};
+use crate::studio::StudioRow;
 use crate::web::State;
 
 #[derive(Serialize, Clone)]
@@ -47,10 +48,38 @@ pub struct VideoView {
     embed_url: String,
 }
 
+/// A photo a package's slot can take, for the pickers: the client's favorites first.
+#[derive(Serialize)]
+pub struct ImageOption {
+    id: String,
+    name: String,
+    thumb_url: String,
+    favorite: bool,
+}
+
+/// The event's photos as choices for a slot: the person's favorites first, then the rest, each
+/// part in the gallery's order.
+pub fn image_options(images: &[ImageCard], favorites: &HashSet<String>) -> Vec<ImageOption> {
+    let mut options: Vec<ImageOption> = images
+        .iter()
+        .map(|i| ImageOption {
+            favorite: favorites.contains(&i.id),
+            id: i.id.clone(),
+            name: i.name.clone(),
+            thumb_url: i.thumb_url.clone(),
+        })
+        .collect();
+    // Stable: the gallery's order is kept within each part.
+    options.sort_by_key(|o| !o.favorite);
+    options
+}
+
 /// Everything anyone allowed in sees of an event.
 pub struct Gallery {
     pub event: EventRow,
     pub studio: StudioView,
+    /// The studio as stored (its currency, payment methods), `None` before its first push.
+    pub studio_row: Option<StudioRow>,
     pub expired: bool,
     pub images: Vec<ImageCard>,
     pub studio_groups: Vec<String>,
@@ -71,7 +100,7 @@ pub async fn load_gallery(
     let viewer = ViewerKey::from(session);
     let id = event_id.clone();
     db::run(&state.pool, move |conn| {
-        let (_, studio) = site::studio_view(conn)?;
+        let (studio_row, studio) = site::studio_view(conn)?;
         let Some(event) = access::load_event(conn, &id)? else {
             return Ok(Err((Access::Hidden, None, studio)));
         };
@@ -85,6 +114,7 @@ pub async fn load_gallery(
         let is_client = viewer.client_id.as_ref() == Some(&event.client_id);
         let mut gallery = Gallery {
             studio,
+            studio_row,
             expired,
             images: Vec::new(),
             studio_groups: Vec::new(),

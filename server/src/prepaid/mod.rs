@@ -48,6 +48,16 @@ pub struct ItemRow {
     pub name: String,
     pub images_per_item: i32,
     pub quantity: i32,
+    /// What each photo becomes, one name a line (the price list's at the time).
+    pub print_names: String,
+}
+
+impl ItemRow {
+    /// Each photo slot's name: "8×10", "5×7 #1", … (see [`proofroom_wire::slot_names`]).
+    pub fn slot_names(&self) -> Vec<String> {
+        let prints: Vec<String> = self.print_names.lines().map(str::to_string).collect();
+        proofroom_wire::slot_names(&self.name, self.images_per_item, &prints)
+    }
 }
 
 /// A pick: which print (item position, unit) and which of its images (slot).
@@ -256,6 +266,7 @@ pub fn upsert(conn: &mut DbConn, id: &str, invoice: &PrepaidInvoice) -> Result<b
                     prepaid_items::name.eq(&item.name),
                     prepaid_items::images_per_item.eq(item.images.max(0)),
                     prepaid_items::quantity.eq(quantity),
+                    prepaid_items::print_names.eq(item.prints.join("\n")),
                 ))
                 .execute(conn)?;
         }

@@ -1,7 +1,7 @@
 //! The client's side of a prepaid package: pick an image for each image of each print, review,
 //! submit. Only the session's client sees it; submitting is final.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::feed;
 use crate::gallery::acting::{Acting, image_of_event};
 use crate::gallery::view::file_names_of;
-use crate::gallery::view::load_gallery;
+use crate::gallery::view::{image_options, load_gallery};
 use crate::site::{self, base_context};
 use crate::web::State;
 use crate::web::format::{display_date, money};
@@ -68,12 +68,6 @@ struct ItemView {
     prints: Vec<PrintView>,
 }
 
-#[derive(Serialize)]
-struct ImageOption {
-    id: String,
-    name: String,
-}
-
 fn field_name(s: Slot) -> String {
     format!("pick_{}_{}_{}", s.item, s.unit, s.slot)
 }
@@ -114,8 +108,13 @@ async fn render(
         .await?
         .map_err(|_| AppError::not_found("event_not_found", "There is no such gallery."))?;
     let id = invoice.id.clone();
-    let (items, picks) = db::run(&state.pool, move |conn| -> db::Result<_> {
-        Ok((super::items(conn, &id)?, super::picks(conn, &id)?))
+    let (event, person_id) = (acting.event.id.clone(), acting.person.person_id().to_string());
+    let (items, picks, favorites) = db::run(&state.pool, move |conn| -> db::Result<_> {
+        let favorites: HashSet<String> = crate::favorites::notes_of(conn, &event, &person_id)?
+            .into_keys()
+            .map(|id| id.to_string())
+            .collect();
+        Ok((super::items(conn, &id)?, super::picks(conn, &id)?, favorites))
     })
     .await?;
     let thumb = |image: &str| {
@@ -128,7 +127,8 @@ async fn render(
     };
     let views: Vec<ItemView> = items
         .iter()
-        .map(|item| ItemView {
+        .map(|item| (item, item.slot_names()))
+        .map(|(item, labels)| ItemView {
             name: item.name.clone(),
             quantity: item.quantity,
             prints: (0..item.quantity)
@@ -144,11 +144,7 @@ async fn render(
                             let picked = picks.get(&at);
                             SlotView {
                                 field: field_name(at),
-                                label: if item.images_per_item > 1 {
-                                    format!("Photo {}", slot + 1)
-                                } else {
-                                    "Photo".into()
-                                },
+                                label: labels.get(slot as usize).cloned().unwrap_or_default(),
                                 image_id: picked.map(|p| p.0.clone()).unwrap_or_default(),
                                 name: picked.map(|p| p.1.clone()).unwrap_or_default(),
                                 thumb_url: picked.map(|p| thumb(&p.0)).unwrap_or_default(),
@@ -160,11 +156,7 @@ async fn render(
         })
         .collect();
     let total = slots(&items).len();
-    let options: Vec<ImageOption> = gallery
-        .images
-        .iter()
-        .map(|i| ImageOption { id: i.id.clone(), name: i.name.clone() })
-        .collect();
+    let options = image_options(&gallery.images, &favorites);
     let currency = db::run(&state.pool, |conn| -> db::Result<_> {
         Ok(crate::studio::load(conn)?.map_or_else(|| "USD".to_string(), |s| s.currency))
     })

@@ -18,6 +18,11 @@ pub fn money(cents: i64, currency: &str) -> String {
     }
 }
 
+/// Text as one value of a query string: `5×7 #1` → `5%C3%977+%231`.
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

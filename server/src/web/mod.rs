@@ -45,6 +45,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
     let mut tera = tera::Tera::default();
     tera.add_raw_templates([
         ("base.html", include_str!("../../../templates/base.html")),
+        ("macros.html", include_str!("../../../templates/macros.html")),
         ("home.html", include_str!("../../../templates/home.html")),
         ("event.html", include_str!("../../../templates/event.html")),
         ("error.html", include_str!("../../../templates/error.html")),
@@ -68,6 +69,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("orders.html", include_str!("../../../templates/orders.html")),
         ("pay.html", include_str!("../../../templates/pay.html")),
         ("prepaid.html", include_str!("../../../templates/prepaid.html")),
+        ("carts.html", include_str!("../../../templates/carts.html")),
     ])?;
     tera.set_escape_fn(escape_html);
     Ok(tera)
@@ -132,6 +134,11 @@ const ASSETS: &[Asset] = &[
         name: "pay.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../../static/pay.js"),
+    },
+    Asset {
+        name: "empty-slot.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../../../static/empty-slot.svg"),
     },
     Asset {
         name: "favicon.svg",
