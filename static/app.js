@@ -5,8 +5,8 @@
   "use strict";
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.content : "";
-  // Phones and tablets: no keyboard hints.
-  var touch = window.matchMedia && window.matchMedia("(hover: none)").matches;
+  // Phones and tablets (a touch screen and no mouse): no keyboard hints.
+  var touch = navigator.maxTouchPoints > 0 && !window.matchMedia("(any-hover: hover)").matches;
 
   function post(url, fields) {
     var body = new URLSearchParams(fields);
@@ -160,6 +160,31 @@
     open.addEventListener("click", function () { openPicker(select); });
     slot.appendChild(open);
   });
+
+  // A public event's share button: the phone's own share sheet, else the link copied.
+  var share = document.querySelector("[data-share]");
+  if (share) {
+    share.hidden = false;
+    share.addEventListener("click", function () {
+      var url = location.origin + location.pathname;
+      var title = document.querySelector("h1") ? document.querySelector("h1").textContent : document.title;
+      if (navigator.share && touch) {
+        navigator.share({ title: title, url: url }).catch(function () {});
+        return;
+      }
+      var copied = navigator.clipboard && navigator.clipboard.writeText
+        ? navigator.clipboard.writeText(url)
+        : Promise.reject(new Error("no clipboard"));
+      copied.then(function () { say("Link copied: " + url); }, function () {
+        // No clipboard here: the link, selected, to copy by hand.
+        var field = document.getElementById("share-link") || el("input", { id: "share-link", readonly: "", "aria-label": "Link to this gallery" });
+        field.value = url;
+        share.insertAdjacentElement("afterend", field);
+        field.select();
+        say("Copy the link shown");
+      });
+    });
+  }
 
   var grid = document.querySelector(".grid[data-event]");
   if (!grid) { return; }
@@ -355,7 +380,7 @@
       startX = null;
       if (Math.abs(dx) > 50) { stopSlideshow(); step(dx < 0 ? 1 : -1); }
     });
-    window.addEventListener("resize", function () { if (current) { fit(current); } });
+    window.addEventListener("resize", function () { if (current && box.classList.contains("open")) { fit(current); } });
   }
 
   function showFavorite() {
@@ -375,11 +400,11 @@
     image.style.height = Math.max(1, Math.floor(h * scale)) + "px";
   }
 
+  // Resolves true once `src` can be shown, false when it cannot be loaded.
   function loaded(src) {
     var img = new Image();
     img.src = src;
-    return (img.decode ? img.decode() : new Promise(function (ok, fail) { img.onload = ok; img.onerror = fail; }))
-      .catch(function () {});
+    return img.decode().then(function () { return true; }, function () { return false; });
   }
 
   // The caption, heart, note, links and buy panel: only for the photo on screen.
@@ -407,30 +432,34 @@
     box.dataset.showing = tile.dataset.id;
   }
 
+  // Puts `src` of `tile` on screen, sized to the stage, and its caption and controls with it.
+  function put(tile, src, standin) {
+    fit(tile);
+    image.src = src;
+    image.classList.toggle("is-standin", standin);
+    present(tile);
+  }
+
   function show(tile) {
     wanted = tile;
-    fit(tile);
     spinner.hidden = false;
+    delete box.dataset.proofOf;
     // The thumbnail (usually cached) stands in, scaled, while the proof loads.
     loaded(tile.dataset.thumb).then(function () {
       if (wanted !== tile || box.dataset.proofOf === tile.dataset.id) { return; }
-      image.src = tile.dataset.thumb;
-      image.classList.add("is-standin");
-      present(tile);
+      put(tile, tile.dataset.thumb, true);
     });
-    loaded(tile.dataset.proof).then(function () {
+    loaded(tile.dataset.proof).then(function (ok) {
       if (wanted !== tile) { return; }
-      image.src = tile.dataset.proof;
-      image.classList.remove("is-standin");
-      box.dataset.proofOf = tile.dataset.id;
       spinner.hidden = true;
-      present(tile);
+      box.dataset.proofOf = tile.dataset.id;
+      // A proof that cannot be loaded: the thumbnail stays, with the photo's name.
+      put(tile, ok ? tile.dataset.proof : tile.dataset.thumb, !ok);
       // The neighbours, so that the next step shows at once.
       [tiles.indexOf(tile) - 1, tiles.indexOf(tile) + 1].forEach(function (i) {
         if (tiles[i]) { (new Image()).src = tiles[i].dataset.proof; }
       });
     });
-    delete box.dataset.proofOf;
   }
 
   function step(delta) {

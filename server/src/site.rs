@@ -8,7 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use proofroom_wire::BrandingSlot;
 use serde::Serialize;
 
@@ -158,14 +158,6 @@ pub fn local_path(next: Option<&str>) -> Option<String> {
     .map(str::to_string)
 }
 
-/// The studio's name for page titles; "Proofroom" before the studio has published a profile.
-pub async fn studio_name(state: &State) -> String {
-    match crate::db::run(&state.pool, studio::load).await {
-        Ok(Some(studio)) => studio.name,
-        _ => "Proofroom".to_string(),
-    }
-}
-
 /// Pages get errors as HTML; the API, Stripe's webhook, the checkout's totals (only ever JSON)
 /// and the pages' own script (which asks for JSON) keep their JSON.
 pub async fn html_errors(
@@ -189,17 +181,20 @@ pub async fn html_errors(
     }
     let Some(state) = state else { return Ok(res) };
     let app_error = res.response().error().and_then(|e| e.as_error::<AppError>()).cloned();
-    let response = error_page(&state, status, app_error.as_ref()).await;
+    // Who is signed in, when the handler had looked (the page keeps its header).
+    let session = res.request().extensions().get::<CurrentSession>().cloned();
+    let response = error_page(&state, status, app_error.as_ref(), session.as_ref()).await;
     let (req, _) = res.into_parts();
     Ok(ServiceResponse::new(req, response))
 }
 
 /// The friendly HTML page for an error answer: the error's own message for a person's mistake,
-/// a general one otherwise.
+/// a general one otherwise — with the studio's logo, header and footer like every page.
 pub async fn error_page(
     state: &State,
     status: StatusCode,
     app_error: Option<&AppError>,
+    session: Option<&CurrentSession>,
 ) -> HttpResponse {
     let (title, message) = match app_error {
         Some(e) if e.status.is_client_error() => (friendly_title(status), e.message.clone()),
@@ -209,7 +204,20 @@ pub async fn error_page(
     let mut context = tera::Context::new();
     context.insert("title", &title);
     context.insert("message", &message);
-    context.insert("studio_name", &studio_name(state).await);
+    match crate::db::run(&state.pool, studio_view).await {
+        Ok((_, studio)) => {
+            context.insert("studio_name", &studio.name);
+            context.insert("studio", &studio);
+        }
+        // The database itself may be what failed: the page still goes out, plainer.
+        Err(_) => context.insert("studio_name", "Proofroom"),
+    }
+    if let Some(session) = session
+        && let (Some(person), Some(web)) = (session.person(), session.web_session())
+    {
+        context.insert("person", &PersonView { name: person.name(), kind: person.kind() });
+        context.insert("csrf", &web.csrf_token);
+    }
     let html = match state.templates.render("error.html", &context) {
         Ok(html) => html,
         Err(_) => format!(

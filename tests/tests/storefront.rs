@@ -70,7 +70,9 @@ async fn a_client_signs_in_with_email_and_last_name_and_may_choose_their_own() {
     let (app, _library) = studio_with_events().await;
     let event = app.event_path("ann-none");
     let mut ann = Visitor::new(&app.base_url);
-    assert_eq!(ann.get(&event).await.status, StatusCode::NOT_FOUND, "not before signing in");
+    let before = ann.get(&event).await;
+    assert_eq!(before.status, StatusCode::SEE_OTHER, "not before signing in");
+    assert_eq!(before.location.as_deref(), Some(format!("/login?next={event}").as_str()));
 
     let visitor_cookie = ann.get("/login").await.set_cookies;
     let signed_in = ann
@@ -144,7 +146,10 @@ async fn forms_without_their_csrf_token_are_refused_and_logout_ends_the_session(
     assert_eq!(ann.post_raw("/logout", &[("csrf", "wrong")]).await.status, StatusCode::FORBIDDEN);
     ann.get(&event).await;
     assert_eq!(ann.post("/logout", &[]).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(ann.get(&event).await.status, StatusCode::NOT_FOUND);
+    let after = ann.get(&event).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER, "signed out, the gallery asks to sign in");
+    assert!(after.location.unwrap_or_default().starts_with("/login?next="));
+    assert!(!after.body.contains("/images/"));
 }
 
 #[tokio::test]
@@ -484,13 +489,17 @@ async fn offered_to(viewer: &mut Visitor, page: &str, private: bool) -> Offered 
 }
 
 /// Whether an answer is what the rules say: allowed is 200; denied is the code box (403) for a
-/// private event's pages, else 404 — and holds no image of the event either way.
+/// private event's pages, the sign-in page for a page asked by someone not signed in, else
+/// 404 — and holds no image of the event either way.
 fn as_the_rules_say(allowed: bool, private_page: bool, answer: &Answer) -> bool {
     if allowed {
         return answer.status == StatusCode::OK;
     }
     let closed = match answer.status {
         StatusCode::FORBIDDEN => private_page && answer.body.contains("Enter the event code"),
+        StatusCode::SEE_OTHER => {
+            answer.location.as_deref().is_some_and(|l| l.starts_with("/login?next=/events/"))
+        }
         StatusCode::NOT_FOUND => true,
         _ => false,
     };
@@ -523,7 +532,11 @@ async fn the_access_matrix_has_no_leaks() {
         offered_to(&mut ann, &public, false).await,
     ];
     let counts: Vec<_> = events.iter().map(|e| (e.photos.len(), e.images.len())).collect();
-    assert_eq!(counts, [(3, 6), (1, 2), (1, 2), (1, 2)], "a thumbnail and a proof per photo");
+    assert_eq!(
+        counts,
+        [(3, 7), (1, 3), (1, 3), (1, 3)],
+        "a thumbnail and a proof per photo, and the cover's middle size"
+    );
 
     let mut anonymous = Visitor::new(&app.base_url);
     let mut with_code = Visitor::new(&app.base_url);
@@ -602,13 +615,22 @@ async fn the_access_matrix_has_no_leaks() {
             format!("{private}/photos/{}", made_up()),
         ),
     ];
+    // (A page is the sign-in page, back to the address asked: the same but for that address.)
+    let seen = |answer: &Answer, asked: &str| {
+        let location = answer.location.as_deref().unwrap_or_default().replace(asked, "<asked>");
+        (answer.status, answer.body.clone(), location)
+    };
     for (real, invented) in pairs {
         let (real_answer, invented_answer) =
             (with_code.get(&real).await, with_code.get(&invented).await);
-        assert_eq!(real_answer.status, StatusCode::NOT_FOUND, "{real}");
+        assert!(
+            [StatusCode::NOT_FOUND, StatusCode::SEE_OTHER].contains(&real_answer.status),
+            "{real}: {}",
+            real_answer.status
+        );
         assert_eq!(
-            (real_answer.status, &real_answer.body),
-            (invented_answer.status, &invented_answer.body),
+            seen(&real_answer, &real),
+            seen(&invented_answer, &invented),
             "{real} and {invented} can be told apart"
         );
     }
@@ -659,7 +681,7 @@ async fn a_taken_down_event_is_gone_with_its_files() {
     let page = ann.get(&event).await;
     let photos = page.links(&format!("{event}/photos/"));
     let images = page.links("/images/");
-    assert_eq!((photos.len(), images.len()), (3, 6));
+    assert_eq!((photos.len(), images.len()), (3, 7), "thumbnails, proofs, the cover's middle");
     for image in &images {
         assert_eq!(ann.fetch(image).await.0, StatusCode::OK, "{image}");
     }

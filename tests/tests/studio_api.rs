@@ -319,7 +319,7 @@ async fn taking_a_session_down_removes_it_and_its_files() {
     put_session(&app, "s1", &session("public", None, None, &["a.jpg"])).await;
     assert_eq!(upload(&app, "s1", "a.jpg", images::jpeg(1200, 800)).await.status(), StatusCode::OK);
     let files_before = count_files(&app.config.data_dir.join("files/derivatives"));
-    assert_eq!(files_before, 3, "master, proof and thumb");
+    assert_eq!(files_before, 4, "master, proof, middle size and thumb");
 
     let gone = app.api(Method::DELETE, "/api/v1/sessions/s1").send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NO_CONTENT);

@@ -414,6 +414,9 @@ pub struct SessionUpsert {
     /// The session's videos, as safe embed URLs; the server checks them again.
     #[serde(default)]
     pub videos: Vec<SessionVideo>,
+    /// The image the gallery opens on (one of `images`); none: the first by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<String>,
 }
 
 /// What the server says about a session after an upsert, and in listings.

@@ -72,6 +72,8 @@ struct RawSession {
     upload_groups: Option<Vec<String>>,
     #[serde(default)]
     online_groups: Vec<String>,
+    /// The image the gallery opens on.
+    cover: Option<Spanned<String>>,
     client: RawClient,
     #[serde(default)]
     images: BTreeMap<Spanned<String>, RawImage>,
@@ -153,6 +155,15 @@ pub fn parse_session(
     let videos = videos(&mut p, &raw.videos);
     let (images, image_errors) = folder_images(&mut p, id, dir, &raw.images);
     let (online, held_back) = choose_online(&raw, images);
+    if let Some(cover) = &raw.cover
+        && !online.iter().any(|i| i.name == *cover.get_ref())
+    {
+        p.add(
+            cover.span(),
+            "cover",
+            format!("\"{}\" is not one of this session's images that go online", cover.get_ref()),
+        );
+    }
 
     p.result(Session {
         id: id.to_string(),
@@ -174,6 +185,7 @@ pub fn parse_session(
             client,
             images: online,
             videos,
+            cover: raw.cover.map(Spanned::into_inner),
         },
         held_back,
         image_errors,

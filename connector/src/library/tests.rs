@@ -422,6 +422,7 @@ fn the_documented_session_parses() {
                 rating: Rating::Selected,
                 groups: vec!["Outdoor".into()]
             }],
+            cover: None,
             // The player URL rebuilt from the embed's src; the iframe itself stays behind.
             videos: vec![SessionVideo {
                 id: "highlights".into(),
@@ -596,6 +597,19 @@ fn upload_ratings_groups_and_online_filter_images() {
     let both = s.upsert.images.iter().find(|i| i.name == "both.jpg").unwrap();
     assert!(both.groups.is_empty());
     assert_eq!(s.held_back, vec!["off.jpg"]);
+
+    // The cover is one of the images that go online.
+    assert_eq!(with("cover = \"grp.jpg\"").upsert.cover.as_deref(), Some("grp.jpg"));
+    let held = parse_in(dir.path(), &format!("cover = \"off.jpg\"\n{MINIMAL_SESSION}{images}"))
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        held,
+        ["sessions/2026-0412/session.toml:1: cover: \"off.jpg\" is not one of this session's \
+             images that go online"]
+    );
 }
 
 #[test]
@@ -739,7 +753,7 @@ fn bad_session_manifests_name_line_and_field() {
         (
             m.replace("publish = true", "publsh = true"),
             format!(
-                "{file}:4: publsh: unknown field (a typo?); expected one of \"description\", \"date\", \"price_list\", \"days_active\", \"publish\", \"event_type\", \"event_code\", \"event_description\", \"yearbook_selection\", \"upload\", \"upload_groups\", \"online_groups\", \"client\", \"images\", \"videos\", \"contracts\", \"albums\""
+                "{file}:4: publsh: unknown field (a typo?); expected one of \"description\", \"date\", \"price_list\", \"days_active\", \"publish\", \"event_type\", \"event_code\", \"event_description\", \"yearbook_selection\", \"upload\", \"upload_groups\", \"online_groups\", \"cover\", \"client\", \"images\", \"videos\", \"contracts\", \"albums\""
             ),
         ),
         (

@@ -19,7 +19,7 @@ use crate::db::{self, DbConn, EventId};
 use crate::email::{self, NewEmail};
 use crate::error::AppError;
 use crate::events::Events;
-use crate::events::access::{self, Access, ViewerKey};
+use crate::events::access::{self, Access, PassAccount, ViewerKey};
 use crate::events::unlock::keep_passes;
 use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
@@ -310,7 +310,8 @@ pub async fn confirm(
             if let Some(registered_from) = link.web_session_id.as_deref()
                 && old.as_deref() != Some(registered_from)
             {
-                keep_passes(conn, registered_from, &new_id, Some(&guest_id))?;
+                let account = PassAccount::Guest(guest_id.clone());
+                keep_passes(conn, registered_from, &new_id, Some(&account))?;
             }
             Ok(Some((token, event)))
         })

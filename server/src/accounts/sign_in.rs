@@ -10,6 +10,7 @@ use crate::auth::{Auth, SignedIn, passwords, people};
 use crate::db::{self, ClientId, DbConn, GuestId};
 use crate::error::AppError;
 use crate::events::Events;
+use crate::events::access::PassAccount;
 use crate::events::unlock::keep_passes;
 use crate::site::{self, local_path, render_status, see_other};
 use crate::throttle::{client_address, too_many};
@@ -46,7 +47,7 @@ pub struct LoginForm {
 }
 
 /// Replaces the request's session with a new one for `person` (a new id at every sign-in), and
-/// keeps the events it had opened — on the new session and, for a guest, on the account.
+/// keeps the events it had opened — on the new session and on the account.
 pub fn rotate_session(
     conn: &mut DbConn,
     old_session: Option<&str>,
@@ -56,7 +57,12 @@ pub fn rotate_session(
     db::write_transaction(conn, |conn| {
         let (token, new_id, _) = browser_session::create(conn, client_id, guest_id)?;
         if let Some(old) = old_session {
-            keep_passes(conn, old, &new_id, guest_id)?;
+            let account = match (guest_id, client_id) {
+                (Some(guest), _) => Some(PassAccount::Guest(guest.clone())),
+                (None, Some(client)) => Some(PassAccount::Client(client.clone())),
+                (None, None) => None,
+            };
+            keep_passes(conn, old, &new_id, account.as_ref())?;
             browser_session::delete(conn, old)?;
         }
         Ok(token)

@@ -43,7 +43,7 @@ fn event_card(conn: &mut DbConn, event: EventRow, today: NaiveDate) -> db::Resul
     let expired = event.is_expired(today);
     Ok(EventCard {
         url: format!("/events/{}", event.id),
-        cover_url: if expired { None } else { view::cover(conn, &event.id)? },
+        cover_url: if expired { None } else { view::cover(conn, &event)? },
         expires: display_date(event.expires_on),
         expired,
         description: event.description,
@@ -276,6 +276,7 @@ pub async fn event_page(
     context.insert("active_favorites", &only_favorites);
     insert_event(&mut context, &gallery, &own, session.person());
     context.insert("images", &shown);
+    context.insert("cover", &gallery.cover());
     context.insert("total", &total);
     context.insert("favorite_count", &gallery.images.iter().filter(|i| i.favorite).count());
     if let Some(items) = shop_items(&state, &gallery).await? {
@@ -307,6 +308,7 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, own: &Personal, person
     context.insert("date", &display_date(e.session_date));
     context.insert("expires", &display_date(e.expires_on));
     context.insert("expired", &g.expired);
+    context.insert("is_public", &(e.event_type() == proofroom_wire::EventType::Public));
     context.insert("studio_groups", &g.studio_groups);
     context.insert("my_groups", &own.groups);
     context.insert("videos", &g.videos);

@@ -132,6 +132,7 @@ diesel::table! {
         manifest_sha256 -> Nullable<Text>,
         expiry_override -> Nullable<Date>,
         online_notice_at -> Nullable<Timestamp>,
+        cover_file -> Nullable<Text>,
     }
 }
 
@@ -254,6 +255,7 @@ diesel::table! {
         code -> Nullable<Text>,
         invite_id -> Nullable<Text>,
         created_at -> Timestamp,
+        client_id -> Nullable<Text>,
     }
 }
 

@@ -21,7 +21,7 @@ use diesel::prelude::*;
 use proofroom_wire::EventType;
 
 use super::models::EventRow;
-use crate::auth::browser_session::CurrentSession;
+use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::schema::{event_passes, events, guest_invites};
 use crate::db::{self, ClientId, DbConn, EventId, GuestId};
 use crate::error::AppError;
@@ -76,24 +76,66 @@ pub fn decide(
     })
 }
 
+/// The account a pass is kept on besides the browser session: a guest's or a client's.
+#[derive(Debug, Clone)]
+pub enum PassAccount {
+    Guest(GuestId),
+    Client(ClientId),
+}
+
+impl PassAccount {
+    pub fn of(person: &Person) -> Option<Self> {
+        match (person.guest_id(), person.client_id()) {
+            (Some(guest), _) => Some(Self::Guest(guest.clone())),
+            (None, Some(client)) => Some(Self::Client(client.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Who holds a viewer's passes: their browser session and their account, as id lists for
+/// `eq_any` (empty: none of that kind).
+pub(super) struct PassHolders {
+    pub sessions: Vec<String>,
+    pub guests: Vec<String>,
+    pub clients: Vec<String>,
+}
+
+impl PassHolders {
+    pub fn of(viewer: &ViewerKey) -> Self {
+        Self {
+            sessions: viewer.session_id.iter().cloned().collect(),
+            guests: viewer.guest_id.iter().map(ToString::to_string).collect(),
+            clients: viewer.client_id.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty() && self.guests.is_empty() && self.clients.is_empty()
+    }
+}
+
 fn has_pass(conn: &mut DbConn, viewer: &ViewerKey, event: &EventRow) -> db::Result<bool> {
-    if viewer.session_id.is_none() && viewer.guest_id.is_none() {
+    let holders = PassHolders::of(viewer);
+    if holders.is_empty() {
         return Ok(false);
     }
-    let mut query = event_passes::table
-        .left_join(guest_invites::table)
-        .filter(event_passes::event_id.eq(&event.id))
-        .select((event_passes::code, event_passes::invite_id, guest_invites::revoked_at.nullable()))
-        .into_boxed();
-    query = match (&viewer.session_id, &viewer.guest_id) {
-        (Some(s), Some(g)) => query
-            .filter(event_passes::web_session_id.eq(s).or(event_passes::guest_id.eq(g.as_str()))),
-        (Some(s), None) => query.filter(event_passes::web_session_id.eq(s)),
-        (None, Some(g)) => query.filter(event_passes::guest_id.eq(g.as_str())),
-        (None, None) => unreachable!("checked above"),
-    };
     let passes: Vec<(Option<String>, Option<String>, Option<chrono::NaiveDateTime>)> =
-        query.load(conn)?;
+        event_passes::table
+            .left_join(guest_invites::table)
+            .filter(event_passes::event_id.eq(&event.id))
+            .filter(
+                event_passes::web_session_id
+                    .eq_any(&holders.sessions)
+                    .or(event_passes::guest_id.eq_any(&holders.guests))
+                    .or(event_passes::client_id.eq_any(&holders.clients)),
+            )
+            .select((
+                event_passes::code,
+                event_passes::invite_id,
+                guest_invites::revoked_at.nullable(),
+            ))
+            .load(conn)?;
     let private = event.event_type() == EventType::Private;
     Ok(passes.iter().any(|(code, invite, revoked)| match (code, invite) {
         (_, Some(_)) => revoked.is_none(),

@@ -42,15 +42,18 @@ pub fn opened_by(conn: &mut DbConn, viewer: &ViewerKey) -> db::Result<Vec<EventI
                 .load::<EventId>(conn)?,
         );
     }
-    let mut passes = event_passes::table.select(event_passes::event_id).into_boxed();
-    passes = match (&viewer.session_id, &viewer.guest_id) {
-        (Some(s), Some(g)) => passes
-            .filter(event_passes::web_session_id.eq(s).or(event_passes::guest_id.eq(g.as_str()))),
-        (Some(s), None) => passes.filter(event_passes::web_session_id.eq(s)),
-        (None, Some(g)) => passes.filter(event_passes::guest_id.eq(g.as_str())),
-        (None, None) => passes.filter(event_passes::id.eq("")),
-    };
-    ids.extend(passes.load::<EventId>(conn)?);
+    let holders = super::access::PassHolders::of(viewer);
+    ids.extend(
+        event_passes::table
+            .filter(
+                event_passes::web_session_id
+                    .eq_any(&holders.sessions)
+                    .or(event_passes::guest_id.eq_any(&holders.guests))
+                    .or(event_passes::client_id.eq_any(&holders.clients)),
+            )
+            .select(event_passes::event_id)
+            .load::<EventId>(conn)?,
+    );
     Ok(ids)
 }
 

@@ -31,6 +31,8 @@ pub struct EventRow {
     /// Set by the connector's `extend` / `expire`; stands over `first_online + days_active`
     /// until the manifest's `days_active` changes.
     pub expiry_override: Option<NaiveDate>,
+    /// The photo the event opens on, by file name; `None`: the first.
+    pub cover_file: Option<String>,
 }
 
 impl EventRow {

@@ -55,6 +55,14 @@ pub fn validate(id: &str, session: SessionUpsert) -> Result<CheckedSession, AppE
             format!("Session {id}: the client needs an id, an email and a last name."),
         ));
     }
+    if let Some(cover) = &session.cover
+        && !session.images.iter().any(|i| i.name == *cover)
+    {
+        return Err(invalid(
+            "invalid_cover",
+            format!("Session {id}: the cover \"{cover}\" is not one of its images online."),
+        ));
+    }
     let mut video_ids = HashSet::new();
     let mut embed_urls = Vec::with_capacity(session.videos.len());
     for video in &session.videos {
@@ -133,6 +141,7 @@ pub fn upsert_event(
                         events::updated_at.eq(now),
                         events::manifest_sha256.eq(&manifest),
                         events::expiry_override.eq(expiry_override),
+                        events::cover_file.eq(&session.cover),
                     ))
                     .execute(conn)?;
                 event.id
@@ -156,6 +165,7 @@ pub fn upsert_event(
                     updated_at: now,
                     manifest_sha256: Some(manifest),
                     expiry_override: None,
+                    cover_file: session.cover.clone(),
                 };
                 diesel::insert_into(events::table).values(&event).execute(conn)?;
                 event.id

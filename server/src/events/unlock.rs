@@ -11,11 +11,11 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use super::Events;
-use super::access::{self, Access, ViewerKey};
+use super::access::{self, Access, PassAccount, ViewerKey};
 use super::models::EventRow;
 use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::{event_passes, events, guest_invites};
-use crate::db::{self, DbConn, EventId, GuestId, InviteId};
+use crate::db::{self, DbConn, EventId, InviteId};
 use crate::error::AppError;
 use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
@@ -37,19 +37,25 @@ fn normalize(code: &str) -> String {
     code.trim().to_uppercase()
 }
 
-/// Records that `event_id` is open to this browser session and, for a signed-in guest, to
-/// their account.
+/// Records that `event_id` is open to this browser session and, for someone signed in, to
+/// their account (so My events keeps it after the browser session ends).
 pub fn add_pass(
     conn: &mut DbConn,
     event_id: &EventId,
     session_id: &str,
-    guest_id: Option<&str>,
+    account: Option<&PassAccount>,
     code: Option<&str>,
     invite: Option<&InviteId>,
 ) -> db::Result<()> {
     let now = db::now();
-    for (session, guest) in [(Some(session_id), None), (None, guest_id)] {
-        if session.is_none() && guest.is_none() {
+    let (guest, client) = match account {
+        Some(PassAccount::Guest(g)) => (Some(g.as_str()), None),
+        Some(PassAccount::Client(c)) => (None, Some(c.as_str())),
+        None => (None, None),
+    };
+    let holders = [(Some(session_id), None, None), (None, guest, client)];
+    for (session, guest, client) in holders {
+        if session.is_none() && guest.is_none() && client.is_none() {
             continue;
         }
         diesel::insert_into(event_passes::table)
@@ -58,6 +64,7 @@ pub fn add_pass(
                 event_passes::event_id.eq(event_id),
                 event_passes::web_session_id.eq(session),
                 event_passes::guest_id.eq(guest),
+                event_passes::client_id.eq(client),
                 event_passes::code.eq(code),
                 event_passes::invite_id.eq(invite),
                 event_passes::created_at.eq(now),
@@ -68,26 +75,19 @@ pub fn add_pass(
 }
 
 /// Gives the events the browser session `from` had opened (by code or invite) to the session
-/// `to` and, for a guest, to their account.
+/// `to` and to the account signing in.
 pub fn keep_passes(
     conn: &mut DbConn,
     from: &str,
     to: &str,
-    guest_id: Option<&GuestId>,
+    account: Option<&PassAccount>,
 ) -> db::Result<()> {
     let passes: Vec<(EventId, Option<String>, Option<InviteId>)> = event_passes::table
         .filter(event_passes::web_session_id.eq(from))
         .select((event_passes::event_id, event_passes::code, event_passes::invite_id))
         .load(conn)?;
     for (event_id, code, invite_id) in passes {
-        add_pass(
-            conn,
-            &event_id,
-            to,
-            guest_id.map(|g| g.as_str()),
-            code.as_deref(),
-            invite_id.as_ref(),
-        )?;
+        add_pass(conn, &event_id, to, account, code.as_deref(), invite_id.as_ref())?;
     }
     Ok(())
 }
@@ -204,10 +204,10 @@ async fn open(
     event: &EventRow,
 ) -> Result<HttpResponse, AppError> {
     let session_id = session.ensure_id(req, state).await?;
-    let guest = session.person().and_then(|p| p.guest_id()).map(|g| g.to_string());
+    let account = session.person().and_then(PassAccount::of);
     let (event_id, code) = (event.id.clone(), event.event_code.clone());
     db::run(&state.pool, move |conn| {
-        add_pass(conn, &event_id, &session_id, guest.as_deref(), code.as_deref(), None)
+        add_pass(conn, &event_id, &session_id, account.as_ref(), code.as_deref(), None)
     })
     .await?;
     events.access.invalidate();
@@ -423,10 +423,10 @@ pub async fn follow_invite(
         return Err(gone());
     }
     let session_id = session.ensure_id(&req, &state).await?;
-    let guest = session.person().and_then(|p| p.guest_id()).map(|g| g.to_string());
+    let account = session.person().and_then(PassAccount::of);
     let eid = event_id.clone();
     db::run(&state.pool, move |conn| {
-        add_pass(conn, &eid, &session_id, guest.as_deref(), None, Some(&invite_id))
+        add_pass(conn, &eid, &session_id, account.as_ref(), None, Some(&invite_id))
     })
     .await?;
     events.access.invalidate();

@@ -115,10 +115,11 @@ pub async fn store_upload(
         } else {
             None
         };
-        let mut rows = Vec::with_capacity(3);
+        let mut rows = Vec::with_capacity(4);
         for (kind, encoded) in [
             (Derivative::Master, &made.master),
             (Derivative::Proof, &made.proof),
+            (Derivative::Middle, &made.middle),
             (Derivative::Thumb, &made.thumb),
         ] {
             rows.push(put_derivative(state.store.as_ref(), kind, encoded)?);

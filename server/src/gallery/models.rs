@@ -102,6 +102,8 @@ impl NewDerivative {
 pub enum Derivative {
     Master,
     Proof,
+    /// About 1024 px: the grid on a phone at pixel ratio 3, without the proof's 2048.
+    Middle,
     Thumb,
 }
 
@@ -110,6 +112,7 @@ impl Derivative {
         match self {
             Self::Master => "master",
             Self::Proof => "proof",
+            Self::Middle => "middle",
             Self::Thumb => "thumb",
         }
     }
@@ -118,6 +121,7 @@ impl Derivative {
     pub fn parse_served(s: &str) -> Option<Self> {
         match s {
             "proof" => Some(Self::Proof),
+            "middle" => Some(Self::Middle),
             "thumb" => Some(Self::Thumb),
             _ => None,
         }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use diesel::prelude::*;
 
 use super::ingest::delete_unreferenced;
-use super::models::Derivative;
+use super::models::{Derivative, DerivativeRow};
 use super::{Gallery, GalleryState};
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, ImageId};
@@ -95,11 +95,15 @@ fn rerender_one(
         .store
         .get(master_key)?
         .ok_or_else(|| AppError::internal(format!("master {master_key} missing")))?;
-    let (proof, thumb) = imaging::rewatermark(&master, watermark.mark.as_ref())
+    let rendered = imaging::rewatermark(&master, watermark.mark.as_ref())
         .map_err(|e| AppError::internal(format!("re-render: {e}")))?;
     let files = gallery.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
-    let mut made = Vec::with_capacity(2);
-    for (kind, encoded) in [(Derivative::Proof, proof), (Derivative::Thumb, thumb)] {
+    let mut made = Vec::with_capacity(3);
+    for (kind, encoded) in [
+        (Derivative::Proof, rendered.proof),
+        (Derivative::Middle, rendered.middle),
+        (Derivative::Thumb, rendered.thumb),
+    ] {
         let sha256 = sha256_hex(&encoded.bytes);
         let key = content_key("derivatives", &sha256, "jpg");
         state.store.put_bytes(&key, &encoded.bytes)?;
@@ -127,16 +131,35 @@ fn rerender_one(
                 .select(image_derivatives::store_key)
                 .first::<String>(conn)
                 .optional()?;
-            old_keys.extend(old.filter(|old| old != key));
-            diesel::update(image_derivatives::table.find((image_id, kind.as_str())))
-                .set((
-                    image_derivatives::store_key.eq(key),
-                    image_derivatives::sha256.eq(sha256),
-                    image_derivatives::bytes.eq(encoded.bytes.len() as i64),
-                    image_derivatives::width.eq(encoded.width as i32),
-                    image_derivatives::height.eq(encoded.height as i32),
-                ))
-                .execute(conn)?;
+            let row = DerivativeRow {
+                image_id: image_id.clone(),
+                kind: kind.as_str().to_string(),
+                store_key: key.clone(),
+                sha256: sha256.clone(),
+                bytes: encoded.bytes.len() as i64,
+                width: encoded.width as i32,
+                height: encoded.height as i32,
+            };
+            match old {
+                Some(old) => {
+                    if old != *key {
+                        old_keys.push(old);
+                    }
+                    diesel::update(image_derivatives::table.find((image_id, kind.as_str())))
+                        .set((
+                            image_derivatives::store_key.eq(&row.store_key),
+                            image_derivatives::sha256.eq(&row.sha256),
+                            image_derivatives::bytes.eq(row.bytes),
+                            image_derivatives::width.eq(row.width),
+                            image_derivatives::height.eq(row.height),
+                        ))
+                        .execute(conn)?;
+                }
+                // An image stored before the middle size existed gets one now.
+                None => {
+                    diesel::insert_into(image_derivatives::table).values(&row).execute(conn)?;
+                }
+            }
         }
         mark_version(conn, image_id, &watermark.version)?;
         Ok(Some(old_keys))

@@ -108,7 +108,7 @@ pub async fn answer(
 ) -> Response<BoxBody> {
     let mut res = match image_response(state, auth, events, gallery, req).await {
         Ok(res) => res,
-        Err(e) => crate::site::error_page(state, e.status, Some(&e)).await.into(),
+        Err(e) => crate::site::error_page(state, e.status, Some(&e), None).await.into(),
     };
     crate::web::add_security_headers(res.headers_mut());
     res

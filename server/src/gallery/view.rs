@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::models::Derivative;
 use super::serve;
 use crate::auth::browser_session::CurrentSession;
+use crate::auth::signed_in::SignInFirst;
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
@@ -30,11 +31,17 @@ pub struct ImageCard {
     pub name: String,
     pub thumb_url: String,
     pub proof_url: String,
+    /// The middle size (about 1024 px), or the proof for an image stored before it existed.
+    pub middle_url: String,
     pub photo_url: String,
     pub thumb_width: i32,
     pub thumb_height: i32,
+    pub middle_width: i32,
     pub proof_width: i32,
     pub proof_height: i32,
+    /// Its shape for the grid's rows: width ÷ height × 10, rounded, from 3 (tall) to 30 (a
+    /// panorama) — a class the style sheet sizes (no inline styles under the CSP).
+    pub shape: i32,
     /// The viewer's own marks, laid over by the page (empty here).
     pub favorite: bool,
     pub note: String,
@@ -132,13 +139,14 @@ pub async fn load_gallery(
 
 fn fill_gallery(conn: &mut DbConn, g: &mut Gallery) -> db::Result<()> {
     let id = g.event.id.clone();
-    let mut by_image: HashMap<ImageId, (String, Option<Variant>, Option<Variant>)> = HashMap::new();
+    let mut by_image: HashMap<ImageId, (String, Sizes)> = HashMap::new();
     for (image_id, name, kind, sha, w, h) in shown_variants(conn, &id)? {
-        let entry = by_image.entry(image_id).or_insert_with(|| (name, None, None));
-        if kind == Derivative::Thumb.as_str() {
-            entry.1 = Some((sha, w, h));
-        } else {
-            entry.2 = Some((sha, w, h));
+        let entry = by_image.entry(image_id).or_insert_with(|| (name, Sizes::default()));
+        let size = Some((sha, w, h));
+        match kind.as_str() {
+            k if k == Derivative::Thumb.as_str() => entry.1.thumb = size,
+            k if k == Derivative::Middle.as_str() => entry.1.middle = size,
+            _ => entry.1.proof = size,
         }
     }
     g.studio_groups = listing::online_groups(conn, &id)?;
@@ -161,17 +169,25 @@ fn fill_gallery(conn: &mut DbConn, g: &mut Gallery) -> db::Result<()> {
     let event_path = format!("/events/{id}");
     g.images = by_image
         .into_iter()
-        .filter_map(|(image_id, (name, thumb, proof))| {
-            let ((tsha, tw, th), (psha, pw, ph)) = (thumb?, proof?);
+        .filter_map(|(image_id, (name, sizes))| {
+            let ((tsha, tw, th), (psha, pw, ph)) = (sizes.thumb?, sizes.proof?);
+            let proof_url = serve::url(&image_id, Derivative::Proof, &psha);
+            let (middle_url, middle_width) = match sizes.middle {
+                Some((msha, mw, _)) => (serve::url(&image_id, Derivative::Middle, &msha), mw),
+                None => (proof_url.clone(), pw),
+            };
             Some(ImageCard {
                 id: image_id.to_string(),
                 thumb_url: serve::url(&image_id, Derivative::Thumb, &tsha),
-                proof_url: serve::url(&image_id, Derivative::Proof, &psha),
+                proof_url,
+                middle_url,
                 photo_url: format!("{event_path}/photos/{image_id}"),
                 thumb_width: tw,
                 thumb_height: th,
+                middle_width,
                 proof_width: pw,
                 proof_height: ph,
+                shape: shape(pw, ph),
                 favorite: false,
                 note: String::new(),
                 studio_groups: studio_groups_of.remove(&name).unwrap_or_default(),
@@ -185,21 +201,38 @@ fn fill_gallery(conn: &mut DbConn, g: &mut Gallery) -> db::Result<()> {
     Ok(())
 }
 
+/// An image's shape for the grid: width ÷ height × 10, rounded, within 3..=30.
+fn shape(width: i32, height: i32) -> i32 {
+    if width <= 0 || height <= 0 {
+        return 15;
+    }
+    ((f64::from(width) / f64::from(height) * 10.0).round() as i32).clamp(3, 30)
+}
+
 /// A derivative's hash, width and height.
 type Variant = (String, i32, i32);
 
-/// An image's thumbnail or proof: (image, file name, kind, hash, width, height).
+/// The sizes of one image a page shows.
+#[derive(Default)]
+struct Sizes {
+    thumb: Option<Variant>,
+    middle: Option<Variant>,
+    proof: Option<Variant>,
+}
+
+/// An image's thumbnail, middle size or proof: (image, file name, kind, hash, width, height).
 type VariantRow = (ImageId, String, String, String, i32, i32);
 
-/// Each image's thumbnail and proof.
+/// Each image's thumbnail, middle size and proof.
 fn shown_variants(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<VariantRow>> {
     Ok(images::table
         .inner_join(image_derivatives::table)
         .filter(images::event_id.eq(event))
-        .filter(
-            image_derivatives::kind
-                .eq_any([Derivative::Thumb.as_str(), Derivative::Proof.as_str()]),
-        )
+        .filter(image_derivatives::kind.eq_any([
+            Derivative::Thumb.as_str(),
+            Derivative::Middle.as_str(),
+            Derivative::Proof.as_str(),
+        ]))
         .select((
             images::id,
             images::file_name,
@@ -211,16 +244,25 @@ fn shown_variants(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<VariantR
         .load(conn)?)
 }
 
-/// The first image of an event by file name, as its cover.
-pub fn cover(conn: &mut DbConn, event_id: &EventId) -> db::Result<Option<String>> {
+/// The thumbnail of an event's cover: the studio's `cover`, else its first image by file name.
+pub fn cover(conn: &mut DbConn, event: &EventRow) -> db::Result<Option<String>> {
     let mut thumbs: Vec<(String, ImageId, String)> = images::table
         .inner_join(image_derivatives::table)
-        .filter(images::event_id.eq(event_id))
+        .filter(images::event_id.eq(&event.id))
         .filter(image_derivatives::kind.eq(Derivative::Thumb.as_str()))
         .select((images::file_name, images::id, image_derivatives::sha256))
         .load(conn)?;
     thumbs.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(thumbs.into_iter().next().map(|(_, id, sha)| serve::url(&id, Derivative::Thumb, &sha)))
+    let chosen = thumbs.iter().position(|t| Some(&t.0) == event.cover_file.as_ref()).unwrap_or(0);
+    Ok(thumbs.into_iter().nth(chosen).map(|(_, id, sha)| serve::url(&id, Derivative::Thumb, &sha)))
+}
+
+impl Gallery {
+    /// The photo the event opens on: the studio's `cover`, else the first.
+    pub fn cover(&self) -> Option<&ImageCard> {
+        let chosen = self.event.cover_file.as_ref();
+        self.images.iter().find(|i| Some(&i.name) == chosen).or_else(|| self.images.first())
+    }
 }
 
 /// How many images an event has online.
@@ -228,8 +270,10 @@ pub fn image_count(conn: &mut DbConn, event_id: &EventId) -> db::Result<i64> {
     Ok(images::table.filter(images::event_id.eq(event_id)).count().get_result(conn)?)
 }
 
-/// The answer for a viewer who may not see the event: the code box for a private event, a
-/// plain 404 otherwise.
+/// The answer for a viewer who may not see the event: the code box for a private event; the
+/// sign-in page (and back) for a visitor not signed in, who may be its client or a guest on
+/// another device — for any event address, one that is there or not, so the answer tells
+/// nothing; a plain 404 otherwise.
 pub async fn not_visible(
     req: &HttpRequest,
     state: &State,
@@ -244,6 +288,13 @@ pub async fn not_visible(
             context.insert("event_id", &event.id.to_string());
             context.insert("error", &None::<String>);
             render_status(state, "unlock.html", &context, StatusCode::FORBIDDEN)
+        }
+        (Access::Hidden, _) if session.person().is_none() && req.method() == Method::GET => {
+            let back = match req.query_string() {
+                "" => req.path().to_string(),
+                query => format!("{}?{query}", req.path()),
+            };
+            Ok(site::see_other(&SignInFirst::back_to(&back).location()))
         }
         _ => Err(AppError::not_found(
             "event_not_found",

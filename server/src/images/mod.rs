@@ -1,5 +1,6 @@
 //! Proofroom's image pipeline: turn an uploaded photo into a clean `master` (kept privately so
-//! proofs can be re-rendered when the watermark changes), a watermarked `proof` and a `thumb`.
+//! proofs can be re-rendered when the watermark changes), a watermarked `proof`, a `middle`
+//! size and a `thumb`.
 //!
 //! Speed comes from the system libjpeg-turbo (C shim in `csrc/jpeg_shim.c`): JPEGs are decoded
 //! at the smallest DCT scale M/8 that still covers the proof size, then resized with SIMD
@@ -25,12 +26,16 @@ use image::ImageDecoder;
 
 /// Long edge of proofs and masters.
 pub const PROOF_EDGE: u32 = 2048;
+/// Long edge of the middle size: what a phone's grid and lightbox need at pixel ratio 3,
+/// without the 2048 px proof.
+pub const MIDDLE_EDGE: u32 = 1024;
 /// Long edge of thumbnails.
 pub const THUMB_EDGE: u32 = 400;
 
 const MASTER_QUALITY: u8 = 90;
 const PROOF_QUALITY: u8 = 85;
 const THUMB_QUALITY: u8 = 80;
+const MIDDLE_QUALITY: u8 = 82;
 
 /// Caps on what an untrusted upload may make us do.
 #[derive(Debug, Clone)]
@@ -155,14 +160,16 @@ pub struct Encoded {
     pub height: u32,
 }
 
-/// The three JPEGs made from one upload.
+/// The JPEGs made from one upload.
 #[derive(Debug, Clone)]
 pub struct Derivatives {
     /// Clean, long edge ≤ [`PROOF_EDGE`], q90. Private: source for re-rendering proofs.
     pub master: Encoded,
     /// Master + watermark, q85. What clients see.
     pub proof: Encoded,
-    /// Long edge ≤ [`THUMB_EDGE`], made from the watermarked proof, q80.
+    /// Long edge ≤ [`MIDDLE_EDGE`], made from the watermarked proof, q82.
+    pub middle: Encoded,
+    /// Long edge ≤ [`THUMB_EDGE`], made from the middle size, q80.
     pub thumb: Encoded,
 }
 
@@ -244,11 +251,12 @@ pub fn ingest(
     render(px, watermark, true)
 }
 
-/// Re-renders proof and thumb from a stored master (after the studio changed its watermark).
+/// Re-renders proof, middle size and thumb from a stored master (after the studio changed its
+/// watermark); the master in the answer is empty.
 pub fn rewatermark(
     master_jpeg: &[u8],
     watermark: Option<&Watermark>,
-) -> Result<(Encoded, Encoded), ImageError> {
+) -> Result<Derivatives, ImageError> {
     let limits = Limits::default();
     if sniff(master_jpeg) != Some(ImageFormat::Jpeg) {
         return Err(ImageError::Unsupported);
@@ -256,8 +264,7 @@ pub fn rewatermark(
     let (px, _) = decode(master_jpeg, ImageFormat::Jpeg, Some(PROOF_EDGE), false, &limits)?;
     // Masters are already upright and ≤ PROOF_EDGE; fit() only guards against odd inputs.
     let px = ops::fit(px, PROOF_EDGE)?;
-    let d = render(px, watermark, false)?;
-    Ok((d.proof, d.thumb))
+    render(px, watermark, false)
 }
 
 /// Re-encodes a studio branding image so no metadata survives, at a bounded size.
@@ -296,7 +303,8 @@ pub fn load_watermark_image(png_bytes: &[u8]) -> Result<image::RgbaImage, ImageE
         .ok_or_else(|| ImageError::Corrupt("internal: RGBA buffer size".into()))
 }
 
-/// master (clean) → watermark in place → proof → thumb from the proof.
+/// master (clean) → watermark in place → proof → middle size from the proof → thumb from the
+/// middle size.
 fn render(
     mut px: Pixels,
     watermark: Option<&Watermark>,
@@ -312,13 +320,19 @@ fn render(
         watermark::apply(&mut px, wm)?;
     }
     let proof = Encoded { bytes: jpeg::encode_rgb(&px, PROOF_QUALITY)?, width: w, height: h };
-    let small = ops::fit(px, THUMB_EDGE)?;
+    let mid = ops::fit(px, MIDDLE_EDGE)?;
+    let middle = Encoded {
+        bytes: jpeg::encode_rgb(&mid, MIDDLE_QUALITY)?,
+        width: mid.width,
+        height: mid.height,
+    };
+    let small = ops::fit(mid, THUMB_EDGE)?;
     let thumb = Encoded {
         bytes: jpeg::encode_rgb(&small, THUMB_QUALITY)?,
         width: small.width,
         height: small.height,
     };
-    Ok(Derivatives { master, proof, thumb })
+    Ok(Derivatives { master, proof, middle, thumb })
 }
 
 fn check_pixels(w: u32, h: u32, limits: &Limits) -> Result<(), ImageError> {

@@ -270,8 +270,9 @@ fn exif_orientation_6_is_applied_and_all_metadata_stripped() {
     let d = ingest(&f.0, Some(&wm), &Limits::default()).expect("ingest");
     assert_eq!((d.proof.width, d.proof.height), (1365, 2048));
     assert_eq!((d.master.width, d.master.height), (1365, 2048));
+    assert_eq!((d.middle.width, d.middle.height), (683, 1024));
     assert_eq!((d.thumb.width, d.thumb.height), (267, 400));
-    for e in [&d.master, &d.proof, &d.thumb] {
+    for e in [&d.master, &d.proof, &d.middle, &d.thumb] {
         assert!(!contains(&e.bytes, b"Exif"), "EXIF left in output");
         assert!(!contains(&e.bytes, b"WGS-84"), "GPS left in output");
         assert!(segments(&e.bytes).iter().all(|(code, _)| !matches!(code, 0xE1..=0xEF)));
@@ -386,7 +387,7 @@ fn small_image_is_not_upscaled() {
     let f = tmp_file("small.jpg", &jpeg_of(&px, 90));
     let d = ingest(&f.0, Some(&text_mark(WatermarkPosition::Tiled, 0.4)), &Limits::default())
         .expect("ingest");
-    for e in [&d.master, &d.proof, &d.thumb] {
+    for e in [&d.master, &d.proof, &d.middle, &d.thumb] {
         assert_eq!((e.width, e.height), (300, 200));
         let out = decode_jpeg(&e.bytes);
         assert_eq!((out.width, out.height), (300, 200));
@@ -422,8 +423,10 @@ fn rewatermark_changes_only_the_mark() {
     );
     let d = ingest(&f.0, None, &Limits::default()).expect("ingest");
     let wm = text_mark(WatermarkPosition::BottomRight, 0.8);
-    let (proof, thumb) = rewatermark(&d.master.bytes, Some(&wm)).expect("rewatermark");
+    let again = rewatermark(&d.master.bytes, Some(&wm)).expect("rewatermark");
+    let (proof, thumb) = (again.proof, again.thumb);
     assert_eq!((proof.width, proof.height), (1024, 768));
+    assert_eq!((again.middle.width, again.middle.height), (1024, 768));
     assert_eq!((thumb.width, thumb.height), (400, 300));
     let (m, p) = (decode_jpeg(&d.master.bytes), decode_jpeg(&proof.bytes));
     let mut far = 0u8;
@@ -442,7 +445,7 @@ fn rewatermark_changes_only_the_mark() {
     assert!(far <= 8, "pixels away from the mark changed by {far}");
     assert!(near > 300, "mark not found ({near} px)");
     // Without a watermark the proof is the master re-encoded.
-    let (clean, _) = rewatermark(&d.master.bytes, None).expect("clean");
+    let clean = rewatermark(&d.master.bytes, None).expect("clean").proof;
     assert_eq!((clean.width, clean.height), (1024, 768));
     assert!(matches!(rewatermark(b"not a jpeg", None), Err(ImageError::Unsupported)));
 }

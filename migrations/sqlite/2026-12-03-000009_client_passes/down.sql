@@ -1,0 +1,1 @@
+ALTER TABLE event_passes DROP COLUMN client_id;
