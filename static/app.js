@@ -191,6 +191,8 @@
   var eventUrl = grid.dataset.event;
   var tiles = Array.prototype.slice.call(grid.querySelectorAll(".tile"));
   var canFavorite = grid.hasAttribute("data-can-favorite");
+  // How many photos the session asks to choose, if it does: the lightbox counts "12 of 30".
+  var choose = grid.dataset.choose ? parseInt(grid.dataset.choose, 10) : 0;
   var shopData = document.getElementById("shop-data");
   var shop = shopData ? JSON.parse(shopData.dataset.shop) : null;
   var counter = document.querySelector("[data-favorite-count]");
@@ -204,7 +206,10 @@
     }
     var field = tile.querySelector('.heart-form input[name="on"]');
     if (field) { field.value = on ? "0" : "1"; }
-    if (counter) { counter.textContent = String(tiles.filter(function (t) { return t.classList.contains("is-favorite"); }).length); }
+    var chosen = tiles.filter(function (t) { return t.classList.contains("is-favorite"); }).length;
+    if (counter) { counter.textContent = String(chosen); }
+    var lbCount = box && box.querySelector(".lb-count");
+    if (lbCount) { lbCount.textContent = chosen + " of " + choose + " chosen"; }
   }
 
   function toggleFavorite(tile) {
@@ -326,6 +331,7 @@
       '</div>' +
       '<div class="lb-bar">' +
       (canFavorite ? '<button type="button" class="lb-heart" aria-pressed="false"></button>' +
+        (choose ? '<span class="lb-count" aria-live="polite"></span>' : '') +
         '<form class="lb-note"><label>Note <input name="note" maxlength="1000" autocomplete="off"></label><button type="submit">Save note</button></form>' : '') +
       (shop ? '<button type="button" class="lb-shop-toggle" aria-controls="lb-shop" aria-expanded="false">Order</button>' : '') +
       '<button type="button" class="lb-play secondary" aria-pressed="false">▶ Slideshow</button>' +
@@ -388,6 +394,11 @@
     var on = current.classList.contains("is-favorite");
     heart.setAttribute("aria-pressed", on ? "true" : "false");
     heart.textContent = hint(on ? "♥ Favorite" : "♡ Favorite", "F");
+    var lbCount = box.querySelector(".lb-count");
+    if (lbCount) {
+      var chosen = tiles.filter(function (t) { return t.classList.contains("is-favorite"); }).length;
+      lbCount.textContent = chosen + " of " + choose + " chosen";
+    }
   }
 
   // Sizes the photo to the stage, so a thumbnail standing in for the proof shows as large.

@@ -10,7 +10,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use proofroom_wire::feed::{FeedContent, FeedItem, GuestRecord, SessionFavorites, YearbookPick};
+use proofroom_wire::feed::{
+    FavoritesSent, FeedContent, FeedItem, GuestRecord, SessionFavorites, YearbookPick,
+};
 use proofroom_wire::format_cents;
 use proofroom_wire::orders::OrderRecord;
 use proofroom_wire::prepaid::PrepaidSelection;
@@ -66,6 +68,7 @@ impl Inbox {
         let files = match &item.content {
             FeedContent::Guest(guest) => self.guest(guest)?,
             FeedContent::Favorites(favorites) => self.favorites(favorites)?,
+            FeedContent::FavoritesSent(sent) => self.favorites_sent(sent)?,
             FeedContent::Yearbook(pick) => self.yearbook(pick)?,
             FeedContent::Order(order) => self.order(order)?,
             FeedContent::Prepaid(selection) => self.prepaid(selection)?,
@@ -142,6 +145,35 @@ impl Inbox {
         Ok(vec![format!("{INBOX}/{txt}"), format!("{INBOX}/{detail}")])
     }
 
+    /// `favorites/<session>-sent-<person>.txt` and `.json`: what one person sent when they
+    /// said they were done choosing — the file names one a line, and Lightroom's filter.
+    fn favorites_sent(&self, sent: &FavoritesSent) -> io::Result<Vec<String>> {
+        let stem =
+            format!("favorites/{}-sent-{}", safe_name(&sent.session_id), safe_name(&sent.id));
+        let names: Vec<&str> = sent.favorites.iter().map(|f| f.file_name.as_str()).collect();
+        let mut text = format!(
+            "# Favorites {} <{}> sent for session {} on {} UTC: {}{}\n\n",
+            sent.name,
+            sent.email,
+            sent.session_id,
+            sent.sent_at.format("%Y-%m-%d %H:%M"),
+            names.len(),
+            sent.choose.map(|n| format!(" of {n}")).unwrap_or_default(),
+        );
+        for favorite in &sent.favorites {
+            text.push_str(&favorite.file_name);
+            if let Some(note) = &favorite.note {
+                text.push_str(&format!("    # {}", note.replace('\n', " ")));
+            }
+            text.push('\n');
+        }
+        text.push_str(&format!("\nLightroom text filter: {}\n", names.join(", ")));
+        let (txt, detail) = (format!("{stem}.txt"), format!("{stem}.json"));
+        self.put(&txt, text.as_bytes())?;
+        self.put(&detail, &json(sent)?)?;
+        Ok(vec![format!("{INBOX}/{txt}"), format!("{INBOX}/{detail}")])
+    }
+
     fn yearbook(&self, pick: &YearbookPick) -> io::Result<Vec<String>> {
         let file = format!("yearbook/{}.json", safe_name(&pick.session_id));
         self.put(&file, &json(pick)?)?;
@@ -184,6 +216,17 @@ impl Inbox {
                 let count: usize = f.people.iter().map(|p| p.favorites.len()).sum();
                 (f.session_id.clone(), format!("Favorites changed: {count} in all"))
             }
+            FeedContent::FavoritesSent(f) => (
+                f.session_id.clone(),
+                format!(
+                    "{} sent {} favorites{}: ready to edit (inbox/favorites/{}-sent-{}.txt)",
+                    f.name,
+                    f.favorites.len(),
+                    f.choose.map(|n| format!(" of {n} asked")).unwrap_or_default(),
+                    safe_name(&f.session_id),
+                    safe_name(&f.id)
+                ),
+            ),
             FeedContent::Yearbook(y) => (
                 y.session_id.clone(),
                 format!("Yearbook image picked by {}: {}", y.client_name, y.file_name),

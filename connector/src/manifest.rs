@@ -316,6 +316,7 @@ bounded_integer!(Minutes, 1, 10_080, "a whole number of minutes");
 bounded_integer!(Revision, 1, 1000, "a whole number");
 bounded_integer!(Quantity, 1, 100, "a whole number of prints");
 bounded_integer!(ReminderDays, 0, 60, "a whole number of days");
+bounded_integer!(Photos, 1, 10_000, "a whole number of photos");
 
 #[cfg(test)]
 mod tests {

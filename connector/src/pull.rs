@@ -99,7 +99,9 @@ pub(crate) async fn pull(
                 Ok(Written::Files(files)) => {
                     match &item.content {
                         FeedContent::Guest(_) => report.guests += 1,
-                        FeedContent::Favorites(_) => report.favorites += 1,
+                        FeedContent::Favorites(_) | FeedContent::FavoritesSent(_) => {
+                            report.favorites += 1
+                        }
                         FeedContent::Yearbook(_) => report.yearbook += 1,
                         FeedContent::Order(_) => report.orders += 1,
                         FeedContent::Prepaid(_) => report.prepaid += 1,

@@ -137,6 +137,7 @@ impl Application {
                 .route("/invite/{token}", aw::get().to(events::unlock::follow_invite))
                 .route("/events/{id}/unlock", aw::post().to(events::unlock::unlock_event))
                 .route("/events/{id}/favorites", aw::get().to(favorites::favorites_page))
+                .route("/events/{id}/favorites/send", aw::post().to(favorites::send_favorites))
                 .route("/events/{id}/invites", aw::get().to(events::unlock::invites_page))
                 .route("/events/{id}/invites", aw::post().to(events::unlock::create_invite))
                 .route(

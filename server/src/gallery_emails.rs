@@ -1,5 +1,7 @@
-//! Email to a gallery's client: "your images are online" once its photos are up, and a reminder
-//! a studio-set number of days (`expiry_reminder_days`) before it expires. Never a password:
+//! Email to a gallery's client: "your images are online" once its photos are up, a reminder
+//! a studio-set number of days (`expiry_reminder_days`) before it expires, and one
+//! [`CHOOSE_REMINDER_DAYS`] before the photos are to be chosen (`choose_by`) when the client
+//! has not sent their favorites yet. Never a password:
 //! the email says which user name to sign in with and whether the password is their last name
 //! or the one they chose.
 //!
@@ -21,9 +23,13 @@ use crate::db::{self, DbConn, Pool};
 use crate::email::{self, Mailer, NewEmail};
 use crate::events::listing;
 use crate::events::models::EventRow;
+use crate::favorites;
 use crate::gallery::view::{arrival_times, image_count};
 use crate::studio;
 use crate::web::format::display_date;
+
+/// How many days before `choose_by` a client who has not sent their favorites is reminded.
+pub const CHOOSE_REMINDER_DAYS: u64 = 3;
 
 /// An upload whose newest image is this old is taken as finished.
 const UPLOAD_QUIET_MINUTES: i64 = 10;
@@ -81,6 +87,42 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
             }
             listing::mark_online_notice_sent(conn, &event.id)
         })?;
+    }
+
+    let choose_sent: HashSet<String> = email::keys_starting(conn, "choose-reminder:")?;
+    let choosing =
+        listing::choosing_due(conn, today, today + chrono::Days::new(CHOOSE_REMINDER_DAYS))?;
+    for event in choosing {
+        let (Some(count), Some(by)) = (event.choose_count, event.choose_by) else { continue };
+        let key = format!("choose-reminder:{}:{by}", event.id);
+        if choose_sent.contains(&key)
+            || event.is_expired(today)
+            || favorites::sent(conn, &event.id, event.client_id.as_str())?.is_some()
+        {
+            continue;
+        }
+        let client = client_of(conn, &event)?;
+        let chosen = favorites::count_of(conn, &event.id, event.client_id.as_str())?;
+        let message = NewEmail {
+            dedupe_key: key,
+            to: &client.email,
+            subject: format!("Choose your {count} photos by {}", display_date(by)),
+            body: format!(
+                "Hello {},\n\n{} asks you to choose {count} photos from \"{}\" by {}. You have \
+                 {chosen} so far: heart the ones you want, then press \"Send my favorites to the \
+                 studio\" on your favorites page.\n\n{}\nYour favorites: {site_url}/events/{}/favorites\n\n{}\n",
+                client.first_name,
+                studio.name,
+                event.description,
+                display_date(by),
+                sign_in_help(site_url, &client),
+                event.id,
+                studio.name,
+            ),
+        };
+        if email::enqueue(conn, message)? {
+            queued += 1;
+        }
     }
 
     let days = i64::from(studio.expiry_reminder_days);

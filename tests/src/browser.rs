@@ -49,6 +49,8 @@ pub enum Screen {
 #[derive(Clone)]
 pub struct Page {
     pub client: Client,
+    /// The window the story runs in.
+    pub screen: Screen,
     base: String,
     story: String,
 }
@@ -72,6 +74,7 @@ where
         .unwrap_or_else(|e| panic!("{name}: starting Chromium: {e:#}"));
     let page = Page {
         client: client.clone(),
+        screen,
         base: base.trim_end_matches('/').to_string(),
         story: name.to_string(),
     };
@@ -503,6 +506,15 @@ impl Page {
             ),
         )
         .await
+    }
+
+    /// The lightbox's next photo, as a person would ask for it: a swipe on a phone, the ›
+    /// button elsewhere.
+    pub async fn next_photo(&self) -> anyhow::Result<()> {
+        match self.screen {
+            Screen::Phone => self.swipe(".lb-stage", -200.0).await,
+            Screen::Desktop => self.click(".lightbox.open .lb-next").await,
+        }
     }
 
     /// Signs in on the sign-in page (passing the offer to choose a login of one's own), then

@@ -158,7 +158,7 @@ async fn a_client_signs_in_favorites_from_the_lightbox_by_keyboard_and_picks_a_y
         ensure!(favorite_count(&page).await? == "3", "the counter shows three favorites");
 
         // What the studio will receive: the favorites page, from the server, with the note.
-        page.click_text("Notes").await?;
+        page.click_text("Review and send favorites").await?;
         page.heading("My favorites").await?;
         page.snapshot("favorites").await?;
         let mut names = Vec::new();

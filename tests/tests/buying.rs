@@ -91,11 +91,7 @@ async fn ann_orders_beside_the_photo(screen: Screen, name: &str) {
         ensure!(page.find(".lightbox.open").await?.is_displayed().await?, "still browsing");
 
         // The next photo: one 8×10 of it.
-        if phone {
-            page.swipe(".lb-stage", -200.0).await?;
-        } else {
-            page.click(".lightbox.open .lb-next").await?;
-        }
+        page.next_photo().await?;
         page.lightbox_shows("Smith 02.jpg · 2 of 3").await?;
         if phone && !visible(&page, ".lb-shop").await? {
             page.tap(".lightbox.open .lb-shop-toggle").await?;

@@ -174,11 +174,7 @@ async fn the_lightbox_follows_the_photo_on_screen(screen: Screen, name: &str) {
         )
         .await?;
         for n in 3..=4 {
-            if phone {
-                page.swipe(".lb-stage", -200.0).await?;
-            } else {
-                page.click(".lightbox.open .lb-next").await?;
-            }
+            page.next_photo().await?;
             page.lightbox_shows(&format!(" · {n} of 6")).await?;
         }
         page.wait_for("the fourth photo's proof", "return !!document.querySelector('.lightbox').dataset.proofOf;")

@@ -40,7 +40,8 @@ impl FeedWaiting {
 }
 
 /// The kinds of feed items, as on the wire.
-pub const FEED_KINDS: [&str; 5] = ["guest", "favorites", "yearbook", "order", "prepaid"];
+pub const FEED_KINDS: [&str; 6] =
+    ["guest", "favorites", "favorites_sent", "yearbook", "order", "prepaid"];
 
 /// One page of the feed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -72,6 +73,8 @@ pub enum FeedContent {
     Guest(GuestRecord),
     /// An event's favorites changed: all of them, per person.
     Favorites(SessionFavorites),
+    /// Someone said they are done choosing and sent their favorites to the studio.
+    FavoritesSent(FavoritesSent),
     /// The yearbook pick of a session changed.
     Yearbook(YearbookPick),
     /// An order was placed, or its payment went through: the whole order as it is now.
@@ -88,6 +91,7 @@ impl FeedContent {
         match self {
             Self::Guest(_) => "guest",
             Self::Favorites(_) => "favorites",
+            Self::FavoritesSent(_) => "favorites_sent",
             Self::Yearbook(_) => "yearbook",
             Self::Order(_) => "order",
             Self::Prepaid(_) => "prepaid",
@@ -112,6 +116,23 @@ pub struct GuestRecord {
 pub struct SessionFavorites {
     pub session_id: String,
     pub people: Vec<PersonFavorites>,
+}
+
+/// Favorites sent to the studio: who, how many (of how many asked for), and which.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FavoritesSent {
+    pub session_id: String,
+    /// `client` or `guest` (not `kind`: that names the feed item).
+    pub person_kind: String,
+    /// The studio's client id, or the guest's id.
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    /// The photos the session asked for (`choose`), if it did.
+    pub choose: Option<i32>,
+    pub sent_at: NaiveDateTime,
+    pub favorites: Vec<Favorite>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -417,6 +417,15 @@ pub struct SessionUpsert {
     /// The image the gallery opens on (one of `images`); none: the first by name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cover: Option<String>,
+    /// How many photos the client chooses and sends (the images a package includes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choose: Option<i32>,
+    /// The day the choice is due; a reminder goes out before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choose_by: Option<NaiveDate>,
+    /// The client may send fewer than `choose` (at least one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub choose_fewer: bool,
 }
 
 /// What the server says about a session after an upsert, and in listings.

@@ -13,7 +13,7 @@ use super::check::Problems;
 use super::folder::{EntryKind, is_image_name, list_dir};
 use super::videos::{RawVideo, videos};
 use crate::ItemError;
-use crate::manifest::{Date, Days, Revision, key_text};
+use crate::manifest::{Date, Days, Photos, Revision, key_text};
 
 /// `sessions/<id>/session.toml` with its folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +74,11 @@ struct RawSession {
     online_groups: Vec<String>,
     /// The image the gallery opens on.
     cover: Option<Spanned<String>>,
+    /// How many photos the client chooses and sends, by when, and whether fewer will do.
+    choose: Option<Spanned<Photos>>,
+    choose_by: Option<Spanned<Date>>,
+    #[serde(default)]
+    choose_fewer: bool,
     client: RawClient,
     #[serde(default)]
     images: BTreeMap<Spanned<String>, RawImage>,
@@ -155,6 +160,11 @@ pub fn parse_session(
     let videos = videos(&mut p, &raw.videos);
     let (images, image_errors) = folder_images(&mut p, id, dir, &raw.images);
     let (online, held_back) = choose_online(&raw, images);
+    if let Some(by) = &raw.choose_by
+        && raw.choose.is_none()
+    {
+        p.add(by.span(), "choose_by", "needs `choose`: how many photos the client chooses");
+    }
     if let Some(cover) = &raw.cover
         && !online.iter().any(|i| i.name == *cover.get_ref())
     {
@@ -186,6 +196,9 @@ pub fn parse_session(
             images: online,
             videos,
             cover: raw.cover.map(Spanned::into_inner),
+            choose: raw.choose.as_ref().map(|c| c.get_ref().0 as i32),
+            choose_by: raw.choose_by.as_ref().map(|d| d.get_ref().0),
+            choose_fewer: raw.choose_fewer,
         },
         held_back,
         image_errors,

@@ -423,6 +423,9 @@ fn the_documented_session_parses() {
                 groups: vec!["Outdoor".into()]
             }],
             cover: None,
+            choose: None,
+            choose_by: None,
+            choose_fewer: false,
             // The player URL rebuilt from the embed's src; the iframe itself stays behind.
             videos: vec![SessionVideo {
                 id: "highlights".into(),
@@ -598,6 +601,23 @@ fn upload_ratings_groups_and_online_filter_images() {
     assert!(both.groups.is_empty());
     assert_eq!(s.held_back, vec!["off.jpg"]);
 
+    // How many photos the client chooses, by when; a date alone means nothing.
+    let asked = with("choose = 2\nchoose_by = \"2026-05-01\"\nchoose_fewer = true");
+    assert_eq!(
+        (asked.upsert.choose, asked.upsert.choose_by, asked.upsert.choose_fewer),
+        (Some(2), Some(d(2026, 5, 1)), true)
+    );
+    let dated =
+        parse_in(dir.path(), &format!("choose_by = \"2026-05-01\"\n{MINIMAL_SESSION}{images}"))
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
+    assert_eq!(
+        dated,
+        ["sessions/2026-0412/session.toml:1: choose_by: needs `choose`: how many photos the \
+             client chooses"]
+    );
     // The cover is one of the images that go online.
     assert_eq!(with("cover = \"grp.jpg\"").upsert.cover.as_deref(), Some("grp.jpg"));
     let held = parse_in(dir.path(), &format!("cover = \"off.jpg\"\n{MINIMAL_SESSION}{images}"))
@@ -753,7 +773,7 @@ fn bad_session_manifests_name_line_and_field() {
         (
             m.replace("publish = true", "publsh = true"),
             format!(
-                "{file}:4: publsh: unknown field (a typo?); expected one of \"description\", \"date\", \"price_list\", \"days_active\", \"publish\", \"event_type\", \"event_code\", \"event_description\", \"yearbook_selection\", \"upload\", \"upload_groups\", \"online_groups\", \"cover\", \"client\", \"images\", \"videos\", \"contracts\", \"albums\""
+                "{file}:4: publsh: unknown field (a typo?); expected one of \"description\", \"date\", \"price_list\", \"days_active\", \"publish\", \"event_type\", \"event_code\", \"event_description\", \"yearbook_selection\", \"upload\", \"upload_groups\", \"online_groups\", \"cover\", \"choose\", \"choose_by\", \"choose_fewer\", \"client\", \"images\", \"videos\", \"contracts\", \"albums\""
             ),
         ),
         (

@@ -315,6 +315,7 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, own: &Personal, person
     context.insert("is_client", &g.is_client);
     context.insert("signed_in", &person.is_some());
     context.insert("can_favorite", &g.studio.favorites);
+    context.insert("choose", &e.choose_count);
     context.insert("can_group", &g.studio.client_groups);
     context
         .insert("yearbook", &(g.is_client && e.yearbook_selection && g.studio.yearbook_selection));

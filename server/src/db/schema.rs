@@ -133,6 +133,9 @@ diesel::table! {
         expiry_override -> Nullable<Date>,
         online_notice_at -> Nullable<Timestamp>,
         cover_file -> Nullable<Text>,
+        choose_count -> Nullable<Integer>,
+        choose_by -> Nullable<Date>,
+        choose_fewer -> Bool,
     }
 }
 
@@ -256,6 +259,16 @@ diesel::table! {
         invite_id -> Nullable<Text>,
         created_at -> Timestamp,
         client_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    favorites_sent (event_id, person_id) {
+        event_id -> Text,
+        person_id -> Text,
+        person_kind -> Text,
+        image_count -> Integer,
+        sent_at -> Timestamp,
     }
 }
 
@@ -465,6 +478,7 @@ diesel::joinable!(event_online_groups -> events (event_id));
 diesel::joinable!(images -> events (event_id));
 diesel::joinable!(image_derivatives -> images (image_id));
 diesel::joinable!(event_passes -> events (event_id));
+diesel::joinable!(favorites_sent -> events (event_id));
 diesel::joinable!(event_passes -> guest_invites (invite_id));
 diesel::joinable!(guest_invites -> events (event_id));
 diesel::joinable!(favorites -> images (image_id));
@@ -505,6 +519,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     guest_invites,
     event_passes,
     favorites,
+    favorites_sent,
     person_groups,
     person_group_images,
     yearbook_picks,

@@ -113,6 +113,20 @@ pub fn told_expiring(
         .load(conn)?)
 }
 
+/// Galleries online whose photos are to be chosen (`choose_by`) from `from` to `to`.
+pub fn choosing_due(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> db::Result<Vec<EventRow>> {
+    Ok(events::table
+        .filter(events::online_notice_at.is_not_null())
+        .filter(events::choose_by.ge(from))
+        .filter(events::choose_by.le(to))
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
 /// How many images the session lists (uploaded or not).
 pub fn listed_image_count(conn: &mut DbConn, event: &EventId) -> db::Result<i64> {
     Ok(session_images::table.filter(session_images::event_id.eq(event)).count().get_result(conn)?)

@@ -33,9 +33,31 @@ pub struct EventRow {
     pub expiry_override: Option<NaiveDate>,
     /// The photo the event opens on, by file name; `None`: the first.
     pub cover_file: Option<String>,
+    /// How many photos the client chooses and sends (`choose`), by when, and whether fewer do.
+    pub choose_count: Option<i32>,
+    pub choose_by: Option<NaiveDate>,
+    pub choose_fewer: bool,
 }
 
 impl EventRow {
+    /// Whether `count` favorites may be sent: any, at least one, without `choose`; exactly
+    /// `choose` (or from one up to it when fewer will do) with it. `Err` says why not.
+    pub fn may_send(&self, count: usize) -> Result<(), String> {
+        let count = i64::try_from(count).unwrap_or(i64::MAX);
+        match self.choose_count.map(i64::from) {
+            _ if count == 0 => Err("Heart the photos you choose first.".into()),
+            None => Ok(()),
+            Some(asked) if count > asked => Err(format!(
+                "The studio asked for {asked}: take the heart off {} to send.",
+                count - asked
+            )),
+            Some(asked) if count < asked && !self.choose_fewer => {
+                Err(format!("Choose {} more to send: the studio asked for {asked}.", asked - count))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
     pub fn event_type(&self) -> EventType {
         EventType::parse(&self.event_type).unwrap_or_default()
     }

@@ -63,6 +63,12 @@ pub fn validate(id: &str, session: SessionUpsert) -> Result<CheckedSession, AppE
             format!("Session {id}: the cover \"{cover}\" is not one of its images online."),
         ));
     }
+    if session.choose.is_some_and(|n| !(1..=10_000).contains(&n)) {
+        return Err(invalid(
+            "invalid_choose",
+            format!("Session {id}: choose is a number of photos from 1 to 10000."),
+        ));
+    }
     let mut video_ids = HashSet::new();
     let mut embed_urls = Vec::with_capacity(session.videos.len());
     for video in &session.videos {
@@ -142,6 +148,9 @@ pub fn upsert_event(
                         events::manifest_sha256.eq(&manifest),
                         events::expiry_override.eq(expiry_override),
                         events::cover_file.eq(&session.cover),
+                        events::choose_count.eq(session.choose),
+                        events::choose_by.eq(session.choose_by),
+                        events::choose_fewer.eq(session.choose_fewer),
                     ))
                     .execute(conn)?;
                 event.id
@@ -166,6 +175,9 @@ pub fn upsert_event(
                     manifest_sha256: Some(manifest),
                     expiry_override: None,
                     cover_file: session.cover.clone(),
+                    choose_count: session.choose,
+                    choose_by: session.choose_by,
+                    choose_fewer: session.choose_fewer,
                 };
                 diesel::insert_into(events::table).values(&event).execute(conn)?;
                 event.id

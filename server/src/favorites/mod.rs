@@ -1,12 +1,16 @@
-//! Hearts and notes on images, per person per event, kept for the studio. Owns `favorites`.
+//! Hearts and notes on images, per person per event, kept for the studio, and "send my
+//! favorites to the studio" when the person is done choosing. Owns `favorites` and
+//! `favorites_sent`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::browser_session::Person;
-use crate::db::schema::favorites;
+use crate::auth::people;
+use crate::db::schema::{favorites, favorites_sent};
 use crate::db::{self, DbConn, EventId, ImageId};
+use crate::email::{self, NewEmail};
 use crate::error::AppError;
 use crate::feed;
 use crate::gallery::acting::{Acting, ClientOption, image_of_event};
@@ -144,6 +148,113 @@ pub async fn set_note(
     Ok(site::done(&req, &back, serde_json::json!({ "favorite": true, "note": note })))
 }
 
+/// When the person last sent their favorites of an event to the studio, and how many.
+pub fn sent(
+    conn: &mut DbConn,
+    event: &EventId,
+    person_id: &str,
+) -> db::Result<Option<(chrono::NaiveDateTime, i32)>> {
+    Ok(favorites_sent::table
+        .find((event, person_id))
+        .select((favorites_sent::sent_at, favorites_sent::image_count))
+        .first(conn)
+        .optional()?)
+}
+
+/// Who sent favorites (`<event id>/<person id>`, a feed subject): their kind and when.
+pub fn sent_record(
+    conn: &mut DbConn,
+    subject: &str,
+) -> db::Result<Option<(EventId, String, String, chrono::NaiveDateTime)>> {
+    let Some((event, person_id)) = subject.split_once('/') else { return Ok(None) };
+    let found: Option<(String, chrono::NaiveDateTime)> = favorites_sent::table
+        .find((event, person_id))
+        .select((favorites_sent::person_kind, favorites_sent::sent_at))
+        .first(conn)
+        .optional()?;
+    Ok(found
+        .map(|(kind, at)| (EventId::from_stored(event.to_string()), kind, person_id.into(), at)))
+}
+
+/// How many favorites the person has in the event.
+pub fn count_of(conn: &mut DbConn, event: &EventId, person_id: &str) -> db::Result<i64> {
+    Ok(favorites::table
+        .filter(favorites::event_id.eq(event))
+        .filter(favorites::person_id.eq(person_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// "Send my favorites to the studio": the person says they are done choosing. Refused (422,
+/// saying why) when their count is not what the session asks for (`choose`); otherwise the
+/// studio gets a feed item — a line in its tasks.csv — and an email, and the page says when
+/// they were sent. Sending again after a change sends the list as it is then.
+pub async fn send_favorites(
+    req: HttpRequest,
+    state: State,
+    acting: Acting,
+    form: web::Form<crate::web::CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    acting.session.check_csrf(Some(&form.csrf))?;
+    acting.allows(ClientOption::Favorites)?;
+    let person = acting.person.clone();
+    let event = acting.event.clone();
+    let studio = acting.studio.clone();
+    let site_url = state.site_url.clone();
+    let sent = db::run(&state.pool, move |conn| -> Result<_, AppError> {
+        db::write_transaction(conn, |conn| {
+            let count = count_of(conn, &event.id, person.person_id())?;
+            event
+                .may_send(count as usize)
+                .map_err(|why| AppError::unprocessable("cannot_send_favorites", why))?;
+            let now = db::now();
+            diesel::delete(favorites_sent::table.find((&event.id, person.person_id())))
+                .execute(conn)?;
+            diesel::insert_into(favorites_sent::table)
+                .values((
+                    favorites_sent::event_id.eq(&event.id),
+                    favorites_sent::person_id.eq(person.person_id()),
+                    favorites_sent::person_kind.eq(person.kind()),
+                    favorites_sent::image_count.eq(count as i32),
+                    favorites_sent::sent_at.eq(now),
+                ))
+                .execute(conn)?;
+            let subject = format!("{}/{}", event.id, person.person_id());
+            feed::record(conn, feed::Kind::FavoritesSent, &subject)?;
+            if let Some(to) = studio.email.as_deref() {
+                let (_, name, address) = people::who(conn, person.kind(), person.person_id())?;
+                let asked = event
+                    .choose_count
+                    .map(|n| format!(" of the {n} asked for"))
+                    .unwrap_or_default();
+                email::enqueue(
+                    conn,
+                    NewEmail {
+                        dedupe_key: format!("favorites-sent:{subject}:{now}"),
+                        to,
+                        subject: format!(
+                            "{name} sent their favorites: {} ({count} photos)",
+                            event.description
+                        ),
+                        body: format!(
+                            "{name} <{address}> is done choosing and sent {count} favorites\
+                             {asked} from \"{}\".\n\nThe list comes to your studio library's inbox \
+                             with the next sync (inbox/favorites/, and a line in \
+                             inbox/tasks.csv).\n\nSee the gallery: {site_url}/events/{}\n",
+                            event.description, event.id,
+                        ),
+                    },
+                )?;
+            }
+            Ok(count)
+        })
+    })
+    .await?;
+    state.mailer.wake();
+    let page = format!("/events/{}/favorites", acting.event.id);
+    Ok(site::done(&req, &page, serde_json::json!({ "sent": sent })))
+}
+
 #[derive(Serialize)]
 struct FavoriteView {
     name: String,
@@ -168,15 +279,15 @@ pub async fn favorites_page(
     };
     let person = acting.person.clone();
     let event = acting.event.id.clone();
-    let marked: Vec<(ImageId, Option<String>, chrono::NaiveDateTime)> =
-        db::run(&state.pool, move |conn| -> db::Result<_> {
-            Ok(favorites::table
-                .filter(favorites::event_id.eq(&event))
-                .filter(favorites::person_id.eq(person.person_id()))
-                .select((favorites::image_id, favorites::note, favorites::created_at))
-                .load(conn)?)
-        })
-        .await?;
+    let (marked, sent_at) = db::run(&state.pool, move |conn| -> db::Result<_> {
+        let marked: Vec<(ImageId, Option<String>, chrono::NaiveDateTime)> = favorites::table
+            .filter(favorites::event_id.eq(&event))
+            .filter(favorites::person_id.eq(person.person_id()))
+            .select((favorites::image_id, favorites::note, favorites::created_at))
+            .load(conn)?;
+        Ok((marked, sent(conn, &event, person.person_id())?))
+    })
+    .await?;
     let items: Vec<FavoriteView> = gallery
         .images
         .iter()
@@ -195,6 +306,17 @@ pub async fn favorites_page(
     let mut context = base_context(&req, &state, session, &acting.studio).await?;
     context.insert("event_url", &format!("/events/{}", acting.event.id));
     context.insert("description", &acting.event.description);
+    let e = &acting.event;
+    context.insert("choose", &e.choose_count);
+    context.insert("choose_by", &e.choose_by.map(display_date));
+    context.insert("choose_fewer", &e.choose_fewer);
+    context.insert("send_problem", &e.may_send(items.len()).err());
+    context.insert(
+        "sent",
+        &sent_at.map(
+            |(at, count)| serde_json::json!({ "on": display_date(at.date()), "count": count }),
+        ),
+    );
     context.insert("favorites", &items);
     state.render("favorites.html", &context)
 }

@@ -28,6 +28,8 @@ pub enum Kind {
     Guest,
     /// An event's favorites or their notes (subject: the event id).
     Favorites,
+    /// Someone sent their favorites to the studio (subject: `<event id>/<person id>`).
+    FavoritesSent,
     /// An event's yearbook pick (subject: the event id).
     Yearbook,
     /// An order placed, or paid (subject: the order id).
@@ -37,8 +39,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] =
-        [Self::Guest, Self::Favorites, Self::Yearbook, Self::Order, Self::Prepaid];
+    pub const ALL: [Kind; 6] = [
+        Self::Guest,
+        Self::Favorites,
+        Self::FavoritesSent,
+        Self::Yearbook,
+        Self::Order,
+        Self::Prepaid,
+    ];
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
@@ -48,6 +56,7 @@ impl Kind {
         match self {
             Self::Guest => "guest",
             Self::Favorites => "favorites",
+            Self::FavoritesSent => "favorites_sent",
             Self::Yearbook => "yearbook",
             Self::Order => "order",
             Self::Prepaid => "prepaid",

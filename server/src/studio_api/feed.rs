@@ -3,8 +3,8 @@
 use actix_web::{get, post, web};
 use proofroom_wire::ApiError;
 use proofroom_wire::feed::{
-    Favorite, FeedAck, FeedAckResult, FeedContent, FeedPage, FeedQuery, FeedWaiting, GuestRecord,
-    PersonFavorites, SessionFavorites, YearbookPick,
+    Favorite, FavoritesSent, FeedAck, FeedAckResult, FeedContent, FeedPage, FeedQuery, FeedWaiting,
+    GuestRecord, PersonFavorites, SessionFavorites, YearbookPick,
 };
 
 use super::auth::Studio;
@@ -23,6 +23,7 @@ fn content(conn: &mut DbConn, kind: Kind, subject: &str) -> db::Result<Option<Fe
     Ok(match kind {
         Kind::Guest => guest(conn, subject)?.map(FeedContent::Guest),
         Kind::Favorites => session_favorites(conn, subject)?.map(FeedContent::Favorites),
+        Kind::FavoritesSent => favorites_sent(conn, subject)?.map(FeedContent::FavoritesSent),
         Kind::Yearbook => yearbook_pick(conn, subject)?.map(FeedContent::Yearbook),
         Kind::Order => checkout::orders::find_by_id(conn, subject)?
             .map(|order| FeedContent::Order(Box::new(order.record()))),
@@ -74,6 +75,35 @@ fn session_favorites(conn: &mut DbConn, event_id: &str) -> db::Result<Option<Ses
         person.favorites.sort_by(|a, b| a.file_name.cmp(&b.file_name));
     }
     Ok(Some(SessionFavorites { session_id, people }))
+}
+
+/// One person's favorites as they sent them (and as they are now), by file name.
+fn favorites_sent(conn: &mut DbConn, subject: &str) -> db::Result<Option<FavoritesSent>> {
+    let Some((event_id, kind, person_id, sent_at)) = favorites::sent_record(conn, subject)? else {
+        return Ok(None);
+    };
+    let Some(event) = crate::events::access::load_event(conn, &event_id)? else {
+        return Ok(None);
+    };
+    let notes = favorites::notes_of(conn, &event_id, &person_id)?;
+    let ids: Vec<_> = notes.keys().cloned().collect();
+    let names = file_names(conn, &ids)?;
+    let mut favorites: Vec<Favorite> = notes
+        .into_iter()
+        .filter_map(|(image, note)| Some(Favorite { file_name: names.get(&image)?.clone(), note }))
+        .collect();
+    favorites.sort_by(|a, b| a.file_name.cmp(&b.file_name));
+    let (id, name, email) = people::who(conn, &kind, &person_id)?;
+    Ok(Some(FavoritesSent {
+        session_id: event.studio_session_id,
+        person_kind: kind,
+        id,
+        name,
+        email,
+        choose: event.choose_count,
+        sent_at,
+        favorites,
+    }))
 }
 
 fn yearbook_pick(conn: &mut DbConn, event_id: &str) -> db::Result<Option<YearbookPick>> {
