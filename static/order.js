@@ -182,8 +182,12 @@
       row(table, "Subtotal", t.subtotal, "subtotal-amount");
       if (t.promotion) { row(table, "Promotion " + t.promotion, "−" + t.discount, "discount-amount"); }
       if (t.shipping !== null) { row(table, "Shipping", t.shipping, "shipping-amount"); }
-      t.taxes.forEach(function (tax) { row(table, tax.name, tax.amount); });
+      t.taxes.forEach(function (tax) { if (!tax.included) { row(table, tax.name, tax.amount); } });
       row(table, "Total", t.total, "order-total").className = "grand";
+      // A tax the prices contain is said under the total, not added to it.
+      t.taxes.forEach(function (tax) {
+        if (tax.included) { row(table, tax.name, tax.amount).className = "tax-included"; }
+      });
       var old = box.querySelector("table.totals");
       if (old) { box.replaceChild(table, old); } else { box.insertBefore(table, box.firstChild); }
       displayed = String(t.total_cents);

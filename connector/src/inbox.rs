@@ -307,7 +307,8 @@ struct InboxOrder<'a> {
     subtotal: String,
     discount: String,
     shipping: Option<InboxShipping<'a>>,
-    taxes: Vec<(&'a str, String)>,
+    taxes: Vec<InboxTax<'a>>,
+    /// Every tax of the order, added or contained.
     tax: String,
     total: String,
     currency: &'a str,
@@ -329,12 +330,27 @@ struct InboxItem<'a> {
     taxable: bool,
 }
 
+/// One tax rate of an order; `included`: the prices contain it, the total adds nothing for it.
+#[derive(Serialize)]
+struct InboxTax<'a> {
+    name: &'a str,
+    percent: String,
+    included: bool,
+    amount: String,
+}
+
 #[derive(Serialize)]
 struct InboxShipping<'a> {
     method: &'a str,
     name: &'a str,
     price: String,
     address: Option<&'a str>,
+}
+
+/// Basis points as the library writes a percent: `7.25`, `23`.
+fn percent(basis_points: i64) -> String {
+    let text = format_cents(basis_points);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn utc(at: chrono::NaiveDateTime) -> String {
@@ -371,7 +387,16 @@ impl<'a> From<&'a OrderRecord> for InboxOrder<'a> {
                 price: format_cents(s.price_cents),
                 address: s.address.as_deref(),
             }),
-            taxes: o.taxes.iter().map(|t| (t.name.as_str(), format_cents(t.cents))).collect(),
+            taxes: o
+                .taxes
+                .iter()
+                .map(|t| InboxTax {
+                    name: &t.name,
+                    percent: percent(t.basis_points),
+                    included: t.included,
+                    amount: format_cents(t.cents),
+                })
+                .collect(),
             tax: format_cents(o.tax_cents),
             total: format_cents(o.total_cents),
             currency: &o.currency,

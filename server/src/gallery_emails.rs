@@ -25,8 +25,7 @@ use crate::events::listing;
 use crate::events::models::EventRow;
 use crate::favorites;
 use crate::gallery::view::{arrival_times, image_count};
-use crate::studio;
-use crate::web::format::display_date;
+use crate::studio::{self, StudioRow};
 
 /// How many days before `choose_by` a client who has not sent their favorites is reminded.
 pub const CHOOSE_REMINDER_DAYS: u64 = 3;
@@ -81,7 +80,7 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
         }
         db::write_transaction(conn, |conn| {
             let client = client_of(conn, &event)?;
-            let message = online_email(&studio.name, site_url, &event, &client, arrived.len());
+            let message = online_email(&studio, site_url, &event, &client, arrived.len());
             if email::enqueue(conn, message)? {
                 queued += 1;
             }
@@ -106,7 +105,7 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
         let message = NewEmail {
             dedupe_key: key,
             to: &client.email,
-            subject: format!("Choose your {count} photos by {}", display_date(by)),
+            subject: format!("Choose your {count} photos by {}", studio.locale().date(by)),
             body: format!(
                 "Hello {},\n\n{} asks you to choose {count} photos from \"{}\" by {}. You have \
                  {chosen} so far: heart the ones you want, then press \"Send my favorites to the \
@@ -114,7 +113,7 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
                 client.first_name,
                 studio.name,
                 event.description,
-                display_date(by),
+                studio.locale().date(by),
                 sign_in_help(site_url, &client),
                 event.id,
                 studio.name,
@@ -141,7 +140,7 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
         }
         let client = client_of(conn, &event)?;
         let left = (event.expires_on - today).num_days();
-        if email::enqueue(conn, reminder_email(&studio.name, site_url, &event, &client, left))? {
+        if email::enqueue(conn, reminder_email(&studio, site_url, &event, &client, left))? {
             queued += 1;
         }
     }
@@ -168,7 +167,7 @@ fn sign_in_help(site_url: &str, client: &ClientRow) -> String {
 }
 
 fn online_email<'a>(
-    studio: &str,
+    studio: &StudioRow,
     site_url: &str,
     event: &EventRow,
     client: &'a ClientRow,
@@ -180,18 +179,19 @@ fn online_email<'a>(
         subject: format!("Your photos from {} are online", event.description),
         body: format!(
             "Hello {},\n\n{photos} photos from \"{}\" are online for you to see, choose favorites \
-             and order prints.\n\n{}\nYour gallery: {site_url}/events/{}\nIt is online until {}.\n\n{studio}\n",
+             and order prints.\n\n{}\nYour gallery: {site_url}/events/{}\nIt is online until {}.\n\n{}\n",
             client.first_name,
             event.description,
             sign_in_help(site_url, client),
             event.id,
-            display_date(event.expires_on),
+            studio.locale().date(event.expires_on),
+            studio.name,
         ),
     }
 }
 
 fn reminder_email<'a>(
-    studio: &str,
+    studio: &StudioRow,
     site_url: &str,
     event: &EventRow,
     client: &'a ClientRow,
@@ -208,12 +208,13 @@ fn reminder_email<'a>(
         subject: format!("Your gallery \"{}\" closes {when}", event.description),
         body: format!(
             "Hello {},\n\nYour gallery \"{}\" is online until {} — {when}. Pick your favorites \
-             and order prints before then.\n\n{}\nYour gallery: {site_url}/events/{}\n\n{studio}\n",
+             and order prints before then.\n\n{}\nYour gallery: {site_url}/events/{}\n\n{}\n",
             client.first_name,
             event.description,
-            display_date(event.expires_on),
+            studio.locale().date(event.expires_on),
             sign_in_help(site_url, client),
             event.id,
+            studio.name,
         ),
     }
 }

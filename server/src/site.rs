@@ -17,6 +17,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::studio::{self, BrandingRow, StudioRow};
 use crate::web::State;
+use crate::web::format::Locale;
 
 #[derive(Serialize, Clone)]
 pub struct StudioView {
@@ -29,6 +30,9 @@ pub struct StudioView {
     pub client_groups: bool,
     pub yearbook_selection: bool,
     pub guest_registration: bool,
+    /// How amounts and dates read on the studio's pages.
+    #[serde(skip)]
+    pub locale: Locale,
 }
 
 pub fn branding_url(row: &BrandingRow) -> String {
@@ -55,6 +59,7 @@ pub fn studio_view(conn: &mut DbConn) -> db::Result<(Option<StudioRow>, StudioVi
         client_groups: row.as_ref().is_none_or(|s| s.allow_client_groups),
         yearbook_selection: row.as_ref().is_none_or(|s| s.allow_yearbook_selection),
         guest_registration: row.as_ref().is_none_or(|s| s.allow_guest_registration),
+        locale: row.as_ref().map(StudioRow::locale).unwrap_or_default(),
     };
     Ok((row, view))
 }

@@ -386,6 +386,23 @@ impl Page {
         self.tap_element(element).await.with_context(|| format!("tapping \"{text}\""))
     }
 
+    /// The element matching `css` pressed as this screen's person would: a tap on a phone, a
+    /// click elsewhere.
+    pub async fn press_on(&self, css: &str) -> anyhow::Result<()> {
+        match self.screen {
+            Screen::Phone => self.tap(css).await,
+            Screen::Desktop => self.click(css).await,
+        }
+    }
+
+    /// [`Page::press_on`] on the link or button whose text contains `text`.
+    pub async fn press_on_text(&self, text: &str) -> anyhow::Result<()> {
+        match self.screen {
+            Screen::Phone => self.tap_text(text).await,
+            Screen::Desktop => self.click_text(text).await,
+        }
+    }
+
     /// Scrolls the element into the middle of the screen (as a thumb would), then taps it.
     async fn tap_element(&self, element: Element) -> anyhow::Result<()> {
         let script = "arguments[0].scrollIntoView({block: 'center'}); return true;";

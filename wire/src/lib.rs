@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod feed;
+pub mod locale;
 pub mod orders;
 pub mod prepaid;
 mod video;
@@ -143,6 +144,10 @@ pub struct TaxRate {
     pub name: String,
     pub basis_points: i64,
     pub applies_to_shipping: bool,
+    /// The prices (and, where it applies, the shipping price) already contain this tax, as
+    /// most of the world prices: the order shows what they contain and adds nothing.
+    #[serde(default)]
+    pub included: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -193,6 +198,9 @@ pub struct StudioProfile {
     pub time_zone: String,
     /// ISO 4217 code, e.g. `USD`.
     pub currency: String,
+    /// How amounts and dates read, e.g. `pt-PT` (one of [`locale::Locale::tags`]).
+    #[serde(default = "default_locale")]
+    pub locale: String,
     pub watermark: Option<WatermarkSettings>,
     #[serde(default)]
     pub client_options: ClientOptions,
@@ -210,6 +218,10 @@ pub struct StudioProfile {
     /// Days before a gallery expires that its client is reminded by email; 0 sends none.
     #[serde(default = "default_reminder_days")]
     pub expiry_reminder_days: i32,
+}
+
+fn default_locale() -> String {
+    locale::Locale::default().tag().to_string()
 }
 
 fn default_reminder_days() -> i32 {

@@ -102,6 +102,7 @@ pub struct OrderRecord {
     pub discount_cents: i64,
     pub shipping: Option<OrderShipping>,
     pub taxes: Vec<OrderTax>,
+    /// Every tax of the order, added or contained.
     pub tax_cents: i64,
     pub total_cents: i64,
     pub currency: String,
@@ -154,6 +155,12 @@ pub struct OrderShipping {
 pub struct OrderTax {
     pub name: String,
     pub cents: i64,
+    /// The rate, in hundredths of a percent.
+    #[serde(default)]
+    pub basis_points: i64,
+    /// Contained in the prices (and so in the total) rather than added to them.
+    #[serde(default)]
+    pub included: bool,
 }
 
 /// `PUT /api/v1/orders/{number}/status`.

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use proofroom_wire::locale::Locale;
 use proofroom_wire::{
     BrandingSlot, ClientOptions, PaymentMethods, Promotion, ShippingMethod, StudioProfile, TaxRate,
     WatermarkPosition, WatermarkSettings,
@@ -44,6 +45,7 @@ struct RawStudio {
     phone: Option<String>,
     time_zone: Spanned<String>,
     currency: Spanned<String>,
+    locale: Option<Spanned<String>>,
     logo: Option<Spanned<String>>,
     marketing_image: Option<Spanned<String>>,
     watermark: Option<Spanned<RawWatermark>>,
@@ -103,6 +105,8 @@ struct RawTaxRate {
     percent: Percent,
     #[serde(default)]
     applies_to_shipping: bool,
+    #[serde(default)]
+    included: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -149,6 +153,10 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
     }
     let time_zone = time_zone(&mut p, &raw.time_zone);
     let currency = currency(&mut p, &raw.currency);
+    let locale = raw
+        .locale
+        .as_ref()
+        .map_or_else(|| Locale::default().tag().to_string(), |l| locale(&mut p, l));
     let mut branding = Vec::new();
     for (slot, field, value) in [
         (BrandingSlot::Logo, "logo", &raw.logo),
@@ -170,6 +178,7 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
         phone: raw.phone.as_ref().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()),
         time_zone,
         currency,
+        locale,
         watermark,
         client_options: client_options(&raw.client_options),
         tax_rates,
@@ -193,6 +202,22 @@ fn time_zone(p: &mut Problems<'_>, value: &Spanned<String>) -> String {
         );
     }
     time_zone
+}
+
+/// `locale`: one the site speaks, e.g. `pt-PT`.
+fn locale(p: &mut Problems<'_>, value: &Spanned<String>) -> String {
+    match Locale::parse(value.get_ref()) {
+        Some(locale) => locale.tag().to_string(),
+        None => {
+            let known: Vec<&str> = Locale::tags().collect();
+            p.add(
+                value.span(),
+                "locale",
+                format!("expected one of {}, found \"{}\"", known.join(", "), value.get_ref()),
+            );
+            value.get_ref().clone()
+        }
+    }
 }
 
 /// `currency`: an ISO 4217 code in capitals.
@@ -280,14 +305,30 @@ fn client_options(c: &RawClientOptions) -> ClientOptions {
     }
 }
 
-/// `[[tax_rates]]`.
+/// `[[tax_rates]]`: the prices contain every rate (`included = true`) or none.
 fn tax_rates(p: &mut Problems<'_>, rates: &[RawTaxRate]) -> Vec<TaxRate> {
+    let included = |t: &RawTaxRate| t.included.as_ref().is_some_and(|i| *i.get_ref());
+    if let [first, rest @ ..] = rates
+        && let Some(other) = rest.iter().find(|t| included(t) != included(first))
+    {
+        let span = other.included.as_ref().map_or_else(|| other.name.span(), |i| i.span());
+        p.add(
+            span,
+            "tax_rates.included",
+            format!(
+                "\"{}\" and \"{}\" differ: the prices either contain every tax rate or none",
+                first.name.get_ref(),
+                other.name.get_ref()
+            ),
+        );
+    }
     rates
         .iter()
         .map(|t| TaxRate {
             name: p.required_text(&t.name, "tax_rates.name"),
             basis_points: t.percent.0,
             applies_to_shipping: t.applies_to_shipping,
+            included: included(t),
         })
         .collect()
 }

@@ -141,6 +141,7 @@ fn the_documented_studio_toml_parses() {
             phone: Some("+1 555 0100".into()),
             time_zone: "America/Chicago".into(),
             currency: "USD".into(),
+            locale: "en-US".into(),
             watermark: Some(WatermarkSettings {
                 text: Some("© Maple Lane Photography".into()),
                 use_image: false,
@@ -156,7 +157,8 @@ fn the_documented_studio_toml_parses() {
             tax_rates: vec![TaxRate {
                 name: "Sales tax".into(),
                 basis_points: 725,
-                applies_to_shipping: false
+                applies_to_shipping: false,
+                included: false
             }],
             shipping_methods: vec![
                 ShippingMethod {
@@ -279,6 +281,14 @@ fn bad_studio_manifests_name_line_and_field() {
         (
             "[client_options]\nfavourites = false\n",
             "studio.toml:5: client_options.favourites: unknown field (a typo?); expected one of \"favorites\", \"client_groups\", \"yearbook_selection\", \"guest_registration\"",
+        ),
+        (
+            "locale = \"pt-XX\"\n",
+            "studio.toml:4: locale: expected one of en-US, en-CA, en-GB, en-IE, en-AU, en-NZ, pt-PT, pt-BR, es-ES, fr-FR, de-DE, it-IT, nl-NL, found \"pt-XX\"",
+        ),
+        (
+            "[[tax_rates]]\nname = \"IVA\"\npercent = \"23\"\nincluded = true\n[[tax_rates]]\nname = \"Levy\"\npercent = \"1\"\n",
+            "studio.toml:9: tax_rates.included: \"IVA\" and \"Levy\" differ: the prices either contain every tax rate or none",
         ),
         (
             "[payment_methods]\ncard = false\npay_at_studio = false\n",

@@ -23,7 +23,7 @@ use crate::events::page_cache;
 use crate::gallery::view::{self, Gallery, ImageCard, NotVisible};
 use crate::site::{self, base_context, form_context};
 use crate::studio::{self, StudioRow};
-use crate::web::format::{display_date, money};
+use crate::web::format::Locale;
 use crate::web::{State, etag_matches};
 use crate::{client_groups, favorites, prepaid, yearbook};
 
@@ -38,16 +38,21 @@ struct EventCard {
     image_count: i64,
 }
 
-fn event_card(conn: &mut DbConn, event: EventRow, today: NaiveDate) -> db::Result<EventCard> {
+fn event_card(
+    conn: &mut DbConn,
+    event: EventRow,
+    today: NaiveDate,
+    locale: Locale,
+) -> db::Result<EventCard> {
     let image_count = view::image_count(conn, &event.id)?;
     let expired = event.is_expired(today);
     Ok(EventCard {
         url: format!("/events/{}", event.id),
         cover_url: if expired { None } else { view::cover(conn, &event)? },
-        expires: display_date(event.expires_on),
+        expires: locale.date(event.expires_on),
         expired,
         description: event.description,
-        date: display_date(event.session_date),
+        date: locale.date(event.session_date),
         image_count,
     })
 }
@@ -91,7 +96,7 @@ pub async fn home(
         let public = listing::public_events(conn, today, from.zip(to))?;
         let cards = public
             .into_iter()
-            .map(|e| event_card(conn, e, today))
+            .map(|e| event_card(conn, e, today, view.locale))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((view, cards))
     })
@@ -139,7 +144,7 @@ pub async fn my_events(
         }
         rows.sort_by_key(|e| std::cmp::Reverse(e.session_date));
         for event in rows {
-            cards.push(event_card(conn, event, today)?);
+            cards.push(event_card(conn, event, today, view.locale)?);
         }
         Ok((view, cards))
     })
@@ -305,8 +310,9 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, own: &Personal, person
     context.insert("event_url", &format!("/events/{}", e.id));
     context.insert("description", &e.description);
     context.insert("event_description", &e.event_description);
-    context.insert("date", &display_date(e.session_date));
-    context.insert("expires", &display_date(e.expires_on));
+    let locale = g.studio_row.as_ref().map(StudioRow::locale).unwrap_or_default();
+    context.insert("date", &locale.date(e.session_date));
+    context.insert("expires", &locale.date(e.expires_on));
     context.insert("expired", &g.expired);
     context.insert("is_public", &(e.event_type() == proofroom_wire::EventType::Public));
     context.insert("studio_groups", &g.studio_groups);
@@ -408,7 +414,7 @@ async fn shop_items(
         return Ok(None);
     }
     let (event, takes_cards) = (gallery.event.clone(), state.config.takes_cards());
-    let currency = studio.currency.clone();
+    let (currency, locale) = (studio.currency.clone(), studio.locale());
     let items = db::run(&state.pool, move |conn| {
         crate::checkout::catalog::shop_window(conn, &event, &studio, takes_cards)
     })
@@ -421,7 +427,7 @@ async fn shop_items(
             sku: i.sku.clone(),
             name: i.name.clone(),
             category: i.category.clone(),
-            price: money(i.price_cents, &currency),
+            price: locale.money(i.price_cents, &currency),
             images: i.images,
             prints: if i.images > 1 { i.slot_names().join(", ") } else { String::new() },
         })

@@ -8,6 +8,7 @@ use proofroom_wire::{PaymentMethods, PriceListItem, Promotion, ShippingMethod, T
 use crate::db::DbConn;
 use crate::events::models::EventRow;
 use crate::studio::{self, StudioRow};
+use crate::web::format::Locale;
 
 #[derive(Clone)]
 pub struct Catalog {
@@ -17,6 +18,7 @@ pub struct Catalog {
     pub promotions: Vec<Promotion>,
     pub payment: PaymentMethods,
     pub currency: String,
+    pub locale: Locale,
     /// Today in the studio's calendar (promotion dates are the studio's).
     pub today: NaiveDate,
 }
@@ -36,6 +38,7 @@ impl Catalog {
             shipping_methods: profile.shipping_methods,
             promotions: profile.promotions,
             payment: profile.payment_methods,
+            locale: Locale::or_default(&profile.locale),
             currency: profile.currency,
             today,
         }))
@@ -56,7 +59,11 @@ impl Catalog {
     }
 
     pub fn money(&self, cents: i64) -> String {
-        crate::web::format::money(cents, &self.currency)
+        self.locale.money(cents, &self.currency)
+    }
+
+    pub fn date(&self, date: NaiveDate) -> String {
+        self.locale.date(date)
     }
 }
 

@@ -18,8 +18,7 @@ use crate::error::AppError;
 use crate::gallery::view::thumb_urls;
 use crate::site::{self, base_context};
 use crate::web::State;
-use crate::web::format::display_date;
-use crate::web::format::money;
+use crate::web::format::{Locale, tax_label};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = orders)]
@@ -97,6 +96,8 @@ pub struct OrderTaxRow {
     pub position: i32,
     pub name: String,
     pub cents: i64,
+    pub basis_points: i64,
+    pub included: bool,
 }
 
 /// An order with its lines, their images and its taxes.
@@ -105,6 +106,8 @@ pub struct FullOrder {
     pub lines: Vec<OrderLineRow>,
     pub images: Vec<OrderLineImageRow>,
     pub taxes: Vec<OrderTaxRow>,
+    /// How the studio's amounts and dates read, for the emails about the order.
+    pub locale: Locale,
 }
 
 pub fn load_full(conn: &mut DbConn, order: OrderRow) -> db::Result<FullOrder> {
@@ -123,7 +126,8 @@ pub fn load_full(conn: &mut DbConn, order: OrderRow) -> db::Result<FullOrder> {
         .order(order_taxes::position)
         .select(OrderTaxRow::as_select())
         .load(conn)?;
-    Ok(FullOrder { order, lines, images, taxes })
+    let locale = crate::studio::load(conn)?.map(|s| s.locale()).unwrap_or_default();
+    Ok(FullOrder { order, lines, images, taxes, locale })
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: &str) -> db::Result<Option<FullOrder>> {
@@ -186,7 +190,12 @@ impl FullOrder {
             taxes: self
                 .taxes
                 .iter()
-                .map(|t| OrderTax { name: t.name.clone(), cents: t.cents })
+                .map(|t| OrderTax {
+                    name: t.name.clone(),
+                    cents: t.cents,
+                    basis_points: t.basis_points,
+                    included: t.included,
+                })
                 .collect(),
             tax_cents: o.tax_cents,
             total_cents: o.total_cents,
@@ -202,7 +211,7 @@ impl FullOrder {
     /// The order as plain text: the heart of every email about it.
     fn summary(&self) -> String {
         let o = &self.order;
-        let m = |cents: i64| money(cents, &o.currency);
+        let m = |cents: i64| self.locale.money(cents, &o.currency);
         let mut text = String::new();
         for line in &self.lines {
             text.push_str(&format!(
@@ -232,10 +241,14 @@ impl FullOrder {
         if let Some(name) = &o.shipping_name {
             text.push_str(&format!("{name}: {}\n", m(o.shipping_cents)));
         }
-        for tax in &self.taxes {
-            text.push_str(&format!("{}: {}\n", tax.name, m(tax.cents)));
+        let label = |t: &OrderTaxRow| tax_label(self.locale, &t.name, t.basis_points, t.included);
+        for tax in self.taxes.iter().filter(|t| !t.included) {
+            text.push_str(&format!("{}: {}\n", label(tax), m(tax.cents)));
         }
         text.push_str(&format!("Total: {}\n", m(o.total_cents)));
+        for tax in self.taxes.iter().filter(|t| t.included) {
+            text.push_str(&format!("{}: {}\n", label(tax), m(tax.cents)));
+        }
         text.push_str(&format!("Payment: {}\n", o.payment_status().label()));
         if let Some(address) = &o.address {
             text.push_str(&format!("\nShips to:\n{address}\n"));
@@ -302,13 +315,13 @@ struct OrderCard {
     payable: bool,
 }
 
-fn card(o: &OrderRow) -> OrderCard {
+fn card(o: &OrderRow, locale: Locale) -> OrderCard {
     OrderCard {
         number: o.number.clone(),
         url: format!("/orders/{}", o.number),
         description: o.event_description.clone(),
-        placed: display_date(o.placed_at.date()),
-        total: money(o.total_cents, &o.currency),
+        placed: locale.date(o.placed_at.date()),
+        total: locale.money(o.total_cents, &o.currency),
         status: o.status().label(),
         payment: o.payment_status().label(),
         paid: o.payment_status() == PaymentStatus::Paid,
@@ -332,7 +345,7 @@ pub async fn orders_page(
         Ok((studio, rows))
     })
     .await?;
-    let cards: Vec<OrderCard> = rows.iter().map(card).collect();
+    let cards: Vec<OrderCard> = rows.iter().map(|o| card(o, studio.locale)).collect();
     let mut context = base_context(&req, &state, &session, &studio).await?;
     context.insert("orders", &cards);
     state.render("orders.html", &context)
@@ -358,6 +371,8 @@ struct PhotoView {
 struct TaxView {
     name: String,
     amount: String,
+    /// Contained in the prices: shown under the total.
+    included: bool,
 }
 
 /// One order: the confirmation page after checkout and the page the emails link to. Only the
@@ -383,7 +398,7 @@ pub async fn order_page(
     .await?;
     let (studio, full, thumbs) = found.ok_or_else(order_not_found)?;
     let o = &full.order;
-    let m = |cents: i64| money(cents, &o.currency);
+    let m = |cents: i64| studio.locale.money(cents, &o.currency);
     let lines: Vec<LineView> = full
         .lines
         .iter()
@@ -403,10 +418,17 @@ pub async fn order_page(
                 .collect(),
         })
         .collect();
-    let taxes: Vec<TaxView> =
-        full.taxes.iter().map(|t| TaxView { name: t.name.clone(), amount: m(t.cents) }).collect();
+    let taxes: Vec<TaxView> = full
+        .taxes
+        .iter()
+        .map(|t| TaxView {
+            name: tax_label(studio.locale, &t.name, t.basis_points, t.included),
+            amount: m(t.cents),
+            included: t.included,
+        })
+        .collect();
     let mut context = base_context(&req, &state, &session, &studio).await?;
-    context.insert("order", &card(o));
+    context.insert("order", &card(o, studio.locale));
     context.insert("event_url", &format!("/events/{}", o.event_id));
     context.insert("lines", &lines);
     context.insert("taxes", &taxes);

@@ -21,7 +21,6 @@ use crate::error::AppError;
 use crate::feed;
 use crate::site::{self, base_context};
 use crate::web::State;
-use crate::web::format::money;
 
 /// The signed-in person's order `number`; anyone else's is the same 404 as a made-up one.
 async fn own_order(
@@ -131,7 +130,7 @@ pub async fn pay_page(
     let studio = db::run(&state.pool, site::studio_view).await?.1;
     let mut context = base_context(&req, &state, &session, &studio).await?;
     context.insert("number", &order.number);
-    context.insert("total", &money(order.total_cents, &order.currency));
+    context.insert("total", &studio.locale.money(order.total_cents, &order.currency));
     context.insert("payment_error", &order.payment_error);
     context.insert("stripe_js_url", &state.config.stripe_js_url);
     context.insert("publishable_key", &state.config.stripe_publishable_key);

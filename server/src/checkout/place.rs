@@ -32,7 +32,7 @@ use crate::gallery::view::file_names_of;
 use crate::gallery::view::load_gallery;
 use crate::site::{self, base_context};
 use crate::web::State;
-use crate::web::format::display_date;
+use crate::web::format::tax_label;
 use proofroom_wire::ShippingMethod;
 use proofroom_wire::orders::PaymentStatus;
 
@@ -107,10 +107,10 @@ pub fn quote_problem(error: &QuoteError, catalog: &Catalog) -> String {
                 )
             }
             PromotionRefusal::NotYet { code, starts } => {
-                format!("The code {code} can be used from {}.", display_date(*starts))
+                format!("The code {code} can be used from {}.", catalog.date(*starts))
             }
             PromotionRefusal::Over { code, ended } => {
-                format!("The code {code} ended on {}.", display_date(*ended))
+                format!("The code {code} ended on {}.", catalog.date(*ended))
             }
             PromotionRefusal::BelowMinimum { code, minimum_cents, subtotal_cents } => format!(
                 "The code {code} needs an order of at least {} (this one is {}).",
@@ -460,6 +460,8 @@ fn write_lines(
                 position: position as i32,
                 name: tax.name.clone(),
                 cents: tax.cents,
+                basis_points: tax.basis_points,
+                included: tax.included,
             })
             .execute(conn)?;
     }
@@ -508,6 +510,8 @@ struct TaxView {
     name: String,
     cents: i64,
     amount: String,
+    /// Contained in the prices: shown under the total, not added to it.
+    included: bool,
 }
 
 impl TotalsView {
@@ -527,9 +531,10 @@ impl TotalsView {
                 .taxes
                 .iter()
                 .map(|t| TaxView {
-                    name: t.name.clone(),
+                    name: tax_label(catalog.locale, &t.name, t.basis_points, t.included),
                     cents: t.cents,
                     amount: catalog.money(t.cents),
+                    included: t.included,
                 })
                 .collect(),
             total_cents: q.total_cents,

@@ -10,6 +10,12 @@
 //!    taxable subtotal ÷ subtotal, rounded half up), plus shipping where the rate says so. Each
 //!    tax rate is rounded half up to the cent on its own.
 //! 4. Total = subtotal − discount + shipping + every tax.
+//!
+//! A studio whose rates are `included` (most of the world) prices with tax in: the taxable
+//! lines less their share of the discount, and the shipping price where the rate applies to it,
+//! already contain it. Each rate then says what they contain — the amount × rate ÷ (1 + the sum
+//! of the included rates on that amount), rounded half up per rate — and the total is
+//! subtotal − discount + shipping, adding nothing.
 
 use chrono::NaiveDate;
 use proofroom_wire::{Promotion, ShippingMethod, TaxRate};
@@ -34,6 +40,9 @@ pub struct Line {
 pub struct TaxLine {
     pub name: String,
     pub cents: i64,
+    pub basis_points: i64,
+    /// Contained in the prices, not added to the total.
+    pub included: bool,
 }
 
 /// What an order costs.
@@ -54,8 +63,14 @@ impl Quote {
         self.promotion.as_ref().map_or(0, |(_, cents)| *cents)
     }
 
+    /// Every tax, added or contained.
     pub fn tax_cents(&self) -> i64 {
         self.taxes.iter().map(|t| t.cents).sum()
+    }
+
+    /// The taxes added on top of the prices.
+    pub fn added_tax_cents(&self) -> i64 {
+        self.taxes.iter().filter(|t| !t.included).map(|t| t.cents).sum()
     }
 }
 
@@ -95,6 +110,18 @@ fn share(value: i64, basis_points: i64) -> i64 {
 fn prorate(value: i64, part: i64, whole: i64) -> i64 {
     let (value, part, whole) = (i128::from(value), i128::from(part), i128::from(whole));
     ((value * part * 2 + whole) / (whole * 2)) as i64
+}
+
+/// `value × part / whole` summed over `terms`, rounded half up once (all non-negative,
+/// every `whole` > 0): the tax two amounts with different included rates contain.
+fn contained(terms: &[(i64, i64, i64)]) -> i64 {
+    let (mut numerator, mut denominator) = (0i128, 1i128);
+    for &(value, part, whole) in terms {
+        let (term, whole) = (i128::from(value) * i128::from(part), i128::from(whole));
+        numerator = numerator * whole + term * denominator;
+        denominator *= whole;
+    }
+    ((numerator * 2 + denominator) / (denominator * 2)) as i64
 }
 
 /// Checks `code` against the studio's promotions for a cart of `subtotal_cents` on `today`
@@ -173,15 +200,29 @@ pub fn quote(
     let taxable_goods = taxable_subtotal - taxable_discount;
     let shipping_cents = shipping.map_or(0, |s| s.price_cents.max(0));
 
+    let included = |on_shipping: bool| -> i64 {
+        tax_rates
+            .iter()
+            .filter(|r| r.included && (!on_shipping || r.applies_to_shipping))
+            .map(|r| r.basis_points.max(0))
+            .sum()
+    };
+    let (in_goods, in_shipping) = (10_000 + included(false), 10_000 + included(true));
     let taxes: Vec<TaxLine> = tax_rates
         .iter()
         .map(|rate| {
-            let base = taxable_goods + if rate.applies_to_shipping { shipping_cents } else { 0 };
-            TaxLine { name: rate.name.clone(), cents: share(base, rate.basis_points.max(0)) }
+            let bp = rate.basis_points.max(0);
+            let shipped = if rate.applies_to_shipping { shipping_cents } else { 0 };
+            let cents = if rate.included {
+                contained(&[(taxable_goods, bp, in_goods), (shipped, bp, in_shipping)])
+            } else {
+                share(taxable_goods + shipped, bp)
+            };
+            TaxLine { name: rate.name.clone(), cents, basis_points: bp, included: rate.included }
         })
         .collect();
-    let tax: i64 = taxes.iter().map(|t| t.cents).sum();
-    let total = subtotal - discount + shipping_cents + tax;
+    let added: i64 = taxes.iter().filter(|t| !t.included).map(|t| t.cents).sum();
+    let total = subtotal - discount + shipping_cents + added;
     if total > MAX_TOTAL_CENTS {
         return Err(QuoteError::TooLarge);
     }
@@ -233,7 +274,18 @@ mod tests {
             name: "Sales tax".into(),
             basis_points: 725,
             applies_to_shipping: shipping_too,
+            included: false,
         }]
+    }
+
+    /// A rate the prices contain, as a European studio's.
+    fn vat(name: &str, basis_points: i64, shipping_too: bool) -> TaxRate {
+        TaxRate {
+            name: name.into(),
+            basis_points,
+            applies_to_shipping: shipping_too,
+            included: true,
+        }
     }
 
     fn mail() -> ShippingMethod {
@@ -340,10 +392,84 @@ mod tests {
                 false,
                 None,
                 vec![
-                    TaxRate { name: "State".into(), basis_points: 625, applies_to_shipping: false },
-                    TaxRate { name: "City".into(), basis_points: 100, applies_to_shipping: false },
+                    TaxRate {
+                        name: "State".into(),
+                        basis_points: 625,
+                        applies_to_shipping: false,
+                        included: false,
+                    },
+                    TaxRate {
+                        name: "City".into(),
+                        basis_points: 100,
+                        applies_to_shipping: false,
+                        included: false,
+                    },
                 ],
                 [1400, 0, 0, 88 + 14, 1502],
+            ),
+            (
+                "tax included: 23 % in 84.87 = 84.87 × 23/123 = 15.870 → 15.87, nothing added",
+                vec![line("P5X7", 1400, 2, true), line("P8X10", 5687, 1, true)],
+                false,
+                None,
+                vec![vat("IVA", 2300, false)],
+                [8487, 0, 0, 1587, 8487],
+            ),
+            (
+                "included, rounds half up: 23 % in 14.00 = 2.6179 → 2.62",
+                vec![line("P5X7", 1400, 1, true)],
+                false,
+                None,
+                vec![vat("IVA", 2300, false)],
+                [1400, 0, 0, 262, 1400],
+            ),
+            (
+                "included, with shipping taxed: 23 % in 24.00 + 7.50 = 5.8902 → 5.89",
+                vec![line("P8X10", 2400, 1, true)],
+                true,
+                None,
+                vec![vat("IVA", 2300, true)],
+                [2400, 0, 750, 589, 3150],
+            ),
+            (
+                "included, shipping not taxed: only the goods contain it, 4.49",
+                vec![line("P8X10", 2400, 1, true)],
+                true,
+                None,
+                vec![vat("IVA", 2300, false)],
+                [2400, 0, 750, 449, 3150],
+            ),
+            (
+                "included after 10 % off: 52.00 − 5.20 = 46.80 contains 23 % = 8.751 → 8.75",
+                vec![line("P8X10", 2400, 1, true), line("P5X7", 1400, 2, true)],
+                false,
+                Some("SPRING10"),
+                vec![vat("IVA", 2300, false)],
+                [5200, 520, 0, 875, 4680],
+            ),
+            (
+                "included, a digital file at 0 % beside prints: only the prints contain tax",
+                vec![line("P5X7", 1400, 1, true), line("DIGITAL", 5000, 1, false)],
+                false,
+                Some("TAKE5"),
+                vec![vat("IVA", 2300, false)],
+                [6400, 500, 0, 241, 5900],
+            ),
+            (
+                "two included rates share the price: 19 % and 1 % in 12.00 = 1.90 and 0.10",
+                vec![line("P5X7", 1200, 1, true)],
+                false,
+                None,
+                vec![vat("VAT", 1900, false), vat("Levy", 100, false)],
+                [1200, 0, 0, 190 + 10, 1200],
+            ),
+            (
+                "included on shipping only for one of two rates: 19 % in 10.00 + 5.00 and 1 % in 10.00",
+                vec![line("P5X7", 1000, 1, true)],
+                true,
+                None,
+                vec![vat("VAT", 1900, true), vat("Levy", 100, false)],
+                [1000, 0, 500, 158 + 80 + 8, 1500],
             ),
         ];
         for (what, lines, ships, code, taxes, [subtotal, discount, shipping, tax, total]) in cases {
@@ -363,7 +489,7 @@ mod tests {
             );
             assert_eq!(
                 q.total_cents,
-                q.subtotal_cents - q.discount_cents() + q.shipping_cents + q.tax_cents()
+                q.subtotal_cents - q.discount_cents() + q.shipping_cents + q.added_tax_cents()
             );
         }
     }

@@ -22,6 +22,7 @@ diesel::table! {
         keep_originals -> Bool,
         updated_at -> Timestamp,
         expiry_reminder_days -> Integer,
+        locale -> Text,
     }
 }
 
@@ -49,6 +50,7 @@ diesel::table! {
         name -> Text,
         basis_points -> BigInt,
         applies_to_shipping -> Bool,
+        included -> Bool,
     }
 }
 
@@ -417,6 +419,8 @@ diesel::table! {
         position -> Integer,
         name -> Text,
         cents -> BigInt,
+        basis_points -> BigInt,
+        included -> Bool,
     }
 }
 

@@ -21,7 +21,6 @@ use crate::site::{self, form_context, render_status, see_other};
 use crate::throttle::{client_address, too_many};
 use crate::web::CsrfForm;
 use crate::web::State;
-use crate::web::format::display_date;
 
 diesel::define_sql_function!(fn upper(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -156,13 +155,14 @@ pub async fn unlock_any(
         0 => wrong_code(&req, &state, &session, None, form.code.trim()).await,
         1 => open(&req, &state, &events, &session, &found[0]).await,
         _ => {
-            let mut context = site::form_page(&req, &state, &session).await?;
+            let studio = crate::db::run(&state.pool, site::studio_view).await?.1;
+            let mut context = site::form_context(&req, &state, &session, &studio).await?;
             let choices: Vec<Choice> = found
                 .iter()
                 .map(|e| Choice {
                     id: e.id.to_string(),
                     description: e.description.clone(),
-                    date: display_date(e.session_date),
+                    date: studio.locale.date(e.session_date),
                 })
                 .collect();
             context.insert("choices", &choices);
@@ -303,7 +303,7 @@ pub async fn invites_page(
             id: id.to_string(),
             guest_name,
             url: format!("{base}/invite/{token}"),
-            created: display_date(created.date()),
+            created: studio.locale.date(created.date()),
             revoked: revoked.is_some(),
         })
         .collect();

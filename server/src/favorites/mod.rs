@@ -16,7 +16,6 @@ use crate::feed;
 use crate::gallery::acting::{Acting, ClientOption, image_of_event};
 use crate::site::{self, base_context};
 use crate::web::State;
-use crate::web::format::display_date;
 
 const MAX_NOTE_CHARS: usize = 1000;
 
@@ -300,7 +299,7 @@ pub async fn favorites_page(
             photo_url: i.photo_url.clone(),
             thumb_url: i.thumb_url.clone(),
             note: note.clone().unwrap_or_default(),
-            since: display_date(since.date()),
+            since: acting.studio.locale.date(since.date()),
         })
         .collect();
     let mut context = base_context(&req, &state, session, &acting.studio).await?;
@@ -308,14 +307,14 @@ pub async fn favorites_page(
     context.insert("description", &acting.event.description);
     let e = &acting.event;
     context.insert("choose", &e.choose_count);
-    context.insert("choose_by", &e.choose_by.map(display_date));
+    let locale = acting.studio.locale;
+    context.insert("choose_by", &e.choose_by.map(|by| locale.date(by)));
     context.insert("choose_fewer", &e.choose_fewer);
     context.insert("send_problem", &e.may_send(items.len()).err());
     context.insert(
         "sent",
-        &sent_at.map(
-            |(at, count)| serde_json::json!({ "on": display_date(at.date()), "count": count }),
-        ),
+        &sent_at
+            .map(|(at, count)| serde_json::json!({ "on": locale.date(at.date()), "count": count })),
     );
     context.insert("favorites", &items);
     state.render("favorites.html", &context)

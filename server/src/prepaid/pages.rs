@@ -18,7 +18,6 @@ use crate::gallery::view::file_names_of;
 use crate::gallery::view::{image_options, load_gallery};
 use crate::site::{self, base_context};
 use crate::web::State;
-use crate::web::format::{display_date, money};
 
 fn missing() -> AppError {
     AppError::not_found("prepaid_not_found", "There is no such prepaid package.")
@@ -166,13 +165,14 @@ async fn render(
     context.insert("description", &acting.event.description);
     context.insert("invoice_id", &invoice.id);
     context.insert("package_url", &super::package_path(&acting.event.id, &invoice.id));
-    context.insert("paid", &money(invoice.paid_cents, &currency));
+    let locale = acting.studio.locale;
+    context.insert("paid", &locale.money(invoice.paid_cents, &currency));
     context.insert("items", &views);
     context.insert("image_options", &options);
     context.insert("picked", &picks.len().min(total));
     context.insert("total_picks", &total);
     context.insert("mode", mode);
-    context.insert("submitted", &invoice.submitted_at.map(|at| display_date(at.date())));
+    context.insert("submitted", &invoice.submitted_at.map(|at| locale.date(at.date())));
     context.insert("error", &error);
     site::render_status(state, "prepaid.html", &context, status)
 }

@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use proofroom_wire as wire;
+use wire::locale::Locale;
 
 use crate::db::schema::{branding_files, promotions, shipping_methods, studio, tax_rates};
 use crate::db::{self, DbConn};
@@ -37,6 +38,7 @@ pub struct StudioRow {
     pub keep_originals: bool,
     pub updated_at: NaiveDateTime,
     pub expiry_reminder_days: i32,
+    pub locale: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -52,6 +54,11 @@ pub struct BrandingRow {
 impl StudioRow {
     pub fn tz(&self) -> chrono_tz::Tz {
         self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// How the studio's amounts and dates read.
+    pub fn locale(&self) -> Locale {
+        Locale::or_default(&self.locale)
     }
 
     /// Today's date where the studio is.
@@ -99,10 +106,28 @@ pub fn validate(profile: &wire::StudioProfile) -> Result<(), AppError> {
             ));
         }
     }
+    if Locale::parse(&profile.locale).is_none() {
+        let known: Vec<&str> = Locale::tags().collect();
+        return Err(invalid(
+            "locale",
+            format!("\"{}\" is not one of {}", profile.locale, known.join(", ")),
+        ));
+    }
     for t in &profile.tax_rates {
         if !(0..=10_000).contains(&t.basis_points) {
             return Err(invalid("tax_rates.percent", format!("{} is out of range", t.name)));
         }
+    }
+    if let [first, rest @ ..] = profile.tax_rates.as_slice()
+        && let Some(other) = rest.iter().find(|t| t.included != first.included)
+    {
+        return Err(invalid(
+            "tax_rates.included",
+            format!(
+                "{} and {} differ: the prices either contain every tax rate or none",
+                first.name, other.name
+            ),
+        ));
     }
     let mut ids = std::collections::HashSet::new();
     for s in &profile.shipping_methods {
@@ -163,6 +188,7 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> db::Result<()> 
         keep_originals: profile.keep_originals,
         expiry_reminder_days: profile.expiry_reminder_days.clamp(0, 60),
         updated_at: db::now(),
+        locale: Locale::or_default(&profile.locale).tag().to_string(),
     };
     crate::db::write_transaction(conn, |conn| {
         let updated = diesel::update(studio::table.find(STUDIO_ROW)).set(&row).execute(conn)?;
@@ -177,6 +203,7 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> db::Result<()> 
                     tax_rates::name.eq(&t.name),
                     tax_rates::basis_points.eq(t.basis_points),
                     tax_rates::applies_to_shipping.eq(t.applies_to_shipping),
+                    tax_rates::included.eq(t.included),
                 ))
                 .execute(conn)?;
         }
@@ -213,9 +240,14 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> db::Result<()> 
 /// Reads the profile back in its wire form.
 pub fn profile(conn: &mut DbConn) -> db::Result<Option<wire::StudioProfile>> {
     let Some(row) = load(conn)? else { return Ok(None) };
-    let taxes: Vec<(String, i64, bool)> = tax_rates::table
+    let taxes: Vec<(String, i64, bool, bool)> = tax_rates::table
         .order(tax_rates::position)
-        .select((tax_rates::name, tax_rates::basis_points, tax_rates::applies_to_shipping))
+        .select((
+            tax_rates::name,
+            tax_rates::basis_points,
+            tax_rates::applies_to_shipping,
+            tax_rates::included,
+        ))
         .load(conn)?;
     let shipping: Vec<(String, String, i64, bool)> = shipping_methods::table
         .order(shipping_methods::position)
@@ -254,6 +286,7 @@ pub fn profile(conn: &mut DbConn) -> db::Result<Option<wire::StudioProfile>> {
         phone: row.phone,
         time_zone: row.time_zone,
         currency: row.currency,
+        locale: row.locale,
         watermark: has_watermark.then(|| wire::WatermarkSettings {
             text: row.watermark_text,
             use_image: row.watermark_use_image,
@@ -268,10 +301,11 @@ pub fn profile(conn: &mut DbConn) -> db::Result<Option<wire::StudioProfile>> {
         },
         tax_rates: taxes
             .into_iter()
-            .map(|(name, basis_points, applies_to_shipping)| wire::TaxRate {
+            .map(|(name, basis_points, applies_to_shipping, included)| wire::TaxRate {
                 name,
                 basis_points,
                 applies_to_shipping,
+                included,
             })
             .collect(),
         shipping_methods: shipping

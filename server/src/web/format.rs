@@ -1,40 +1,35 @@
-//! How amounts and dates read on pages and in email: one place, so every page says them alike.
+//! How amounts and dates read on pages and in email: one place, so every page says them alike,
+//! in the studio's locale (studio.toml `locale`; [`Locale`] holds the rules).
 
-use chrono::NaiveDate;
-
-/// A date as a client reads it: `June 7, 2026`.
-pub fn display_date(date: NaiveDate) -> String {
-    date.format("%B %-d, %Y").to_string()
-}
-
-/// An amount as a client reads it: `$24.00`, `€7.50`, `24.00 CHF`.
-pub fn money(cents: i64, currency: &str) -> String {
-    let amount = proofroom_wire::format_cents(cents);
-    match currency {
-        "USD" | "CAD" | "AUD" | "NZD" => format!("${amount}"),
-        "EUR" => format!("€{amount}"),
-        "GBP" => format!("£{amount}"),
-        other => format!("{amount} {other}"),
-    }
-}
+pub use proofroom_wire::locale::Locale;
 
 /// Text as one value of a query string: `5×7 #1` → `5%C3%977+%231`.
 pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default()
 }
 
+/// A tax line as the order shows it: `Sales tax` added on top, or `incl. IVA 23 %` for a rate
+/// the prices contain (the percentage is left out when the name already says it).
+pub fn tax_label(locale: Locale, name: &str, basis_points: i64, included: bool) -> String {
+    if !included {
+        return name.to_string();
+    }
+    if name.contains('%') {
+        format!("incl. {name}")
+    } else {
+        format!("incl. {name} {}", locale.percent(basis_points))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn amounts_read_as_money() {
-        assert_eq!(super::money(2400, "USD"), "$24.00");
-        assert_eq!(super::money(5, "EUR"), "€0.05");
-        assert_eq!(super::money(123_456, "CHF"), "1234.56 CHF");
-    }
+    use super::*;
 
     #[test]
-    fn dates_read_as_words() {
-        let date = chrono::NaiveDate::from_ymd_opt(2026, 6, 7).unwrap();
-        assert_eq!(super::display_date(date), "June 7, 2026");
+    fn included_taxes_say_they_are_included() {
+        let pt = Locale::parse("pt-PT").unwrap();
+        assert_eq!(tax_label(pt, "IVA", 2300, true), "incl. IVA 23\u{a0}%");
+        assert_eq!(tax_label(pt, "IVA 23 %", 2300, true), "incl. IVA 23 %");
+        assert_eq!(tax_label(Locale::default(), "Sales tax", 725, false), "Sales tax");
     }
 }
