@@ -20,12 +20,14 @@ use std::time::Duration;
 
 use crate::auth::people::{self, ClientRow};
 use crate::db::{self, DbConn, Pool};
+use crate::email::letter::{Button, Letter, Letterhead, MAX_THUMBNAILS};
 use crate::email::{self, Mailer, NewEmail};
 use crate::events::listing;
 use crate::events::models::EventRow;
 use crate::favorites;
-use crate::gallery::view::{arrival_times, image_count};
-use crate::studio::{self, StudioRow};
+use crate::gallery::view::{arrival_times, image_count, public_thumbs};
+use crate::site;
+use crate::studio;
 
 /// How many days before `choose_by` a client who has not sent their favorites is reminded.
 pub const CHOOSE_REMINDER_DAYS: u64 = 3;
@@ -62,6 +64,7 @@ impl Drop for NoticeTask {
 /// Queues every notice due now; answers how many were queued.
 pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
     let Some(studio) = studio::load(conn)? else { return Ok(0) };
+    let head = site::letterhead(conn, site_url)?;
     let today = studio.today();
     let mut queued = 0;
 
@@ -80,7 +83,8 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
         }
         db::write_transaction(conn, |conn| {
             let client = client_of(conn, &event)?;
-            let message = online_email(&studio, site_url, &event, &client, arrived.len());
+            let thumbs = public_thumbs(conn, &event.id, &[], MAX_THUMBNAILS)?;
+            let message = online_email(&head, &event, &client, arrived.len(), thumbs);
             if email::enqueue(conn, message)? {
                 queued += 1;
             }
@@ -102,22 +106,35 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
         }
         let client = client_of(conn, &event)?;
         let chosen = favorites::count_of(conn, &event.id, event.client_id.as_str())?;
+        let asks = format!(
+            "{} asks you to choose {count} photos from \"{}\" by {}. You have {chosen} so far: \
+             heart the ones you want, then press \"Send my favorites to the studio\" on your \
+             favorites page.",
+            studio.name,
+            event.description,
+            head.locale.date(by),
+        );
+        let url = format!("{site_url}/events/{}/favorites", event.id);
+        let subject = format!("Choose your {count} photos by {}", head.locale.date(by));
+        let letter = Letter {
+            heading: subject.clone(),
+            paragraphs: vec![format!("Hello {},", client.first_name), asks.clone()],
+            details: lines(&sign_in_help(site_url, &client)),
+            thumbnails: public_thumbs(conn, &event.id, &[], MAX_THUMBNAILS)?,
+            button: Some(Button::new("Choose your favorites", &url)),
+            after: Vec::new(),
+        };
         let message = NewEmail {
             dedupe_key: key,
             to: &client.email,
-            subject: format!("Choose your {count} photos by {}", studio.locale().date(by)),
             body: format!(
-                "Hello {},\n\n{} asks you to choose {count} photos from \"{}\" by {}. You have \
-                 {chosen} so far: heart the ones you want, then press \"Send my favorites to the \
-                 studio\" on your favorites page.\n\n{}\nYour favorites: {site_url}/events/{}/favorites\n\n{}\n",
+                "Hello {},\n\n{asks}\n\n{}\nYour favorites: {url}\n\n{}\n",
                 client.first_name,
-                studio.name,
-                event.description,
-                studio.locale().date(by),
                 sign_in_help(site_url, &client),
-                event.id,
                 studio.name,
             ),
+            styled: head.style(&subject, &letter),
+            subject,
         };
         if email::enqueue(conn, message)? {
             queued += 1;
@@ -140,7 +157,8 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
         }
         let client = client_of(conn, &event)?;
         let left = (event.expires_on - today).num_days();
-        if email::enqueue(conn, reminder_email(&studio, site_url, &event, &client, left))? {
+        let thumbs = public_thumbs(conn, &event.id, &[], MAX_THUMBNAILS)?;
+        if email::enqueue(conn, reminder_email(&head, &event, &client, left, thumbs))? {
             queued += 1;
         }
     }
@@ -166,55 +184,85 @@ fn sign_in_help(site_url: &str, client: &ClientRow) -> String {
     )
 }
 
+/// Text's lines for a letter's box.
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
 fn online_email<'a>(
-    studio: &StudioRow,
-    site_url: &str,
+    head: &Letterhead,
     event: &EventRow,
     client: &'a ClientRow,
     photos: usize,
+    thumbnails: Vec<String>,
 ) -> NewEmail<'a> {
+    let (studio, site_url) = (&head.studio, &head.site_url);
+    let url = format!("{site_url}/events/{}", event.id);
+    let online = format!(
+        "{photos} photos from \"{}\" are online for you to see, choose favorites and order prints.",
+        event.description
+    );
+    let until = format!("It is online until {}.", head.locale.date(event.expires_on));
+    let subject = format!("Your photos from {} are online", event.description);
+    let letter = Letter {
+        heading: "Your photos are online".into(),
+        paragraphs: vec![format!("Hello {},", client.first_name), online.clone(), until.clone()],
+        details: lines(&sign_in_help(site_url, client)),
+        thumbnails,
+        button: Some(Button::new("See your photos", &url)),
+        after: Vec::new(),
+    };
     NewEmail {
         dedupe_key: format!("images-online:{}", event.id),
         to: &client.email,
-        subject: format!("Your photos from {} are online", event.description),
         body: format!(
-            "Hello {},\n\n{photos} photos from \"{}\" are online for you to see, choose favorites \
-             and order prints.\n\n{}\nYour gallery: {site_url}/events/{}\nIt is online until {}.\n\n{}\n",
+            "Hello {},\n\n{online}\n\n{}\nYour gallery: {url}\n{until}\n\n{studio}\n",
             client.first_name,
-            event.description,
             sign_in_help(site_url, client),
-            event.id,
-            studio.locale().date(event.expires_on),
-            studio.name,
         ),
+        styled: head.style(&subject, &letter),
+        subject,
     }
 }
 
 fn reminder_email<'a>(
-    studio: &StudioRow,
-    site_url: &str,
+    head: &Letterhead,
     event: &EventRow,
     client: &'a ClientRow,
     days_left: i64,
+    thumbnails: Vec<String>,
 ) -> NewEmail<'a> {
+    let (studio, site_url) = (&head.studio, &head.site_url);
     let when = match days_left {
         0 => "today".to_string(),
         1 => "tomorrow".to_string(),
         n => format!("in {n} days"),
     };
+    let url = format!("{site_url}/events/{}", event.id);
+    let closes = format!(
+        "Your gallery \"{}\" is online until {} — {when}. Pick your favorites and order prints \
+         before then.",
+        event.description,
+        head.locale.date(event.expires_on),
+    );
+    let subject = format!("Your gallery \"{}\" closes {when}", event.description);
+    let letter = Letter {
+        heading: format!("Your gallery closes {when}"),
+        paragraphs: vec![format!("Hello {},", client.first_name), closes.clone()],
+        details: lines(&sign_in_help(site_url, client)),
+        thumbnails,
+        button: Some(Button::new("Open your gallery", &url)),
+        after: Vec::new(),
+    };
     NewEmail {
         dedupe_key: reminder_key(event),
         to: &client.email,
-        subject: format!("Your gallery \"{}\" closes {when}", event.description),
         body: format!(
-            "Hello {},\n\nYour gallery \"{}\" is online until {} — {when}. Pick your favorites \
-             and order prints before then.\n\n{}\nYour gallery: {site_url}/events/{}\n\n{}\n",
+            "Hello {},\n\n{closes}\n\n{}\nYour gallery: {url}\n\n{studio}\n",
             client.first_name,
-            event.description,
-            studio.locale().date(event.expires_on),
             sign_in_help(site_url, client),
-            event.id,
-            studio.name,
         ),
+        styled: head.style(&subject, &letter),
+        subject,
     }
 }

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::DbConn;
+use crate::email::letter::Letterhead;
 use crate::error::AppError;
 use crate::studio::{self, BrandingRow, StudioRow};
 use crate::web::State;
@@ -62,6 +63,24 @@ pub fn studio_view(conn: &mut DbConn) -> db::Result<(Option<StudioRow>, StudioVi
         locale: row.as_ref().map(StudioRow::locale).unwrap_or_default(),
     };
     Ok((row, view))
+}
+
+/// Who the site's email speaks as: the studio, with its name, contact and logo (a public
+/// address, put on `site_url` in the letter).
+pub fn letterhead(conn: &mut DbConn, site_url: &str) -> db::Result<Letterhead> {
+    Ok(letterhead_of(&studio_view(conn)?.1, site_url))
+}
+
+/// [`letterhead`] of the studio as a page read it.
+pub fn letterhead_of(studio: &StudioView, site_url: &str) -> Letterhead {
+    Letterhead {
+        studio: studio.name.clone(),
+        email: studio.email.clone(),
+        phone: studio.phone.clone(),
+        logo_path: studio.logo_url.clone(),
+        site_url: site_url.to_string(),
+        locale: studio.locale,
+    }
 }
 
 #[derive(Serialize)]

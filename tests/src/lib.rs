@@ -180,7 +180,8 @@ impl TestAppBuilder {
             config.stripe_api_url = api;
             config.stripe_js_url = js;
         }
-        config.mail_from = "Maple Lane Photography <orders@maplelane.example>".into();
+        // Not the studio's name: the email's sender name is the studio's, taken from it.
+        config.mail_from = smtp::MAIL_FROM.into();
         let app = Application::build(config.clone()).expect("server starts");
         let port = app.port();
         let token = {
@@ -369,7 +370,8 @@ impl TestApp {
     pub fn emails_to(&self, address: &str) -> Vec<smtp::Mail> {
         use diesel::{ExpressionMethods, QueryDsl};
         use proofroom_server::db::schema::outgoing_emails;
-        let rows: Vec<(String, String, String)> = self.with_db(|conn| {
+        type Row = (String, String, String, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<Row> = self.with_db(|conn| {
             outgoing_emails::table
                 .filter(outgoing_emails::to_address.eq(address))
                 .order(outgoing_emails::created_at)
@@ -377,11 +379,31 @@ impl TestApp {
                     outgoing_emails::to_address,
                     outgoing_emails::subject,
                     outgoing_emails::body,
+                    outgoing_emails::html_body,
+                    outgoing_emails::from_name,
+                    outgoing_emails::reply_to,
                 ))
                 .load(conn)
                 .unwrap()
         });
-        rows.into_iter().map(|(to, subject, body)| smtp::Mail { to, subject, body }).collect()
+        let from_address = self
+            .config
+            .mail_from
+            .rsplit_once('<')
+            .map_or(self.config.mail_from.as_str(), |(_, address)| address.trim_end_matches('>'));
+        rows.into_iter()
+            .map(|(to, subject, body, html, from_name, reply_to)| smtp::Mail {
+                to,
+                subject,
+                body,
+                html,
+                from: smtp::Mailbox {
+                    name: from_name.unwrap_or_default(),
+                    address: from_address.to_string(),
+                },
+                reply_to: reply_to.map(|address| smtp::Mailbox { name: String::new(), address }),
+            })
+            .collect()
     }
 
     /// Waits up to 20 s until `address` has more than `already` emails queued; returns the

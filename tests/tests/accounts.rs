@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 use proofroom_server::db::schema::{guests, login_links, web_sessions};
+use proofroom_tests::library::STUDIO_TOML;
 use proofroom_tests::smtp::SmtpServer;
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images};
 use reqwest::StatusCode;
@@ -210,13 +211,31 @@ fn live_sessions_of_guests(app: &TestApp) -> i64 {
 async fn a_forgotten_password_is_reset_by_a_link_that_works_once() {
     let Some(smtp) = SmtpServer::start() else { return };
     let app = TestApp::builder().smtp(&smtp).spawn().await;
-    let _library = studio(&app).await;
+    let library = studio(&app).await;
+    // A studio and a guest whose names must be escaped in the HTML part.
+    let studio_name = "Park & <Lane> Photography";
+    library.write("studio.toml", STUDIO_TOML.replace("Maple Lane Photography", studio_name));
+    app.push(library.path()).await;
     let fair = app.event_path("fair");
     let mut phone = Visitor::new(&app.base_url);
-    app.register_guest(&mut phone, Some(&fair[8..]), "Cleo Park", "cleo@example.com", "first-pw-1")
-        .await;
+    let cleo = "Cleo <Park> & Co";
+    app.register_guest(&mut phone, Some(&fair[8..]), cleo, "cleo@example.com", "first-pw-1").await;
     assert_eq!(live_sessions_of_guests(&app), 1);
     let delivered = smtp.wait_for(1).await.len();
+    let confirm = &smtp.messages()[0];
+    let html = confirm.assert_from_studio(
+        studio_name,
+        Some("hello@maplelane.example"),
+        &format!("{}/register/confirm/", app.base_url),
+    );
+    assert!(
+        confirm.body.contains("Hello Cleo <Park> & Co,"),
+        "the text as typed: {}",
+        confirm.body
+    );
+    assert!(html.contains("Hello Cleo &lt;Park&gt; &amp; Co,"), "{html}");
+    assert!(html.contains("Park &amp; &lt;Lane&gt; Photography"), "{html}");
+    assert!(!html.contains("<Park>") && !html.contains("<Lane>"), "{html}");
 
     // From her laptop she has forgotten it.
     let mut laptop = Visitor::new(&app.base_url);
@@ -235,6 +254,11 @@ async fn a_forgotten_password_is_reset_by_a_link_that_works_once() {
     assert_eq!(mails.len(), delivered + 1, "one email, to Cleo, none to nobody");
     let mail = mails.last().unwrap();
     assert!(mail.to.contains("cleo@example.com") && mail.subject.contains("new password"));
+    mail.assert_from_studio(
+        studio_name,
+        Some("hello@maplelane.example"),
+        &format!("{}/reset/", app.base_url),
+    );
     let link = app.link_in(mail, "/reset/");
 
     let form = laptop.get(&link).await;

@@ -69,6 +69,12 @@ async fn a_client_chooses_the_photos_asked_for_sends_them_and_the_studio_gets_th
     let mail = app.next_email_to("hello@maplelane.example", studio_mails).await;
     assert!(mail.subject.contains("Ann Smith sent their favorites"), "{}", mail.subject);
     assert!(mail.body.contains("sent 2 favorites of the 2 asked for"), "{}", mail.body);
+    // From the studio's name; a reply goes to Ann; the HTML's button opens the gallery.
+    assert_eq!(mail.from.name, "Maple Lane Photography");
+    assert_eq!(mail.reply_to.as_ref().map(|r| r.address.as_str()), Some("ann.smith@example.com"));
+    let html = mail.html.as_deref().expect("an HTML part");
+    assert!(html.contains("sent 2 favorites of the 2 asked for"), "{html}");
+    assert!(html.contains(&format!("<a href=\"{}{event}\"", app.base_url)), "{html}");
 
     // The connector brings the list into the inbox, with a line in tasks.csv.
     app.sync(library.path()).await;
@@ -103,6 +109,8 @@ async fn a_client_who_has_not_sent_is_reminded_before_the_date() {
     assert_eq!(reminders[0].subject, format!("Choose your 2 photos by {by_words}"));
     assert!(reminders[0].body.contains("You have 0 so far"), "{}", reminders[0].body);
     assert!(reminders[0].body.contains("/favorites"));
+    let html = reminders[0].html.as_deref().expect("an HTML part");
+    assert!(html.contains("/favorites\" target=\"_blank\""), "the button: {html}");
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     let again = app.emails_to("ann.smith@example.com");
     assert_eq!(again.iter().filter(|m| m.subject.starts_with("Choose")).count(), 1, "only once");

@@ -7,6 +7,10 @@ use proofroom_tests::smtp::SmtpServer;
 use proofroom_tests::{TestApp, Visitor, inbox_files, printed};
 use reqwest::StatusCode;
 
+/// The sample studio the stories' email speaks as.
+const STUDIO: &str = "Maple Lane Photography";
+const STUDIO_EMAIL: &str = "hello@maplelane.example";
+
 #[tokio::test]
 async fn a_client_orders_prints_pays_at_the_studio_and_the_studio_gets_the_order_once() {
     let Some(smtp) = SmtpServer::start() else { return };
@@ -110,6 +114,23 @@ async fn a_client_orders_prints_pays_at_the_studio_and_the_studio_gets_the_order
     assert!(mail[0].body.contains("Smith 01.jpg"), "{}", mail[0].body);
     assert!(mail[0].body.contains(&format!("/orders/{number}")), "{}", mail[0].body);
 
+    // It speaks as the studio: its name and Reply-To, an HTML part with its logo, the order and
+    // one button to the order's page.
+    let order_url = format!("{}/orders/{number}", app.base_url);
+    let html = mail[0].assert_from_studio(STUDIO, Some(STUDIO_EMAIL), &order_url);
+    assert!(html.contains("Total: $57.69") && html.contains("Smith 01.jpg"), "{html}");
+    let logo = html
+        .split(&format!("<img src=\"{}", app.base_url))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no logo: {html}"));
+    assert!(logo.starts_with("/branding/logo/"), "{logo}");
+    let nobody = Visitor::new(&app.base_url).get(logo).await;
+    assert_eq!(nobody.status, StatusCode::OK, "a mail client, signed in nowhere, loads the logo");
+    // Ann's gallery is hers alone: its images are served only to a browser signed in as her,
+    // so the email shows none.
+    assert!(!html.contains("/images/"), "{html}");
+
     // The studio's sync brings the order into the inbox, once.
     let said = app.sync(library.path()).await;
     assert!(said.contains("pulled 1 items: 1 orders"), "{said}");
@@ -143,6 +164,7 @@ async fn a_client_orders_prints_pays_at_the_studio_and_the_studio_gets_the_order
     let mail = smtp.wait_for(2).await;
     assert_eq!(mail.len(), 2);
     assert!(mail[1].subject.contains("is ready for pickup"), "{:?}", mail[1]);
+    mail[1].assert_from_studio(STUDIO, Some(STUDIO_EMAIL), &order_url);
     let same = app.connector(library.path(), &["order-status", &number, "ready-for-pickup"]).await;
     assert!(printed(&same).contains("was already"), "{}", printed(&same));
     let unknown = app.connector(library.path(), &["order-status", "ZZZZ-ZZZZ", "shipped"]).await;
@@ -339,6 +361,13 @@ async fn the_client_is_told_when_the_photos_are_online_and_before_the_gallery_cl
     assert!(body.contains("User name: ann.smith@example.com"), "{body}");
     assert!(body.contains("Password: your last name"), "{body}");
     assert!(body.contains(&format!("{}/events/", app.base_url)), "{body}");
+    let html = mail[0].assert_from_studio(
+        STUDIO,
+        Some(STUDIO_EMAIL),
+        &format!("{}{}", app.base_url, app.event_path("smith")),
+    );
+    assert!(html.contains("User name: ann.smith@example.com"), "{html}");
+    assert!(!html.contains("/images/"), "a client's own gallery: no thumbnails: {html}");
 
     // Ann chooses her own sign-in; the studio brings the closing date near.
     let mut ann = ann(&app).await;
@@ -364,9 +393,48 @@ async fn the_client_is_told_when_the_photos_are_online_and_before_the_gallery_cl
     assert!(mail[1].subject.starts_with("Your gallery \"Session smith\" closes"), "{:?}", mail[1]);
     assert!(mail[1].body.contains("User name: annsmith"), "{}", mail[1].body);
     assert!(mail[1].body.contains("the password you chose"), "{}", mail[1].body);
+    mail[1].assert_from_studio(
+        STUDIO,
+        Some(STUDIO_EMAIL),
+        &format!("{}{}", app.base_url, app.event_path("smith")),
+    );
     assert!(!mail.iter().any(|m| m.body.contains("Tr0mb0ne")), "never a password");
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(smtp.messages().len(), 2, "each once");
+}
+
+/// A public event's email shows its photos: anyone may load them, a mail client signed in
+/// nowhere too — the thumbnails are the ones the site serves, through the same access check.
+#[tokio::test]
+async fn the_email_about_a_public_event_shows_its_photos_which_anyone_can_load() {
+    let Some(smtp) = SmtpServer::start() else { return };
+    let app = TestApp::builder().smtp(&smtp).notice_seconds(1).spawn().await;
+    let library = proofroom_tests::LibraryBuilder::new();
+    proofroom_tests::shop::write_studio(&library);
+    library
+        .session("fair")
+        .event_type("public")
+        .image("Fair 01.jpg", proofroom_tests::images::jpeg(600, 400))
+        .image("Fair 02.jpg", proofroom_tests::images::jpeg(400, 600))
+        .write();
+    app.push(library.path()).await;
+    app.wait_for_proofs().await;
+    let mail = smtp.wait_for(1).await;
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    let event_url = format!("{}{}", app.base_url, app.event_path("fair"));
+    let html = mail[0].assert_from_studio(STUDIO, Some(STUDIO_EMAIL), &event_url);
+    let thumbs: Vec<&str> = html
+        .split(&format!("src=\"{}", app.base_url))
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|src| src.starts_with("/images/"))
+        .collect();
+    assert_eq!(thumbs.len(), 2, "{html}");
+    let mut nobody = Visitor::new(&app.base_url);
+    for thumb in thumbs {
+        assert!(thumb.contains("/thumb/"), "{thumb}");
+        assert_eq!(nobody.get(thumb).await.status, StatusCode::OK, "{thumb} loads for anyone");
+    }
 }
 
 /// The JSON body of an answer; panics with the body when it is not JSON.

@@ -134,6 +134,13 @@ async fn a_card_order_is_paid_when_stripes_signed_webhook_says_so_and_reaches_th
     assert_eq!(mail.len(), 1);
     assert!(mail[0].body.contains("Payment: Paid"), "{}", mail[0].body);
     assert!(mail[0].body.contains("Total: $30.03"), "{}", mail[0].body);
+    let order_url = format!("{}/orders/{number}", app.base_url);
+    let html = mail[0].assert_from_studio(
+        "Maple Lane Photography",
+        Some("hello@maplelane.example"),
+        &order_url,
+    );
+    assert!(html.contains("Payment: Paid") && html.contains("Total: $30.03"), "{html}");
 
     let said = app.sync(library.path()).await;
     assert!(said.contains("1 orders"), "{said}");
@@ -255,5 +262,12 @@ async fn webhooks_need_a_valid_signature_and_ten_deliveries_pay_once() {
     let studio = to("hello@maplelane.example");
     assert_eq!(studio.len(), 1);
     assert!(studio[0].subject.starts_with("Refund a card payment"), "{}", studio[0].subject);
+    // To the studio itself: from its name, no Reply-To back to its own address, no button
+    // (the studio refunds in Stripe's dashboard).
+    assert_eq!(studio[0].from.name, "Maple Lane Photography");
+    assert_eq!(studio[0].reply_to, None);
+    let html = studio[0].html.as_deref().expect("an HTML part");
+    assert!(html.contains("Refund that payment in the Stripe dashboard."), "{html}");
+    assert_eq!(studio[0].button_link(), None);
     assert_eq!(app.feed_waiting(), 1);
 }

@@ -16,6 +16,7 @@ use crate::auth::links::{self, Holder, Purpose};
 use crate::auth::people::{self, NewGuest};
 use crate::auth::{Auth, passwords};
 use crate::db::{self, DbConn, EventId};
+use crate::email::letter::{Button, Letter, Letterhead};
 use crate::email::{self, NewEmail};
 use crate::error::AppError;
 use crate::events::Events;
@@ -130,8 +131,7 @@ pub async fn register(
             .unwrap_or_default(),
         event_id,
         web_session_id: session.id().map(str::to_string),
-        studio: studio.name.clone(),
-        site_url: state.site_url.clone(),
+        head: site::letterhead_of(&studio, &state.site_url),
     };
     if may_email {
         db::run(&state.pool, move |conn| {
@@ -155,8 +155,8 @@ struct Registration {
     /// The confirmation link's query: `?next=<page of the event>`, or empty.
     next: String,
     web_session_id: Option<String>,
-    studio: String,
-    site_url: String,
+    /// The studio the emails speak as, and the site's address.
+    head: Letterhead,
 }
 
 /// `next` when it is a page of `event` (a photo, the event itself): where a guest who
@@ -195,16 +195,33 @@ impl Registration {
     }
 
     fn confirm_email(&self, token: &str) -> NewEmail<'_> {
+        let (studio, site) = (&self.head.studio, &self.head.site_url);
+        let link = format!("{site}/register/confirm/{token}{}", self.next);
+        let ignore = "Did not register? Ignore this email; no account is made without it.";
+        let subject = format!("Confirm your email for {studio}");
+        let letter = Letter {
+            heading: "Confirm your email".into(),
+            paragraphs: vec![
+                format!("Hello {},", self.name),
+                format!(
+                    "To finish registering as a guest of {studio}, confirm your email address \
+                     within 24 hours."
+                ),
+            ],
+            button: Some(Button::new("Confirm my email", &link)),
+            after: vec![ignore.into()],
+            ..Letter::default()
+        };
         NewEmail {
             dedupe_key: format!("confirm:{}", browser_session::token_hash(token)),
             to: &self.email,
-            subject: format!("Confirm your email for {}", self.studio),
             body: format!(
-                "Hello {},\n\nTo finish registering as a guest of {}, confirm your email \
-                 address here within 24 hours:\n\n{}/register/confirm/{token}{}\n\nDid not \
-                 register? Ignore this email; no account is made without it.\n\n{}\n",
-                self.name, self.studio, self.site_url, self.next, self.studio,
+                "Hello {},\n\nTo finish registering as a guest of {studio}, confirm your email \
+                 address here within 24 hours:\n\n{link}\n\n{ignore}\n\n{studio}\n",
+                self.name,
             ),
+            styled: self.head.style(&subject, &letter),
+            subject,
         }
     }
 
@@ -213,21 +230,35 @@ impl Registration {
         account: &'a people::Account,
         token: &str,
     ) -> NewEmail<'a> {
+        let (studio, site) = (&self.head.studio, &self.head.site_url);
+        let tried = format!(
+            "Someone — probably you — tried to register at {studio} with this email address. You \
+             already have an account, so nothing new was made."
+        );
+        let reset = format!("{site}/reset/{token}");
+        let ignore = "Did not try to register? Ignore this email; your account is unchanged.";
+        let subject = format!("You already have an account with {studio}");
+        let letter = Letter {
+            heading: "You already have an account".into(),
+            paragraphs: vec![
+                format!("Hello {},", account.name),
+                tried.clone(),
+                "Forgot your password? Choose a new one within an hour.".into(),
+            ],
+            button: Some(Button::new("Choose a new password", &reset)),
+            after: vec![format!("Remember it? Sign in: {site}/login"), ignore.into()],
+            ..Letter::default()
+        };
         NewEmail {
             dedupe_key: format!("registered-already:{}", browser_session::token_hash(token)),
             to: &account.email,
-            subject: format!("You already have an account with {}", self.studio),
             body: format!(
-                "Hello {},\n\nSomeone — probably you — tried to register at {} with this email \
-                 address. You already have an account, so nothing new was made.\n\nSign in: \
-                 {site}/login\n\nForgot your password? Choose a new one here within an hour:\n\
-                 \n{site}/reset/{token}\n\nDid not try to register? Ignore this email; your \
-                 account is unchanged.\n\n{}\n",
+                "Hello {},\n\n{tried}\n\nSign in: {site}/login\n\nForgot your password? Choose a \
+                 new one here within an hour:\n\n{reset}\n\n{ignore}\n\n{studio}\n",
                 account.name,
-                self.studio,
-                self.studio,
-                site = self.site_url,
             ),
+            styled: self.head.style(&subject, &letter),
+            subject,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::auth::links::{self, Holder, Link, Purpose};
 use crate::auth::people::{self, Account};
 use crate::auth::{Auth, passwords};
 use crate::db::{self, DbConn};
+use crate::email::letter::{Button, Letter, Letterhead};
 use crate::email::{self, NewEmail};
 use crate::error::AppError;
 use crate::events::Events;
@@ -54,7 +55,7 @@ pub async fn forgot(
     }
     let address = format!("reset:{}", client_address(&req, &state.config));
     state.throttles.reset_address.attempt(&address).map_err(|w| too_many(w, "reset requests"))?;
-    let (site_url, studio_name) = (state.site_url.clone(), studio.name.clone());
+    let head = site::letterhead_of(&studio, &state.site_url);
     let lookup = user_name.clone();
     let account = db::run(&state.pool, move |conn| people::find(conn, &lookup)).await?;
     // Nothing is said of whether an account was found, nor of a mailbox already written to.
@@ -64,7 +65,7 @@ pub async fn forgot(
         db::run(&state.pool, move |conn| -> db::Result<_> {
             db::write_transaction(conn, |conn| {
                 let token = links::create(conn, Purpose::Reset, &account.holder, None)?;
-                email::enqueue(conn, reset_email(&account, &token, &site_url, &studio_name))?;
+                email::enqueue(conn, reset_email(&account, &token, &head))?;
                 Ok(())
             })
         })
@@ -81,22 +82,42 @@ pub fn email_key(email: &str) -> String {
     format!("email:{}", email.trim().to_lowercase())
 }
 
-fn reset_email<'a>(account: &'a Account, token: &str, site: &str, studio: &str) -> NewEmail<'a> {
+fn reset_email<'a>(account: &'a Account, token: &str, head: &Letterhead) -> NewEmail<'a> {
+    let (studio, site) = (&head.studio, &head.site_url);
     let client_extra = if matches!(account.holder, Holder::Client(_)) {
-        "\nThe same link also lets you go back to signing in with your email and last name.\n"
+        "The same link also lets you go back to signing in with your email and last name."
     } else {
         ""
     };
+    let link = format!("{site}/reset/{token}");
+    let ignore = "Did not ask for this? Ignore this email; your password stays as it is.";
+    let subject = format!("Choose a new password for {studio}");
+    let mut after: Vec<String> = vec![ignore.into()];
+    if !client_extra.is_empty() {
+        after.insert(0, client_extra.into());
+    }
+    let letter = Letter {
+        heading: "Choose a new password".into(),
+        paragraphs: vec![
+            format!("Hello {},", account.name),
+            "To choose a new password, open this link within an hour. It works once.".into(),
+        ],
+        button: Some(Button::new("Choose a new password", &link)),
+        after,
+        ..Letter::default()
+    };
+    let client_extra =
+        if client_extra.is_empty() { String::new() } else { format!("\n{client_extra}\n") };
     NewEmail {
         dedupe_key: format!("reset:{}", browser_session::token_hash(token)),
         to: &account.email,
-        subject: format!("Choose a new password for {studio}"),
         body: format!(
             "Hello {},\n\nTo choose a new password, open this link within an hour. It works \
-             once.\n\n{site}/reset/{token}\n{client_extra}\nDid not ask for this? Ignore this \
-             email; your password stays as it is.\n\n{studio}\n",
+             once.\n\n{link}\n{client_extra}\n{ignore}\n\n{studio}\n",
             account.name,
         ),
+        styled: head.style(&subject, &letter),
+        subject,
     }
 }
 

@@ -14,8 +14,9 @@ use crate::auth::SignedIn;
 use crate::db::schema::{order_line_images, order_lines, order_taxes, orders};
 use crate::db::{self, DbConn, EventId};
 use crate::email::NewEmail;
+use crate::email::letter::{self, Button, Letter};
 use crate::error::AppError;
-use crate::gallery::view::thumb_urls;
+use crate::gallery::view::{public_thumbs, thumb_urls};
 use crate::site::{self, base_context};
 use crate::web::State;
 use crate::web::format::{Locale, tax_label};
@@ -256,27 +257,76 @@ impl FullOrder {
         text
     }
 
+    /// The order's photos an email may show: only a public event's (see
+    /// [`public_thumbs`]).
+    fn email_thumbs(&self, conn: &mut DbConn) -> db::Result<Vec<String>> {
+        let ids: Vec<&str> = self.images.iter().filter_map(|i| i.image_id.as_deref()).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let event = EventId::from_stored(self.order.event_id.clone());
+        public_thumbs(conn, &event, &ids, letter::MAX_THUMBNAILS)
+    }
+
+    /// The HTML part of an email about the order: `said` and the summary, with the button to
+    /// the order's page.
+    fn letter(
+        &self,
+        heading: String,
+        said: Vec<String>,
+        thumbnails: Vec<String>,
+        url: &str,
+    ) -> Letter {
+        Letter {
+            heading,
+            paragraphs: said,
+            details: self.summary().lines().map(str::to_string).collect(),
+            thumbnails,
+            button: Some(Button::new("See your order", url)),
+            after: Vec::new(),
+        }
+    }
+
     /// "Thank you for your order", queued once per order.
-    pub fn confirmation_email(&self, studio: &str, site_url: &str) -> NewEmail<'_> {
+    pub fn confirmation_email(
+        &self,
+        conn: &mut DbConn,
+        site_url: &str,
+    ) -> db::Result<NewEmail<'_>> {
         let o = &self.order;
-        NewEmail {
+        let head = site::letterhead(conn, site_url)?;
+        let studio = &head.studio;
+        let url = format!("{site_url}/orders/{}", o.number);
+        let subject = format!("Your order {} with {studio}", o.number);
+        let letter = self.letter(
+            format!("Thank you for your order, {}", o.name),
+            vec![
+                format!("Thank you for your order from \"{}\".", o.event_description),
+                format!("Confirmation number: {}", o.number),
+            ],
+            self.email_thumbs(conn)?,
+            &url,
+        );
+        Ok(NewEmail {
             dedupe_key: format!("order-confirmation:{}", o.id),
             to: &o.email,
-            subject: format!("Your order {} with {studio}", o.number),
             body: format!(
-                "Hello {},\n\nThank you for your order from \"{}\".\n\nConfirmation number: {}\n\n{}\nSee your order at any time: {site_url}/orders/{}\n\n{studio}\n",
+                "Hello {},\n\nThank you for your order from \"{}\".\n\nConfirmation number: {}\n\n{}\nSee your order at any time: {url}\n\n{studio}\n",
                 o.name,
                 o.event_description,
                 o.number,
                 self.summary(),
-                o.number
             ),
-        }
+            styled: head.style(&subject, &letter),
+            subject,
+        })
     }
 
     /// The studio moved the order along; queued once per order and status.
-    pub fn status_email(&self, studio: &str, site_url: &str) -> NewEmail<'_> {
+    pub fn status_email(&self, conn: &mut DbConn, site_url: &str) -> db::Result<NewEmail<'_>> {
         let o = &self.order;
+        let head = site::letterhead(conn, site_url)?;
+        let studio = &head.studio;
         let status = o.status();
         let what = match status {
             OrderStatus::Placed => "has been placed",
@@ -285,19 +335,30 @@ impl FullOrder {
             OrderStatus::ReadyForPickup => "is ready for pickup at the studio",
             OrderStatus::Shipped => "has been shipped",
         };
-        NewEmail {
+        let url = format!("{site_url}/orders/{}", o.number);
+        let subject = format!("Your order {} {what}", o.number);
+        let letter = self.letter(
+            format!("Your order {what}"),
+            vec![
+                format!("Hello {},", o.name),
+                format!("Your order {} from \"{}\" {what}.", o.number, o.event_description),
+            ],
+            self.email_thumbs(conn)?,
+            &url,
+        );
+        Ok(NewEmail {
             dedupe_key: format!("order-status:{}:{}", o.id, status.as_str()),
             to: &o.email,
-            subject: format!("Your order {} {what}", o.number),
             body: format!(
-                "Hello {},\n\nYour order {} from \"{}\" {what}.\n\n{}\nSee your order: {site_url}/orders/{}\n\n{studio}\n",
+                "Hello {},\n\nYour order {} from \"{}\" {what}.\n\n{}\nSee your order: {url}\n\n{studio}\n",
                 o.name,
                 o.number,
                 o.event_description,
                 self.summary(),
-                o.number
             ),
-        }
+            styled: head.style(&subject, &letter),
+            subject,
+        })
     }
 }
 

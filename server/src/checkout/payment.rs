@@ -17,6 +17,7 @@ use crate::auth::browser_session::CurrentSession;
 use crate::db::schema::orders as orders_table;
 use crate::db::{self, DbConn};
 use crate::email;
+use crate::email::letter::{Letter, Styled};
 use crate::error::AppError;
 use crate::feed;
 use crate::site::{self, base_context};
@@ -303,24 +304,32 @@ fn ask_studio_to_refund(
     order: &OrderRow,
     intent: &str,
     why: &str,
+    site_url: &str,
 ) -> db::Result<()> {
     let studio = crate::studio::load(conn)?;
     let Some(to) = studio.as_ref().and_then(|s| s.email.clone()) else {
         tracing::error!(order = %order.number, "no studio email to ask for a refund of {intent}");
         return Ok(());
     };
+    let said = format!(
+        "Stripe reported a card payment for order {} ({}), but the order {why}, so it was not \
+         marked paid by it: PaymentIntent {intent}. Refund that payment in the Stripe dashboard.",
+        order.number, order.name
+    );
+    let subject = format!("Refund a card payment for order {}", order.number);
+    let letter =
+        Letter { heading: subject.clone(), paragraphs: vec![said.clone()], ..Letter::default() };
+    // To the studio itself: no Reply-To back to its own address.
+    let styled =
+        Styled { reply_to: None, ..site::letterhead(conn, site_url)?.style(&subject, &letter) };
     email::enqueue(
         conn,
         email::NewEmail {
             dedupe_key: format!("refund:{}:{intent}", order.id),
             to: &to,
-            subject: format!("Refund a card payment for order {}", order.number),
-            body: format!(
-                "Stripe reported a card payment for order {} ({}), but the order {why}, so it \
-                 was not marked paid by it: PaymentIntent {intent}. Refund that payment in the \
-                 Stripe dashboard.\n",
-                order.number, order.name
-            ),
+            subject,
+            body: format!("{said}\n"),
+            styled,
         },
     )?;
     Ok(())
@@ -449,7 +458,13 @@ fn mark_paid(
                 order = %order.number,
                 "Stripe reports intent {intent} paid for an order paid at the studio: not marked paid"
             );
-            ask_studio_to_refund(conn, &order, intent, "is to be paid at the studio, not by card")?;
+            ask_studio_to_refund(
+                conn,
+                &order,
+                intent,
+                "is to be paid at the studio, not by card",
+                site_url,
+            )?;
             return Ok(Handled::NotACardOrder);
         }
         let due = stripe::stripe_amount(order.total_cents, &order.currency);
@@ -461,7 +476,7 @@ fn mark_paid(
                 order.currency
             );
             let what = format!("came to {amount} {currency} (in Stripe's units), not its total");
-            ask_studio_to_refund(conn, &order, intent, &what)?;
+            ask_studio_to_refund(conn, &order, intent, &what, site_url)?;
             return Ok(Handled::AmountMismatch);
         }
         let now = db::now();
@@ -485,14 +500,14 @@ fn mark_paid(
             }
             // Money taken twice for one order: never ignored.
             tracing::error!(order = %order.number, "paid twice: intent {intent} came after the order was paid");
-            ask_studio_to_refund(conn, &order, intent, "was already paid")?;
+            ask_studio_to_refund(conn, &order, intent, "was already paid", site_url)?;
             return Ok(Handled::PaidTwice);
         }
         feed::record(conn, feed::Kind::Order, &order.id)?;
         // Read in the same transaction that just marked it paid: it is there.
         let full = orders::find_by_id(conn, &order.id)?.ok_or(diesel::result::Error::NotFound)?;
-        let studio = site::studio_view(conn)?.1.name;
-        email::enqueue(conn, full.confirmation_email(&studio, site_url))?;
+        let message = full.confirmation_email(conn, site_url)?;
+        email::enqueue(conn, message)?;
         Ok(Handled::Paid)
     })
 }

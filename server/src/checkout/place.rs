@@ -368,7 +368,8 @@ fn place(
         if !waits_for_card {
             feed::record(conn, feed::Kind::Order, &order.id)?;
             let full = orders::load_full(conn, order)?;
-            email::enqueue(conn, full.confirmation_email(&site.studio, &site.url))?;
+            let message = full.confirmation_email(conn, &site.url)?;
+            email::enqueue(conn, message)?;
         }
         Ok(Placed::Order { number, new: true, card: waits_for_card })
     })
@@ -468,9 +469,8 @@ fn write_lines(
     Ok(())
 }
 
-/// The studio's name and the site's address, for email.
+/// The site's address, for email, and whether it takes cards.
 pub struct SiteInfo {
-    pub studio: String,
     pub url: String,
     pub takes_cards: bool,
 }
@@ -648,11 +648,7 @@ pub async fn submit_checkout(
     if form.action != "place" {
         return render_checkout(&req, &state, session, &shop, form, None, StatusCode::OK).await;
     }
-    let site = SiteInfo {
-        studio: shop.acting.studio.name.clone(),
-        url: state.site_url.clone(),
-        takes_cards: state.config.takes_cards(),
-    };
+    let site = SiteInfo { url: state.site_url.clone(), takes_cards: state.config.takes_cards() };
     let (event, person) = (shop.acting.event.clone(), shop.acting.person.clone());
     let sent = form.clone();
     let catalog = shop.catalog.clone();

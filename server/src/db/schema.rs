@@ -436,6 +436,9 @@ diesel::table! {
         attempts -> Integer,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        from_name -> Nullable<Text>,
+        reply_to -> Nullable<Text>,
+        html_body -> Nullable<Text>,
     }
 }
 

@@ -6,6 +6,13 @@
 //! message — a webhook delivered ten times — a no-op. A background task hands due rows to the
 //! SMTP server configured (`smtp_url`), or, with none, writes them as `.eml` files into
 //! `<data_dir>/outbox/`, and retries a failed hand-over with growing pauses.
+//!
+//! Each message speaks as the studio ([`letter`]): its row keeps the sender's display name (the
+//! studio's), the Reply-To (the studio's email) and an HTML part, written when it is queued, so
+//! the sender needs nothing else to send it. The address stays `mail_from`'s. A row without
+//! them (queued before they existed) goes as plain text from `mail_from` as it is.
+
+pub mod letter;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,7 +20,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
@@ -27,7 +34,10 @@ pub struct NewEmail<'a> {
     pub dedupe_key: String,
     pub to: &'a str,
     pub subject: String,
+    /// The plain text, always sent (first, before the HTML part).
     pub body: String,
+    /// Who the message speaks as and its HTML part: [`letter::Letterhead::style`].
+    pub styled: letter::Styled,
 }
 
 /// The dedupe keys of the messages queued or sent whose key starts with `prefix`.
@@ -56,6 +66,9 @@ pub fn enqueue(conn: &mut DbConn, email: NewEmail<'_>) -> db::Result<bool> {
                 outgoing_emails::to_address.eq(email.to),
                 outgoing_emails::subject.eq(&email.subject),
                 outgoing_emails::body.eq(&email.body),
+                outgoing_emails::from_name.eq(&email.styled.from_name),
+                outgoing_emails::reply_to.eq(&email.styled.reply_to),
+                outgoing_emails::html_body.eq(&email.styled.html),
                 outgoing_emails::created_at.eq(now),
                 outgoing_emails::send_after.eq(now),
                 outgoing_emails::attempts.eq(0),
@@ -108,16 +121,34 @@ impl Mailer {
         self.wake.notify_one();
     }
 
+    /// The message of a row: from the studio's name at `mail_from`'s address, Reply-To the
+    /// studio, the text and the HTML as alternatives — or, for a row with none of them, plain
+    /// text from `mail_from`.
+    fn message(&self, row: &QueuedEmail, to: Mailbox) -> Result<Message, lettre::error::Error> {
+        let name = row.from_name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let from = match name {
+            Some(name) => Mailbox::new(Some(name.to_string()), self.from.email.clone()),
+            None => self.from.clone(),
+        };
+        let mut builder = Message::builder().from(from).to(to).subject(&row.subject);
+        if let Some(reply_to) = row.reply_to.as_deref() {
+            match reply_to.parse::<lettre::Address>() {
+                Ok(address) => builder = builder.reply_to(Mailbox::new(None, address)),
+                Err(e) => tracing::warn!("Reply-To \"{reply_to}\": {e}; left out"),
+            }
+        }
+        match &row.html_body {
+            Some(html) => {
+                builder.multipart(MultiPart::alternative_plain_html(row.body.clone(), html.clone()))
+            }
+            None => builder.header(ContentType::TEXT_PLAIN).body(row.body.clone()),
+        }
+    }
+
     async fn deliver(&self, row: &QueuedEmail) -> Result<(), String> {
         let to: Mailbox =
             row.to_address.parse().map_err(|e| format!("address {}: {e}", row.to_address))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(&row.subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(row.body.clone())
-            .map_err(|e| format!("building the message: {e}"))?;
+        let message = self.message(row, to).map_err(|e| format!("building the message: {e}"))?;
         match &self.transport {
             Transport::Smtp(smtp) => {
                 smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string())
@@ -151,6 +182,9 @@ struct QueuedEmail {
     subject: String,
     body: String,
     attempts: i32,
+    from_name: Option<String>,
+    reply_to: Option<String>,
+    html_body: Option<String>,
 }
 
 /// Messages sent per round before the queue is read again.
@@ -235,7 +269,47 @@ impl Drop for SenderTask {
 
 #[cfg(test)]
 mod tests {
-    use super::retry_after;
+    use super::{Mailer, QueuedEmail, retry_after};
+
+    fn row(from_name: Option<&str>, reply_to: Option<&str>, html: Option<&str>) -> QueuedEmail {
+        QueuedEmail {
+            id: "1".into(),
+            to_address: "ann@example.com".into(),
+            subject: "Your order".into(),
+            body: "Hello Ann,\n".into(),
+            attempts: 0,
+            from_name: from_name.map(str::to_string),
+            reply_to: reply_to.map(str::to_string),
+            html_body: html.map(str::to_string),
+        }
+    }
+
+    fn formatted(mailer: &Mailer, row: &QueuedEmail) -> String {
+        let to = row.to_address.parse().unwrap();
+        String::from_utf8(mailer.message(row, to).unwrap().formatted()).unwrap()
+    }
+
+    #[test]
+    fn a_message_speaks_as_the_studio_from_mail_froms_address_in_text_then_html() {
+        let mailer = Mailer::from_config(&crate::config::Config::default()).unwrap();
+        let styled =
+            row(Some("Park & <Lane>"), Some("hello@park.example"), Some("<p>Hello Ann,</p>"));
+        let message = formatted(&mailer, &styled);
+        // The name with `<` in it goes as an encoded word (base64 of "Park & <Lane>").
+        let from = "From: =?utf-8?b?UGFyayAmIDxMYW5lPg==?= <proofroom@localhost>\r\n";
+        assert!(message.contains(from), "{message}");
+        assert!(message.contains("Reply-To: hello@park.example\r\n"), "{message}");
+        assert!(message.contains("Content-Type: multipart/alternative;"), "{message}");
+        let plain = message.find("Content-Type: text/plain").expect("a text part");
+        let html = message.find("Content-Type: text/html").expect("an HTML part");
+        assert!(plain < html, "the text first: {message}");
+
+        // A row queued before the studio's columns: plain text from mail_from, as before.
+        let message = formatted(&mailer, &row(None, None, None));
+        assert!(message.contains("From: Proofroom <proofroom@localhost>\r\n"), "{message}");
+        assert!(!message.contains("Reply-To") && !message.contains("multipart"), "{message}");
+        assert!(message.contains("Content-Type: text/plain"), "{message}");
+    }
 
     #[test]
     fn retries_slow_down_to_an_hour() {

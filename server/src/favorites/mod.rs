@@ -10,10 +10,12 @@ use crate::auth::browser_session::Person;
 use crate::auth::people;
 use crate::db::schema::{favorites, favorites_sent};
 use crate::db::{self, DbConn, EventId, ImageId};
+use crate::email::letter::{Button, Letter, MAX_THUMBNAILS, Styled};
 use crate::email::{self, NewEmail};
 use crate::error::AppError;
 use crate::feed;
 use crate::gallery::acting::{Acting, ClientOption, image_of_event};
+use crate::gallery::view::public_thumbs;
 use crate::site::{self, base_context};
 use crate::web::State;
 
@@ -226,22 +228,35 @@ pub async fn send_favorites(
                     .choose_count
                     .map(|n| format!(" of the {n} asked for"))
                     .unwrap_or_default();
+                let url = format!("{site_url}/events/{}", event.id);
+                let said = format!(
+                    "{name} <{address}> is done choosing and sent {count} favorites{asked} from \
+                     \"{}\".",
+                    event.description
+                );
+                let inbox = "The list comes to your studio library's inbox with the next sync \
+                             (inbox/favorites/, and a line in inbox/tasks.csv).";
+                let title =
+                    format!("{name} sent their favorites: {} ({count} photos)", event.description);
+                let letter = Letter {
+                    heading: format!("{name} sent their favorites"),
+                    paragraphs: vec![said.clone(), inbox.to_string()],
+                    thumbnails: public_thumbs(conn, &event.id, &[], MAX_THUMBNAILS)?,
+                    button: Some(Button::new("See the gallery", &url)),
+                    ..Letter::default()
+                };
+                // To the studio: a reply goes to the client who sent them.
+                let head = site::letterhead_of(&studio, &site_url);
+                let styled =
+                    Styled { reply_to: Some(address.clone()), ..head.style(&title, &letter) };
                 email::enqueue(
                     conn,
                     NewEmail {
                         dedupe_key: format!("favorites-sent:{subject}:{now}"),
                         to,
-                        subject: format!(
-                            "{name} sent their favorites: {} ({count} photos)",
-                            event.description
-                        ),
-                        body: format!(
-                            "{name} <{address}> is done choosing and sent {count} favorites\
-                             {asked} from \"{}\".\n\nThe list comes to your studio library's inbox \
-                             with the next sync (inbox/favorites/, and a line in \
-                             inbox/tasks.csv).\n\nSee the gallery: {site_url}/events/{}\n",
-                            event.description, event.id,
-                        ),
+                        subject: title,
+                        body: format!("{said}\n\n{inbox}\n\nSee the gallery: {url}\n"),
+                        styled,
                     },
                 )?;
             }

@@ -357,3 +357,45 @@ pub fn thumb_urls(
         })
         .collect())
 }
+
+/// The thumbnails an email may show of `event`: only those anyone may load — the event's access
+/// check answers a viewer signed in nowhere, as a mail client is (a public event while it is
+/// online); for any other event none, since its images are served only to a browser that may
+/// see it. Of the images `ids` in their order, or, with none, the cover and the photos after it
+/// by file name; at most `max`.
+pub fn public_thumbs(
+    conn: &mut DbConn,
+    event: &EventId,
+    ids: &[&str],
+    max: usize,
+) -> db::Result<Vec<String>> {
+    let Some(row) = access::load_event(conn, event)? else { return Ok(Vec::new()) };
+    let today = access::studio_today(conn)?;
+    if access::decide(conn, &ViewerKey::default(), &row, today)? != Access::Allowed {
+        return Ok(Vec::new());
+    }
+    if !ids.is_empty() {
+        let urls = thumb_urls(conn, event, ids)?;
+        let mut seen = HashSet::new();
+        return Ok(ids
+            .iter()
+            .filter(|id| seen.insert(**id))
+            .filter_map(|id| urls.get(*id).cloned())
+            .take(max)
+            .collect());
+    }
+    let mut thumbs: Vec<(String, ImageId, String)> = images::table
+        .inner_join(image_derivatives::table)
+        .filter(images::event_id.eq(event))
+        .filter(image_derivatives::kind.eq(Derivative::Thumb.as_str()))
+        .select((images::file_name, images::id, image_derivatives::sha256))
+        .load(conn)?;
+    thumbs.sort_by(|a, b| a.0.cmp(&b.0));
+    let cover = thumbs.iter().position(|t| Some(&t.0) == row.cover_file.as_ref()).unwrap_or(0);
+    thumbs.rotate_left(cover);
+    Ok(thumbs
+        .into_iter()
+        .take(max)
+        .map(|(_, id, sha)| serve::url(&id, Derivative::Thumb, &sha))
+        .collect())
+}

@@ -11,7 +11,6 @@ use crate::checkout::{number, orders};
 use crate::db::{self};
 use crate::email;
 use crate::error::AppError;
-use crate::site;
 use crate::web::State;
 
 #[utoipa::path(
@@ -46,8 +45,8 @@ pub async fn put_order_status(
             }
             orders::set_status(conn, &order.id, status)?;
             let full = orders::find_by_id(conn, &order.id)?.ok_or_else(missing)?;
-            let studio = site::studio_view(conn)?.1.name;
-            email::enqueue(conn, full.status_email(&studio, &site_url))?;
+            let message = full.status_email(conn, &site_url)?;
+            email::enqueue(conn, message)?;
             Ok(OrderStatusResult { number, status, changed: true })
         })
     })
