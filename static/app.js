@@ -197,6 +197,15 @@
   var shop = shopData ? JSON.parse(shopData.dataset.shop) : null;
   var counter = document.querySelector("[data-favorite-count]");
 
+  // How many of the grid's photos are favorites, said on the page's counter and the lightbox's
+  // "12 of 30 chosen".
+  function countChosen() {
+    var chosen = tiles.filter(function (t) { return t.classList.contains("is-favorite"); }).length;
+    if (counter) { counter.textContent = String(chosen); }
+    var lbCount = box && box.querySelector(".lb-count");
+    if (lbCount) { lbCount.textContent = chosen + " of " + choose + " chosen"; }
+  }
+
   function setFavorite(tile, on) {
     tile.classList.toggle("is-favorite", on);
     var button = tile.querySelector(".heart");
@@ -206,10 +215,7 @@
     }
     var field = tile.querySelector('.heart-form input[name="on"]');
     if (field) { field.value = on ? "0" : "1"; }
-    var chosen = tiles.filter(function (t) { return t.classList.contains("is-favorite"); }).length;
-    if (counter) { counter.textContent = String(chosen); }
-    var lbCount = box && box.querySelector(".lb-count");
-    if (lbCount) { lbCount.textContent = chosen + " of " + choose + " chosen"; }
+    countChosen();
   }
 
   function toggleFavorite(tile) {
@@ -394,11 +400,7 @@
     var on = current.classList.contains("is-favorite");
     heart.setAttribute("aria-pressed", on ? "true" : "false");
     heart.textContent = hint(on ? "♥ Favorite" : "♡ Favorite", "F");
-    var lbCount = box.querySelector(".lb-count");
-    if (lbCount) {
-      var chosen = tiles.filter(function (t) { return t.classList.contains("is-favorite"); }).length;
-      lbCount.textContent = chosen + " of " + choose + " chosen";
-    }
+    countChosen();
   }
 
   // Sizes the photo to the stage, so a thumbnail standing in for the proof shows as large.

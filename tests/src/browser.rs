@@ -534,6 +534,13 @@ impl Page {
         }
     }
 
+    /// Fills the sign-in form on the page and sends it, as a person types.
+    pub async fn sign_in_form(&self, user: &str, password: &str) -> anyhow::Result<()> {
+        self.fill("#user_name", user).await?;
+        self.fill("#password", password).await?;
+        self.click("form[action='/login'] button[type=submit]").await
+    }
+
     /// Signs in on the sign-in page (passing the offer to choose a login of one's own), then
     /// opens `path`.
     pub async fn sign_in_and_open(
@@ -543,9 +550,7 @@ impl Page {
         path: &str,
     ) -> anyhow::Result<()> {
         self.goto("/login").await?;
-        self.fill("#user_name", user).await?;
-        self.fill("#password", password).await?;
-        self.click("form[action='/login'] button[type=submit]").await?;
+        self.sign_in_form(user, password).await?;
         self.wait_for(
             "signing in",
             "return location.pathname !== '/login' && document.readyState === 'complete';",

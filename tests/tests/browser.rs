@@ -63,10 +63,8 @@ async fn a_client_signs_in_favorites_from_the_lightbox_by_keyboard_and_picks_a_y
         page.snapshot("home").await?;
         page.click_text("Sign in").await?;
         page.snapshot("login").await?;
-        page.fill("#user_name", "Ann.Smith@example.com").await?;
         // The default password forgives letter case and stray spaces.
-        page.fill("#password", " smith ").await?;
-        page.click("form[action='/login'] button[type=submit]").await?;
+        page.sign_in_form("Ann.Smith@example.com", " smith ").await?;
         page.heading("Welcome, Ann Smith").await?;
         page.click_text("Not now, take me to my photos").await?;
         page.heading("My events").await?;
@@ -204,9 +202,7 @@ async fn a_client_signs_in_favorites_from_the_lightbox_by_keyboard_and_picks_a_y
         page.heading("Sign in").await?;
         page.snapshot("sign-in-again").await?;
         ensure!(page.all(".grid").await?.is_empty(), "no photos after signing out");
-        page.fill("#user_name", "ann.smith@example.com").await?;
-        page.fill("#password", "smith").await?;
-        page.click("form[action='/login'] button[type=submit]").await?;
+        page.sign_in_form("ann.smith@example.com", "smith").await?;
         page.click_text("Not now, take me to my photos").await?;
         page.heading("Session ann-wedding").await?;
         ensure!(page.path().await? == event_path, "back at the gallery: {}", page.path().await?);

@@ -32,9 +32,7 @@ async fn studio() -> (TestApp, LibraryBuilder) {
 
 async fn sign_in_here(page: &Page) -> anyhow::Result<()> {
     page.heading("Sign in").await?;
-    page.fill("#user_name", "ann.smith@example.com").await?;
-    page.fill("#password", "smith").await?;
-    page.click("form[action='/login'] button[type=submit]").await?;
+    page.sign_in_form("ann.smith@example.com", "smith").await?;
     page.click_text("Not now, take me to my photos").await
 }
 
