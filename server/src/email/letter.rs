@@ -150,8 +150,8 @@ fn templates() -> Result<&'static tera::Tera, tera::Error> {
     .map_err(|e| tera::Error::msg(e.clone()))
 }
 
-/// `& < > " '` escaped, `/` left alone so links read as written — the site's pages escape the
-/// same way (`web::escape_html`; this floor is below `web`, which holds the mailer).
+/// `& < > " '` escaped, `/` left alone so links read as written. The site's pages escape with
+/// this too (`web` re-exports it: this floor is below `web`, which holds the mailer).
 pub fn escape_html(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     for c in input.chars() {

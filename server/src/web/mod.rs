@@ -78,20 +78,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
 /// Every value a template prints is escaped with this (no template uses `| safe`): `& < > " '`
 /// cannot open a tag or leave a quoted attribute. Unlike tera's default it leaves `/` alone,
 /// so links the server built (their studio ids percent-encoded) read as written.
-pub fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::email::letter::escape_html;
 
 impl AppState {
     pub fn render(
