@@ -107,8 +107,6 @@ pub struct FullOrder {
     pub lines: Vec<OrderLineRow>,
     pub images: Vec<OrderLineImageRow>,
     pub taxes: Vec<OrderTaxRow>,
-    /// How the studio's amounts and dates read, for the emails about the order.
-    pub locale: Locale,
 }
 
 pub fn load_full(conn: &mut DbConn, order: OrderRow) -> db::Result<FullOrder> {
@@ -127,8 +125,7 @@ pub fn load_full(conn: &mut DbConn, order: OrderRow) -> db::Result<FullOrder> {
         .order(order_taxes::position)
         .select(OrderTaxRow::as_select())
         .load(conn)?;
-    let locale = crate::studio::load(conn)?.map(|s| s.locale()).unwrap_or_default();
-    Ok(FullOrder { order, lines, images, taxes, locale })
+    Ok(FullOrder { order, lines, images, taxes })
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: &str) -> db::Result<Option<FullOrder>> {
@@ -210,9 +207,9 @@ impl FullOrder {
     }
 
     /// The order as plain text: the heart of every email about it.
-    fn summary(&self) -> String {
+    fn summary(&self, locale: Locale) -> String {
         let o = &self.order;
-        let m = |cents: i64| self.locale.money(cents, &o.currency);
+        let m = |cents: i64| locale.money(cents, &o.currency);
         let mut text = String::new();
         for line in &self.lines {
             text.push_str(&format!(
@@ -242,7 +239,7 @@ impl FullOrder {
         if let Some(name) = &o.shipping_name {
             text.push_str(&format!("{name}: {}\n", m(o.shipping_cents)));
         }
-        let label = |t: &OrderTaxRow| tax_label(self.locale, &t.name, t.basis_points, t.included);
+        let label = |t: &OrderTaxRow| tax_label(locale, &t.name, t.basis_points, t.included);
         for tax in self.taxes.iter().filter(|t| !t.included) {
             text.push_str(&format!("{}: {}\n", label(tax), m(tax.cents)));
         }
@@ -268,19 +265,19 @@ impl FullOrder {
         public_thumbs(conn, &event, &ids, letter::MAX_THUMBNAILS)
     }
 
-    /// The HTML part of an email about the order: `said` and the summary, with the button to
+    /// The HTML part of an email about the order: `said` and its `summary`, with the button to
     /// the order's page.
     fn letter(
-        &self,
         heading: String,
         said: Vec<String>,
+        summary: &str,
         thumbnails: Vec<String>,
         url: &str,
     ) -> Letter {
         Letter {
             heading,
             paragraphs: said,
-            details: self.summary().lines().map(str::to_string).collect(),
+            details: summary.lines().map(str::to_string).collect(),
             thumbnails,
             button: Some(Button::new("See your order", url)),
             after: Vec::new(),
@@ -298,12 +295,14 @@ impl FullOrder {
         let studio = &head.studio;
         let url = format!("{site_url}/orders/{}", o.number);
         let subject = format!("Your order {} with {studio}", o.number);
-        let letter = self.letter(
+        let summary = self.summary(head.locale);
+        let letter = Self::letter(
             format!("Thank you for your order, {}", o.name),
             vec![
                 format!("Thank you for your order from \"{}\".", o.event_description),
                 format!("Confirmation number: {}", o.number),
             ],
+            &summary,
             self.email_thumbs(conn)?,
             &url,
         );
@@ -312,10 +311,7 @@ impl FullOrder {
             to: &o.email,
             body: format!(
                 "Hello {},\n\nThank you for your order from \"{}\".\n\nConfirmation number: {}\n\n{}\nSee your order at any time: {url}\n\n{studio}\n",
-                o.name,
-                o.event_description,
-                o.number,
-                self.summary(),
+                o.name, o.event_description, o.number, summary,
             ),
             styled: head.style(&subject, &letter),
             subject,
@@ -337,12 +333,14 @@ impl FullOrder {
         };
         let url = format!("{site_url}/orders/{}", o.number);
         let subject = format!("Your order {} {what}", o.number);
-        let letter = self.letter(
+        let summary = self.summary(head.locale);
+        let letter = Self::letter(
             format!("Your order {what}"),
             vec![
                 format!("Hello {},", o.name),
                 format!("Your order {} from \"{}\" {what}.", o.number, o.event_description),
             ],
+            &summary,
             self.email_thumbs(conn)?,
             &url,
         );
@@ -351,10 +349,7 @@ impl FullOrder {
             to: &o.email,
             body: format!(
                 "Hello {},\n\nYour order {} from \"{}\" {what}.\n\n{}\nSee your order: {url}\n\n{studio}\n",
-                o.name,
-                o.number,
-                o.event_description,
-                self.summary(),
+                o.name, o.number, o.event_description, summary,
             ),
             styled: head.style(&subject, &letter),
             subject,
