@@ -328,6 +328,8 @@ struct InboxItem<'a> {
     unit_price: String,
     total: String,
     taxable: bool,
+    /// `print`, `digital` or `digital-all`: files need no production or shipping.
+    kind: &'static str,
 }
 
 /// One tax rate of an order; `included`: the prices contain it, the total adds nothing for it.
@@ -376,6 +378,7 @@ impl<'a> From<&'a OrderRecord> for InboxOrder<'a> {
                     unit_price: format_cents(i.unit_price_cents),
                     total: format_cents(i.line_cents),
                     taxable: i.taxable,
+                    kind: i.kind.as_str(),
                 })
                 .collect(),
             promotion: o.promotion_code.as_deref(),

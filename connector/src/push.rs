@@ -315,13 +315,15 @@ impl<'a> Pusher<'a> {
         let item = session.item();
         // What the server holds before the PUT, so images the PUT drops count as removed. A new
         // session is not found: it holds nothing.
-        let (held, held_manifest) =
-            match self.api.get::<ImageListing>(&api::session_images_path(&session.id)).await {
+        let listing_path = api::session_images_path(&session.id);
+        let (held, held_manifest, mut originals_missing) =
+            match self.api.get::<ImageListing>(&listing_path).await {
                 Ok(listing) => (
-                    listing.images.into_iter().map(|i| (i.name, i.sha256)).collect(),
-                    listing.manifest_sha256,
+                    listing.images.iter().map(|i| (i.name.clone(), i.sha256.clone())).collect(),
+                    listing.manifest_sha256.clone(),
+                    missing_originals(&listing),
                 ),
-                Err(f) if f.is_not_found() => (BTreeMap::new(), None),
+                Err(f) if f.is_not_found() => (BTreeMap::new(), None, BTreeSet::new()),
                 Err(f) => return self.fail(&item, f),
             };
         let held: BTreeMap<String, String> = held;
@@ -336,6 +338,13 @@ impl<'a> Pusher<'a> {
                 .await
             {
                 return self.fail(&item, f);
+            } else if !held.is_empty() {
+                // The new manifest may start selling or giving away files: then the server
+                // wants the originals of images it holds without one.
+                match self.api.get::<ImageListing>(&listing_path).await {
+                    Ok(listing) => originals_missing = missing_originals(&listing),
+                    Err(f) => return self.fail(&item, f),
+                }
             }
         }
         self.report.sessions += 1;
@@ -354,7 +363,11 @@ impl<'a> Pusher<'a> {
         let uploader = self.uploader();
         let out = self.out;
         let mut results = futures_util::stream::iter(to_upload.iter().map(|image| {
-            let held = held.get(&image.name).map(String::as_str);
+            // An image whose original the server lacks goes again, even unchanged.
+            let held = held
+                .get(&image.name)
+                .filter(|_| !originals_missing.contains(&image.name))
+                .map(String::as_str);
             let path = api::session_image_path(&session.id, &image.name);
             let file = session.image_path(&image.name);
             let image_item = session.image_item(&image.name);
@@ -414,6 +427,11 @@ impl<'a> Pusher<'a> {
             ));
         }
     }
+}
+
+/// The images whose original the server wants and lacks (it sells or gives away files).
+fn missing_originals(listing: &ImageListing) -> BTreeSet<String> {
+    listing.images.iter().filter(|i| i.original_missing).map(|i| i.name.clone()).collect()
 }
 
 /// What uploads need, shared by the uploads that run at once.

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use proofroom_wire::downloads::DownloadCounts;
 use proofroom_wire::feed::FeedWaiting;
 use proofroom_wire::prepaid::{PrepaidList, PrepaidState};
 use proofroom_wire::{SessionList, StudioState, paths};
@@ -97,6 +98,12 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
     for line in prepaid_states(&options.library, &held) {
         let _ = writeln!(text, "{line}");
     }
+    // Downloads: an older server without the count says nothing about them.
+    if let Ok(counts) = api.get::<DownloadCounts>(paths::DOWNLOADS).await {
+        for line in download_lines(&counts) {
+            let _ = writeln!(text, "{line}");
+        }
+    }
     if studio.proofs_pending > 0 {
         let _ = writeln!(
             text,
@@ -105,6 +112,31 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
         );
     }
     Ok((text, true))
+}
+
+/// Photos shown per session in the downloads list; the rest are summed up.
+const DOWNLOADED_PHOTOS_SHOWN: usize = 5;
+
+/// Each session's downloads: files, people, and the most downloaded photos with their counts.
+fn download_lines(counts: &DownloadCounts) -> Vec<String> {
+    if counts.sessions.is_empty() {
+        return vec!["downloads: none yet".to_string()];
+    }
+    let mut lines = vec!["downloads (files, by photo):".to_string()];
+    for s in &counts.sessions {
+        let people =
+            if s.people == 1 { "1 person".to_string() } else { format!("{} people", s.people) };
+        lines.push(format!("  {} ({}): {} files by {people}", s.session, s.description, s.files));
+        for p in s.photos.iter().take(DOWNLOADED_PHOTOS_SHOWN) {
+            lines.push(format!("    {} ×{}", p.name, p.count));
+        }
+        let more = s.photos.len().saturating_sub(DOWNLOADED_PHOTOS_SHOWN);
+        if more > 0 {
+            let files: i64 = s.photos.iter().skip(DOWNLOADED_PHOTOS_SHOWN).map(|p| p.count).sum();
+            lines.push(format!("    and {more} more photos ({files} files)"));
+        }
+    }
+    lines
 }
 
 /// Sessions online that the library no longer publishes: push never takes a session down by

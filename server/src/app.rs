@@ -19,8 +19,8 @@ use crate::gallery::GalleryState;
 use crate::storage::FileStore;
 use crate::web::AppState;
 use crate::{
-    accounts, auth, browse, checkout, client_groups, db, email, events, favorites, gallery,
-    gallery_emails, lane, prepaid, site, studio_api, throttle, web, yearbook,
+    accounts, auth, browse, checkout, client_groups, db, downloads, email, events, favorites,
+    gallery, gallery_emails, lane, prepaid, site, studio_api, throttle, web, yearbook,
 };
 
 /// A built server, bound to its port, not yet running.
@@ -52,9 +52,9 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let mailer = Arc::new(email::Mailer::from_config(&config)?);
-        let form_key = {
+        let site_key = {
             let mut conn = pool.get()?;
-            auth::browser_session::FormKey::load_or_create(&mut conn)
+            auth::browser_session::SiteKey::load_or_create(&mut conn)
                 .map_err(|e| anyhow::anyhow!("reading the site's signing key: {e}"))?
         };
         let state = aw::Data::new(AppState {
@@ -70,7 +70,7 @@ impl Application {
         });
         let auth = aw::Data::new(AuthState {
             sessions: Default::default(),
-            form_key,
+            site_key,
             passwords: auth::passwords::PasswordWork::new(cores),
         });
         let events = aw::Data::new(EventsState {
@@ -164,6 +164,15 @@ impl Application {
                     aw::post().to(favorites::set_favorite),
                 )
                 .route("/events/{id}/photos/{image}/note", aw::post().to(favorites::set_note))
+                .route("/events/{id}/downloads", aw::get().to(downloads::pages::downloads_page))
+                .route(
+                    "/events/{id}/downloads/all.zip",
+                    aw::get().to(downloads::pages::download_all),
+                )
+                .route(
+                    "/events/{id}/downloads/{image}",
+                    aw::get().to(downloads::pages::download_photo),
+                )
                 .route("/events/{id}/cart", aw::get().to(checkout::cart::cart_page))
                 .route("/events/{id}/cart", aw::post().to(checkout::cart::add_to_cart))
                 // Before `/cart/{line}`, which would take "update" for a line id.

@@ -72,6 +72,9 @@ pub struct Config {
     pub stripe_api_url: String,
     /// Where the payment page loads Stripe.js from.
     pub stripe_js_url: String,
+    /// How long a download link on the downloads page works, in seconds. Each opening of the
+    /// page makes new ones; a file or ZIP that started in time finishes however long it takes.
+    pub download_link_seconds: u64,
 }
 
 impl Default for Config {
@@ -104,6 +107,7 @@ impl Default for Config {
             stripe_webhook_secret: None,
             stripe_api_url: "https://api.stripe.com".into(),
             stripe_js_url: "https://js.stripe.com/v3/".into(),
+            download_link_seconds: 6 * 3600,
         }
     }
 }
@@ -190,6 +194,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "stripe_webhook_secret",
     "stripe_api_url",
     "stripe_js_url",
+    "download_link_seconds",
 ];
 
 /// An address block such as `10.0.0.0/8` or `::1/128`; a bare address is a block of one.

@@ -16,6 +16,7 @@ pub mod client_groups;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod downloads;
 pub mod email;
 pub mod error;
 pub mod events;

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use diesel::prelude::*;
+use proofroom_wire::downloads::ItemKind;
 use proofroom_wire::{PriceList, PriceListItem};
 
 use crate::db::schema::{price_list_items, price_lists};
@@ -37,6 +38,15 @@ pub fn validate(id: &str, list: &PriceList) -> Result<(), AppError> {
                 item.sku
             )));
         }
+        if let Some(fixed) = item.kind.fixed_images()
+            && (item.images != fixed || !item.prints.is_empty())
+        {
+            return Err(invalid(format!(
+                "Price list {id}: {} is a {} item, which takes {fixed} images and names no prints.",
+                item.sku,
+                item.kind.as_str()
+            )));
+        }
         let named = item.prints.len();
         if named > 0
             && (named != item.images as usize
@@ -62,7 +72,7 @@ pub fn load(conn: &mut DbConn, id: &str) -> db::Result<Option<PriceList>> {
 
 /// The items of the price list `id` in the studio's order (none for a list never sent).
 pub fn items(conn: &mut DbConn, id: &str) -> db::Result<Vec<PriceListItem>> {
-    type ItemRow = (String, String, String, i64, i32, bool, String);
+    type ItemRow = (String, String, String, i64, i32, bool, String, String);
     let rows: Vec<ItemRow> = price_list_items::table
         .filter(price_list_items::price_list_id.eq(id))
         .order(price_list_items::position)
@@ -74,11 +84,12 @@ pub fn items(conn: &mut DbConn, id: &str) -> db::Result<Vec<PriceListItem>> {
             price_list_items::images_per_item,
             price_list_items::taxable,
             price_list_items::print_names,
+            price_list_items::kind,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(sku, name, category, price_cents, images, taxable, prints)| PriceListItem {
+        .map(|(sku, name, category, price_cents, images, taxable, prints, kind)| PriceListItem {
             sku,
             name,
             category,
@@ -86,8 +97,19 @@ pub fn items(conn: &mut DbConn, id: &str) -> db::Result<Vec<PriceListItem>> {
             images,
             taxable,
             prints: prints.lines().map(str::to_string).collect(),
+            kind: ItemKind::parse(&kind).unwrap_or_default(),
         })
         .collect())
+}
+
+/// Whether the price list `id` sells files (so its sessions keep their originals).
+pub fn sells_files(conn: &mut DbConn, id: &str) -> db::Result<bool> {
+    let digital: i64 = price_list_items::table
+        .filter(price_list_items::price_list_id.eq(id))
+        .filter(price_list_items::kind.ne(ItemKind::Print.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(digital > 0)
 }
 
 /// Whether the price list `id` was sent.
@@ -125,6 +147,7 @@ pub fn save(conn: &mut DbConn, id: &str, list: &PriceList) -> db::Result<()> {
                 price_list_items::images_per_item.eq(item.images),
                 price_list_items::taxable.eq(item.taxable),
                 price_list_items::print_names.eq(item.prints.join("\n")),
+                price_list_items::kind.eq(item.kind.as_str()),
             ))
             .execute(conn)?;
     }

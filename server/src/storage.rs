@@ -16,9 +16,17 @@ pub trait Store: Send + Sync + 'static {
     /// Moves (or copies) the file at `source` under `key`.
     fn put_file(&self, key: &str, source: &Path) -> io::Result<()>;
     fn get(&self, key: &str) -> io::Result<Option<Bytes>>;
+    /// The file under `key` to read a little at a time (downloads of originals, never whole in
+    /// memory); `None` when there is none.
+    fn open(&self, key: &str) -> io::Result<Option<Box<dyn StoredFile>>>;
     fn delete(&self, key: &str) -> io::Result<()>;
     fn exists(&self, key: &str) -> io::Result<bool>;
 }
+
+/// A stored file being read: in order, or at places (a WebP's chunk headers).
+pub trait StoredFile: io::Read + io::Seek + Send {}
+
+impl<T: io::Read + io::Seek + Send> StoredFile for T {}
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -100,6 +108,14 @@ impl Store for FileStore {
     fn get(&self, key: &str) -> io::Result<Option<Bytes>> {
         match std::fs::read(self.path(key)?) {
             Ok(bytes) => Ok(Some(Bytes::from(bytes))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn open(&self, key: &str) -> io::Result<Option<Box<dyn StoredFile>>> {
+        match std::fs::File::open(self.path(key)?) {
+            Ok(file) => Ok(Some(Box::new(file))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }

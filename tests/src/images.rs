@@ -150,6 +150,13 @@ pub fn has_exif(bytes: &[u8]) -> bool {
         || bytes.windows(4).any(|w| w == b"MM\0\x2a" || w == b"II\x2a\0")
 }
 
+/// True if the bytes hold a GPS position as [`jpeg_with_exif`] writes one: the GPSInfo tag
+/// (0x8825, either byte order) or its latitude reference "N".
+pub fn has_gps(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w == [0x88, 0x25] || w == [0x25, 0x88])
+        || bytes.windows(4).any(|w| w == b"N\0\0\0")
+}
+
 pub fn decode(bytes: &[u8]) -> RgbImage {
     image::load_from_memory(bytes).expect("served bytes decode").to_rgb8()
 }

@@ -88,6 +88,7 @@ pub struct TestAppBuilder {
     trust_proxy: bool,
     registrations_per_event_hour: Option<u32>,
     public_url: Option<String>,
+    download_link_seconds: Option<u64>,
 }
 
 impl TestAppBuilder {
@@ -139,6 +140,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// How long download links work; 0: a link has expired by the time anyone follows it.
+    pub fn download_link_seconds(mut self, seconds: u64) -> Self {
+        self.download_link_seconds = Some(seconds);
+        self
+    }
+
     /// Takes cards through this localstripe (its API and its Stripe.js).
     pub fn stripe(mut self, stripe: &stripe::LocalStripe) -> Self {
         self.stripe = Some((stripe.url(), stripe.js_url()));
@@ -172,6 +179,9 @@ impl TestAppBuilder {
             config.registrations_per_event_hour = limit;
         }
         config.public_url = self.public_url;
+        if let Some(seconds) = self.download_link_seconds {
+            config.download_link_seconds = seconds;
+        }
         config.notice_seconds = self.notice_seconds.unwrap_or(3600);
         if let Some((api, js)) = self.stripe {
             config.stripe_secret_key = Some(stripe::SECRET_KEY.into());

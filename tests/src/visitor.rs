@@ -141,6 +141,25 @@ impl Visitor {
         (status, response.bytes().await.unwrap().to_vec())
     }
 
+    /// A GET asking for JSON back, as a script would: errors come as `{"error", "message"}`.
+    pub async fn get_json(&self, path: &str) -> Answer {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .unwrap();
+        Self::read(response).await
+    }
+
+    /// A file download: status, headers and the bytes as they came.
+    pub async fn download(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
     /// Posts a form with the CSRF token of the last page seen.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let mut form: Vec<(String, String)> =

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+pub mod downloads;
 pub mod feed;
 pub mod locale;
 pub mod orders;
@@ -31,6 +32,8 @@ pub mod paths {
     pub const ORDERS: &str = "/api/v1/orders";
     /// `GET` lists; `{PREPAID}/{invoice id}` `PUT`s one.
     pub const PREPAID: &str = "/api/v1/prepaid";
+    /// `GET`: download counts per session and photo.
+    pub const DOWNLOADS: &str = "/api/v1/downloads";
 }
 
 /// The header that carries the hex SHA-256 of an uploaded body, checked by the server after it
@@ -287,6 +290,9 @@ pub struct PriceListItem {
     /// package's picker can say which print a photo is for; empty when the studio named none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prints: Vec<String>,
+    /// A print or product (the default), or a digital file.
+    #[serde(default, skip_serializing_if = "downloads::ItemKind::is_print")]
+    pub kind: downloads::ItemKind,
 }
 
 /// [`PriceListItem::slot_names`] for an item kept elsewhere (a prepaid invoice's copy).
@@ -438,6 +444,12 @@ pub struct SessionUpsert {
     /// The client may send fewer than `choose` (at least one).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub choose_fewer: bool,
+    /// Which photos anyone who may see the session downloads free.
+    #[serde(default, skip_serializing_if = "downloads::FreeDownloads::is_none")]
+    pub downloads: downloads::FreeDownloads,
+    /// How large those free downloads are.
+    #[serde(default, skip_serializing_if = "downloads::DownloadSize::is_original")]
+    pub download_size: downloads::DownloadSize,
 }
 
 /// What the server says about a session after an upsert, and in listings.
@@ -465,6 +477,10 @@ pub struct HeldImage {
     pub name: String,
     pub sha256: String,
     pub bytes: i64,
+    /// The session sells or gives away files, and the server holds no original of this image:
+    /// upload it again, even unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub original_missing: bool,
 }
 
 /// `GET /api/v1/sessions/{id}/images`.

@@ -282,6 +282,22 @@ impl Locale {
         }
     }
 
+    /// A file's size with one decimal in the unit that suits it (1 MB = 1,000,000 bytes, as
+    /// phones and Macs count): `850 KB`, `12.3 MB`, `2,1 GB`.
+    pub fn file_size(self, bytes: i64) -> String {
+        let bytes = bytes.max(0);
+        let (unit, scale) = match bytes {
+            b if b >= 1_000_000_000 => ("GB", 1_000_000_000),
+            b if b >= 1_000_000 => ("MB", 1_000_000),
+            _ => ("KB", 1_000),
+        };
+        if unit == "KB" {
+            return format!("{}{NBSP}KB", self.number((bytes + 999) / 1000, 0));
+        }
+        let tenths = (bytes * 10 + scale / 2) / scale;
+        format!("{}{NBSP}{unit}", self.number(tenths, 1))
+    }
+
     /// A rate in basis points as a percentage: `7.25%`, `23 %`, `6,5 %`.
     pub fn percent(self, basis_points: i64) -> String {
         let r = self.0;
@@ -326,6 +342,17 @@ mod tests {
     /// What a client reads, with the no-break spaces written as plain ones.
     fn plain(s: String) -> String {
         s.replace([NBSP, NNBSP], " ")
+    }
+
+    #[test]
+    fn file_sizes_read_in_the_locale() {
+        let us = Locale::parse("en-US").unwrap();
+        let pt = Locale::parse("pt-PT").unwrap();
+        assert_eq!(us.file_size(12_345_678), "12.3\u{a0}MB");
+        assert_eq!(pt.file_size(12_345_678), "12,3\u{a0}MB");
+        assert_eq!(us.file_size(2_060_000_000), "2.1\u{a0}GB");
+        assert_eq!(us.file_size(850_001), "851\u{a0}KB");
+        assert_eq!(us.file_size(0), "0\u{a0}KB");
     }
 
     #[test]

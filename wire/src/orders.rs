@@ -138,6 +138,9 @@ pub struct OrderItem {
     pub unit_price_cents: i64,
     pub line_cents: i64,
     pub taxable: bool,
+    /// A print or product, or a file the client downloads.
+    #[serde(default)]
+    pub kind: crate::downloads::ItemKind,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

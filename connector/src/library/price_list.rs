@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use proofroom_wire::downloads::ItemKind;
 use proofroom_wire::{PriceList, PriceListItem};
 use serde::Deserialize;
 use toml::Spanned;
@@ -41,6 +42,8 @@ struct RawPriceListItem {
     /// What each picked photo becomes ("8×10", "5×7", "5×7"): one name per image.
     #[serde(default)]
     prints: Option<Spanned<Vec<String>>>,
+    /// `print` (the default), `digital` (one photo's file) or `digital-all` (every photo's).
+    kind: Option<Spanned<ItemKind>>,
 }
 
 /// Parses one price list; `item` is its name in messages (`price-lists/<id>.toml`).
@@ -58,12 +61,31 @@ pub fn parse_price_list(item: &str, text: &str) -> Result<PriceList, Vec<ItemErr
             let prints: Vec<String> = i.prints.as_ref().map_or_else(Vec::new, |p| {
                 p.get_ref().iter().map(|name| name.trim().to_string()).collect()
             });
-            // Without `images`, the named prints say how many photos the item takes.
-            let images = match (&i.images, prints.len()) {
-                (Some(count), _) => count.0 as i32,
-                (None, 0) => 1,
-                (None, named) => named as i32,
+            let kind = i.kind.as_ref().map_or(ItemKind::Print, |k| *k.get_ref());
+            // Without `images`, the named prints say how many photos the item takes; a digital
+            // item's kind says it.
+            let images = match (&i.images, kind.fixed_images(), prints.len()) {
+                (Some(count), Some(fixed), _) if count.0 as i32 != fixed => {
+                    let span = i.kind.as_ref().map_or(0..0, Spanned::span);
+                    let what = match kind {
+                        ItemKind::DigitalAll => "every photo of the event: leave out `images`",
+                        _ => "one photo's file: `images = 1`, or leave it out",
+                    };
+                    p.add(span, "items.images", format!("a {} item is {what}", kind.as_str()));
+                    fixed
+                }
+                (_, Some(fixed), _) => fixed,
+                (Some(count), None, _) => count.0 as i32,
+                (None, None, 0) => 1,
+                (None, None, named) => named as i32,
             };
+            if let (Some(spanned), true) = (&i.prints, kind.is_digital()) {
+                p.add(
+                    spanned.span(),
+                    "items.prints",
+                    "a digital item is a file: it names no prints",
+                );
+            }
             if let Some(spanned) = &i.prints {
                 if prints.iter().any(String::is_empty) {
                     p.add(spanned.span(), "items.prints", "a print's name is empty");
@@ -86,6 +108,7 @@ pub fn parse_price_list(item: &str, text: &str) -> Result<PriceList, Vec<ItemErr
                 images,
                 taxable: i.taxable,
                 prints,
+                kind,
             }
         })
         .collect();

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use proofroom_wire::downloads::{DownloadSize, FreeDownloads};
 use proofroom_wire::{EventType, Rating, SessionClient, SessionImage, SessionUpsert};
 use serde::Deserialize;
 use toml::Spanned;
@@ -79,6 +80,9 @@ struct RawSession {
     choose_by: Option<Spanned<Date>>,
     #[serde(default)]
     choose_fewer: bool,
+    /// Which photos anyone who may see the session downloads free, and how large.
+    downloads: Option<Spanned<FreeDownloads>>,
+    download_size: Option<Spanned<RawDownloadSize>>,
     client: RawClient,
     #[serde(default)]
     images: BTreeMap<Spanned<String>, RawImage>,
@@ -175,6 +179,8 @@ pub fn parse_session(
         );
     }
 
+    let download_size = download_size(&mut p, &raw);
+
     p.result(Session {
         id: id.to_string(),
         dir: dir.to_path_buf(),
@@ -199,9 +205,35 @@ pub fn parse_session(
             choose: raw.choose.as_ref().map(|c| c.get_ref().0 as i32),
             choose_by: raw.choose_by.as_ref().map(|d| d.get_ref().0),
             choose_fewer: raw.choose_fewer,
+            downloads: raw.downloads.map_or(FreeDownloads::None, Spanned::into_inner),
+            download_size,
         },
         held_back,
         image_errors,
+    })
+}
+
+/// `download_size = "original"` or `"2048"`; the number 2048 is taken as well.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDownloadSize {
+    Text(String),
+    Number(i64),
+}
+
+fn download_size(p: &mut Problems<'_>, raw: &RawSession) -> DownloadSize {
+    let Some(size) = &raw.download_size else { return DownloadSize::Original };
+    let parsed = match size.get_ref() {
+        RawDownloadSize::Text(text) => DownloadSize::parse(text.trim()),
+        RawDownloadSize::Number(2048) => Some(DownloadSize::Web),
+        RawDownloadSize::Number(_) => None,
+    };
+    if raw.downloads.as_ref().is_none_or(|d| d.get_ref().is_none()) {
+        p.add(size.span(), "download_size", "needs `downloads = \"favorites\"` or `\"all\"`");
+    }
+    parsed.unwrap_or_else(|| {
+        p.add(size.span(), "download_size", "expected \"original\" or \"2048\"");
+        DownloadSize::Original
     })
 }
 

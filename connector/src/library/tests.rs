@@ -3,6 +3,7 @@ use std::fs;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use proofroom_wire::downloads::ItemKind;
 use proofroom_wire::*;
 
 use super::*;
@@ -331,6 +332,7 @@ fn the_sample_price_list_parses() {
                     images: 1,
                     taxable: true,
                     prints: vec![],
+                    kind: ItemKind::Print,
                 },
                 PriceListItem {
                     sku: "P5X7".into(),
@@ -340,6 +342,7 @@ fn the_sample_price_list_parses() {
                     images: 1,
                     taxable: true,
                     prints: vec![],
+                    kind: ItemKind::Print,
                 },
                 PriceListItem {
                     sku: "PKG-A".into(),
@@ -349,6 +352,7 @@ fn the_sample_price_list_parses() {
                     images: 3,
                     taxable: true,
                     prints: vec!["8×10".into(), "5×7".into(), "5×7".into()],
+                    kind: ItemKind::Print,
                 },
             ]
         }
@@ -401,6 +405,70 @@ fn bad_price_lists_name_line_and_field() {
 }
 
 #[test]
+fn digital_items_are_one_photo_or_the_whole_event() {
+    let item = |extra: &str| {
+        format!(
+            "name = \"P\"\n[[items]]\nsku = \"D\"\nname = \"D\"\ncategory = \"Digital\"\nprice = \"1\"\n{extra}"
+        )
+    };
+    let list = parse_price_list("p", &item("kind = \"digital\"\n")).unwrap();
+    assert_eq!((list.items[0].kind, list.items[0].images), (ItemKind::Digital, 1));
+    let list = parse_price_list("p", &item("kind = \"digital-all\"\n")).unwrap();
+    assert_eq!((list.items[0].kind, list.items[0].images), (ItemKind::DigitalAll, 0));
+    let err = |extra: &str| -> Vec<String> {
+        parse_price_list("price-lists/p.toml", &item(extra))
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(
+        err("kind = \"digital-all\"\nimages = 3\n"),
+        ["price-lists/p.toml:7: items.images: a digital-all item is every photo of the event: \
+          leave out `images`"]
+    );
+    assert_eq!(
+        err("kind = \"digital\"\nprints = [\"8×10\"]\n"),
+        ["price-lists/p.toml:8: items.prints: a digital item is a file: it names no prints"]
+    );
+    assert_eq!(
+        err("kind = \"poster\"\n"),
+        [
+            "price-lists/p.toml:7: items.kind: expected one of \"print\", \"digital\", \"digital-all\", found \"poster\""
+        ]
+    );
+}
+
+#[test]
+fn free_downloads_say_which_photos_and_how_large() {
+    let dir = session_dir(&["IMG_0001.jpg"]);
+    let base = "description = \"S\"\ndate = 2026-04-12\ndays_active = 30\n";
+    let client =
+        "[client]\nid = \"C-1\"\nfirst_name = \"A\"\nlast_name = \"B\"\nemail = \"a@b.example\"\n";
+    let parse = |keys: &str| parse_in(dir.path(), &format!("{base}{keys}{client}"));
+    let s = parse("downloads = \"favorites\"\ndownload_size = \"2048\"\n").unwrap();
+    assert_eq!(s.upsert.downloads, downloads::FreeDownloads::Favorites);
+    assert_eq!(s.upsert.download_size, downloads::DownloadSize::Web);
+    let s = parse("downloads = \"all\"\ndownload_size = 2048\n").unwrap();
+    assert_eq!(s.upsert.download_size, downloads::DownloadSize::Web);
+    let s = parse("").unwrap();
+    assert_eq!(s.upsert.downloads, downloads::FreeDownloads::None);
+    let errors = |keys: &str| -> Vec<String> {
+        parse(keys).unwrap_err().iter().map(ToString::to_string).collect()
+    };
+    assert_eq!(
+        errors("downloads = \"all\"\ndownload_size = \"4k\"\n"),
+        ["sessions/2026-0412/session.toml:5: download_size: expected \"original\" or \"2048\""]
+    );
+    assert_eq!(
+        errors("download_size = \"original\"\n"),
+        [
+            "sessions/2026-0412/session.toml:4: download_size: needs `downloads = \"favorites\"` or `\"all\"`"
+        ]
+    );
+}
+
+#[test]
 fn the_documented_session_parses() {
     let dir = session_dir(&["IMG_0001.jpg", "Family #2 & co.jpg", "IMG_0007.jpg", "IMG_0008.jpg"]);
     let s = parse_in(dir.path(), SESSION_TOML).unwrap();
@@ -436,6 +504,8 @@ fn the_documented_session_parses() {
             choose: None,
             choose_by: None,
             choose_fewer: false,
+            downloads: downloads::FreeDownloads::None,
+            download_size: downloads::DownloadSize::Original,
             // The player URL rebuilt from the embed's src; the iframe itself stays behind.
             videos: vec![SessionVideo {
                 id: "highlights".into(),
@@ -783,7 +853,7 @@ fn bad_session_manifests_name_line_and_field() {
         (
             m.replace("publish = true", "publsh = true"),
             format!(
-                "{file}:4: publsh: unknown field (a typo?); expected one of \"description\", \"date\", \"price_list\", \"days_active\", \"publish\", \"event_type\", \"event_code\", \"event_description\", \"yearbook_selection\", \"upload\", \"upload_groups\", \"online_groups\", \"cover\", \"choose\", \"choose_by\", \"choose_fewer\", \"client\", \"images\", \"videos\", \"contracts\", \"albums\""
+                "{file}:4: publsh: unknown field (a typo?); expected one of \"description\", \"date\", \"price_list\", \"days_active\", \"publish\", \"event_type\", \"event_code\", \"event_description\", \"yearbook_selection\", \"upload\", \"upload_groups\", \"online_groups\", \"cover\", \"choose\", \"choose_by\", \"choose_fewer\", \"downloads\", \"download_size\", \"client\", \"images\", \"videos\", \"contracts\", \"albums\""
             ),
         ),
         (

@@ -361,7 +361,7 @@ impl CurrentSession {
                 // Only a request answered outside the App has no key; its form cannot be sent.
                 let Some(auth) = &self.auth else { return String::new() };
                 let value = random_token();
-                let token = auth.form_key.sign(&value);
+                let token = auth.site_key.sign(Signing::Csrf, &value);
                 add_pending(req, named_cookie(req, FORM_COOKIE, value, VISITOR_DAYS));
                 token
             }
@@ -445,7 +445,7 @@ impl FromRequest for CurrentSession {
             };
             let visitor_csrf = cookie_value(req.headers(), FORM_COOKIE)
                 .filter(|value| value.len() == 64)
-                .map(|value| auth.form_key.sign(value));
+                .map(|value| auth.site_key.sign(Signing::Csrf, value));
             let session = match token {
                 Some(token) => auth.sessions.get(&token, &state.pool).await?,
                 None => None,
@@ -457,11 +457,21 @@ impl FromRequest for CurrentSession {
     }
 }
 
-/// The key that signs visitors' form cookies into CSRF tokens. Made once per database and kept
-/// in `site_keys`, so every server process on it accepts the same tokens.
-pub struct FormKey(Vec<u8>);
+/// The site's signing key: visitors' form cookies into CSRF tokens, download links into
+/// tamper-proof ones. Made once per database and kept in `site_keys`, so every server process
+/// on it accepts the same signatures. Each use signs under its own [`Signing`] purpose, so a
+/// signature made for one is worthless for the other.
+pub struct SiteKey(Vec<u8>);
 
-impl FormKey {
+/// What a signature is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Signing {
+    Csrf,
+    DownloadLink,
+}
+
+impl SiteKey {
+    /// Its name in `site_keys` (from when CSRF was its only use).
     const NAME: &'static str = "csrf";
 
     /// Reads the key, making it first if this database has none (two processes starting at
@@ -491,11 +501,20 @@ impl FormKey {
         Ok(Self(secret.into_bytes()))
     }
 
-    /// HMAC-SHA256 of `value` under the key, in hex.
-    pub fn sign(&self, value: &str) -> String {
+    /// A key from a known secret, for tests of what it signs.
+    #[cfg(test)]
+    pub fn from_secret(secret: &str) -> Self {
+        Self(secret.as_bytes().to_vec())
+    }
+
+    /// HMAC-SHA256 of `value` under the key for `purpose`, in hex.
+    pub fn sign(&self, purpose: Signing, value: &str) -> String {
         use hmac::{Hmac, Mac};
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("any key length");
-        mac.update(b"csrf:");
+        mac.update(match purpose {
+            Signing::Csrf => b"csrf:",
+            Signing::DownloadLink => b"link:",
+        });
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }

@@ -16,8 +16,8 @@ pub use signed_in::SignedIn;
 /// What signing in keeps while the server runs, registered as its own `web::Data`.
 pub struct AuthState {
     pub sessions: browser_session::SessionCache,
-    /// Signs visitors' form cookies into CSRF tokens.
-    pub form_key: browser_session::FormKey,
+    /// Signs visitors' form cookies into CSRF tokens, and download links.
+    pub site_key: browser_session::SiteKey,
     /// Bounds the argon2 hashes computed at once.
     pub passwords: passwords::PasswordWork,
 }

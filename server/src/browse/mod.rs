@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use proofroom_wire::BrandingSlot;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::Auth;
 use crate::auth::browser_session::{CurrentSession, Person};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
@@ -25,7 +26,7 @@ use crate::site::{self, base_context, form_context};
 use crate::studio::{self, StudioRow};
 use crate::web::format::Locale;
 use crate::web::{State, etag_matches};
-use crate::{client_groups, favorites, prepaid, yearbook};
+use crate::{client_groups, downloads, favorites, prepaid, yearbook};
 
 #[derive(Serialize)]
 struct EventCard {
@@ -328,6 +329,7 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, own: &Personal, person
     context.insert("yearbook_pick", &own.yearbook_pick);
     context.insert("can_invite", &g.is_client);
     context.insert("can_order", &e.price_list_id.is_some());
+    context.insert("offers_files", &g.offers_files);
     let prepaid: Vec<serde_json::Value> = own
         .prepaid
         .iter()
@@ -349,6 +351,7 @@ pub struct PhotoQuery {
 pub async fn photo_page(
     req: HttpRequest,
     state: State,
+    auth: Auth,
     session: CurrentSession,
     path: web::Path<(String, String)>,
     query: web::Query<PhotoQuery>,
@@ -387,6 +390,13 @@ pub async fn photo_page(
         .map(|i| i.name.clone());
     context.insert("shop_items", &items.unwrap_or_default());
     context.insert("added", &added);
+    if let Some(person) = session.person()
+        && gallery.offers_files
+    {
+        let link =
+            downloads::pages::photo_link(&state, &auth, &gallery.event, person, &image_id).await?;
+        context.insert("download_url", &link);
+    }
     state.render("photo.html", &context)
 }
 

@@ -100,6 +100,18 @@ pub fn load_lines(
         .collect())
 }
 
+/// Whether the cart holds anything to send or hand over: files alone need no shipping method
+/// and no address.
+pub fn ships(catalog: &Catalog, lines: &[CartLine]) -> bool {
+    !catalog.shipping_methods.is_empty() && !files_only(catalog, lines)
+}
+
+/// Whether every line of the cart is a file (downloaded, not sent).
+pub fn files_only(catalog: &Catalog, lines: &[CartLine]) -> bool {
+    !lines.is_empty()
+        && lines.iter().all(|l| catalog.item(&l.sku).is_some_and(|i| i.kind.is_digital()))
+}
+
 /// The cart's lines as [`totals`] prices them; an explanation for the client when the cart
 /// cannot be ordered as it is (an item taken off the price list, an image not picked yet).
 pub fn priced_lines(catalog: &Catalog, lines: &[CartLine]) -> Result<Vec<totals::Line>, String> {
@@ -113,6 +125,9 @@ pub fn priced_lines(catalog: &Catalog, lines: &[CartLine]) -> Result<Vec<totals:
         };
         if (0..item.images).any(|slot| line.pick(slot).is_none()) {
             return Err(format!("Pick a photo for each print of \"{}\".", item.name));
+        }
+        if item.kind.is_digital() && line.quantity != 1 {
+            return Err(format!("\"{}\" is a file: it is bought once (quantity 1).", item.name));
         }
         priced.push(totals::Line {
             sku: item.sku.clone(),
@@ -174,7 +189,8 @@ pub async fn add_to_cart(
     let item = shop.catalog.item(form.sku.trim()).cloned().ok_or_else(|| {
         AppError::unprocessable("unknown_item", "That item is not on this gallery's price list.")
     })?;
-    let quantity = parse_quantity(&form.quantity)?;
+    // A file is bought once, whatever the panel's stepper says.
+    let quantity = if item.kind.is_digital() { 1 } else { parse_quantity(&form.quantity)? };
     let image = if item.images > 0 {
         Some(image_of_event(&state, &shop.acting.event, &form.image_id).await?)
     } else {
@@ -192,19 +208,22 @@ pub async fn add_to_cart(
                     && l.picks.len() == item.images as usize
                     && l.picks.iter().all(|(_, id)| Some(id) == image.as_ref())
             });
-            if let Some(line) = same {
-                let total = line.quantity + quantity;
-                if total > MAX_QUANTITY as i32 {
-                    return Err(AppError::unprocessable(
-                        "invalid_quantity",
-                        format!("At most {MAX_QUANTITY} of one item in an order."),
-                    ));
+            match same {
+                // Already in the cart: a file is bought once.
+                Some(_) if item.kind.is_digital() => {}
+                Some(line) => {
+                    let total = line.quantity + quantity;
+                    if total > MAX_QUANTITY as i32 {
+                        return Err(AppError::unprocessable(
+                            "invalid_quantity",
+                            format!("At most {MAX_QUANTITY} of one item in an order."),
+                        ));
+                    }
+                    diesel::update(cart_items::table.find(&line.id))
+                        .set((cart_items::quantity.eq(total), cart_items::updated_at.eq(db::now())))
+                        .execute(conn)?;
                 }
-                diesel::update(cart_items::table.find(&line.id))
-                    .set((cart_items::quantity.eq(total), cart_items::updated_at.eq(db::now())))
-                    .execute(conn)?;
-            } else {
-                insert_line(conn, &event, &person, &item.sku, quantity, image.as_ref())?;
+                None => insert_line(conn, &event, &person, &item.sku, quantity, image.as_ref())?,
             }
             Ok(count_of_person(conn, &person)?)
         })
@@ -386,6 +405,8 @@ pub struct LineView {
     pub unit: String,
     pub total: String,
     pub offered: bool,
+    /// A file: bought once, no quantity to choose.
+    pub file: bool,
     pub slots: Vec<SlotView>,
 }
 
@@ -419,6 +440,7 @@ pub fn line_views(catalog: &Catalog, lines: &[CartLine], images: &[ImageCard]) -
                 unit: catalog.money(unit),
                 total: catalog.money(unit * i64::from(line.quantity)),
                 offered: item.is_some(),
+                file: item.is_some_and(|i| i.kind.is_digital()),
                 slots: (0..slots)
                     .map(|slot| {
                         let card = line

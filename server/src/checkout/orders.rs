@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use proofroom_wire::downloads::ItemKind;
 use proofroom_wire::orders::{
     OrderCustomer, OrderItem, OrderRecord, OrderShipping, OrderStatus, OrderTax, PaymentStatus,
 };
@@ -78,6 +79,8 @@ pub struct OrderLineRow {
     pub quantity: i32,
     pub line_cents: i64,
     pub taxable: bool,
+    /// `print`, `digital` or `digital-all`, as bought.
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -142,7 +145,58 @@ pub fn find_by_number(conn: &mut DbConn, number: &str) -> db::Result<Option<Orde
         .optional()?)
 }
 
+/// The files a person bought for one event, with orders that are paid.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BoughtFiles {
+    /// A `digital-all` item: every photo of the event.
+    pub all: bool,
+    /// The photos bought one by one (`digital` items), by image id.
+    pub images: std::collections::HashSet<String>,
+}
+
+/// What `person_id` bought as files for the event, counting paid orders only: an order to pay
+/// at the studio, or one whose card payment has not gone through, gives nothing yet.
+pub fn bought_files(
+    conn: &mut DbConn,
+    event_id: &EventId,
+    person_id: &str,
+) -> db::Result<BoughtFiles> {
+    let digital = [ItemKind::Digital.as_str(), ItemKind::DigitalAll.as_str()];
+    let lines: Vec<(String, i32, String)> = order_lines::table
+        .inner_join(orders::table)
+        .filter(orders::event_id.eq(event_id.as_str()))
+        .filter(orders::person_id.eq(person_id))
+        .filter(orders::payment_status.eq(PaymentStatus::Paid.as_str()))
+        .filter(order_lines::kind.eq_any(digital))
+        .select((order_lines::order_id, order_lines::position, order_lines::kind))
+        .load(conn)?;
+    let mut bought = BoughtFiles::default();
+    for (order_id, position, kind) in lines {
+        if kind == ItemKind::DigitalAll.as_str() {
+            bought.all = true;
+            continue;
+        }
+        let images: Vec<Option<String>> = order_line_images::table
+            .filter(order_line_images::order_id.eq(&order_id))
+            .filter(order_line_images::line_position.eq(position))
+            .select(order_line_images::image_id)
+            .load(conn)?;
+        bought.images.extend(images.into_iter().flatten());
+    }
+    Ok(bought)
+}
+
 impl FullOrder {
+    /// Whether some line is a file the client downloads.
+    pub fn has_files(&self) -> bool {
+        self.lines.iter().any(|l| ItemKind::parse(&l.kind).is_some_and(ItemKind::is_digital))
+    }
+
+    /// Whether every line is a file: nothing is made, sent or picked up.
+    pub fn files_only(&self) -> bool {
+        self.lines.iter().all(|l| ItemKind::parse(&l.kind).is_some_and(ItemKind::is_digital))
+    }
+
     /// The order as the studio's inbox gets it.
     pub fn record(&self) -> OrderRecord {
         let o = &self.order;
@@ -174,6 +228,7 @@ impl FullOrder {
                     unit_price_cents: l.unit_cents,
                     line_cents: l.line_cents,
                     taxable: l.taxable,
+                    kind: ItemKind::parse(&l.kind).unwrap_or_default(),
                 })
                 .collect(),
             promotion_code: o.promotion_code.clone(),
@@ -496,9 +551,26 @@ pub async fn order_page(
     context.insert("address", &o.address);
     context.insert("total", &m(o.total_cents));
     context.insert("email", &o.email);
-    // An order with an address is shipped; without one it is picked up.
-    context.insert("status_steps", &status_steps(o.status(), o.address.is_some()));
+    // An order with an address is shipped; without one it is picked up. Files only: no steps,
+    // the files are the delivery.
+    let steps =
+        if full.files_only() { Vec::new() } else { status_steps(o.status(), o.address.is_some()) };
+    context.insert("status_steps", &steps);
+    context.insert(
+        "files",
+        &full.has_files().then(|| FilesView {
+            ready: o.payment_status() == PaymentStatus::Paid,
+            downloads_url: format!("/events/{}/downloads", o.event_id),
+        }),
+    );
     state.render("order.html", &context)
+}
+
+/// The order's files: downloadable once paid, from the event's downloads page.
+#[derive(Serialize)]
+struct FilesView {
+    ready: bool,
+    downloads_url: String,
 }
 
 #[derive(Serialize)]

@@ -176,7 +176,7 @@ pub fn amounts(
 /// The amounts an order is placed at: a refused code refuses the order (it is never dropped
 /// silently); `Err` with the client's words.
 fn quote_for(catalog: &Catalog, lines: &[CartLine], form: &CheckoutForm) -> Result<Quote, String> {
-    let shipping = catalog.shipping(form.shipping.trim());
+    let shipping = catalog.shipping(form.shipping.trim()).filter(|_| cart::ships(catalog, lines));
     match amounts(catalog, lines, shipping, &form.promotion) {
         Ok(Amounts { promotion_refused: Some(_), .. }) => {
             Err("Your order was not placed: the promotion code cannot be used (see beside it). \
@@ -255,7 +255,8 @@ fn place(
         if lines.is_empty() {
             return Ok(Placed::Refused("Your cart is empty.".into()));
         }
-        let shipping = if catalog.shipping_methods.is_empty() {
+        // Files only: nothing to send, so no shipping and no address.
+        let shipping = if !cart::ships(catalog, &lines) {
             None
         } else {
             match catalog.shipping(form.shipping.trim()) {
@@ -438,6 +439,7 @@ fn write_lines(
                 quantity: line.quantity,
                 line_cents: *cents,
                 taxable: item.taxable,
+                kind: item.kind.as_str().to_string(),
             })
             .execute(conn)?;
         for slot in 0..item.images {
@@ -496,7 +498,8 @@ pub struct TotalsView {
     discount_cents: i64,
     discount: String,
     shipping_cents: i64,
-    /// `None` when the studio has no shipping methods (no shipping row).
+    /// `None` when nothing is shipped: the studio has no shipping methods, or the order is
+    /// files only (no shipping row).
     shipping: Option<String>,
     taxes: Vec<TaxView>,
     total_cents: i64,
@@ -515,7 +518,7 @@ struct TaxView {
 }
 
 impl TotalsView {
-    fn new(catalog: &Catalog, amounts: Amounts) -> Self {
+    fn new(catalog: &Catalog, amounts: Amounts, ships: bool) -> Self {
         let q = amounts.quote;
         Self {
             currency: catalog.currency.clone(),
@@ -525,8 +528,7 @@ impl TotalsView {
             discount_cents: q.discount_cents(),
             discount: catalog.money(q.discount_cents()),
             shipping_cents: q.shipping_cents,
-            shipping: (!catalog.shipping_methods.is_empty())
-                .then(|| catalog.money(q.shipping_cents)),
+            shipping: ships.then(|| catalog.money(q.shipping_cents)),
             taxes: q
                 .taxes
                 .iter()
@@ -584,14 +586,16 @@ async fn render_checkout(
     if form.payment.is_empty() {
         form.payment = choices.first().map(|c| c.to_string()).unwrap_or_default();
     }
-    let shipping_method = catalog.shipping(form.shipping.trim());
+    let ships = cart::ships(catalog, &lines);
+    let shipping_method = catalog.shipping(form.shipping.trim()).filter(|_| ships);
     let (totals, quote_error) = match amounts(catalog, &lines, shipping_method, &form.promotion) {
-        Ok(a) => (Some(TotalsView::new(catalog, a)), None),
+        Ok(a) => (Some(TotalsView::new(catalog, a, ships)), None),
         Err((_, problem)) => (None, Some(problem)),
     };
     let shipping: Vec<ShippingView> = catalog
         .shipping_methods
         .iter()
+        .filter(|_| ships)
         .map(|s| ShippingView {
             id: s.id.clone(),
             name: s.name.clone(),
@@ -608,6 +612,7 @@ async fn render_checkout(
     context.insert("description", &shop.acting.event.description);
     context.insert("lines", &cart::line_views(catalog, &lines, &gallery.images));
     context.insert("shipping_methods", &shipping);
+    context.insert("files_only", &cart::files_only(catalog, &lines));
     context.insert("payment_choices", &choices);
     context.insert("form_payment", &form.payment);
     context.insert("form_address", &form.address);
@@ -715,7 +720,13 @@ pub async fn checkout_totals(
     acting.session.check_csrf(Some(&form.csrf))?;
     let shop = open_shop(&state, acting).await?;
     let catalog = &shop.catalog;
-    let shipping = if catalog.shipping_methods.is_empty() {
+    let person = shop.acting.person.clone();
+    let event = shop.acting.event.id.clone();
+    let lines =
+        db::run(&state.pool, move |conn| cart::load_lines(conn, &event, person.person_id()))
+            .await?;
+    let ships = cart::ships(catalog, &lines);
+    let shipping = if !ships {
         None
     } else {
         Some(catalog.shipping(form.shipping.trim()).ok_or_else(|| {
@@ -725,12 +736,7 @@ pub async fn checkout_totals(
             )
         })?)
     };
-    let person = shop.acting.person.clone();
-    let event = shop.acting.event.id.clone();
-    let lines =
-        db::run(&state.pool, move |conn| cart::load_lines(conn, &event, person.person_id()))
-            .await?;
     let amounts = amounts(catalog, &lines, shipping, &form.promotion)
         .map_err(|(code, problem)| AppError::unprocessable(code, problem))?;
-    Ok(HttpResponse::Ok().json(TotalsView::new(catalog, amounts)))
+    Ok(HttpResponse::Ok().json(TotalsView::new(catalog, amounts, ships)))
 }

@@ -95,6 +95,7 @@ diesel::table! {
         images_per_item -> Integer,
         taxable -> Bool,
         print_names -> Text,
+        kind -> Text,
     }
 }
 
@@ -138,6 +139,8 @@ diesel::table! {
         choose_count -> Nullable<Integer>,
         choose_by -> Nullable<Date>,
         choose_fewer -> Bool,
+        downloads -> Text,
+        download_size -> Text,
     }
 }
 
@@ -400,6 +403,7 @@ diesel::table! {
         quantity -> Integer,
         line_cents -> BigInt,
         taxable -> Bool,
+        kind -> Text,
     }
 }
 
@@ -410,6 +414,21 @@ diesel::table! {
         slot -> Integer,
         image_id -> Nullable<Text>,
         file_name -> Text,
+    }
+}
+
+diesel::table! {
+    downloads (id) {
+        id -> Text,
+        event_id -> Text,
+        image_id -> Text,
+        file_name -> Text,
+        person_id -> Text,
+        person_kind -> Text,
+        bought -> Bool,
+        size -> Text,
+        in_zip -> Bool,
+        downloaded_at -> Timestamp,
     }
 }
 
@@ -499,6 +518,7 @@ diesel::joinable!(cart_item_images -> images (image_id));
 diesel::joinable!(order_lines -> orders (order_id));
 diesel::joinable!(order_line_images -> orders (order_id));
 diesel::joinable!(order_taxes -> orders (order_id));
+diesel::joinable!(downloads -> events (event_id));
 diesel::joinable!(prepaid_invoices -> events (event_id));
 diesel::joinable!(prepaid_items -> prepaid_invoices (invoice_id));
 diesel::joinable!(prepaid_picks -> prepaid_invoices (invoice_id));
@@ -538,6 +558,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     order_lines,
     order_line_images,
     order_taxes,
+    downloads,
     outgoing_emails,
     prepaid_invoices,
     prepaid_items,

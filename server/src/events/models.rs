@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use proofroom_wire::EventType;
+use proofroom_wire::downloads::{DownloadSize, FreeDownloads};
 
 use crate::db::schema::events;
 use crate::db::{ClientId, EventId};
@@ -37,6 +38,10 @@ pub struct EventRow {
     pub choose_count: Option<i32>,
     pub choose_by: Option<NaiveDate>,
     pub choose_fewer: bool,
+    /// Which photos anyone who may see the event downloads free (`none`, `favorites`, `all`),
+    /// and at what size (`original`, `2048`).
+    pub downloads: String,
+    pub download_size: String,
 }
 
 impl EventRow {
@@ -56,6 +61,14 @@ impl EventRow {
             }
             Some(_) => Ok(()),
         }
+    }
+
+    pub fn free_downloads(&self) -> FreeDownloads {
+        FreeDownloads::parse(&self.downloads).unwrap_or_default()
+    }
+
+    pub fn download_size(&self) -> DownloadSize {
+        DownloadSize::parse(&self.download_size).unwrap_or_default()
     }
 
     pub fn event_type(&self) -> EventType {

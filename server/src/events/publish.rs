@@ -151,6 +151,8 @@ pub fn upsert_event(
                         events::choose_count.eq(session.choose),
                         events::choose_by.eq(session.choose_by),
                         events::choose_fewer.eq(session.choose_fewer),
+                        events::downloads.eq(session.downloads.as_str()),
+                        events::download_size.eq(session.download_size.as_str()),
                     ))
                     .execute(conn)?;
                 event.id
@@ -178,6 +180,8 @@ pub fn upsert_event(
                     choose_count: session.choose,
                     choose_by: session.choose_by,
                     choose_fewer: session.choose_fewer,
+                    downloads: session.downloads.as_str().into(),
+                    download_size: session.download_size.as_str().into(),
                 };
                 diesel::insert_into(events::table).values(&event).execute(conn)?;
                 event.id

@@ -99,7 +99,7 @@ pub async fn store_upload(
                 state.store.as_ref(),
                 &gallery.watermark_cache,
             )?;
-            (watermark, studio::load(&mut conn)?.is_some_and(|s| s.keep_originals))
+            (watermark, wants_originals(&mut conn, &event_id)?)
         };
         let made = imaging::ingest(&received.temp, watermark.mark.as_ref(), &limits)
             .map_err(image_error)?;
@@ -323,29 +323,75 @@ pub fn image_keys(conn: &mut DbConn, image_id: &ImageId) -> db::Result<Vec<Strin
     Ok(keys)
 }
 
-/// The files held for an event: (file name, SHA-256 of the uploaded file, its size).
-pub fn held_files(conn: &mut DbConn, event_id: &EventId) -> db::Result<Vec<(String, String, i64)>> {
-    Ok(images::table
-        .filter(images::event_id.eq(event_id))
-        .order(images::file_name)
-        .select((images::file_name, images::source_sha256, images::source_bytes))
-        .load(conn)?)
+/// Whether the event's uploads keep their original: the studio keeps every original, or the
+/// event gives files away or its price list sells them (downloads are made from originals).
+pub fn wants_originals(conn: &mut DbConn, event_id: &EventId) -> db::Result<bool> {
+    if studio::load(conn)?.is_some_and(|s| s.keep_originals) {
+        return Ok(true);
+    }
+    let Some(event) = crate::events::access::load_event(conn, event_id)? else { return Ok(false) };
+    if !event.free_downloads().is_none() {
+        return Ok(true);
+    }
+    match &event.price_list_id {
+        Some(list) => crate::price_lists::sells_files(conn, list),
+        None => Ok(false),
+    }
 }
 
-/// The width and height of the image `name` when the very file `sha256` is held for it.
+/// A file held for an event, as the connector's diff needs it.
+pub struct HeldFile {
+    pub name: String,
+    pub sha256: String,
+    pub bytes: i64,
+    /// The event wants originals and this image has none: it must be uploaded again.
+    pub original_missing: bool,
+}
+
+/// The files held for an event.
+pub fn held_files(conn: &mut DbConn, event_id: &EventId) -> db::Result<Vec<HeldFile>> {
+    let wanted = wants_originals(conn, event_id)?;
+    let rows: Vec<(String, String, i64, Option<String>)> = images::table
+        .filter(images::event_id.eq(event_id))
+        .order(images::file_name)
+        .select((
+            images::file_name,
+            images::source_sha256,
+            images::source_bytes,
+            images::original_key,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, sha256, bytes, original)| HeldFile {
+            name,
+            sha256,
+            bytes,
+            original_missing: wanted && original.is_none(),
+        })
+        .collect())
+}
+
+/// The width and height of the image `name` when the very file `sha256` is held for it (with
+/// its original, when the event wants one): nothing to read again.
 pub fn held_size(
     conn: &mut DbConn,
     event_id: &EventId,
     name: &str,
     sha256: &str,
 ) -> db::Result<Option<(i32, i32)>> {
-    Ok(images::table
+    let held: Option<(i32, i32, Option<String>)> = images::table
         .filter(images::event_id.eq(event_id))
         .filter(images::file_name.eq(name))
         .filter(images::source_sha256.eq(sha256))
-        .select((images::width, images::height))
+        .select((images::width, images::height, images::original_key))
         .first(conn)
-        .optional()?)
+        .optional()?;
+    match held {
+        Some((_, _, None)) if wants_originals(conn, event_id)? => Ok(None),
+        Some((width, height, _)) => Ok(Some((width, height))),
+        None => Ok(None),
+    }
 }
 
 /// Removes the image `name` of an event; returns its store keys, or `None` when it has none.

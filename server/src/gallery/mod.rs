@@ -1,9 +1,11 @@
 //! The images of events and their derivatives: receiving an upload ([`upload`]), ingest
 //! ([`ingest`]), re-rendering after a watermark change ([`rerender`]), serving the bytes behind
 //! the one access check ([`serve`]), the gallery read model a page shows ([`view`]), and a
-//! signed-in person acting in an event ([`acting`]). Owns `images` and `image_derivatives`.
+//! signed-in person acting in an event ([`acting`]), and the files downloads hand out
+//! ([`files`]). Owns `images` and `image_derivatives`.
 
 pub mod acting;
+pub mod files;
 pub mod ingest;
 pub mod models;
 pub mod rerender;

@@ -92,6 +92,9 @@ pub struct Gallery {
     pub studio_groups: Vec<String>,
     pub videos: Vec<VideoView>,
     pub is_client: bool,
+    /// The event gives files away or its price list sells them: the gallery links to its
+    /// downloads.
+    pub offers_files: bool,
 }
 
 /// Why a viewer may not see the event: their access, the event if there is one, the studio.
@@ -127,9 +130,15 @@ pub async fn load_gallery(
             studio_groups: Vec::new(),
             videos: Vec::new(),
             is_client,
+            offers_files: false,
             event,
         };
         if !expired {
+            gallery.offers_files = !gallery.event.free_downloads().is_none()
+                || match &gallery.event.price_list_id {
+                    Some(list) => crate::price_lists::sells_files(conn, list)?,
+                    None => false,
+                };
             fill_gallery(conn, &mut gallery)?;
         }
         Ok(Ok(gallery))

@@ -10,6 +10,7 @@
 //! Self-contained: depends on no other server module. All entry points are blocking and
 //! CPU-bound; call them from a blocking thread pool.
 
+pub mod clean;
 mod exif;
 mod jpeg;
 mod ops;

@@ -45,7 +45,12 @@ pub async fn list_images(
         // by bytes, and both backends must answer alike.
         let mut images: Vec<HeldImage> = rows
             .into_iter()
-            .map(|(name, sha256, bytes)| HeldImage { name, sha256, bytes })
+            .map(|f| HeldImage {
+                name: f.name,
+                sha256: f.sha256,
+                bytes: f.bytes,
+                original_missing: f.original_missing,
+            })
             .collect();
         images.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(ImageListing { session: id, images, manifest_sha256: event.manifest_sha256 })

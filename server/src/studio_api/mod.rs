@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod branding;
 pub mod clients;
+pub mod downloads;
 pub mod feed;
 pub mod images;
 pub mod orders;
@@ -64,7 +65,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(feed::ack_feed)
         .service(orders::put_order_status)
         .service(prepaid::list_prepaid)
-        .service(prepaid::put_prepaid);
+        .service(prepaid::put_prepaid)
+        .service(downloads::download_counts);
 }
 
 /// PostgreSQL text cannot hold a NUL character and SQLite would keep it silently; neither is

@@ -70,6 +70,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("pay.html", include_str!("../../../templates/pay.html")),
         ("prepaid.html", include_str!("../../../templates/prepaid.html")),
         ("carts.html", include_str!("../../../templates/carts.html")),
+        ("downloads.html", include_str!("../../../templates/downloads.html")),
     ])?;
     tera.set_escape_fn(escape_html);
     Ok(tera)
