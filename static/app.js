@@ -341,6 +341,7 @@
         '<form class="lb-note"><label>Note <input name="note" maxlength="1000" autocomplete="off"></label><button type="submit">Save note</button></form>' : '') +
       (shop ? '<button type="button" class="lb-shop-toggle" aria-controls="lb-shop" aria-expanded="false">Order</button>' : '') +
       '<button type="button" class="lb-play secondary" aria-pressed="false">▶ Slideshow</button>' +
+      '<a class="lb-download button" download hidden>Download</a>' +
       '<a class="lb-open">Open photo page</a></div>';
     box.querySelector(".lb-close").setAttribute("aria-label", hint("Close", "Esc"));
     box.querySelector(".lb-prev").setAttribute("aria-label", hint("Previous photo", "←"));
@@ -427,6 +428,10 @@
     image.alt = tile.dataset.name;
     caption.textContent = tile.dataset.name + " · " + (tiles.indexOf(tile) + 1) + " of " + tiles.length;
     box.querySelector(".lb-open").href = tile.dataset.photo;
+    // Only the photos this person may download carry a link (signed for them, for hours).
+    var download = box.querySelector(".lb-download");
+    if (tile.dataset.download) { download.href = tile.dataset.download; } else { download.removeAttribute("href"); }
+    download.hidden = !tile.dataset.download;
     if (noteField) { noteField.value = tile.dataset.note || ""; }
     showFavorite();
     if (shopPanel) {

@@ -27,6 +27,23 @@ pub const PRICE_LIST_TOML: &str = include_str!(concat!(
     "/../sample-studio/price-lists/portrait-2026.toml"
 ));
 
+/// The demo studio also sells files: a photo's, and every photo of a gallery.
+pub const DIGITAL_ITEMS_TOML: &str = r#"
+[[items]]
+sku = "FILE"
+name = "Digital file (full resolution)"
+category = "Digital"
+price = "15.00"
+kind = "digital"
+
+[[items]]
+sku = "ALL-FILES"
+name = "Every photo of the gallery as files"
+category = "Digital"
+price = "149.00"
+kind = "digital-all"
+"#;
+
 pub const SESSIONS: &[DemoSession] = &[
     DemoSession {
         id: "2026-0412-smith",
@@ -92,7 +109,9 @@ price_list = "portrait-2026"
 days_active = 365
 publish = true
 event_type = "public"
-event_description = "Everyone at the summer fair — find yourself and order prints."
+event_description = "Everyone at the summer fair — find yourself, download your favorites free, order prints."
+downloads = "favorites"
+download_size = "2048"
 
 [client]
 id = "C-0001"
@@ -123,7 +142,10 @@ pub fn write_library(library: &Path, server: &str) -> anyhow::Result<()> {
         format!("server = \"{server}\"\ntoken_file = \"studio.token\"\ninterval_minutes = 15\n"),
     )?;
     write_if_missing(&library.join("studio.toml"), STUDIO_TOML)?;
-    write_if_missing(&library.join("price-lists/portrait-2026.toml"), PRICE_LIST_TOML)?;
+    write_if_missing(
+        &library.join("price-lists/portrait-2026.toml"),
+        format!("{PRICE_LIST_TOML}{DIGITAL_ITEMS_TOML}"),
+    )?;
     let logo = library.join("branding/logo.png");
     if !logo.exists() {
         make_logo().save(&logo).context("writing the demo logo")?;

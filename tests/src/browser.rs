@@ -498,6 +498,19 @@ impl Page {
         .await
     }
 
+    /// Waits until the element matching `css` holds `text` somewhere in what it says.
+    pub async fn says(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        self.wait_for(
+            &format!("`{css}` to hold {text}"),
+            &format!(
+                "const el = document.querySelector({}); return !!el && el.innerText.includes({});",
+                json!(css),
+                json!(text)
+            ),
+        )
+        .await
+    }
+
     /// Every thumbnail of the grid has loaded (scrolled to, as a person would, for lazy ones).
     pub async fn thumbnails_loaded(&self, count: usize) -> anyhow::Result<()> {
         self.wait_for(

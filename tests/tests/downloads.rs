@@ -5,6 +5,9 @@
 
 use std::io::Read;
 
+use anyhow::ensure;
+use proofroom_tests::browser::{Page, Screen, story};
+
 use proofroom_tests::shop::{PRICE_LIST_TOML, add, ann, field, photos, post_owned, write_studio};
 use proofroom_tests::smtp::SmtpServer;
 use proofroom_tests::stripe::LocalStripe;
@@ -377,4 +380,103 @@ async fn originals_come_up_when_a_session_starts_giving_files() {
     // Then nothing is missing, and a sync sends nothing.
     let said = app.sync(library.path()).await;
     assert!(said.contains("0 images uploaded"), "{said}");
+}
+
+/// In a browser: Ann's gallery gives her favorites away and sells files. She finds Downloads,
+/// buys one photo's file beside the photo (a cart and checkout of files only: no quantity, no
+/// address), learns it comes once paid, hearts a photo and downloads it free.
+async fn ann_downloads_her_favorite_and_buys_a_file(screen: Screen, name: &str) {
+    let app = TestApp::spawn().await;
+    files_studio(&app, &["downloads = \"favorites\""]).await;
+    app.wait_for_proofs().await;
+    let event = app.event_path("smith");
+    story(name, &app.base_url, screen, |page: Page| async move {
+        page.sign_in_and_open("ann.smith@example.com", "smith", &event).await?;
+        page.heading("Session smith").await?;
+        page.press_on("#downloads-link").await?;
+        page.heading("Downloads").await?;
+        page.says("#nothing-to-download", "Your favorites can be downloaded free").await?;
+        page.says(".files-for-sale", "Every photo as files").await?;
+        page.axe().await?;
+        page.snapshot("nothing-yet").await?;
+
+        // A photo's file, bought beside the photo.
+        page.goto(&event).await?;
+        let photos = page
+            .js(
+                "return [...document.querySelectorAll('.grid .tile')].map(t => t.dataset.photo);",
+                vec![],
+            )
+            .await?;
+        let photos: Vec<String> = serde_json::from_value(photos)?;
+        ensure!(photos.len() == 3, "three photos: {photos:?}");
+        page.goto(&format!("{}#order", photos[1])).await?;
+        page.says(".buy-panel", "Digital file").await?;
+        page.press_on(".buy-panel input[name=sku][value=FILE]").await?;
+        page.press_on_text("Add to cart").await?;
+        page.wait_for_text("Added ✓ Digital file").await?;
+        page.press_on_text("View cart").await?;
+        page.heading("My cart").await?;
+        page.says(".cart-line", "Digital file").await?;
+        ensure!(
+            page.all(".cart-line input[type=number]").await?.is_empty(),
+            "no quantity for a file"
+        );
+        page.axe().await?;
+        page.press_on_text("Check out").await?;
+        page.heading("Checkout").await?;
+        page.says(".files-note", "Files only: nothing is shipped").await?;
+        ensure!(page.all("#address").await?.is_empty(), "no address for files");
+        page.shows("#order-total", "$16.09").await?;
+        page.axe().await?;
+        page.snapshot("checkout").await?;
+        page.press_on("#place-order").await?;
+        page.says(".files-ready", "as soon as the order is paid").await?;
+        ensure!(page.all(".order-steps").await?.is_empty(), "no production steps for files");
+        page.axe().await?;
+
+        // A favorite, downloaded free.
+        page.goto(&photos[0]).await?;
+        page.press_on(".heart-big").await?;
+        page.wait_for_text("♥ Favorite").await?;
+        page.goto(&format!("{event}/downloads")).await?;
+        page.heading("Downloads").await?;
+        page.says(".download-list", "Smith 01.jpg").await?;
+        page.says(".download-list", "Original · 480 × 640 px").await?;
+        let links = page.all(".download-list a[download]").await?;
+        ensure!(links.len() == 1, "one favorite, one file");
+        page.axe().await?;
+        page.snapshot("one-favorite").await?;
+
+        // The lightbox offers the favorite's file, and no other.
+        page.goto(&event).await?;
+        page.thumbnails_loaded(3).await?;
+        page.press_on(".grid .tile:nth-child(1) .tile-link").await?;
+        page.lightbox_shows("Smith 01.jpg · 1 of 3").await?;
+        page.wait_for(
+            "the lightbox's Download button",
+            "const a = document.querySelector('.lightbox.open .lb-download'); \
+             return !!a && !a.hidden && a.href.includes('/downloads/');",
+        )
+        .await?;
+        page.axe().await?;
+        page.next_photo().await?;
+        page.lightbox_shows("Smith 02.jpg · 2 of 3").await?;
+        let hidden = page
+            .js("return document.querySelector('.lightbox.open .lb-download').hidden;", vec![])
+            .await?;
+        ensure!(hidden == serde_json::json!(true), "no Download for a photo not hers to download");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn browser_downloads_and_files_on_a_laptop() {
+    ann_downloads_her_favorite_and_buys_a_file(Screen::Desktop, "downloads-desktop").await;
+}
+
+#[tokio::test]
+async fn browser_downloads_and_files_on_a_phone() {
+    ann_downloads_her_favorite_and_buys_a_file(Screen::Phone, "downloads-phone").await;
 }

@@ -244,6 +244,7 @@ pub struct GalleryFilter {
 pub async fn event_page(
     req: HttpRequest,
     state: State,
+    auth: Auth,
     events: Events,
     session: CurrentSession,
     path: web::Path<String>,
@@ -263,6 +264,13 @@ pub async fn event_page(
     };
     let filter = filter.into_inner();
     let mut context = base_context(&req, &state, &session, &gallery.studio).await?;
+    // The lightbox's Download button, for the photos this person may download.
+    if let Some(person) = session.person()
+        && gallery.offers_files
+    {
+        let links = downloads::pages::photo_links(&state, &auth, &gallery.event, person).await?;
+        context.insert("download_links", &links);
+    }
     let total = gallery.images.len();
     let group = filter.group.clone().filter(|g| !g.is_empty());
     let mine = filter.mine.clone().filter(|m| !m.is_empty());
@@ -393,9 +401,9 @@ pub async fn photo_page(
     if let Some(person) = session.person()
         && gallery.offers_files
     {
-        let link =
-            downloads::pages::photo_link(&state, &auth, &gallery.event, person, &image_id).await?;
-        context.insert("download_url", &link);
+        let mut links =
+            downloads::pages::photo_links(&state, &auth, &gallery.event, person).await?;
+        context.insert("download_url", &links.remove(&image_id));
     }
     state.render("photo.html", &context)
 }

@@ -7,7 +7,7 @@
 //! store through [`clean::copy_clean`] (no EXIF, GPS or XMP), never held whole in memory; a ZIP
 //! stores them as they are (photos do not compress) and is written as it is sent.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 
 use actix_web::http::StatusCode;
@@ -168,32 +168,38 @@ pub async fn downloads_page(
     state.render("downloads.html", &context)
 }
 
-/// The link to one photo's file for the photo's page, when the person may download it now.
-pub async fn photo_link(
+/// The link to each photo's file the person may download now, by image id: for the gallery's
+/// lightbox and the photo's page (both rendered for this person only).
+pub async fn photo_links(
     state: &State,
     auth: &Auth,
     event: &EventRow,
     person: &Person,
-    image_id: &str,
-) -> Result<Option<String>, AppError> {
-    let (event_row, person_id, image) =
-        (event.clone(), person.person_id().to_string(), image_id.to_string());
-    let offered = db::run(&state.pool, move |conn| -> db::Result<bool> {
+) -> Result<HashMap<String, String>, AppError> {
+    let (event_row, person_id) = (event.clone(), person.person_id().to_string());
+    let offered = db::run(&state.pool, move |conn| -> db::Result<Vec<String>> {
         let allowance = Allowance::load(conn, &event_row, &person_id)?;
-        let photo = files::of_event(conn, &event_row.id)?.into_iter().find(|p| p.image_id == image);
-        Ok(photo.is_some_and(|p| matches!(allowance.offer(&p), Offer::File { .. })))
+        Ok(files::of_event(conn, &event_row.id)?
+            .into_iter()
+            .filter(|p| matches!(allowance.offer(p), Offer::File { .. }))
+            .map(|p| p.image_id)
+            .collect())
     })
     .await?;
     let until = now_unix() + state.config.download_link_seconds as i64;
-    Ok(offered.then(|| {
-        link::url(
-            &auth.site_key,
-            person.person_id(),
-            event.id.as_str(),
-            Target::Photo(image_id),
-            until,
-        )
-    }))
+    Ok(offered
+        .into_iter()
+        .map(|id| {
+            let url = link::url(
+                &auth.site_key,
+                person.person_id(),
+                event.id.as_str(),
+                Target::Photo(&id),
+                until,
+            );
+            (id, url)
+        })
+        .collect())
 }
 
 /// `until` and `sig` of a download link.
