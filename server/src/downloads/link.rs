@@ -33,54 +33,53 @@ pub enum Refusal {
     Forged,
 }
 
-fn signature(
-    key: &SiteKey,
-    person_id: &str,
-    event_id: &str,
-    target: Target<'_>,
-    until: i64,
-) -> String {
-    key.sign(
-        Signing::DownloadLink,
-        &format!("{person_id}\n{event_id}\n{}\n{until}", target.as_str()),
-    )
+/// The links of one person in one event: what the downloads page hands out and what a
+/// download checks.
+pub struct Links<'a> {
+    key: &'a SiteKey,
+    person_id: &'a str,
+    event_id: &'a str,
 }
 
-/// The link for `target`, working until the Unix time `until`.
-pub fn url(
-    key: &SiteKey,
-    person_id: &str,
-    event_id: &str,
-    target: Target<'_>,
-    until: i64,
-) -> String {
-    let sig = signature(key, person_id, event_id, target, until);
-    let file = match target {
-        Target::Photo(id) => id,
-        Target::All => "all.zip",
-    };
-    format!("/events/{event_id}/downloads/{file}?until={until}&sig={sig}")
-}
+impl<'a> Links<'a> {
+    pub fn new(key: &'a SiteKey, person_id: &'a str, event_id: &'a str) -> Self {
+        Self { key, person_id, event_id }
+    }
 
-/// Checks a link's `until` and `sig` at the Unix time `now`.
-pub fn check(
-    key: &SiteKey,
-    person_id: &str,
-    event_id: &str,
-    target: Target<'_>,
-    until: &str,
-    sig: &str,
-    now: i64,
-) -> Result<(), Refusal> {
-    let until: i64 = until.trim().parse().map_err(|_| Refusal::Forged)?;
-    let expected = signature(key, person_id, event_id, target, until);
-    if !bool::from(expected.as_bytes().ct_eq(sig.trim().as_bytes())) {
-        return Err(Refusal::Forged);
+    fn signature(&self, target: Target<'_>, until: i64) -> String {
+        let message =
+            format!("{}\n{}\n{}\n{until}", self.person_id, self.event_id, target.as_str());
+        self.key.sign(Signing::DownloadLink, &message)
     }
-    if now >= until {
-        return Err(Refusal::Expired);
+
+    /// The link for `target`, working until the Unix time `until`.
+    pub fn url(&self, target: Target<'_>, until: i64) -> String {
+        let sig = self.signature(target, until);
+        let file = match target {
+            Target::Photo(id) => id,
+            Target::All => "all.zip",
+        };
+        format!("/events/{}/downloads/{file}?until={until}&sig={sig}", self.event_id)
     }
-    Ok(())
+
+    /// Checks a link's `until` and `sig` for `target` at the Unix time `now`.
+    pub fn check(
+        &self,
+        target: Target<'_>,
+        until: &str,
+        sig: &str,
+        now: i64,
+    ) -> Result<(), Refusal> {
+        let until: i64 = until.trim().parse().map_err(|_| Refusal::Forged)?;
+        let expected = self.signature(target, until);
+        if !bool::from(expected.as_bytes().ct_eq(sig.trim().as_bytes())) {
+            return Err(Refusal::Forged);
+        }
+        if now >= until {
+            return Err(Refusal::Expired);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -108,11 +107,12 @@ mod tests {
     #[test]
     fn a_link_works_for_its_person_and_file_until_its_time() {
         let k = key();
-        let url = url(&k, "ann", "ev1", Target::Photo("img1"), 1_000);
+        let ann = Links::new(&k, "ann", "ev1");
+        let url = ann.url(Target::Photo("img1"), 1_000);
         assert!(url.starts_with("/events/ev1/downloads/img1?until=1000&sig="));
         let (until, sig) = parts(&url);
         let check_as = |person: &str, event: &str, target: Target<'_>, now: i64| {
-            check(&k, person, event, target, &until, &sig, now)
+            Links::new(&k, person, event).check(target, &until, &sig, now)
         };
         assert_eq!(check_as("ann", "ev1", Target::Photo("img1"), 999), Ok(()));
         assert_eq!(check_as("ann", "ev1", Target::Photo("img1"), 1_000), Err(Refusal::Expired));
@@ -121,19 +121,10 @@ mod tests {
         assert_eq!(check_as("ann", "ev1", Target::Photo("img2"), 999), Err(Refusal::Forged));
         assert_eq!(check_as("ann", "ev1", Target::All, 999), Err(Refusal::Forged));
         // A later time written over the link's own.
-        assert_eq!(
-            check(&k, "ann", "ev1", Target::Photo("img1"), "9999", &sig, 999),
-            Err(Refusal::Forged)
-        );
-        assert_eq!(
-            check(&k, "ann", "ev1", Target::Photo("img1"), "soon", &sig, 999),
-            Err(Refusal::Forged)
-        );
+        assert_eq!(ann.check(Target::Photo("img1"), "9999", &sig, 999), Err(Refusal::Forged));
+        assert_eq!(ann.check(Target::Photo("img1"), "soon", &sig, 999), Err(Refusal::Forged));
         // A CSRF token of the same text is no download signature.
         let csrf = k.sign(Signing::Csrf, &format!("ann\nev1\nimg1\n{until}"));
-        assert_eq!(
-            check(&k, "ann", "ev1", Target::Photo("img1"), &until, &csrf, 999),
-            Err(Refusal::Forged)
-        );
+        assert_eq!(ann.check(Target::Photo("img1"), &until, &csrf, 999), Err(Refusal::Forged));
     }
 }

@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io;
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
@@ -17,7 +18,7 @@ use proofroom_wire::downloads::{DownloadSize, FreeDownloads, ItemKind};
 use serde::{Deserialize, Serialize};
 
 use super::allowance::{Allowance, Offer};
-use super::link::{self, Refusal, Target};
+use super::link::{Links, Refusal, Target};
 use super::log::{self, Served};
 use super::stream;
 use crate::auth::Auth;
@@ -61,18 +62,12 @@ fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// What the person may download from the event: every photo offered, by file name.
-async fn offered(
-    state: &State,
-    acting: &Acting,
-) -> Result<(Allowance, Vec<PhotoFiles>, Option<Catalog>), AppError> {
+/// What the person may download from the event, and the event's photos by file name.
+async fn offered(state: &State, acting: &Acting) -> Result<(Allowance, Vec<PhotoFiles>), AppError> {
     let event = acting.event.clone();
     let person_id = acting.person.person_id().to_string();
     Ok(db::run(&state.pool, move |conn| -> db::Result<_> {
-        let allowance = Allowance::load(conn, &event, &person_id)?;
-        let photos = files::of_event(conn, &event.id)?;
-        let catalog = Catalog::load(conn, &event)?;
-        Ok((allowance, photos, catalog))
+        Ok((Allowance::load(conn, &event, &person_id)?, files::of_event(conn, &event.id)?))
     })
     .await?)
 }
@@ -84,16 +79,17 @@ pub async fn downloads_page(
     auth: Auth,
     acting: Acting,
 ) -> Result<HttpResponse, AppError> {
-    let (allowance, photos, catalog) = offered(&state, &acting).await?;
+    let (allowance, photos) = offered(&state, &acting).await?;
     let event_id = acting.event.id.to_string();
     let person_id = acting.person.person_id().to_string();
     let until = now_unix() + state.config.download_link_seconds as i64;
+    let links = Links::new(&auth.site_key, &person_id, &event_id);
     let locale = acting.studio.locale;
     let ids: Vec<String> = photos.iter().map(|p| p.image_id.clone()).collect();
-    let event = acting.event.id.clone();
-    let thumbs = db::run(&state.pool, move |conn| {
+    let event = acting.event.clone();
+    let (thumbs, catalog) = db::run(&state.pool, move |conn| -> db::Result<_> {
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        thumb_urls(conn, &event, &ids)
+        Ok((thumb_urls(conn, &event.id, &ids)?, Catalog::load(conn, &event)?))
     })
     .await?;
     let mut views = Vec::new();
@@ -107,13 +103,7 @@ pub async fn downloads_page(
             Offer::File { file, size, bought } => {
                 ready += 1;
                 total_bytes += file.bytes;
-                let url = link::url(
-                    &auth.site_key,
-                    &person_id,
-                    &event_id,
-                    Target::Photo(&photo.image_id),
-                    until,
-                );
+                let url = links.url(Target::Photo(&photo.image_id), until);
                 let what = match size {
                     DownloadSize::Original => "Original",
                     DownloadSize::Web => "For screens",
@@ -159,10 +149,7 @@ pub async fn downloads_page(
     context.insert("files", &views);
     context.insert("ready", &ready);
     context.insert("total_size", &locale.file_size(total_bytes));
-    context.insert(
-        "zip_url",
-        &(ready > 1).then(|| link::url(&auth.site_key, &person_id, &event_id, Target::All, until)),
-    );
+    context.insert("zip_url", &(ready > 1).then(|| links.url(Target::All, until)));
     context.insert("favorites_free", &(allowance.free_downloads() == FreeDownloads::Favorites));
     context.insert("for_sale", &for_sale);
     state.render("downloads.html", &context)
@@ -187,16 +174,11 @@ pub async fn photo_links(
     })
     .await?;
     let until = now_unix() + state.config.download_link_seconds as i64;
+    let links = Links::new(&auth.site_key, person.person_id(), event.id.as_str());
     Ok(offered
         .into_iter()
         .map(|id| {
-            let url = link::url(
-                &auth.site_key,
-                person.person_id(),
-                event.id.as_str(),
-                Target::Photo(&id),
-                until,
-            );
+            let url = links.url(Target::Photo(&id), until);
             (id, url)
         })
         .collect())
@@ -209,6 +191,15 @@ pub struct LinkQuery {
     until: String,
     #[serde(default)]
     sig: String,
+}
+
+impl LinkQuery {
+    /// Whether this link is the acting person's for `target`, and still works.
+    fn check(&self, auth: &Auth, acting: &Acting, target: Target<'_>) -> Result<(), AppError> {
+        Links::new(&auth.site_key, acting.person.person_id(), acting.event.id.as_str())
+            .check(target, &self.until, &self.sig, now_unix())
+            .map_err(refused)
+    }
 }
 
 fn refused(refusal: Refusal) -> AppError {
@@ -301,7 +292,7 @@ pub async fn download_photo(
     query: web::Query<LinkQuery>,
 ) -> Result<HttpResponse, AppError> {
     let image_id = path.into_inner().1;
-    let (allowance, photos, _) = offered(&state, &acting).await?;
+    let (allowance, photos) = offered(&state, &acting).await?;
     let photo = photos.into_iter().find(|p| p.image_id == image_id).ok_or_else(|| {
         AppError::not_found("image_not_found", "This photo is not in the gallery.")
     })?;
@@ -310,18 +301,9 @@ pub async fn download_photo(
         Offer::Preparing => return Err(preparing()),
         Offer::No => return Err(not_yours()),
     };
+    query.check(&auth, &acting, Target::Photo(&photo.image_id))?;
     let person = acting.person.clone();
     let event_id = acting.event.id.clone();
-    link::check(
-        &auth.site_key,
-        person.person_id(),
-        event_id.as_str(),
-        Target::Photo(&photo.image_id),
-        &query.until,
-        &query.sig,
-        now_unix(),
-    )
-    .map_err(refused)?;
     let name = file_name(&photo, size, &mut HashSet::new());
     let logged = photo.clone();
     db::run(&state.pool, move |conn| {
@@ -342,6 +324,18 @@ pub async fn download_photo(
         .streaming(body))
 }
 
+/// One file of a ZIP: its name there, the stored file, and what the log keeps of it.
+struct ZipEntry {
+    name: String,
+    file: StoredFile,
+    image_id: String,
+    /// The photo's name in the studio's library.
+    studio_name: String,
+    uploaded_at: chrono::NaiveDateTime,
+    size: DownloadSize,
+    bought: bool,
+}
+
 /// Every file the person may download, as one ZIP: `/events/{id}/downloads/all.zip?…`.
 pub async fn download_all(
     state: State,
@@ -349,45 +343,39 @@ pub async fn download_all(
     acting: Acting,
     query: web::Query<LinkQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (allowance, photos, _) = offered(&state, &acting).await?;
+    let (allowance, photos) = offered(&state, &acting).await?;
+    query.check(&auth, &acting, Target::All)?;
     let person = acting.person.clone();
     let event_id = acting.event.id.clone();
-    link::check(
-        &auth.site_key,
-        person.person_id(),
-        event_id.as_str(),
-        Target::All,
-        &query.until,
-        &query.sig,
-        now_unix(),
-    )
-    .map_err(refused)?;
     let mut taken = HashSet::new();
-    let mut entries: Vec<(String, StoredFile, PhotoFiles, DownloadSize, bool)> = Vec::new();
-    for photo in photos {
-        if let Offer::File { file, size, bought } = allowance.offer(&photo) {
-            let name = file_name(&photo, size, &mut taken);
-            let file = file.clone();
-            entries.push((name, file, photo, size, bought));
+    let mut entries: Vec<ZipEntry> = Vec::new();
+    for photo in &photos {
+        if let Offer::File { file, size, bought } = allowance.offer(photo) {
+            entries.push(ZipEntry {
+                name: file_name(photo, size, &mut taken),
+                file: file.clone(),
+                image_id: photo.image_id.clone(),
+                studio_name: photo.file_name.clone(),
+                uploaded_at: photo.uploaded_at,
+                size,
+                bought,
+            });
         }
     }
     if entries.is_empty() {
         return Err(not_yours());
     }
-    let logged: Vec<(String, String, bool, DownloadSize)> = entries
-        .iter()
-        .map(|(_, _, photo, size, bought)| {
-            (photo.image_id.clone(), photo.file_name.clone(), *bought, *size)
-        })
-        .collect();
+    // Logged first (each photo once), then written; both read the one list.
+    let entries = Arc::new(entries);
+    let listed = entries.clone();
     db::run(&state.pool, move |conn| {
-        let served: Vec<Served<'_>> = logged
+        let served: Vec<Served<'_>> = listed
             .iter()
-            .map(|(image_id, file_name, bought, size)| Served {
-                image_id,
-                file_name,
-                bought: *bought,
-                size: *size,
+            .map(|e| Served {
+                image_id: &e.image_id,
+                file_name: &e.studio_name,
+                bought: e.bought,
+                size: e.size,
             })
             .collect();
         log::record(conn, &event_id, &person, &served, true)
@@ -397,13 +385,13 @@ pub async fn download_all(
     let store = state.store.clone();
     let body = stream::body(zip_name.clone(), move |out| {
         let mut zip = zip::ZipWriter::new_stream(out);
-        for (name, file, photo, _, _) in &entries {
+        for entry in entries.iter() {
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)
-                .last_modified_time(zip_time(photo.uploaded_at))
-                .large_file(file.bytes >= u32::MAX as i64 / 2);
-            zip.start_file(name.as_str(), options).map_err(io::Error::other)?;
-            write_clean(store.as_ref(), file, &mut zip)?;
+                .last_modified_time(zip_time(entry.uploaded_at))
+                .large_file(entry.file.bytes >= u32::MAX as i64 / 2);
+            zip.start_file(entry.name.as_str(), options).map_err(io::Error::other)?;
+            write_clean(store.as_ref(), &entry.file, &mut zip)?;
         }
         zip.finish().map_err(io::Error::other)?;
         Ok(())
