@@ -1,9 +1,12 @@
 //! The studio's one-off commands: `reset-login CLIENT`, `extend` / `expire SESSION`,
-//! `order-status NUMBER STATUS` and `take-down`.
+//! `order-status NUMBER STATUS`, `order-paid NUMBER` and `take-down`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use proofroom_wire::orders::{OrderStatus, OrderStatusChange, OrderStatusResult};
+use proofroom_wire::orders::{
+    OrderPaymentChange, OrderPaymentResult, OrderStatus, OrderStatusChange, OrderStatusResult,
+    PaymentStatus,
+};
 use proofroom_wire::{ExpiryChange, SessionList, SessionSummary, StudioState, paths};
 
 use crate::api::{self, Api};
@@ -39,6 +42,31 @@ pub async fn order_status(
             SyncError::Usage(format!(
                 "There is no order \"{number}\" on the server; the confirmation number is in \
                  inbox/orders/."
+            ))
+        } else {
+            api.fatal(f).into()
+        }
+    })
+}
+
+/// Marks an order to be paid at the studio as paid: the client is emailed, and its files (if
+/// any) can be downloaded. Answers whether anything changed (false: it was paid already).
+pub async fn order_paid(
+    options: PushOptions,
+    number: &str,
+) -> Result<OrderPaymentResult, SyncError> {
+    let api = connect(&options)?;
+    let path = format!("{}/{}/payment", paths::ORDERS, api::encode(number.trim()));
+    api.put(&path, &OrderPaymentChange { status: PaymentStatus::Paid }).await.map_err(|f| {
+        if f.is_not_found() {
+            SyncError::Usage(format!(
+                "There is no order \"{number}\" on the server; the confirmation number is in \
+                 inbox/orders/."
+            ))
+        } else if f.status() == Some(reqwest::StatusCode::CONFLICT) {
+            SyncError::Usage(format!(
+                "Order \"{number}\" is being paid by card: it is marked paid when the card \
+                 payment goes through."
             ))
         } else {
             api.fatal(f).into()

@@ -74,6 +74,14 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Mark an order to be paid at the studio as paid; the client is emailed, and can download
+    /// the order's files, if it has any.
+    OrderPaid {
+        /// The order's confirmation number (e.g. K7MX-Q2RD).
+        number: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Remove sessions and their files from the server (the library is not touched): every
     /// expired one, or the ones named. Lists them and asks first.
     TakeDown {
@@ -205,6 +213,19 @@ async fn main() -> ExitCode {
                 }
                 Ok(result) => {
                     println!("order {} was already: {}", result.number, status.label());
+                    exit(0)
+                }
+                Err(e) => fail(&e, e.exit_code()),
+            }
+        }
+        Command::OrderPaid { number, server } => {
+            match admin::order_paid(server.into(), &number).await {
+                Ok(result) if result.changed => {
+                    println!("order {} is now: Paid", result.number);
+                    exit(0)
+                }
+                Ok(result) => {
+                    println!("order {} was already: Paid", result.number);
                     exit(0)
                 }
                 Err(e) => fail(&e, e.exit_code()),

@@ -12,7 +12,7 @@ use proofroom_tests::shop::{PRICE_LIST_TOML, add, ann, field, photos, post_owned
 use proofroom_tests::smtp::SmtpServer;
 use proofroom_tests::stripe::LocalStripe;
 use proofroom_tests::visitor::Answer;
-use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files};
+use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files, printed};
 use reqwest::StatusCode;
 
 /// The sample price list, and a photo's file (15.00) and every photo as files (99.00).
@@ -212,6 +212,65 @@ async fn a_bought_file_downloads_once_paid_whole_and_without_gps() {
     let said = proofroom_tests::printed(&status);
     assert!(said.contains("smith (Session smith): 1 files by 1 person"), "{said}");
     assert!(said.contains("Smith 01.jpg ×1"), "{said}");
+}
+
+#[tokio::test]
+async fn files_paid_at_the_studio_come_once_the_studio_marks_the_order_paid() {
+    let app = TestApp::spawn().await;
+    let library = files_studio(&app, &[]).await;
+    let event = app.event_path("smith");
+    let mut ann = ann(&app).await;
+
+    // Every photo as files, from the Downloads page, to be paid at the studio.
+    let page = ann.get(&format!("{event}/downloads")).await;
+    assert!(page.body.contains("Every photo as files"), "{}", page.body);
+    let added = ann
+        .post(
+            &format!("{event}/cart"),
+            &[("sku", "ALLFILES"), ("back", &format!("{event}/downloads"))],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let placed = proofroom_tests::shop::check_out(&mut ann, &event, "pay_at_studio", None).await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
+    let number = placed.location.unwrap().trim_start_matches("/orders/").to_string();
+    let page = ann.get(&format!("{event}/downloads")).await;
+    assert!(download_links(&page, &event).is_empty(), "not paid: {}", page.body);
+    let confirmation = app.emails_to("ann.smith@example.com");
+    assert!(
+        confirmation
+            .iter()
+            .any(|m| m.body.contains("download your files from your order's page once it is paid")),
+        "{confirmation:?}"
+    );
+
+    // Paid at the counter: the studio says so, Ann is told, and the files are hers.
+    let paid = app.connector(library.path(), &["order-paid", &number.to_lowercase()]).await;
+    assert!(paid.status.success(), "{}", printed(&paid));
+    assert!(printed(&paid).contains(&format!("order {number} is now: Paid")), "{}", printed(&paid));
+    let again = app.connector(library.path(), &["order-paid", &number]).await;
+    assert!(printed(&again).contains("was already: Paid"), "{}", printed(&again));
+    let unknown = app.connector(library.path(), &["order-paid", "ZZZZ-ZZZZ"]).await;
+    assert_eq!(unknown.status.code(), Some(2), "{}", printed(&unknown));
+    let mail = app.emails_to("ann.smith@example.com");
+    let ready: Vec<_> = mail
+        .iter()
+        .filter(|m| m.subject == format!("Your files are ready: order {number}"))
+        .collect();
+    assert_eq!(ready.len(), 1, "one email, however often it is marked: {mail:?}");
+    assert!(ready[0].body.contains(&format!("{event}/downloads")), "{}", ready[0].body);
+    let page = ann.get(&format!("{event}/downloads")).await;
+    assert_eq!(download_links(&page, &event).len(), 4, "three files and the ZIP: {}", page.body);
+    let order = ann.get(&format!("/orders/{number}")).await;
+    assert!(order.body.contains("Download your files"), "{}", order.body);
+
+    app.sync(library.path()).await;
+    let inbox = inbox_files(library.path());
+    let record: serde_json::Value =
+        serde_json::from_str(&inbox[&format!("orders/{number}.json")]).unwrap();
+    assert_eq!(record["payment_status"], "paid");
+    assert_eq!(record["items"][0]["kind"], "digital-all");
+    assert_eq!(record["items"][0]["images"], serde_json::json!([]));
 }
 
 /// The ZIP's entries: name → bytes, in order.

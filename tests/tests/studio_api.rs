@@ -123,10 +123,11 @@ async fn every_documented_route_exists_and_needs_the_token() {
         "/api/v1/prepaid",
         "/api/v1/prepaid/{id}",
         "/api/v1/downloads",
+        "/api/v1/orders/{number}/payment",
     ] {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
-    assert_eq!(operations, 20, "documented operations");
+    assert_eq!(operations, 21, "documented operations");
     // And an undocumented route is simply not there.
     let response = app.api(Method::GET, "/api/v1/nothing-here").send().await.unwrap();
     let (status, code, _) = error_of(response).await;

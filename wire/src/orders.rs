@@ -173,6 +173,24 @@ pub struct OrderStatusChange {
     pub status: OrderStatus,
 }
 
+/// `PUT /api/v1/orders/{number}/payment`: the studio took the payment of an order to be paid
+/// at the studio. Only `paid` is accepted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrderPaymentChange {
+    pub status: PaymentStatus,
+}
+
+/// The answer to a payment change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OrderPaymentResult {
+    pub number: String,
+    pub payment_status: PaymentStatus,
+    /// False when the order was already paid (nothing changed, no email).
+    pub changed: bool,
+}
+
 /// The answer to a status change.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

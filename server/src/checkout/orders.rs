@@ -351,12 +351,20 @@ impl FullOrder {
         let url = format!("{site_url}/orders/{}", o.number);
         let subject = format!("Your order {} with {studio}", o.number);
         let summary = self.summary(head.locale);
+        let mut said = vec![
+            format!("Thank you for your order from \"{}\".", o.event_description),
+            format!("Confirmation number: {}", o.number),
+        ];
+        if self.has_files() {
+            said.push(if o.payment_status() == PaymentStatus::Paid {
+                "Your files are ready: download them from your order's page.".to_string()
+            } else {
+                "You can download your files from your order's page once it is paid.".to_string()
+            });
+        }
         let letter = Self::letter(
             format!("Thank you for your order, {}", o.name),
-            vec![
-                format!("Thank you for your order from \"{}\".", o.event_description),
-                format!("Confirmation number: {}", o.number),
-            ],
+            said.clone(),
             &summary,
             self.email_thumbs(conn)?,
             &url,
@@ -365,9 +373,56 @@ impl FullOrder {
             dedupe_key: format!("order-confirmation:{}", o.id),
             to: &o.email,
             body: format!(
-                "Hello {},\n\nThank you for your order from \"{}\".\n\nConfirmation number: {}\n\n{}\nSee your order at any time: {url}\n\n{studio}\n",
-                o.name, o.event_description, o.number, summary,
+                "Hello {},\n\n{}\n\n{}\nSee your order at any time: {url}\n\n{studio}\n",
+                o.name,
+                said.join("\n\n"),
+                summary,
             ),
+            styled: head.style(&subject, &letter),
+            subject,
+        })
+    }
+
+    /// The studio took the payment at the studio: "Payment received", and with files in the
+    /// order, "Your files are ready" with the way to them. Queued once per order.
+    pub fn payment_email(&self, conn: &mut DbConn, site_url: &str) -> db::Result<NewEmail<'_>> {
+        let o = &self.order;
+        let head = site::letterhead(conn, site_url)?;
+        let studio = &head.studio;
+        let order_url = format!("{site_url}/orders/{}", o.number);
+        let downloads_url = format!("{site_url}/events/{}/downloads", o.event_id);
+        let files = self.has_files();
+        let said = if files {
+            format!(
+                "{studio} received your payment for order {}: your files are ready to download.",
+                o.number
+            )
+        } else {
+            format!("{studio} received your payment for order {}. Thank you!", o.number)
+        };
+        let subject = if files {
+            format!("Your files are ready: order {}", o.number)
+        } else {
+            format!("Payment received: order {}", o.number)
+        };
+        let summary = self.summary(head.locale);
+        let mut letter = Self::letter(
+            if files { "Your files are ready".into() } else { "Payment received".into() },
+            vec![format!("Hello {},", o.name), said.clone()],
+            &summary,
+            self.email_thumbs(conn)?,
+            &order_url,
+        );
+        let link = if files {
+            letter.button = Some(Button::new("Download your files", &downloads_url));
+            format!("Download your files: {downloads_url}")
+        } else {
+            format!("See your order: {order_url}")
+        };
+        Ok(NewEmail {
+            dedupe_key: format!("order-paid:{}", o.id),
+            to: &o.email,
+            body: format!("Hello {},\n\n{said}\n\n{summary}\n{link}\n\n{studio}\n", o.name),
             styled: head.style(&subject, &letter),
             subject,
         })
@@ -594,6 +649,19 @@ fn status_steps(status: OrderStatus, ships: bool) -> Vec<StepView> {
         .enumerate()
         .map(|(i, s)| StepView { label: s.label(), done: i <= reached, current: i == reached })
         .collect()
+}
+
+/// The studio took the payment of an order to be paid at the studio.
+pub fn mark_paid(conn: &mut DbConn, id: &str) -> db::Result<()> {
+    let now = db::now();
+    diesel::update(orders::table.find(id))
+        .set((
+            orders::payment_status.eq(PaymentStatus::Paid.as_str()),
+            orders::paid_at.eq(now),
+            orders::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// The studio moved the order along (in production, shipped, ready for pickup, …).

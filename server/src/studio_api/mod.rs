@@ -64,6 +64,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(feed::feed_waiting)
         .service(feed::ack_feed)
         .service(orders::put_order_status)
+        .service(orders::put_order_payment)
         .service(prepaid::list_prepaid)
         .service(prepaid::put_prepaid)
         .service(downloads::download_counts);
