@@ -57,6 +57,22 @@
     field.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
+  // A file is bought once: no quantity beside it.
+  function fitStepper(form) {
+    var chosen = form.querySelector('input[name="sku"]:checked');
+    var stepper = form.querySelector(".stepper");
+    if (!stepper) { return; }
+    var file = !!(chosen && chosen.hasAttribute("data-file"));
+    stepper.hidden = file;
+    if (file) { stepper.querySelector('input[type="number"]').value = "1"; }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "sku" && event.target.closest(".buy-form")) {
+      fitStepper(event.target.closest(".buy-form"));
+    }
+  });
+  Array.prototype.forEach.call(document.querySelectorAll(".buy-form"), fitStepper);
+
   function setCartCount(count) {
     Array.prototype.forEach.call(document.querySelectorAll("[data-cart-count]"), function (c) {
       c.textContent = String(count);
@@ -257,10 +273,14 @@
         var label = el("label", { "class": "product" });
         var radio = el("input", { type: "radio", name: "sku", value: item.sku });
         if (i === 0) { radio.checked = true; }
+        if (item.file) { radio.setAttribute("data-file", ""); }
         label.appendChild(radio);
         var name = el("span", { "class": "product-name" }, item.name);
         if (item.prints) {
           name.appendChild(el("small", {}, item.images + " photos: " + item.prints + ". This one first; you pick the others in the cart."));
+        }
+        if (item.file) {
+          name.appendChild(el("small", {}, "Full resolution, no watermark: download it once paid."));
         }
         label.appendChild(name);
         label.appendChild(el("span", { "class": "product-price" }, item.price));
@@ -274,6 +294,7 @@
         '<button type="button" class="secondary" data-step="1" aria-label="One more">+</button></div>' +
         '<button type="submit" class="buy-add">Add to cart</button>';
       form.appendChild(row);
+      fitStepper(form);
       var added = el("p", { "class": "added", role: "status", hidden: "" });
       form.appendChild(added);
       form.addEventListener("submit", function (event) {

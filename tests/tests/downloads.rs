@@ -472,6 +472,10 @@ async fn ann_downloads_her_favorite_and_buys_a_file(screen: Screen, name: &str) 
         page.goto(&format!("{}#order", photos[1])).await?;
         page.says(".buy-panel", "Digital file").await?;
         page.press_on(".buy-panel input[name=sku][value=FILE]").await?;
+        page.says(".buy-panel", "download it once paid").await?;
+        let stepper =
+            page.js("return document.querySelector('.buy-panel .stepper').hidden;", vec![]).await?;
+        ensure!(stepper == serde_json::json!(true), "no quantity beside a file");
         page.press_on_text("Add to cart").await?;
         page.wait_for_text("Added ✓ Digital file").await?;
         page.press_on_text("View cart").await?;

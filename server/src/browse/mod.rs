@@ -419,6 +419,8 @@ struct ShopItemView {
     images: i32,
     /// A package's prints, named: "8×10, 5×7 #1, 5×7 #2".
     prints: String,
+    /// A file: bought once, no quantity.
+    file: bool,
 }
 
 /// What can be ordered from an event's photos, for anyone who may see them (a visitor sees
@@ -448,6 +450,7 @@ async fn shop_items(
             price: locale.money(i.price_cents, &currency),
             images: i.images,
             prints: if i.images > 1 { i.slot_names().join(", ") } else { String::new() },
+            file: i.kind.is_digital(),
         })
         .collect();
     Ok((!shown.is_empty()).then_some(shown))
