@@ -36,17 +36,20 @@ pub async fn order_status(
     status: OrderStatus,
 ) -> Result<OrderStatusResult, SyncError> {
     let api = connect(&options)?;
-    let path = format!("{}/{}/status", paths::ORDERS, api::encode(number.trim()));
-    api.put(&path, &OrderStatusChange { status }).await.map_err(|f| {
-        if f.is_not_found() {
-            SyncError::Usage(format!(
-                "There is no order \"{number}\" on the server; the confirmation number is in \
-                 inbox/orders/."
-            ))
-        } else {
-            api.fatal(f).into()
-        }
-    })
+    api.put(&order_path(number, "status"), &OrderStatusChange { status })
+        .await
+        .map_err(|f| if f.is_not_found() { unknown_order(number) } else { api.fatal(f).into() })
+}
+
+/// `/api/v1/orders/{number}/{what}`.
+fn order_path(number: &str, what: &str) -> String {
+    format!("{}/{}/{what}", paths::ORDERS, api::encode(number.trim()))
+}
+
+fn unknown_order(number: &str) -> SyncError {
+    SyncError::Usage(format!(
+        "There is no order \"{number}\" on the server; the confirmation number is in inbox/orders/."
+    ))
 }
 
 /// Marks an order to be paid at the studio as paid: the client is emailed, and its files (if
@@ -56,13 +59,10 @@ pub async fn order_paid(
     number: &str,
 ) -> Result<OrderPaymentResult, SyncError> {
     let api = connect(&options)?;
-    let path = format!("{}/{}/payment", paths::ORDERS, api::encode(number.trim()));
-    api.put(&path, &OrderPaymentChange { status: PaymentStatus::Paid }).await.map_err(|f| {
+    let change = OrderPaymentChange { status: PaymentStatus::Paid };
+    api.put(&order_path(number, "payment"), &change).await.map_err(|f| {
         if f.is_not_found() {
-            SyncError::Usage(format!(
-                "There is no order \"{number}\" on the server; the confirmation number is in \
-                 inbox/orders/."
-            ))
+            unknown_order(number)
         } else if f.status() == Some(reqwest::StatusCode::CONFLICT) {
             SyncError::Usage(format!(
                 "Order \"{number}\" is being paid by card: it is marked paid when the card \

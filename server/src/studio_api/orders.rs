@@ -35,9 +35,7 @@ pub async fn put_order_status(
     number: web::Path<String>,
     body: web::Json<OrderStatusChange>,
 ) -> Result<web::Json<OrderStatusResult>, AppError> {
-    let missing = || {
-        AppError::not_found("order_not_found", "There is no order with that confirmation number.")
-    };
+    let missing = order_not_found;
     let number = number::normalize(&number).ok_or_else(missing)?;
     let status = body.into_inner().status;
     let site_url = state.site_url.clone();
@@ -61,6 +59,7 @@ pub async fn put_order_status(
     Ok(web::Json(result))
 }
 
+/// Both order calls answer an unknown number alike (the API says which number form it wants).
 fn order_not_found() -> AppError {
     AppError::not_found("order_not_found", "There is no order with that confirmation number.")
 }
