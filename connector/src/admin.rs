@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use proofroom_wire::contracts::{VerifyPdf, VerifyPdfResult};
 use proofroom_wire::orders::{
     OrderPaymentChange, OrderPaymentResult, OrderStatus, OrderStatusChange, OrderStatusResult,
     PaymentStatus,
@@ -72,6 +73,22 @@ pub async fn order_paid(
             api.fatal(f).into()
         }
     })
+}
+
+/// Asks the server whether `file` is a signed contract PDF it holds (by the file's SHA-256),
+/// and whether that contract's document and audit trail still verify.
+pub async fn verify_contract(
+    options: PushOptions,
+    file: &std::path::Path,
+) -> Result<(String, VerifyPdfResult), SyncError> {
+    let (sha256, _) = api::sha256_file(file)
+        .map_err(|e| SyncError::Usage(format!("Cannot read {}: {e}", file.display())))?;
+    let api = connect(&options)?;
+    let answer: VerifyPdfResult = api
+        .post(paths::CONTRACTS_VERIFY, &VerifyPdf { sha256: sha256.clone() })
+        .await
+        .map_err(|f| SyncError::from(api.fatal(f)))?;
+    Ok((sha256, answer))
 }
 
 /// What `extend` / `expire` asks for.

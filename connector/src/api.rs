@@ -60,6 +60,16 @@ pub fn reset_login_path(client_id: &str) -> String {
     format!("/api/v1/clients/{}/reset-login", encode(client_id))
 }
 
+/// `/api/v1/sessions/{session}/contracts/{contract}`.
+pub fn contract_path(session: &str, contract: &str) -> String {
+    format!("{}/contracts/{}", session_path(session), encode(contract))
+}
+
+/// `/api/v1/contracts/{session}/{contract}/signed.pdf`.
+pub fn signed_pdf_path(session: &str, contract: &str) -> String {
+    format!("{}/{}/{}/signed.pdf", paths::CONTRACTS, encode(session), encode(contract))
+}
+
 /// `/api/v1/price-lists/{id}`.
 pub fn price_list_path(id: &str) -> String {
     format!("{}/{}", paths::PRICE_LISTS, encode(id))
@@ -342,6 +352,18 @@ impl Api {
         let (b, url) = self.request(Method::GET, path);
         let response = self.send(Method::GET, &url, b.timeout(REQUEST_TIMEOUT)).await?;
         Self::json(Method::GET, &url, response).await
+    }
+
+    /// `GET` a file whole (a signed contract's PDF: tens of kilobytes).
+    pub async fn get_bytes(&self, path: &str) -> Result<Vec<u8>, Failure> {
+        let (b, url) = self.request(Method::GET, path);
+        let response = self.send(Method::GET, &url, b.timeout(REQUEST_TIMEOUT)).await?;
+        let bytes = response.bytes().await.map_err(|e| Failure::Transport {
+            method: Method::GET,
+            url: url.clone(),
+            detail: error_chain(&e),
+        })?;
+        Ok(bytes.to_vec())
     }
 
     /// `PUT` a JSON body and read a JSON answer.

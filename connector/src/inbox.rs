@@ -10,6 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use proofroom_wire::contracts::SignedContract;
 use proofroom_wire::feed::{
     FavoritesSent, FeedContent, FeedItem, GuestRecord, SessionFavorites, YearbookPick,
 };
@@ -63,9 +64,14 @@ impl Inbox {
         Ok(removed)
     }
 
-    /// Writes one feed item into the inbox, with its line in `tasks.csv`.
-    pub fn write(&self, item: &FeedItem) -> io::Result<Written> {
+    /// Writes one feed item into the inbox, with its line in `tasks.csv`. A signed contract
+    /// comes with its PDF (`pdf`, fetched by the caller); without it, nothing is written.
+    pub fn write(&self, item: &FeedItem, pdf: Option<&[u8]>) -> io::Result<Written> {
         let files = match &item.content {
+            FeedContent::Contract(signed) => match pdf {
+                Some(pdf) => self.contract(signed, pdf)?,
+                None => return Err(io::Error::other("the signed PDF did not come")),
+            },
             FeedContent::Guest(guest) => self.guest(guest)?,
             FeedContent::Favorites(favorites) => self.favorites(favorites)?,
             FeedContent::FavoritesSent(sent) => self.favorites_sent(sent)?,
@@ -204,6 +210,18 @@ impl Inbox {
         Ok(vec![format!("{INBOX}/{file}")])
     }
 
+    /// `contracts/<session>/<contract>-signed.pdf` and `<contract>.json` (the evidence). The
+    /// PDF goes first: the JSON beside it says the pair is whole.
+    fn contract(&self, signed: &SignedContract, pdf: &[u8]) -> io::Result<Vec<String>> {
+        let dir = format!("contracts/{}", safe_name(&signed.session_id));
+        let name = safe_name(&signed.contract_id);
+        let pdf_file = format!("{dir}/{name}-signed.pdf");
+        let json_file = format!("{dir}/{name}.json");
+        self.put(&pdf_file, pdf)?;
+        self.put(&json_file, &json(signed)?)?;
+        Ok(vec![format!("{INBOX}/{pdf_file}"), format!("{INBOX}/{json_file}")])
+    }
+
     /// A line in `tasks.csv` for this item, unless one with its task id is there already.
     fn task(&self, item: &FeedItem) -> io::Result<()> {
         let task_id = format!("feed-{}", item.seq);
@@ -250,6 +268,17 @@ impl Inbox {
                     format_cents(o.total_cents),
                     o.currency,
                     o.payment_status.label().to_lowercase()
+                ),
+            ),
+            FeedContent::Contract(c) => (
+                c.session_id.clone(),
+                format!(
+                    "Contract \"{}\" signed by {} on {}: file the signed PDF (inbox/contracts/{}/{}-signed.pdf)",
+                    c.title,
+                    c.evidence.signer_name,
+                    c.evidence.signed_at_local,
+                    safe_name(&c.session_id),
+                    safe_name(&c.contract_id)
                 ),
             ),
             FeedContent::Gone { .. } => return Ok(()),

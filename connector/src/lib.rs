@@ -164,6 +164,8 @@ pub struct PushReport {
     pub price_lists: usize,
     /// Prepaid invoices sent (new or changed).
     pub prepaid: usize,
+    /// Contracts published, replaced or withdrawn.
+    pub contracts: usize,
     /// Left out on purpose, e.g. `publish = false` or a folder without `session.toml`.
     pub skipped: Vec<Skipped>,
     /// Everything that failed, the library's manifest errors first.
@@ -203,7 +205,11 @@ impl PushReport {
 
     /// Whether anything at all reached the server (in a dry run: could).
     pub fn pushed_anything(&self) -> bool {
-        self.sessions > 0 || self.studio_sent || self.price_lists > 0 || self.branding_uploaded > 0
+        self.sessions > 0
+            || self.studio_sent
+            || self.price_lists > 0
+            || self.branding_uploaded > 0
+            || self.contracts > 0
     }
 
     /// 0: everything pushed; 3: some items failed; 1: items failed and nothing was pushed.

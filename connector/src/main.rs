@@ -82,6 +82,16 @@ enum Command {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Tell whether a signed contract PDF is the very one the server holds (by its SHA-256),
+    /// and whether that contract's document and audit trail still verify. Exit 0: genuine;
+    /// 4: not a PDF the server made, or its record no longer verifies.
+    VerifyContract {
+        /// The PDF to check (e.g. inbox/contracts/2026-0412/agreement-signed.pdf, or a copy
+        /// someone sent).
+        file: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Remove sessions and their files from the server (the library is not touched): every
     /// expired one, or the ones named. Lists them and asks first.
     TakeDown {
@@ -227,6 +237,46 @@ async fn main() -> ExitCode {
                 Ok(result) => {
                     println!("order {} was already: Paid", result.number);
                     exit(0)
+                }
+                Err(e) => fail(&e, e.exit_code()),
+            }
+        }
+        Command::VerifyContract { file, server } => {
+            match admin::verify_contract(server.into(), &file).await {
+                Ok((sha256, answer)) => {
+                    println!("{}: SHA-256 {sha256}", file.display());
+                    match answer.contract {
+                        None => {
+                            println!(
+                                "NOT GENUINE: the server holds no signed contract with this content. \
+                                 The file was changed, or it is not a PDF this server made."
+                            );
+                            exit(4)
+                        }
+                        Some(c) if answer.problems.is_empty() => {
+                            println!(
+                                "GENUINE: contract \"{}\" ({}) of session {}, signed by {} on {} UTC; \
+                                 its document and audit trail verify.",
+                                c.title,
+                                c.contract_id,
+                                c.session_id,
+                                c.signer_name,
+                                c.signed_at.format("%Y-%m-%d %H:%M:%S")
+                            );
+                            exit(0)
+                        }
+                        Some(c) => {
+                            println!(
+                                "The file is the signed PDF of contract \"{}\" ({}) of session {}, but the \
+                                 server's record of it no longer verifies:",
+                                c.title, c.contract_id, c.session_id
+                            );
+                            for problem in answer.problems {
+                                println!("  {problem}");
+                            }
+                            exit(4)
+                        }
+                    }
                 }
                 Err(e) => fail(&e, e.exit_code()),
             }

@@ -28,6 +28,8 @@ pub struct PullReport {
     pub yearbook: usize,
     pub orders: usize,
     pub prepaid: usize,
+    /// Signed contracts.
+    pub contracts: usize,
     /// Items whose subject was deleted on the server since (nothing to write).
     pub gone: usize,
     /// Items the server newly marked downloaded.
@@ -39,20 +41,21 @@ pub struct PullReport {
 
 impl PullReport {
     pub fn written(&self) -> usize {
-        self.orders + self.guests + self.favorites + self.yearbook + self.prepaid
+        self.orders + self.guests + self.favorites + self.yearbook + self.prepaid + self.contracts
     }
 
-    /// `pulled 5 items: 1 orders, 1 guests, 1 favorites, 1 yearbook picks, 1 prepaid
-    /// selections; 0 waiting, 0 errors`
+    /// `pulled 6 items: 1 orders, 1 guests, 1 favorites, 1 yearbook picks, 1 prepaid
+    /// selections, 1 signed contracts; 0 waiting, 0 errors`
     pub fn summary(&self) -> String {
         format!(
-            "pulled {} items: {} orders, {} guests, {} favorites, {} yearbook picks, {} prepaid selections; {} waiting, {} errors",
+            "pulled {} items: {} orders, {} guests, {} favorites, {} yearbook picks, {} prepaid selections, {} signed contracts; {} waiting, {} errors",
             self.written(),
             self.orders,
             self.guests,
             self.favorites,
             self.yearbook,
             self.prepaid,
+            self.contracts,
             self.waiting,
             self.errors.len()
         )
@@ -95,7 +98,30 @@ pub(crate) async fn pull(
             api.get(&format!("{}?after={cursor}&limit={PAGE}{only}", paths::FEED)).await?;
         let mut written = Vec::with_capacity(page.items.len());
         for item in &page.items {
-            match inbox.write(item) {
+            // A signed contract's PDF is fetched first; one that does not come leaves the item
+            // waiting, like any item that could not be written.
+            let pdf = match &item.content {
+                FeedContent::Contract(signed) => {
+                    let path = crate::api::signed_pdf_path(&signed.session_id, &signed.contract_id);
+                    match api.get_bytes(&path).await {
+                        Ok(pdf) => Some(pdf),
+                        Err(f) => {
+                            let error = ItemError::new(
+                                crate::inbox::INBOX,
+                                format!(
+                                    "cannot fetch the signed PDF of feed item {}: {f}",
+                                    item.seq
+                                ),
+                            );
+                            out.error(&error);
+                            report.errors.push(error);
+                            continue;
+                        }
+                    }
+                }
+                _ => None,
+            };
+            match inbox.write(item, pdf.as_deref()) {
                 Ok(Written::Files(files)) => {
                     match &item.content {
                         FeedContent::Guest(_) => report.guests += 1,
@@ -105,6 +131,7 @@ pub(crate) async fn pull(
                         FeedContent::Yearbook(_) => report.yearbook += 1,
                         FeedContent::Order(_) => report.orders += 1,
                         FeedContent::Prepaid(_) => report.prepaid += 1,
+                        FeedContent::Contract(_) => report.contracts += 1,
                         FeedContent::Gone { .. } => {}
                     }
                     out.line(&format!("pulled {}", files.join(", ")));

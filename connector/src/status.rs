@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use chrono::NaiveDateTime;
+use proofroom_wire::contracts::{ContractList, ContractState};
 use proofroom_wire::downloads::DownloadCounts;
 use proofroom_wire::feed::FeedWaiting;
 use proofroom_wire::prepaid::{PrepaidList, PrepaidState};
@@ -29,7 +31,9 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
     let mut state = State::open(&options.library)?;
     let mut text = String::new();
     let _ = writeln!(text, "server: {}", config.server);
-    match state.last_runs(1)?.first() {
+    let last_runs = state.last_runs(1)?;
+    let last_sync = last_runs.first().map(|run| run.started_at);
+    match last_runs.first() {
         None => text.push_str("last sync: never\n"),
         Some(run) => {
             let result = run.result.as_deref().unwrap_or("did not finish (stopped or killed)");
@@ -64,10 +68,11 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
     let n = |kind: &str| feed.kinds.get(kind).copied().unwrap_or(0);
     let _ = writeln!(
         text,
-        "waiting on the server: {} client actions to pull ({} orders, {} prepaid selections, {} guests, {} favorites, {} yearbook picks)",
+        "waiting on the server: {} client actions to pull ({} orders, {} prepaid selections, {} signed contracts, {} guests, {} favorites, {} yearbook picks)",
         feed.total(),
         n("order"),
         n("prepaid"),
+        n("contract"),
         n("guest"),
         n("favorites"),
         n("yearbook")
@@ -104,6 +109,12 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
             let _ = writeln!(text, "{line}");
         }
     }
+    // Contracts: an older server without them says nothing.
+    if let Ok(contracts) = api.get::<ContractList>(paths::CONTRACTS).await {
+        for line in contract_lines(&contracts, last_sync) {
+            let _ = writeln!(text, "{line}");
+        }
+    }
     if studio.proofs_pending > 0 {
         let _ = writeln!(
             text,
@@ -112,6 +123,36 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
         );
     }
     Ok((text, true))
+}
+
+/// How many contracts wait for their client's signature and how many were signed since the
+/// last sync began, then each one that waits or was signed since.
+fn contract_lines(list: &ContractList, last_sync: Option<NaiveDateTime>) -> Vec<String> {
+    let waiting: Vec<_> =
+        list.contracts.iter().filter(|c| c.state == ContractState::Waiting).collect();
+    let new: Vec<_> = list
+        .contracts
+        .iter()
+        .filter(|c| c.signed_at.is_some_and(|at| last_sync.is_none_or(|last| at >= last)))
+        .collect();
+    if list.contracts.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!(
+        "contracts: {} waiting to be signed, {} signed since the last sync",
+        waiting.len(),
+        new.len()
+    )];
+    for c in waiting {
+        let due = c.due.map(|d| format!(", sign by {d}")).unwrap_or_default();
+        lines.push(format!("  {} {} (\"{}\"): waiting{due}", c.session_id, c.contract_id, c.title));
+    }
+    for c in new {
+        let at =
+            c.signed_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+        lines.push(format!("  {} {} (\"{}\"): signed {at}", c.session_id, c.contract_id, c.title));
+    }
+    lines
 }
 
 /// Photos shown per session in the downloads list; the rest are summed up.

@@ -19,8 +19,8 @@ use crate::gallery::GalleryState;
 use crate::storage::FileStore;
 use crate::web::AppState;
 use crate::{
-    accounts, auth, browse, checkout, client_groups, db, downloads, email, events, favorites,
-    gallery, gallery_emails, lane, prepaid, site, studio_api, throttle, web, yearbook,
+    accounts, auth, browse, checkout, client_groups, contracts, db, downloads, email, events,
+    favorites, gallery, gallery_emails, lane, prepaid, site, studio_api, throttle, web, yearbook,
 };
 
 /// A built server, bound to its port, not yet running.
@@ -192,6 +192,18 @@ impl Application {
                 .route(
                     "/events/{id}/prepaid/{invoice}",
                     aw::post().to(prepaid::pages::save_prepaid),
+                )
+                .route(
+                    "/events/{id}/contracts/{contract}",
+                    aw::get().to(contracts::pages::contract_page),
+                )
+                .route(
+                    "/events/{id}/contracts/{contract}/sign",
+                    aw::post().to(contracts::sign::sign_contract),
+                )
+                .route(
+                    "/events/{id}/contracts/{contract}/signed.pdf",
+                    aw::get().to(contracts::pages::signed_pdf),
                 )
                 .route("/cart", aw::get().to(checkout::cart::carts_page))
                 .route("/orders", aw::get().to(checkout::orders::orders_page))

@@ -11,6 +11,8 @@
 //! (`images-online:<event>`, `expiry-reminder:<event>:<expiry date>`), so it goes once — and
 //! again for a new expiry date after `extend`.
 //!
+//! The same round queues the contracts' reminders ([`crate::contracts::emails`]).
+//!
 //! A job of its own above events and the gallery: it asks events which galleries wait, the
 //! gallery what has arrived, auth who the client is, and email to queue the message.
 
@@ -18,7 +20,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::people::{self, ClientRow};
+use crate::auth::people::{self, ClientRow, sign_in_help};
 use crate::db::{self, DbConn, Pool};
 use crate::email::letter::{Button, Letter, Letterhead, MAX_THUMBNAILS};
 use crate::email::{self, Mailer, NewEmail};
@@ -66,7 +68,7 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
     let Some(studio) = studio::load(conn)? else { return Ok(0) };
     let head = site::letterhead(conn, site_url)?;
     let today = studio.today();
-    let mut queued = 0;
+    let mut queued = crate::contracts::emails::queue_reminders(conn, &head, today)?;
 
     let waiting = listing::awaiting_online_notice(conn)?;
     for event in waiting {
@@ -171,17 +173,6 @@ fn client_of(conn: &mut DbConn, event: &EventRow) -> db::Result<ClientRow> {
 
 fn reminder_key(event: &EventRow) -> String {
     format!("expiry-reminder:{}:{}", event.id, event.expires_on)
-}
-
-/// How to sign in, without ever a password.
-fn sign_in_help(site_url: &str, client: &ClientRow) -> String {
-    let user = client.login_name.as_deref().unwrap_or(&client.email);
-    let password =
-        if client.password_hash.is_some() { "the password you chose" } else { "your last name" };
-    format!(
-        "Sign in at {site_url}/login\n  User name: {user}\n  Password: {password}\n\
-         Forgot your password? {site_url}/forgot\n"
-    )
 }
 
 /// Text's lines for a letter's box.

@@ -24,6 +24,11 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Contracts for e-signature.
+    Contracts {
+        #[command(subcommand)]
+        action: ContractsAction,
+    },
     /// Build and start a demo studio on SQLite and local files, published by the connector.
     Demo {
         /// Where the demo keeps its database, files and studio library.
@@ -33,6 +38,13 @@ enum Command {
         #[arg(long, default_value_t = 8080)]
         port: u16,
     },
+}
+
+#[derive(Subcommand)]
+enum ContractsAction {
+    /// Walk every contract's stored document, signature, signed PDF and chained audit trail,
+    /// and name what does not match. Exit 1 when anything does not.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -57,6 +69,13 @@ fn main() -> ExitCode {
             load().map_err(anyhow::Error::msg).and_then(create_token)
         }
         Command::Demo { data, port } => demo::run(data, port),
+        Command::Contracts { action: ContractsAction::Verify } => {
+            match load().map_err(anyhow::Error::msg).and_then(verify_contracts) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::FAILURE,
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -84,4 +103,27 @@ fn create_token(config: Config) -> anyhow::Result<()> {
     println!("{token}");
     eprintln!("Keep this token: it is shown once. Put it in the connector's token file.");
     Ok(())
+}
+
+/// Prints what `contracts verify` found; answers whether everything holds.
+fn verify_contracts(config: Config) -> anyhow::Result<bool> {
+    let pool = db::open(&config.database_url(), 1)?;
+    let mut conn = pool.get()?;
+    let walked = proofroom_server::contracts::verify::verify_all(&mut conn)?;
+    println!(
+        "checked {} contracts, {} signatures, {} audit rows",
+        walked.contracts, walked.signatures, walked.audit_rows
+    );
+    if walked.findings.is_empty() {
+        println!("all documents, signed PDFs and audit trails verify");
+        return Ok(true);
+    }
+    for finding in &walked.findings {
+        println!("{}:", finding.contract);
+        for problem in &finding.problems {
+            println!("  {problem}");
+        }
+    }
+    println!("{} contracts do not verify", walked.findings.len());
+    Ok(false)
 }

@@ -34,6 +34,22 @@ pub fn printed(output: &Output) -> String {
     )
 }
 
+/// The text of a PDF, as `pdftotext` (poppler-utils) extracts it, with runs of whitespace made
+/// one space so wrapped lines read as one.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("pdftotext (Debian's poppler-utils) is needed to read the signed PDFs");
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext could not read the PDF");
+    String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The image names of a `GET /api/v1/sessions/{id}/images` answer.
 pub fn held_image_names(listing: &serde_json::Value) -> Vec<String> {
     listing["images"]
@@ -54,7 +70,9 @@ pub fn inbox_files(library: &Path) -> std::collections::BTreeMap<String, String>
                 walk(&path, root, found);
             } else {
                 let name = path.strip_prefix(root).unwrap().display().to_string();
-                found.insert(name, std::fs::read_to_string(&path).unwrap());
+                // A signed PDF is binary: compared by what it says, never read as text here.
+                let bytes = std::fs::read(&path).unwrap();
+                found.insert(name, String::from_utf8_lossy(&bytes).into_owned());
             }
         }
     }

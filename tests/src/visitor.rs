@@ -223,6 +223,33 @@ impl Visitor {
         self.answer(response).await
     }
 
+    /// Posts a `multipart/form-data` form with the CSRF token of the last page seen, and a file
+    /// part (`name`, file name, bytes, type) if given, as a browser sends a form with a file.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, Vec<u8>, &str)>,
+    ) -> Answer {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        if let Some(token) = &self.csrf {
+            form = form.text("csrf", token.clone());
+        }
+        if let Some((name, file_name, bytes, content_type)) = file {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(file_name.to_string())
+                .mime_str(content_type)
+                .unwrap();
+            form = form.part(name.to_string(), part);
+        }
+        let response =
+            self.http.post(format!("{}{path}", self.base)).multipart(form).send().await.unwrap();
+        self.answer(response).await
+    }
+
     /// Posts a form exactly as given: no CSRF token added.
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let response =

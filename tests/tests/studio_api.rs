@@ -124,10 +124,14 @@ async fn every_documented_route_exists_and_needs_the_token() {
         "/api/v1/prepaid/{id}",
         "/api/v1/downloads",
         "/api/v1/orders/{number}/payment",
+        "/api/v1/contracts",
+        "/api/v1/sessions/{session}/contracts/{contract}",
+        "/api/v1/contracts/{session}/{contract}/signed.pdf",
+        "/api/v1/contracts/verify",
     ] {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
-    assert_eq!(operations, 21, "documented operations");
+    assert_eq!(operations, 26, "documented operations");
     // And an undocumented route is simply not there.
     let response = app.api(Method::GET, "/api/v1/nothing-here").send().await.unwrap();
     let (status, code, _) = error_of(response).await;

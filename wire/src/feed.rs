@@ -26,7 +26,7 @@ pub struct FeedQuery {
 }
 
 /// `GET /api/v1/feed/waiting`: items not yet acknowledged, per kind (`guest`, `favorites`,
-/// `yearbook`, `order`, `prepaid`).
+/// `yearbook`, `order`, `prepaid`, `contract`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct FeedWaiting {
@@ -40,8 +40,8 @@ impl FeedWaiting {
 }
 
 /// The kinds of feed items, as on the wire.
-pub const FEED_KINDS: [&str; 6] =
-    ["guest", "favorites", "favorites_sent", "yearbook", "order", "prepaid"];
+pub const FEED_KINDS: [&str; 7] =
+    ["guest", "favorites", "favorites_sent", "yearbook", "order", "prepaid", "contract"];
 
 /// One page of the feed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -81,6 +81,9 @@ pub enum FeedContent {
     Order(Box<crate::orders::OrderRecord>),
     /// A client submitted the picks of a prepaid package.
     Prepaid(crate::prepaid::PrepaidSelection),
+    /// A client signed a contract: the evidence; the PDF comes from
+    /// `GET /api/v1/contracts/{session}/{contract}/signed.pdf`.
+    Contract(Box<crate::contracts::SignedContract>),
     /// Deleted since; acknowledge it and write nothing.
     Gone { subject: String },
 }
@@ -95,6 +98,7 @@ impl FeedContent {
             Self::Yearbook(_) => "yearbook",
             Self::Order(_) => "order",
             Self::Prepaid(_) => "prepaid",
+            Self::Contract(_) => "contract",
             Self::Gone { .. } => "gone",
         }
     }

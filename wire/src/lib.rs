@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+pub mod contracts;
 pub mod downloads;
 pub mod feed;
 pub mod locale;
@@ -34,6 +35,10 @@ pub mod paths {
     pub const PREPAID: &str = "/api/v1/prepaid";
     /// `GET`: download counts per session and photo.
     pub const DOWNLOADS: &str = "/api/v1/downloads";
+    /// `GET` lists every contract; `{CONTRACTS}/{id}/signed.pdf` is one's signed PDF.
+    pub const CONTRACTS: &str = "/api/v1/contracts";
+    /// `POST`: is this PDF one the server holds?
+    pub const CONTRACTS_VERIFY: &str = "/api/v1/contracts/verify";
 }
 
 /// The header that carries the hex SHA-256 of an uploaded body, checked by the server after it
@@ -221,6 +226,9 @@ pub struct StudioProfile {
     /// Days before a gallery expires that its client is reminded by email; 0 sends none.
     #[serde(default = "default_reminder_days")]
     pub expiry_reminder_days: i32,
+    /// The person who signs contracts for the studio (`{{studio.signer}}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
 }
 
 fn default_locale() -> String {

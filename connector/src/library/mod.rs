@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::ItemError;
 
 mod check;
+mod contracts;
 mod folder;
 mod prepaid;
 mod price_list;
@@ -22,6 +23,7 @@ mod session;
 mod studio;
 mod videos;
 
+pub use contracts::{Contracts, SessionContract};
 pub use folder::IMAGE_EXTENSIONS;
 use folder::{EntryKind, entries, id_of, is_toml, read_text, usable_id};
 pub use prepaid::{PrepaidFile, parse_prepaid};
@@ -146,6 +148,7 @@ fn load_sessions(lib: &mut Library, price_list_ids: &BTreeSet<String>) {
         let parse = |text: &str| parse_session(&id, &dir, text, price_list_ids);
         if let Some(session) = read(&manifest_path, &item, &mut lib.errors, parse) {
             lib.errors.extend(session.image_errors.iter().cloned());
+            lib.errors.extend(session.contracts.errors.iter().cloned());
             lib.sessions.push(session);
         }
     }

@@ -11,6 +11,7 @@ use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
 use super::check::Problems;
+use super::contracts::{Contracts, RawContract, contracts};
 use super::folder::{EntryKind, is_image_name, list_dir};
 use super::videos::{RawVideo, videos};
 use crate::ItemError;
@@ -32,6 +33,8 @@ pub struct Session {
     /// Image files that cannot go online (a name the site refuses); the rest of the session
     /// still goes up.
     pub image_errors: Vec<ItemError>,
+    /// `[[contracts]]`: those to send, every id listed, the problems of those held back.
+    pub contracts: Contracts,
 }
 
 impl Session {
@@ -88,10 +91,9 @@ struct RawSession {
     images: BTreeMap<Spanned<String>, RawImage>,
     #[serde(default)]
     videos: Vec<RawVideo>,
-    // Declared so that manifests using them parse; not pushed yet.
     #[serde(default)]
-    #[allow(dead_code)]
     contracts: Vec<RawContract>,
+    // Declared so that manifests using them parse; not pushed yet.
     #[serde(default)]
     #[allow(dead_code)]
     albums: Vec<RawAlbum>,
@@ -116,15 +118,6 @@ struct RawImage {
     #[serde(default)]
     groups: Vec<String>,
     online: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct RawContract {
-    id: String,
-    title: String,
-    file: String,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +155,7 @@ pub fn parse_session(
     let (event_type, event_code) = event(&mut p, &raw);
     let client = client(&mut p, &raw.client);
     let videos = videos(&mut p, &raw.videos);
+    let contracts = contracts(&mut p, id, dir, &raw.contracts);
     let (images, image_errors) = folder_images(&mut p, id, dir, &raw.images);
     let (online, held_back) = choose_online(&raw, images);
     if let Some(by) = &raw.choose_by
@@ -210,6 +204,7 @@ pub fn parse_session(
         },
         held_back,
         image_errors,
+        contracts,
     })
 }
 

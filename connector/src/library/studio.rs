@@ -61,6 +61,8 @@ struct RawStudio {
     #[serde(default)]
     keep_originals: bool,
     expiry_reminder_days: Option<ReminderDays>,
+    /// Who signs contracts for the studio (`{{studio.signer}}`).
+    signer: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -187,6 +189,7 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
         payment_methods,
         keep_originals: raw.keep_originals,
         expiry_reminder_days: raw.expiry_reminder_days.map_or(7, |d| d.0 as i32),
+        signer: raw.signer.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
     };
     p.result(Studio { profile, branding })
 }

@@ -187,6 +187,7 @@ fn the_documented_studio_toml_parses() {
             payment_methods: PaymentMethods { card: true, pay_at_studio: true },
             keep_originals: false,
             expiry_reminder_days: 7,
+            signer: None,
         }
     );
     assert_eq!(

@@ -450,3 +450,14 @@ pub fn contact(conn: &mut DbConn, person: &Person) -> db::Result<Contact> {
         guests::table.find(person.person_id()).select((guests::name, guests::email)).first(conn)?;
     Ok(Contact { name, email, phone: None, address: None, studio_client_id: None })
 }
+
+/// How a client signs in, for an email: never a password, only which one.
+pub fn sign_in_help(site_url: &str, client: &ClientRow) -> String {
+    let user = client.login_name.as_deref().unwrap_or(&client.email);
+    let password =
+        if client.password_hash.is_some() { "the password you chose" } else { "your last name" };
+    format!(
+        "Sign in at {site_url}/login\n  User name: {user}\n  Password: {password}\n\
+         Forgot your password? {site_url}/forgot\n"
+    )
+}

@@ -26,7 +26,7 @@ use crate::site::{self, base_context, form_context};
 use crate::studio::{self, StudioRow};
 use crate::web::format::Locale;
 use crate::web::{State, etag_matches};
-use crate::{client_groups, downloads, favorites, prepaid, yearbook};
+use crate::{client_groups, contracts, downloads, favorites, prepaid, yearbook};
 
 #[derive(Serialize)]
 struct EventCard {
@@ -37,6 +37,8 @@ struct EventCard {
     expired: bool,
     cover_url: Option<String>,
     image_count: i64,
+    /// The signed-in client's contracts of the event.
+    contracts: Vec<contracts::ContractLink>,
 }
 
 fn event_card(
@@ -55,6 +57,7 @@ fn event_card(
         description: event.description,
         date: locale.date(event.session_date),
         image_count,
+        contracts: Vec::new(),
     })
 }
 
@@ -123,6 +126,7 @@ pub async fn my_events(
     if viewer.session_id.is_none() {
         return Ok(site::see_other("/login?next=/my-events"));
     }
+    let client = session.person().and_then(|p| p.client_id()).cloned();
     let (studio, cards) = db::run(&state.pool, move |conn| -> db::Result<_> {
         let (row, view) = site::studio_view(conn)?;
         let today = row.as_ref().map_or_else(|| chrono::Utc::now().date_naive(), StudioRow::today);
@@ -144,8 +148,16 @@ pub async fn my_events(
             }
         }
         rows.sort_by_key(|e| std::cmp::Reverse(e.session_date));
+        let ids: Vec<EventId> = rows.iter().map(|e| e.id.clone()).collect();
+        let mut links = match &client {
+            Some(client) => contracts::of_events_for_client(conn, &ids, client, view.locale)?,
+            None => Vec::new(),
+        };
         for event in rows {
-            cards.push(event_card(conn, event, today, view.locale)?);
+            let id = event.id.clone();
+            let mut card = event_card(conn, event, today, view.locale)?;
+            card.contracts = links.extract_if(.., |(e, _)| *e == id).map(|(_, l)| l).collect();
+            cards.push(card);
         }
         Ok((view, cards))
     })
@@ -169,6 +181,7 @@ struct Personal {
     groups: Vec<GroupView>,
     yearbook_pick: Option<String>,
     prepaid: Vec<(String, bool)>,
+    contracts: Vec<contracts::ContractLink>,
 }
 
 /// The gallery with the viewer's favorites, notes and groups marked on its images.
@@ -186,15 +199,31 @@ async fn personal_gallery(
     }
     let person = session.person().cloned();
     let (event, is_client) = (gallery.event.id.clone(), gallery.is_client);
-    let (notes, groups, members, yearbook_pick, prepaid) =
+    let locale = gallery.studio.locale;
+    let (notes, groups, members, yearbook_pick, (prepaid, contracts)) =
         db::run(&state.pool, move |conn| -> db::Result<_> {
             let (notes, groups, members) = match &person {
                 Some(person) => mine(conn, &event, person.person_id())?,
                 None => Default::default(),
             };
             let pick = yearbook::pick_of(conn, &event)?;
-            let prepaid = if is_client { prepaid::of_event(conn, &event)? } else { Vec::new() };
-            Ok((notes, groups, members, pick, prepaid))
+            let client = person.as_ref().and_then(|p| p.client_id()).filter(|_| is_client);
+            let own = match client {
+                Some(client) => (
+                    prepaid::of_event(conn, &event)?,
+                    contracts::of_events_for_client(
+                        conn,
+                        std::slice::from_ref(&event),
+                        client,
+                        locale,
+                    )?
+                    .into_iter()
+                    .map(|(_, link)| link)
+                    .collect(),
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
+            Ok((notes, groups, members, pick, own))
         })
         .await?;
     let mut groups_of: HashMap<&ImageId, Vec<String>> = HashMap::new();
@@ -217,7 +246,7 @@ async fn personal_gallery(
             name,
         })
         .collect();
-    Ok(Ok((gallery, Personal { groups, yearbook_pick, prepaid })))
+    Ok(Ok((gallery, Personal { groups, yearbook_pick, prepaid, contracts })))
 }
 
 /// A person's favorites with notes, their groups and the groups' images.
@@ -346,6 +375,7 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, own: &Personal, person
         })
         .collect();
     context.insert("prepaid", &prepaid);
+    context.insert("contracts", &own.contracts);
 }
 
 /// One photo, large, with favorite, note, groups and yearbook controls: the lightbox for

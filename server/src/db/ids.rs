@@ -24,6 +24,7 @@ pub enum ClientKind {}
 pub enum GuestKind {}
 pub enum GroupKind {}
 pub enum InviteKind {}
+pub enum ContractKind {}
 
 pub type EventId = Id<EventKind>;
 pub type ImageId = Id<ImageKind>;
@@ -32,6 +33,8 @@ pub type GuestId = Id<GuestKind>;
 /// A group a client or guest made of an event's images.
 pub type GroupId = Id<GroupKind>;
 pub type InviteId = Id<InviteKind>;
+/// A contract online: its address, unrelated to the studio's contract id.
+pub type ContractId = Id<ContractKind>;
 
 impl<K> Id<K> {
     pub fn new() -> Self {

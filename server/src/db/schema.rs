@@ -23,6 +23,7 @@ diesel::table! {
         updated_at -> Timestamp,
         expiry_reminder_days -> Integer,
         locale -> Text,
+        signer -> Nullable<Text>,
     }
 }
 
@@ -458,6 +459,9 @@ diesel::table! {
         from_name -> Nullable<Text>,
         reply_to -> Nullable<Text>,
         html_body -> Nullable<Text>,
+        attachment_name -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        attachment -> Nullable<Binary>,
     }
 }
 
@@ -520,8 +524,67 @@ diesel::joinable!(order_line_images -> orders (order_id));
 diesel::joinable!(order_taxes -> orders (order_id));
 diesel::joinable!(downloads -> events (event_id));
 diesel::joinable!(prepaid_invoices -> events (event_id));
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        event_id -> Nullable<Text>,
+        studio_session_id -> Text,
+        studio_contract_id -> Text,
+        client_id -> Text,
+        title -> Text,
+        due -> Nullable<Date>,
+        source_sha256 -> Text,
+        document_markdown -> Text,
+        document_html -> Text,
+        document_sha256 -> Text,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        audit_rows -> Integer,
+        audit_head -> Text,
+    }
+}
+
+diesel::table! {
+    contract_signatures (contract_id) {
+        contract_id -> Text,
+        document_sha256 -> Text,
+        signer_name -> Text,
+        client_name -> Text,
+        legal_name_confirmed -> Bool,
+        email -> Text,
+        studio_client_id -> Text,
+        signed_at -> Timestamp,
+        signed_at_local -> Text,
+        ip_address -> Text,
+        user_agent -> Text,
+        consent_text -> Text,
+        drawing_png -> Nullable<Binary>,
+        drawing_sha256 -> Nullable<Text>,
+        evidence_json -> Text,
+        pdf -> Binary,
+        pdf_sha256 -> Text,
+    }
+}
+
+diesel::table! {
+    contract_audit (contract_id, position) {
+        contract_id -> Text,
+        position -> Integer,
+        at -> Timestamp,
+        action -> Text,
+        detail -> Text,
+        prev_sha256 -> Text,
+        sha256 -> Text,
+    }
+}
+
 diesel::joinable!(prepaid_items -> prepaid_invoices (invoice_id));
 diesel::joinable!(prepaid_picks -> prepaid_invoices (invoice_id));
+diesel::joinable!(contracts -> events (event_id));
+diesel::joinable!(contract_signatures -> contracts (contract_id));
+diesel::joinable!(contract_audit -> contracts (contract_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     studio,
@@ -563,4 +626,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     prepaid_invoices,
     prepaid_items,
     prepaid_picks,
+    contracts,
+    contract_signatures,
+    contract_audit,
 );

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use lettre::message::{Mailbox, MultiPart, header::ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
@@ -40,6 +40,13 @@ pub struct NewEmail<'a> {
     pub styled: letter::Styled,
 }
 
+/// A file sent with a message (a signed contract's PDF), kept in its row until sent.
+pub struct Attachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 /// The dedupe keys of the messages queued or sent whose key starts with `prefix`.
 pub fn keys_starting(
     conn: &mut DbConn,
@@ -57,7 +64,20 @@ pub fn keys_starting(
 /// before. The insert runs in a savepoint so that on PostgreSQL a refused duplicate does not
 /// abort the caller's transaction.
 pub fn enqueue(conn: &mut DbConn, email: NewEmail<'_>) -> db::Result<bool> {
+    enqueue_with(conn, email, None)
+}
+
+/// [`enqueue`], with a file attached.
+pub fn enqueue_with(
+    conn: &mut DbConn,
+    email: NewEmail<'_>,
+    attachment: Option<Attachment>,
+) -> db::Result<bool> {
     let now = db::now();
+    let (attachment_name, attachment_type, attachment) = match attachment {
+        Some(a) => (Some(a.file_name), Some(a.content_type), Some(a.bytes)),
+        None => (None, None, None),
+    };
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(outgoing_emails::table)
             .values((
@@ -72,6 +92,9 @@ pub fn enqueue(conn: &mut DbConn, email: NewEmail<'_>) -> db::Result<bool> {
                 outgoing_emails::created_at.eq(now),
                 outgoing_emails::send_after.eq(now),
                 outgoing_emails::attempts.eq(0),
+                outgoing_emails::attachment_name.eq(&attachment_name),
+                outgoing_emails::attachment_type.eq(&attachment_type),
+                outgoing_emails::attachment.eq(&attachment),
             ))
             .execute(conn)
     });
@@ -137,12 +160,20 @@ impl Mailer {
                 Err(e) => tracing::warn!("Reply-To \"{reply_to}\": {e}; left out"),
             }
         }
-        match &row.html_body {
-            Some(html) => {
-                builder.multipart(MultiPart::alternative_plain_html(row.body.clone(), html.clone()))
+        let text = match &row.html_body {
+            Some(html) => MultiPart::alternative_plain_html(row.body.clone(), html.clone()),
+            None if row.attachment.is_some() => {
+                MultiPart::mixed().singlepart(SinglePart::plain(row.body.clone()))
             }
-            None => builder.header(ContentType::TEXT_PLAIN).body(row.body.clone()),
-        }
+            None => return builder.header(ContentType::TEXT_PLAIN).body(row.body.clone()),
+        };
+        let (Some(bytes), Some(name)) = (&row.attachment, &row.attachment_name) else {
+            return builder.multipart(text);
+        };
+        let content_type = row.attachment_type.as_deref().unwrap_or("application/octet-stream");
+        let content_type = ContentType::parse(content_type).unwrap_or(ContentType::TEXT_PLAIN);
+        let file = lettre::message::Attachment::new(name.clone()).body(bytes.clone(), content_type);
+        builder.multipart(MultiPart::mixed().multipart(text).singlepart(file))
     }
 
     async fn deliver(&self, row: &QueuedEmail) -> Result<(), String> {
@@ -185,6 +216,9 @@ struct QueuedEmail {
     from_name: Option<String>,
     reply_to: Option<String>,
     html_body: Option<String>,
+    attachment_name: Option<String>,
+    attachment_type: Option<String>,
+    attachment: Option<Vec<u8>>,
 }
 
 /// Messages sent per round before the queue is read again.
@@ -281,6 +315,9 @@ mod tests {
             from_name: from_name.map(str::to_string),
             reply_to: reply_to.map(str::to_string),
             html_body: html.map(str::to_string),
+            attachment_name: None,
+            attachment_type: None,
+            attachment: None,
         }
     }
 

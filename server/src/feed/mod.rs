@@ -3,7 +3,7 @@
 //!
 //! The feed is a queue: [`record`], [`page`], [`acknowledge`]. A row only names what changed —
 //! a guest account, an event's favorites, an event's yearbook pick, an order, a prepaid
-//! package — and what it holds is read from its owner when the connector fetches it (the
+//! package, a signed contract — and what it holds is read from its owner when the connector fetches it (the
 //! studio API passes [`page`] the function that asks each owner). So the connector always
 //! writes the current state, and a row waiting for it is replaced by a newer change of the same
 //! thing: a client hearting fifty photos leaves one row, not fifty.
@@ -36,16 +36,19 @@ pub enum Kind {
     Order,
     /// A prepaid package's picks submitted (subject: the invoice id).
     Prepaid,
+    /// A contract signed (subject: the contract id).
+    Contract,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Self::Guest,
         Self::Favorites,
         Self::FavoritesSent,
         Self::Yearbook,
         Self::Order,
         Self::Prepaid,
+        Self::Contract,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -60,6 +63,7 @@ impl Kind {
             Self::Yearbook => "yearbook",
             Self::Order => "order",
             Self::Prepaid => "prepaid",
+            Self::Contract => "contract",
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct StudioRow {
     pub updated_at: NaiveDateTime,
     pub expiry_reminder_days: i32,
     pub locale: String,
+    /// Who signs contracts for the studio.
+    pub signer: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -189,6 +191,12 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> db::Result<()> 
         expiry_reminder_days: profile.expiry_reminder_days.clamp(0, 60),
         updated_at: db::now(),
         locale: Locale::or_default(&profile.locale).tag().to_string(),
+        signer: profile
+            .signer
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
     };
     crate::db::write_transaction(conn, |conn| {
         let updated = diesel::update(studio::table.find(STUDIO_ROW)).set(&row).execute(conn)?;
@@ -335,6 +343,7 @@ pub fn profile(conn: &mut DbConn) -> db::Result<Option<wire::StudioProfile>> {
         },
         keep_originals: row.keep_originals,
         expiry_reminder_days: row.expiry_reminder_days,
+        signer: row.signer.clone(),
     }))
 }
 

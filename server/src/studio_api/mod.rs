@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod branding;
 pub mod clients;
+pub mod contracts;
 pub mod downloads;
 pub mod feed;
 pub mod images;
@@ -67,7 +68,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orders::put_order_payment)
         .service(prepaid::list_prepaid)
         .service(prepaid::put_prepaid)
-        .service(downloads::download_counts);
+        .service(downloads::download_counts)
+        .service(contracts::list_contracts)
+        .service(contracts::put_contract)
+        .service(contracts::delete_contract)
+        .service(contracts::signed_pdf)
+        .service(contracts::verify_contract_pdf);
 }
 
 /// PostgreSQL text cannot hold a NUL character and SQLite would keep it silently; neither is

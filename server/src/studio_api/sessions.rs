@@ -50,8 +50,8 @@ fn publish_session(
     })
 }
 
-/// Takes a session down in one transaction: its images, its unsubmitted prepaid packages and
-/// its event; returns the store keys to delete after commit (none: no such session online).
+/// Takes a session down in one transaction: its images, its unsubmitted prepaid packages, its
+/// unsigned contracts and its event; returns the store keys to delete after commit (none: no such session online).
 fn take_down(conn: &mut db::DbConn, id: &str) -> db::Result<Option<Vec<String>>> {
     db::write_transaction(conn, |conn| {
         let Some(event) = publish::find_by_studio_id(conn, id)? else {
@@ -59,6 +59,7 @@ fn take_down(conn: &mut db::DbConn, id: &str) -> db::Result<Option<Vec<String>>>
         };
         let keys = ingest::delete_event_images(conn, &event.id)?;
         prepaid::drop_unsubmitted(conn, &event.id)?;
+        crate::contracts::drop_unsigned(conn, &event.id)?;
         publish::delete_event(conn, &event.id)?;
         Ok(Some(keys))
     })

@@ -69,6 +69,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("orders.html", include_str!("../../../templates/orders.html")),
         ("pay.html", include_str!("../../../templates/pay.html")),
         ("prepaid.html", include_str!("../../../templates/prepaid.html")),
+        ("contract.html", include_str!("../../../templates/contract.html")),
         ("carts.html", include_str!("../../../templates/carts.html")),
         ("downloads.html", include_str!("../../../templates/downloads.html")),
     ])?;
@@ -122,6 +123,11 @@ const ASSETS: &[Asset] = &[
         name: "pay.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../../static/pay.js"),
+    },
+    Asset {
+        name: "contract.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../../static/contract.js"),
     },
     Asset {
         name: "empty-slot.svg",

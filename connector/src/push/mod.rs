@@ -3,8 +3,10 @@
 //! Order: the studio profile and its branding images, the price lists, then each published
 //! session — `GET` what the server holds of it, `PUT` the session (whose image list is the whole
 //! set that should be online), upload the images that are missing or whose SHA-256 differs
-//! (several at once), and `DELETE` the held images no longer wanted. An unchanged library
-//! uploads nothing.
+//! (several at once), and `DELETE` the held images no longer wanted; then prepaid packages and
+//! contracts ([`contracts`]). An unchanged library uploads nothing.
+
+mod contracts;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -113,6 +115,9 @@ pub(crate) async fn push_loaded(
     }
     if plan.wants(SyncItem::Prepaid) && !library.prepaid.is_empty() {
         p.prepaid(library).await;
+    }
+    if plan.wants(SyncItem::Contracts) {
+        p.contracts(library).await;
     }
     p.save_hashes();
     if plan.wants(SyncItem::Expired)
