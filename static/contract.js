@@ -15,6 +15,8 @@
   ctx.strokeStyle = "#1a1a40";
   var drawing = false;
   var drawn = false;
+  // A drawing still being turned into a file: the form waits for it before it goes.
+  var pending = null;
 
   function at(e) {
     var r = canvas.getBoundingClientRect();
@@ -23,13 +25,25 @@
 
   function keep() {
     if (!drawn) { input.files = new DataTransfer().files; return; }
-    canvas.toBlob(function (blob) {
-      if (!blob) { return; }
-      var files = new DataTransfer();
-      files.items.add(new File([blob], "signature.png", { type: "image/png" }));
-      input.files = files.files;
-    }, "image/png");
+    pending = new Promise(function (done) {
+      canvas.toBlob(function (blob) {
+        if (blob) {
+          var files = new DataTransfer();
+          files.items.add(new File([blob], "signature.png", { type: "image/png" }));
+          input.files = files.files;
+        }
+        done();
+      }, "image/png");
+    });
+    var mine = pending;
+    mine.then(function () { if (pending === mine) { pending = null; } });
   }
+
+  form.addEventListener("submit", function (e) {
+    if (!pending) { return; }
+    e.preventDefault();
+    pending.then(function () { pending = null; form.requestSubmit(); });
+  });
 
   canvas.addEventListener("pointerdown", function (e) {
     drawing = true;

@@ -17,7 +17,37 @@ pub struct DemoSession {
     pub toml: &'static str,
     pub images: &'static [&'static str],
     pub hue: f32,
+    /// Other files of the session's folder (its contracts): path in the folder, text.
+    pub files: &'static [(&'static str, &'static str)],
 }
+
+/// The Smiths' portrait agreement: the demo client has a contract to sign.
+const PORTRAIT_AGREEMENT: &str = "# Portrait session agreement
+
+This agreement is between **{{studio.name}}** (signed for the studio by {{studio.signer}}) and
+**{{client.first_name}} {{client.last_name}}** ({{client.email}}), for the session
+\"{{session.description}}\" on {{session.date}}.
+
+## 1. The session
+
+The studio photographs the family for up to two hours, at the studio and outdoors nearby, and
+publishes the proofs online for the client to choose from.
+
+## 2. Payment
+
+- The session fee of $150 is paid at booking and is not refunded.
+- Prints and files are ordered from the online gallery at the prices of the studio's price list.
+
+## 3. Use of the photographs
+
+The studio keeps the copyright. The client may print and share the photographs for personal
+use. The studio may show up to five of them in its portfolio unless the client says no in
+writing.
+
+## 4. Questions
+
+Call {{studio.phone}} or write to {{studio.email}}.
+";
 
 pub const STUDIO_TOML: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../sample-studio/studio.toml"));
@@ -70,6 +100,11 @@ address = "12 Elm St, Springfield, IL 62701"
 "IMG_0002.jpg" = { rating = "selected", groups = ["Outdoor"] }
 "Family #2 & co.jpg" = { groups = ["Studio"] }
 "Été au lac 🌅.jpg" = { groups = ["Outdoor"] }
+
+[[contracts]]
+id = "portrait-agreement"
+title = "Portrait session agreement"
+file = "contracts/portrait-agreement.md"
 "#,
         images: &[
             "IMG_0001.jpg",
@@ -80,6 +115,7 @@ address = "12 Elm St, Springfield, IL 62701"
             "Été au lac 🌅.jpg",
         ],
         hue: 0.08,
+        files: &[("contracts/portrait-agreement.md", PORTRAIT_AGREEMENT)],
     },
     DemoSession {
         id: "2026-0503-gala",
@@ -100,6 +136,7 @@ email = "office@riverside.example"
 "#,
         images: &["gala-01.jpg", "gala-02.jpg", "gala-03.jpg", "gala-04.jpg", "gala-05.jpg"],
         hue: 0.62,
+        files: &[],
     },
     DemoSession {
         id: "2026-0614-fair",
@@ -130,6 +167,7 @@ email = "events@maplelane.example"
             "fair 08.jpg",
         ],
         hue: 0.33,
+        files: &[],
     },
 ];
 
@@ -158,6 +196,13 @@ pub fn write_library(library: &Path, server: &str) -> anyhow::Result<()> {
         let dir = library.join("sessions").join(session.id);
         std::fs::create_dir_all(&dir)?;
         write_if_missing(&dir.join("session.toml"), session.toml)?;
+        for (name, text) in session.files {
+            let path = dir.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            write_if_missing(&path, text)?;
+        }
         for (i, name) in session.images.iter().enumerate() {
             let path = dir.join(name);
             if !path.exists() {
@@ -306,6 +351,7 @@ pub fn run(data: PathBuf, port: u16) -> anyhow::Result<()> {
         println!();
         println!("  Home page (public event):  {url}/");
         println!("  Client sign-in:            {url}/login  ann.smith@example.com / Smith");
+        println!("  Contract to sign:          Ann's, on My events once she signs in");
         println!("  Private event code:        GALA26  (enter it on the home page)");
         println!("  Studio library:            {}", library.display());
         println!("  Studio API token:          {}", token_file.display());

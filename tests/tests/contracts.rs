@@ -6,6 +6,11 @@ use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
 use proofroom_server::db::schema::{
     contract_audit, contract_signatures, contracts, outgoing_emails,
 };
+use std::time::Duration;
+
+use anyhow::ensure;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, TouchActions};
+use proofroom_tests::browser::{Page, Screen, story};
 use proofroom_tests::shop::{ann, write_studio};
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files, pdf_text, printed};
 use proofroom_wire::contracts::CONSENT_TEXT;
@@ -487,4 +492,160 @@ async fn verify_names_a_changed_document_byte_and_an_edited_deleted_or_reordered
     });
     let (ok, said) = verify(&app);
     assert!(!ok && said.contains("the audit trail has 3 rows; the contract recorded 4"), "{said}");
+}
+
+/// Ann signs in a browser: reads, ticks the consent, types her name, draws her signature with
+/// the mouse (on a phone, with a finger), signs, and downloads the PDF.
+async fn signs_in_a_browser(screen: Screen, name: &str) {
+    let app = TestApp::spawn().await;
+    let _library = studio_with_contract(&app, "none").await;
+    contract_path(&app);
+    let app = &app;
+    story(name, &app.base_url, screen, |page: Page| async move {
+        page.sign_in_and_open("ann.smith@example.com", "smith", "/my-events").await?;
+        page.press_on_text("Contract to sign: Wedding agreement").await?;
+        page.heading("Wedding agreement").await?;
+        page.says("#contract-document", "Between Maple Lane Photography").await?;
+        page.axe().await?;
+        page.snapshot("to-sign").await?;
+        page.press_on("#consent").await?;
+        page.fill("#signer-name", "Ann Smith").await?;
+        // The pad is there with script; a stroke across it becomes the file the form sends.
+        page.shown("#signature-pad canvas").await?;
+        let canvas = page.find("#signature-pad canvas").await?;
+        let stroke = [(-120.0, 10.0), (-60.0, -25.0), (0.0, 20.0), (60.0, -20.0), (120.0, 15.0)];
+        match page.screen {
+            Screen::Desktop => {
+                let mut mouse =
+                    MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+                        element: canvas,
+                        duration: None,
+                        x: stroke[0].0,
+                        y: stroke[0].1,
+                    });
+                mouse = mouse.then(PointerAction::Down { button: 0 });
+                for pair in stroke.windows(2) {
+                    let (dx, dy) = (pair[1].0 - pair[0].0, pair[1].1 - pair[0].1);
+                    mouse = mouse.then(PointerAction::MoveBy {
+                        duration: Some(Duration::from_millis(60)),
+                        x: dx,
+                        y: dy,
+                    });
+                }
+                page.client.perform_actions(mouse.then(PointerAction::Up { button: 0 })).await?;
+            }
+            Screen::Phone => {
+                page.js(
+                    "arguments[0].scrollIntoView({block: 'center'}); return true;",
+                    vec![serde_json::to_value(&canvas)?],
+                )
+                .await?;
+                let mut finger =
+                    TouchActions::new("finger".into()).then(PointerAction::MoveToElement {
+                        element: canvas,
+                        duration: None,
+                        x: stroke[0].0 / 2.0,
+                        y: stroke[0].1 / 2.0,
+                    });
+                finger = finger.then(PointerAction::Down { button: 0 });
+                for pair in stroke.windows(2) {
+                    let (dx, dy) = ((pair[1].0 - pair[0].0) / 2.0, (pair[1].1 - pair[0].1) / 2.0);
+                    finger = finger.then(PointerAction::MoveBy {
+                        duration: Some(Duration::from_millis(60)),
+                        x: dx,
+                        y: dy,
+                    });
+                }
+                page.client.perform_actions(finger.then(PointerAction::Up { button: 0 })).await?;
+            }
+        }
+        page.wait_for(
+            "the drawing to join the form",
+            "return document.querySelector('#signature-pad input[type=file]').files.length === 1;",
+        )
+        .await?;
+        page.snapshot("drawn").await?;
+        page.press_on("#sign-button").await?;
+        page.wait_for_text("Signed by Ann Smith on").await?;
+        page.axe().await?;
+        ensure!(page.all("#sign-form").await?.is_empty(), "signed: nothing more to sign");
+
+        let bytes = page
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 fetch(document.querySelector('#download-pdf').href) \
+                   .then(r => r.arrayBuffer()) \
+                   .then(b => done(Array.from(new Uint8Array(b))));",
+                vec![],
+            )
+            .await?;
+        let pdf: Vec<u8> = serde_json::from_value(bytes)?;
+        let text = pdf_text(&pdf);
+        ensure!(
+            text.contains("Signer name (typed): Ann Smith"),
+            "the PDF names the signer: {text}"
+        );
+        let drawn: Option<String> = app.with_db(|conn| {
+            contract_signatures::table
+                .select(contract_signatures::drawing_sha256)
+                .first(conn)
+                .unwrap()
+        });
+        ensure!(drawn.as_ref().map(String::len) == Some(64), "the drawing is kept: {drawn:?}");
+        ensure!(text.contains(&format!("Drawn signature SHA-256: {}", drawn.unwrap())), "{text}");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ann_signs_with_the_mouse_in_a_desktop_browser() {
+    signs_in_a_browser(Screen::Desktop, "contract-desktop").await;
+}
+
+#[tokio::test]
+async fn ann_signs_with_her_finger_on_a_phone() {
+    signs_in_a_browser(Screen::Phone, "contract-phone").await;
+}
+
+#[tokio::test]
+async fn a_contract_due_within_three_days_is_reminded_once_while_unsigned() {
+    let app = TestApp::builder().notice_seconds(1).spawn().await;
+    let due = app.studio_today() + chrono::Days::new(2);
+    let library = LibraryBuilder::new();
+    write_studio(&library);
+    library.write("sessions/smith/contracts/agreement.md", AGREEMENT);
+    library
+        .session("smith")
+        .event_type("none")
+        .image("Smith 01.jpg", images::jpeg(600, 400))
+        .manifest(&CONTRACT.replace("2099-01-10", &due.to_string()))
+        .write();
+    app.push(library.path()).await;
+    let mut reminder = None;
+    for _ in 0..200 {
+        let mails = app.emails_to("ann.smith@example.com");
+        reminder = mails.into_iter().find(|m| m.subject.starts_with("Reminder:"));
+        if reminder.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let reminder = reminder.expect("a reminder within 20 s");
+    assert!(
+        reminder.subject.starts_with("Reminder: please sign Wedding agreement by"),
+        "{}",
+        reminder.subject
+    );
+    assert!(reminder.body.contains("is waiting for your signature"), "{}", reminder.body);
+    assert!(reminder.body.contains("/contracts/"), "the link to sign: {}", reminder.body);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let subjects: Vec<String> =
+        app.emails_to("ann.smith@example.com").into_iter().map(|m| m.subject).collect();
+    assert_eq!(
+        subjects.iter().filter(|s| s.starts_with("Reminder:")).count(),
+        1,
+        "one reminder: {subjects:?}"
+    );
 }

@@ -403,3 +403,97 @@ async fn place_order(ann: &Visitor, event: &str, image: &str) -> String {
     assert_eq!(order.status, StatusCode::SEE_OTHER, "{}", order.body);
     order.location.unwrap().trim_start_matches("/orders/").to_string()
 }
+
+#[tokio::test]
+async fn contracts_signed_while_the_connector_is_killed_at_random_points_land_once_each() {
+    let (cycles, mut rng) = kill_plan("PROOFROOM_KILL_CONTRACTS", 16, "contract cycles");
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    proofroom_tests::shop::write_studio(&library);
+    let mut manifest = String::new();
+    for n in 0..=cycles {
+        library.write(
+            &format!("sessions/smith/contracts/c{n}.md"),
+            format!("# Contract {n}\n\nI, {{{{client.first_name}}}} {{{{client.last_name}}}}, agree to clause {n}.\n"),
+        );
+        manifest.push_str(&format!(
+            "\n[[contracts]]\nid = \"c{n}\"\ntitle = \"Contract {n}\"\nfile = \"contracts/c{n}.md\"\n"
+        ));
+    }
+    library
+        .session("smith")
+        .event_type("none")
+        .image("Smith 01.jpg", images::jpeg(600, 400))
+        .manifest(&manifest)
+        .write();
+    app.push(library.path()).await;
+    let mut ann = proofroom_tests::shop::ann(&app).await;
+    let event = app.event_path("smith");
+    let paths = ann.get(&event).await.links(&format!("{event}/contracts/"));
+    assert_eq!(paths.len(), cycles + 1, "every contract is on the event page");
+    let sign = |path: String| {
+        let mut ann = Visitor::new(&app.base_url);
+        async move {
+            ann.sign_in("ann.smith@example.com", "smith").await;
+            ann.get(&path).await;
+            let fields = [("consent", "yes"), ("signer_name", "Ann Smith")];
+            let signed = ann.post_multipart(&format!("{path}/sign"), &fields, None).await;
+            assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+        }
+    };
+
+    // How long an undisturbed sync of one signed contract takes, so kills land all over one.
+    sign(paths[0].clone()).await;
+    let started = Instant::now();
+    app.sync(library.path()).await;
+    let span = started.elapsed().mul_f32(1.3);
+
+    let mut killed = 0;
+    for path in paths.iter().skip(1) {
+        sign(path.clone()).await;
+        let mut child = connector(&app, &app.base_url, library.path(), &["sync"]).spawn().unwrap();
+        tokio::time::sleep(span.mul_f64(rng.f64())).await;
+        if child.try_wait().unwrap().is_none() {
+            child.start_kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        child.wait().await.unwrap();
+    }
+    assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
+
+    let said = app.sync(library.path()).await;
+    assert!(said.contains("0 waiting, 0 errors"), "{said}");
+    assert_eq!(app.feed_waiting(), 0, "the server shows every signature acknowledged");
+    let files = inbox_files(library.path());
+    let contracts: Vec<&String> = files.keys().filter(|k| k.starts_with("contracts/")).collect();
+    assert_eq!(
+        contracts.len(),
+        2 * (cycles + 1),
+        "a PDF and a JSON each, nothing more: {contracts:?}"
+    );
+    for n in 0..=cycles {
+        let pdf =
+            std::fs::read(library.path().join(format!("inbox/contracts/smith/c{n}-signed.pdf")))
+                .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&files[&format!("contracts/smith/c{n}.json")]).unwrap();
+        assert_eq!(json["contract_id"], format!("c{n}"));
+        let sha = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&pdf))
+        };
+        assert_eq!(
+            json["pdf_sha256"],
+            sha.as_str(),
+            "c{n}: the PDF whole, the one the server holds"
+        );
+    }
+    task_ids(library.path());
+    let tasks = &files["tasks.csv"];
+    for n in 0..=cycles {
+        let line = format!("Contract \"\"Contract {n}\"\" signed by Ann Smith");
+        assert_eq!(tasks.matches(&line).count(), 1, "c{n} has one task line");
+    }
+    let leftovers: Vec<&String> = files.keys().filter(|k| k.ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "unfinished files were cleared: {leftovers:?}");
+}

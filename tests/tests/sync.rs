@@ -296,7 +296,7 @@ async fn a_dry_run_says_what_would_move_and_only_moves_what_is_named() {
     assert!(said.contains("would push 2 sessions: 1 images to upload"), "{said}");
     assert!(
         said.contains(
-            "waiting on the server to be pulled: 4 (2 favorites, 0 favorites_sent, 1 guest, 0 order, 0 prepaid, 1 yearbook)"
+            "waiting on the server to be pulled: 4 (0 contract, 2 favorites, 0 favorites_sent, 1 guest, 0 order, 0 prepaid, 1 yearbook)"
         ),
         "{said}"
     );

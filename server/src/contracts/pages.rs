@@ -134,6 +134,16 @@ pub async fn render_page(
     site::render_status(state, "contract.html", &context, status)
 }
 
+/// Who did it, from where: an audit row's detail.
+fn who(req: &HttpRequest, state: &State, owned: &Owned) -> String {
+    format!(
+        "by {} {} from {}",
+        owned.client.first_name,
+        owned.client.last_name,
+        crate::throttle::client_address(req, &state.config)
+    )
+}
+
 /// `GET /events/{id}/contracts/{contract}`: read, and sign.
 pub async fn contract_page(
     req: HttpRequest,
@@ -146,12 +156,7 @@ pub async fn contract_page(
     if owned.contract.withdrawn_at.is_some() {
         return Err(withdrawn());
     }
-    let detail = format!(
-        "by {} {} from {}",
-        owned.client.first_name,
-        owned.client.last_name,
-        crate::throttle::client_address(&req, &state.config)
-    );
+    let detail = who(&req, &state, &owned);
     let id = owned.contract.id.clone();
     db::run(&state.pool, move |conn| audit::record(conn, &id, Action::Viewed, &detail)).await?;
     render_page(&req, &state, &session, &owned, Shown::default(), StatusCode::OK).await
@@ -172,12 +177,7 @@ pub async fn signed_pdf(
             "This contract is not signed yet; its signed PDF comes once you sign it.",
         ));
     }
-    let detail = format!(
-        "by {} {} from {}",
-        owned.client.first_name,
-        owned.client.last_name,
-        crate::throttle::client_address(&req, &state.config)
-    );
+    let detail = who(&req, &state, &owned);
     let id = owned.contract.id.clone();
     let pdf = db::run(&state.pool, move |conn| -> db::Result<_> {
         let pdf = super::signed_pdf(conn, &id)?;

@@ -114,7 +114,9 @@ pub async fn load_gallery(
         let Some(event) = access::load_event(conn, &id)? else {
             return Ok(Err((Access::Hidden, None, studio)));
         };
-        let today = access::studio_today(conn)?;
+        // The studio row just read says what day it is there: no second read.
+        let today =
+            studio_row.as_ref().map_or_else(|| chrono::Utc::now().date_naive(), StudioRow::today);
         let access = access::decide(conn, &viewer, &event, today)?;
         let expired = match access {
             Access::Allowed => false,
