@@ -10,6 +10,7 @@ use std::path::Path;
 
 use proofroom_wire::feed::{FeedAck, FeedAckResult, FeedContent, FeedPage};
 use proofroom_wire::paths;
+use sha2::Digest;
 
 use crate::ItemError;
 use crate::api::{Api, Failure};
@@ -103,7 +104,19 @@ pub(crate) async fn pull(
             let pdf = match &item.content {
                 FeedContent::Contract(signed) => {
                     let path = crate::api::signed_pdf_path(&signed.session_id, &signed.contract_id);
-                    match api.get_bytes(&path).await {
+                    let fetched =
+                        api.get_bytes(&path).await.map_err(|f| f.to_string()).and_then(|pdf| {
+                            let sha256 = hex::encode(sha2::Sha256::digest(&pdf));
+                            if sha256.eq_ignore_ascii_case(&signed.pdf_sha256) {
+                                Ok(pdf)
+                            } else {
+                                Err(format!(
+                                    "it came with SHA-256 {sha256}, not the {} the server recorded",
+                                    signed.pdf_sha256
+                                ))
+                            }
+                        });
+                    match fetched {
                         Ok(pdf) => Some(pdf),
                         Err(f) => {
                             let error = ItemError::new(

@@ -75,10 +75,11 @@ async fn sign(
     name: &str,
     drawing: Option<Vec<u8>>,
 ) -> proofroom_tests::visitor::Answer {
-    ann.get(path).await;
+    let page = ann.get(path).await;
+    let read = hash_on(&page.body);
+    let fields = [("consent", "yes"), ("signer_name", name), ("document_sha256", read.as_str())];
     let file = drawing.map(|png| ("drawing", "signature.png", png, "image/png"));
-    ann.post_multipart(&format!("{path}/sign"), &[("consent", "yes"), ("signer_name", name)], file)
-        .await
+    ann.post_multipart(&format!("{path}/sign"), &fields, file).await
 }
 
 fn hash_on(page: &str) -> String {
@@ -121,8 +122,13 @@ async fn ann_reads_and_signs_the_contract_and_the_studio_files_the_signed_pdf() 
     let document_hash = hash_on(&page.body);
 
     // Consent is needed, and the name on record (case and spaces forgiven) or a confirmed one.
-    let no_consent =
-        ann.post_multipart(&format!("{path}/sign"), &[("signer_name", "Ann Smith")], None).await;
+    let no_consent = ann
+        .post_multipart(
+            &format!("{path}/sign"),
+            &[("signer_name", "Ann Smith"), ("document_sha256", &document_hash)],
+            None,
+        )
+        .await;
     assert_eq!(no_consent.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_consent.body.contains("Tick the box"), "{}", no_consent.body);
     let other = sign(&mut ann, &path, "Anne Smyth", None).await;
@@ -134,6 +140,11 @@ async fn ann_reads_and_signs_the_contract_and_the_studio_files_the_signed_pdf() 
     );
     let not_png = sign(&mut ann, &path, "Ann Smith", Some(b"GIF89a not a png".to_vec())).await;
     assert_eq!(not_png.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", not_png.body);
+    let control = sign(&mut ann, &path, "Ann\u{0}Smith", None).await;
+    assert_eq!(control.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", control.body);
+    let long = sign(&mut ann, &path, &"Ann Smith ".repeat(30), None).await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", long.body);
+    assert!(long.body.contains("at most 200 characters"), "{}", long.body);
 
     let drawing = images::png(300, 90);
     let signed = sign(&mut ann, &path, "  ann   SMITH ", Some(drawing)).await;
@@ -361,16 +372,32 @@ async fn an_unsigned_contract_follows_its_file_and_is_withdrawn_when_the_manifes
     let library = studio_with_contract(&app, "none").await;
     let path = contract_path(&app);
     let mut ann = ann(&app).await;
-    assert!(ann.get(&path).await.body.contains("<strong>$500</strong>"));
+    let first = ann.get(&path).await;
+    assert!(first.body.contains("<strong>$500</strong>"));
+    let read = hash_on(&first.body);
     let unchanged = app.push(library.path()).await;
     assert!(!unchanged.contains("contracts/agreement.md"), "sent once: {unchanged}");
 
     library.write("sessions/smith/contracts/agreement.md", AGREEMENT.replace("$500", "$600"));
-    let pushed = app.push(library.path()).await;
+    let only = app.connector(library.path(), &["sync", "--only", "contracts"]).await;
+    let pushed = printed(&only);
+    assert_eq!(only.status.code(), Some(0), "{pushed}");
     assert!(
         pushed.contains("replaced (nobody had signed it) sessions/smith/contracts/agreement.md"),
-        "{pushed}"
+        "`--only contracts` moves contracts: {pushed}"
     );
+    assert!(!pushed.contains("not part of this version"), "{pushed}");
+    // Signing the text read before the change is refused, and the page shows the new one.
+    let stale = ann
+        .post_multipart(
+            &format!("{path}/sign"),
+            &[("consent", "yes"), ("signer_name", "Ann Smith"), ("document_sha256", &read)],
+            None,
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(stale.body.contains("The studio changed this contract while you were reading it"));
+    assert!(stale.body.contains("<strong>$600</strong>"), "{}", stale.body);
     let page = ann.get(&path).await;
     assert!(page.body.contains("<strong>$600</strong>"), "Ann reads the new text");
 
@@ -400,6 +427,9 @@ async fn an_unsigned_contract_follows_its_file_and_is_withdrawn_when_the_manifes
             .unwrap()
     });
     assert_eq!(actions, ["published", "viewed", "replaced", "viewed", "withdrawn"]);
+    let signed: i64 =
+        app.with_db(|conn| contract_signatures::table.count().get_result(conn).unwrap());
+    assert_eq!(signed, 0, "nothing was signed");
 }
 
 /// `proofroom contracts verify` against the test server's database: its exit code and output.
@@ -648,4 +678,31 @@ async fn a_contract_due_within_three_days_is_reminded_once_while_unsigned() {
         1,
         "one reminder: {subjects:?}"
     );
+}
+
+#[tokio::test]
+async fn a_session_given_to_another_client_takes_its_unsigned_contract_along() {
+    let app = TestApp::spawn().await;
+    let library = studio_with_contract(&app, "none").await;
+    let path = contract_path(&app);
+    let mut ann = ann(&app).await;
+    assert_eq!(ann.get(&path).await.status, StatusCode::OK);
+
+    library
+        .session("smith")
+        .event_type("none")
+        .client(("C-7", "Bea", "Jones", "bea@example.com"))
+        .image("Smith 01.jpg", images::jpeg(600, 400))
+        .manifest(CONTRACT)
+        .write();
+    let pushed = app.push(library.path()).await;
+    assert!(!pushed.contains("contracts/agreement.md"), "the file itself is unchanged: {pushed}");
+    assert_eq!(ann.get(&path).await.status, StatusCode::NOT_FOUND, "no longer Ann's");
+    let mut bea = Visitor::new(&app.base_url);
+    assert_eq!(bea.sign_in("bea@example.com", "jones").await.status, StatusCode::SEE_OTHER);
+    assert!(bea.get("/my-events").await.body.contains("Contract to sign: Wedding agreement"));
+    let page = bea.get(&path).await;
+    assert!(page.body.contains("and Bea Jones &lt;bea@example.com&gt;"), "{}", page.body);
+    let signed = sign(&mut bea, &path, "bea jones", None).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
 }

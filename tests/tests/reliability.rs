@@ -435,8 +435,11 @@ async fn contracts_signed_while_the_connector_is_killed_at_random_points_land_on
         let mut ann = Visitor::new(&app.base_url);
         async move {
             ann.sign_in("ann.smith@example.com", "smith").await;
-            ann.get(&path).await;
-            let fields = [("consent", "yes"), ("signer_name", "Ann Smith")];
+            let page = ann.get(&path).await;
+            let read = page.body.split("id=\"document-hash\">").nth(1).unwrap();
+            let read = read.split('<').next().unwrap();
+            let fields =
+                [("consent", "yes"), ("signer_name", "Ann Smith"), ("document_sha256", read)];
             let signed = ann.post_multipart(&format!("{path}/sign"), &fields, None).await;
             assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
         }

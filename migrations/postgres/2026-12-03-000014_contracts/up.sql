@@ -17,6 +17,8 @@ CREATE TABLE contracts (
     title TEXT NOT NULL,
     due DATE,
     source_sha256 TEXT NOT NULL,
+    -- The studio's text with its merge fields, to fill again when the client or studio changes.
+    source_markdown TEXT NOT NULL,
     document_markdown TEXT NOT NULL,
     document_html TEXT NOT NULL,
     document_sha256 TEXT NOT NULL,

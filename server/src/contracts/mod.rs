@@ -67,11 +67,7 @@ impl From<ContractError> for AppError {
             ContractError::NotFound(m) => AppError::not_found("contract_not_found", m),
             ContractError::Signed(m) => AppError::conflict("contract_signed", m),
             ContractError::Withdrawn => pages::withdrawn(),
-            ContractError::Changed => AppError::conflict(
-                "contract_changed",
-                "The studio changed this contract while you were reading it. Read the new text, \
-                 then sign again.",
-            ),
+            ContractError::Changed => AppError::conflict("contract_changed", sign::CHANGED),
             ContractError::Pdf(m) => AppError::internal(format!("the signed PDF: {m}")),
         }
     }
@@ -88,6 +84,9 @@ pub struct ContractRow {
     pub title: String,
     pub due: Option<NaiveDate>,
     pub source_sha256: String,
+    /// The studio's Markdown with its merge fields, as pushed.
+    pub source_markdown: String,
+    /// The same with the fields filled: what the PDF lays out.
     pub document_markdown: String,
     pub document_html: String,
     pub document_sha256: String,
@@ -257,11 +256,15 @@ pub fn drop_unsigned(conn: &mut DbConn, event: &EventId) -> db::Result<()> {
         .filter(contract_signatures::contract_id.nullable().is_null())
         .select(contracts::id)
         .load(conn)?;
-    if unsigned.is_empty() {
-        return Ok(());
+    for id in unsigned {
+        // Under its lock, and only if still unsigned: a signature that came first stays.
+        lock(conn, &id)?;
+        if signed_at(conn, &id)?.is_some() {
+            continue;
+        }
+        diesel::delete(contract_audit::table.filter(contract_audit::contract_id.eq(&id)))
+            .execute(conn)?;
+        diesel::delete(contracts::table.find(&id)).execute(conn)?;
     }
-    diesel::delete(contract_audit::table.filter(contract_audit::contract_id.eq_any(&unsigned)))
-        .execute(conn)?;
-    diesel::delete(contracts::table.filter(contracts::id.eq_any(&unsigned))).execute(conn)?;
     Ok(())
 }

@@ -70,6 +70,10 @@ pub async fn own_contract(
         let Some(event_row) = crate::events::access::load_event(conn, &event)? else {
             return Ok(None);
         };
+        // The session's client now: a session moved to another client takes its contracts.
+        if event_row.client_id != client {
+            return Ok(None);
+        }
         let signed: Option<(String, String, Option<String>)> = contract_signatures::table
             .find(&row.id)
             .select((

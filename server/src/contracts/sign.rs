@@ -29,8 +29,10 @@ use crate::web::State;
 
 /// The largest drawn signature taken, in bytes.
 pub const MAX_DRAWING_BYTES: usize = 256 * 1024;
-/// The largest drawing, in pixels each way.
-const MAX_DRAWING_SIDE: u32 = 4000;
+/// The largest drawing, in pixels each way (the page's pad is 600 × 180).
+const MAX_DRAWING_SIDE: u32 = 2000;
+/// The longest typed name, in characters.
+const MAX_NAME_CHARS: usize = 200;
 /// The longest text field, in bytes.
 const MAX_FIELD_BYTES: usize = 2000;
 /// The most parts a sign form has.
@@ -51,6 +53,8 @@ pub struct StoredEvidence {
 #[derive(Debug, Default)]
 struct SignForm {
     csrf: Option<String>,
+    /// The hash of the document the page showed: what the client read.
+    document_sha256: Option<String>,
     signer_name: String,
     legal_name: bool,
     consent: bool,
@@ -93,6 +97,7 @@ async fn read_form(mut payload: Multipart) -> Result<SignForm, AppError> {
         let text = || String::from_utf8(bytes.clone()).unwrap_or_default();
         match name.as_str() {
             "csrf" => form.csrf = Some(text()),
+            "document_sha256" => form.document_sha256 = Some(text()),
             "signer_name" => form.signer_name = text(),
             "legal_name" => form.legal_name = !bytes.is_empty(),
             "consent" => form.consent = !bytes.is_empty(),
@@ -149,10 +154,16 @@ pub async fn sign_contract(
     let client = owned.client.clone();
     let on_record = format!("{} {}", client.first_name, client.last_name);
     let typed = form.signer_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if form.document_sha256.as_deref() != Some(row.document_sha256.as_str()) {
+        let shown = Shown { error: Some(CHANGED.into()), typed: Some(typed) };
+        return render_page(&req, &state, &session, &owned, shown, StatusCode::CONFLICT).await;
+    }
     let problem = if !form.consent {
         Some("Tick the box to agree to sign electronically.".to_string())
     } else if typed.is_empty() {
         Some("Type your full name to sign.".to_string())
+    } else if typed.chars().count() > MAX_NAME_CHARS || typed.chars().any(char::is_control) {
+        Some(format!("Type your full name as letters, at most {MAX_NAME_CHARS} characters."))
     } else if name_key(&typed) != name_key(&on_record) && !form.legal_name {
         Some(format!(
             "The name you typed, \"{typed}\", is not the name {} has for you (\"{on_record}\"). \
@@ -174,7 +185,16 @@ pub async fn sign_contract(
         )
         .await;
     }
-    let drawing_sha256 = form.drawing.as_deref().map(check_drawing).transpose()?;
+    // Decoding a picture is work for the blocking pool, not for a request worker.
+    let (drawing, drawing_sha256) = match form.drawing {
+        Some(png) => {
+            let (png, sha256) = web::block(move || check_drawing(&png).map(|sha| (png, sha)))
+                .await
+                .map_err(|e| AppError::internal(format!("checking the drawing: {e}")))??;
+            (Some(png), Some(sha256))
+        }
+        None => (None, None),
+    };
     let signing = Signing {
         signer_name: typed.clone(),
         client_name: on_record.clone(),
@@ -188,7 +208,8 @@ pub async fn sign_contract(
             .chars()
             .take(500)
             .collect(),
-        drawing: form.drawing,
+        document_sha256: row.document_sha256.clone(),
+        drawing,
         drawing_sha256,
         site_url: state.site_url.clone(),
     };
@@ -202,12 +223,18 @@ pub async fn sign_contract(
 
 const ALREADY_SIGNED: &str = "This contract is already signed; a signature is final.";
 
+/// What a client who read an older text is told.
+pub const CHANGED: &str = "The studio changed this contract while you were reading it. Read the \
+                           new text below, then sign again.";
+
 fn already_signed() -> AppError {
     AppError::conflict("contract_signed", ALREADY_SIGNED)
 }
 
 /// What the signing request brings.
 pub struct Signing {
+    /// The document the client read (the page's hash, checked against the contract's).
+    pub document_sha256: String,
     pub signer_name: String,
     pub client_name: String,
     pub legal_name_confirmed: bool,
@@ -235,9 +262,9 @@ pub fn sign(
         if current.withdrawn_at.is_some() {
             return Err(ContractError::Withdrawn);
         }
-        // The document the client read is the one the page showed: a studio push replacing it
-        // meanwhile took the lock first and changed the hash.
-        if current.document_sha256 != contract.document_sha256 {
+        // The client signs the document the page showed them: a studio push that replaced it
+        // meanwhile changed the hash, and the signature is refused.
+        if current.document_sha256 != signing.document_sha256 {
             return Err(ContractError::Changed);
         }
         let (studio, _) = site::studio_view(conn)?;

@@ -534,6 +534,7 @@ diesel::table! {
         title -> Text,
         due -> Nullable<Date>,
         source_sha256 -> Text,
+        source_markdown -> Text,
         document_markdown -> Text,
         document_html -> Text,
         document_sha256 -> Text,

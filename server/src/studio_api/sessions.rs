@@ -42,6 +42,8 @@ fn publish_session(
         }
         let client_id = people::upsert_client(conn, &session.client)?;
         let event_id = publish::upsert_event(conn, today, id, checked, client_id)?;
+        // A new client, a corrected name or date: the unsigned contracts read it at once.
+        crate::contracts::publish::refresh_unsigned(conn, Some(&event_id))?;
         let wanted = session.images.iter().map(|i| i.name.as_str()).collect();
         let dropped = ingest::drop_images_not_in(conn, &event_id, &wanted)?;
         let event = crate::events::access::load_event(conn, &event_id)?

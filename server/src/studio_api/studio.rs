@@ -62,7 +62,12 @@ pub async fn put_studio(
     let profile = body.into_inner();
     super::refuse_nul("studio profile", &profile)?;
     studio::validate(&profile)?;
-    db::run(&state.pool, move |conn| studio::save(conn, &profile)).await?;
+    db::run(&state.pool, move |conn| -> db::Result<()> {
+        studio::save(conn, &profile)?;
+        // The studio's name, email, phone or signer in the unsigned contracts.
+        crate::contracts::publish::refresh_unsigned(conn, None).map(drop)
+    })
+    .await?;
     rerender::start(state.clone(), gallery.clone());
     Ok(web::Json(state_of(&state).await?))
 }

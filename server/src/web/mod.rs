@@ -77,7 +77,8 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
     Ok(tera)
 }
 
-/// Every value a template prints is escaped with this (no template uses `| safe`): `& < > " '`
+/// Every value a template prints is escaped with this (the one `| safe` is a contract's frozen
+/// HTML, made by `contracts::document`, where nothing of the Markdown becomes markup): `& < > " '`
 /// cannot open a tag or leave a quoted attribute. Unlike tera's default it leaves `/` alone,
 /// so links the server built (their studio ids percent-encoded) read as written.
 pub use crate::email::letter::escape_html;
