@@ -5,7 +5,7 @@
 //! show their description, and a link goes only to `http`, `https` or `mailto` addresses (any
 //! other keeps its words and loses the link).
 
-use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use sha2::{Digest, Sha256};
 
 use proofroom_wire::contracts::{self, FieldAt};
@@ -90,6 +90,11 @@ pub fn render_html(markdown: &str) -> String {
     let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
         // Raw HTML is shown as the text it is.
         Event::Html(html) | Event::InlineHtml(html) => Some(Event::Text(html)),
+        // The page's own heading is the title: the document's headings sit one level below.
+        Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Some(Event::Start(Tag::Heading { level: below(level), id, classes, attrs }))
+        }
+        Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(below(level)))),
         Event::Start(Tag::Image { .. }) => {
             in_image += 1;
             None
@@ -115,6 +120,17 @@ pub fn render_html(markdown: &str) -> String {
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events);
     html
+}
+
+/// One heading level down (a document's `#` is the page's `<h2>`); `######` stays `<h6>`.
+fn below(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
+    }
 }
 
 /// Whether a link may go to its address: `http`, `https` and `mailto` only. The page and the
@@ -160,7 +176,7 @@ mod tests {
         )
         .unwrap();
         let html = render_html(&filled);
-        assert!(html.contains("<h1>Park Lane Studio</h1>"), "{html}");
+        assert!(html.contains("<h2>Park Lane Studio</h2>"), "below the page's own title: {html}");
         assert!(html.contains("Wedding &lt;at&gt; the lake, Ann"), "{html}");
     }
 
