@@ -1,6 +1,6 @@
 //! How long the server takes to render a signed contract's PDF: a six-page wedding contract (a
 //! heading, 12 numbered sections of paragraphs and lists, filled merge fields) with its
-//! certificate page and a nine-row audit trail, rendered as the signing request renders it —
+//! certificate page, a drawn signature and a nine-row audit trail, rendered as the signing request renders it —
 //! warm (fonts loaded, the code paged in), one render after another on one core.
 //!
 //! `cargo bench -p proofroom-server --bench contract_pdf` (bench/contract-pdf.sh runs it and can
@@ -64,6 +64,20 @@ fn contract() -> String {
     md
 }
 
+/// A drawn signature as the page's pad sends one: 600 × 180, dark strokes on transparency.
+fn signature_png() -> Vec<u8> {
+    let mut pad = image::RgbaImage::new(600, 180);
+    for x in 40..560u32 {
+        let y = 90.0 + 40.0 * ((x as f32) / 37.0).sin() * ((x as f32) / 211.0).cos();
+        for dy in 0..3 {
+            pad.put_pixel(x, (y as u32 + dy).min(179), image::Rgba([26, 26, 64, 255]));
+        }
+    }
+    let mut png = Vec::new();
+    pad.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    png
+}
+
 fn main() {
     let markdown = contract();
     let evidence = SignatureEvidence {
@@ -107,11 +121,13 @@ fn main() {
         })
         .collect();
     let evidence_json = serde_json::to_vec_pretty(&evidence).unwrap();
+    let drawing = signature_png();
     let document = SignedDocument {
         studio: "Maple Lane Photography",
         title: "Wedding Photography Agreement",
         markdown: &markdown,
         evidence: &evidence,
+        drawing_png: Some(&drawing),
         audit: &audit,
         time_zone: chrono_tz::America::Chicago,
         paper: Paper::Letter,

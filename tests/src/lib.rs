@@ -50,6 +50,22 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// How many pictures a PDF shows, as `pdfimages -list` (poppler-utils) lists them (a picture's
+/// transparency, its `smask` row, is not counted apart).
+pub fn pdf_image_count(pdf: &[u8]) -> usize {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), pdf).unwrap();
+    let out = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(file.path())
+        .output()
+        .expect("pdfimages (Debian's poppler-utils) is needed to read the signed PDFs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| line.split_whitespace().nth(2) == Some("image"))
+        .count()
+}
+
 /// The image names of a `GET /api/v1/sessions/{id}/images` answer.
 pub fn held_image_names(listing: &serde_json::Value) -> Vec<String> {
     listing["images"]

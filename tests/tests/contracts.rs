@@ -12,7 +12,9 @@ use anyhow::ensure;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction, TouchActions};
 use proofroom_tests::browser::{Page, Screen, story};
 use proofroom_tests::shop::{ann, write_studio};
-use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files, pdf_text, printed};
+use proofroom_tests::{
+    LibraryBuilder, TestApp, Visitor, images, inbox_files, pdf_image_count, pdf_text, printed,
+};
 use proofroom_wire::contracts::CONSENT_TEXT;
 use reqwest::StatusCode;
 
@@ -182,6 +184,7 @@ async fn ann_reads_and_signs_the_contract_and_the_studio_files_the_signed_pdf() 
         assert!(text.contains(expected), "the PDF says {expected:?}: {text}");
     }
     assert!(!text.contains("javascript:"), "the PDF shows no address the page did not: {text}");
+    assert_eq!(pdf_image_count(&pdf), 1, "the drawn signature is on the certificate page");
 
     // Ann gets the PDF by email.
     let mails = app.emails_to("ann.smith@example.com");
@@ -616,6 +619,7 @@ async fn signs_in_a_browser(screen: Screen, name: &str) {
             text.contains("Signer name (typed): Ann Smith"),
             "the PDF names the signer: {text}"
         );
+        ensure!(pdf_image_count(&pdf) == 1, "the drawing is on the certificate page");
         let drawn: Option<String> = app.with_db(|conn| {
             contract_signatures::table
                 .select(contract_signatures::drawing_sha256)

@@ -15,7 +15,8 @@ use krilla::color::luma;
 use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
 use krilla::error::KrillaError;
-use krilla::geom::{PathBuilder, Point};
+use krilla::geom::{PathBuilder, Point, Rect, Transform};
+use krilla::image::Image;
 use krilla::metadata::{DateTime, Metadata};
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
@@ -50,6 +51,9 @@ pub struct SignedDocument<'a> {
     /// The filled Markdown the client read.
     pub markdown: &'a str,
     pub evidence: &'a SignatureEvidence,
+    /// The client's drawn signature, a PNG (the server checked it: at most 2000×2000 px),
+    /// shown on the certificate page. One that cannot be read is left out, never an error.
+    pub drawing_png: Option<&'a [u8]>,
     /// The audit trail's rows, in order.
     pub audit: &'a [AuditEntry],
     /// The studio's zone: audit times are shown in it (and in UTC).
@@ -89,6 +93,13 @@ const MAX_DEPTH: usize = 10;
 /// A PDF string may hold 32767 bytes; metadata is cut well below that.
 const MAX_META_CHARS: usize = 2000;
 const GRAY: u8 = 90;
+/// The box the drawn signature is scaled to fit, and the space between it and its border.
+const DRAWING_WIDTH: f32 = 220.0;
+const DRAWING_HEIGHT: f32 = 66.0;
+const DRAWING_PAD: f32 = 4.0;
+/// Bigger pictures than this (in pixels, either way) are not drawn.
+const DRAWING_MAX_PX: u32 = 4000;
+const DRAWING_ALT: &str = "The signer's drawn signature";
 
 // --- Fonts ---
 
@@ -409,6 +420,8 @@ fn is_break_space(c: char) -> bool {
 enum Item {
     Text { x: f32, y: f32, style: Style, size: f32, gray: u8, text: String, leaf: usize },
     Rule { x0: f32, y0: f32, x1: f32, y1: f32 },
+    // A picture in a thin frame; `x`, `y` are the picture's top left.
+    Picture { x: f32, y: f32, width: f32, height: f32, image: Image, leaf: usize },
 }
 
 /// A node of the document's logical structure (the PDF tag tree).
@@ -422,6 +435,7 @@ enum Sem {
     Label,
     Body,
     Quote,
+    Figure,
 }
 
 enum Kid {
@@ -937,7 +951,12 @@ fn utc(at: &NaiveDateTime) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn certificate(flow: &mut Flow<'_>, section: usize, doc: &SignedDocument<'_>) {
+fn certificate(
+    flow: &mut Flow<'_>,
+    section: usize,
+    doc: &SignedDocument<'_>,
+    drawing: Option<&Image>,
+) {
     let e = doc.evidence;
     let para = |flow: &mut Flow<'_>, inline: &[Inline], size: f32, gray: u8, after: f32| {
         let node = flow.node(section, Sem::P);
@@ -986,9 +1005,19 @@ fn certificate(flow: &mut Flow<'_>, section: usize, doc: &SignedDocument<'_>) {
     field(flow, "IP address", &e.ip_address);
     field(flow, "User agent", &e.user_agent);
     field(flow, "Consent given", &e.consent_text);
+    // The picture goes under its hash; without one the evidence says none was drawn.
+    let drawing = drawing.filter(|_| e.drawing_sha256.is_some());
+    let fitted = drawing.and_then(|image| Some((image, fit_drawing(image)?)));
+    if let Some((_, (_, height))) = fitted {
+        // The picture stays with the lines above it.
+        flow.keep(2.0 * BODY * LEADING + BODY * 0.45 + height + 2.0 * DRAWING_PAD);
+    }
     match &e.drawing_sha256 {
         Some(drawing) => hash(flow, "Drawn signature SHA-256", drawing),
         None => field(flow, "Drawn signature", "no signature drawn"),
+    }
+    if let Some((image, (width, height))) = fitted {
+        picture(flow, section, image, width, height);
     }
 
     flow.space(BODY * 0.6);
@@ -1029,6 +1058,41 @@ fn certificate(flow: &mut Flow<'_>, section: usize, doc: &SignedDocument<'_>) {
             flow.space(after);
         }
     }
+}
+
+/// The drawn signature's size in points: scaled to fit its box, keeping its shape.
+fn fit_drawing(image: &Image) -> Option<(f32, f32)> {
+    let (px_width, px_height) = image.size();
+    if px_width == 0 || px_height == 0 {
+        return None;
+    }
+    let (px_width, px_height) = (px_width as f32, px_height as f32);
+    let scale = (DRAWING_WIDTH / px_width).min(DRAWING_HEIGHT / px_height);
+    Some((px_width * scale, px_height * scale))
+}
+
+/// The drawn signature at the left margin, framed, with the flow moved under it.
+fn picture(flow: &mut Flow<'_>, section: usize, image: &Image, width: f32, height: f32) {
+    flow.keep(height + 2.0 * DRAWING_PAD);
+    if flow.pages.is_empty() {
+        flow.new_page();
+    }
+    let node = flow.node(section, Sem::Figure);
+    let leaf = flow.leaf(node);
+    let (x, y) = (MARGIN + DRAWING_PAD, flow.y + DRAWING_PAD);
+    flow.push(Item::Picture { x, y, width, height, image: image.clone(), leaf });
+    flow.y += height + 2.0 * DRAWING_PAD;
+    flow.space(BODY * 0.45);
+}
+
+/// The drawn signature as krilla reads it; `None` when there is none or it is not usable.
+fn drawing(doc: &SignedDocument<'_>) -> Option<Image> {
+    let png = doc.drawing_png?;
+    // No interpolation: PDF/A forbids it.
+    let image = Image::from_png(png.to_vec().into(), false).ok()?;
+    let (width, height) = image.size();
+    let sane = |px: u32| (1..=DRAWING_MAX_PX).contains(&px);
+    (sane(width) && sane(height)).then_some(image)
 }
 
 // --- Drawing ---
@@ -1125,6 +1189,41 @@ fn draw_item(
             surface.set_fill(Some(fill(0)));
             surface.end_tagged();
         }
+        Item::Picture { x, y, width, height, image, leaf } => {
+            let Some(size) = krilla::geom::Size::from_wh(*width, *height) else { return };
+            let frame = Rect::from_xywh(
+                x - DRAWING_PAD,
+                y - DRAWING_PAD,
+                width + 2.0 * DRAWING_PAD,
+                height + 2.0 * DRAWING_PAD,
+            );
+            let mut path = PathBuilder::new();
+            if let Some(frame) = frame {
+                path.push_rect(frame);
+            }
+            if let Some(path) = path.finish() {
+                surface
+                    .start_tagged(ContentTag::Artifact(Artifact::with_kind(ArtifactType::Layout)));
+                surface.set_fill(None);
+                surface.set_stroke(Some(Stroke {
+                    paint: luma::Color::new(200).into(),
+                    width: 0.5,
+                    ..Stroke::default()
+                }));
+                surface.draw_path(&path);
+                surface.set_stroke(None);
+                surface.set_fill(Some(fill(0)));
+                surface.end_tagged();
+            }
+            let id = surface.start_tagged(ContentTag::Other);
+            surface.push_transform(&Transform::from_translate(*x, *y));
+            surface.draw_image(image.clone(), size);
+            surface.pop();
+            surface.end_tagged();
+            if let Some(slot) = ids.get_mut(*leaf) {
+                *slot = Some(id);
+            }
+        }
     }
 }
 
@@ -1144,6 +1243,7 @@ fn tag_node(sem: &[SemNode], n: usize, ids: &mut [Option<Identifier>]) -> Option
         Sem::Label => Tag::Lbl.into(),
         Sem::Body => Tag::LBody.into(),
         Sem::Quote => Tag::BlockQuote.into(),
+        Sem::Figure => Tag::Figure(Some(DRAWING_ALT.into())).into(),
     };
     let mut group = TagGroup::new(tag);
     for kid in &node.kids {
@@ -1190,8 +1290,19 @@ fn krilla_error(error: KrillaError) -> PdfError {
     }
 }
 
-/// Renders, and says how many pages the PDF has.
+/// Renders, and says how many pages the PDF has. A drawn signature krilla fails on (a PNG whose
+/// header reads but whose pixels do not) is left out rather than failing the PDF.
 fn render_counted(doc: &SignedDocument<'_>) -> Result<(Vec<u8>, usize), PdfError> {
+    match drawing(doc) {
+        Some(image) => render_with(doc, Some(&image)).or_else(|_| render_with(doc, None)),
+        None => render_with(doc, None),
+    }
+}
+
+fn render_with(
+    doc: &SignedDocument<'_>,
+    drawing: Option<&Image>,
+) -> Result<(Vec<u8>, usize), PdfError> {
     let fonts = fonts()?;
     let mut flow = Flow::new(fonts, doc.paper);
 
@@ -1206,7 +1317,7 @@ fn render_counted(doc: &SignedDocument<'_>) -> Result<(Vec<u8>, usize), PdfError
 
     let evidence = flow.node(0, Sem::Section);
     flow.new_page();
-    certificate(&mut flow, evidence, doc);
+    certificate(&mut flow, evidence, doc, drawing);
 
     let configuration = ConfigurationBuilder::new()
         .with_archival_validator(Archival::A3_A)
@@ -1348,6 +1459,7 @@ mod tests {
             title: "Portrait session agreement",
             markdown,
             evidence: &evidence,
+            drawing_png: None,
             audit,
             time_zone: chrono_tz::America::Chicago,
             paper,
@@ -1441,6 +1553,7 @@ mod tests {
             title: "",
             markdown: "",
             evidence: &evidence,
+            drawing_png: None,
             audit: &[],
             time_zone: chrono_tz::UTC,
             paper: Paper::A4,
@@ -1568,6 +1681,7 @@ mod tests {
             title: &title,
             markdown: odd,
             evidence: &evidence,
+            drawing_png: None,
             audit: &audit,
             time_zone: chrono_tz::Asia::Kolkata,
             paper: Paper::Letter,
@@ -1587,12 +1701,198 @@ mod tests {
             title: "T",
             markdown: "x",
             evidence: &evidence,
+            drawing_png: None,
             audit: &extreme,
             time_zone: chrono_tz::Pacific::Kiritimati,
             paper: Paper::A4,
             evidence_json: b"{}",
         };
         assert!(render(&doc).unwrap().starts_with(b"%PDF-"));
+    }
+
+    /// A PNG like the signature pad's: dark strokes on a transparent background (RGBA, 8 bit),
+    /// its pixel data stored without compression.
+    fn signature_png(width: u32, height: u32) -> Vec<u8> {
+        fn crc32(bytes: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for &b in bytes {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                }
+            }
+            !crc
+        }
+        fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let start = png.len();
+            png.extend_from_slice(kind);
+            png.extend_from_slice(data);
+            let crc = crc32(&png[start..]);
+            png.extend_from_slice(&crc.to_be_bytes());
+        }
+        let mut raw = Vec::new();
+        for y in 0..height {
+            raw.push(0); // filter: none
+            for x in 0..width {
+                // A wave across the picture, two pixels thick.
+                let wave = height as f32 * (0.5 + 0.35 * (x as f32 / 9.0).sin());
+                let ink = (y as f32 - wave).abs() < 1.5;
+                raw.extend_from_slice(if ink { &[20, 20, 60, 255] } else { &[0, 0, 0, 0] });
+            }
+        }
+        let mut zlib = vec![0x78, 0x01];
+        let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+        for (i, block) in blocks.iter().enumerate() {
+            zlib.push(u8::from(i + 1 == blocks.len()));
+            let len = block.len() as u16;
+            zlib.extend_from_slice(&len.to_le_bytes());
+            zlib.extend_from_slice(&(!len).to_le_bytes());
+            zlib.extend_from_slice(block);
+        }
+        let (mut a, mut b) = (1u32, 0u32);
+        for &byte in &raw {
+            a = (a + u32::from(byte)) % 65_521;
+            b = (b + a) % 65_521;
+        }
+        zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut header = Vec::new();
+        header.extend_from_slice(&width.to_be_bytes());
+        header.extend_from_slice(&height.to_be_bytes());
+        header.extend_from_slice(&[8, 6, 0, 0, 0]); // 8 bit RGBA
+        chunk(&mut png, b"IHDR", &header);
+        chunk(&mut png, b"IDAT", &zlib);
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+
+    fn render_with_drawing(drawing_png: Option<&[u8]>) -> Vec<u8> {
+        render_drawing(drawing_png, false)
+    }
+
+    /// `strict`: the drawing must be drawn, not left out after a failed first try.
+    fn render_drawing(drawing_png: Option<&[u8]>, strict: bool) -> Vec<u8> {
+        let evidence = evidence();
+        let audit = audit();
+        let json = serde_json::to_vec(&evidence).unwrap();
+        let doc = SignedDocument {
+            studio: "Lumen Studio",
+            title: "Portrait session agreement",
+            markdown: SAMPLE,
+            evidence: &evidence,
+            drawing_png,
+            audit: &audit,
+            time_zone: chrono_tz::America::Chicago,
+            paper: Paper::Letter,
+            evidence_json: &json,
+        };
+        if strict {
+            let image = drawing(&doc).expect("a readable drawing");
+            // krilla's PDF/A-3a validation runs in here.
+            render_with(&doc, Some(&image)).unwrap().0
+        } else {
+            render(&doc).unwrap()
+        }
+    }
+
+    /// How many images (not soft masks) `pdfimages -list` finds; `None` without poppler-utils.
+    fn image_count(pdf: &[u8]) -> Option<usize> {
+        let dir = std::env::temp_dir().join(format!(
+            "proofroom-pdf-images-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("signed.pdf");
+        std::fs::write(&file, pdf).unwrap();
+        let out = Command::new("pdfimages").arg("-list").arg(&file).output();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let out = out.ok()?;
+        assert!(out.status.success(), "pdfimages failed");
+        let list = String::from_utf8(out.stdout).unwrap();
+        // Two header lines, then one row per image: page, num, type, ...
+        Some(list.lines().skip(2).filter(|l| l.split_whitespace().nth(2) == Some("image")).count())
+    }
+
+    #[test]
+    fn draws_the_signature_picture_on_the_certificate() {
+        let png = signature_png(600, 180);
+        let pdf = render_drawing(Some(&png), true);
+        let plain = render_with_drawing(None);
+        assert_ne!(pdf, plain);
+        assert_eq!(pdf, render_with_drawing(Some(&png)));
+        assert_eq!(pdf, render_drawing(Some(&png), true), "not deterministic");
+        if let Some(count) = image_count(&pdf) {
+            assert_eq!(count, 1);
+        } else {
+            eprintln!("pdfimages not installed: image count skipped");
+        }
+        let (Some(text), Some(plain_text)) = (pdftotext(&pdf), pdftotext(&plain)) else {
+            return;
+        };
+        assert_eq!(squash(&text), squash(&plain_text));
+        let e = evidence();
+        for s in [
+            DOC_HASH,
+            "Drawn signature SHA-256:",
+            e.drawing_sha256.as_deref().unwrap(),
+            "Audit trail",
+            &audit()[2].sha256,
+        ] {
+            assert!(text.contains(s), "{s:?} missing:\n{text}");
+        }
+        assert!(!text.contains(DRAWING_ALT), "the alt text is not page text");
+    }
+
+    #[test]
+    fn no_drawing_no_picture() {
+        let pdf = render_with_drawing(None);
+        if let Some(count) = image_count(&pdf) {
+            assert_eq!(count, 0);
+        }
+    }
+
+    #[test]
+    fn unreadable_drawings_are_left_out() {
+        let good = signature_png(60, 18);
+        // A header that reads, then pixel data cut short.
+        let truncated = &good[..good.len() - 40];
+        let mut bad_crc = good.clone();
+        let last = bad_crc.len() - 20;
+        bad_crc[last] ^= 0xff;
+        let huge = {
+            let mut png = signature_png(1, 1);
+            // IHDR's width, with the chunk's CRC now wrong too.
+            png[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+            png
+        };
+        let inputs: [&[u8]; 7] = [
+            b"",
+            b"not a png at all",
+            &[0x89, b'P', b'N', b'G', 0, 0, 0],
+            truncated,
+            &bad_crc,
+            &huge,
+            &good[..33],
+        ];
+        let plain = render_with_drawing(None);
+        for (i, png) in inputs.into_iter().enumerate() {
+            let pdf = render_with_drawing(Some(png));
+            // Rendered as if there were no drawing.
+            assert_eq!(pdf, plain, "input {i}");
+            if let Some(count) = image_count(&pdf) {
+                assert_eq!(count, 0, "input {i}");
+            }
+        }
+        // Tiny and extreme shapes still fit the box.
+        for (w, h) in [(1, 1), (2000, 1), (1, 2000), (3, 2000)] {
+            let pdf = render_drawing(Some(&signature_png(w, h)), true);
+            if let Some(count) = image_count(&pdf) {
+                assert_eq!(count, 1, "{w}×{h}");
+            }
+        }
     }
 
     #[test]

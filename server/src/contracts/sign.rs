@@ -319,6 +319,7 @@ pub fn sign(
             title: &current.title,
             markdown: &current.document_markdown,
             evidence: &evidence,
+            drawing_png: signing.drawing.as_deref(),
             audit: &trail,
             time_zone: tz,
             paper,
