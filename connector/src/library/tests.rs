@@ -187,7 +187,7 @@ fn the_documented_studio_toml_parses() {
             payment_methods: PaymentMethods { card: true, pay_at_studio: true },
             keep_originals: false,
             expiry_reminder_days: 7,
-            signer: None,
+            signer: Some("Jo Maple".into()),
         }
     );
     assert_eq!(
@@ -933,6 +933,7 @@ fn a_library_reads_what_it_can() {
     write(root, "sessions/2026-0412/IMG_0001.jpg", b"one");
     write(root, "sessions/2026-0412/IMG_0007.jpg", b"seven");
     write(root, "sessions/2026-0412/Family #2 & co.jpg", b"fam");
+    write(root, "sessions/2026-0412/contracts/agreement.md", b"Dear {{client.first_name}},\n");
     write(
         root,
         "sessions/bad one/session.toml",
