@@ -70,6 +70,27 @@ pub fn signed_pdf_path(session: &str, contract: &str) -> String {
     format!("{}/{}/{}/signed.pdf", paths::CONTRACTS, encode(session), encode(contract))
 }
 
+/// `/api/v1/sessions/{session}/albums/{album}`.
+pub fn album_path(session: &str, album: &str) -> String {
+    format!("{}/albums/{}", session_path(session), encode(album))
+}
+
+/// `/api/v1/sessions/{session}/albums/{album}/pages?revision={n}&name={name}`.
+pub fn album_page_path(session: &str, album: &str, revision: i32, name: &str) -> String {
+    format!("{}/pages?revision={revision}&name={}", album_path(session, album), encode(name))
+}
+
+/// `/api/v1/albums/{session}/{album}/revisions/{n}/pinned/{page}`: a page drawn with its notes.
+pub fn pinned_page_path(session: &str, album: &str, revision: i32, page: &str) -> String {
+    format!(
+        "{}/{}/{}/revisions/{revision}/pinned/{}",
+        paths::ALBUMS,
+        encode(session),
+        encode(album),
+        encode(page)
+    )
+}
+
 /// `/api/v1/price-lists/{id}`.
 pub fn price_list_path(id: &str) -> String {
     format!("{}/{}", paths::PRICE_LISTS, encode(id))

@@ -10,6 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use proofroom_wire::albums::{AlbumDecision, AlbumFeedback};
 use proofroom_wire::contracts::SignedContract;
 use proofroom_wire::feed::{
     FavoritesSent, FeedContent, FeedItem, GuestRecord, SessionFavorites, YearbookPick,
@@ -23,6 +24,15 @@ pub const INBOX: &str = "inbox";
 
 pub struct Inbox {
     root: PathBuf,
+}
+
+/// What a feed item brings besides itself, fetched from the server before it is written.
+pub enum Fetched {
+    Nothing,
+    /// A signed contract's PDF.
+    SignedPdf(Vec<u8>),
+    /// An answered album revision's marked-up pages: (the page's file name, the JPEG).
+    PinnedPages(Vec<(String, Vec<u8>)>),
 }
 
 /// What writing one feed item put where, relative to the library.
@@ -65,23 +75,44 @@ impl Inbox {
     }
 
     /// Writes one feed item into the inbox, with its line in `tasks.csv`. A signed contract
-    /// comes with its PDF (`pdf`, fetched by the caller); without it, nothing is written.
-    pub fn write(&self, item: &FeedItem, pdf: Option<&[u8]>) -> io::Result<Written> {
-        let files = match &item.content {
-            FeedContent::Contract(signed) => match pdf {
-                Some(pdf) => self.contract(signed, pdf)?,
-                None => return Err(io::Error::other("the signed PDF did not come")),
-            },
+    /// comes with its PDF, an answered album with its pinned pages (`fetched` by the caller);
+    /// without them, nothing is written.
+    pub fn write(&self, item: &FeedItem, fetched: &Fetched) -> io::Result<Written> {
+        if let FeedContent::Gone { .. } = item.content {
+            return Ok(Written::Nothing);
+        }
+        let files = match (&item.content, fetched) {
+            (FeedContent::Contract(signed), Fetched::SignedPdf(pdf)) => {
+                self.contract(signed, pdf)?
+            }
+            (FeedContent::Contract(_), _) => {
+                return Err(io::Error::other("the signed PDF did not come"));
+            }
+            (FeedContent::Album(feedback), Fetched::PinnedPages(pages)) => {
+                self.album(feedback, pages)?
+            }
+            (FeedContent::Album(_), _) => {
+                return Err(io::Error::other("the pinned pages did not come"));
+            }
+            (content, _) => self.plain(content)?,
+        };
+        self.task(item)?;
+        Ok(Written::Files(files))
+    }
+
+    /// The items that need nothing fetched besides themselves; `Gone` writes nothing.
+    fn plain(&self, content: &FeedContent) -> io::Result<Vec<String>> {
+        Ok(match content {
             FeedContent::Guest(guest) => self.guest(guest)?,
             FeedContent::Favorites(favorites) => self.favorites(favorites)?,
             FeedContent::FavoritesSent(sent) => self.favorites_sent(sent)?,
             FeedContent::Yearbook(pick) => self.yearbook(pick)?,
             FeedContent::Order(order) => self.order(order)?,
             FeedContent::Prepaid(selection) => self.prepaid(selection)?,
-            FeedContent::Gone { .. } => return Ok(Written::Nothing),
-        };
-        self.task(item)?;
-        Ok(Written::Files(files))
+            FeedContent::Contract(_) | FeedContent::Album(_) | FeedContent::Gone { .. } => {
+                Vec::new()
+            }
+        })
     }
 
     fn guest(&self, guest: &GuestRecord) -> io::Result<Vec<String>> {
@@ -222,6 +253,40 @@ impl Inbox {
         Ok(vec![format!("{INBOX}/{pdf_file}"), format!("{INBOX}/{json_file}")])
     }
 
+    /// `albums/<session>/<album>-r<N>/<page>.jpg` for each page with notes (drawn with
+    /// numbered pins), then `albums/<session>/<album>-r<N>.json`: the JSON beside them says
+    /// the set is whole.
+    fn album(
+        &self,
+        feedback: &AlbumFeedback,
+        pinned: &[(String, Vec<u8>)],
+    ) -> io::Result<Vec<String>> {
+        let stem = format!(
+            "albums/{}/{}-r{}",
+            safe_name(&feedback.session_id),
+            safe_name(&feedback.album_id),
+            feedback.revision
+        );
+        let mut files = Vec::new();
+        let mut pinned_files = Vec::new();
+        for (page, jpeg) in pinned {
+            let name = format!("{}.jpg", safe_name(page_stem(page)));
+            let file = format!("{stem}/{name}");
+            self.put(&file, jpeg)?;
+            pinned_files
+                .push(serde_json::json!({ "page": page, "file": format!("{INBOX}/{file}") }));
+            files.push(format!("{INBOX}/{file}"));
+        }
+        let mut view = serde_json::to_value(feedback).map_err(io::Error::other)?;
+        if let Some(object) = view.as_object_mut() {
+            object.insert("pinned_pages".into(), serde_json::Value::Array(pinned_files));
+        }
+        let json_file = format!("{stem}.json");
+        self.put(&json_file, &json(&view)?)?;
+        files.push(format!("{INBOX}/{json_file}"));
+        Ok(files)
+    }
+
     /// A line in `tasks.csv` for this item, unless one with its task id is there already.
     fn task(&self, item: &FeedItem) -> io::Result<()> {
         let task_id = format!("feed-{}", item.seq);
@@ -281,6 +346,7 @@ impl Inbox {
                     safe_name(&c.contract_id)
                 ),
             ),
+            FeedContent::Album(a) => (a.session_id.clone(), album_task(a)),
             FeedContent::Gone { .. } => return Ok(()),
         };
         let path = self.root.join("tasks.csv");
@@ -480,6 +546,41 @@ fn csv_line(out: &mut String, fields: &[&str]) {
         }
     }
     out.push('\n');
+}
+
+/// A page file's name without its extension: `007.png` is drawn as `007.jpg`.
+fn page_stem(name: &str) -> &str {
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
+    }
+}
+
+/// What an answered album revision asks of the studio, in one line.
+fn album_task(a: &AlbumFeedback) -> String {
+    let notes: usize = a.pages.iter().map(|p| p.notes.len()).sum();
+    let file = format!(
+        "inbox/albums/{}/{}-r{}.json",
+        safe_name(&a.session_id),
+        safe_name(&a.album_id),
+        a.revision
+    );
+    let title = if a.description.is_empty() { a.album_id.clone() } else { a.description.clone() };
+    match a.decision {
+        AlbumDecision::Approved => format!(
+            "Album \"{title}\" revision {} approved by {}: ready for print ({file})",
+            a.revision,
+            a.approved_name.as_deref().unwrap_or(&a.client_name)
+        ),
+        AlbumDecision::Comments => format!(
+            "Album \"{title}\" revision {}: {} sent {notes} notes on {} pages{} — make revision {} ({file})",
+            a.revision,
+            a.client_name,
+            a.pages.iter().filter(|p| !p.notes.is_empty() || p.comment.is_some()).count(),
+            if a.general_comment.is_some() { " and a general comment" } else { "" },
+            a.revision + 1
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -166,6 +166,10 @@ pub struct PushReport {
     pub prepaid: usize,
     /// Contracts published, replaced or withdrawn.
     pub contracts: usize,
+    /// Album revisions sent (new or changed pages).
+    pub albums: usize,
+    /// Album page files uploaded.
+    pub album_pages: usize,
     /// Left out on purpose, e.g. `publish = false` or a folder without `session.toml`.
     pub skipped: Vec<Skipped>,
     /// Everything that failed, the library's manifest errors first.
@@ -210,6 +214,7 @@ impl PushReport {
             || self.price_lists > 0
             || self.branding_uploaded > 0
             || self.contracts > 0
+            || self.albums > 0
     }
 
     /// 0: everything pushed; 3: some items failed; 1: items failed and nothing was pushed.

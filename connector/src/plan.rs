@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 /// What `sync --only` can name. Pushed: settings (studio.toml and branding), price lists,
 /// sessions (with their images and videos), videos (the sessions' details and videos; images
 /// they dropped come off, new ones are not uploaded).
-/// Pulled: orders, guests, favorites, yearbook picks, signatures. Both ways: prepaid packages and
-/// contracts (pushed, and pulled once filled or signed). Told: expired sessions still online.
-/// Albums are accepted and say that this version has nothing of that kind yet.
+/// Pulled: orders, guests, favorites, yearbook picks, signatures, album feedback. Both ways:
+/// prepaid packages, contracts and albums (pushed, and pulled once filled, signed or answered).
+/// Told: expired sessions still online.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum SyncItem {
     Settings,
@@ -54,16 +54,7 @@ impl SyncItem {
             Self::Orders => Some("order"),
             Self::Prepaid => Some("prepaid"),
             Self::Contracts | Self::Signatures => Some("contract"),
-            _ => None,
-        }
-    }
-
-    /// For items this version does not move yet: what to tell the studio when asked for one.
-    pub fn later(self) -> Option<&'static str> {
-        match self {
-            Self::Albums | Self::AlbumFeedback => {
-                Some("albums and album feedback: albums are not part of this version yet")
-            }
+            Self::Albums | Self::AlbumFeedback => Some("album"),
             _ => None,
         }
     }
@@ -110,6 +101,7 @@ impl SyncPlan {
             return None;
         }
         let mut kinds: Vec<&'static str> = self.items().filter_map(SyncItem::feed_kind).collect();
+        kinds.sort_unstable();
         kinds.dedup();
         Some(kinds)
     }

@@ -8,13 +8,13 @@
 
 use std::path::Path;
 
-use proofroom_wire::feed::{FeedAck, FeedAckResult, FeedContent, FeedPage};
+use proofroom_wire::feed::{FeedAck, FeedAckResult, FeedContent, FeedItem, FeedPage};
 use proofroom_wire::paths;
 use sha2::Digest;
 
 use crate::ItemError;
 use crate::api::{Api, Failure};
-use crate::inbox::{Inbox, Written};
+use crate::inbox::{Fetched, Inbox, Written};
 use crate::output::Output;
 use crate::state::{State, StateError};
 
@@ -31,6 +31,8 @@ pub struct PullReport {
     pub prepaid: usize,
     /// Signed contracts.
     pub contracts: usize,
+    /// Answered album revisions.
+    pub albums: usize,
     /// Items whose subject was deleted on the server since (nothing to write).
     pub gone: usize,
     /// Items the server newly marked downloaded.
@@ -42,14 +44,20 @@ pub struct PullReport {
 
 impl PullReport {
     pub fn written(&self) -> usize {
-        self.orders + self.guests + self.favorites + self.yearbook + self.prepaid + self.contracts
+        self.orders
+            + self.guests
+            + self.favorites
+            + self.yearbook
+            + self.prepaid
+            + self.contracts
+            + self.albums
     }
 
     /// `pulled 6 items: 1 orders, 1 guests, 1 favorites, 1 yearbook picks, 1 prepaid
-    /// selections, 1 signed contracts; 0 waiting, 0 errors`
+    /// selections, 1 signed contracts, 1 album answers; 0 waiting, 0 errors`
     pub fn summary(&self) -> String {
         format!(
-            "pulled {} items: {} orders, {} guests, {} favorites, {} yearbook picks, {} prepaid selections, {} signed contracts; {} waiting, {} errors",
+            "pulled {} items: {} orders, {} guests, {} favorites, {} yearbook picks, {} prepaid selections, {} signed contracts, {} album answers; {} waiting, {} errors",
             self.written(),
             self.orders,
             self.guests,
@@ -57,6 +65,7 @@ impl PullReport {
             self.yearbook,
             self.prepaid,
             self.contracts,
+            self.albums,
             self.waiting,
             self.errors.len()
         )
@@ -99,42 +108,19 @@ pub(crate) async fn pull(
             api.get(&format!("{}?after={cursor}&limit={PAGE}{only}", paths::FEED)).await?;
         let mut written = Vec::with_capacity(page.items.len());
         for item in &page.items {
-            // A signed contract's PDF is fetched first; one that does not come leaves the item
-            // waiting, like any item that could not be written.
-            let pdf = match &item.content {
-                FeedContent::Contract(signed) => {
-                    let path = crate::api::signed_pdf_path(&signed.session_id, &signed.contract_id);
-                    let fetched =
-                        api.get_bytes(&path).await.map_err(|f| f.to_string()).and_then(|pdf| {
-                            let sha256 = hex::encode(sha2::Sha256::digest(&pdf));
-                            if sha256.eq_ignore_ascii_case(&signed.pdf_sha256) {
-                                Ok(pdf)
-                            } else {
-                                Err(format!(
-                                    "it came with SHA-256 {sha256}, not the {} the server recorded",
-                                    signed.pdf_sha256
-                                ))
-                            }
-                        });
-                    match fetched {
-                        Ok(pdf) => Some(pdf),
-                        Err(f) => {
-                            let error = ItemError::new(
-                                crate::inbox::INBOX,
-                                format!(
-                                    "cannot fetch the signed PDF of feed item {}: {f}",
-                                    item.seq
-                                ),
-                            );
-                            out.error(&error);
-                            report.errors.push(error);
-                            continue;
-                        }
-                    }
+            // A signed contract's PDF and an answered album's pinned pages are fetched first;
+            // what does not come leaves the item waiting, like any item that could not be
+            // written.
+            let fetched = match fetch_attachments(api, item).await {
+                Ok(fetched) => fetched,
+                Err(f) => {
+                    let error = ItemError::new(crate::inbox::INBOX, f);
+                    out.error(&error);
+                    report.errors.push(error);
+                    continue;
                 }
-                _ => None,
             };
-            match inbox.write(item, pdf.as_deref()) {
+            match inbox.write(item, &fetched) {
                 Ok(Written::Files(files)) => {
                     match &item.content {
                         FeedContent::Guest(_) => report.guests += 1,
@@ -145,6 +131,7 @@ pub(crate) async fn pull(
                         FeedContent::Order(_) => report.orders += 1,
                         FeedContent::Prepaid(_) => report.prepaid += 1,
                         FeedContent::Contract(_) => report.contracts += 1,
+                        FeedContent::Album(_) => report.albums += 1,
                         FeedContent::Gone { .. } => {}
                     }
                     out.line(&format!("pulled {}", files.join(", ")));
@@ -187,5 +174,47 @@ pub(crate) async fn pull(
         if !page.more || written.is_empty() {
             return Ok(());
         }
+    }
+}
+
+/// What an item needs fetched before it is written: a signed contract's PDF (checked against
+/// the SHA-256 the server recorded), an answered album's pages with notes drawn with pins.
+async fn fetch_attachments(api: &Api, item: &FeedItem) -> Result<Fetched, String> {
+    match &item.content {
+        FeedContent::Contract(signed) => {
+            let path = crate::api::signed_pdf_path(&signed.session_id, &signed.contract_id);
+            let pdf = api.get_bytes(&path).await.map_err(|f| {
+                format!("cannot fetch the signed PDF of feed item {}: {f}", item.seq)
+            })?;
+            let sha256 = hex::encode(sha2::Sha256::digest(&pdf));
+            if !sha256.eq_ignore_ascii_case(&signed.pdf_sha256) {
+                return Err(format!(
+                    "cannot fetch the signed PDF of feed item {}: it came with SHA-256 {sha256}, \
+                     not the {} the server recorded",
+                    item.seq, signed.pdf_sha256
+                ));
+            }
+            Ok(Fetched::SignedPdf(pdf))
+        }
+        FeedContent::Album(feedback) => {
+            let mut pages = Vec::new();
+            for page in feedback.pages.iter().filter(|p| !p.notes.is_empty()) {
+                let path = crate::api::pinned_page_path(
+                    &feedback.session_id,
+                    &feedback.album_id,
+                    feedback.revision,
+                    &page.file_name,
+                );
+                let jpeg = api.get_bytes(&path).await.map_err(|f| {
+                    format!(
+                        "cannot fetch page {} of album \"{}\" with its notes (feed item {}): {f}",
+                        page.page, feedback.album_id, item.seq
+                    )
+                })?;
+                pages.push((page.file_name.clone(), jpeg));
+            }
+            Ok(Fetched::PinnedPages(pages))
+        }
+        _ => Ok(Fetched::Nothing),
     }
 }

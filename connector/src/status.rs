@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use chrono::NaiveDateTime;
+use proofroom_wire::albums::AlbumList;
 use proofroom_wire::contracts::{ContractList, ContractState};
 use proofroom_wire::downloads::DownloadCounts;
 use proofroom_wire::feed::FeedWaiting;
@@ -68,11 +69,12 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
     let n = |kind: &str| feed.kinds.get(kind).copied().unwrap_or(0);
     let _ = writeln!(
         text,
-        "waiting on the server: {} client actions to pull ({} orders, {} prepaid selections, {} signed contracts, {} guests, {} favorites, {} yearbook picks)",
+        "waiting on the server: {} client actions to pull ({} orders, {} prepaid selections, {} signed contracts, {} album answers, {} guests, {} favorites, {} yearbook picks)",
         feed.total(),
         n("order"),
         n("prepaid"),
         n("contract"),
+        n("album"),
         n("guest"),
         n("favorites"),
         n("yearbook")
@@ -115,6 +117,12 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
             let _ = writeln!(text, "{line}");
         }
     }
+    // Albums: each with its revision and where it stands.
+    if let Ok(albums) = api.get::<AlbumList>(paths::ALBUMS).await {
+        for line in album_lines(&albums) {
+            let _ = writeln!(text, "{line}");
+        }
+    }
     if studio.proofs_pending > 0 {
         let _ = writeln!(
             text,
@@ -123,6 +131,26 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
         );
     }
     Ok((text, true))
+}
+
+/// Each album online: `album main of 2026-0412 (Wedding album): revision 2, comments received`.
+fn album_lines(list: &AlbumList) -> Vec<String> {
+    if list.albums.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!("albums: {}", list.albums.len())];
+    for a in &list.albums {
+        let description =
+            if a.description.is_empty() { String::new() } else { format!(" ({})", a.description) };
+        lines.push(format!(
+            "  album {} of {}{description}: revision {}, {}",
+            a.album_id,
+            a.session_id,
+            a.revision,
+            a.state.label()
+        ));
+    }
+    lines
 }
 
 /// How many contracts wait for their client's signature and how many were signed since the

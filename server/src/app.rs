@@ -19,8 +19,9 @@ use crate::gallery::GalleryState;
 use crate::storage::FileStore;
 use crate::web::AppState;
 use crate::{
-    accounts, auth, browse, checkout, client_groups, contracts, db, downloads, email, events,
-    favorites, gallery, gallery_emails, lane, prepaid, site, studio_api, throttle, web, yearbook,
+    accounts, albums, auth, browse, checkout, client_groups, contracts, db, downloads, email,
+    events, favorites, gallery, gallery_emails, lane, prepaid, site, studio_api, throttle, web,
+    yearbook,
 };
 
 /// A built server, bound to its port, not yet running.
@@ -204,6 +205,30 @@ impl Application {
                 .route(
                     "/events/{id}/contracts/{contract}/signed.pdf",
                     aw::get().to(contracts::pages::signed_pdf),
+                )
+                .route("/events/{id}/albums/{album}", aw::get().to(albums::pages::album_page))
+                .route("/events/{id}/albums/{album}/photos", aw::get().to(albums::pages::photos))
+                .route(
+                    "/events/{id}/albums/{album}/pages/{page}/{file}",
+                    aw::get().to(albums::pages::page_image),
+                )
+                .route("/events/{id}/albums/{album}/notes", aw::post().to(albums::markup::add))
+                .route(
+                    "/events/{id}/albums/{album}/notes/{note}",
+                    aw::post().to(albums::markup::update),
+                )
+                .route(
+                    "/events/{id}/albums/{album}/notes/{note}/delete",
+                    aw::post().to(albums::markup::delete),
+                )
+                .route(
+                    "/events/{id}/albums/{album}/comments",
+                    aw::post().to(albums::markup::comments),
+                )
+                .route("/events/{id}/albums/{album}/send", aw::post().to(albums::answer::send))
+                .route(
+                    "/events/{id}/albums/{album}/approve",
+                    aw::post().to(albums::answer::approve),
                 )
                 .route("/cart", aw::get().to(checkout::cart::carts_page))
                 .route("/orders", aw::get().to(checkout::orders::orders_page))

@@ -19,6 +19,8 @@ pub struct DemoSession {
     pub hue: f32,
     /// Other files of the session's folder (its contracts): path in the folder, text.
     pub files: &'static [(&'static str, &'static str)],
+    /// Spreads of the album `main`, revision 1, for the client to mark up (0: no album).
+    pub album_spreads: u32,
 }
 
 /// The Smiths' portrait agreement: the demo client has a contract to sign.
@@ -105,6 +107,12 @@ address = "12 Elm St, Springfield, IL 62701"
 id = "portrait-agreement"
 title = "Portrait session agreement"
 file = "contracts/portrait-agreement.md"
+
+[[albums]]
+id = "main"
+description = "Family album"
+status = "ready-for-upload"
+revision = 1
 "#,
         images: &[
             "IMG_0001.jpg",
@@ -116,6 +124,7 @@ file = "contracts/portrait-agreement.md"
         ],
         hue: 0.08,
         files: &[("contracts/portrait-agreement.md", PORTRAIT_AGREEMENT)],
+        album_spreads: 6,
     },
     DemoSession {
         id: "2026-0503-gala",
@@ -137,6 +146,7 @@ email = "office@riverside.example"
         images: &["gala-01.jpg", "gala-02.jpg", "gala-03.jpg", "gala-04.jpg", "gala-05.jpg"],
         hue: 0.62,
         files: &[],
+        album_spreads: 0,
     },
     DemoSession {
         id: "2026-0614-fair",
@@ -168,6 +178,7 @@ email = "events@maplelane.example"
         ],
         hue: 0.33,
         files: &[],
+        album_spreads: 0,
     },
 ];
 
@@ -202,6 +213,13 @@ pub fn write_library(library: &Path, server: &str) -> anyhow::Result<()> {
                 std::fs::create_dir_all(parent)?;
             }
             write_if_missing(&path, text)?;
+        }
+        for spread in 1..=session.album_spreads {
+            let path = dir.join(format!("albums/main/r1/{spread:03}.jpg"));
+            if !path.exists() {
+                std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
+                save_jpeg(&album_spread(session.hue, spread), &path)?;
+            }
         }
         for (i, name) in session.images.iter().enumerate() {
             let path = dir.join(name);
@@ -294,6 +312,19 @@ pub fn scene(width: u32, height: u32, hue: f32, seed: u32) -> RgbImage {
     })
 }
 
+/// An album spread as a designer lays one out: two photos on a white page with margins.
+fn album_spread(hue: f32, spread: u32) -> RgbImage {
+    let (w, h) = (2400u32, 1200u32);
+    let mut page = RgbImage::from_pixel(w, h, Rgb([250, 248, 244]));
+    let photos = [(120, 120, 1000, 960), (1280, 220, 1000, 760)];
+    for (i, (x0, y0, pw, ph)) in photos.into_iter().enumerate() {
+        let photo =
+            scene(pw, ph, hue + spread as f32 * 0.05 + i as f32 * 0.02, spread * 2 + i as u32);
+        image::imageops::replace(&mut page, &photo, i64::from(x0), i64::from(y0));
+    }
+    page
+}
+
 fn make_logo() -> image::RgbaImage {
     let (w, h) = (480u32, 160u32);
     let leaf = hsv(0.05, 0.75, 0.8);
@@ -352,6 +383,7 @@ pub fn run(data: PathBuf, port: u16) -> anyhow::Result<()> {
         println!("  Home page (public event):  {url}/");
         println!("  Client sign-in:            {url}/login  ann.smith@example.com / Smith");
         println!("  Contract to sign:          Ann's, on My events once she signs in");
+        println!("  Album to review:           Ann's family album: sticky notes, send or approve");
         println!("  Private event code:        GALA26  (enter it on the home page)");
         println!("  Studio library:            {}", library.display());
         println!("  Studio API token:          {}", token_file.display());

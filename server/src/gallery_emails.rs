@@ -11,7 +11,8 @@
 //! (`images-online:<event>`, `expiry-reminder:<event>:<expiry date>`), so it goes once — and
 //! again for a new expiry date after `extend`.
 //!
-//! The same round queues the contracts' reminders ([`crate::contracts::emails`]).
+//! The same round queues the contracts' reminders ([`crate::contracts::emails`]) and the
+//! albums' ([`crate::albums::emails`]).
 //!
 //! A job of its own above events and the gallery: it asks events which galleries wait, the
 //! gallery what has arrived, auth who the client is, and email to queue the message.
@@ -69,6 +70,7 @@ pub fn queue_due(conn: &mut DbConn, site_url: &str) -> db::Result<usize> {
     let head = site::letterhead(conn, site_url)?;
     let today = studio.today();
     let mut queued = crate::contracts::emails::queue_reminders(conn, &head, today)?;
+    queued += crate::albums::emails::queue_reminders(conn, &head, studio.album_remind_after_days)?;
 
     let waiting = listing::awaiting_online_notice(conn)?;
     for event in waiting {

@@ -2,12 +2,13 @@
 //!
 //! A house of floors (README, "How the pieces fit"): `app` on top; the studio API; the pages
 //! that compose features (`browse`, `accounts`, `gallery_emails`); the features, each owning
-//! its tables (`checkout`, `contracts`, `prepaid`, `favorites`, `client_groups`, `yearbook`, `gallery`,
+//! its tables (`checkout`, `contracts`, `albums`, `prepaid`, `favorites`, `client_groups`, `yearbook`, `gallery`,
 //! `price_lists`, `events`, `site`, `auth`, `studio`, `feed`); and the shared floors that name
 //! no feature (`config`, `db`, `storage`, `images`, `email`, `error`, `web`, `throttle`).
 //! `house/` checks that imports point down and that each table has one owner.
 
 pub mod accounts;
+pub mod albums;
 pub mod app;
 pub mod auth;
 pub mod browse;

@@ -500,3 +500,98 @@ async fn contracts_signed_while_the_connector_is_killed_at_random_points_land_on
     let leftovers: Vec<&String> = files.keys().filter(|k| k.ends_with(".tmp")).collect();
     assert!(leftovers.is_empty(), "unfinished files were cleared: {leftovers:?}");
 }
+
+#[tokio::test]
+async fn album_answers_pulled_while_the_connector_is_killed_at_random_points_land_once_each() {
+    let (cycles, mut rng) = kill_plan("PROOFROOM_KILL_ALBUMS", 12, "album cycles");
+    let app = TestApp::spawn().await;
+    let library = LibraryBuilder::new();
+    proofroom_tests::shop::write_studio(&library);
+    let mut manifest = String::new();
+    for n in 0..=cycles {
+        library
+            .write(&format!("sessions/smith/albums/a{n}/r1/001.jpg"), images::grey_jpeg(1200, 600));
+        manifest.push_str(&format!(
+            "\n[[albums]]\nid = \"a{n}\"\ndescription = \"Album {n}\"\nstatus = \"ready-for-upload\"\nrevision = 1\n"
+        ));
+    }
+    library
+        .session("smith")
+        .event_type("none")
+        .image("Smith 01.jpg", images::jpeg(600, 400))
+        .manifest(&manifest)
+        .write();
+    app.push(library.path()).await;
+    let mut ann = proofroom_tests::shop::ann(&app).await;
+    let event = app.event_path("smith");
+    let albums = ann.get(&event).await.links(&format!("{event}/albums/"));
+    assert_eq!(albums.len(), cycles + 1, "every album is on the event page");
+    let answer = |album: String| {
+        let mut ann = Visitor::new(&app.base_url);
+        async move {
+            ann.sign_in("ann.smith@example.com", "smith").await;
+            ann.get(&album).await;
+            let fields = [
+                ("revision", "1"),
+                ("page", "1"),
+                ("x", "0.5"),
+                ("y", "0.5"),
+                ("text", "Brighter"),
+            ];
+            let noted = ann.post_json(&format!("{album}/notes"), &fields).await;
+            assert_eq!(noted.status, StatusCode::OK, "{}", noted.body);
+            let sent = ann.post(&format!("{album}/send"), &[("revision", "1")]).await;
+            assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        }
+    };
+
+    // How long an undisturbed sync of one answered album takes, so kills land all over one.
+    answer(albums[0].clone()).await;
+    let started = Instant::now();
+    app.sync(library.path()).await;
+    let span = started.elapsed().mul_f32(1.3);
+
+    let mut killed = 0;
+    for album in albums.iter().skip(1) {
+        answer(album.clone()).await;
+        let mut child = connector(&app, &app.base_url, library.path(), &["sync"]).spawn().unwrap();
+        tokio::time::sleep(span.mul_f64(rng.f64())).await;
+        if child.try_wait().unwrap().is_none() {
+            child.start_kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        child.wait().await.unwrap();
+    }
+    assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
+
+    let said = app.sync(library.path()).await;
+    assert!(said.contains("0 waiting, 0 errors"), "{said}");
+    assert_eq!(app.feed_waiting(), 0, "the server shows every answer acknowledged");
+    let files = inbox_files(library.path());
+    let written: Vec<&String> = files.keys().filter(|k| k.starts_with("albums/")).collect();
+    assert_eq!(
+        written.len(),
+        2 * (cycles + 1),
+        "a JSON and a pinned page each, nothing more: {written:?}"
+    );
+    for n in 0..=cycles {
+        let json: serde_json::Value =
+            serde_json::from_str(&files[&format!("albums/smith/a{n}-r1.json")]).unwrap();
+        assert_eq!(
+            (json["album_id"].as_str(), json["decision"].as_str()),
+            (Some(format!("a{n}").as_str()), Some("comments"))
+        );
+        let pinned =
+            std::fs::read(library.path().join(format!("inbox/albums/smith/a{n}-r1/001.jpg")))
+                .unwrap();
+        assert!(image::load_from_memory(&pinned).is_ok(), "a{n}: the pinned page is whole");
+    }
+    task_ids(library.path());
+    let tasks = &files["tasks.csv"];
+    for n in 0..=cycles {
+        let line = format!("Album \"\"Album {n}\"\" revision 1: Ann Smith sent 1 notes on 1 pages");
+        assert_eq!(tasks.matches(&line).count(), 1, "a{n} has one task line");
+    }
+    let leftovers: Vec<&String> = files.keys().filter(|k| k.ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "unfinished files were cleared: {leftovers:?}");
+}

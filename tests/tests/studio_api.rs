@@ -128,10 +128,14 @@ async fn every_documented_route_exists_and_needs_the_token() {
         "/api/v1/sessions/{session}/contracts/{contract}",
         "/api/v1/contracts/{session}/{contract}/signed.pdf",
         "/api/v1/contracts/verify",
+        "/api/v1/albums",
+        "/api/v1/sessions/{session}/albums/{album}",
+        "/api/v1/sessions/{session}/albums/{album}/pages",
+        "/api/v1/albums/{session}/{album}/revisions/{revision}/pinned/{page}",
     ] {
         assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
     }
-    assert_eq!(operations, 26, "documented operations");
+    assert_eq!(operations, 30, "documented operations");
     // And an undocumented route is simply not there.
     let response = app.api(Method::GET, "/api/v1/nothing-here").send().await.unwrap();
     let (status, code, _) = error_of(response).await;

@@ -40,8 +40,8 @@ impl FeedWaiting {
 }
 
 /// The kinds of feed items, as on the wire.
-pub const FEED_KINDS: [&str; 7] =
-    ["guest", "favorites", "favorites_sent", "yearbook", "order", "prepaid", "contract"];
+pub const FEED_KINDS: [&str; 8] =
+    ["guest", "favorites", "favorites_sent", "yearbook", "order", "prepaid", "contract", "album"];
 
 /// One page of the feed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -84,6 +84,8 @@ pub enum FeedContent {
     /// A client signed a contract: the evidence; the PDF comes from
     /// `GET /api/v1/contracts/{session}/{contract}/signed.pdf`.
     Contract(Box<crate::contracts::SignedContract>),
+    /// A client answered an album revision: their notes, comments and decision.
+    Album(Box<crate::albums::AlbumFeedback>),
     /// Deleted since; acknowledge it and write nothing.
     Gone { subject: String },
 }
@@ -99,6 +101,7 @@ impl FeedContent {
             Self::Order(_) => "order",
             Self::Prepaid(_) => "prepaid",
             Self::Contract(_) => "contract",
+            Self::Album(_) => "album",
             Self::Gone { .. } => "gone",
         }
     }

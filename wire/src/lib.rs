@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+pub mod albums;
 pub mod contracts;
 pub mod downloads;
 pub mod feed;
@@ -39,6 +40,9 @@ pub mod paths {
     pub const CONTRACTS: &str = "/api/v1/contracts";
     /// `POST`: is this PDF one the server holds?
     pub const CONTRACTS_VERIFY: &str = "/api/v1/contracts/verify";
+    /// `GET` lists every album; `{ALBUMS}/{session}/{album}/revisions/{n}/pinned/{page}` is a
+    /// marked-up page drawn with its pins.
+    pub const ALBUMS: &str = "/api/v1/albums";
 }
 
 /// The header that carries the hex SHA-256 of an uploaded body, checked by the server after it
@@ -229,6 +233,31 @@ pub struct StudioProfile {
     /// The person who signs contracts for the studio (`{{studio.signer}}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
+    /// Album proofing (`[albums]` of studio.toml).
+    #[serde(default)]
+    pub albums: AlbumSettings,
+}
+
+/// How album pages are shown and followed up.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AlbumSettings {
+    /// Stamp the studio's watermark on album pages too (off: designs are shown clean).
+    #[serde(default)]
+    pub watermark: bool,
+    /// Days a revision may wait for the client before one reminder goes; 0 sends none.
+    #[serde(default = "default_album_reminder_days")]
+    pub remind_after_days: i32,
+}
+
+impl Default for AlbumSettings {
+    fn default() -> Self {
+        Self { watermark: false, remind_after_days: default_album_reminder_days() }
+    }
+}
+
+fn default_album_reminder_days() -> i32 {
+    7
 }
 
 fn default_locale() -> String {

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ItemError;
 
+mod albums;
 mod check;
 mod contracts;
 mod folder;
@@ -23,6 +24,7 @@ mod session;
 mod studio;
 mod videos;
 
+pub use albums::{AlbumPage, Albums, READY_FOR_UPLOAD, SessionAlbum};
 pub use contracts::{Contracts, SessionContract};
 pub use folder::IMAGE_EXTENSIONS;
 use folder::{EntryKind, entries, id_of, is_toml, read_text, usable_id};
@@ -149,6 +151,7 @@ fn load_sessions(lib: &mut Library, price_list_ids: &BTreeSet<String>) {
         if let Some(session) = read(&manifest_path, &item, &mut lib.errors, parse) {
             lib.errors.extend(session.image_errors.iter().cloned());
             lib.errors.extend(session.contracts.errors.iter().cloned());
+            lib.errors.extend(session.albums.errors.iter().cloned());
             lib.sessions.push(session);
         }
     }

@@ -10,12 +10,13 @@ use serde::Deserialize;
 use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
+use super::albums::{Albums, RawAlbum, albums};
 use super::check::Problems;
 use super::contracts::{Contracts, RawContract, contracts};
 use super::folder::{EntryKind, is_image_name, list_dir};
 use super::videos::{RawVideo, videos};
 use crate::ItemError;
-use crate::manifest::{Date, Days, Photos, Revision, key_text};
+use crate::manifest::{Date, Days, Photos, key_text};
 
 /// `sessions/<id>/session.toml` with its folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,9 @@ pub struct Session {
     pub image_errors: Vec<ItemError>,
     /// `[[contracts]]`: those to send, every id listed, the problems of those held back.
     pub contracts: Contracts,
+    /// `[[albums]]`: those ready to upload, those the studio is still working on, the
+    /// problems of those held back.
+    pub albums: Albums,
 }
 
 impl Session {
@@ -93,9 +97,7 @@ struct RawSession {
     videos: Vec<RawVideo>,
     #[serde(default)]
     contracts: Vec<RawContract>,
-    // Declared so that manifests using them parse; not pushed yet.
     #[serde(default)]
-    #[allow(dead_code)]
     albums: Vec<RawAlbum>,
 }
 
@@ -118,17 +120,6 @@ struct RawImage {
     #[serde(default)]
     groups: Vec<String>,
     online: Option<bool>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct RawAlbum {
-    id: String,
-    #[serde(default)]
-    description: String,
-    status: String,
-    revision: Revision,
 }
 
 /// Parses `sessions/<id>/session.toml` (its text given) and picks the images of `dir` that go
@@ -156,6 +147,7 @@ pub fn parse_session(
     let client = client(&mut p, &raw.client);
     let videos = videos(&mut p, &raw.videos);
     let contracts = contracts(&mut p, id, dir, &raw.contracts);
+    let albums = albums(&mut p, id, dir, &raw.albums);
     let (images, image_errors) = folder_images(&mut p, id, dir, &raw.images);
     let (online, held_back) = choose_online(&raw, images);
     if let Some(by) = &raw.choose_by
@@ -205,6 +197,7 @@ pub fn parse_session(
         held_back,
         image_errors,
         contracts,
+        albums,
     })
 }
 

@@ -7,8 +7,8 @@ use std::str::FromStr;
 
 use proofroom_wire::locale::Locale;
 use proofroom_wire::{
-    BrandingSlot, ClientOptions, PaymentMethods, Promotion, ShippingMethod, StudioProfile, TaxRate,
-    WatermarkPosition, WatermarkSettings,
+    AlbumSettings, BrandingSlot, ClientOptions, PaymentMethods, Promotion, ShippingMethod,
+    StudioProfile, TaxRate, WatermarkPosition, WatermarkSettings,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -63,6 +63,17 @@ struct RawStudio {
     expiry_reminder_days: Option<ReminderDays>,
     /// Who signs contracts for the studio (`{{studio.signer}}`).
     signer: Option<String>,
+    /// Album proofing: watermark on album pages, days before an unanswered revision's reminder.
+    #[serde(default)]
+    albums: RawAlbums,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAlbums {
+    #[serde(default)]
+    watermark: bool,
+    remind_after_days: Option<ReminderDays>,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +201,10 @@ pub fn parse_studio(root: &Path, text: &str) -> Result<Studio, Vec<ItemError>> {
         keep_originals: raw.keep_originals,
         expiry_reminder_days: raw.expiry_reminder_days.map_or(7, |d| d.0 as i32),
         signer: raw.signer.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+        albums: AlbumSettings {
+            watermark: raw.albums.watermark,
+            remind_after_days: raw.albums.remind_after_days.map_or(7, |d| d.0 as i32),
+        },
     };
     p.result(Studio { profile, branding })
 }

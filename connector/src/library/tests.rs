@@ -188,6 +188,7 @@ fn the_documented_studio_toml_parses() {
             keep_originals: false,
             expiry_reminder_days: 7,
             signer: Some("Jo Maple".into()),
+            albums: Default::default(),
         }
     );
     assert_eq!(
@@ -932,6 +933,9 @@ fn a_library_reads_what_it_can() {
     write(root, "sessions/2026-0412/session.toml", SESSION_TOML.as_bytes());
     write(root, "sessions/2026-0412/IMG_0001.jpg", b"one");
     write(root, "sessions/2026-0412/IMG_0007.jpg", b"seven");
+    for page in ["100.jpg", "010.jpg", "2.jpg", "001.jpg", "notes.txt"] {
+        write(root, &format!("sessions/2026-0412/albums/main/r1/{page}"), b"page");
+    }
     write(root, "sessions/2026-0412/Family #2 & co.jpg", b"fam");
     write(root, "sessions/2026-0412/contracts/agreement.md", b"Dear {{client.first_name}},\n");
     write(
@@ -963,6 +967,14 @@ fn a_library_reads_what_it_can() {
         library.skipped,
         vec![Skipped { item: "sessions/not yet".into(), reason: "no session.toml".into() }]
     );
+    let album = &library.sessions[0].albums.ready[0];
+    assert_eq!((album.id.as_str(), album.revision), ("main", 1));
+    assert_eq!(
+        album.pages.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["001.jpg", "2.jpg", "010.jpg", "100.jpg"],
+        "pages in the numbers' order; other files are not pages"
+    );
+    assert_eq!(album.pages[3].item, "sessions/2026-0412/albums/main/r1/100.jpg");
     let errors: Vec<String> = library.errors.iter().map(ToString::to_string).collect();
     assert_eq!(
         errors,
@@ -1035,4 +1047,26 @@ fn ids_the_site_cannot_hold_are_held_back_and_any_other_name_goes() {
         "{errors:?}"
     );
     assert_eq!(errors.len(), 3, "{errors:?}");
+}
+
+#[test]
+fn an_album_without_pages_is_held_back_alone_and_one_in_design_stays_home() {
+    let lib = studio_library();
+    let root = lib.path();
+    let albums = "\n[[albums]]\nid = \"main\"\nstatus = \"ready-for-upload\"\nrevision = 2\n\
+                  \n[[albums]]\nid = \"parents\"\nstatus = \"in-design\"\nrevision = 1\n";
+    write(root, "sessions/s1/session.toml", format!("{MINIMAL_SESSION}{albums}").as_bytes());
+    write(root, "sessions/s1/albums/main/r1/001.jpg", b"only revision 1 has pages");
+    let library = load_library(root).unwrap();
+    let session = &library.sessions[0];
+    assert!(session.albums.ready.is_empty());
+    assert_eq!(session.albums.not_ready, vec![("parents".to_string(), "in-design".to_string())]);
+    let errors: Vec<String> = library.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        ["sessions/s1/albums/main/r2: has no pages: put the revision's page designs in this \
+          folder as JPEG, PNG or WebP files named in page order (001.jpg, 002.jpg …); the album \
+          is held back until then"],
+    );
+    assert_eq!(library.sessions.len(), 1, "the session itself still goes");
 }

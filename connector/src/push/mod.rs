@@ -4,8 +4,9 @@
 //! session — `GET` what the server holds of it, `PUT` the session (whose image list is the whole
 //! set that should be online), upload the images that are missing or whose SHA-256 differs
 //! (several at once), and `DELETE` the held images no longer wanted; then prepaid packages and
-//! contracts ([`contracts`]). An unchanged library uploads nothing.
+//! contracts ([`contracts`]) and albums ([`albums`]). An unchanged library uploads nothing.
 
+mod albums;
 mod contracts;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,19 +120,14 @@ pub(crate) async fn push_loaded(
     if plan.wants(SyncItem::Contracts) {
         p.contracts(library).await;
     }
+    if plan.wants(SyncItem::Albums) {
+        p.albums(library).await;
+    }
     p.save_hashes();
     if plan.wants(SyncItem::Expired)
         && let Some(online) = &online
     {
         expired_note(online, &studio_state, &mut report);
-    }
-    // Asked for by name, the items this version does not move yet say so.
-    if !plan.is_full() {
-        for later in plan.items().filter_map(SyncItem::later) {
-            if !report.notes.iter().any(|n| n == later) {
-                report.notes.push(later.to_string());
-            }
-        }
     }
     if !plan.dry_run {
         out.finish(&report.summary());

@@ -26,7 +26,7 @@ use crate::site::{self, base_context, form_context};
 use crate::studio::{self, StudioRow};
 use crate::web::format::Locale;
 use crate::web::{State, etag_matches};
-use crate::{client_groups, contracts, downloads, favorites, prepaid, yearbook};
+use crate::{albums, client_groups, contracts, downloads, favorites, prepaid, yearbook};
 
 #[derive(Serialize)]
 struct EventCard {
@@ -39,6 +39,8 @@ struct EventCard {
     image_count: i64,
     /// The signed-in client's contracts of the event.
     contracts: Vec<contracts::ContractLink>,
+    /// The signed-in client's albums of the event.
+    albums: Vec<albums::AlbumLink>,
 }
 
 fn event_card(
@@ -58,6 +60,7 @@ fn event_card(
         date: locale.date(event.session_date),
         image_count,
         contracts: Vec::new(),
+        albums: Vec::new(),
     })
 }
 
@@ -153,10 +156,19 @@ pub async fn my_events(
             Some(client) => contracts::of_events_for_client(conn, &ids, client, view.locale)?,
             None => Vec::new(),
         };
+        let mut album_links = match &client {
+            Some(client) => {
+                let own: Vec<EventId> =
+                    rows.iter().filter(|e| e.client_id == *client).map(|e| e.id.clone()).collect();
+                albums::of_clients_events(conn, &own)?
+            }
+            None => Vec::new(),
+        };
         for event in rows {
             let id = event.id.clone();
             let mut card = event_card(conn, event, today, view.locale)?;
             card.contracts = links.extract_if(.., |(e, _)| *e == id).map(|(_, l)| l).collect();
+            card.albums = album_links.extract_if(.., |(e, _)| *e == id).map(|(_, l)| l).collect();
             cards.push(card);
         }
         Ok((view, cards))
@@ -182,6 +194,7 @@ struct Personal {
     yearbook_pick: Option<String>,
     prepaid: Vec<(String, bool)>,
     contracts: Vec<contracts::ContractLink>,
+    albums: Vec<albums::AlbumLink>,
 }
 
 /// The gallery with the viewer's favorites, notes and groups marked on its images.
@@ -200,7 +213,7 @@ async fn personal_gallery(
     let person = session.person().cloned();
     let (event, is_client) = (gallery.event.id.clone(), gallery.is_client);
     let locale = gallery.studio.locale;
-    let (notes, groups, members, yearbook_pick, (prepaid, contracts)) =
+    let (notes, groups, members, yearbook_pick, (prepaid, contracts, albums)) =
         db::run(&state.pool, move |conn| -> db::Result<_> {
             let (notes, groups, members) = match &person {
                 Some(person) => mine(conn, &event, person.person_id())?,
@@ -220,8 +233,12 @@ async fn personal_gallery(
                     .into_iter()
                     .map(|(_, link)| link)
                     .collect(),
+                    albums::of_clients_events(conn, std::slice::from_ref(&event))?
+                        .into_iter()
+                        .map(|(_, link)| link)
+                        .collect(),
                 ),
-                None => (Vec::new(), Vec::new()),
+                None => (Vec::new(), Vec::new(), Vec::new()),
             };
             Ok((notes, groups, members, pick, own))
         })
@@ -246,18 +263,15 @@ async fn personal_gallery(
             name,
         })
         .collect();
-    Ok(Ok((gallery, Personal { groups, yearbook_pick, prepaid, contracts })))
+    Ok(Ok((gallery, Personal { groups, yearbook_pick, prepaid, contracts, albums })))
 }
 
 /// A person's favorites with notes, their groups and the groups' images.
 type Mine = (HashMap<ImageId, Option<String>>, Vec<(String, String)>, Vec<(String, ImageId)>);
 
 fn mine(conn: &mut DbConn, event: &EventId, person_id: &str) -> db::Result<Mine> {
-    Ok((
-        favorites::notes_of(conn, event, person_id)?,
-        client_groups::of_person(conn, event, person_id)?,
-        client_groups::members_of_person(conn, event, person_id)?,
-    ))
+    let (groups, members) = client_groups::of_person_with_members(conn, event, person_id)?;
+    Ok((favorites::notes_of(conn, event, person_id)?, groups, members))
 }
 
 #[derive(Deserialize, Default)]
@@ -376,6 +390,7 @@ fn insert_event(context: &mut tera::Context, g: &Gallery, own: &Personal, person
         .collect();
     context.insert("prepaid", &prepaid);
     context.insert("contracts", &own.contracts);
+    context.insert("albums", &own.albums);
 }
 
 /// One photo, large, with favorite, note, groups and yearbook controls: the lightbox for

@@ -226,30 +226,31 @@ pub async fn change_members(
     Ok(site::done(&req, &back(&form.back, &acting), serde_json::json!({ "in_group": add })))
 }
 
-/// A person's own groups in an event, oldest first: (id, name).
-pub fn of_person(
-    conn: &mut DbConn,
-    event: &EventId,
-    person_id: &str,
-) -> db::Result<Vec<(String, String)>> {
-    Ok(person_groups::table
-        .filter(person_groups::event_id.eq(event))
-        .filter(person_groups::person_id.eq(person_id))
-        .order(person_groups::created_at)
-        .select((person_groups::id, person_groups::name))
-        .load(conn)?)
-}
+/// A person's groups (id, name) and what is in them (group id, image id).
+pub type GroupsWithMembers = (Vec<(String, String)>, Vec<(String, crate::db::ImageId)>);
 
-/// What is in a person's own groups in an event: (group id, image id).
-pub fn members_of_person(
+/// A person's own groups in an event, oldest first, and what is in them — in one query: the
+/// gallery page reads both on every load.
+pub fn of_person_with_members(
     conn: &mut DbConn,
     event: &EventId,
     person_id: &str,
-) -> db::Result<Vec<(String, crate::db::ImageId)>> {
-    Ok(person_group_images::table
-        .inner_join(person_groups::table)
+) -> db::Result<GroupsWithMembers> {
+    let rows: Vec<(String, String, Option<crate::db::ImageId>)> = person_groups::table
+        .left_join(person_group_images::table)
         .filter(person_groups::event_id.eq(event))
         .filter(person_groups::person_id.eq(person_id))
-        .select((person_group_images::group_id, person_group_images::image_id))
-        .load(conn)?)
+        .order((person_groups::created_at, person_groups::id))
+        .select((person_groups::id, person_groups::name, person_group_images::image_id.nullable()))
+        .load(conn)?;
+    let (mut groups, mut members): (Vec<(String, String)>, Vec<_>) = (Vec::new(), Vec::new());
+    for (id, name, image) in rows {
+        if groups.last().is_none_or(|(last, _)| *last != id) {
+            groups.push((id.clone(), name));
+        }
+        if let Some(image) = image {
+            members.push((id, image));
+        }
+    }
+    Ok((groups, members))
 }

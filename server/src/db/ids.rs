@@ -25,6 +25,10 @@ pub enum GuestKind {}
 pub enum GroupKind {}
 pub enum InviteKind {}
 pub enum ContractKind {}
+pub enum AlbumKind {}
+pub enum AlbumRevisionKind {}
+pub enum AlbumPageKind {}
+pub enum AlbumNoteKind {}
 
 pub type EventId = Id<EventKind>;
 pub type ImageId = Id<ImageKind>;
@@ -35,6 +39,12 @@ pub type GroupId = Id<GroupKind>;
 pub type InviteId = Id<InviteKind>;
 /// A contract online: its address, unrelated to the studio's contract id.
 pub type ContractId = Id<ContractKind>;
+/// An album online: its address, unrelated to the studio's album id.
+pub type AlbumId = Id<AlbumKind>;
+pub type AlbumRevisionId = Id<AlbumRevisionKind>;
+pub type AlbumPageId = Id<AlbumPageKind>;
+/// A client's sticky note on an album page.
+pub type AlbumNoteId = Id<AlbumNoteKind>;
 
 impl<K> Id<K> {
     pub fn new() -> Self {

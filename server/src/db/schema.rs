@@ -24,6 +24,8 @@ diesel::table! {
         expiry_reminder_days -> Integer,
         locale -> Text,
         signer -> Nullable<Text>,
+        album_watermark -> Bool,
+        album_remind_after_days -> Integer,
     }
 }
 
@@ -587,6 +589,71 @@ diesel::joinable!(contracts -> events (event_id));
 diesel::joinable!(contract_signatures -> contracts (contract_id));
 diesel::joinable!(contract_audit -> contracts (contract_id));
 
+diesel::table! {
+    albums (id) {
+        id -> Text,
+        event_id -> Text,
+        studio_album_id -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    album_revisions (id) {
+        id -> Text,
+        album_id -> Text,
+        number -> Integer,
+        ready_at -> Nullable<Timestamp>,
+        decision -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Text>,
+        approved_name -> Nullable<Text>,
+        general_comment -> Text,
+        notified_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    album_pages (id) {
+        id -> Text,
+        revision_id -> Text,
+        position -> Integer,
+        file_name -> Text,
+        source_sha256 -> Text,
+        source_bytes -> BigInt,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        clean_key -> Nullable<Text>,
+        view_key -> Nullable<Text>,
+        thumb_key -> Nullable<Text>,
+        comment -> Text,
+    }
+}
+
+diesel::table! {
+    album_notes (id) {
+        id -> Text,
+        page_id -> Text,
+        x -> Double,
+        y -> Double,
+        body -> Text,
+        swap_image_id -> Nullable<Text>,
+        swap_file_name -> Nullable<Text>,
+        author_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(albums -> events (event_id));
+diesel::joinable!(album_revisions -> albums (album_id));
+diesel::joinable!(album_pages -> album_revisions (revision_id));
+diesel::joinable!(album_notes -> album_pages (page_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     studio,
     branding_files,
@@ -630,4 +697,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     contract_signatures,
     contract_audit,
+    albums,
+    album_revisions,
+    album_pages,
+    album_notes,
 );

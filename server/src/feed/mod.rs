@@ -3,7 +3,7 @@
 //!
 //! The feed is a queue: [`record`], [`page`], [`acknowledge`]. A row only names what changed —
 //! a guest account, an event's favorites, an event's yearbook pick, an order, a prepaid
-//! package, a signed contract — and what it holds is read from its owner when the connector fetches it (the
+//! package, a signed contract, an answered album revision — and what it holds is read from its owner when the connector fetches it (the
 //! studio API passes [`page`] the function that asks each owner). So the connector always
 //! writes the current state, and a row waiting for it is replaced by a newer change of the same
 //! thing: a client hearting fifty photos leaves one row, not fifty.
@@ -38,10 +38,12 @@ pub enum Kind {
     Prepaid,
     /// A contract signed (subject: the contract id).
     Contract,
+    /// An album revision answered (subject: the revision id).
+    Album,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Self::Guest,
         Self::Favorites,
         Self::FavoritesSent,
@@ -49,6 +51,7 @@ impl Kind {
         Self::Order,
         Self::Prepaid,
         Self::Contract,
+        Self::Album,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -64,6 +67,7 @@ impl Kind {
             Self::Order => "order",
             Self::Prepaid => "prepaid",
             Self::Contract => "contract",
+            Self::Album => "album",
         }
     }
 }

@@ -187,8 +187,12 @@ async fn locate(
     Ok(Some(located))
 }
 
-/// The file's bytes, from memory or the store.
-async fn read_bytes(state: &State, gallery: &GalleryState, key: &str) -> Result<Bytes, AppError> {
+/// The file's bytes, from memory or the store (content-addressed keys only: cached for good).
+pub async fn read_bytes(
+    state: &State,
+    gallery: &GalleryState,
+    key: &str,
+) -> Result<Bytes, AppError> {
     if let Some(bytes) = gallery.image_cache.bytes.get(key) {
         return Ok(bytes);
     }

@@ -347,6 +347,27 @@ pub fn file_names_of(
         .collect())
 }
 
+/// Every image of an event with its file name and thumbnail address, by file name.
+pub fn thumbs_of_event(
+    conn: &mut DbConn,
+    event: &EventId,
+) -> db::Result<Vec<(ImageId, String, String)>> {
+    let mut rows: Vec<(ImageId, String, String)> = images::table
+        .inner_join(image_derivatives::table)
+        .filter(images::event_id.eq(event))
+        .filter(image_derivatives::kind.eq(Derivative::Thumb.as_str()))
+        .select((images::id, images::file_name, image_derivatives::sha256))
+        .load(conn)?;
+    rows.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, sha)| {
+            let url = serve::url(&id, Derivative::Thumb, &sha);
+            (id, name, url)
+        })
+        .collect())
+}
+
 /// The thumbnail addresses of an event's images, by image id.
 pub fn thumb_urls(
     conn: &mut DbConn,

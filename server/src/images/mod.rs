@@ -14,6 +14,7 @@ pub mod clean;
 mod exif;
 mod jpeg;
 mod ops;
+pub mod pins;
 mod watermark;
 
 #[cfg(test)]
@@ -32,6 +33,8 @@ pub const PROOF_EDGE: u32 = 2048;
 pub const MIDDLE_EDGE: u32 = 1024;
 /// Long edge of thumbnails.
 pub const THUMB_EDGE: u32 = 400;
+/// Long edge of album page previews: a wide spread still reads on a large screen.
+pub const ALBUM_EDGE: u32 = 2560;
 
 const MASTER_QUALITY: u8 = 90;
 const PROOF_QUALITY: u8 = 85;
@@ -250,6 +253,46 @@ pub fn ingest(
     let px = ops::fit(px, PROOF_EDGE)?;
     let px = ops::orient(px, orientation);
     render(px, watermark, true)
+}
+
+/// The previews of an album page design.
+#[derive(Debug, Clone)]
+pub struct AlbumPage {
+    /// Long edge ≤ [`ALBUM_EDGE`], clean: what pinned pages are drawn on.
+    pub clean: Encoded,
+    /// The same with the watermark, when there is one to stamp: what the client sees.
+    pub watermarked: Option<Encoded>,
+    /// Long edge ≤ [`THUMB_EDGE`], for the strip of pages.
+    pub thumb: Encoded,
+}
+
+/// Makes an album page's previews from an uploaded design (JPEG, PNG or WebP), metadata gone.
+pub fn album_page(
+    path: &Path,
+    watermark: Option<&Watermark>,
+    limits: &Limits,
+) -> Result<AlbumPage, ImageError> {
+    let data = read_file(path, limits)?;
+    let format = sniff(&data).ok_or(ImageError::Unsupported)?;
+    let (px, orientation) = decode(&data, format, Some(ALBUM_EDGE), false, limits)?;
+    drop(data);
+    let mut px = ops::orient(ops::fit(px, ALBUM_EDGE)?, orientation);
+    let (w, h) = (px.width, px.height);
+    let clean = Encoded { bytes: jpeg::encode_rgb(&px, MASTER_QUALITY)?, width: w, height: h };
+    let watermarked = match watermark {
+        Some(wm) => {
+            watermark::apply(&mut px, wm)?;
+            Some(Encoded { bytes: jpeg::encode_rgb(&px, PROOF_QUALITY)?, width: w, height: h })
+        }
+        None => None,
+    };
+    let small = ops::fit(px, THUMB_EDGE)?;
+    let thumb = Encoded {
+        bytes: jpeg::encode_rgb(&small, THUMB_QUALITY)?,
+        width: small.width,
+        height: small.height,
+    };
+    Ok(AlbumPage { clean, watermarked, thumb })
 }
 
 /// Re-renders proof, middle size and thumb from a stored master (after the studio changed its

@@ -41,6 +41,10 @@ pub struct StudioRow {
     pub locale: String,
     /// Who signs contracts for the studio.
     pub signer: Option<String>,
+    /// Album pages carry the watermark too.
+    pub album_watermark: bool,
+    /// Days an album revision waits for its client before the one reminder.
+    pub album_remind_after_days: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -197,6 +201,8 @@ pub fn save(conn: &mut DbConn, profile: &wire::StudioProfile) -> db::Result<()> 
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string),
+        album_watermark: profile.albums.watermark,
+        album_remind_after_days: profile.albums.remind_after_days.clamp(0, 60),
     };
     crate::db::write_transaction(conn, |conn| {
         let updated = diesel::update(studio::table.find(STUDIO_ROW)).set(&row).execute(conn)?;
@@ -344,6 +350,10 @@ pub fn profile(conn: &mut DbConn) -> db::Result<Option<wire::StudioProfile>> {
         keep_originals: row.keep_originals,
         expiry_reminder_days: row.expiry_reminder_days,
         signer: row.signer.clone(),
+        albums: wire::AlbumSettings {
+            watermark: row.album_watermark,
+            remind_after_days: row.album_remind_after_days,
+        },
     }))
 }
 

@@ -9,14 +9,14 @@ use proofroom_wire::feed::{
 
 use super::auth::Studio;
 use crate::auth::people;
-use crate::db::ContractId;
 use crate::db::{self, DbConn};
+use crate::db::{AlbumRevisionId, ContractId};
 use crate::error::AppError;
 use crate::events::publish::studio_session_id;
 use crate::feed::{self, Kind};
 use crate::gallery::view::file_names;
 use crate::web::State;
-use crate::{checkout, contracts, favorites, prepaid, yearbook};
+use crate::{albums, checkout, contracts, favorites, prepaid, yearbook};
 
 /// What a feed row names, as it is now, from the feature that owns it; `None` when it was
 /// deleted since.
@@ -32,6 +32,10 @@ fn content(conn: &mut DbConn, kind: Kind, subject: &str) -> db::Result<Option<Fe
         Kind::Contract => match ContractId::parse(subject) {
             Some(id) => contracts::signed_record(conn, &id)?
                 .map(|signed| FeedContent::Contract(Box::new(signed))),
+            None => None,
+        },
+        Kind::Album => match AlbumRevisionId::parse(subject) {
+            Some(id) => albums::feedback(conn, &id)?.map(|f| FeedContent::Album(Box::new(f))),
             None => None,
         },
     })

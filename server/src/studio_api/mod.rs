@@ -4,6 +4,7 @@
 //! studio's own ids. The OpenAPI document is collected from these handlers' annotations, so it
 //! cannot list a route that does not exist.
 
+pub mod albums;
 pub mod auth;
 pub mod branding;
 pub mod clients;
@@ -73,7 +74,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(contracts::put_contract)
         .service(contracts::delete_contract)
         .service(contracts::signed_pdf)
-        .service(contracts::verify_contract_pdf);
+        .service(contracts::verify_contract_pdf)
+        .service(albums::list_albums)
+        .service(albums::put_album)
+        .service(albums::put_page)
+        .service(albums::pinned_page);
 }
 
 /// PostgreSQL text cannot hold a NUL character and SQLite would keep it silently; neither is

@@ -52,18 +52,26 @@ fn publish_session(
     })
 }
 
-/// Takes a session down in one transaction: its images, its unsubmitted prepaid packages, its
-/// unsigned contracts and its event; returns the store keys to delete after commit (none: no such session online).
-fn take_down(conn: &mut db::DbConn, id: &str) -> db::Result<Option<Vec<String>>> {
+/// Store keys a take-down leaves to delete after commit: the images' and the album pages'.
+struct TakenDown {
+    image_keys: Vec<String>,
+    album_keys: Vec<String>,
+}
+
+/// Takes a session down in one transaction: its images, its albums, its unsubmitted prepaid
+/// packages, its unsigned contracts and its event; returns the store keys to delete after
+/// commit (none: no such session online).
+fn take_down(conn: &mut db::DbConn, id: &str) -> db::Result<Option<TakenDown>> {
     db::write_transaction(conn, |conn| {
         let Some(event) = publish::find_by_studio_id(conn, id)? else {
             return Ok(None);
         };
-        let keys = ingest::delete_event_images(conn, &event.id)?;
+        let image_keys = ingest::delete_event_images(conn, &event.id)?;
+        let album_keys = crate::albums::drop_for_event(conn, &event.id)?;
         prepaid::drop_unsubmitted(conn, &event.id)?;
         crate::contracts::drop_unsigned(conn, &event.id)?;
         publish::delete_event(conn, &event.id)?;
-        Ok(Some(keys))
+        Ok(Some(TakenDown { image_keys, album_keys }))
     })
 }
 
@@ -169,8 +177,10 @@ pub async fn delete_session(
     let id = id.into_inner();
     let (worker, parts) = (state.clone(), gallery.clone());
     db::run(&state.pool, move |conn| -> Result<_, AppError> {
-        let keys = take_down(conn, &id)?.ok_or_else(|| publish::session_not_found(&id))?;
-        delete_unreferenced(conn, &worker, &parts, keys)
+        let gone = take_down(conn, &id)?.ok_or_else(|| publish::session_not_found(&id))?;
+        delete_unreferenced(conn, &worker, &parts, gone.image_keys)?;
+        crate::albums::delete_unreferenced(conn, &worker, &parts, gone.album_keys)
+            .map_err(AppError::from)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

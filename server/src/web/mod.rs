@@ -70,6 +70,7 @@ pub fn templates() -> Result<tera::Tera, tera::Error> {
         ("pay.html", include_str!("../../../templates/pay.html")),
         ("prepaid.html", include_str!("../../../templates/prepaid.html")),
         ("contract.html", include_str!("../../../templates/contract.html")),
+        ("album.html", include_str!("../../../templates/album.html")),
         ("carts.html", include_str!("../../../templates/carts.html")),
         ("downloads.html", include_str!("../../../templates/downloads.html")),
     ])?;
@@ -129,6 +130,11 @@ const ASSETS: &[Asset] = &[
         name: "contract.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../../static/contract.js"),
+    },
+    Asset {
+        name: "album.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../../static/album.js"),
     },
     Asset {
         name: "empty-slot.svg",
