@@ -100,19 +100,8 @@ echo "album page (60 spreads, $html_kb KB of HTML): $requests requests, median $
 if [ "$write" = 1 ]; then
   rows=$(printf '| pinned page for the designer: 2560×1280 spread, 20 notes (%s KB JPEG) | %s ms | p95 %s ms | < 100 ms | %s |\n| album page, 60 spreads (%s KB of HTML), warm server, one connection | %s ms | p99 %s ms | < 20 ms | %s |' \
     "$((pin_bytes / 1024))" "$pin_median" "$pin_p95" "$(date -u +%Y-%m-%d)" "$html_kb" "$page_median" "$page_p99" "$(date -u +%Y-%m-%d)")
-  python3 - docs/performance.md "$rows" <<'PY'
-import sys
-doc, rows = sys.argv[1], sys.argv[2]
-text = open(doc).read()
-begin, end = "<!-- album:begin (rewritten by bench/album.sh --write) -->", "<!-- album:end -->"
-table = "| what | median | tail | goal | date |\n|---|---|---|---|---|\n" + rows + "\n"
-if begin in text:
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    text = head + begin + "\n" + table + end + tail
-else:
-    text += "\n" + begin + "\n" + table + end + "\n"
-open(doc, "w").write(text)
-PY
+  python3 "$root/bench/write-table.py" docs/performance.md \
+    '<!-- album:begin (rewritten by bench/album.sh --write) -->' '<!-- album:end -->' \
+    '| what | median | tail | goal | date |' "$rows"
 fi
 awk -v a="$pin_median" -v b="$page_median" 'BEGIN { exit !(a < 100 && b < 20) }'

@@ -28,19 +28,8 @@ echo "pages: $pages, PDF/A-${conformance:-?}${level:-?}"
 if [ "$write" = 1 ]; then
   row=$(printf '| %s pages (document + certificate), %s KB | %s ms | %s ms | < 50 ms | %s |' \
     "$pages" "$((bytes / 1024))" "$median" "$p95" "$(date -u +%Y-%m-%d)")
-  python3 - docs/performance.md "$row" <<'PY'
-import sys
-doc, row = sys.argv[1], sys.argv[2]
-text = open(doc).read()
-begin, end = "<!-- contract-pdf:begin (rewritten by bench/contract-pdf.sh --write) -->", "<!-- contract-pdf:end -->"
-table = "| signed PDF | median | p95 | goal | date |\n|---|---|---|---|---|\n" + row + "\n"
-if begin in text:
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    text = head + begin + "\n" + table + end + tail
-else:
-    text += "\n" + begin + "\n" + table + end + "\n"
-open(doc, "w").write(text)
-PY
+  python3 "$root/bench/write-table.py" docs/performance.md \
+    '<!-- contract-pdf:begin (rewritten by bench/contract-pdf.sh --write) -->' '<!-- contract-pdf:end -->' \
+    '| signed PDF | median | p95 | goal | date |' "$row"
 fi
 awk -v m="$median" 'BEGIN { exit !(m < 50) }'

@@ -137,19 +137,8 @@ if [ "$write" = 1 ]; then
   row=$(printf '| %d photos, %.2f GB, as one ZIP (2 workers, SQLite) | %.1f MB | ≤ 32 MB | %.1f s, %.0f MB/s | %s |' \
     "$entries" "$(echo "$bytes/1000000000" | bc -l)" "$(echo "$growth_kb/1024" | bc -l)" \
     "$seconds" "$mb_s" "$(date -u +%Y-%m-%d)")
-  python3 - "$doc" "$row" <<'PY'
-import sys
-doc, row = sys.argv[1], sys.argv[2]
-text = open(doc).read()
-begin, end = "<!-- download:begin -->", "<!-- download:end -->"
-table = "| event | peak RSS growth | goal | time | date |\n|---|---|---|---|---|\n" + row + "\n"
-if begin in text:
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    text = head + begin + "\n" + table + end + tail
-else:
-    text += "\n" + begin + "\n" + table + end + "\n"
-open(doc, "w").write(text)
-PY
+  python3 "$root/bench/write-table.py" "$doc" \
+    '<!-- download:begin -->' '<!-- download:end -->' \
+    '| event | peak RSS growth | goal | time | date |' "$row"
 fi
 [ "$growth_kb" -le 32768 ]

@@ -27,6 +27,17 @@ fn spread(shade: u8) -> Vec<u8> {
     out.into_inner()
 }
 
+/// Ann's session with its two photos and the album at `revision`, written into the library.
+fn write_session(library: &LibraryBuilder, revision: i32) {
+    library
+        .session("smith")
+        .event_type("public")
+        .image("Smith 01.jpg", images::jpeg(600, 400))
+        .image("Smith 02.jpg", images::jpeg(600, 400))
+        .manifest(&album_manifest(revision))
+        .write();
+}
+
 /// The sample studio, Ann's session with two photos, and the album's revision 1: five pages
 /// whose names sort by number (001, 002, 003, 010, 100), written out of order.
 async fn studio_with_album(app: &TestApp) -> LibraryBuilder {
@@ -38,13 +49,7 @@ async fn studio_with_album(app: &TestApp) -> LibraryBuilder {
         library.write(&format!("sessions/smith/albums/main/r1/{name}"), spread(shade));
     }
     library.write("sessions/smith/albums/main/r1/notes.txt", "the designer's own notes");
-    library
-        .session("smith")
-        .event_type("public")
-        .image("Smith 01.jpg", images::jpeg(600, 400))
-        .image("Smith 02.jpg", images::jpeg(600, 400))
-        .manifest(&album_manifest(1))
-        .write();
+    write_session(&library, 1);
     let pushed = app.push(library.path()).await;
     assert!(
         pushed.contains(
@@ -241,13 +246,7 @@ async fn ann_marks_up_revision_1_sends_it_approves_revision_2_and_the_designer_g
     for (name, shade) in [("001.jpg", 110), ("002.jpg", 90), ("003.jpg", 130)] {
         library.write(&format!("sessions/smith/albums/main/r2/{name}"), spread(shade));
     }
-    library
-        .session("smith")
-        .event_type("public")
-        .image("Smith 01.jpg", images::jpeg(600, 400))
-        .image("Smith 02.jpg", images::jpeg(600, 400))
-        .manifest(&album_manifest(2))
-        .write();
+    write_session(&library, 2);
     let pushed = app.push(library.path()).await;
     assert!(
         pushed.contains(
@@ -689,13 +688,7 @@ async fn ann_marks_up_the_album_with_the_mouse_sends_it_and_approves_the_next_re
     for (name, shade) in [("001.jpg", 110), ("002.jpg", 90)] {
         library.write(&format!("sessions/smith/albums/main/r2/{name}"), spread(shade));
     }
-    library
-        .session("smith")
-        .event_type("public")
-        .image("Smith 01.jpg", images::jpeg(600, 400))
-        .image("Smith 02.jpg", images::jpeg(600, 400))
-        .manifest(&album_manifest(2))
-        .write();
+    write_session(&library, 2);
     app.push(library.path()).await;
     story("album-approve", &app.base_url, Screen::Desktop, |page: Page| async move {
         page.sign_in_and_open("ann.smith@example.com", "smith", "/my-events").await?;
@@ -828,13 +821,7 @@ async fn a_revision_left_unanswered_for_a_week_is_reminded_once_and_an_answered_
     for name in ["001.jpg", "002.jpg"] {
         library.write(&format!("sessions/smith/albums/main/r2/{name}"), spread(70));
     }
-    library
-        .session("smith")
-        .event_type("public")
-        .image("Smith 01.jpg", images::jpeg(600, 400))
-        .image("Smith 02.jpg", images::jpeg(600, 400))
-        .manifest(&album_manifest(2))
-        .write();
+    write_session(&library, 2);
     app.push(library.path()).await;
     let mut ann = ann(&app).await;
     ann.get(&album).await;

@@ -106,6 +106,24 @@ fn task_ids(library: &Path) -> BTreeSet<String> {
     ids
 }
 
+/// Starts a `sync` and, at a random point of `span` (how long an undisturbed one takes, with
+/// room), kills it with SIGKILL if it is still running; answers whether it was cut short.
+async fn sync_killed_at_random(
+    app: &TestApp,
+    library: &Path,
+    span: Duration,
+    rng: &mut fastrand::Rng,
+) -> bool {
+    let mut child = connector(app, &app.base_url, library, &["sync"]).spawn().unwrap();
+    tokio::time::sleep(span.mul_f64(rng.f64())).await;
+    let running = child.try_wait().unwrap().is_none();
+    if running {
+        child.start_kill().unwrap(); // SIGKILL
+    }
+    child.wait().await.unwrap();
+    running
+}
+
 /// How many of a kill story's steps (from `count_var`, else `default`) and the random points it
 /// cuts at, seeded from `PROOFROOM_KILL_SEED` when set (printed, so a failing run can be repeated).
 fn kill_plan(count_var: &str, default: usize, what: &str) -> (usize, fastrand::Rng) {
@@ -138,13 +156,9 @@ async fn a_connector_killed_at_random_points_loses_and_doubles_nothing() {
             guest_registers(&app, &event, &email).await;
             registered.push(email);
         }
-        let mut child = connector(&app, &app.base_url, library.path(), &["sync"]).spawn().unwrap();
-        tokio::time::sleep(span.mul_f64(rng.f64())).await;
-        if child.try_wait().unwrap().is_none() {
-            child.start_kill().unwrap(); // SIGKILL
+        if sync_killed_at_random(&app, library.path(), span, &mut rng).await {
             killed += 1;
         }
-        child.wait().await.unwrap();
     }
     assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
 
@@ -347,13 +361,9 @@ async fn orders_placed_while_the_connector_is_killed_at_random_points_land_once_
         for _ in 0..per_cycle.min(orders - placed.len()) {
             placed.push(place_order(&ann, &event, &image).await);
         }
-        let mut child = connector(&app, &app.base_url, library.path(), &["sync"]).spawn().unwrap();
-        tokio::time::sleep(span.mul_f64(rng.f64())).await;
-        if child.try_wait().unwrap().is_none() {
-            child.start_kill().unwrap(); // SIGKILL
+        if sync_killed_at_random(&app, library.path(), span, &mut rng).await {
             killed += 1;
         }
-        child.wait().await.unwrap();
         cycles += 1;
     }
     assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
@@ -454,13 +464,9 @@ async fn contracts_signed_while_the_connector_is_killed_at_random_points_land_on
     let mut killed = 0;
     for path in paths.iter().skip(1) {
         sign(path.clone()).await;
-        let mut child = connector(&app, &app.base_url, library.path(), &["sync"]).spawn().unwrap();
-        tokio::time::sleep(span.mul_f64(rng.f64())).await;
-        if child.try_wait().unwrap().is_none() {
-            child.start_kill().unwrap(); // SIGKILL
+        if sync_killed_at_random(&app, library.path(), span, &mut rng).await {
             killed += 1;
         }
-        child.wait().await.unwrap();
     }
     assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
 
@@ -554,13 +560,9 @@ async fn album_answers_pulled_while_the_connector_is_killed_at_random_points_lan
     let mut killed = 0;
     for album in albums.iter().skip(1) {
         answer(album.clone()).await;
-        let mut child = connector(&app, &app.base_url, library.path(), &["sync"]).spawn().unwrap();
-        tokio::time::sleep(span.mul_f64(rng.f64())).await;
-        if child.try_wait().unwrap().is_none() {
-            child.start_kill().unwrap(); // SIGKILL
+        if sync_killed_at_random(&app, library.path(), span, &mut rng).await {
             killed += 1;
         }
-        child.wait().await.unwrap();
     }
     assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
 

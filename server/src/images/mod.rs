@@ -15,6 +15,7 @@ mod exif;
 mod jpeg;
 mod ops;
 pub mod pins;
+mod text;
 mod watermark;
 
 #[cfg(test)]

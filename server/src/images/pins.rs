@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 use super::{Encoded, ImageError, Pixels, jpeg};
 
@@ -157,18 +157,7 @@ fn wrap(font: &FontRef<'_>, size: f32, text: &str, max: f32) -> Vec<String> {
 }
 
 fn text_width(font: &FontRef<'_>, size: f32, text: &str) -> f32 {
-    let sf = font.as_scaled(PxScale::from(size));
-    let mut x = 0.0;
-    let mut prev: Option<GlyphId> = None;
-    for c in text.chars() {
-        let id = sf.glyph_id(c);
-        if let Some(p) = prev {
-            x += sf.kern(p, id);
-        }
-        x += sf.h_advance(id);
-        prev = Some(id);
-    }
-    x
+    super::text::width(font, size, text)
 }
 
 /// Draws `content` with its baseline at `baseline`, blending `colour` by glyph coverage.
@@ -181,18 +170,8 @@ fn text(
     content: &str,
     colour: [u8; 3],
 ) {
-    let sf = font.as_scaled(PxScale::from(size));
-    let mut x = left;
-    let mut prev: Option<GlyphId> = None;
     let (w, h) = (canvas.width as i64, canvas.height as i64);
-    for c in content.chars() {
-        let id = sf.glyph_id(c);
-        if let Some(p) = prev {
-            x += sf.kern(p, id);
-        }
-        let glyph = id.with_scale_and_position(size, point(x, baseline));
-        x += sf.h_advance(id);
-        prev = Some(id);
+    for glyph in super::text::line(font, size, content, left, baseline).0 {
         let Some(outline) = font.outline_glyph(glyph) else { continue };
         let bounds = outline.px_bounds();
         outline.draw(|gx, gy, coverage| {

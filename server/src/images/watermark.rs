@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 use super::ops::{div255, resize_raw};
 use super::{ImageError, Pixels, Watermark, WatermarkMark, WatermarkPosition};
@@ -198,37 +198,12 @@ fn text_stamp(
 ) -> Result<Option<Stamp>, ImageError> {
     let font = font()?;
     let mut size = size.max(6.0);
-    let width_at = |size: f32| -> f32 {
-        let sf = font.as_scaled(PxScale::from(size));
-        let mut x = 0.0;
-        let mut prev: Option<GlyphId> = None;
-        for c in text.chars() {
-            let id = sf.glyph_id(c);
-            if let Some(p) = prev {
-                x += sf.kern(p, id);
-            }
-            x += sf.h_advance(id);
-            prev = Some(id);
-        }
-        x
-    };
-    let natural = width_at(size);
+    let natural = super::text::width(font, size, text);
     if natural > max_width && natural > 0.0 {
         size = (size * max_width / natural).max(6.0);
     }
-    let sf = font.as_scaled(PxScale::from(size));
-    let mut glyphs = Vec::new();
-    let mut x = 0.0;
-    let mut prev: Option<GlyphId> = None;
-    for c in text.chars() {
-        let id = sf.glyph_id(c);
-        if let Some(p) = prev {
-            x += sf.kern(p, id);
-        }
-        glyphs.push(id.with_scale_and_position(size, point(x, sf.ascent())));
-        x += sf.h_advance(id);
-        prev = Some(id);
-    }
+    let ascent = font.as_scaled(PxScale::from(size)).ascent();
+    let (glyphs, _) = super::text::line(font, size, text, 0.0, ascent);
     let outlined: Vec<_> = glyphs.into_iter().filter_map(|g| font.outline_glyph(g)).collect();
     if outlined.is_empty() {
         return Ok(None);
