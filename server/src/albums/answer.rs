@@ -79,7 +79,7 @@ pub async fn send(
     let (event, album) = path.into_inner();
     let fields = form.into_inner();
     let (owned, revision) = checked(&state, &session, &event, &album, &fields).await?;
-    let client = owned.client.id.clone();
+    let client = owned.client_id.clone();
     db::run(&state.pool, move |conn| {
         answer(conn, &revision, AlbumDecision::Comments, &client, None, &fields)
             .map_err(AppError::from)
@@ -106,7 +106,7 @@ pub async fn approve(
         )
         .into());
     }
-    let client = owned.client.id.clone();
+    let client = owned.client_id.clone();
     db::run(&state.pool, move |conn| {
         answer(conn, &revision, AlbumDecision::Approved, &client, Some(name), &fields)
             .map_err(AppError::from)

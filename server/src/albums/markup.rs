@@ -347,7 +347,7 @@ pub async fn add(
         .and_then(|p| p.trim().parse().ok())
         .ok_or_else(|| AlbumError::PageNotFound("Say which page the note is on.".into()))?;
     let input = NoteInput::of(&fields)?;
-    let (event_id, author) = (owned.event.id.clone(), owned.client.id.clone());
+    let (event_id, author) = (owned.event.id.clone(), owned.client_id.clone());
     let made = db::run(&state.pool, move |conn| {
         add_note(conn, &event_id, &revision, position, input, &author).map_err(AppError::from)
     })
@@ -367,7 +367,7 @@ pub async fn update(
     let fields = form.into_inner();
     let (owned, revision) = checked(&state, &session, &event, &album, &fields).await?;
     let input = NoteInput::of(&fields)?;
-    let (event_id, author) = (owned.event.id.clone(), owned.client.id.clone());
+    let (event_id, author) = (owned.event.id.clone(), owned.client_id.clone());
     let changed = db::run(&state.pool, move |conn| {
         update_note(conn, &event_id, &revision, &note, input, &author).map_err(AppError::from)
     })
@@ -386,7 +386,7 @@ pub async fn delete(
     let (event, album, note) = path.into_inner();
     let fields = form.into_inner();
     let (owned, revision) = checked(&state, &session, &event, &album, &fields).await?;
-    let author = owned.client.id.clone();
+    let author = owned.client_id.clone();
     let position = db::run(&state.pool, move |conn| {
         delete_note(conn, &revision, &note, &author).map_err(AppError::from)
     })

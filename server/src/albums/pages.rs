@@ -3,9 +3,10 @@
 //! JavaScript it is a long page of pages with comment boxes; `static/album.js` turns it into a
 //! viewer with sticky notes.
 //!
-//! One access check ([`own_album`]) stands before the page, its images and every action: only
-//! the session's current client; anyone else — a guest, another client, nobody signed in —
-//! gets 404, as for an album that does not exist.
+//! One access check ([`own_album`]: the album, its event and its revisions, three reads) stands
+//! before the page, its images and every action: only the session's current client; anyone
+//! else — a guest, another client, nobody signed in — gets 404, as for an album that does not
+//! exist.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,9 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{AlbumError, AlbumRow, NoteRow, PageRow, RevisionRow, numbered};
 use crate::auth::browser_session::CurrentSession;
-use crate::auth::people::{self, ClientRow};
+use crate::auth::people;
 use crate::db::schema::album_pages;
-use crate::db::{self, AlbumId, AlbumPageId, EventId};
+use crate::db::{self, AlbumId, AlbumPageId, ClientId, EventId};
 use crate::error::AppError;
 use crate::events::models::EventRow;
 use crate::site::{self, StudioView, base_context};
@@ -28,7 +29,8 @@ use crate::web::State;
 pub struct Owned {
     pub album: AlbumRow,
     pub event: EventRow,
-    pub client: ClientRow,
+    /// The viewer: the event's client.
+    pub client_id: ClientId,
     /// Oldest first; only those online (every page held).
     pub revisions: Vec<RevisionRow>,
 }
@@ -89,8 +91,7 @@ pub async fn own_album(
         if revisions.is_empty() {
             return Ok(None);
         }
-        let client = people::client(conn, &client)?;
-        Ok(Some(Owned { album: row, event: event_row, client, revisions }))
+        Ok(Some(Owned { album: row, event: event_row, client_id: client, revisions }))
     })
     .await?;
     found.ok_or_else(missing)
@@ -255,7 +256,7 @@ pub async fn render(
     let path = owned.path();
     let (current, reference, studio) = {
         let (rev_id, before) = (revision.id.clone(), before.clone());
-        let path = path.clone();
+        let (path, client) = (path.clone(), owned.client_id.clone());
         db::run(&state.pool, move |conn| -> db::Result<_> {
             let pages = super::pages_of(conn, &rev_id)?;
             let notes = super::notes_of(conn, &rev_id)?;
@@ -267,11 +268,13 @@ pub async fn render(
             };
             let (row, studio): (_, StudioView) = site::studio_view(conn)?;
             let tz = row.map_or(chrono_tz::UTC, |r| r.tz());
-            Ok((page_views(&path, &pages, &notes), reference, (studio, tz)))
+            let client = people::client(conn, &client)?;
+            let name = format!("{} {}", client.first_name, client.last_name);
+            Ok((page_views(&path, &pages, &notes), reference, (studio, tz, name)))
         })
         .await?
     };
-    let (studio, tz) = studio;
+    let (studio, tz, client_name) = studio;
     let mut context = base_context(req, state, session, &studio).await?;
     let title = if owned.album.description.is_empty() {
         "Album".to_string()
@@ -313,8 +316,7 @@ pub async fn render(
         })
         .collect();
     context.insert("revisions", &links);
-    context
-        .insert("client_name", &format!("{} {}", owned.client.first_name, owned.client.last_name));
+    context.insert("client_name", &client_name);
     context.insert("error", &shown.error);
     context.insert("done", &shown.done);
     site::render_status(state, "album.html", &context, status)
@@ -398,7 +400,7 @@ pub async fn photos(
 ) -> Result<HttpResponse, AppError> {
     let (event, album) = path.into_inner();
     let owned = own_album(&state, &session, &event, &album).await?;
-    let (event_id, client) = (owned.event.id.clone(), owned.client.id.clone());
+    let (event_id, client) = (owned.event.id.clone(), owned.client_id.clone());
     let mut photos: Vec<Photo> = db::run(&state.pool, move |conn| -> db::Result<_> {
         let favorites: HashMap<_, _> =
             crate::favorites::notes_of(conn, &event_id, client.as_str())?;

@@ -215,10 +215,6 @@ fn replace_pages(
     let mut keys = Vec::new();
     let mut by_name: HashMap<String, PageRow> =
         held.into_iter().map(|p| (p.file_name.clone(), p)).collect();
-    // Positions are unique only in spirit: moved out of the way first, then set.
-    diesel::update(album_pages::table.filter(album_pages::revision_id.eq(revision)))
-        .set(album_pages::position.eq(album_pages::position + 100_000))
-        .execute(conn)?;
     for (i, page) in wanted.iter().enumerate() {
         let position = i as i32 + 1;
         let sha = page.sha256.to_ascii_lowercase();
