@@ -4,6 +4,15 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
+/// The zone `STUDIO_TOML` sets, so a test can write dates into a library before the server has it.
+pub const STUDIO_ZONE: chrono_tz::Tz = chrono_tz::America::Chicago;
+
+/// Today where the test studio is: a date written before the first push means the studio's day,
+/// which near midnight UTC is not the server's default (UTC) day.
+pub fn studio_today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&STUDIO_ZONE).date_naive()
+}
+
 pub const STUDIO_TOML: &str = r#"name = "Maple Lane Photography"
 email = "hello@maplelane.example"
 phone = "+1 555 0100"

@@ -6,14 +6,14 @@
 use anyhow::ensure;
 use proofroom_tests::browser::{Screen, story};
 use proofroom_tests::shop::{ann, photos};
-use proofroom_tests::{LibraryBuilder, TestApp, images, inbox_files, shop};
+use proofroom_tests::{LibraryBuilder, TestApp, images, inbox_files, library, shop};
 use reqwest::StatusCode;
 
 /// Ann's session of three photos, of which she chooses two by `choose_by` days from today.
 async fn choosing(app: &TestApp, choose_by_in_days: u64) -> LibraryBuilder {
     let library = LibraryBuilder::new();
     shop::write_studio(&library);
-    let by = app.studio_today() + chrono::Days::new(choose_by_in_days);
+    let by = library::studio_today() + chrono::Days::new(choose_by_in_days);
     library
         .session("smith")
         .event_type("none")
@@ -94,7 +94,7 @@ async fn a_client_chooses_the_photos_asked_for_sends_them_and_the_studio_gets_th
 async fn a_client_who_has_not_sent_is_reminded_before_the_date() {
     let app = TestApp::builder().notice_seconds(1).spawn().await;
     choosing(&app, 1).await;
-    let by = app.studio_today() + chrono::Days::new(1);
+    let by = library::studio_today() + chrono::Days::new(1);
     // The photos are online (that email first), then the reminder: once.
     for _ in 0..200 {
         if app.emails_to("ann.smith@example.com").iter().any(|m| m.subject.starts_with("Choose")) {

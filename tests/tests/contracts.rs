@@ -13,7 +13,8 @@ use fantoccini::actions::{InputSource, MouseActions, PointerAction, TouchActions
 use proofroom_tests::browser::{Page, Screen, story};
 use proofroom_tests::shop::{ann, write_studio};
 use proofroom_tests::{
-    LibraryBuilder, TestApp, Visitor, images, inbox_files, pdf_image_count, pdf_text, printed,
+    LibraryBuilder, TestApp, Visitor, images, inbox_files, library, pdf_image_count, pdf_text,
+    printed,
 };
 use proofroom_wire::contracts::CONSENT_TEXT;
 use reqwest::StatusCode;
@@ -646,7 +647,7 @@ async fn ann_signs_with_her_finger_on_a_phone() {
 #[tokio::test]
 async fn a_contract_due_within_three_days_is_reminded_once_while_unsigned() {
     let app = TestApp::builder().notice_seconds(1).spawn().await;
-    let due = app.studio_today() + chrono::Days::new(2);
+    let due = library::studio_today() + chrono::Days::new(2);
     let library = LibraryBuilder::new();
     write_studio(&library);
     library.write("sessions/smith/contracts/agreement.md", AGREEMENT);
