@@ -73,6 +73,11 @@ struct RawConfig {
     server: Option<Spanned<String>>,
     token_file: Option<Spanned<String>>,
     interval_minutes: Option<Minutes>,
+    /// The calendar sync's users and mail server: read by `accounts`, not needed here.
+    #[serde(rename = "users", default)]
+    _users: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "smtp", default)]
+    _smtp: Option<serde::de::IgnoredAny>,
 }
 
 /// The configuration of a command's options: `--server`/`--token`, then `PROOFROOM_TOKEN`,

@@ -349,6 +349,19 @@ impl Inbox {
             FeedContent::Album(a) => (a.session_id.clone(), album_task(a)),
             FeedContent::Gone { .. } => return Ok(()),
         };
+        let at = item.at.format("%Y-%m-%d %H:%M:%S").to_string();
+        self.add_task(&task_id, &at, item.content.kind(), &session, &what)
+    }
+
+    /// Appends a line to `tasks.csv` unless one with `task_id` is there already.
+    pub(crate) fn add_task(
+        &self,
+        task_id: &str,
+        at: &str,
+        kind: &str,
+        session: &str,
+        what: &str,
+    ) -> io::Result<()> {
         let path = self.root.join("tasks.csv");
         let existing = match fs::read_to_string(&path) {
             Ok(text) => text,
@@ -365,13 +378,12 @@ impl Inbox {
         if !text.is_empty() && !text.ends_with('\n') {
             text.push('\n');
         }
-        let at = item.at.format("%Y-%m-%d %H:%M:%S").to_string();
-        csv_line(&mut text, &[&task_id, &at, item.content.kind(), &session, &what]);
+        csv_line(&mut text, &[task_id, at, kind, session, what]);
         self.put("tasks.csv", text.as_bytes())
     }
 
     /// Writes `relative` under the inbox whole: temporary file, fsync, rename, fsync the folder.
-    fn put(&self, relative: &str, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn put(&self, relative: &str, bytes: &[u8]) -> io::Result<()> {
         let path = self.root.join(relative);
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
         fs::create_dir_all(&dir)?;
@@ -515,7 +527,7 @@ fn json<T: serde::Serialize>(value: &T) -> io::Result<Vec<u8>> {
 
 /// A session or guest id as a file name: ids come from folder names or the server, but a `/`
 /// or a leading dot must never reach outside the inbox folder.
-fn safe_name(id: &str) -> String {
+pub(crate) fn safe_name(id: &str) -> String {
     let cleaned: String =
         id.chars().map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c }).collect();
     match cleaned.strip_prefix('.') {
@@ -528,7 +540,7 @@ fn safe_name(id: &str) -> String {
 /// Every CSV the connector writes goes through here. A field a spreadsheet would read as a
 /// formula — starting with `= + - @`, a tab or a carriage return: a guest can name themself
 /// `=HYPERLINK(…)` — is made inert text by OWASP's rule: a leading `'`, and quoted.
-fn csv_line(out: &mut String, fields: &[&str]) {
+pub(crate) fn csv_line(out: &mut String, fields: &[&str]) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.push(',');

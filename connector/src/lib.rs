@@ -18,15 +18,17 @@
 //! ```
 //!
 //! The modules import one way, downwards: `daemon` (and the binary) run [`sync()`]; `sync` runs
-//! `push` and `pull` as its [`SyncPlan`] (`plan`) says; the commands `push`, `pull`, `status`
-//! and `admin` stand beside each other and import none of each other; below them are
-//! [`library`] (reading the studio library), [`api`] (the studio API), [`state`], [`config`],
-//! `calendar`, [`inbox`], `lock`, `filecache`, `output` and `manifest`. This root holds only
+//! `push` and `pull` as its [`SyncPlan`] (`plan`) says; the commands `push`, `pull`, `status`,
+//! `admin` and `calendar` (the calendar and contacts sync, with its users in `accounts`) stand
+//! beside each other and import none of each other; below them are [`library`] (reading the
+//! studio library), [`api`] (the studio API), [`state`], [`config`], [`inbox`], `lock`,
+//! `filecache`, `output` and `manifest`. This root holds only
 //! what all of them share: the options, reports and errors of the commands.
 
 use std::fmt;
 use std::path::PathBuf;
 
+mod accounts;
 pub mod admin;
 pub mod api;
 mod calendar;
@@ -47,6 +49,7 @@ mod status;
 mod sync;
 
 pub use api::sha256_file;
+pub use calendar::{CalendarError, CalendarReport, calendar_sync};
 pub use config::{Config, ConfigError, TokenSource, load_config};
 pub use library::{
     BrandingImage, Library, LibraryError, PriceListFile, Session, Skipped, Studio, load_library,

@@ -32,6 +32,10 @@ enum Command {
     /// The daemon: a full sync every `interval_minutes` of connector.toml (default 15) until
     /// SIGTERM or Ctrl-C.
     Run(PushArgs),
+    /// Each user's calendar and address book (connector.toml [[users]]): sessions and
+    /// appointments out, what was booked on the phone back into inbox/.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Each sync run with what moved and every error.
     Logs(LogsArgs),
     /// The services panel: last sync, what waits on the server, sessions online and expiring.
@@ -106,6 +110,19 @@ enum Command {
         yes: bool,
         #[command(flatten)]
         server: ServerArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Sync now: every user, or only --user.
+    Sync {
+        /// The studio library folder.
+        #[arg(long, value_name = "DIR")]
+        library: PathBuf,
+        /// Only this user (an id of connector.toml [[users]]).
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
     },
 }
 
@@ -193,6 +210,20 @@ async fn main() -> ExitCode {
             // Not waiting for the runtime to wind down: a sync cut short may leave a blocking
             // task (a lock being waited for) that would hold the exit up.
             std::process::exit(code)
+        }
+        Command::Calendar(CalendarCommand::Sync { library, user }) => {
+            match proofroom_connector::calendar_sync(&library, user.as_deref()).await {
+                Ok(report) => {
+                    for line in &report.lines {
+                        println!("{line}");
+                    }
+                    for error in &report.errors {
+                        eprintln!("error: {error}");
+                    }
+                    ExitCode::from(report.exit_code())
+                }
+                Err(e) => fail(&e, 2),
+            }
         }
         Command::Logs(args) => logs(&args),
         Command::ResetLogin { client, server } => {

@@ -14,7 +14,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use toml::Spanned;
@@ -261,6 +261,60 @@ impl<'de> Deserialize<'de> for Date {
         }
         d.deserialize_any(V)
     }
+}
+
+/// A wall-clock date and time without an offset (the zone is given apart): a TOML local
+/// date-time (`2026-06-13T14:00:00`, `2026-06-13 14:00`) or a string (`"2026-06-13 14:00"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct LocalDateTime(pub NaiveDateTime);
+
+const LOCAL_DATE_TIME: &str = "a local date and time like \"2026-06-13 14:00\"";
+
+impl<'de> Deserialize<'de> for LocalDateTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LocalDateTime;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(LOCAL_DATE_TIME)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LocalDateTime, E> {
+                parse_local_date_time(v)
+                    .map(LocalDateTime)
+                    .ok_or_else(|| E::custom(format!("expected {LOCAL_DATE_TIME}, found \"{v}\"")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LocalDateTime, A::Error> {
+                let dt =
+                    toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                match (dt.date, dt.time, dt.offset) {
+                    (Some(_), Some(_), None) => parse_local_date_time(&dt.to_string())
+                        .map(LocalDateTime)
+                        .ok_or_else(|| de::Error::custom(format!("{dt} is not a date and time"))),
+                    (_, _, Some(_)) => Err(de::Error::custom(format!(
+                        "expected a local time without an offset (the zone is `time_zone`), found {dt}"
+                    ))),
+                    _ => Err(de::Error::custom(format!(
+                        "expected {LOCAL_DATE_TIME}, with the time of day, found {dt}"
+                    ))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `YYYY-MM-DD HH:MM[:SS]`, with a space or a `T` between the date and the time.
+pub(crate) fn parse_local_date_time(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    if s.len() < 16 || !matches!(s.as_bytes()[10], b' ' | b'T') {
+        return None;
+    }
+    let date = parse_date(&s[..10])?;
+    let time = &s[11..];
+    let time = chrono::NaiveTime::parse_from_str(time, "%H:%M:%S")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(time, "%H:%M"))
+        .ok()?;
+    Some(date.and_time(time))
 }
 
 /// `YYYY-MM-DD`, strictly.

@@ -13,6 +13,7 @@ use proofroom_server::config::Config;
 use tempfile::TempDir;
 
 pub mod browser;
+pub mod dav;
 pub mod images;
 pub mod library;
 pub mod proxy;

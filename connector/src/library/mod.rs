@@ -15,22 +15,28 @@ use std::path::{Path, PathBuf};
 use crate::ItemError;
 
 mod albums;
+mod appointments;
 mod check;
+mod clients;
 mod contracts;
 mod folder;
 mod prepaid;
 mod price_list;
+mod schedule;
 mod session;
 mod studio;
 mod videos;
 
 pub use albums::{AlbumPage, Albums, READY_FOR_UPLOAD, SessionAlbum};
+pub use appointments::{Appointment, parse_appointment, recurrence_rule};
+pub use clients::{ClientCard, parse_client};
 pub use contracts::{Contracts, SessionContract};
 pub use folder::IMAGE_EXTENSIONS;
 use folder::{EntryKind, entries, id_of, is_toml, read_text, usable_id};
 pub use prepaid::{PrepaidFile, parse_prepaid};
 pub use price_list::{PriceListFile, parse_price_list};
-pub use session::{Session, parse_session};
+pub use schedule::When;
+pub use session::{Schedule, Session, parse_session};
 pub use studio::{BrandingImage, DEFAULT_WATERMARK_OPACITY, Studio, parse_studio};
 
 /// Everything read from a library.
@@ -44,6 +50,10 @@ pub struct Library {
     pub sessions: Vec<Session>,
     /// `prepaid/<invoice-id>.toml` whose session and items are good, sorted by id.
     pub prepaid: Vec<PrepaidFile>,
+    /// `calendar/<id>.toml`: appointments that are not sessions, sorted by id.
+    pub appointments: Vec<Appointment>,
+    /// `clients/<id>.toml`: the client list, sorted by id.
+    pub clients: Vec<ClientCard>,
     /// Things deliberately left out, with the reason (e.g. a session folder without a manifest).
     pub skipped: Vec<Skipped>,
     /// Files that could not be read; what they describe is not in this `Library`.
@@ -78,6 +88,8 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
         price_lists: Vec::new(),
         sessions: Vec::new(),
         prepaid: Vec::new(),
+        appointments: Vec::new(),
+        clients: Vec::new(),
         skipped: Vec::new(),
         errors: Vec::new(),
     };
@@ -85,6 +97,8 @@ pub fn load_library(root: impl AsRef<Path>) -> Result<Library, LibraryError> {
     let price_list_ids = load_price_lists(&mut lib);
     load_sessions(&mut lib, &price_list_ids);
     load_prepaid(&mut lib);
+    load_appointments(&mut lib);
+    load_clients(&mut lib);
     Ok(lib)
 }
 
@@ -136,6 +150,7 @@ fn load_price_lists(lib: &mut Library) -> BTreeSet<String> {
 
 /// `sessions/*/session.toml`; a folder without one is skipped, not an error.
 fn load_sessions(lib: &mut Library, price_list_ids: &BTreeSet<String>) {
+    let zone = lib.studio.as_ref().and_then(Studio::zone);
     for (id, dir) in entries(&lib.root, "sessions", EntryKind::Dir, &mut lib.errors) {
         if !usable_id(&mut lib.errors, "sessions", &id, "folder") {
             continue;
@@ -147,7 +162,7 @@ fn load_sessions(lib: &mut Library, price_list_ids: &BTreeSet<String>) {
                 .push(Skipped { item: format!("sessions/{id}"), reason: "no session.toml".into() });
             continue;
         }
-        let parse = |text: &str| parse_session(&id, &dir, text, price_list_ids);
+        let parse = |text: &str| parse_session(&id, &dir, text, price_list_ids, zone);
         if let Some(session) = read(&manifest_path, &item, &mut lib.errors, parse) {
             lib.errors.extend(session.image_errors.iter().cloned());
             lib.errors.extend(session.contracts.errors.iter().cloned());
@@ -167,6 +182,35 @@ fn load_prepaid(lib: &mut Library) {
         let parse = |text: &str| parse_prepaid(&item, text, &lib.sessions, &lib.price_lists);
         if let Some(invoice) = read(&path, &item, &mut lib.errors, parse) {
             lib.prepaid.push(PrepaidFile { id: id_of(&name), item, invoice });
+        }
+    }
+}
+
+/// `calendar/*.toml`.
+fn load_appointments(lib: &mut Library) {
+    let zone = lib.studio.as_ref().and_then(Studio::zone);
+    for (name, path) in entries(&lib.root, "calendar", EntryKind::File, &mut lib.errors) {
+        if !is_toml(&name) || !usable_id(&mut lib.errors, "calendar", &name, "file") {
+            continue;
+        }
+        let item = format!("calendar/{name}");
+        let parse = |text: &str| parse_appointment(&id_of(&name), text, zone);
+        if let Some(appointment) = read(&path, &item, &mut lib.errors, parse) {
+            lib.appointments.push(appointment);
+        }
+    }
+}
+
+/// `clients/*.toml`.
+fn load_clients(lib: &mut Library) {
+    for (name, path) in entries(&lib.root, "clients", EntryKind::File, &mut lib.errors) {
+        if !is_toml(&name) || !usable_id(&mut lib.errors, "clients", &name, "file") {
+            continue;
+        }
+        let item = format!("clients/{name}");
+        let parse = |text: &str| parse_client(&id_of(&name), text);
+        if let Some(client) = read(&path, &item, &mut lib.errors, parse) {
+            lib.clients.push(client);
         }
     }
 }

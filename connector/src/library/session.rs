@@ -10,13 +10,16 @@ use serde::Deserialize;
 use toml::Spanned;
 use unicode_normalization::UnicodeNormalization;
 
+use chrono_tz::Tz;
+
 use super::albums::{Albums, RawAlbum, albums};
 use super::check::Problems;
 use super::contracts::{Contracts, RawContract, contracts};
 use super::folder::{EntryKind, is_image_name, list_dir};
+use super::schedule::{self, RawWhen, When};
 use super::videos::{RawVideo, videos};
 use crate::ItemError;
-use crate::manifest::{Date, Days, Photos, key_text};
+use crate::manifest::{Date, Days, LocalDateTime, Photos, key_text};
 
 /// `sessions/<id>/session.toml` with its folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,20 @@ pub struct Session {
     /// `[[albums]]`: those ready to upload, those the studio is still working on, the
     /// problems of those held back.
     pub albums: Albums,
+    /// `starts`/`ends`/`location`/`staff`: what the staff's calendars show; none without times.
+    pub schedule: Option<Schedule>,
+}
+
+/// A session on the calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub when: When,
+    pub location: Option<String>,
+    /// User ids of who works it (photographer, assistant).
+    pub staff: Vec<String>,
+    /// The UID of an appointment made on a phone that this session now is: the sync updates
+    /// that calendar event instead of adding a second one.
+    pub appointment: Option<String>,
 }
 
 impl Session {
@@ -99,6 +116,13 @@ struct RawSession {
     contracts: Vec<RawContract>,
     #[serde(default)]
     albums: Vec<RawAlbum>,
+    starts: Option<Spanned<LocalDateTime>>,
+    ends: Option<Spanned<LocalDateTime>>,
+    time_zone: Option<Spanned<String>>,
+    location: Option<String>,
+    #[serde(default)]
+    staff: Vec<Spanned<String>>,
+    appointment: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -123,12 +147,14 @@ struct RawImage {
 }
 
 /// Parses `sessions/<id>/session.toml` (its text given) and picks the images of `dir` that go
-/// online. `price_lists` are the ids of the library's price lists.
+/// online. `price_lists` are the ids of the library's price lists; `studio_zone` is the zone of
+/// times given without one.
 pub fn parse_session(
     id: &str,
     dir: &Path,
     text: &str,
     price_lists: &BTreeSet<String>,
+    studio_zone: Option<Tz>,
 ) -> Result<Session, Vec<ItemError>> {
     let mut p = Problems::new(format!("sessions/{id}/session.toml"), text);
     let raw: RawSession = p.parse()?;
@@ -166,6 +192,7 @@ pub fn parse_session(
     }
 
     let download_size = download_size(&mut p, &raw);
+    let schedule = schedule(&mut p, &raw, studio_zone);
 
     p.result(Session {
         id: id.to_string(),
@@ -198,6 +225,31 @@ pub fn parse_session(
         image_errors,
         contracts,
         albums,
+        schedule,
+    })
+}
+
+/// The session's place on the staff's calendars: its times, or nothing when it has none.
+fn schedule(p: &mut Problems<'_>, raw: &RawSession, studio_zone: Option<Tz>) -> Option<Schedule> {
+    let when = RawWhen {
+        starts: raw.starts.as_ref(),
+        ends: raw.ends.as_ref(),
+        time_zone: raw.time_zone.as_ref(),
+    };
+    let when = schedule::when(p, when, studio_zone);
+    let staff = schedule::staff(p, &raw.staff);
+    let appointment = raw.appointment.as_ref().map(|uid| p.required_text(uid, "appointment"));
+    if when.is_none() && (raw.starts.is_none() && raw.ends.is_none()) {
+        if let Some(uid) = &raw.appointment {
+            p.add(uid.span(), "appointment", "needs `starts` and `ends`: the session's times");
+        }
+        return None;
+    }
+    Some(Schedule {
+        when: when?,
+        location: schedule::text(raw.location.clone()),
+        staff,
+        appointment,
     })
 }
 

@@ -29,6 +29,13 @@ pub struct Studio {
     pub branding: Vec<BrandingImage>,
 }
 
+impl Studio {
+    /// The studio's time zone: where times without a zone of their own are.
+    pub fn zone(&self) -> Option<chrono_tz::Tz> {
+        chrono_tz::Tz::from_str(&self.profile.time_zone).ok()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrandingImage {
     pub slot: BrandingSlot,

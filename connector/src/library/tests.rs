@@ -95,7 +95,13 @@ fn lists(ids: &[&str]) -> BTreeSet<String> {
 }
 
 fn parse_in(dir: &Path, text: &str) -> Result<Session, Vec<ItemError>> {
-    parse_session("2026-0412", dir, text, &lists(&["portrait-2026"]))
+    parse_session(
+        "2026-0412",
+        dir,
+        text,
+        &lists(&["portrait-2026"]),
+        Some(chrono_tz::America::Chicago),
+    )
 }
 
 fn session_errors(files: &[&str], text: &str) -> Vec<String> {
@@ -855,7 +861,7 @@ fn bad_session_manifests_name_line_and_field() {
         (
             m.replace("publish = true", "publsh = true"),
             format!(
-                "{file}:4: publsh: unknown field (a typo?); expected one of \"description\", \"date\", \"price_list\", \"days_active\", \"publish\", \"event_type\", \"event_code\", \"event_description\", \"yearbook_selection\", \"upload\", \"upload_groups\", \"online_groups\", \"cover\", \"choose\", \"choose_by\", \"choose_fewer\", \"downloads\", \"download_size\", \"client\", \"images\", \"videos\", \"contracts\", \"albums\""
+                "{file}:4: publsh: unknown field (a typo?); expected one of \"description\", \"date\", \"price_list\", \"days_active\", \"publish\", \"event_type\", \"event_code\", \"event_description\", \"yearbook_selection\", \"upload\", \"upload_groups\", \"online_groups\", \"cover\", \"choose\", \"choose_by\", \"choose_fewer\", \"downloads\", \"download_size\", \"client\", \"images\", \"videos\", \"contracts\", \"albums\", \"starts\", \"ends\", \"time_zone\", \"location\", \"staff\", \"appointment\""
             ),
         ),
         (
@@ -1069,4 +1075,111 @@ fn an_album_without_pages_is_held_back_alone_and_one_in_design_stays_home() {
           is held back until then"],
     );
     assert_eq!(library.sessions.len(), 1, "the session itself still goes");
+}
+
+/// MINIMAL_SESSION with schedule lines before its `[client]`.
+fn scheduled(lines: &str) -> String {
+    MINIMAL_SESSION.replacen("[client]", &format!("{lines}\n[client]"), 1)
+}
+
+#[test]
+fn a_session_on_the_calendar_has_times_in_its_zone_and_its_staff() {
+    let dir = session_dir(&[]);
+    let s = parse_in(
+        dir.path(),
+        &scheduled(
+            "starts = 2026-06-13T14:00:00\nends = \"2026-06-13 18:30\"\nlocation = \"Rose Garden\"\nstaff = [\"anna\", \"ben\"]\nappointment = \"abc@phone\"",
+        ),
+    )
+    .unwrap();
+    let schedule = s.schedule.expect("on the calendar");
+    assert_eq!(schedule.when.time_zone, chrono_tz::America::Chicago, "the studio's zone");
+    assert_eq!(schedule.when.starts_utc().to_rfc3339(), "2026-06-13T19:00:00+00:00");
+    assert_eq!(schedule.staff, vec!["anna", "ben"]);
+    assert_eq!(schedule.location.as_deref(), Some("Rose Garden"));
+    assert_eq!(schedule.appointment.as_deref(), Some("abc@phone"));
+    let s = parse_in(
+        dir.path(),
+        &scheduled("starts = \"2026-06-13 14:00\"\nends = \"2026-06-13 15:00\"\ntime_zone = \"Europe/Lisbon\""),
+    )
+    .unwrap();
+    assert_eq!(s.schedule.unwrap().when.starts_utc().to_rfc3339(), "2026-06-13T13:00:00+00:00");
+    assert!(parse_in(dir.path(), MINIMAL_SESSION).unwrap().schedule.is_none());
+}
+
+#[test]
+fn bad_session_times_name_the_field() {
+    let e = one_session_error(&[], &scheduled("starts = \"2026-06-13 14:00\""));
+    assert!(e.contains("ends: needed with `starts`"), "{e}");
+    let e = one_session_error(
+        &[],
+        &scheduled("starts = \"2026-06-13 14:00\"\nends = \"2026-06-13 13:00\""),
+    );
+    assert!(e.contains("ends: must be after `starts`"), "{e}");
+    let e = one_session_error(
+        &[],
+        &scheduled("starts = \"2026-03-08 02:30\"\nends = \"2026-03-08 04:00\""),
+    );
+    assert!(e.contains("starts: 2026-03-08 02:30 does not exist in America/Chicago"), "{e}");
+    let e =
+        one_session_error(&[], &scheduled("starts = \"13 June 2pm\"\nends = \"2026-06-13 15:00\""));
+    assert!(e.contains("expected a local date and time like \"2026-06-13 14:00\""), "{e}");
+    let e = one_session_error(
+        &[],
+        &scheduled("starts = 2026-06-13T14:00:00Z\nends = \"2026-06-13 15:00\""),
+    );
+    assert!(e.contains("without an offset"), "{e}");
+    let e = one_session_error(
+        &[],
+        &scheduled(
+            "starts = \"2026-06-13 14:00\"\nends = \"2026-06-13 15:00\"\ntime_zone = \"Mars/Olympus\"",
+        ),
+    );
+    assert!(e.contains("time_zone: expected a time zone name"), "{e}");
+    let e = one_session_error(
+        &[],
+        &scheduled(
+            "staff = [\"anna\", \"anna\"]\nstarts = \"2026-06-13 14:00\"\nends = \"2026-06-13 15:00\"",
+        ),
+    );
+    assert!(e.contains("staff: \"anna\" is used twice"), "{e}");
+}
+
+#[test]
+fn appointments_and_clients_are_read_and_checked() {
+    let chicago = Some(chrono_tz::America::Chicago);
+    let a = parse_appointment(
+        "consult",
+        "title = \"Consultation\"\nstarts = \"2026-06-02 10:00\"\nends = \"2026-06-02 11:00\"\nstaff = [\"anna\"]\nrepeat = \"FREQ=WEEKLY;BYDAY=TU;COUNT=4\"\ntentative = true\n",
+        chicago,
+    )
+    .unwrap();
+    assert_eq!(a.title, "Consultation");
+    assert!(a.tentative && a.repeat.is_some());
+    let e = parse_appointment(
+        "consult",
+        "title = \"Consultation\"\nstarts = \"2026-06-02 10:00\"\nends = \"2026-06-02 11:00\"\nstaff = [\"anna\"]\nrepeat = \"every tuesday\"\n",
+        chicago,
+    )
+    .unwrap_err();
+    assert!(
+        e[0].to_string().starts_with("calendar/consult.toml:5: repeat: expected a repeat rule"),
+        "{e:?}"
+    );
+    let e = parse_appointment(
+        "x",
+        "title = \"X\"\nstarts = \"2026-06-02 10:00\"\nends = \"2026-06-02 11:00\"\n",
+        chicago,
+    )
+    .unwrap_err();
+    assert!(e[0].to_string().contains("staff: needed"), "{e:?}");
+
+    let c = parse_client(
+        "smith",
+        "name = \"Ann Smith\"\nphones = [\"+1 555 0100\", \" \"]\ngroups = [\"weddings-2026\"]\n",
+    )
+    .unwrap();
+    assert_eq!((c.phones.len(), c.groups.len()), (1, 1));
+    let e = parse_client("smith", "name = \"Ann\"\nemail = \"not an address\"\n").unwrap_err();
+    assert!(e[0].to_string().contains("email: expected an email address"), "{e:?}");
 }

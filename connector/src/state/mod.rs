@@ -10,6 +10,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
+mod dav;
+pub use dav::{DavItem, Origin};
+
 /// The folder under the library that holds the connector's state.
 pub const STATE_DIR: &str = ".proofroom";
 
@@ -29,6 +32,30 @@ mod schema {
             result -> Nullable<Text>,
             summary -> Text,
             errors -> Text,
+        }
+    }
+
+    diesel::table! {
+        dav_collections (user_id, kind) {
+            user_id -> Text,
+            kind -> Text,
+            href -> Text,
+            sync_token -> Nullable<Text>,
+            settings -> Text,
+        }
+    }
+
+    diesel::table! {
+        dav_items (user_id, kind, uid) {
+            user_id -> Text,
+            kind -> Text,
+            uid -> Text,
+            href -> Text,
+            etag -> Nullable<Text>,
+            origin -> Text,
+            source -> Nullable<Text>,
+            content_hash -> Text,
+            data -> Nullable<Text>,
         }
     }
 

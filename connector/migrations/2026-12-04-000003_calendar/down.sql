@@ -1,0 +1,2 @@
+DROP TABLE dav_items;
+DROP TABLE dav_collections;

@@ -1,0 +1,155 @@
+//! The studio's calendar: its days (expiry dates are days in the studio's time zone), and the
+//! calendar sync — each user's sessions and appointments out to the calendar on their phone,
+//! and what they book there back to the inbox (`calendar sync`, and a step of `sync`).
+//!
+//! Each user syncs alone: one user's wrong password or a server that is down is that user's
+//! error line, and the others go on. What the sync knows (UIDs, addresses, ETags, sync tokens)
+//! is in `.proofroom/state.db`, so running it again, or after it was killed, adds nothing twice.
+
+use std::path::Path;
+
+use chrono::Utc;
+use proofroom_wire::StudioState;
+
+use crate::accounts::{User, load_users};
+use crate::inbox::Inbox;
+use crate::library::{Library, LibraryError, load_library};
+use crate::state::{State, StateError};
+
+mod cards;
+mod collection;
+mod dav;
+mod events;
+mod inbox;
+mod outgoing;
+mod user;
+
+/// Today in the studio's time zone (UTC when it is unknown).
+pub(crate) fn studio_today(studio: &StudioState) -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    studio
+        .profile
+        .as_ref()
+        .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
+        .map_or_else(|| now.date_naive(), |tz| now.with_timezone(&tz).date_naive())
+}
+
+/// How far back a first sync reaches, either way: three months.
+const POPULATE_DAYS: i64 = 92;
+
+/// What a calendar sync did, a line per user.
+#[derive(Debug, Default)]
+pub struct CalendarReport {
+    pub lines: Vec<String>,
+    /// One per user whose sync failed, and one per bad file.
+    pub errors: Vec<String>,
+    /// Overlaps listed in `inbox/conflicts.csv`.
+    pub conflicts: usize,
+}
+
+impl CalendarReport {
+    pub fn exit_code(&self) -> u8 {
+        if self.errors.is_empty() { 0 } else { 3 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    #[error("{0}")]
+    Users(String),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("cannot write the inbox: {0}")]
+    Inbox(#[from] std::io::Error),
+}
+
+/// `calendar sync [--user U]`: reads the library and syncs each user (or only `only`).
+pub async fn calendar_sync(
+    library: &Path,
+    only: Option<&str>,
+) -> Result<CalendarReport, CalendarError> {
+    let lib = load_library(library)?;
+    let mut state = State::open(library)?;
+    sync_users(&lib, &mut state, only).await
+}
+
+/// Syncs the users of `connector.toml` with the library as read.
+pub(crate) async fn sync_users(
+    lib: &Library,
+    state: &mut State,
+    only: Option<&str>,
+) -> Result<CalendarReport, CalendarError> {
+    let users = load_users(&lib.root).map_err(|errors| {
+        CalendarError::Users(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+    })?;
+    let users: Vec<User> = match only {
+        Some(id) => {
+            let user = users.into_iter().find(|u| u.id == id).ok_or_else(|| {
+                CalendarError::Users(format!("connector.toml has no user \"{id}\" in [[users]]"))
+            })?;
+            vec![user]
+        }
+        None => users,
+    };
+    let mut report = CalendarReport::default();
+    if users.is_empty() {
+        report.lines.push("calendar: no [[users]] in connector.toml; nothing to sync".into());
+        return Ok(report);
+    }
+    let Some(zone) = lib.studio.as_ref().and_then(|s| s.zone()) else {
+        let why: Vec<String> = lib
+            .errors
+            .iter()
+            .filter(|e| e.item == "studio.toml")
+            .map(ToString::to_string)
+            .collect();
+        return Err(CalendarError::Users(format!(
+            "the calendar sync needs the studio's time zone, and studio.toml cannot be read{}",
+            if why.is_empty() { String::new() } else { format!(":\n{}", why.join("\n")) }
+        )));
+    };
+    let inbox = Inbox::new(&lib.root);
+    let window_start = Utc::now() - chrono::Duration::days(POPULATE_DAYS);
+    for user in &users {
+        match user::sync_user(state, lib, user, zone, window_start).await {
+            Ok(counts) => {
+                let written = inbox::write(&inbox, user, &counts)?;
+                let c = &counts.calendar;
+                let mut line = format!(
+                    "{}: calendar — {} sent, {} updated, {} removed; {} appointments and {} proposed changes back",
+                    user.id,
+                    c.sent,
+                    c.updated,
+                    c.removed,
+                    c.appointments.len(),
+                    c.proposed.len(),
+                );
+                if let Some(k) = &counts.contacts {
+                    line.push_str(&format!(
+                        "; contacts — {} sent, {} updated, {} removed; {} new back",
+                        k.sent,
+                        k.updated,
+                        k.removed,
+                        k.new.len()
+                    ));
+                }
+                if !written.is_empty() {
+                    line.push_str(&format!(" ({})", written.join(", ")));
+                }
+                report.lines.push(line);
+            }
+            Err(e) => report.errors.push(format!("{}: {e}", user.id)),
+        }
+    }
+    report.conflicts = inbox::conflicts(&inbox, lib, state, &users, zone)?;
+    if report.conflicts > 0 {
+        report.lines.push(format!(
+            "calendar: {} clash{} between appointments and sessions (inbox/conflicts.csv)",
+            report.conflicts,
+            if report.conflicts == 1 { "" } else { "es" }
+        ));
+    }
+    Ok(report)
+}

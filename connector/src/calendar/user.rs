@@ -1,0 +1,171 @@
+//! One user's sync: sign in, find their calendar (and address book, when they take a client
+//! group), and sync each; what came back read for the inbox.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::cards::{self, Contact};
+use super::collection::{self, Reader, SyncError};
+use super::dav::{self, Credentials, DavHttp, Kind};
+use super::events::{self, Outgoing, Remote};
+use super::outgoing;
+use crate::accounts::{Login, User};
+use crate::library::Library;
+use crate::retry::RetryPolicy;
+use crate::state::State;
+
+/// What one user's calendar sync did.
+#[derive(Debug, Default)]
+pub struct CalendarCounts {
+    pub sent: usize,
+    pub updated: usize,
+    pub removed: usize,
+    /// Events made on the phone, new or changed: read, and as fetched.
+    pub appointments: Vec<(Remote, String)>,
+    /// Events made on the phone and deleted there since (their UIDs).
+    pub cancelled: Vec<String>,
+    /// Studio events moved or renamed on the phone: (the studio's, the phone's).
+    pub proposed: Vec<(Outgoing, Remote)>,
+}
+
+/// What one user's address book sync did.
+#[derive(Debug, Default)]
+pub struct ContactCounts {
+    pub sent: usize,
+    pub updated: usize,
+    pub removed: usize,
+    /// Contacts made on the phone, new or changed: read, and as fetched.
+    pub new: Vec<(Contact, String)>,
+}
+
+#[derive(Debug, Default)]
+pub struct UserCounts {
+    pub calendar: CalendarCounts,
+    /// None when the user takes no client group.
+    pub contacts: Option<ContactCounts>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0}")]
+    Account(String),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+pub async fn sync_user(
+    state: &mut State,
+    lib: &Library,
+    user: &User,
+    zone: Tz,
+    window_start: DateTime<Utc>,
+) -> Result<UserCounts, UserError> {
+    let credentials = match &user.login {
+        Login::Password { file } => {
+            let password = std::fs::read_to_string(file).map_err(|e| {
+                UserError::Account(format!("cannot read password_file {}: {e}", file.display()))
+            })?;
+            Credentials::Basic {
+                user_name: user.user_name.clone(),
+                password: password.trim().to_string(),
+            }
+        }
+        Login::OAuth(_) => {
+            return Err(UserError::Account(
+                "OAuth2 accounts are not synced by this version; use an app password (password_file)"
+                    .into(),
+            ));
+        }
+    };
+    let http = DavHttp::new(credentials, RetryPolicy::default())
+        .map_err(|e| UserError::Account(e.to_string()))?;
+    let mut counts = UserCounts::default();
+
+    let client = dav::client(&user.url, http.clone()).map_err(UserError::Account)?;
+    let calendar = dav::find_collection(&client, Kind::Calendar, user.calendar.as_deref())
+        .await
+        .map_err(|e| UserError::Account(format!("{}: {e}", user.url)))?
+        .href;
+    let outgoing = outgoing::for_user(lib, user, window_start);
+    let outbound: Vec<_> = outgoing.iter().map(Outgoing::outbound).collect();
+    let wanted = |data: &str| {
+        events::read_remote(data, zone).is_ok_and(|r| {
+            user.send_back_calendar
+                && (!r.tentative || user.include_tentative)
+                && (r.ends_utc >= window_start || r.repeat.is_some())
+        })
+    };
+    let uid = |data: &str| events::read_remote(data, zone).ok().map(|r| r.uid);
+    let settings =
+        format!("send_back={} tentative={}", user.send_back_calendar, user.include_tentative);
+    let round = collection::sync_collection(
+        &client,
+        state,
+        &user.id,
+        Kind::Calendar,
+        &calendar,
+        &settings,
+        &outbound,
+        &Reader { uid: &uid, wanted: &wanted },
+    )
+    .await?;
+    counts.calendar = CalendarCounts {
+        sent: round.sent,
+        updated: round.updated,
+        removed: round.removed,
+        appointments: round
+            .theirs
+            .into_iter()
+            .filter_map(|f| Some((events::read_remote(&f.data, zone).ok()?, f.data)))
+            .collect(),
+        cancelled: round.deleted_theirs,
+        proposed: round
+            .changed_ours
+            .iter()
+            .filter_map(|f| {
+                let ours = outgoing.iter().find(|o| o.uid == f.uid)?;
+                let theirs = events::read_remote(&f.data, zone).ok()?;
+                events::differs(ours, &theirs).then(|| (ours.clone(), theirs))
+            })
+            .collect(),
+    };
+
+    if let Some(group) = &user.contacts_group {
+        let client = dav::client(&user.contacts_url, http).map_err(UserError::Account)?;
+        let book = dav::find_collection(&client, Kind::Contacts, user.address_book.as_deref())
+            .await
+            .map_err(|e| UserError::Account(format!("{}: {e}", user.contacts_url)))?
+            .href;
+        let domain = outgoing::uid_domain(lib);
+        let outbound: Vec<_> = lib
+            .clients
+            .iter()
+            .filter(|c| c.groups.contains(group))
+            .map(|c| cards::outbound(c, group, &domain))
+            .collect();
+        let wanted = |_: &str| user.send_back_contacts;
+        let settings = format!("send_back={} group={group}", user.send_back_contacts);
+        let round = collection::sync_collection(
+            &client,
+            state,
+            &user.id,
+            Kind::Contacts,
+            &book,
+            &settings,
+            &outbound,
+            &Reader { uid: &cards::uid, wanted: &wanted },
+        )
+        .await?;
+        counts.contacts = Some(ContactCounts {
+            sent: round.sent,
+            updated: round.updated,
+            removed: round.removed,
+            new: round
+                .theirs
+                .into_iter()
+                .filter_map(|f| Some((cards::read_contact(&f.data)?, f.data)))
+                .collect(),
+        });
+    }
+    Ok(counts)
+}

@@ -1,0 +1,531 @@
+//! The calendar sync, against two real CalDAV servers (Radicale and Xandikos, from PyPI) and the
+//! real connector binary: the studio's sessions and appointments reach a photographer's
+//! calendar once however often the sync runs, what they book on the phone comes back to the
+//! inbox, changes to a session made on the phone come back as proposed changes, repeating
+//! events and daylight-saving nights keep their times, clashes are listed, and one user's
+//! broken account stops nobody else.
+
+use std::path::Path;
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use proofroom_tests::dav::{DavServer, PASSWORD, Peer, phone_event};
+use proofroom_tests::library::{STUDIO_TOML, studio_today};
+use proofroom_tests::{LibraryBuilder, connector_binary, inbox_files, printed};
+
+/// Runs `calendar sync` on `library` (with `env` set); answers the exit code and what it
+/// printed.
+async fn calendar_sync(library: &Path, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut command = tokio::process::Command::new(connector_binary());
+    command.args(["calendar", "sync", "--library"]).arg(library);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().await.expect("the connector runs");
+    (output.status.code(), printed(&output))
+}
+
+async fn synced(library: &Path) -> String {
+    let (code, said) = calendar_sync(library, &[]).await;
+    assert_eq!(code, Some(0), "{said}");
+    said
+}
+
+/// A studio library whose connector.toml has `users` (from [`DavServer::user_toml`]), each
+/// with the test servers' password in its file.
+fn studio(users: &[(&str, String)]) -> LibraryBuilder {
+    let library = LibraryBuilder::new();
+    library.write("studio.toml", STUDIO_TOML);
+    let mut toml = String::from("server = \"http://127.0.0.1:9\"\n\n");
+    for (id, entry) in users {
+        library.write(&format!("secrets/{id}.password"), format!("{PASSWORD}\n"));
+        toml.push_str(entry);
+    }
+    library.write("connector.toml", toml);
+    library
+}
+
+/// A session on `day` from `from` to `to` (local `HH:MM`), worked by `staff`.
+fn session_at(
+    library: &LibraryBuilder,
+    id: &str,
+    day: NaiveDate,
+    from: &str,
+    to: &str,
+    staff: &str,
+    extra: &str,
+) {
+    library
+        .session(id)
+        .client((id, "Ann", id, &format!("{id}@example.com")))
+        .setting(&format!(
+            "starts = \"{day} {from}\"\nends = \"{day} {to}\"\nlocation = \"Rose Garden\"\nstaff = [{staff}]\n{extra}"
+        ))
+        .write();
+}
+
+fn ics_day(day: NaiveDate) -> String {
+    day.format("%Y%m%d").to_string()
+}
+
+fn uids(events: &[(String, String)]) -> Vec<String> {
+    let mut found: Vec<String> = events
+        .iter()
+        .map(|(_, data)| {
+            data.lines()
+                .find_map(|l| l.strip_prefix("UID:"))
+                .expect("every event has a UID")
+                .trim()
+                .to_string()
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn event_with<'a>(events: &'a [(String, String)], uid: &str) -> &'a (String, String) {
+    events
+        .iter()
+        .find(|(_, data)| data.lines().any(|l| l.trim() == format!("UID:{uid}")))
+        .unwrap_or_else(|| panic!("no event {uid} in {:?}", uids(events)))
+}
+
+fn task_lines(library: &Path, kind: &str) -> Vec<String> {
+    let files = inbox_files(library);
+    let tasks = files.get("tasks.csv").cloned().unwrap_or_default();
+    tasks.lines().filter(|l| l.contains(&format!(",{kind},"))).map(str::to_string).collect()
+}
+
+const SMITH_UID: &str = "proofroom-session-smith@maplelane.example";
+
+#[tokio::test]
+async fn populate_out_and_back_three_times_never_duplicates_anything() {
+    for peer in Peer::ALL {
+        let Some(server) = DavServer::start(peer, &["anna"]).await else { return };
+        let today = studio_today();
+        let calendar = server.calendar_href("anna");
+        // What the phone had before the first sync.
+        let soon = ics_day(today + Days::new(5));
+        server
+            .put(
+                "anna",
+                &calendar,
+                "dentist.ics",
+                "text/calendar",
+                &phone_event(
+                    "dentist@phone",
+                    "Dentist",
+                    "Europe/Lisbon",
+                    &format!("{soon}T190000"),
+                    &format!("{soon}T200000"),
+                    "",
+                ),
+            )
+            .await;
+        let long_ago = ics_day(today - Days::new(200));
+        server
+            .put(
+                "anna",
+                &calendar,
+                "lunch.ics",
+                "text/calendar",
+                &phone_event(
+                    "lunch@phone",
+                    "Old lunch",
+                    "America/Chicago",
+                    &format!("{long_ago}T120000"),
+                    &format!("{long_ago}T130000"),
+                    "",
+                ),
+            )
+            .await;
+        server
+            .put(
+                "anna",
+                &calendar,
+                "maybe.ics",
+                "text/calendar",
+                &phone_event(
+                    "maybe@phone",
+                    "Maybe coffee",
+                    "America/Chicago",
+                    &format!("{soon}T090000"),
+                    &format!("{soon}T100000"),
+                    "STATUS:TENTATIVE\r\n",
+                ),
+            )
+            .await;
+
+        let library = studio(&[("anna", server.user_toml("anna", ""))]);
+        session_at(&library, "smith", today + Days::new(10), "14:00", "18:00", "\"anna\"", "");
+        session_at(&library, "jones", today + Days::new(11), "10:00", "12:00", "\"ben\"", "");
+        library.write(
+            "calendar/consult.toml",
+            format!(
+                "title = \"Consultation\"\nstarts = \"{0} 10:00\"\nends = \"{0} 11:00\"\nstaff = [\"anna\"]\nrepeat = \"FREQ=WEEKLY;COUNT=3\"\n",
+                today + Days::new(3)
+            ),
+        );
+
+        let first = synced(library.path()).await;
+        assert!(
+            first.contains("anna: calendar — 2 sent, 0 updated, 0 removed; 1 appointments"),
+            "{peer:?}: {first}"
+        );
+        for run in 2..=3 {
+            let again = synced(library.path()).await;
+            assert!(
+                again.contains("anna: calendar — 0 sent, 0 updated, 0 removed; 0 appointments"),
+                "{peer:?} run {run}: {again}"
+            );
+        }
+        let events = server.events("anna").await;
+        assert_eq!(
+            uids(&events),
+            vec![
+                "dentist@phone".to_string(),
+                "lunch@phone".into(),
+                "maybe@phone".into(),
+                "proofroom-calendar-consult@maplelane.example".into(),
+                SMITH_UID.into(),
+            ],
+            "{peer:?}: the studio's two events once each, the phone's three untouched"
+        );
+        let (_, smith) = event_with(&events, SMITH_UID);
+        assert!(smith.contains("DTSTART;TZID=America/Chicago:"), "{peer:?}: its own zone: {smith}");
+        assert!(smith.contains("SUMMARY:Session smith — Ann smith"), "{smith}");
+        assert!(smith.contains("LOCATION:Rose Garden"), "{smith}");
+        let (_, consult) = event_with(&events, "proofroom-calendar-consult@maplelane.example");
+        assert!(consult.contains("RRULE:FREQ=WEEKLY;COUNT=3"), "{consult}");
+
+        // Back: the future appointment, not the one from months ago, not the tentative one.
+        let inbox = inbox_files(library.path());
+        let appointments: Vec<&String> =
+            inbox.keys().filter(|k| k.starts_with("appointments/")).collect();
+        assert_eq!(
+            appointments,
+            vec!["appointments/dentist@phone.ics", "appointments/dentist@phone.json"],
+            "{peer:?}"
+        );
+        let dentist: serde_json::Value =
+            serde_json::from_str(&inbox["appointments/dentist@phone.json"]).unwrap();
+        assert_eq!(dentist["title"], "Dentist");
+        assert_eq!(dentist["time_zone"], "Europe/Lisbon", "its own zone kept");
+        assert_eq!(dentist["starts"], format!("{} 19:00", today + Days::new(5)));
+        assert_eq!(dentist["link_with"], "appointment = \"dentist@phone\"");
+        assert_eq!(task_lines(library.path(), "appointment").len(), 1, "{peer:?}: one task line");
+
+        // Tentative ones only when the user asks for them.
+        library.write(
+            "connector.toml",
+            format!("{}\n", server.user_toml("anna", "include_tentative = true")),
+        );
+        let with_tentative = synced(library.path()).await;
+        assert!(
+            with_tentative
+                .contains("anna: calendar — 0 sent, 0 updated, 0 removed; 1 appointments"),
+            "{peer:?}: {with_tentative}"
+        );
+        let maybe: serde_json::Value =
+            serde_json::from_str(&inbox_files(library.path())["appointments/maybe@phone.json"])
+                .unwrap();
+        assert_eq!(maybe["tentative"], true);
+        assert_eq!(uids(&server.events("anna").await).len(), 5, "{peer:?}: still nothing doubled");
+    }
+}
+
+#[tokio::test]
+async fn a_session_moved_on_the_phone_comes_back_as_a_proposed_change_and_links_update_the_same_event()
+ {
+    for peer in Peer::ALL {
+        let Some(server) = DavServer::start(peer, &["anna"]).await else { return };
+        let today = studio_today();
+        let day = today + Days::new(10);
+        let library = studio(&[("anna", server.user_toml("anna", ""))]);
+        session_at(&library, "smith", day, "14:00", "18:00", "\"anna\"", "");
+        synced(library.path()).await;
+        let manifest_before =
+            std::fs::read_to_string(library.file("sessions/smith/session.toml")).unwrap();
+
+        // Anna moves the wedding an hour later on her phone.
+        let (href, data) = event_with(&server.events("anna").await, SMITH_UID).clone();
+        let moved = data
+            .replace(&format!("{}T140000", ics_day(day)), &format!("{}T150000", ics_day(day)))
+            .replace(&format!("{}T180000", ics_day(day)), &format!("{}T190000", ics_day(day)));
+        let (status, _) =
+            server.request("PUT", "anna", &href, Some(("text/calendar", &moved))).await;
+        assert!(status.is_success());
+        let said = synced(library.path()).await;
+        assert!(said.contains("1 proposed changes back"), "{peer:?}: {said}");
+        let inbox = inbox_files(library.path());
+        let (name, change) = inbox
+            .iter()
+            .find(|(k, _)| k.starts_with("session-changes/smith-"))
+            .unwrap_or_else(|| panic!("{peer:?}: no proposed change in {:?}", inbox.keys()));
+        let change: serde_json::Value = serde_json::from_str(change).unwrap();
+        assert_eq!(change["studio"]["starts"], format!("{day} 14:00"));
+        assert_eq!(change["phone"]["starts"], format!("{day} 15:00"));
+        assert_eq!(change["phone"]["time_zone"], "America/Chicago");
+        let tasks = task_lines(library.path(), "session-change");
+        assert_eq!(tasks.len(), 1, "{tasks:?}");
+        assert!(tasks[0].contains(",smith,") && tasks[0].contains(name.as_str()), "{tasks:?}");
+        assert_eq!(
+            std::fs::read_to_string(library.file("sessions/smith/session.toml")).unwrap(),
+            manifest_before,
+            "the library stays the studio's"
+        );
+        let quiet = synced(library.path()).await;
+        assert!(quiet.contains("0 proposed changes"), "reported once: {quiet}");
+
+        // Anna books an engagement shoot on the road; the studio makes it a session.
+        let shoot_day = ics_day(today + Days::new(20));
+        server
+            .put(
+                "anna",
+                &server.calendar_href("anna"),
+                "lee.ics",
+                "text/calendar",
+                &phone_event(
+                    "lee-shoot@phone",
+                    "Engagement shoot Lee",
+                    "America/Chicago",
+                    &format!("{shoot_day}T100000"),
+                    &format!("{shoot_day}T120000"),
+                    "",
+                ),
+            )
+            .await;
+        let said = synced(library.path()).await;
+        assert!(said.contains("1 appointments"), "{said}");
+        assert!(inbox_files(library.path()).contains_key("appointments/lee-shoot@phone.json"));
+        session_at(
+            &library,
+            "lee",
+            today + Days::new(20),
+            "10:00",
+            "12:30",
+            "\"anna\"",
+            "appointment = \"lee-shoot@phone\"\n",
+        );
+        let said = synced(library.path()).await;
+        assert!(
+            said.contains("0 sent, 1 updated"),
+            "{peer:?}: the phone's event is updated, not doubled: {said}"
+        );
+        let events = server.events("anna").await;
+        assert_eq!(
+            uids(&events),
+            vec!["lee-shoot@phone".to_string(), SMITH_UID.into()],
+            "{peer:?}"
+        );
+        let (_, lee) = event_with(&events, "lee-shoot@phone");
+        assert!(lee.contains("SUMMARY:Session lee — Ann lee"), "{lee}");
+        assert!(lee.contains("T123000"), "the session's end: {lee}");
+
+        // A session taken off the calendar (no staff) leaves it.
+        session_at(&library, "smith", day, "14:00", "18:00", "", "");
+        let said = synced(library.path()).await;
+        assert!(said.contains("1 removed"), "{said}");
+        assert_eq!(uids(&server.events("anna").await), vec!["lee-shoot@phone".to_string()]);
+    }
+}
+
+/// The second Sunday of March of next year: where America/Chicago's clocks go forward.
+fn next_spring_forward(today: NaiveDate) -> NaiveDate {
+    let march = NaiveDate::from_ymd_opt(today.year() + 1, 3, 1).unwrap();
+    let first_sunday =
+        (0..7).map(|d| march + Days::new(d)).find(|d| d.weekday() == Weekday::Sun).unwrap();
+    first_sunday + Days::new(7)
+}
+
+#[tokio::test]
+async fn repeats_daylight_saving_and_zone_changes_keep_their_times_and_clashes_are_listed() {
+    for peer in Peer::ALL {
+        let Some(server) = DavServer::start(peer, &["anna"]).await else { return };
+        let today = studio_today();
+        let library = studio(&[("anna", server.user_toml("anna", ""))]);
+        // A weekly class Anna teaches, made on her phone, skipping its second week.
+        let first = today + Days::new(7);
+        let skipped = first + Days::new(7);
+        let class = phone_event(
+            "class@phone",
+            "Photo class",
+            "America/Chicago",
+            &format!("{}T150000", ics_day(first)),
+            &format!("{}T170000", ics_day(first)),
+            &format!(
+                "RRULE:FREQ=WEEKLY;COUNT=6\r\nEXDATE;TZID=America/Chicago:{}T150000\r\n",
+                ics_day(skipped)
+            ),
+        );
+        server
+            .put("anna", &server.calendar_href("anna"), "class.ics", "text/calendar", &class)
+            .await;
+        // One session in the skipped week, one over the third class, one across the night the
+        // clocks go forward (00:30 to 04:30 on the clock: three hours).
+        session_at(&library, "free-week", skipped, "15:30", "16:30", "\"anna\"", "");
+        session_at(&library, "clash", first + Days::new(14), "16:00", "18:00", "\"anna\"", "");
+        let spring = next_spring_forward(today);
+        session_at(&library, "night", spring, "00:30", "04:30", "\"anna\"", "");
+
+        let said = synced(library.path()).await;
+        assert!(said.contains("1 clash between appointments and sessions"), "{peer:?}: {said}");
+        let conflicts = inbox_files(library.path())["conflicts.csv"].clone();
+        let rows: Vec<&str> = conflicts.lines().skip(1).collect();
+        assert_eq!(rows.len(), 1, "{conflicts}");
+        assert!(
+            rows[0].starts_with(&format!(
+                "anna,Photo class,class@phone,{} 15:00,",
+                first + Days::new(14)
+            )),
+            "{conflicts}"
+        );
+        assert!(rows[0].contains(",clash,"), "{conflicts}");
+        let appointment: serde_json::Value =
+            serde_json::from_str(&inbox_files(library.path())["appointments/class@phone.json"])
+                .unwrap();
+        assert_eq!(appointment["repeat"], "FREQ=WEEKLY;COUNT=6");
+        assert_eq!(appointment["exceptions"][0], format!("{skipped} 15:00"));
+
+        let events = server.events("anna").await;
+        let (_, night) = event_with(&events, "proofroom-session-night@maplelane.example");
+        assert!(
+            night.contains(&format!("DTSTART;TZID=America/Chicago:{}T003000", ics_day(spring))),
+            "{night}"
+        );
+        assert!(
+            night.contains(&format!("DTEND;TZID=America/Chicago:{}T043000", ics_day(spring))),
+            "{night}"
+        );
+
+        // The calendar's own zone changes, and the studio's computer travels: nothing moves.
+        let proppatch = r#"<?xml version="1.0"?><propertyupdate xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><set><prop><C:calendar-timezone>BEGIN:VCALENDAR&#13;
+VERSION:2.0&#13;
+BEGIN:VTIMEZONE&#13;
+TZID:Asia/Tokyo&#13;
+BEGIN:STANDARD&#13;
+DTSTART:19700101T000000&#13;
+TZOFFSETFROM:+0900&#13;
+TZOFFSETTO:+0900&#13;
+END:STANDARD&#13;
+END:VTIMEZONE&#13;
+END:VCALENDAR&#13;
+</C:calendar-timezone></prop></set></propertyupdate>"#;
+        let (status, body) = server
+            .request(
+                "PROPPATCH",
+                "anna",
+                &server.calendar_href("anna"),
+                Some(("text/xml", proppatch)),
+            )
+            .await;
+        assert!(status.is_success(), "{peer:?}: PROPPATCH {status} {body}");
+        let (code, said) = calendar_sync(library.path(), &[("TZ", "Pacific/Auckland")]).await;
+        assert_eq!(code, Some(0), "{said}");
+        assert!(said.contains("anna: calendar — 0 sent, 0 updated, 0 removed; 0 appointments and 0 proposed changes"), "{peer:?}: {said}");
+        assert_eq!(server.events("anna").await, events, "{peer:?}: every event as it was");
+    }
+}
+
+#[tokio::test]
+async fn one_users_broken_account_stops_nobody_else() {
+    let Some(server) = DavServer::start(Peer::Radicale, &["anna", "carl"]).await else { return };
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let today = studio_today();
+    let ben = format!(
+        "[[users]]\nid = \"ben\"\nurl = \"http://127.0.0.1:{closed}/\"\nuser_name = \"ben\"\npassword_file = \"secrets/ben.password\"\n"
+    );
+    let library = studio(&[
+        ("ben", ben),
+        ("anna", server.user_toml("anna", "")),
+        ("carl", server.user_toml("carl", "")),
+    ]);
+    library.write("secrets/carl.password", "not the password\n");
+    session_at(
+        &library,
+        "smith",
+        today + Days::new(10),
+        "14:00",
+        "18:00",
+        "\"anna\", \"ben\", \"carl\"",
+        "",
+    );
+
+    let (code, said) = calendar_sync(library.path(), &[]).await;
+    assert_eq!(code, Some(3), "some users failed: {said}");
+    assert!(said.contains("error: ben: "), "{said}");
+    assert!(said.contains("Connection refused") || said.contains("connect"), "{said}");
+    assert!(
+        said.contains("error: carl: ") && said.contains("refused the user name and password (401)"),
+        "{said}"
+    );
+    assert!(said.contains("anna: calendar — 1 sent"), "{said}");
+    assert_eq!(uids(&server.events("anna").await), vec![SMITH_UID.to_string()]);
+
+    // `--user` syncs one user alone.
+    let (code, said) = {
+        let mut command = tokio::process::Command::new(connector_binary());
+        command.args(["calendar", "sync", "--user", "anna", "--library"]).arg(library.path());
+        let output = command.output().await.unwrap();
+        (output.status.code(), printed(&output))
+    };
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("anna: calendar") && !said.contains("ben"), "{said}");
+}
+
+#[tokio::test]
+async fn a_client_group_reaches_the_address_book_and_contacts_added_there_come_back() {
+    for peer in Peer::ALL {
+        let Some(server) = DavServer::start(peer, &["anna"]).await else { return };
+        let library =
+            studio(&[("anna", server.user_toml("anna", "contacts_group = \"weddings-2026\""))]);
+        library.write(
+            "clients/smith.toml",
+            "name = \"Ann Smith\"\nemail = \"ann@example.com\"\nphones = [\"+1 555 0100\"]\naddress = \"12 Main St, Springfield\"\ngroups = [\"weddings-2026\"]\n",
+        );
+        library.write("clients/jones.toml", "name = \"Bo Jones\"\ngroups = [\"portraits\"]\n");
+        let lee = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:lee@phone\r\nFN:Lee Park\r\nN:Park;Lee;;;\r\nEMAIL;TYPE=INTERNET:lee@example.com\r\nTEL:+1 555 0199\r\nEND:VCARD\r\n";
+        server.put("anna", &server.contacts_href("anna"), "lee.vcf", "text/vcard", lee).await;
+
+        let said = synced(library.path()).await;
+        assert!(
+            said.contains("contacts — 1 sent, 0 updated, 0 removed; 1 new back"),
+            "{peer:?}: {said}"
+        );
+        let again = synced(library.path()).await;
+        assert!(
+            again.contains("contacts — 0 sent, 0 updated, 0 removed; 0 new back"),
+            "{peer:?}: {again}"
+        );
+        let cards = server.cards("anna").await;
+        assert_eq!(cards.len(), 2, "{peer:?}: Ann and Lee, not Bo: {cards:?}");
+        let ann = &cards.iter().find(|(_, c)| c.contains("FN:Ann Smith")).expect("Ann's card").1;
+        assert!(ann.contains("UID:proofroom-client-smith@maplelane.example"), "{ann}");
+        assert!(ann.contains("TEL:+1 555 0100") && ann.contains("ann@example.com"), "{ann}");
+
+        let inbox = inbox_files(library.path());
+        let contact: serde_json::Value =
+            serde_json::from_str(&inbox["contacts/lee@phone.json"]).expect("Lee in the inbox");
+        assert_eq!(contact["name"], "Lee Park");
+        assert_eq!(contact["emails"][0], "lee@example.com");
+        assert_eq!(contact["group"], "weddings-2026");
+        assert_eq!(task_lines(library.path(), "contact").len(), 1);
+
+        // Changes follow; leaving the group takes the card off the phone.
+        library.write(
+            "clients/smith.toml",
+            "name = \"Ann Smith\"\nemail = \"ann@example.com\"\nphones = [\"+1 555 0111\"]\ngroups = [\"weddings-2026\"]\n",
+        );
+        assert!(synced(library.path()).await.contains("contacts — 0 sent, 1 updated"), "{peer:?}");
+        assert!(server.cards("anna").await.iter().any(|(_, c)| c.contains("TEL:+1 555 0111")));
+        library.write("clients/smith.toml", "name = \"Ann Smith\"\ngroups = []\n");
+        assert!(
+            synced(library.path()).await.contains("contacts — 0 sent, 0 updated, 1 removed"),
+            "{peer:?}"
+        );
+        assert_eq!(
+            server.cards("anna").await.len(),
+            1,
+            "{peer:?}: only Lee's, which is the phone's"
+        );
+    }
+}
