@@ -10,18 +10,19 @@ cd "$(dirname "$0")/.."
 pg_url=${PROOFROOM_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}
 
 # The real peers some stories talk to, from PyPI, in a virtualenv of their own under target/:
-# aiosmtpd (an SMTP server the email stories read), localstripe (Stripe's API for payments).
+# aiosmtpd (an SMTP server the email stories read), localstripe (Stripe's API for payments),
+# radicale and xandikos (CalDAV/CardDAV servers the calendar stories sync with).
 py_env=target/test-python
 if [ -z "${PYTHON:-}" ]; then
-  if ! "$py_env/bin/python" -c 'import aiosmtpd, localstripe' >/dev/null 2>&1; then
-    echo "== installing aiosmtpd and localstripe into $py_env"
-    if python3 -m venv "$py_env" && "$py_env/bin/pip" install --quiet aiosmtpd localstripe; then
+  if ! "$py_env/bin/python" -c 'import aiosmtpd, localstripe, radicale, xandikos' >/dev/null 2>&1; then
+    echo "== installing aiosmtpd, localstripe, radicale and xandikos into $py_env"
+    if python3 -m venv "$py_env" && "$py_env/bin/pip" install --quiet aiosmtpd localstripe radicale xandikos; then
       :
     elif [ "${CI:-}" = "true" ]; then
-      echo "error: cannot install aiosmtpd and localstripe from PyPI; CI needs them" >&2
+      echo "error: cannot install the Python peers from PyPI; CI needs them" >&2
       exit 1
     else
-      echo "warning: cannot install aiosmtpd and localstripe; the email and payment stories will be skipped" >&2
+      echo "warning: cannot install the Python peers; the email, payment and calendar stories will be skipped" >&2
     fi
   fi
   if "$py_env/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then

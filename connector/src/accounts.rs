@@ -83,10 +83,65 @@ pub const GOOGLE_DEVICE_URL: &str = "https://oauth2.googleapis.com/device/code";
 pub const GOOGLE_SCOPES: [&str; 2] =
     ["https://www.googleapis.com/auth/calendar", "https://www.googleapis.com/auth/carddav"];
 
+/// `[smtp]`: the mail server the calendar sync's warnings and reports go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smtp {
+    /// `smtp://host:587?tls=required`, `smtps://host:465`, or `smtp://127.0.0.1:25` (lettre's
+    /// form); no credentials in it.
+    pub url: String,
+    pub user_name: Option<String>,
+    pub password_file: Option<PathBuf>,
+    /// `Maple Lane Photography <studio@maplelane.example>`.
+    pub from: String,
+}
+
 #[derive(Deserialize, Default)]
 struct RawFile {
     #[serde(default)]
     users: Vec<RawUser>,
+    smtp: Option<Spanned<RawSmtp>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    url: String,
+    user_name: Option<String>,
+    password_file: Option<String>,
+    from: String,
+}
+
+/// `[smtp]` of `<library>/connector.toml`, when there is one.
+pub fn load_smtp(library: &Path) -> Result<Option<Smtp>, ItemError> {
+    let text = match fs::read_to_string(library.join("connector.toml")) {
+        Ok(text) => text,
+        Err(_) => return Ok(None),
+    };
+    let manifest = Manifest::new("connector.toml", &text);
+    let raw: RawFile = manifest.parse()?;
+    let Some(smtp) = raw.smtp else { return Ok(None) };
+    let span = smtp.span();
+    let smtp = smtp.into_inner();
+    if !smtp.url.starts_with("smtp://") && !smtp.url.starts_with("smtps://") {
+        return Err(manifest.error(
+            span,
+            "smtp.url",
+            "expected an address like \"smtp://mail.example.com:587?tls=required\"",
+        ));
+    }
+    if !smtp.from.contains('@') {
+        return Err(manifest.error(
+            span,
+            "smtp.from",
+            "expected a sender like \"Studio <studio@example.com>\"",
+        ));
+    }
+    Ok(Some(Smtp {
+        url: smtp.url.trim().to_string(),
+        user_name: nonempty(smtp.user_name),
+        password_file: smtp.password_file.map(|f| library.join(f)),
+        from: smtp.from.trim().to_string(),
+    }))
 }
 
 #[derive(Deserialize)]

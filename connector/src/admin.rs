@@ -125,7 +125,7 @@ pub async fn change_expiry(
 ) -> Result<ExpiryChanged, SyncError> {
     let api = connect(&options)?;
     let studio: StudioState = api.get(paths::STUDIO).await.map_err(|f| api.fatal(f))?;
-    let today = crate::calendar::studio_today(&studio);
+    let today = crate::library::studio_today(&studio);
     let change = match request {
         ExpiryRequest::Days(days) => {
             let sessions: SessionList = api.get(paths::SESSIONS).await.map_err(|f| api.fatal(f))?;
@@ -183,7 +183,7 @@ pub async fn take_down(
     let api = connect(&options)?;
     let studio: StudioState = api.get(paths::STUDIO).await.map_err(|f| api.fatal(f))?;
     let sessions: SessionList = api.get(paths::SESSIONS).await.map_err(|f| api.fatal(f))?;
-    let today = crate::calendar::studio_today(&studio);
+    let today = crate::library::studio_today(&studio);
     let chosen: Vec<&SessionSummary> = match &which {
         TakeDownWhich::Expired => {
             sessions.sessions.iter().filter(|s| s.expires_on < today).collect()

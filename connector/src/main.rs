@@ -167,7 +167,8 @@ struct SyncArgs {
     #[command(flatten)]
     push: PushArgs,
     /// Only these, comma-separated: settings, price-lists, sessions, prepaid, contracts,
-    /// albums, videos, orders, guests, favorites, yearbook, signatures, album-feedback, expired.
+    /// albums, videos, orders, guests, favorites, yearbook, signatures, album-feedback, expired,
+    /// calendar.
     #[arg(long, value_name = "ITEMS", value_enum, value_delimiter = ',')]
     only: Vec<SyncItem>,
     /// List what would be pushed and what waits on the server; move nothing.

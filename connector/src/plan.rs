@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 /// they dropped come off, new ones are not uploaded).
 /// Pulled: orders, guests, favorites, yearbook picks, signatures, album feedback. Both ways:
 /// prepaid packages, contracts and albums (pushed, and pulled once filled, signed or answered).
-/// Told: expired sessions still online.
+/// Told: expired sessions still online. Synced: each user's calendar and address book
+/// (`calendar`, when connector.toml has `[[users]]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum SyncItem {
     Settings,
@@ -25,10 +26,11 @@ pub enum SyncItem {
     Signatures,
     AlbumFeedback,
     Expired,
+    Calendar,
 }
 
 impl SyncItem {
-    pub const ALL: [SyncItem; 14] = [
+    pub const ALL: [SyncItem; 15] = [
         Self::Settings,
         Self::PriceLists,
         Self::Sessions,
@@ -43,6 +45,7 @@ impl SyncItem {
         Self::Signatures,
         Self::AlbumFeedback,
         Self::Expired,
+        Self::Calendar,
     ];
 
     /// The feed kind this item pulls.

@@ -12,8 +12,8 @@ use proofroom_wire::prepaid::{PrepaidList, PrepaidState};
 use proofroom_wire::{SessionList, StudioState, paths};
 
 use crate::api::Api;
-use crate::calendar::studio_today;
 use crate::library::load_library;
+use crate::library::studio_today;
 use crate::state::State;
 use crate::{PushError, PushOptions, SyncError};
 
@@ -52,6 +52,7 @@ pub async fn status(options: PushOptions) -> Result<(String, bool), SyncError> {
             }
         }
     }
+    calendar_lines(&options.library, &mut text);
     let api = Api::new(&config).map_err(|e| PushError::Client(e.to_string()))?;
     let online = async {
         let studio: StudioState = api.get(paths::STUDIO).await?;
@@ -259,4 +260,34 @@ fn prepaid_states(library: &std::path::Path, held: &PrepaidList) -> Vec<String> 
         lines.insert(0, "prepaid packages:".to_string());
     }
     lines
+}
+
+/// The calendar sync's users and the clashes its last run listed (`inbox/conflicts.csv`).
+fn calendar_lines(library: &std::path::Path, text: &mut String) {
+    let Ok(users) = crate::accounts::load_users(library) else {
+        text.push_str(
+            "calendar: connector.toml's [[users]] cannot be read (see `calendar sync`)\n",
+        );
+        return;
+    };
+    if users.is_empty() {
+        return;
+    }
+    let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+    let _ = writeln!(text, "calendar: {} users ({})", users.len(), ids.join(", "));
+    let conflicts =
+        std::fs::read_to_string(library.join("inbox/conflicts.csv")).unwrap_or_default();
+    let rows: Vec<&str> = conflicts.lines().skip(1).collect();
+    if rows.is_empty() {
+        text.push_str("  clashes with sessions: none\n");
+        return;
+    }
+    let _ = writeln!(text, "  clashes with sessions: {} (inbox/conflicts.csv)", rows.len());
+    for row in rows.iter().take(5) {
+        let f: Vec<&str> = row.split(',').collect();
+        if let [user, appointment, _, starts, _, session, ..] = f.as_slice() {
+            let _ =
+                writeln!(text, "    {user}: {appointment} at {starts} overlaps session {session}");
+        }
+    }
 }

@@ -7,7 +7,7 @@ use proofroom_wire::paths;
 use crate::api::Api;
 use crate::library::{LibraryError, load_library};
 use crate::output::Output;
-use crate::plan::SyncPlan;
+use crate::plan::{SyncItem, SyncPlan};
 use crate::pull::{PullReport, PullStop, pull};
 use crate::push::push_loaded;
 use crate::state::State;
@@ -24,6 +24,10 @@ pub struct SyncReport {
     pub waiting: Option<FeedWaiting>,
     /// Requests tried again after no answer or a "later" answer.
     pub retried: u64,
+    /// The calendar sync's lines, when connector.toml has users.
+    pub calendar: Vec<String>,
+    /// The users whose calendar sync failed, or why it could not start.
+    pub calendar_errors: Vec<String>,
 }
 
 impl SyncReport {
@@ -64,6 +68,7 @@ impl SyncReport {
     /// What moved, one line each, for the run log.
     pub fn log_lines(&self) -> Vec<String> {
         let mut lines = vec![self.push.summary(), self.pull.summary()];
+        lines.extend(self.calendar.iter().cloned());
         lines.extend(self.push.notes.iter().cloned());
         if self.retried > 0 {
             lines.push(format!(
@@ -78,11 +83,12 @@ impl SyncReport {
         let mut errors: Vec<String> = self.push.errors.iter().map(ToString::to_string).collect();
         errors.extend(self.pull.errors.iter().map(ToString::to_string));
         errors.extend(self.pull_stopped.iter().map(|s| format!("pull stopped: {s}")));
+        errors.extend(self.calendar_errors.iter().map(|e| format!("calendar: {e}")));
         errors
     }
 
     fn moved_anything(&self) -> bool {
-        self.push.pushed_anything() || self.pull.written() > 0
+        self.push.pushed_anything() || self.pull.written() > 0 || !self.calendar.is_empty()
     }
 
     /// 0: everything moved; 3: some items failed; 1: something failed and nothing moved.
@@ -162,7 +168,8 @@ async fn run_sync(
     let push = push_loaded(&api, &library, state, plan, options.jobs, out).await?;
     let mut report = SyncReport { push, ..Default::default() };
     let kinds = plan.feed_kinds();
-    if kinds.as_ref().is_some_and(Vec::is_empty) {
+    let pulls = kinds.as_ref().is_none_or(|k| !k.is_empty());
+    if plan.dry_run && !pulls {
         report.retried = api.retried();
         return Ok(report);
     }
@@ -180,15 +187,49 @@ async fn run_sync(
         report.retried = api.retried();
         return Ok(report);
     }
-    match pull(&api, &options.library, state, kinds.as_deref(), out, &mut report.pull).await {
-        Ok(()) => {}
-        Err(PullStop::State(e)) => return Err(e.into()),
-        Err(PullStop::Server(detail)) => {
-            out.line(&format!("error: pull stopped: {detail}"));
-            report.pull_stopped = Some(detail);
+    if pulls {
+        match pull(&api, &options.library, state, kinds.as_deref(), out, &mut report.pull).await {
+            Ok(()) => {}
+            Err(PullStop::State(e)) => return Err(e.into()),
+            Err(PullStop::Server(detail)) => {
+                out.line(&format!("error: pull stopped: {detail}"));
+                report.pull_stopped = Some(detail);
+            }
         }
+    }
+    if plan.wants(SyncItem::Calendar) {
+        calendar_step(&library, state, out, &mut report).await?;
     }
     report.retried = api.retried();
     out.finish(&report.pull.summary());
     Ok(report)
+}
+
+/// The calendar sync, when connector.toml has users: after the push and the pull, so a session
+/// just published and an appointment just made are both in it.
+async fn calendar_step(
+    library: &crate::library::Library,
+    state: &mut State,
+    out: &Output,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    match crate::calendar::sync_users(library, state, None).await {
+        Ok(calendar) if calendar.users == 0 => {}
+        Ok(calendar) => {
+            for line in &calendar.lines {
+                out.line(line);
+            }
+            for error in &calendar.errors {
+                out.line(&format!("error: calendar: {error}"));
+            }
+            report.calendar = calendar.lines;
+            report.calendar_errors = calendar.errors;
+        }
+        Err(crate::calendar::CalendarError::State(e)) => return Err(e.into()),
+        Err(e) => {
+            out.line(&format!("error: calendar: {e}"));
+            report.calendar_errors.push(e.to_string());
+        }
+    }
+    Ok(())
 }

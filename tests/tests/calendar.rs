@@ -10,6 +10,7 @@ use std::path::Path;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use proofroom_tests::dav::{DavServer, PASSWORD, Peer, phone_event};
 use proofroom_tests::library::{STUDIO_TOML, studio_today};
+use proofroom_tests::smtp::SmtpServer;
 use proofroom_tests::{LibraryBuilder, connector_binary, inbox_files, printed};
 
 /// Runs `calendar sync` on `library` (with `env` set); answers the exit code and what it
@@ -341,8 +342,20 @@ fn next_spring_forward(today: NaiveDate) -> NaiveDate {
 async fn repeats_daylight_saving_and_zone_changes_keep_their_times_and_clashes_are_listed() {
     for peer in Peer::ALL {
         let Some(server) = DavServer::start(peer, &["anna"]).await else { return };
+        let Some(smtp) = SmtpServer::start() else { return };
         let today = studio_today();
-        let library = studio(&[("anna", server.user_toml("anna", ""))]);
+        let library = studio(&[(
+            "anna",
+            server.user_toml("anna", "warnings_to = \"anna@maplelane.example\""),
+        )]);
+        let toml = std::fs::read_to_string(library.file("connector.toml")).unwrap();
+        library.write(
+            "connector.toml",
+            format!(
+                "{toml}\n[smtp]\nurl = \"{}\"\nfrom = \"Maple Lane <studio@maplelane.example>\"\n",
+                smtp.url()
+            ),
+        );
         // A weekly class Anna teaches, made on her phone, skipping its second week.
         let first = today + Days::new(7);
         let skipped = first + Days::new(7);
@@ -385,6 +398,17 @@ async fn repeats_daylight_saving_and_zone_changes_keep_their_times_and_clashes_a
                 .unwrap();
         assert_eq!(appointment["repeat"], "FREQ=WEEKLY;COUNT=6");
         assert_eq!(appointment["exceptions"][0], format!("{skipped} 15:00"));
+        let mail = smtp.wait_for(1).await;
+        assert_eq!(mail.len(), 1, "{mail:?}");
+        assert_eq!(mail[0].subject, "Calendar clash for anna (phone)");
+        assert!(
+            mail[0].body.contains(&format!(
+                "Photo class at {} 15:00 overlaps session clash",
+                first + Days::new(14)
+            )),
+            "{}",
+            mail[0].body
+        );
 
         let events = server.events("anna").await;
         let (_, night) = event_with(&events, "proofroom-session-night@maplelane.example");
@@ -434,12 +458,18 @@ async fn one_users_broken_account_stops_nobody_else() {
     let ben = format!(
         "[[users]]\nid = \"ben\"\nurl = \"http://127.0.0.1:{closed}/\"\nuser_name = \"ben\"\npassword_file = \"secrets/ben.password\"\n"
     );
+    let Some(smtp) = SmtpServer::start() else { return };
     let library = studio(&[
-        ("ben", ben),
-        ("anna", server.user_toml("anna", "")),
-        ("carl", server.user_toml("carl", "")),
+        ("ben", format!("{ben}warnings_to = \"ben@maplelane.example\"\n")),
+        ("anna", server.user_toml("anna", "warnings_to = \"anna@maplelane.example\"")),
+        ("carl", server.user_toml("carl", "warnings_to = \"carl@maplelane.example\"")),
     ]);
     library.write("secrets/carl.password", "not the password\n");
+    let toml = std::fs::read_to_string(library.file("connector.toml")).unwrap();
+    library.write(
+        "connector.toml",
+        format!("{toml}\n[smtp]\nurl = \"{}\"\nfrom = \"Maple Lane Photography <studio@maplelane.example>\"\n", smtp.url()),
+    );
     session_at(
         &library,
         "smith",
@@ -460,6 +490,19 @@ async fn one_users_broken_account_stops_nobody_else() {
     );
     assert!(said.contains("anna: calendar — 1 sent"), "{said}");
     assert_eq!(uids(&server.events("anna").await), vec![SMITH_UID.to_string()]);
+
+    // Ben and Carl are told, once; Anna, whose sync went well, is not.
+    let mail = smtp.wait_for(2).await;
+    let mut to: Vec<&str> = mail.iter().map(|m| m.to.as_str()).collect();
+    to.sort();
+    assert_eq!(to, vec!["ben@maplelane.example", "carl@maplelane.example"], "{mail:?}");
+    let carl = mail.iter().find(|m| m.to == "carl@maplelane.example").unwrap();
+    assert_eq!(carl.subject, "Calendar sync for carl (phone) failed");
+    assert!(carl.body.contains("refused the user name and password"), "{}", carl.body);
+    let (code, _) = calendar_sync(library.path(), &[]).await;
+    assert_eq!(code, Some(3));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 2, "the same warning is not sent again");
 
     // `--user` syncs one user alone.
     let (code, said) = {

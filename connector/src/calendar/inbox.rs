@@ -186,14 +186,14 @@ fn json<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
 }
 
 /// Rebuilds `inbox/conflicts.csv`: every occurrence of an appointment made on a user's phone
-/// that overlaps a studio session the same user works. Answers how many.
+/// that overlaps a studio session the same user works. Answers the rows (user first).
 pub fn conflicts(
     inbox: &Inbox,
     lib: &Library,
     state: &mut State,
     users: &[User],
     zone: Tz,
-) -> Result<usize, super::CalendarError> {
+) -> Result<Vec<Vec<String>>, super::CalendarError> {
     let from = Utc::now() - chrono::Duration::days(super::POPULATE_DAYS);
     let to = Utc::now() + chrono::Duration::days(3 * 366);
     let mut rows = Vec::new();
@@ -250,7 +250,7 @@ pub fn conflicts(
         csv_line(&mut text, &fields);
     }
     inbox.put("conflicts.csv", text.as_bytes())?;
-    Ok(rows.len())
+    Ok(rows)
 }
 
 /// An instant in the studio's zone, as the inbox shows times.

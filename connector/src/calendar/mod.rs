@@ -1,5 +1,4 @@
-//! The studio's calendar: its days (expiry dates are days in the studio's time zone), and the
-//! calendar sync — each user's sessions and appointments out to the calendar on their phone,
+//! The calendar sync: each user's sessions and appointments out to the calendar on their phone,
 //! and what they book there back to the inbox (`calendar sync`, and a step of `sync`).
 //!
 //! Each user syncs alone: one user's wrong password or a server that is down is that user's
@@ -9,11 +8,12 @@
 use std::path::Path;
 
 use chrono::Utc;
-use proofroom_wire::StudioState;
 
-use crate::accounts::{User, load_users};
+use crate::Progress;
+use crate::accounts::{User, load_smtp, load_users};
 use crate::inbox::Inbox;
 use crate::library::{Library, LibraryError, load_library};
+use crate::output::Output;
 use crate::state::{State, StateError};
 
 mod cards;
@@ -21,18 +21,9 @@ mod collection;
 mod dav;
 mod events;
 mod inbox;
+mod mail;
 mod outgoing;
 mod user;
-
-/// Today in the studio's time zone (UTC when it is unknown).
-pub(crate) fn studio_today(studio: &StudioState) -> chrono::NaiveDate {
-    let now = chrono::Utc::now();
-    studio
-        .profile
-        .as_ref()
-        .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
-        .map_or_else(|| now.date_naive(), |tz| now.with_timezone(&tz).date_naive())
-}
 
 /// How far back a first sync reaches, either way: three months.
 const POPULATE_DAYS: i64 = 92;
@@ -45,6 +36,8 @@ pub struct CalendarReport {
     pub errors: Vec<String>,
     /// Overlaps listed in `inbox/conflicts.csv`.
     pub conflicts: usize,
+    /// How many users were synced (none: connector.toml has no `[[users]]`).
+    pub users: usize,
 }
 
 impl CalendarReport {
@@ -63,6 +56,8 @@ pub enum CalendarError {
     State(#[from] StateError),
     #[error("cannot write the inbox: {0}")]
     Inbox(#[from] std::io::Error),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
 }
 
 /// `calendar sync [--user U]`: reads the library and syncs each user (or only `only`).
@@ -70,6 +65,12 @@ pub async fn calendar_sync(
     library: &Path,
     only: Option<&str>,
 ) -> Result<CalendarReport, CalendarError> {
+    if !library.is_dir() {
+        return Err(LibraryError::NotAFolder { path: library.to_path_buf() }.into());
+    }
+    // One sync at a time per library: the daemon's sync does the calendar too.
+    let out = Output::new(Progress::Auto);
+    let _lock = crate::lock::sync_lock(library, "calendar sync", &out).await?;
     let lib = load_library(library)?;
     let mut state = State::open(library)?;
     sync_users(&lib, &mut state, only).await
@@ -93,7 +94,7 @@ pub(crate) async fn sync_users(
         }
         None => users,
     };
-    let mut report = CalendarReport::default();
+    let mut report = CalendarReport { users: users.len(), ..Default::default() };
     if users.is_empty() {
         report.lines.push("calendar: no [[users]] in connector.toml; nothing to sync".into());
         return Ok(report);
@@ -112,7 +113,9 @@ pub(crate) async fn sync_users(
     };
     let inbox = Inbox::new(&lib.root);
     let window_start = Utc::now() - chrono::Duration::days(POPULATE_DAYS);
+    let mut news = Vec::new();
     for user in &users {
+        let mut said = mail::UserNews::default();
         match user::sync_user(state, lib, user, zone, window_start).await {
             Ok(counts) => {
                 let written = inbox::write(&inbox, user, &counts)?;
@@ -126,6 +129,8 @@ pub(crate) async fn sync_users(
                     c.appointments.len(),
                     c.proposed.len(),
                 );
+                said.moved =
+                    c.sent + c.updated + c.removed + c.appointments.len() + c.proposed.len() > 0;
                 if let Some(k) = &counts.contacts {
                     line.push_str(&format!(
                         "; contacts — {} sent, {} updated, {} removed; {} new back",
@@ -134,22 +139,51 @@ pub(crate) async fn sync_users(
                         k.removed,
                         k.new.len()
                     ));
+                    said.moved |= k.sent + k.updated + k.removed + k.new.len() > 0;
                 }
                 if !written.is_empty() {
                     line.push_str(&format!(" ({})", written.join(", ")));
                 }
+                said.line = line.clone();
                 report.lines.push(line);
             }
-            Err(e) => report.errors.push(format!("{}: {e}", user.id)),
+            Err(e) => {
+                report.errors.push(format!("{}: {e}", user.id));
+                said.error = Some(e.to_string());
+            }
         }
+        news.push((user, said));
     }
-    report.conflicts = inbox::conflicts(&inbox, lib, state, &users, zone)?;
+    let clashes = inbox::conflicts(&inbox, lib, state, &users, zone)?;
+    report.conflicts = clashes.len();
     if report.conflicts > 0 {
         report.lines.push(format!(
             "calendar: {} clash{} between appointments and sessions (inbox/conflicts.csv)",
             report.conflicts,
             if report.conflicts == 1 { "" } else { "es" }
         ));
+    }
+    for row in &clashes {
+        if let (Some((_, said)), [_, title, _, starts, _, session, _, session_starts, ..]) =
+            (news.iter_mut().find(|(u, _)| u.id == row[0]), row.as_slice())
+        {
+            said.clashes.push(format!(
+                "{title} at {starts} overlaps session {session} at {session_starts}"
+            ));
+        }
+    }
+    match load_smtp(&lib.root) {
+        Ok(Some(smtp)) => report.errors.extend(mail::send(&smtp, state, &news).await?),
+        Ok(None) => {
+            if news.iter().any(|(u, n)| {
+                u.warnings_to.is_some() && (n.error.is_some() || !n.clashes.is_empty())
+            }) {
+                report.lines.push(
+                    "calendar: warnings are not emailed: connector.toml has no [smtp]".into(),
+                );
+            }
+        }
+        Err(e) => report.errors.push(e.to_string()),
     }
     Ok(report)
 }

@@ -39,6 +39,17 @@ pub use schedule::When;
 pub use session::{Schedule, Session, parse_session};
 pub use studio::{BrandingImage, DEFAULT_WATERMARK_OPACITY, Studio, parse_studio};
 
+/// Today in the studio's time zone as the server has it (UTC when it is unknown): expiry dates
+/// are days of the studio's calendar.
+pub(crate) fn studio_today(studio: &proofroom_wire::StudioState) -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    studio
+        .profile
+        .as_ref()
+        .and_then(|p| p.time_zone.parse::<chrono_tz::Tz>().ok())
+        .map_or_else(|| now.date_naive(), |tz| now.with_timezone(&tz).date_naive())
+}
+
 /// Everything read from a library.
 #[derive(Debug, Clone)]
 pub struct Library {

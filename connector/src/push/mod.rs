@@ -138,7 +138,7 @@ pub(crate) async fn push_loaded(
 /// Notes the sessions online whose gallery has expired (taking them down is
 /// `take-down --expired`, which asks first).
 fn expired_note(online: &SessionList, studio: &StudioState, report: &mut PushReport) {
-    let today = crate::calendar::studio_today(studio);
+    let today = crate::library::studio_today(studio);
     let expired: Vec<String> = online
         .sessions
         .iter()

@@ -136,6 +136,25 @@ impl State {
         Ok(())
     }
 
+    /// A named number the connector keeps between runs (0 when never set).
+    pub fn cursor(&mut self, name: &str) -> Result<i64, StateError> {
+        let value: Option<i64> = cursors::table
+            .find(name)
+            .select(cursors::value)
+            .first(&mut self.conn)
+            .optional()
+            .map_err(|e| self.fail(e))?;
+        Ok(value.unwrap_or(0))
+    }
+
+    pub fn set_cursor(&mut self, name: &str, value: i64) -> Result<(), StateError> {
+        diesel::replace_into(cursors::table)
+            .values((cursors::name.eq(name), cursors::value.eq(value)))
+            .execute(&mut self.conn)
+            .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
     /// Logs the start of a run; answers its id.
     pub fn start_run(&mut self) -> Result<i32, StateError> {
         self.conn
