@@ -49,7 +49,7 @@ mod status;
 mod sync;
 
 pub use api::sha256_file;
-pub use calendar::{CalendarError, CalendarReport, calendar_sync};
+pub use calendar::{CalendarError, CalendarReport, authorize, calendar_sync};
 pub use config::{Config, ConfigError, TokenSource, load_config};
 pub use library::{
     BrandingImage, Library, LibraryError, PriceListFile, Session, Skipped, Studio, load_library,

@@ -124,6 +124,18 @@ enum CalendarCommand {
         #[arg(long, value_name = "USER")]
         user: Option<String>,
     },
+    /// Sign an OAuth2 user (Google) in once: opens the account's sign-in in a browser that comes
+    /// back to this computer, or with --device, a code to enter on a phone or another computer.
+    Authorize {
+        /// The user's id in connector.toml [[users]].
+        user: String,
+        /// The studio library folder.
+        #[arg(long, value_name = "DIR")]
+        library: PathBuf,
+        /// Enter a code on another device instead of a browser here.
+        #[arg(long)]
+        device: bool,
+    },
 }
 
 #[derive(Args)]
@@ -222,6 +234,15 @@ async fn main() -> ExitCode {
                         eprintln!("error: {error}");
                     }
                     ExitCode::from(report.exit_code())
+                }
+                Err(e) => fail(&e, 2),
+            }
+        }
+        Command::Calendar(CalendarCommand::Authorize { user, library, device }) => {
+            match proofroom_connector::authorize(&library, &user, device).await {
+                Ok(()) => {
+                    println!("{user} is authorized; `calendar sync` uses it from now on");
+                    ExitCode::SUCCESS
                 }
                 Err(e) => fail(&e, 2),
             }

@@ -572,3 +572,208 @@ async fn a_client_group_reaches_the_address_book_and_contacts_added_there_come_b
         );
     }
 }
+
+/// A local OAuth2 token endpoint (and device-code endpoint), as Google's answer them: it
+/// records every form it was sent.
+struct TokenEndpoint {
+    url: String,
+    forms: std::sync::Arc<std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>>,
+    refuse: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TokenEndpoint {
+    async fn start() -> Self {
+        use actix_web::{App, HttpResponse, HttpServer, web};
+        type Forms =
+            std::sync::Arc<std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>>;
+        let forms: Forms = Default::default();
+        let refuse = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (f, r) = (forms.clone(), refuse.clone());
+        let server = HttpServer::new(move || {
+            let (forms, refuse) = (f.clone(), r.clone());
+            let device_forms = f.clone();
+            App::new()
+                .route(
+                    "/token",
+                    web::post().to(move |form: web::Form<std::collections::HashMap<String, String>>| {
+                        let (forms, refuse) = (forms.clone(), refuse.clone());
+                        async move {
+                            let form = form.into_inner();
+                            let mut all = forms.lock().unwrap();
+                            all.push(form.clone());
+                            let n = all.len();
+                            let grant = form.get("grant_type").cloned().unwrap_or_default();
+                            if grant.ends_with("device_code") && all.iter().filter(|f| f.get("grant_type") == Some(&grant)).count() == 1 {
+                                return HttpResponse::BadRequest().json(serde_json::json!({"error": "authorization_pending"}));
+                            }
+                            if refuse.load(std::sync::atomic::Ordering::SeqCst) {
+                                return HttpResponse::BadRequest().json(serde_json::json!({"error": "invalid_grant"}));
+                            }
+                            let mut answer = serde_json::json!({"access_token": format!("at-{n}"), "expires_in": 3600, "token_type": "Bearer"});
+                            if grant != "refresh_token" {
+                                answer["refresh_token"] = serde_json::json!("rt-1");
+                            }
+                            HttpResponse::Ok().json(answer)
+                        }
+                    }),
+                )
+                .route(
+                    "/device",
+                    web::post().to(move |form: web::Form<std::collections::HashMap<String, String>>| {
+                        let forms = device_forms.clone();
+                        async move {
+                            forms.lock().unwrap().push(form.into_inner());
+                            HttpResponse::Ok().json(serde_json::json!({
+                                "device_code": "dev-1", "user_code": "WXYZ-1234",
+                                "verification_url": "https://www.google.com/device",
+                                "interval": 1, "expires_in": 60
+                            }))
+                        }
+                    }),
+                )
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self { url, forms, refuse, handle }
+    }
+
+    fn grants(&self) -> Vec<String> {
+        self.forms
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|f| f.get("grant_type").cloned().unwrap_or_else(|| "device".into()))
+            .collect()
+    }
+}
+
+impl Drop for TokenEndpoint {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+#[tokio::test]
+async fn an_oauth2_account_is_authorized_once_and_refreshes_its_access_tokens_itself() {
+    let Some(server) = DavServer::start(Peer::Xandikos, &["anna"]).await else { return };
+    let endpoint = TokenEndpoint::start().await;
+    let anna = format!(
+        "[[users]]\nid = \"anna\"\nurl = \"{}\"\nuser_name = \"anna@gmail.example\"\n[users.oauth]\nclient_id = \"studio.apps.example\"\nclient_secret_file = \"secrets/oauth-client\"\nauth_url = \"{1}/auth\"\ntoken_url = \"{1}/token\"\ndevice_url = \"{1}/device\"\n",
+        server.url(),
+        endpoint.url
+    );
+    let library = studio(&[]);
+    library.write("connector.toml", anna);
+    library.write("secrets/oauth-client", "s3cret\n");
+    session_at(&library, "smith", studio_today() + Days::new(10), "14:00", "18:00", "\"anna\"", "");
+
+    let (code, said) = calendar_sync(library.path(), &[]).await;
+    assert_eq!(code, Some(3), "{said}");
+    assert!(
+        said.contains("not authorized yet: run `proofroom-connector calendar authorize anna"),
+        "{said}"
+    );
+
+    // On a computer without a browser: a code to enter on her phone.
+    let output = tokio::process::Command::new(connector_binary())
+        .args(["calendar", "authorize", "anna", "--device", "--library"])
+        .arg(library.path())
+        .output()
+        .await
+        .unwrap();
+    let said = printed(&output);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("open https://www.google.com/device and enter the code WXYZ-1234"),
+        "{said}"
+    );
+    let kept = library.file(".proofroom/oauth/anna.json");
+    let tokens: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&kept).unwrap()).unwrap();
+    assert_eq!(tokens["refresh_token"], "rt-1");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the token is the studio account's alone");
+    }
+    assert_eq!(
+        endpoint.grants(),
+        vec![
+            "device",
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "urn:ietf:params:oauth:grant-type:device_code"
+        ]
+    );
+
+    // The access token it got is used while it is fresh; then the refresh token gets another.
+    synced(library.path()).await;
+    synced(library.path()).await;
+    assert_eq!(endpoint.grants().len(), 3, "no refresh while the access token is fresh");
+    assert_eq!(uids(&server.events("anna").await), vec![SMITH_UID.to_string()]);
+    let mut tokens = tokens;
+    tokens["expires_at"] = serde_json::json!("2020-01-01T00:00:00Z");
+    std::fs::write(&kept, tokens.to_string()).unwrap();
+    synced(library.path()).await;
+    let forms = endpoint.forms.lock().unwrap().clone();
+    let refresh = forms.last().unwrap();
+    assert_eq!(refresh["grant_type"], "refresh_token");
+    assert_eq!(refresh["refresh_token"], "rt-1");
+    assert_eq!(
+        (refresh["client_id"].as_str(), refresh["client_secret"].as_str()),
+        ("studio.apps.example", "s3cret")
+    );
+
+    // Access taken back in the account: a clear error naming what to run.
+    endpoint.refuse.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut tokens: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&kept).unwrap()).unwrap();
+    tokens["expires_at"] = serde_json::json!("2020-01-01T00:00:00Z");
+    std::fs::write(&kept, tokens.to_string()).unwrap();
+    let (code, said) = calendar_sync(library.path(), &[]).await;
+    assert_eq!(code, Some(3), "{said}");
+    assert!(
+        said.contains("invalid_grant): run `proofroom-connector calendar authorize anna` again"),
+        "{said}"
+    );
+    endpoint.refuse.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    // In a browser on this computer: it comes back to the loopback address with a code.
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(connector_binary())
+        .args(["calendar", "authorize", "anna", "--library"])
+        .arg(library.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next_line().await.unwrap().expect("the address to open");
+        if let Some(at) = line.trim().strip_prefix(&format!("{}/auth?", endpoint.url)) {
+            break reqwest::Url::parse(&format!("http://x/?{at}")).unwrap();
+        }
+    };
+    let get = |key: &str| address.query_pairs().find(|(k, _)| k == key).unwrap().1.to_string();
+    let back = format!("{}?code=c-1&state={}", get("redirect_uri"), get("state"));
+    let page = reqwest::get(&back).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Proofroom is authorized"), "{page}");
+    assert!(child.wait().await.unwrap().success());
+    let forms = endpoint.forms.lock().unwrap().clone();
+    let exchange = forms.last().unwrap();
+    assert_eq!(
+        (exchange["grant_type"].as_str(), exchange["code"].as_str()),
+        ("authorization_code", "c-1")
+    );
+    use base64::Engine;
+    use sha2::Digest;
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(exchange["code_verifier"].as_bytes()));
+    assert_eq!(challenge, get("code_challenge"), "PKCE: the verifier matches the challenge");
+    synced(library.path()).await;
+}

@@ -20,7 +20,12 @@ use crate::retry::{RetryPolicy, retry_after, retryable_status};
 /// How requests are signed.
 #[derive(Clone)]
 pub enum Credentials {
-    Basic { user_name: String, password: String },
+    Basic {
+        user_name: String,
+        password: String,
+    },
+    /// An OAuth2 access token.
+    Bearer(String),
 }
 
 /// A tower service libdav sends its requests through.
@@ -83,6 +88,7 @@ impl DavHttp {
                 Credentials::Basic { user_name, password } => {
                     builder.basic_auth(user_name, Some(password))
                 }
+                Credentials::Bearer(token) => builder.bearer_auth(token),
             };
             let last = tried >= self.retry.attempts;
             match builder.body(body.clone()).send().await {

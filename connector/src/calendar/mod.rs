@@ -22,6 +22,7 @@ mod dav;
 mod events;
 mod inbox;
 mod mail;
+mod oauth;
 mod outgoing;
 mod user;
 
@@ -74,6 +75,29 @@ pub async fn calendar_sync(
     let lib = load_library(library)?;
     let mut state = State::open(library)?;
     sync_users(&lib, &mut state, only).await
+}
+
+/// `calendar authorize USER`: signs an OAuth2 (Google) user in once, in a browser or, with
+/// `on_device`, with a code entered on another device; keeps the refresh token.
+pub async fn authorize(library: &Path, user: &str, on_device: bool) -> Result<(), CalendarError> {
+    let users = load_users(library).map_err(|errors| {
+        CalendarError::Users(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+    })?;
+    let user = users.iter().find(|u| u.id == user).ok_or_else(|| {
+        CalendarError::Users(format!("connector.toml has no user \"{user}\" in [[users]]"))
+    })?;
+    let crate::accounts::Login::OAuth(client) = &user.login else {
+        return Err(CalendarError::Users(format!(
+            "user \"{}\" signs in with password_file; only [users.oauth] accounts are authorized",
+            user.id
+        )));
+    };
+    let done = if on_device {
+        oauth::authorize_on_device(library, user, client).await
+    } else {
+        oauth::authorize_in_browser(library, user, client).await
+    };
+    done.map_err(CalendarError::Users)
 }
 
 /// Syncs the users of `connector.toml` with the library as read.

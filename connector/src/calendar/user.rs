@@ -8,7 +8,7 @@ use super::cards::{self, Contact};
 use super::collection::{self, Reader, SyncError};
 use super::dav::{self, Credentials, DavHttp, Kind};
 use super::events::{self, Outgoing, Remote};
-use super::outgoing;
+use super::{oauth, outgoing};
 use crate::accounts::{Login, User};
 use crate::library::Library;
 use crate::retry::RetryPolicy;
@@ -70,12 +70,9 @@ pub async fn sync_user(
                 password: password.trim().to_string(),
             }
         }
-        Login::OAuth(_) => {
-            return Err(UserError::Account(
-                "OAuth2 accounts are not synced by this version; use an app password (password_file)"
-                    .into(),
-            ));
-        }
+        Login::OAuth(client) => Credentials::Bearer(
+            oauth::access_token(&lib.root, user, client).await.map_err(UserError::Account)?,
+        ),
     };
     let http = DavHttp::new(credentials, RetryPolicy::default())
         .map_err(|e| UserError::Account(e.to_string()))?;
