@@ -114,7 +114,17 @@ async fn sync_killed_at_random(
     span: Duration,
     rng: &mut fastrand::Rng,
 ) -> bool {
-    let mut child = connector(app, &app.base_url, library, &["sync"]).spawn().unwrap();
+    killed_at_random(connector(app, &app.base_url, library, &["sync"]), span, rng).await
+}
+
+/// Starts `command` and kills it with SIGKILL at a random point of `span` if it is still
+/// running; answers whether it was cut short.
+async fn killed_at_random(
+    mut command: tokio::process::Command,
+    span: Duration,
+    rng: &mut fastrand::Rng,
+) -> bool {
+    let mut child = command.spawn().unwrap();
     tokio::time::sleep(span.mul_f64(rng.f64())).await;
     let running = child.try_wait().unwrap().is_none();
     if running {
@@ -596,4 +606,97 @@ async fn album_answers_pulled_while_the_connector_is_killed_at_random_points_lan
     }
     let leftovers: Vec<&String> = files.keys().filter(|k| k.ends_with(".tmp")).collect();
     assert!(leftovers.is_empty(), "unfinished files were cleared: {leftovers:?}");
+}
+
+#[tokio::test]
+async fn a_calendar_sync_killed_at_random_points_doubles_no_event_card_or_appointment() {
+    use proofroom_tests::dav::{DavServer, PASSWORD, Peer, phone_event};
+    let (cycles, mut rng) = kill_plan("PROOFROOM_KILL_CYCLES", 20, "calendar cycles");
+    let Some(server) = DavServer::start(Peer::Radicale, &["anna"]).await else { return };
+    let library = LibraryBuilder::new();
+    library.write("studio.toml", proofroom_tests::library::STUDIO_TOML);
+    library.write("secrets/anna.password", PASSWORD);
+    library.write("connector.toml", server.user_toml("anna", "contacts_group = \"weddings\""));
+    let today = proofroom_tests::library::studio_today();
+    let calendar = server.calendar_href("anna");
+    let mut phone = 0;
+    let mut sessions = 0;
+    let add_sessions = |library: &LibraryBuilder, sessions: &mut usize, count: usize| {
+        for _ in 0..count {
+            *sessions += 1;
+            let n = *sessions;
+            let day = today + chrono::Days::new(n as u64 % 60 + 1);
+            library
+                .session(&format!("s{n}"))
+                .setting(&format!(
+                    "starts = \"{day} 10:00\"\nends = \"{day} 11:00\"\nstaff = [\"anna\"]"
+                ))
+                .write();
+            library.write(
+                &format!("clients/c{n}.toml"),
+                format!("name = \"Client {n}\"\ngroups = [\"weddings\"]\n"),
+            );
+        }
+    };
+    add_sessions(&library, &mut sessions, 30);
+    let sync = || {
+        let mut command = tokio::process::Command::new(proofroom_tests::connector_binary());
+        command
+            .args(["calendar", "sync", "--library"])
+            .arg(library.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        command
+    };
+    assert!(sync().status().await.unwrap().success());
+    // How long a sync of one cycle's changes takes, so kills land all over it.
+    add_sessions(&library, &mut sessions, 3);
+    let started = Instant::now();
+    assert!(sync().status().await.unwrap().success());
+    let span = started.elapsed().mul_f32(1.3);
+
+    let mut killed = 0;
+    for _ in 1..=cycles {
+        add_sessions(&library, &mut sessions, 3);
+        phone += 1;
+        let day = (today + chrono::Days::new(phone as u64 % 50 + 1)).format("%Y%m%d");
+        let event = phone_event(
+            &format!("phone-{phone}@phone"),
+            &format!("Phone {phone}"),
+            "America/Chicago",
+            &format!("{day}T070000"),
+            &format!("{day}T073000"),
+            "",
+        );
+        server.put("anna", &calendar, &format!("phone-{phone}.ics"), "text/calendar", &event).await;
+        if killed_at_random(sync(), span, &mut rng).await {
+            killed += 1;
+        }
+    }
+    assert!(killed * 3 >= cycles, "only {killed} of {cycles} runs were cut short");
+    let output = sync().output().await.unwrap();
+    assert!(output.status.success(), "{}", printed(&output));
+
+    let events = server.events("anna").await;
+    let mut uids: Vec<String> = events
+        .iter()
+        .map(|(_, d)| d.lines().find_map(|l| l.strip_prefix("UID:")).unwrap().trim().to_string())
+        .collect();
+    uids.sort();
+    let distinct: BTreeSet<&String> = uids.iter().collect();
+    assert_eq!(distinct.len(), uids.len(), "no event twice: {uids:?}");
+    assert_eq!(uids.len(), sessions + phone, "every session and every phone event, once");
+    assert_eq!(server.cards("anna").await.len(), sessions, "every client card, once");
+    let appointments = inbox_files(library.path())
+        .keys()
+        .filter(|k| k.starts_with("appointments/") && k.ends_with(".json"))
+        .count();
+    assert_eq!(appointments, phone, "every phone event in the inbox");
+    let tasks = task_ids(library.path());
+    assert_eq!(
+        tasks.iter().filter(|t| t.starts_with("appointment-")).count(),
+        phone,
+        "one task each"
+    );
 }

@@ -87,8 +87,14 @@ fn status_is(e: &WebDavError<DavHttpError>, code: u16) -> bool {
     }
 }
 
+/// Where what came back goes (the inbox) before the sync remembers having read it: a sync
+/// killed after reading and before writing reads it again next time.
+pub type Deliver<'a> = dyn FnMut(&Round) -> std::io::Result<()> + 'a;
+
 /// Syncs `user`'s `collection` of `kind` with `outbound`, the studio's resources for them.
 /// `settings` are the user's switches: when they change, the whole collection is read again.
+/// What came back is handed to `deliver` first; only then is it remembered, and only then do
+/// the studio's resources go out.
 #[allow(clippy::too_many_arguments)]
 pub async fn sync_collection(
     dav: &Dav,
@@ -99,6 +105,7 @@ pub async fn sync_collection(
     settings: &str,
     outbound: &[Outbound],
     reader: &Reader<'_>,
+    deliver: &mut Deliver<'_>,
 ) -> Result<Round, SyncError> {
     let key = kind.as_str();
     let mut round = Round::default();
@@ -118,18 +125,27 @@ pub async fn sync_collection(
         .filter(|(href, etag)| known_etag.get(href.as_str()) != Some(&etag.as_deref()))
         .map(|(href, _)| href)
         .collect();
+    let mut saves = Vec::new();
     for batch in to_fetch.chunks(FETCH_BATCH) {
         for resource in fetch(dav, kind, collection, batch).await? {
-            came_back(state, user, key, resource, &mut links, &ours, reader, &mut round)?;
+            came_back(resource, &mut links, &ours, reader, &mut round, &mut saves);
         }
     }
+    let mut forgets = Vec::new();
     for href in deleted {
         let Some(link) = links.values().find(|l| l.href == href).cloned() else { continue };
-        state.forget_dav_item(user, key, &link.uid)?;
         links.remove(&link.uid);
+        forgets.push(link.uid.clone());
         if link.origin == Origin::Remote {
             round.deleted_theirs.push(link.uid);
         }
+    }
+    deliver(&round).map_err(|e| SyncError::Dav(format!("cannot write the inbox: {e}")))?;
+    for item in &saves {
+        state.save_dav_item(user, key, item)?;
+    }
+    for uid in &forgets {
+        state.forget_dav_item(user, key, uid)?;
     }
 
     // Out: the studio's resources.
@@ -247,20 +263,17 @@ async fn changes(
 }
 
 /// One resource fetched from the phone: one of the studio's (changed there, or found again
-/// after a sync cut short), or one made there.
-#[allow(clippy::too_many_arguments)]
+/// after a sync cut short), or one made there. What to remember of it goes to `saves`.
 fn came_back(
-    state: &mut State,
-    user: &str,
-    key: &str,
     resource: FetchedResource,
     links: &mut BTreeMap<String, DavItem>,
     ours: &BTreeMap<&str, &Outbound>,
     reader: &Reader<'_>,
     round: &mut Round,
-) -> Result<(), SyncError> {
-    let Ok(content) = resource.content else { return Ok(()) };
-    let Some(uid) = (reader.uid)(&content.data) else { return Ok(()) };
+    saves: &mut Vec<DavItem>,
+) {
+    let Ok(content) = resource.content else { return };
+    let Some(uid) = (reader.uid)(&content.data) else { return };
     let etag = Some(content.etag.clone());
     let link = links.get(&uid).cloned();
     let studio_link = link.as_ref().is_some_and(|l| l.origin == Origin::Studio);
@@ -278,15 +291,15 @@ fn came_back(
             content_hash: link.map(|l| l.content_hash).unwrap_or_default(),
             data: None,
         };
-        state.save_dav_item(user, key, &item)?;
+        saves.push(item.clone());
         links.insert(uid, item);
-        return Ok(());
+        return;
     }
     if studio_link {
-        return Ok(()); // the studio's, no longer in the library: the step out removes it
+        return; // the studio's, no longer in the library: the step out removes it
     }
     if !(reader.wanted)(&content.data) {
-        return Ok(());
+        return;
     }
     let hash = hex::encode(Sha256::digest(content.data.as_bytes()));
     if link.as_ref().is_none_or(|l| l.content_hash != hash) {
@@ -301,9 +314,8 @@ fn came_back(
         content_hash: hash,
         data: Some(content.data),
     };
-    state.save_dav_item(user, key, &item)?;
+    saves.push(item.clone());
     links.insert(uid, item);
-    Ok(())
 }
 
 /// The address of a new resource: the collection and its UID, made safe for a path.

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::cards::Contact;
 use super::events::{Outgoing, Remote, occurrences};
-use super::user::UserCounts;
+use super::user::CalendarCounts;
 use crate::accounts::User;
 use crate::inbox::{Inbox, csv_line, safe_name};
 use crate::library::Library;
@@ -66,11 +66,14 @@ struct ContactFile<'a> {
     group: &'a str,
 }
 
-/// Writes one user's appointments, proposed changes and new contacts; answers the files and
-/// folders written to.
-pub fn write(inbox: &Inbox, user: &User, all: &UserCounts) -> io::Result<Vec<String>> {
+/// Writes what one user's calendar brought back: appointments and proposed changes; answers
+/// the files and folders written to.
+pub fn write_calendar(
+    inbox: &Inbox,
+    user: &User,
+    counts: &CalendarCounts,
+) -> io::Result<Vec<String>> {
     let mut written = Vec::new();
-    let counts = &all.calendar;
     for (remote, ics) in &counts.appointments {
         let name = safe_name(&remote.uid);
         let file = AppointmentFile {
@@ -154,7 +157,16 @@ pub fn write(inbox: &Inbox, user: &User, all: &UserCounts) -> io::Result<Vec<Str
         )?;
         written.push(format!("inbox/{file}"));
     }
-    let new_contacts = all.contacts.as_ref().map_or(&[][..], |c| &c.new[..]);
+    Ok(written)
+}
+
+/// Writes the contacts one user added on the phone.
+pub fn write_contacts(
+    inbox: &Inbox,
+    user: &User,
+    new_contacts: &[(Contact, String)],
+) -> io::Result<Vec<String>> {
+    let mut written = Vec::new();
     for (contact, vcf) in new_contacts {
         let group = user.contacts_group.as_deref().unwrap_or("");
         let name = safe_name(&contact.uid);

@@ -140,9 +140,9 @@ pub(crate) async fn sync_users(
     let mut news = Vec::new();
     for user in &users {
         let mut said = mail::UserNews::default();
-        match user::sync_user(state, lib, user, zone, window_start).await {
+        match user::sync_user(state, &inbox, lib, user, zone, window_start).await {
             Ok(counts) => {
-                let written = inbox::write(&inbox, user, &counts)?;
+                let written = &counts.written;
                 let c = &counts.calendar;
                 let mut line = format!(
                     "{}: calendar — {} sent, {} updated, {} removed; {} appointments and {} proposed changes back",

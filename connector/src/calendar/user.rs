@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::cards::{self, Contact};
-use super::collection::{self, Reader, SyncError};
+use super::collection::{self, Reader, Round, SyncError};
 use super::dav::{self, Credentials, DavHttp, Kind};
 use super::events::{self, Outgoing, Remote};
+use super::inbox;
 use super::{oauth, outgoing};
 use crate::accounts::{Login, User};
+use crate::inbox::Inbox;
 use crate::library::Library;
 use crate::retry::RetryPolicy;
 use crate::state::State;
@@ -43,6 +45,8 @@ pub struct UserCounts {
     pub calendar: CalendarCounts,
     /// None when the user takes no client group.
     pub contacts: Option<ContactCounts>,
+    /// The inbox files and folders written.
+    pub written: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +59,7 @@ pub enum UserError {
 
 pub async fn sync_user(
     state: &mut State,
+    studio_inbox: &Inbox,
     lib: &Library,
     user: &User,
     zone: Tz,
@@ -95,6 +100,30 @@ pub async fn sync_user(
     let uid = |data: &str| events::read_remote(data, zone).ok().map(|r| r.uid);
     let settings =
         format!("send_back={} tentative={}", user.send_back_calendar, user.include_tentative);
+    let mut back = CalendarCounts::default();
+    let mut written = Vec::new();
+    let mut deliver = |round: &Round| {
+        back = CalendarCounts {
+            appointments: round
+                .theirs
+                .iter()
+                .filter_map(|f| Some((events::read_remote(&f.data, zone).ok()?, f.data.clone())))
+                .collect(),
+            cancelled: round.deleted_theirs.clone(),
+            proposed: round
+                .changed_ours
+                .iter()
+                .filter_map(|f| {
+                    let ours = outgoing.iter().find(|o| o.uid == f.uid)?;
+                    let theirs = events::read_remote(&f.data, zone).ok()?;
+                    events::differs(ours, &theirs).then(|| (ours.clone(), theirs))
+                })
+                .collect(),
+            ..Default::default()
+        };
+        written = inbox::write_calendar(studio_inbox, user, &back)?;
+        Ok(())
+    };
     let round = collection::sync_collection(
         &client,
         state,
@@ -104,28 +133,12 @@ pub async fn sync_user(
         &settings,
         &outbound,
         &Reader { uid: &uid, wanted: &wanted },
+        &mut deliver,
     )
     .await?;
-    counts.calendar = CalendarCounts {
-        sent: round.sent,
-        updated: round.updated,
-        removed: round.removed,
-        appointments: round
-            .theirs
-            .into_iter()
-            .filter_map(|f| Some((events::read_remote(&f.data, zone).ok()?, f.data)))
-            .collect(),
-        cancelled: round.deleted_theirs,
-        proposed: round
-            .changed_ours
-            .iter()
-            .filter_map(|f| {
-                let ours = outgoing.iter().find(|o| o.uid == f.uid)?;
-                let theirs = events::read_remote(&f.data, zone).ok()?;
-                events::differs(ours, &theirs).then(|| (ours.clone(), theirs))
-            })
-            .collect(),
-    };
+    counts.calendar =
+        CalendarCounts { sent: round.sent, updated: round.updated, removed: round.removed, ..back };
+    counts.written = written;
 
     if let Some(group) = &user.contacts_group {
         let client = dav::client(&user.contacts_url, http).map_err(UserError::Account)?;
@@ -142,6 +155,17 @@ pub async fn sync_user(
             .collect();
         let wanted = |_: &str| user.send_back_contacts;
         let settings = format!("send_back={} group={group}", user.send_back_contacts);
+        let mut new = Vec::new();
+        let mut written = Vec::new();
+        let mut deliver = |round: &Round| {
+            new = round
+                .theirs
+                .iter()
+                .filter_map(|f| Some((cards::read_contact(&f.data)?, f.data.clone())))
+                .collect();
+            written = inbox::write_contacts(studio_inbox, user, &new)?;
+            Ok(())
+        };
         let round = collection::sync_collection(
             &client,
             state,
@@ -151,18 +175,16 @@ pub async fn sync_user(
             &settings,
             &outbound,
             &Reader { uid: &cards::uid, wanted: &wanted },
+            &mut deliver,
         )
         .await?;
         counts.contacts = Some(ContactCounts {
             sent: round.sent,
             updated: round.updated,
             removed: round.removed,
-            new: round
-                .theirs
-                .into_iter()
-                .filter_map(|f| Some((cards::read_contact(&f.data)?, f.data)))
-                .collect(),
+            new,
         });
+        counts.written.extend(written);
     }
     Ok(counts)
 }
