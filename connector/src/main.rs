@@ -124,8 +124,8 @@ enum CalendarCommand {
         #[arg(long, value_name = "USER")]
         user: Option<String>,
     },
-    /// Sign an OAuth2 user (Google) in once: opens the account's sign-in in a browser that comes
-    /// back to this computer, or with --device, a code to enter on a phone or another computer.
+    /// Sign an OAuth2 user (Google) in once: prints the account's sign-in address to open in a
+    /// browser on this computer, or with --device, a code to enter on a phone or another one.
     Authorize {
         /// The user's id in connector.toml [[users]].
         user: String,

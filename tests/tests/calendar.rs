@@ -169,7 +169,7 @@ async fn populate_out_and_back_three_times_never_duplicates_anything() {
 
         let first = synced(library.path()).await;
         assert!(
-            first.contains("anna: calendar — 2 sent, 0 updated, 0 removed; 1 appointments"),
+            first.contains("anna: calendar — 2 sent, 0 updated, 0 removed; 1 appointment and"),
             "{peer:?}: {first}"
         );
         for run in 2..=3 {
@@ -223,7 +223,7 @@ async fn populate_out_and_back_three_times_never_duplicates_anything() {
         let with_tentative = synced(library.path()).await;
         assert!(
             with_tentative
-                .contains("anna: calendar — 0 sent, 0 updated, 0 removed; 1 appointments"),
+                .contains("anna: calendar — 0 sent, 0 updated, 0 removed; 1 appointment and"),
             "{peer:?}: {with_tentative}"
         );
         let maybe: serde_json::Value =
@@ -256,7 +256,7 @@ async fn a_session_moved_on_the_phone_comes_back_as_a_proposed_change_and_links_
             server.request("PUT", "anna", &href, Some(("text/calendar", &moved))).await;
         assert!(status.is_success());
         let said = synced(library.path()).await;
-        assert!(said.contains("1 proposed changes back"), "{peer:?}: {said}");
+        assert!(said.contains("1 proposed change back"), "{peer:?}: {said}");
         let inbox = inbox_files(library.path());
         let (name, change) = inbox
             .iter()
@@ -269,6 +269,10 @@ async fn a_session_moved_on_the_phone_comes_back_as_a_proposed_change_and_links_
         let tasks = task_lines(library.path(), "session-change");
         assert_eq!(tasks.len(), 1, "{tasks:?}");
         assert!(tasks[0].contains(",smith,") && tasks[0].contains(name.as_str()), "{tasks:?}");
+        assert!(
+            tasks[0].contains(&format!("anna (phone) moved it from {day} 14:00 to {day} 15:00 (America/Chicago) on their calendar")),
+            "{tasks:?}"
+        );
         assert_eq!(
             std::fs::read_to_string(library.file("sessions/smith/session.toml")).unwrap(),
             manifest_before,
@@ -296,7 +300,7 @@ async fn a_session_moved_on_the_phone_comes_back_as_a_proposed_change_and_links_
             )
             .await;
         let said = synced(library.path()).await;
-        assert!(said.contains("1 appointments"), "{said}");
+        assert!(said.contains("1 appointment and"), "{said}");
         assert!(inbox_files(library.path()).contains_key("appointments/lee-shoot@phone.json"));
         session_at(
             &library,
@@ -321,6 +325,18 @@ async fn a_session_moved_on_the_phone_comes_back_as_a_proposed_change_and_links_
         let (_, lee) = event_with(&events, "lee-shoot@phone");
         assert!(lee.contains("SUMMARY:Session lee — Ann lee"), "{lee}");
         assert!(lee.contains("T123000"), "the session's end: {lee}");
+
+        // A mistake in a session's file keeps its event where it is until it is fixed.
+        let good = std::fs::read_to_string(library.file("sessions/smith/session.toml")).unwrap();
+        library.write("sessions/smith/session.toml", good.replace("starts", "strats"));
+        let (code, said) = calendar_sync(library.path(), &[]).await;
+        assert_eq!(code, Some(3), "the mistake is told: {said}");
+        assert!(
+            said.contains("error: sessions/smith/session.toml") && said.contains("0 removed"),
+            "{peer:?}: {said}"
+        );
+        assert_eq!(uids(&server.events("anna").await).len(), 2, "{peer:?}: nothing taken off");
+        library.write("sessions/smith/session.toml", good);
 
         // A session taken off the calendar (no staff) leaves it.
         session_at(&library, "smith", day, "14:00", "18:00", "", "");
@@ -531,12 +547,12 @@ async fn a_client_group_reaches_the_address_book_and_contacts_added_there_come_b
 
         let said = synced(library.path()).await;
         assert!(
-            said.contains("contacts — 1 sent, 0 updated, 0 removed; 1 new back"),
+            said.contains("contacts — 1 sent, 0 updated, 0 removed; 1 contact back"),
             "{peer:?}: {said}"
         );
         let again = synced(library.path()).await;
         assert!(
-            again.contains("contacts — 0 sent, 0 updated, 0 removed; 0 new back"),
+            again.contains("contacts — 0 sent, 0 updated, 0 removed; 0 contacts back"),
             "{peer:?}: {again}"
         );
         let cards = server.cards("anna").await;

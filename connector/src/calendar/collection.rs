@@ -34,6 +34,8 @@ pub struct Outbound {
 pub struct Fetched {
     pub uid: String,
     pub data: String,
+    /// Seen before (a change), not new.
+    pub known: bool,
 }
 
 /// What one sync of one collection did.
@@ -50,12 +52,15 @@ pub struct Round {
     pub deleted_theirs: Vec<String>,
 }
 
-/// How the caller reads the phone's resources.
-pub struct Reader<'a> {
+/// How the caller reads the phone's resources, and which of the studio's stay there.
+pub struct Rules<'a> {
     /// The resource's UID, or none when it is not one of this collection's kind.
     pub uid: &'a dyn Fn(&str) -> Option<String>,
     /// Whether a resource made on the phone comes back (tentative, too old…).
     pub wanted: &'a dyn Fn(&str) -> bool,
+    /// Sources (`session/<id>`…) not sent this time that stay on the phone all the same: ended
+    /// before the populate window, or in a file with a mistake until it is fixed.
+    pub keep: &'a BTreeSet<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,7 +109,7 @@ pub async fn sync_collection(
     collection: &str,
     settings: &str,
     outbound: &[Outbound],
-    reader: &Reader<'_>,
+    rules: &Rules<'_>,
     deliver: &mut Deliver<'_>,
 ) -> Result<Round, SyncError> {
     let key = kind.as_str();
@@ -128,7 +133,7 @@ pub async fn sync_collection(
     let mut saves = Vec::new();
     for batch in to_fetch.chunks(FETCH_BATCH) {
         for resource in fetch(dav, kind, collection, batch).await? {
-            came_back(resource, &mut links, &ours, reader, &mut round, &mut saves);
+            came_back(resource, &mut links, &ours, rules, &mut round, &mut saves);
         }
     }
     let mut forgets = Vec::new();
@@ -179,6 +184,7 @@ pub async fn sync_collection(
     let gone: Vec<DavItem> = links
         .values()
         .filter(|l| l.origin == Origin::Studio && !ours.contains_key(l.uid.as_str()))
+        .filter(|l| l.source.as_ref().is_none_or(|s| !rules.keep.contains(s)))
         .cloned()
         .collect();
     for link in gone {
@@ -268,18 +274,22 @@ fn came_back(
     resource: FetchedResource,
     links: &mut BTreeMap<String, DavItem>,
     ours: &BTreeMap<&str, &Outbound>,
-    reader: &Reader<'_>,
+    rules: &Rules<'_>,
     round: &mut Round,
     saves: &mut Vec<DavItem>,
 ) {
     let Ok(content) = resource.content else { return };
-    let Some(uid) = (reader.uid)(&content.data) else { return };
+    let Some(uid) = (rules.uid)(&content.data) else { return };
     let etag = Some(content.etag.clone());
     let link = links.get(&uid).cloned();
     let studio_link = link.as_ref().is_some_and(|l| l.origin == Origin::Studio);
     if let Some(resource_out) = ours.get(uid.as_str()).filter(|_| link.is_none() || studio_link) {
         if link.is_some() {
-            round.changed_ours.push(Fetched { uid: uid.clone(), data: content.data.clone() });
+            round.changed_ours.push(Fetched {
+                uid: uid.clone(),
+                data: content.data.clone(),
+                known: true,
+            });
         }
         let item = DavItem {
             uid: uid.clone(),
@@ -298,12 +308,13 @@ fn came_back(
     if studio_link {
         return; // the studio's, no longer in the library: the step out removes it
     }
-    if !(reader.wanted)(&content.data) {
+    if !(rules.wanted)(&content.data) {
         return;
     }
     let hash = hex::encode(Sha256::digest(content.data.as_bytes()));
     if link.as_ref().is_none_or(|l| l.content_hash != hash) {
-        round.theirs.push(Fetched { uid: uid.clone(), data: content.data.clone() });
+        let known = link.is_some();
+        round.theirs.push(Fetched { uid: uid.clone(), data: content.data.clone(), known });
     }
     let item = DavItem {
         uid: uid.clone(),
@@ -345,7 +356,8 @@ async fn put(
     let written = match written {
         Ok(r) => r,
         // Changed there since (update), or there already (a create after a sync cut short):
-        // the studio's version wins; the phone's change was read back first.
+        // the studio's version wins. A change made on the phone since this sync read the
+        // collection is overwritten unread; one made before was read back as a proposed change.
         Err(e) if status_is(&e, 412) => {
             let current = dav
                 .request(GetEtag::new(href))

@@ -74,7 +74,7 @@ pub fn write_calendar(
     counts: &CalendarCounts,
 ) -> io::Result<Vec<String>> {
     let mut written = Vec::new();
-    for (remote, ics) in &counts.appointments {
+    for (remote, ics, known) in &counts.appointments {
         let name = safe_name(&remote.uid);
         let file = AppointmentFile {
             remote,
@@ -86,7 +86,11 @@ pub fn write_calendar(
         inbox.put(&format!("appointments/{name}.json"), &json(&file)?)?;
         let what = format!(
             "{} on {}'s calendar: {}, {} to {}{} (inbox/appointments/{name}.json)",
-            if remote.cancelled { "Cancelled appointment" } else { "Appointment" },
+            match (remote.cancelled, known) {
+                (true, _) => "Cancelled appointment",
+                (false, true) => "Changed appointment",
+                (false, false) => "New appointment",
+            },
             user.name,
             remote.title,
             remote.starts,
@@ -139,14 +143,32 @@ pub fn write_calendar(
         let file = format!("session-changes/{}-{hash}.json", safe_name(id));
         inbox.put(&file, &bytes)?;
         let session = if event.source.starts_with("session/") { id } else { "" };
+        let mut what_changed = Vec::new();
+        if (change.studio.starts.as_str(), change.studio.ends.as_str())
+            != (remote.starts.as_str(), remote.ends.as_str())
+            || change.studio.time_zone != remote.time_zone
+        {
+            what_changed.push(format!(
+                "moved it from {} to {}{}",
+                change.studio.starts,
+                remote.starts,
+                zone_note(&remote.time_zone)
+            ));
+        }
+        if remote.title != event.title {
+            what_changed.push(format!("renamed it \"{}\"", remote.title));
+        }
+        if remote.location != event.location {
+            what_changed.push(match &remote.location {
+                Some(place) => format!("set its place to \"{place}\""),
+                None => "took its place away".to_string(),
+            });
+        }
         let what = format!(
-            "{} changed \"{}\" on their calendar: {} → {}{}; the library still says {} (inbox/{file})",
+            "{} {} on their calendar; the library is unchanged until you change it (inbox/{file}, \"{}\")",
             user.name,
+            what_changed.join(" and "),
             event.title,
-            change.studio.starts,
-            remote.starts,
-            zone_note(&remote.time_zone),
-            change.studio.starts,
         );
         inbox.add_task(
             &format!("calendar-change-{hash}"),
@@ -164,17 +186,18 @@ pub fn write_calendar(
 pub fn write_contacts(
     inbox: &Inbox,
     user: &User,
-    new_contacts: &[(Contact, String)],
+    new_contacts: &[(Contact, String, bool)],
 ) -> io::Result<Vec<String>> {
     let mut written = Vec::new();
-    for (contact, vcf) in new_contacts {
+    for (contact, vcf, known) in new_contacts {
         let group = user.contacts_group.as_deref().unwrap_or("");
         let name = safe_name(&contact.uid);
         inbox.put(&format!("contacts/{name}.vcf"), vcf.as_bytes())?;
         let file = ContactFile { contact, user: &user.id, group };
         inbox.put(&format!("contacts/{name}.json"), &json(&file)?)?;
         let what = format!(
-            "New contact on {}'s phone: {}{}: add to clients/ with groups = [\"{group}\"] (inbox/contacts/{name}.json)",
+            "{} on {}'s phone: {}{}: add to clients/ with groups = [\"{group}\"] (inbox/contacts/{name}.json)",
+            if *known { "Changed contact" } else { "New contact" },
             user.name,
             contact.name,
             contact.emails.first().map(|e| format!(" <{e}>")).unwrap_or_default(),

@@ -87,9 +87,9 @@ fn warning(user: &User, news: &UserNews) -> Option<String> {
         text.push_str(&format!(
             "The studio's connector could not sync {}'s calendar:\n\n  {error}\n\n\
              It tries again at every sync. If the password changed, put the new one (an app \
-             password for iCloud, Google or Fastmail) in the password file named in \
-             connector.toml.\n",
-            user.name
+             password for iCloud or Fastmail) in the password file named in connector.toml; \
+             for a Google account, run `proofroom-connector calendar authorize {}` again.\n",
+            user.name, user.id
         ));
     }
     if !news.clashes.is_empty() {

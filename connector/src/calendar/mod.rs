@@ -74,7 +74,11 @@ pub async fn calendar_sync(
     let _lock = crate::lock::sync_lock(library, "calendar sync", &out).await?;
     let lib = load_library(library)?;
     let mut state = State::open(library)?;
-    sync_users(&lib, &mut state, only).await
+    let mut report = sync_users(&lib, &mut state, only).await?;
+    // Alone, the calendar sync tells of the library's mistakes itself (`sync` does in its push):
+    // what a file with one held stays on the phones as it was until it is fixed.
+    report.errors.extend(lib.errors.iter().map(ToString::to_string));
+    Ok(report)
 }
 
 /// `calendar authorize USER`: signs an OAuth2 (Google) user in once, in a browser or, with
@@ -98,6 +102,10 @@ pub async fn authorize(library: &Path, user: &str, on_device: bool) -> Result<()
         oauth::authorize_in_browser(library, user, client).await
     };
     done.map_err(CalendarError::Users)
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Syncs the users of `connector.toml` with the library as read.
@@ -145,23 +153,23 @@ pub(crate) async fn sync_users(
                 let written = &counts.written;
                 let c = &counts.calendar;
                 let mut line = format!(
-                    "{}: calendar — {} sent, {} updated, {} removed; {} appointments and {} proposed changes back",
+                    "{}: calendar — {} sent, {} updated, {} removed; {} and {} back",
                     user.id,
                     c.sent,
                     c.updated,
                     c.removed,
-                    c.appointments.len(),
-                    c.proposed.len(),
+                    count(c.appointments.len(), "appointment", "appointments"),
+                    count(c.proposed.len(), "proposed change", "proposed changes"),
                 );
                 said.moved =
                     c.sent + c.updated + c.removed + c.appointments.len() + c.proposed.len() > 0;
                 if let Some(k) = &counts.contacts {
                     line.push_str(&format!(
-                        "; contacts — {} sent, {} updated, {} removed; {} new back",
+                        "; contacts — {} sent, {} updated, {} removed; {} back",
                         k.sent,
                         k.updated,
                         k.removed,
-                        k.new.len()
+                        count(k.new.len(), "contact", "contacts"),
                     ));
                     said.moved |= k.sent + k.updated + k.removed + k.new.len() > 0;
                 }
@@ -178,7 +186,10 @@ pub(crate) async fn sync_users(
         }
         news.push((user, said));
     }
-    let clashes = inbox::conflicts(&inbox, lib, state, &users, zone)?;
+    // The clash list covers every user, also when only one was synced.
+    let everyone =
+        if only.is_some() { load_users(&lib.root).unwrap_or_default() } else { users.clone() };
+    let clashes = inbox::conflicts(&inbox, lib, state, &everyone, zone)?;
     report.conflicts = clashes.len();
     if report.conflicts > 0 {
         report.lines.push(format!(

@@ -1,6 +1,8 @@
 //! Which of the library's sessions and appointments go to a user's calendar, and what each
 //! says there: the sessions and appointments they are staff on, from three months back on.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 
 use super::events::Outgoing;
@@ -60,6 +62,43 @@ pub fn for_user(lib: &Library, user: &User, window_start: DateTime<Utc>) -> Vec<
         });
     }
     events
+}
+
+/// The sources of `user`'s events that stay on their calendar though not sent now: every
+/// session and appointment they are staff on, whenever it was, and every file with a mistake
+/// (until it is fixed, what it held stays where it is).
+pub fn kept_events(lib: &Library, user: &User) -> BTreeSet<String> {
+    let mut keep: BTreeSet<String> = lib
+        .sessions
+        .iter()
+        .filter(|s| s.schedule.as_ref().is_some_and(|s| s.staff.contains(&user.id)))
+        .map(|s| format!("session/{}", s.id))
+        .collect();
+    keep.extend(
+        lib.appointments
+            .iter()
+            .filter(|a| a.staff.contains(&user.id))
+            .map(|a| format!("calendar/{}", a.id)),
+    );
+    keep.extend(unreadable(lib));
+    keep
+}
+
+/// The sources of the library's files that could not be read: `session/<id>`, `calendar/<id>`,
+/// `client/<id>`.
+pub fn unreadable(lib: &Library) -> BTreeSet<String> {
+    lib.errors
+        .iter()
+        .filter_map(|e| {
+            let parts: Vec<&str> = e.item.split('/').collect();
+            match parts.as_slice() {
+                ["sessions", id, "session.toml"] => Some(format!("session/{id}")),
+                ["calendar", file] => Some(format!("calendar/{}", file.trim_end_matches(".toml"))),
+                ["clients", file] => Some(format!("client/{}", file.trim_end_matches(".toml"))),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The studio's own part of every UID: its email's domain, so two studios' "2026-0412" on one

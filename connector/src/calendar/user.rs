@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::cards::{self, Contact};
-use super::collection::{self, Reader, Round, SyncError};
+use super::collection::{self, Round, Rules, SyncError};
 use super::dav::{self, Credentials, DavHttp, Kind};
 use super::events::{self, Outgoing, Remote};
 use super::inbox;
@@ -22,8 +22,8 @@ pub struct CalendarCounts {
     pub sent: usize,
     pub updated: usize,
     pub removed: usize,
-    /// Events made on the phone, new or changed: read, and as fetched.
-    pub appointments: Vec<(Remote, String)>,
+    /// Events made on the phone, new or changed: read, as fetched, and whether seen before.
+    pub appointments: Vec<(Remote, String, bool)>,
     /// Events made on the phone and deleted there since (their UIDs).
     pub cancelled: Vec<String>,
     /// Studio events moved or renamed on the phone: (the studio's, the phone's).
@@ -36,8 +36,8 @@ pub struct ContactCounts {
     pub sent: usize,
     pub updated: usize,
     pub removed: usize,
-    /// Contacts made on the phone, new or changed: read, and as fetched.
-    pub new: Vec<(Contact, String)>,
+    /// Contacts made on the phone, new or changed: read, as fetched, and whether seen before.
+    pub new: Vec<(Contact, String, bool)>,
 }
 
 #[derive(Debug, Default)]
@@ -107,7 +107,9 @@ pub async fn sync_user(
             appointments: round
                 .theirs
                 .iter()
-                .filter_map(|f| Some((events::read_remote(&f.data, zone).ok()?, f.data.clone())))
+                .filter_map(|f| {
+                    Some((events::read_remote(&f.data, zone).ok()?, f.data.clone(), f.known))
+                })
                 .collect(),
             cancelled: round.deleted_theirs.clone(),
             proposed: round
@@ -132,7 +134,7 @@ pub async fn sync_user(
         &calendar,
         &settings,
         &outbound,
-        &Reader { uid: &uid, wanted: &wanted },
+        &Rules { uid: &uid, wanted: &wanted, keep: &outgoing::kept_events(lib, user) },
         &mut deliver,
     )
     .await?;
@@ -161,7 +163,7 @@ pub async fn sync_user(
             new = round
                 .theirs
                 .iter()
-                .filter_map(|f| Some((cards::read_contact(&f.data)?, f.data.clone())))
+                .filter_map(|f| Some((cards::read_contact(&f.data)?, f.data.clone(), f.known)))
                 .collect();
             written = inbox::write_contacts(studio_inbox, user, &new)?;
             Ok(())
@@ -174,7 +176,7 @@ pub async fn sync_user(
             &book,
             &settings,
             &outbound,
-            &Reader { uid: &cards::uid, wanted: &wanted },
+            &Rules { uid: &cards::uid, wanted: &wanted, keep: &outgoing::unreadable(lib) },
             &mut deliver,
         )
         .await?;
