@@ -793,3 +793,30 @@ async fn an_oauth2_account_is_authorized_once_and_refreshes_its_access_tokens_it
     assert_eq!(challenge, get("code_challenge"), "PKCE: the verifier matches the challenge");
     synced(library.path()).await;
 }
+
+#[tokio::test]
+async fn sync_and_the_daemon_do_the_calendar_after_the_push_and_the_pull() {
+    let Some(server) = DavServer::start(Peer::Radicale, &["anna"]).await else { return };
+    let app = proofroom_tests::TestApp::spawn().await;
+    let library = studio(&[("anna", server.user_toml("anna", ""))]);
+    session_at(&library, "smith", studio_today() + Days::new(10), "14:00", "18:00", "\"anna\"", "");
+    let said = app.sync(library.path()).await;
+    assert!(said.contains("anna: calendar — 1 sent, 0 updated, 0 removed"), "{said}");
+    assert_eq!(uids(&server.events("anna").await), vec![SMITH_UID.to_string()]);
+    // The run log keeps the calendar's line with the rest.
+    let logs = tokio::process::Command::new(connector_binary())
+        .args(["logs", "--library"])
+        .arg(library.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(printed(&logs).contains("anna: calendar — 1 sent"), "{}", printed(&logs));
+    // `--only calendar` syncs the calendar alone.
+    let only = app.connector(library.path(), &["sync", "--only", "calendar"]).await;
+    assert!(only.status.success(), "{}", printed(&only));
+    assert!(
+        printed(&only).contains("anna: calendar — 0 sent, 0 updated, 0 removed"),
+        "{}",
+        printed(&only)
+    );
+}

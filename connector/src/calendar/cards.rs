@@ -8,8 +8,33 @@ use sha2::{Digest, Sha256};
 use super::collection::Outbound;
 use crate::library::ClientCard;
 
+/// A client's card as it goes out (cheap to make: made whole).
+pub struct CardOut {
+    uid: String,
+    source: String,
+    body: String,
+}
+
+impl Outbound for CardOut {
+    fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    fn source(&self) -> String {
+        self.source.clone()
+    }
+
+    fn content_hash(&self) -> String {
+        hex::encode(Sha256::digest(self.body.as_bytes()))
+    }
+
+    fn body(&self) -> String {
+        self.body.clone()
+    }
+}
+
 /// A client as a vCard 3.0 (what every phone's address book takes), under its stable UID.
-pub fn outbound(client: &ClientCard, group: &str, domain: &str) -> Outbound {
+pub fn outbound(client: &ClientCard, group: &str, domain: &str) -> CardOut {
     let uid = format!("proofroom-client-{}@{domain}", client.id);
     let text = |s: &str| VCardValue::Text(s.to_string());
     let (given, family) = match client.name.rsplit_once(' ') {
@@ -55,13 +80,7 @@ pub fn outbound(client: &ClientCard, group: &str, domain: &str) -> Outbound {
             .with_value(text(&format!("Client {} in the studio library", client.id))),
     );
     let card = VCard { entries };
-    let body = card.to_string();
-    Outbound {
-        uid,
-        source: format!("client/{}", client.id),
-        content_hash: hex::encode(Sha256::digest(body.as_bytes())),
-        body,
-    }
+    CardOut { uid, source: format!("client/{}", client.id), body: card.to_string() }
 }
 
 /// A contact read from an address book, as the inbox shows it.

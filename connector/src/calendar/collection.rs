@@ -18,15 +18,15 @@ use crate::state::{DavItem, Origin, State, StateError};
 /// Resources fetched per multiget request.
 const FETCH_BATCH: usize = 200;
 
-/// A resource of the studio's, as it goes out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outbound {
-    pub uid: String,
+/// A resource of the studio's, as it goes out. Its text is made only when it is sent: a sync
+/// with nothing to send compares hashes and makes none.
+pub trait Outbound {
+    fn uid(&self) -> &str;
     /// `session/<id>`, `calendar/<id>`, `client/<id>`.
-    pub source: String,
-    /// What the content hashes to, without anything that changes on its own (DTSTAMP, REV).
-    pub content_hash: String,
-    pub body: String,
+    fn source(&self) -> String;
+    /// What the content hashes to, without anything that changes on its own (DTSTAMP).
+    fn content_hash(&self) -> String;
+    fn body(&self) -> String;
 }
 
 /// A resource read from the phone's collection.
@@ -101,14 +101,14 @@ pub type Deliver<'a> = dyn FnMut(&Round) -> std::io::Result<()> + 'a;
 /// What came back is handed to `deliver` first; only then is it remembered, and only then do
 /// the studio's resources go out.
 #[allow(clippy::too_many_arguments)]
-pub async fn sync_collection(
+pub async fn sync_collection<R: Outbound>(
     dav: &Dav,
     state: &mut State,
     user: &str,
     kind: Kind,
     collection: &str,
     settings: &str,
-    outbound: &[Outbound],
+    outbound: &[R],
     rules: &Rules<'_>,
     deliver: &mut Deliver<'_>,
 ) -> Result<Round, SyncError> {
@@ -116,7 +116,7 @@ pub async fn sync_collection(
     let mut round = Round::default();
     let mut links: BTreeMap<String, DavItem> =
         state.dav_items(user, key)?.into_iter().map(|i| (i.uid.clone(), i)).collect();
-    let ours: BTreeMap<&str, &Outbound> = outbound.iter().map(|o| (o.uid.as_str(), o)).collect();
+    let ours: BTreeMap<&str, String> = outbound.iter().map(|o| (o.uid(), o.source())).collect();
 
     // Back: what changed on the phone.
     let token = state.dav_collection(user, key)?.and_then(|(href, token, was)| {
@@ -155,27 +155,27 @@ pub async fn sync_collection(
 
     // Out: the studio's resources.
     for resource in outbound {
-        let link = links.get(&resource.uid);
-        if link
-            .is_some_and(|l| l.origin == Origin::Studio && l.content_hash == resource.content_hash)
-        {
+        let uid = resource.uid();
+        let hash = resource.content_hash();
+        let link = links.get(uid);
+        if link.is_some_and(|l| l.origin == Origin::Studio && l.content_hash == hash) {
             continue;
         }
-        let href =
-            link.map_or_else(|| item_href(collection, &resource.uid, kind), |l| l.href.clone());
-        let etag = put(dav, kind, &href, &resource.body, link.and_then(|l| l.etag.clone())).await?;
+        let href = link.map_or_else(|| item_href(collection, uid, kind), |l| l.href.clone());
+        let etag =
+            put(dav, kind, &href, &resource.body(), link.and_then(|l| l.etag.clone())).await?;
         if link.is_some() {
             round.updated += 1
         } else {
             round.sent += 1
         }
         let item = DavItem {
-            uid: resource.uid.clone(),
+            uid: uid.to_string(),
             href,
             etag,
             origin: Origin::Studio,
-            source: Some(resource.source.clone()),
-            content_hash: resource.content_hash.clone(),
+            source: Some(resource.source()),
+            content_hash: hash,
             data: None,
         };
         state.save_dav_item(user, key, &item)?;
@@ -273,7 +273,7 @@ async fn changes(
 fn came_back(
     resource: FetchedResource,
     links: &mut BTreeMap<String, DavItem>,
-    ours: &BTreeMap<&str, &Outbound>,
+    ours: &BTreeMap<&str, String>,
     rules: &Rules<'_>,
     round: &mut Round,
     saves: &mut Vec<DavItem>,
@@ -283,7 +283,7 @@ fn came_back(
     let etag = Some(content.etag.clone());
     let link = links.get(&uid).cloned();
     let studio_link = link.as_ref().is_some_and(|l| l.origin == Origin::Studio);
-    if let Some(resource_out) = ours.get(uid.as_str()).filter(|_| link.is_none() || studio_link) {
+    if let Some(source) = ours.get(uid.as_str()).filter(|_| link.is_none() || studio_link) {
         if link.is_some() {
             round.changed_ours.push(Fetched {
                 uid: uid.clone(),
@@ -296,7 +296,7 @@ fn came_back(
             href: resource.href,
             etag,
             origin: Origin::Studio,
-            source: Some(resource_out.source.clone()),
+            source: Some(source.clone()),
             // Not known as sent when found again: the step out sends it once more.
             content_hash: link.map(|l| l.content_hash).unwrap_or_default(),
             data: None,

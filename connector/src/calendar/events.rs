@@ -34,8 +34,8 @@ pub struct Outgoing {
 const PRODID: &str = "-//Proofroom//Studio connector//EN";
 
 impl Outgoing {
-    /// The event as iCalendar text: DTSTART/DTEND in the event's own zone with its VTIMEZONE.
-    /// `stamp` is DTSTAMP (left out for [`Outgoing::content_hash`], so a hash means content).
+    /// The event as iCalendar text: DTSTART/DTEND in the event's own zone with its VTIMEZONE,
+    /// and DTSTAMP when `stamp` is given.
     pub fn ics(&self, stamp: Option<DateTime<Utc>>) -> String {
         let mut event = ICalendarComponent::new(ICalendarComponentType::VEvent);
         event.add_uid(&self.uid);
@@ -80,19 +80,42 @@ impl Outgoing {
         calendar.add_missing_timezones();
         calendar.to_string()
     }
+}
 
-    pub fn content_hash(&self) -> String {
-        hex::encode(Sha256::digest(self.ics(None).as_bytes()))
+/// How events are written: raise it when `ics` writes something new, so every event is sent
+/// again once.
+const EVENT_FORMAT: u32 = 1;
+
+impl Outbound for Outgoing {
+    fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    fn source(&self) -> String {
+        self.source.clone()
+    }
+
+    /// The hash of what the event says (not of its text, which takes building a VTIMEZONE).
+    fn content_hash(&self) -> String {
+        let rule = self.repeat.as_ref().map(ToString::to_string);
+        let said = format!(
+            "{EVENT_FORMAT}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}",
+            self.uid,
+            self.title,
+            self.when.starts,
+            self.when.ends,
+            self.when.time_zone.name(),
+            self.location,
+            self.description,
+            self.tentative,
+            rule
+        );
+        hex::encode(Sha256::digest(said.as_bytes()))
     }
 
     /// The event as it is sent, stamped now.
-    pub fn outbound(&self) -> Outbound {
-        Outbound {
-            uid: self.uid.clone(),
-            source: self.source.clone(),
-            content_hash: self.content_hash(),
-            body: self.ics(Some(Utc::now())),
-        }
+    fn body(&self) -> String {
+        self.ics(Some(Utc::now()))
     }
 }
 
@@ -320,6 +343,9 @@ mod tests {
         assert_eq!(back.ends_utc - back.starts_utc, chrono::Duration::hours(2));
         assert_eq!(back.location.as_deref(), Some("Rose Garden, 12 Main St"));
         assert_eq!(wedding().content_hash(), wedding().content_hash(), "no stamp in the hash");
+        let mut moved = wedding();
+        moved.when.starts = at("2026-03-08 01:45");
+        assert_ne!(moved.content_hash(), wedding().content_hash());
     }
 
     #[test]

@@ -89,7 +89,6 @@ pub async fn sync_user(
         .map_err(|e| UserError::Account(format!("{}: {e}", user.url)))?
         .href;
     let outgoing = outgoing::for_user(lib, user, window_start);
-    let outbound: Vec<_> = outgoing.iter().map(Outgoing::outbound).collect();
     let wanted = |data: &str| {
         events::read_remote(data, zone).is_ok_and(|r| {
             user.send_back_calendar
@@ -133,7 +132,7 @@ pub async fn sync_user(
         Kind::Calendar,
         &calendar,
         &settings,
-        &outbound,
+        &outgoing,
         &Rules { uid: &uid, wanted: &wanted, keep: &outgoing::kept_events(lib, user) },
         &mut deliver,
     )
