@@ -169,6 +169,10 @@ async fn populate_out_and_back_three_times_never_duplicates_anything() {
 
         let first = synced(library.path()).await;
         assert!(
+            first.contains("note: sessions/jones/session.toml names \"ben\" in staff, who is no user in connector.toml"),
+            "{first}"
+        );
+        assert!(
             first.contains("anna: calendar — 2 sent, 0 updated, 0 removed; 1 appointment and"),
             "{peer:?}: {first}"
         );

@@ -104,6 +104,22 @@ pub async fn authorize(library: &Path, user: &str, on_device: bool) -> Result<()
     done.map_err(CalendarError::Users)
 }
 
+/// (the file, the staff id) of each staff id the library names that no user has.
+fn staff_without_user(lib: &Library, users: &[User]) -> Vec<(String, String)> {
+    let known = |id: &String| users.iter().any(|u| &u.id == id);
+    let sessions = lib
+        .sessions
+        .iter()
+        .filter_map(|s| s.schedule.as_ref().map(|schedule| (s.manifest_item(), &schedule.staff)));
+    let appointments = lib.appointments.iter().map(|a| (a.item(), &a.staff));
+    sessions
+        .chain(appointments)
+        .flat_map(|(item, staff)| {
+            staff.iter().filter(|id| !known(id)).map(move |id| (item.clone(), id.clone()))
+        })
+        .collect()
+}
+
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -143,6 +159,11 @@ pub(crate) async fn sync_users(
             if why.is_empty() { String::new() } else { format!(":\n{}", why.join("\n")) }
         )));
     };
+    for (item, id) in staff_without_user(lib, &load_users(&lib.root).unwrap_or_default()) {
+        report.lines.push(format!(
+            "note: {item} names \"{id}\" in staff, who is no user in connector.toml: it reaches no calendar"
+        ));
+    }
     let inbox = Inbox::new(&lib.root);
     let window_start = Utc::now() - chrono::Duration::days(POPULATE_DAYS);
     let mut news = Vec::new();

@@ -262,10 +262,13 @@ pub async fn authorize_on_device(
         .send()
         .await
         .map_err(|e| format!("cannot reach {device_url}: {e}"))?;
-    let device: DeviceAnswer = response
-        .json()
-        .await
-        .map_err(|e| format!("{device_url} answered without a device code: {e}"))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| format!("{device_url}: {e}"))?;
+    let device: DeviceAnswer = serde_json::from_str(&text).map_err(|_| {
+        // Google answers e.g. {"error": "invalid_scope"} for a client or scope it does not
+        // take on devices: say what it said.
+        format!("{device_url} refused ({status}): {}", text.trim())
+    })?;
     println!(
         "On any device, open {} and enter the code {} (signed in as {}).",
         device.verification_url, device.user_code, user.user_name
