@@ -204,7 +204,7 @@ impl fmt::Display for Failure {
 /// What went wrong with a request, in the words of its innermost cause ("Connection refused
 /// (os error 111)", "failed to lookup address information: …"), which says more than reqwest's
 /// own "error sending request".
-fn error_chain(e: &reqwest::Error) -> String {
+pub(crate) fn error_chain(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         return "timed out".to_string();
     }

@@ -519,7 +519,7 @@ impl<'a> From<&'a OrderRecord> for InboxOrder<'a> {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> io::Result<Vec<u8>> {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> io::Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
     bytes.push(b'\n');
     Ok(bytes)

@@ -100,7 +100,7 @@ impl DavHttp {
                 Err(e) if !last && (e.is_connect() || e.is_timeout() || e.is_request()) => {
                     tokio::time::sleep(self.retry.delay(tried, None)).await;
                 }
-                Err(e) => return Err(DavHttpError::Request(plain(&e))),
+                Err(e) => return Err(DavHttpError::Request(crate::api::error_chain(&e))),
             }
         }
     }
@@ -111,20 +111,9 @@ async fn into_answer(response: reqwest::Response) -> Result<Answer, DavHttpError
     for (name, value) in response.headers() {
         answer = answer.header(name, value);
     }
-    let body = response.bytes().await.map_err(|e| DavHttpError::Request(plain(&e)))?;
+    let body =
+        response.bytes().await.map_err(|e| DavHttpError::Request(crate::api::error_chain(&e)))?;
     answer.body(Full::new(body)).map_err(|e| DavHttpError::Request(e.to_string()))
-}
-
-/// reqwest's error with its causes, in one line ("error sending request: … Connection refused").
-fn plain(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 pub type Dav = WebDavClient<DavHttp>;

@@ -15,7 +15,7 @@ use super::cards::Contact;
 use super::events::{Outgoing, Remote, occurrences};
 use super::user::CalendarCounts;
 use crate::accounts::User;
-use crate::inbox::{Inbox, csv_line, safe_name};
+use crate::inbox::{Inbox, csv_line, json, safe_name};
 use crate::library::Library;
 use crate::state::{Origin, State};
 
@@ -212,12 +212,6 @@ pub fn write_contacts(
 
 fn zone_note(zone: &str) -> String {
     if zone.is_empty() || zone == "floating" { String::new() } else { format!(" ({zone})") }
-}
-
-fn json<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
-    bytes.push(b'\n');
-    Ok(bytes)
 }
 
 /// Rebuilds `inbox/conflicts.csv`: every occurrence of an appointment made on a user's phone
