@@ -43,6 +43,8 @@ pub enum Screen {
     Desktop,
     /// A phone: Chromium's device emulation at 390×844 CSS pixels, touch, pixel ratio 3.
     Phone,
+    /// The narrowest phone a client still has (many Android phones): 360×740, touch.
+    SmallPhone,
 }
 
 /// A tab on the site under test: paths are relative to its base URL.
@@ -221,9 +223,13 @@ async fn connect(
         json!({ "binary": binaries.chromium, "prefs": { "intl.accept_languages": "en-US" } });
     match screen {
         Screen::Desktop => args.push("--window-size=1366,900".into()),
-        Screen::Phone => {
+        Screen::Phone | Screen::SmallPhone => {
+            let (width, height) = match screen {
+                Screen::SmallPhone => (360, 740),
+                _ => (390, 844),
+            };
             options["mobileEmulation"] = json!({
-                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true },
                 "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
                               (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
             });
@@ -390,7 +396,7 @@ impl Page {
     /// click elsewhere.
     pub async fn press_on(&self, css: &str) -> anyhow::Result<()> {
         match self.screen {
-            Screen::Phone => self.tap(css).await,
+            Screen::Phone | Screen::SmallPhone => self.tap(css).await,
             Screen::Desktop => self.click(css).await,
         }
     }
@@ -398,7 +404,7 @@ impl Page {
     /// [`Page::press_on`] on the link or button whose text contains `text`.
     pub async fn press_on_text(&self, text: &str) -> anyhow::Result<()> {
         match self.screen {
-            Screen::Phone => self.tap_text(text).await,
+            Screen::Phone | Screen::SmallPhone => self.tap_text(text).await,
             Screen::Desktop => self.click_text(text).await,
         }
     }
@@ -542,7 +548,7 @@ impl Page {
     /// button elsewhere.
     pub async fn next_photo(&self) -> anyhow::Result<()> {
         match self.screen {
-            Screen::Phone => self.swipe(".lb-stage", -200.0).await,
+            Screen::Phone | Screen::SmallPhone => self.swipe(".lb-stage", -200.0).await,
             Screen::Desktop => self.click(".lightbox.open .lb-next").await,
         }
     }

@@ -310,6 +310,65 @@ async fn ann_marks_up_revision_1_sends_it_approves_revision_2_and_the_designer_g
 }
 
 #[tokio::test]
+async fn a_revision_the_studio_replaces_before_ann_answers_says_so_and_her_draft_stays_hers() {
+    let app = TestApp::spawn().await;
+    let library = studio_with_album(&app).await;
+    let album = album_path(&app);
+    let mut ann = ann(&app).await;
+    let placed = note(
+        &mut ann,
+        &album,
+        &[("revision", "1"), ("page", "2"), ("x", "0.5"), ("y", "0.5"), ("text", "Draft idea")],
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+
+    // The studio cannot read a draft, not even drawn on a page.
+    let pinned = app
+        .api(reqwest::Method::GET, "/api/v1/albums/smith/main/revisions/1/pinned/002.jpg")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pinned.status(), StatusCode::CONFLICT);
+    let refused: serde_json::Value = pinned.json().await.unwrap();
+    assert_eq!(refused["error"], "album_revision_not_answered", "{refused}");
+
+    // Revision 2 goes up before Ann answered revision 1.
+    for (name, shade) in [("001.jpg", 110), ("002.jpg", 90)] {
+        library.write(&format!("sessions/smith/albums/main/r2/{name}"), spread(shade));
+    }
+    write_session(&library, 2);
+    app.push(library.path()).await;
+    let mails = app.emails_to("ann.smith@example.com");
+    let ready = mails
+        .iter()
+        .find(|m| m.subject == "Revision 2 of Wedding album is ready for review")
+        .expect("revision 2's email");
+    assert!(!ready.body.contains("your comments on the last one"), "{}", ready.body);
+    assert!(ready.body.contains("again (revision 2)"), "{}", ready.body);
+
+    let old = ann.get(&format!("{album}?revision=1")).await;
+    assert!(
+        old.body.contains(
+            "The studio sent revision 2 before you answered this one, so your notes on revision \
+             1 were not sent."
+        ),
+        "{}",
+        old.body
+    );
+    assert!(!old.body.contains("were sent on"), "{}", old.body);
+    assert!(old.body.contains("replaced before you answered"), "{}", old.body);
+    assert!(!old.body.contains("id=\"send-comments\""), "read-only now");
+    let current = ann.get(&album).await;
+    assert!(current.body.contains("1 (replaced before you answered)"), "{}", current.body);
+    assert!(current.body.contains("Page 2, note 1: Draft idea"), "kept for reference");
+
+    let pulled = app.sync(library.path()).await;
+    assert!(pulled.contains(" 0 album answers"), "nothing was answered: {pulled}");
+    assert!(!inbox_files(library.path()).keys().any(|f| f.starts_with("albums/")));
+}
+
+#[tokio::test]
 async fn what_the_site_refuses_changes_nothing_and_only_ann_ever_sees_the_album() {
     let app = TestApp::spawn().await;
     let library = studio_with_album(&app).await;
@@ -736,7 +795,7 @@ async fn ann_marks_up_the_album_with_the_mouse_sends_it_and_approves_the_next_re
 }
 
 #[tokio::test]
-async fn on_a_phone_ann_swipes_through_the_spreads_and_puts_a_note_with_her_finger() {
+async fn on_a_360_px_phone_ann_swipes_through_the_spreads_and_puts_a_note_with_her_finger() {
     use anyhow::ensure;
     use fantoccini::actions::{InputSource, PointerAction, TouchActions};
     use proofroom_tests::browser::{Page, Screen, story};
@@ -744,7 +803,8 @@ async fn on_a_phone_ann_swipes_through_the_spreads_and_puts_a_note_with_her_fing
     let app = TestApp::spawn().await;
     let _library = studio_with_album(&app).await;
     album_path(&app);
-    story("album-phone", &app.base_url, Screen::Phone, |page: Page| async move {
+    // The narrowest phone clients have: 360 CSS pixels.
+    story("album-phone", &app.base_url, Screen::SmallPhone, |page: Page| async move {
         page.sign_in_and_open("ann.smith@example.com", "smith", "/my-events").await?;
         page.press_on_text("Album to review: Wedding album").await?;
         page.says("#album-where", "Page 1 of 5").await?;

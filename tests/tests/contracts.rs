@@ -568,7 +568,7 @@ async fn signs_in_a_browser(screen: Screen, name: &str) {
                 }
                 page.client.perform_actions(mouse.then(PointerAction::Up { button: 0 })).await?;
             }
-            Screen::Phone => {
+            Screen::Phone | Screen::SmallPhone => {
                 page.js(
                     "arguments[0].scrollIntoView({block: 'center'}); return true;",
                     vec![serde_json::to_value(&canvas)?],

@@ -50,10 +50,13 @@ fn letter<'a>(
 }
 
 /// "Your album is ready for review": queued when a revision's pages are all online.
+/// `after_comments`: the client sent comments on the revision before this one (else the studio
+/// moved on without them, and the email does not thank them for comments never sent).
 pub fn ready<'a>(
     head: &Letterhead,
     album: &AlbumRow,
     revision: &RevisionRow,
+    after_comments: bool,
     event: &EventRow,
     client: &'a ClientRow,
 ) -> NewEmail<'a> {
@@ -69,8 +72,10 @@ pub fn ready<'a>(
         head.studio,
         title(album),
         event.description,
-        if revision.number > 1 {
+        if revision.number > 1 && after_comments {
             format!(" again (revision {}), with your comments on the last one", revision.number)
+        } else if revision.number > 1 {
+            format!(" again (revision {})", revision.number)
         } else {
             String::new()
         }

@@ -55,6 +55,10 @@ pub enum AlbumError {
     /// The studio sent a revision below the one online (409 `album_revision_older`).
     #[error("{0}")]
     Older(String),
+    /// The client has not answered the revision: its notes are a draft (409
+    /// `album_revision_not_answered`).
+    #[error("{0}")]
+    NotAnswered(String),
     /// No such page in the revision (404 `album_page_not_found`).
     #[error("{0}")]
     PageNotFound(String),
@@ -94,6 +98,9 @@ impl From<AlbumError> for AppError {
             }
             AlbumError::Answered(_) => AppError::conflict("album_revision_answered", message),
             AlbumError::Older(_) => AppError::conflict("album_revision_older", message),
+            AlbumError::NotAnswered(_) => {
+                AppError::conflict("album_revision_not_answered", message)
+            }
             AlbumError::PageNotFound(_) => AppError::not_found("album_page_not_found", message),
             AlbumError::NoteNotFound => AppError::not_found("album_note_not_found", message),
             AlbumError::InvalidNote(_) => AppError::unprocessable("invalid_note", message),

@@ -204,10 +204,20 @@ fn page_views(path: &str, pages: &[PageRow], notes: &[NoteRow]) -> Vec<PageView>
         .collect()
 }
 
-fn earlier(pages: &[PageRow], notes: &[NoteRow], revision: &RevisionRow) -> Earlier {
+/// How the client reads a revision's state: one the studio replaced before they answered it
+/// says so, not "waiting for the client".
+fn client_label(revision: &RevisionRow, latest: i32) -> &'static str {
+    if revision.decision.is_none() && revision.number < latest {
+        "replaced before you answered"
+    } else {
+        revision.state().label()
+    }
+}
+
+fn earlier(pages: &[PageRow], notes: &[NoteRow], revision: &RevisionRow, latest: i32) -> Earlier {
     let mut out = Earlier {
         number: revision.number,
-        label: revision.state().label(),
+        label: client_label(revision, latest),
         general_comment: revision.general_comment.clone(),
         comments: Vec::new(),
         notes: Vec::new(),
@@ -252,6 +262,7 @@ pub async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let revision = owned.revision(number)?.clone();
+    let latest = owned.revisions.last().map_or(revision.number, |r| r.number);
     let before = owned.revisions.iter().rev().find(|r| r.number < revision.number).cloned();
     let path = owned.path();
     let (current, reference, studio) = {
@@ -261,9 +272,12 @@ pub async fn render(
             let pages = super::pages_of(conn, &rev_id)?;
             let notes = super::notes_of(conn, &rev_id)?;
             let reference = match &before {
-                Some(b) => {
-                    Some(earlier(&super::pages_of(conn, &b.id)?, &super::notes_of(conn, &b.id)?, b))
-                }
+                Some(b) => Some(earlier(
+                    &super::pages_of(conn, &b.id)?,
+                    &super::notes_of(conn, &b.id)?,
+                    b,
+                    latest,
+                )),
                 None => None,
             };
             let (row, studio): (_, StudioView) = site::studio_view(conn)?;
@@ -288,7 +302,8 @@ pub async fn render(
     context.insert("album_url", &path);
     context.insert("pages", &current);
     context.insert("revision", &revision.number);
-    context.insert("revision_label", revision.state().label());
+    context.insert("revision_label", client_label(&revision, latest));
+    context.insert("superseded", &(revision.decision.is_none() && revision.number < latest));
     context.insert("editable", &editable);
     context.insert("approved_name", &revision.approved_name);
     context.insert(
@@ -304,13 +319,13 @@ pub async fn render(
     );
     context.insert("general_comment", &revision.general_comment);
     context.insert("earlier", &reference);
-    context.insert("latest", &owned.revisions.last().map(|r| r.number));
+    context.insert("latest", &latest);
     let links: Vec<RevisionLink> = owned
         .revisions
         .iter()
         .map(|r| RevisionLink {
             number: r.number,
-            label: r.state().label(),
+            label: client_label(r, latest),
             url: format!("{path}?revision={}", r.number),
             current: r.id == revision.id,
         })

@@ -33,16 +33,28 @@ pub fn pinned_page(
         ))
     };
     let event = find_by_studio_id(conn, session)?.ok_or_else(not_found)?;
-    let found: Option<(PageRow, String, db::AlbumRevisionId)> = album_pages::table
+    let found: Option<(PageRow, String, db::AlbumRevisionId, Option<String>)> = album_pages::table
         .inner_join(album_revisions::table.inner_join(albums::table))
         .filter(albums::event_id.eq(&event.id))
         .filter(albums::studio_album_id.eq(album_id))
         .filter(album_revisions::number.eq(number))
         .filter(album_pages::file_name.eq(file_name))
-        .select((PageRow::as_select(), albums::description, album_revisions::id))
+        .select((
+            PageRow::as_select(),
+            albums::description,
+            album_revisions::id,
+            album_revisions::decision,
+        ))
         .first(conn)
         .optional()?;
-    let (page, description, revision) = found.ok_or_else(not_found)?;
+    let (page, description, revision, decision) = found.ok_or_else(not_found)?;
+    // Notes are the client's draft until sent: the studio sees them only once answered.
+    if decision.is_none() {
+        return Err(AlbumError::NotAnswered(format!(
+            "Revision {number} of album \"{album_id}\" is not answered yet: its notes are the \
+             client's draft until they send their comments or approve."
+        )));
+    }
     let clean_key = page.clean_key.clone().ok_or_else(not_found)?;
     let notes = super::notes_of(conn, &revision)?;
     let pins = super::numbered(&notes, &page.id)

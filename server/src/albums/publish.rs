@@ -334,8 +334,17 @@ fn settle(
             .ok_or_else(|| AlbumError::SessionNotOnline("the album's session vanished".into()))?;
         let client = crate::auth::people::client(conn, &event.client_id)?;
         let head = crate::site::letterhead(conn, site_url)?;
-        queued =
-            crate::email::enqueue(conn, super::emails::ready(&head, album, &row, &event, &client))?;
+        let before: Option<Option<String>> = album_revisions::table
+            .filter(album_revisions::album_id.eq(&album.id))
+            .filter(album_revisions::number.lt(row.number))
+            .order(album_revisions::number.desc())
+            .select(album_revisions::decision)
+            .first(conn)
+            .optional()?;
+        let after_comments = before.flatten().as_deref()
+            == Some(super::decision_str(proofroom_wire::albums::AlbumDecision::Comments));
+        let ready = super::emails::ready(&head, album, &row, after_comments, &event, &client);
+        queued = crate::email::enqueue(conn, ready)?;
         diesel::update(album_revisions::table.find(revision))
             .set(album_revisions::notified_at.eq(db::now()))
             .execute(conn)?;

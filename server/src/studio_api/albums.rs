@@ -120,7 +120,8 @@ pub async fn put_page(
 }
 
 /// A marked-up page for the designer: the page with a numbered pin at each of the client's
-/// notes and the notes listed below it (JPEG).
+/// notes and the notes listed below it (JPEG). Only of a revision the client answered: until
+/// then the notes are their draft.
 #[utoipa::path(
     tag = "albums",
     params(
@@ -133,6 +134,7 @@ pub async fn put_page(
         (status = 200, content_type = "image/jpeg", body = Vec<u8>),
         (status = 401, body = ApiError),
         (status = 404, body = ApiError, description = "`album_page_not_found`"),
+        (status = 409, body = ApiError, description = "`album_revision_not_answered`: the notes are still the client's draft"),
     )
 )]
 #[get("/albums/{session}/{album}/revisions/{revision}/pinned/{page}")]
