@@ -16,7 +16,7 @@ use crate::auth::{AuthState, browser_session};
 use crate::config::Config;
 use crate::events::EventsState;
 use crate::gallery::GalleryState;
-use crate::storage::FileStore;
+use crate::storage;
 use crate::web::AppState;
 use crate::{
     accounts, albums, auth, browse, checkout, client_groups, contracts, db, downloads, email,
@@ -45,8 +45,7 @@ impl Application {
     pub fn build(config: Config) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
         let (pool, queries) = db::open_counted(&config.database_url(), config.max_db_connections)?;
-        let files = FileStore::new(config.data_dir.join("files"))?;
-        let upload_dir = config.data_dir.join("files").join(".tmp");
+        let (store, upload_dir) = storage::open(&config)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
             anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
@@ -61,7 +60,7 @@ impl Application {
         let state = aw::Data::new(AppState {
             pool,
             queries,
-            store: Arc::new(files),
+            store,
             templates: web::templates()?,
             upload_dir,
             throttles: throttle::Throttles::new(&config),

@@ -75,6 +75,142 @@ pub struct Config {
     /// How long a download link on the downloads page works, in seconds. Each opening of the
     /// page makes new ones; a file or ZIP that started in time finishes however long it takes.
     pub download_link_seconds: u64,
+    /// Where image files live: `files` (under `data_dir`, one server) or `s3` (an
+    /// S3-compatible bucket, set in `[s3]`, that several servers share).
+    pub store: StoreKind,
+    /// The bucket when `store = "s3"`.
+    pub s3: S3Config,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    #[default]
+    Files,
+    S3,
+}
+
+/// An S3-compatible bucket (AWS S3, Cloudflare R2, Backblaze B2, Garage, MinIO, Ceph).
+///
+/// Credentials come, first found: `access_key_id` and `secret_access_key` here (or as
+/// `PROOFROOM_S3_ACCESS_KEY_ID`, …), then `credentials_file` (AWS's INI format, `profile`'s
+/// section), then the usual `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN`. Secrets are never printed, not even in a debug dump of the config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    pub region: String,
+    /// The service's address when it is not AWS, e.g. `https://<account>.r2.cloudflarestorage.com`
+    /// or `http://127.0.0.1:3900`; plain `http:` only when given so.
+    pub endpoint: Option<String>,
+    /// Path-style addresses (`endpoint/bucket/key`) rather than `bucket.endpoint/key`: Garage,
+    /// MinIO and most self-hosted servers want this.
+    pub path_style: bool,
+    /// Keys go under this prefix, so one bucket can hold several sites.
+    pub prefix: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    pub session_token: Option<Secret>,
+    pub credentials_file: Option<PathBuf>,
+    pub profile: String,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        Self {
+            bucket: String::new(),
+            region: "us-east-1".into(),
+            endpoint: None,
+            path_style: false,
+            prefix: String::new(),
+            access_key_id: None,
+            secret_access_key: None,
+            session_token: None,
+            credentials_file: None,
+            profile: "default".into(),
+        }
+    }
+}
+
+/// A key that must not reach a log: its `Debug` says only that there is one.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(hidden)")
+    }
+}
+
+/// The keys an S3 store signs its requests with.
+pub struct S3Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+}
+
+impl S3Config {
+    /// The credentials to use, or what is missing.
+    pub fn credentials(&self) -> Result<S3Credentials, String> {
+        if let (Some(id), Some(secret)) = (&self.access_key_id, &self.secret_access_key) {
+            return Ok(S3Credentials {
+                access_key_id: id.clone(),
+                secret_access_key: secret.clone(),
+                session_token: self.session_token.clone(),
+            });
+        }
+        let Some(file) = &self.credentials_file else {
+            return Err("store = \"s3\" needs credentials: set AWS_ACCESS_KEY_ID and \
+                        AWS_SECRET_ACCESS_KEY, or [s3] credentials_file"
+                .into());
+        };
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("[s3] credentials_file {}: {e}", file.display()))?;
+        let values = ini_section(&text, &self.profile);
+        let value = |name: &str| values.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        match (value("aws_access_key_id"), value("aws_secret_access_key")) {
+            (Some(id), Some(secret)) => Ok(S3Credentials {
+                access_key_id: id,
+                secret_access_key: Secret(secret),
+                session_token: value("aws_session_token").map(Secret),
+            }),
+            _ => Err(format!(
+                "[s3] credentials_file {}: no aws_access_key_id and aws_secret_access_key in \
+                 [{}]",
+                file.display(),
+                self.profile
+            )),
+        }
+    }
+}
+
+/// The `key = value` lines of `[section]` in an AWS credentials file.
+fn ini_section(text: &str, section: &str) -> Vec<(String, String)> {
+    let mut inside = false;
+    let mut found = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            inside = name.trim() == section;
+        } else if inside && let Some((key, value)) = line.split_once('=') {
+            found.push((key.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    found
 }
 
 impl Default for Config {
@@ -108,6 +244,8 @@ impl Default for Config {
             stripe_api_url: "https://api.stripe.com".into(),
             stripe_js_url: "https://js.stripe.com/v3/".into(),
             download_link_seconds: 6 * 3600,
+            store: StoreKind::Files,
+            s3: S3Config::default(),
         }
     }
 }
@@ -126,13 +264,29 @@ impl Config {
             }
             None => toml::Table::new(),
         };
+        let mut aws = toml::Table::new();
         for (key, value) in env {
+            if let Some(field) = AWS_VARIABLES.iter().find(|(name, _)| *name == key).map(|(_, f)| f)
+            {
+                aws.insert(field.to_string(), toml::Value::String(value));
+                continue;
+            }
             let Some(field) = key.strip_prefix("PROOFROOM_") else { continue };
             let field = field.to_ascii_lowercase();
+            if let Some(s3_field) = field.strip_prefix("s3_") {
+                if S3_FIELDS.contains(&s3_field) {
+                    s3_table(&mut table).insert(s3_field.to_string(), env_value(&value));
+                }
+                continue;
+            }
             if !KNOWN_FIELDS.contains(&field.as_str()) {
                 continue;
             }
             table.insert(field, env_value(&value));
+        }
+        // AWS's own variables count only where nothing in Proofroom's config says otherwise.
+        for (field, value) in aws {
+            s3_table(&mut table).entry(field).or_insert(value);
         }
         let source = file.map(|p| p.display().to_string()).unwrap_or_else(|| "environment".into());
         Config::deserialize(table).map_err(|e| format!("configuration ({source}): {e}"))
@@ -195,7 +349,39 @@ const KNOWN_FIELDS: &[&str] = &[
     "stripe_api_url",
     "stripe_js_url",
     "download_link_seconds",
+    "store",
 ];
+
+/// `PROOFROOM_S3_<FIELD>` sets `[s3] <field>`.
+const S3_FIELDS: &[&str] = &[
+    "bucket",
+    "region",
+    "endpoint",
+    "path_style",
+    "prefix",
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "credentials_file",
+    "profile",
+];
+
+/// The AWS tools' variables, read for `[s3]` like the AWS SDKs read them.
+const AWS_VARIABLES: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "access_key_id"),
+    ("AWS_SECRET_ACCESS_KEY", "secret_access_key"),
+    ("AWS_SESSION_TOKEN", "session_token"),
+    ("AWS_REGION", "region"),
+    ("AWS_ENDPOINT_URL", "endpoint"),
+];
+
+fn s3_table(table: &mut toml::Table) -> &mut toml::Table {
+    let entry = table.entry("s3").or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if !entry.is_table() {
+        *entry = toml::Value::Table(toml::Table::new());
+    }
+    entry.as_table_mut().expect("made a table above")
+}
 
 /// An address block such as `10.0.0.0/8` or `::1/128`; a bare address is a block of one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -332,6 +518,56 @@ mod tests {
         let err = Config::load(None, env).unwrap_err();
         assert!(err.contains("10.0.0.0/40"), "{err}");
         assert!(Config::default().trusted_proxies[0].contains("127.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn an_s3_store_takes_its_keys_from_the_config_the_file_or_aws_variables_and_never_shows_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("proofroom.toml");
+        std::fs::write(&file, "store = \"s3\"\n[s3]\nbucket = \"photos\"\npath_style = true\n")
+            .unwrap();
+        let env = [
+            ("AWS_ACCESS_KEY_ID".to_string(), "AKIDFROMENV".to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), "very-secret".to_string()),
+            ("PROOFROOM_S3_ENDPOINT".to_string(), "http://127.0.0.1:3900".to_string()),
+        ];
+        let config = Config::load(Some(&file), env).unwrap();
+        assert_eq!(config.store, StoreKind::S3);
+        assert_eq!(config.s3.bucket, "photos");
+        assert!(config.s3.path_style);
+        assert_eq!(config.s3.endpoint.as_deref(), Some("http://127.0.0.1:3900"));
+        let keys = config.s3.credentials().unwrap();
+        assert_eq!(
+            (keys.access_key_id.as_str(), keys.secret_access_key.expose()),
+            ("AKIDFROMENV", "very-secret")
+        );
+        assert!(!format!("{config:?}").contains("very-secret"), "the secret is never printed");
+
+        // Proofroom's own setting wins over AWS's variable.
+        let env = [
+            ("AWS_ACCESS_KEY_ID".to_string(), "AKIDFROMENV".to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), "x".to_string()),
+            ("PROOFROOM_S3_ACCESS_KEY_ID".to_string(), "AKIDOWN".to_string()),
+        ];
+        let config = Config::load(Some(&file), env).unwrap();
+        assert_eq!(config.s3.credentials().unwrap().access_key_id, "AKIDOWN");
+
+        let keys = dir.path().join("credentials");
+        std::fs::write(
+            &keys,
+            "[default]\naws_access_key_id = A\naws_secret_access_key = B\n\n[studio]\n\
+             aws_access_key_id = AKIDSTUDIO\naws_secret_access_key = S\n",
+        )
+        .unwrap();
+        let env = [
+            ("PROOFROOM_S3_CREDENTIALS_FILE".to_string(), keys.display().to_string()),
+            ("PROOFROOM_S3_PROFILE".to_string(), "studio".to_string()),
+        ];
+        let config = Config::load(Some(&file), env).unwrap();
+        assert_eq!(config.s3.credentials().unwrap().access_key_id, "AKIDSTUDIO");
+        let config = Config::load(Some(&file), []).unwrap();
+        let missing = config.s3.credentials().err().unwrap();
+        assert!(missing.contains("AWS_ACCESS_KEY_ID"), "{missing}");
     }
 
     #[test]

@@ -126,6 +126,15 @@ impl From<std::io::Error> for AppError {
     }
 }
 
+impl From<crate::storage::leases::DeleteError> for AppError {
+    fn from(e: crate::storage::leases::DeleteError) -> Self {
+        match e {
+            crate::storage::leases::DeleteError::Db(e) => e.into(),
+            crate::storage::leases::DeleteError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<tera::Error> for AppError {
     fn from(e: tera::Error) -> Self {
         use std::error::Error;

@@ -29,6 +29,11 @@ enum Command {
         #[command(subcommand)]
         action: ContractsAction,
     },
+    /// The file store: copy it into another.
+    Storage {
+        #[command(subcommand)]
+        action: StorageAction,
+    },
     /// Build and start a demo studio on SQLite and local files, published by the connector.
     Demo {
         /// Where the demo keeps its database, files and studio library.
@@ -45,6 +50,17 @@ enum ContractsAction {
     /// Walk every contract's stored document, signature, signed PDF and chained audit trail,
     /// and name what does not match. Exit 1 when anything does not.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum StorageAction {
+    /// Copy every file into the other store: `--to s3` from `<data_dir>/files` into the `[s3]`
+    /// bucket (then set `store = "s3"`), `--to files` back. Each file is checked by SHA-256;
+    /// run it again after an interruption and it goes on where it stopped.
+    Migrate {
+        #[arg(long, value_parser = ["s3", "files"])]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -69,6 +85,9 @@ fn main() -> ExitCode {
             load().map_err(anyhow::Error::msg).and_then(create_token)
         }
         Command::Demo { data, port } => demo::run(data, port),
+        Command::Storage { action: StorageAction::Migrate { to } } => {
+            load().map_err(anyhow::Error::msg).and_then(|config| migrate_storage(config, &to))
+        }
         Command::Contracts { action: ContractsAction::Verify } => {
             match load().map_err(anyhow::Error::msg).and_then(verify_contracts) {
                 Ok(true) => Ok(()),
@@ -126,4 +145,34 @@ fn verify_contracts(config: Config) -> anyhow::Result<bool> {
     }
     println!("{} contracts do not verify", walked.findings.len());
     Ok(false)
+}
+
+/// `storage migrate --to s3|files`: every file of one store into the other, checked.
+fn migrate_storage(config: Config, to: &str) -> anyhow::Result<()> {
+    use proofroom_server::storage::{FileStore, Store, migrate, s3::S3Store};
+    let files = FileStore::new(config.data_dir.join("files"))?;
+    let bucket = S3Store::new(&config.s3).map_err(|e| anyhow::anyhow!("the [s3] bucket: {e}"))?;
+    let (from, target): (&dyn Store, &dyn Store) =
+        if to == "s3" { (&files, &bucket) } else { (&bucket, &files) };
+    let scratch = config.data_dir.join("migrate-scratch");
+    std::fs::create_dir_all(&scratch)?;
+    let progress = config.data_dir.join(format!("storage-migrate-to-{to}.done"));
+    let done = migrate::migrate(from, target, &scratch, &progress, &mut |line| println!("{line}"))?;
+    println!(
+        "copied {} files ({:.1} MB) to {to}, {} copied by an earlier run, {} failed",
+        done.copied,
+        done.bytes as f64 / 1e6,
+        done.earlier,
+        done.failed.len()
+    );
+    if !done.failed.is_empty() {
+        for (key, why) in &done.failed {
+            eprintln!("not copied: {key}: {why}");
+        }
+        anyhow::bail!("{} files were not copied; run it again once fixed", done.failed.len());
+    }
+    if to == "s3" {
+        println!("every file is in the bucket: set store = \"s3\" and restart the servers");
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use std::process::Output;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use proofroom_server::Application;
-use proofroom_server::config::Config;
+use proofroom_server::config::{Config, StoreKind};
 use tempfile::TempDir;
 
 pub mod browser;
@@ -124,6 +124,7 @@ pub struct TestAppBuilder {
     registrations_per_event_hour: Option<u32>,
     public_url: Option<String>,
     download_link_seconds: Option<u64>,
+    store: Option<StoreKind>,
 }
 
 impl TestAppBuilder {
@@ -181,6 +182,19 @@ impl TestAppBuilder {
         self
     }
 
+    /// Keeps the files in the S3 bucket of `PROOFROOM_TEST_S3` (stories call
+    /// [`s3_or_skip`] first), whatever `PROOFROOM_TEST_STORE` says.
+    pub fn s3(mut self) -> Self {
+        self.store = Some(StoreKind::S3);
+        self
+    }
+
+    /// Keeps the files on the server's disk, whatever `PROOFROOM_TEST_STORE` says.
+    pub fn files(mut self) -> Self {
+        self.store = Some(StoreKind::Files);
+        self
+    }
+
     /// Takes cards through this localstripe (its API and its Stripe.js).
     pub fn stripe(mut self, stripe: &stripe::LocalStripe) -> Self {
         self.stripe = Some((stripe.url(), stripe.js_url()));
@@ -199,6 +213,14 @@ impl TestAppBuilder {
             workers: Some(2),
             ..Config::default()
         };
+        let whole_suite_on_s3 = std::env::var("PROOFROOM_TEST_STORE").is_ok_and(|v| v == "s3");
+        let on_s3 = self.store.map_or(whole_suite_on_s3, |kind| kind == StoreKind::S3);
+        if on_s3 {
+            config.store = StoreKind::S3;
+            config.s3 = test_s3().expect(
+                "PROOFROOM_TEST_STORE=s3 or a story on S3 needs PROOFROOM_TEST_S3 (scripts/garage.sh)",
+            );
+        }
         if let Some(bytes) = self.max_upload_bytes {
             config.max_upload_bytes = bytes;
         }
@@ -254,6 +276,21 @@ impl TestAppBuilder {
 impl TestApp {
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder::default()
+    }
+
+    /// The keys the site's file store holds under `under` (`derivatives`, `originals`,
+    /// `album-pages`…), on disk or in the bucket.
+    pub fn stored_keys(&self, under: &str) -> Vec<String> {
+        let store = self.state.store.clone();
+        let under = under.to_string();
+        off_runtime(move || store.keys(&under)).expect("listing the store")
+    }
+
+    /// The bytes stored under `key`, if any.
+    pub fn stored(&self, key: &str) -> Option<Vec<u8>> {
+        let store = self.state.store.clone();
+        let key = key.to_string();
+        off_runtime(move || store.get(&key)).expect("reading the store").map(|b| b.to_vec())
     }
 
     pub async fn spawn() -> TestApp {
@@ -533,6 +570,57 @@ fn built_binary(name: &str, package: &str) -> PathBuf {
         binary.display()
     );
     binary
+}
+
+/// The store's calls block (an S3 store waits on its own runtime), so tests make them from a
+/// thread of their own rather than from the test's async runtime.
+fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(work).join().expect("store call panicked")
+}
+
+/// The test S3 bucket, or `None` when there is none here: a story on S3 then returns early
+/// with a note, except under `CI=true`, where a missing S3 server is a failure.
+pub fn s3_or_skip(story: &str) -> Option<proofroom_server::config::S3Config> {
+    let found = test_s3();
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "{story}: PROOFROOM_TEST_S3 is not set; CI needs an S3 server (scripts/garage.sh)"
+        );
+        eprintln!("skipped {story}: no S3 server (set PROOFROOM_TEST_S3; see scripts/garage.sh)");
+    }
+    found
+}
+
+/// `PROOFROOM_TEST_S3=http://<key id>:<secret>@host:port/<bucket>?region=<region>` (what
+/// `scripts/garage.sh` prints) puts every test server's files in that bucket, each under a
+/// prefix of its own, instead of on disk.
+pub fn test_s3() -> Option<proofroom_server::config::S3Config> {
+    let raw = std::env::var("PROOFROOM_TEST_S3").ok().filter(|v| !v.trim().is_empty())?;
+    let url = url::Url::parse(raw.trim())
+        .unwrap_or_else(|e| panic!("PROOFROOM_TEST_S3 is not a URL ({e})"));
+    let region = url
+        .query_pairs()
+        .find(|(k, _)| k == "region")
+        .map_or("us-east-1".to_string(), |(_, v)| v.into_owned());
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    Some(proofroom_server::config::S3Config {
+        bucket: url.path().trim_matches('/').to_string(),
+        region,
+        endpoint: Some(format!(
+            "{}://{}:{}",
+            url.scheme(),
+            url.host_str().expect("PROOFROOM_TEST_S3 names a host"),
+            url.port_or_known_default().expect("a port")
+        )),
+        path_style: true,
+        prefix: format!("test-{}", uuid_simple()),
+        access_key_id: Some(decode(url.username())),
+        secret_access_key: Some(proofroom_server::config::Secret::new(decode(
+            url.password().unwrap_or_default(),
+        ))),
+        ..Default::default()
+    })
 }
 
 /// A PostgreSQL database made for one test and dropped after it.

@@ -609,28 +609,12 @@ async fn the_studio_replaces_pages_until_ann_answers_and_a_take_down_removes_eve
     let page_2 = page_image_paths(&after, &album);
     assert!(!page_2.contains(&old_page_2), "page 2's image is new");
 
-    let files_in_store = |app: &TestApp| -> usize {
-        walkdir(app.data.path()).into_iter().filter(|p| p.contains("album-pages")).count()
-    };
+    let files_in_store = |app: &TestApp| -> usize { app.stored_keys("album-pages").len() };
     assert!(files_in_store(&app) > 0);
     let taken = app.connector(library.path(), &["take-down", "smith", "--yes"]).await;
     assert!(taken.status.success(), "{}", proofroom_tests::printed(&taken));
     assert_eq!(files_in_store(&app), 0, "no album page file is left behind");
     assert_eq!(ann.get(&album).await.status, StatusCode::NOT_FOUND);
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return found };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(walkdir(&path));
-        } else {
-            found.push(path.display().to_string());
-        }
-    }
-    found
 }
 
 /// Where on the element a fraction of its width and height is, as WebDriver's pointer offsets

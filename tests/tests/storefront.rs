@@ -654,7 +654,7 @@ fn files_of(app: &TestApp, session: &str) -> Vec<String> {
 }
 
 fn on_disk(app: &TestApp, key: &str) -> bool {
-    app.config.data_dir.join("files").join(key).exists()
+    app.stored(key).is_some()
 }
 
 /// The studio takes a session down: its pages and images are gone for everyone (even what a

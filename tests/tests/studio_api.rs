@@ -217,7 +217,7 @@ async fn a_streamed_body_over_the_limit_is_cut_off_and_nothing_kept() {
         // The server may close the connection while the client is still sending.
         Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
     }
-    let leftovers = std::fs::read_dir(app.config.data_dir.join("files/.tmp")).unwrap().count();
+    let leftovers = std::fs::read_dir(&app.state.upload_dir).unwrap().count();
     assert_eq!(leftovers, 0, "the partial upload was removed");
     assert_eq!(app.get_json("/api/v1/sessions/s1/images").await["images"], json!([]));
 }
@@ -302,7 +302,7 @@ async fn bad_image_uploads_get_their_own_answers_and_store_nothing() {
 
     let listing = app.get_json("/api/v1/sessions/s1/images").await;
     assert_eq!(listing["images"], json!([]), "nothing was stored");
-    let leftovers = std::fs::read_dir(app.config.data_dir.join("files/.tmp")).unwrap().count();
+    let leftovers = std::fs::read_dir(&app.state.upload_dir).unwrap().count();
     assert_eq!(leftovers, 0, "no scratch files left behind");
 }
 
@@ -328,18 +328,13 @@ async fn taking_a_session_down_removes_it_and_its_files() {
     let app = TestApp::spawn().await;
     put_session(&app, "s1", &session("public", None, None, &["a.jpg"])).await;
     assert_eq!(upload(&app, "s1", "a.jpg", images::jpeg(1200, 800)).await.status(), StatusCode::OK);
-    let files_before = count_files(&app.config.data_dir.join("files/derivatives"));
+    let files_before = app.stored_keys("derivatives").len();
     assert_eq!(files_before, 4, "master, proof, middle size and thumb");
 
     let gone = app.api(Method::DELETE, "/api/v1/sessions/s1").send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NO_CONTENT);
-    assert_eq!(count_files(&app.config.data_dir.join("files/derivatives")), 0);
+    assert_eq!(app.stored_keys("derivatives"), Vec::<String>::new());
     let again = app.api(Method::DELETE, "/api/v1/sessions/s1").send().await.unwrap();
     let (status, code, _) = error_of(again).await;
     assert_eq!((status, code.as_str()), (StatusCode::NOT_FOUND, "session_not_found"));
-}
-
-fn count_files(dir: &std::path::Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    entries.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()
 }

@@ -26,8 +26,7 @@ use crate::db::{
     self, AlbumId, AlbumNoteId, AlbumPageId, AlbumRevisionId, ClientId, DbConn, EventId, ImageId,
 };
 use crate::error::AppError;
-use crate::gallery::GalleryState;
-use crate::web::AppState;
+use crate::storage::Store;
 
 /// Where album page files live in the store; nothing else uses this prefix.
 pub const STORE_PREFIX: &str = "album-pages";
@@ -423,38 +422,26 @@ pub fn drop_for_event(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<Stri
 }
 
 /// Deletes page files no album page refers to any more (pages are content-addressed and a
-/// revision often keeps most of the previous one's files).
-pub fn delete_unreferenced(
-    conn: &mut DbConn,
-    state: &AppState,
-    gallery: &GalleryState,
-    keys: Vec<String>,
-) -> Result<()> {
-    if keys.is_empty() {
-        return Ok(());
-    }
-    // Exclusive: no upload is between writing a file and recording it while we count.
-    let _files = gallery
-        .file_lock
-        .write()
-        .map_err(|_| std::io::Error::other("the file lock is poisoned"))?;
-    let mut seen = std::collections::HashSet::new();
-    for key in keys {
-        if !seen.insert(key.clone()) {
-            continue;
-        }
+/// revision often keeps most of the previous one's files), as decided in the database
+/// ([`crate::storage::leases`]).
+pub fn delete_unreferenced(conn: &mut DbConn, store: &dyn Store, keys: Vec<String>) -> Result<()> {
+    let referenced = |conn: &mut DbConn, key: &str| -> db::Result<bool> {
         let refs: i64 = album_pages::table
             .filter(
                 album_pages::clean_key
-                    .eq(&key)
-                    .or(album_pages::view_key.eq(&key))
-                    .or(album_pages::thumb_key.eq(&key)),
+                    .eq(key)
+                    .or(album_pages::view_key.eq(key))
+                    .or(album_pages::thumb_key.eq(key)),
             )
             .count()
             .get_result(conn)?;
-        if refs == 0 {
-            state.store.delete(&key)?;
+        Ok(refs > 0)
+    };
+    crate::storage::leases::delete_unreferenced(conn, store, &keys, &referenced).map_err(|e| {
+        match e {
+            crate::storage::leases::DeleteError::Db(e) => AlbumError::Db(e),
+            crate::storage::leases::DeleteError::Store(e) => AlbumError::Store(e),
         }
-    }
+    })?;
     Ok(())
 }

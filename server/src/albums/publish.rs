@@ -20,7 +20,7 @@ use crate::events::publish::find_by_studio_id;
 use crate::gallery::upload::{ReceivedFile, image_error};
 use crate::gallery::{Gallery, ingest};
 use crate::images as imaging;
-use crate::storage::{content_key, sha256_hex};
+use crate::storage::{content_key, leases, sha256_hex};
 use crate::web::State;
 
 /// What an upsert did, for the HTTP edge: the answer, files to clean up, whether mail waits.
@@ -447,19 +447,19 @@ pub async fn store_page(
         let made = imaging::album_page(&received.temp, watermark.as_ref(), &limits)
             .map_err(image_error)?;
         let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
-        // Written and recorded under the shared file lock (see `gallery::ingest::store_upload`).
-        let files = gallery.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
-        let put = |bytes: &[u8]| -> std::result::Result<String, AppError> {
-            let key = content_key(STORE_PREFIX, &sha256_hex(bytes), "jpg");
-            state.store.put_bytes(&key, bytes)?;
-            Ok(key)
-        };
-        let clean_key = put(&made.clean.bytes)?;
-        let view_key = match &made.watermarked {
-            Some(view) => put(&view.bytes)?,
-            None => clean_key.clone(),
-        };
-        let thumb_key = put(&made.thumb.bytes)?;
+        let key_of = |bytes: &[u8]| content_key(STORE_PREFIX, &sha256_hex(bytes), "jpg");
+        let clean_key = key_of(&made.clean.bytes);
+        let view_key =
+            made.watermarked.as_ref().map_or_else(|| clean_key.clone(), |v| key_of(&v.bytes));
+        let thumb_key = key_of(&made.thumb.bytes);
+        let new_keys = vec![clean_key.clone(), view_key.clone(), thumb_key.clone()];
+        // Leased before written, and recorded before the lease ends (see `storage::leases`).
+        leases::hold(&mut conn, &new_keys)?;
+        state.store.put_bytes(&clean_key, &made.clean.bytes)?;
+        if let Some(view) = &made.watermarked {
+            state.store.put_bytes(&view_key, &view.bytes)?;
+        }
+        state.store.put_bytes(&thumb_key, &made.thumb.bytes)?;
         let files_of = PageRow {
             source_bytes: received.bytes as i64,
             width: Some(made.clean.width as i32),
@@ -483,7 +483,7 @@ pub async fn store_page(
             }
             settle(conn, &album, &revision.id, &site_url)
         });
-        drop(files);
+        leases::release(&mut conn, &new_keys)?;
         let (_, queued) = recorded.map_err(AppError::from)?;
         Ok::<_, AppError>((
             UploadResult {

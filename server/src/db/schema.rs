@@ -504,6 +504,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    store_leases (store_key) {
+        store_key -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(price_list_items -> price_lists (price_list_id));
 diesel::joinable!(events -> clients (client_id));
 diesel::joinable!(event_online_groups -> events (event_id));
@@ -701,4 +708,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     album_revisions,
     album_pages,
     album_notes,
+    store_leases,
 );

@@ -10,9 +10,9 @@ use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, EventId, ImageId};
 use crate::error::AppError;
 use crate::images::{self as imaging, Encoded};
-use crate::storage::{Store, content_key, sha256_hex};
+use crate::storage::{Store, content_key, leases, sha256_hex};
 use crate::studio;
-use crate::web::{AppState, State};
+use crate::web::State;
 
 const MIB: u64 = 1024 * 1024;
 
@@ -103,29 +103,31 @@ pub async fn store_upload(
         };
         let made = imaging::ingest(&received.temp, watermark.mark.as_ref(), &limits)
             .map_err(image_error)?;
-        // Files are written and recorded under the shared file lock, so a cleanup elsewhere
-        // cannot delete a content-addressed file between our write and our commit. (The
-        // connection is taken first: cleanups hold one while they wait for the lock.)
-        let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
-        let files = gallery.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
-        let original_key = if keep_original {
-            let key = content_key("originals", &received.sha256, probe.format.extension());
-            state.store.put_file(&key, &received.temp)?;
-            Some(key)
-        } else {
-            None
-        };
-        let mut rows = Vec::with_capacity(4);
-        for (kind, encoded) in [
+        let original_key = keep_original
+            .then(|| content_key("originals", &received.sha256, probe.format.extension()));
+        let rows: Vec<NewDerivative> = [
             (Derivative::Master, &made.master),
             (Derivative::Proof, &made.proof),
             (Derivative::Middle, &made.middle),
             (Derivative::Thumb, &made.thumb),
-        ] {
-            rows.push(put_derivative(state.store.as_ref(), kind, encoded)?);
-        }
+        ]
+        .into_iter()
+        .map(|(kind, encoded)| NewDerivative::of(kind, encoded))
+        .collect();
         let mut new_keys: Vec<String> = rows.iter().map(|r| r.store_key.clone()).collect();
         new_keys.extend(original_key.clone());
+        // Leased before they are written, so a cleanup on any server cannot delete a shared
+        // content-addressed file between our write and our commit.
+        let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
+        leases::hold(&mut conn, &new_keys)?;
+        if let Some(key) = &original_key {
+            state.store.put_file(key, &received.temp)?;
+        }
+        for (row, encoded) in
+            rows.iter().zip([&made.master, &made.proof, &made.middle, &made.thumb])
+        {
+            state.store.put_bytes(&row.store_key, &encoded.bytes)?;
+        }
         let image = NewImage {
             event_id,
             file_name: file_name.clone(),
@@ -138,16 +140,16 @@ pub async fn store_upload(
             watermark_version: watermark.version.clone(),
         };
         let recorded = record(&mut conn, image, rows);
-        drop(files);
+        leases::release(&mut conn, &new_keys)?;
         let replaced_keys = match recorded {
             Ok(keys) => keys,
             Err(e) => {
                 // Nothing refers to what we wrote (unless another image shares it).
-                delete_unreferenced(&mut conn, &state, &gallery, new_keys)?;
+                delete_unreferenced(&mut conn, state.store.as_ref(), new_keys)?;
                 return Err(AppError::from(e));
             }
         };
-        delete_unreferenced(&mut conn, &state, &gallery, replaced_keys)?;
+        delete_unreferenced(&mut conn, state.store.as_ref(), replaced_keys)?;
         Ok((
             UploadResult {
                 name: file_name,
@@ -169,22 +171,19 @@ pub async fn store_upload(
     Ok(result)
 }
 
-fn put_derivative(
-    store: &dyn Store,
-    kind: Derivative,
-    encoded: &Encoded,
-) -> Result<NewDerivative, AppError> {
-    let sha256 = sha256_hex(&encoded.bytes);
-    let key = content_key("derivatives", &sha256, "jpg");
-    store.put_bytes(&key, &encoded.bytes)?;
-    Ok(NewDerivative {
-        kind,
-        store_key: key,
-        sha256,
-        bytes: encoded.bytes.len() as i64,
-        width: encoded.width as i32,
-        height: encoded.height as i32,
-    })
+impl NewDerivative {
+    /// The row for `encoded`, under its content-addressed key.
+    fn of(kind: Derivative, encoded: &Encoded) -> Self {
+        let sha256 = sha256_hex(&encoded.bytes);
+        NewDerivative {
+            kind,
+            store_key: content_key("derivatives", &sha256, "jpg"),
+            sha256,
+            bytes: encoded.bytes.len() as i64,
+            width: encoded.width as i32,
+            height: encoded.height as i32,
+        }
+    }
 }
 
 /// Inserts or replaces the image row and its derivatives; returns the store keys the old
@@ -230,29 +229,23 @@ fn record(
     })
 }
 
-/// Deletes files no image refers to any more (content-addressed files can be shared).
+/// Deletes files no image refers to any more (content-addressed files can be shared), as
+/// decided in the database ([`leases`]): never one another server is about to record.
 pub fn delete_unreferenced(
     conn: &mut DbConn,
-    state: &AppState,
-    gallery: &GalleryState,
+    store: &dyn Store,
     keys: Vec<String>,
 ) -> Result<(), AppError> {
-    if keys.is_empty() {
-        return Ok(());
-    }
-    // Exclusive: no upload is between writing a file and recording it while we count.
-    let _files = gallery.file_lock.write().map_err(|_| AppError::internal("file lock"))?;
-    for key in keys {
+    let referenced = |conn: &mut DbConn, key: &str| -> db::Result<bool> {
         let derivative_refs: i64 = image_derivatives::table
-            .filter(image_derivatives::store_key.eq(&key))
+            .filter(image_derivatives::store_key.eq(key))
             .count()
             .get_result(conn)?;
         let original_refs: i64 =
-            images::table.filter(images::original_key.eq(&key)).count().get_result(conn)?;
-        if derivative_refs + original_refs == 0 {
-            state.store.delete(&key)?;
-        }
-    }
+            images::table.filter(images::original_key.eq(key)).count().get_result(conn)?;
+        Ok(derivative_refs + original_refs > 0)
+    };
+    leases::delete_unreferenced(conn, store, &keys, &referenced)?;
     Ok(())
 }
 

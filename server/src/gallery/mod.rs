@@ -25,9 +25,6 @@ pub struct GalleryState {
     pub decode_budget: ingest::DecodeBudget,
     pub rerender: rerender::RerenderFlags,
     pub watermark_cache: crate::studio::WatermarkCache,
-    /// Held shared while files are written and recorded, exclusively while unreferenced files
-    /// are counted and deleted: content-addressed files can be shared between images.
-    pub file_lock: std::sync::RwLock<()>,
     /// Upload bodies read since start (images and branding): a push that skips unchanged files
     /// must not move this.
     pub upload_bodies_read: AtomicU64,
@@ -44,7 +41,6 @@ impl GalleryState {
             decode_budget: ingest::DecodeBudget::new(config.max_ingest_memory),
             rerender: Default::default(),
             watermark_cache: Default::default(),
-            file_lock: Default::default(),
             upload_bodies_read: Default::default(),
             image_cache: serve::ImageCache::new(config.image_cache_bytes),
             events,

@@ -15,7 +15,7 @@ use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, ImageId};
 use crate::error::AppError;
 use crate::images as imaging;
-use crate::storage::{content_key, sha256_hex};
+use crate::storage::{content_key, leases, sha256_hex};
 use crate::studio;
 use crate::web::State;
 
@@ -73,8 +73,7 @@ fn rerender_batch(state: &State, gallery: &GalleryState) -> Result<usize, AppErr
         .load(&mut conn)?;
     let count = stale.len();
     for (image_id, master_key) in stale {
-        if let Err(e) = rerender_one(state, gallery, &mut conn, &image_id, &master_key, &watermark)
-        {
+        if let Err(e) = rerender_one(state, &mut conn, &image_id, &master_key, &watermark) {
             // One bad image must not hold back the others: it keeps its old proof.
             tracing::error!(%image_id, "re-rendering failed, old proof kept: {e}");
             mark_version(&mut conn, &image_id, &watermark.version)?;
@@ -85,7 +84,6 @@ fn rerender_batch(state: &State, gallery: &GalleryState) -> Result<usize, AppErr
 
 fn rerender_one(
     state: &State,
-    gallery: &GalleryState,
     conn: &mut DbConn,
     image_id: &ImageId,
     master_key: &str,
@@ -97,19 +95,23 @@ fn rerender_one(
         .ok_or_else(|| AppError::internal(format!("master {master_key} missing")))?;
     let rendered = imaging::rewatermark(&master, watermark.mark.as_ref())
         .map_err(|e| AppError::internal(format!("re-render: {e}")))?;
-    let files = gallery.file_lock.read().map_err(|_| AppError::internal("file lock"))?;
-    let mut made = Vec::with_capacity(3);
-    for (kind, encoded) in [
+    let made: Vec<_> = [
         (Derivative::Proof, rendered.proof),
         (Derivative::Middle, rendered.middle),
         (Derivative::Thumb, rendered.thumb),
-    ] {
+    ]
+    .into_iter()
+    .map(|(kind, encoded)| {
         let sha256 = sha256_hex(&encoded.bytes);
-        let key = content_key("derivatives", &sha256, "jpg");
-        state.store.put_bytes(&key, &encoded.bytes)?;
-        made.push((kind, key, sha256, encoded));
-    }
+        (kind, content_key("derivatives", &sha256, "jpg"), sha256, encoded)
+    })
+    .collect();
     let new_keys: Vec<String> = made.iter().map(|(_, key, ..)| key.clone()).collect();
+    // Leased before written: see `storage::leases`.
+    leases::hold(conn, &new_keys)?;
+    for (_, key, _, encoded) in &made {
+        state.store.put_bytes(key, &encoded.bytes)?;
+    }
     let outcome = db::write_transaction(conn, |conn| -> db::Result<_> {
         // The image may have been replaced by a new upload meanwhile: then this render is of
         // old content and must not land.
@@ -164,10 +166,10 @@ fn rerender_one(
         mark_version(conn, image_id, &watermark.version)?;
         Ok(Some(old_keys))
     });
-    drop(files);
+    leases::release(conn, &new_keys)?;
     match outcome? {
-        Some(old_keys) => delete_unreferenced(conn, state, gallery, old_keys),
-        None => delete_unreferenced(conn, state, gallery, new_keys),
+        Some(old_keys) => delete_unreferenced(conn, state.store.as_ref(), old_keys),
+        None => delete_unreferenced(conn, state.store.as_ref(), new_keys),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Where image files live: a [`Store`] of content-addressed keys.
 //!
-//! The filesystem store is the only one now; object storage can be added behind the same trait.
-//! Methods are blocking: callers run them inside `web::block` like database work. Keys are made
+//! Two stores: [`FileStore`] (a folder, for one server) and [`s3::S3Store`] (a bucket that
+//! several servers share), chosen by `store` in the config. Methods are blocking: callers run them inside `web::block` like database work. Keys are made
 //! from the content's SHA-256, so writing a key that exists is a no-op and files never change
 //! under a URL.
 
@@ -9,6 +9,29 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
+
+use crate::config::{Config, StoreKind};
+
+pub mod leases;
+pub mod migrate;
+pub mod s3;
+
+/// The store the config names, and the local folder uploads are received into before they go
+/// to it (the same filesystem as a [`FileStore`], so a finished upload is only renamed).
+pub fn open(config: &Config) -> io::Result<(std::sync::Arc<dyn Store>, PathBuf)> {
+    match config.store {
+        StoreKind::Files => {
+            let root = config.data_dir.join("files");
+            let store = FileStore::new(&root)?;
+            Ok((std::sync::Arc::new(store), root.join(".tmp")))
+        }
+        StoreKind::S3 => {
+            let scratch = config.data_dir.join("uploads");
+            std::fs::create_dir_all(&scratch)?;
+            Ok((std::sync::Arc::new(s3::S3Store::new(&config.s3)?), scratch))
+        }
+    }
+}
 
 pub trait Store: Send + Sync + 'static {
     /// Stores `bytes` under `key`; a key that exists is left as it is (same content).
@@ -21,6 +44,9 @@ pub trait Store: Send + Sync + 'static {
     fn open(&self, key: &str) -> io::Result<Option<Box<dyn StoredFile>>>;
     fn delete(&self, key: &str) -> io::Result<()>;
     fn exists(&self, key: &str) -> io::Result<bool>;
+    /// Every key under `under` (`derivatives`, `originals`…), in no particular order: for
+    /// copying one store into another and for checks, never on a request's path.
+    fn keys(&self, under: &str) -> io::Result<Vec<String>>;
 }
 
 /// A stored file being read: in order, or at places (a WebP's chunk headers).
@@ -39,6 +65,22 @@ pub fn content_key(prefix: &str, sha256_hex: &str, extension: &str) -> String {
     format!("{prefix}/{fan}/{sha256_hex}.{extension}")
 }
 
+/// Keys are ours (`derivatives/ab/<sha256>.jpg`): plain parts, never `..`, never empty.
+fn check_key(key: &str) -> io::Result<()> {
+    let safe = !key.is_empty()
+        && key.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        });
+    if safe {
+        Ok(())
+    } else {
+        Err(io::Error::new(io::ErrorKind::InvalidInput, format!("bad store key {key:?}")))
+    }
+}
+
 pub struct FileStore {
     root: PathBuf,
 }
@@ -51,19 +93,7 @@ impl FileStore {
     }
 
     fn path(&self, key: &str) -> io::Result<PathBuf> {
-        let safe = !key.is_empty()
-            && key.split('/').all(|part| {
-                !part.is_empty()
-                    && part != "."
-                    && part != ".."
-                    && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-            });
-        if !safe {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("bad store key {key:?}"),
-            ));
-        }
+        check_key(key)?;
         Ok(self.root.join(key))
     }
 
@@ -130,6 +160,34 @@ impl Store for FileStore {
 
     fn exists(&self, key: &str) -> io::Result<bool> {
         Ok(self.path(key)?.exists())
+    }
+
+    fn keys(&self, under: &str) -> io::Result<Vec<String>> {
+        fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) -> io::Result<()> {
+            let entries = match std::fs::read_dir(dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                let path = entry?.path();
+                if path.is_dir() {
+                    walk(root, &path, found)?;
+                } else if let Ok(key) = path.strip_prefix(root) {
+                    found.push(key.to_string_lossy().replace('\\', "/"));
+                }
+            }
+            Ok(())
+        }
+        let mut found = Vec::new();
+        let under = under.trim_matches('/');
+        if !under.is_empty() {
+            check_key(under)?;
+        }
+        walk(&self.root, &self.root.join(under), &mut found)?;
+        // The scratch folder holds no keys.
+        found.retain(|key| !key.starts_with(".tmp/"));
+        Ok(found)
     }
 }
 

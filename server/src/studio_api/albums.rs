@@ -46,7 +46,6 @@ pub async fn list_albums(_: Studio, state: State) -> Result<web::Json<AlbumList>
 pub async fn put_album(
     _: Studio,
     state: State,
-    gallery: Gallery,
     path: web::Path<(String, String)>,
     body: web::Json<AlbumUpsert>,
 ) -> Result<web::Json<AlbumPushResult>, AppError> {
@@ -55,11 +54,11 @@ pub async fn put_album(
     super::refuse_nul("album", &album)?;
     check_studio_id("album", &id)?;
     let site_url = state.site_url.clone();
-    let (worker, parts) = (state.clone(), gallery.clone());
+    let worker = state.clone();
     let (result, queued) = db::run(&state.pool, move |conn| {
         let done =
             publish::upsert(conn, &session, &id, &album, &site_url).map_err(AppError::from)?;
-        albums::delete_unreferenced(conn, &worker, &parts, done.unreferenced)
+        albums::delete_unreferenced(conn, worker.store.as_ref(), done.unreferenced)
             .map_err(AppError::from)?;
         Ok::<_, AppError>((done.result, done.queued_email))
     })

@@ -10,7 +10,7 @@ use crate::gallery::Gallery;
 use crate::gallery::rerender;
 use crate::gallery::upload::{self, image_error};
 use crate::images::{self, BrandingKind};
-use crate::storage::{content_key, sha256_hex};
+use crate::storage::{content_key, leases, sha256_hex};
 use crate::studio::BrandingRow;
 use crate::web::State;
 
@@ -61,8 +61,11 @@ pub async fn put_branding(
         let (bytes, format) =
             images::normalize_branding(&received.temp, kind, &limits).map_err(image_error)?;
         let key = content_key("branding", &sha256_hex(&bytes), format.extension());
-        worker.store.put_bytes(&key, &bytes)?;
         let mut conn = worker.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
+        // Leased before written, like every shared file (see `storage::leases`).
+        let held = [key.clone()];
+        leases::hold(&mut conn, &held)?;
+        worker.store.put_bytes(&key, &bytes)?;
         let row = BrandingRow {
             slot: slot.as_str().into(),
             source_sha256: received.sha256.clone(),
@@ -71,8 +74,11 @@ pub async fn put_branding(
             updated_at: db::now(),
         };
         // Logo and watermark may be the same file, and so share a key.
-        if let Some(unused) = crate::studio::save_branding(&mut conn, &row)? {
-            worker.store.delete(&unused)?;
+        let unused = crate::studio::save_branding(&mut conn, &row);
+        leases::release(&mut conn, &held)?;
+        if let Some(unused) = unused? {
+            let in_use = |conn: &mut db::DbConn, key: &str| crate::studio::branding_uses(conn, key);
+            leases::delete_unreferenced(&mut conn, worker.store.as_ref(), &[unused], &in_use)?;
         }
         Ok::<_, AppError>(UploadResult {
             name: slot.as_str().into(),

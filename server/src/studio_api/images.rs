@@ -127,13 +127,12 @@ pub async fn put_image(
 pub async fn delete_image(
     _: Studio,
     state: State,
-    gallery: Gallery,
     id: web::Path<String>,
     query: web::Query<ImageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let name = checked_name(query.into_inner().name)?;
-    let (worker, parts) = (state.clone(), gallery.clone());
+    let worker = state.clone();
     db::run(&state.pool, move |conn| {
         let event = find_by_studio_id(conn, &id)?.ok_or_else(|| session_not_found(&id))?;
         let keys = crate::db::write_transaction(conn, |conn| {
@@ -145,7 +144,7 @@ pub async fn delete_image(
                 )
             })
         })?;
-        delete_unreferenced(conn, &worker, &parts, keys)
+        delete_unreferenced(conn, worker.store.as_ref(), keys)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -10,7 +10,6 @@ use crate::error::AppError;
 use crate::events::access::studio_today;
 use crate::events::models::EventRow;
 use crate::events::publish;
-use crate::gallery::Gallery;
 use crate::gallery::ingest::{self, delete_unreferenced};
 use crate::web::State;
 use crate::{prepaid, price_lists};
@@ -112,7 +111,6 @@ pub async fn list_sessions(_: Studio, state: State) -> Result<web::Json<SessionL
 pub async fn put_session(
     _: Studio,
     state: State,
-    gallery: Gallery,
     id: web::Path<String>,
     body: web::Json<SessionUpsert>,
 ) -> Result<web::Json<SessionSummary>, AppError> {
@@ -120,10 +118,10 @@ pub async fn put_session(
     let session = body.into_inner();
     super::refuse_nul("session", &session)?;
     let session = publish::validate(&id, session)?;
-    let (worker, parts) = (state.clone(), gallery.clone());
+    let worker = state.clone();
     let summary = db::run(&state.pool, move |conn| -> Result<_, AppError> {
         let (summary, dropped) = publish_session(conn, &id, &session)?;
-        delete_unreferenced(conn, &worker, &parts, dropped)?;
+        delete_unreferenced(conn, worker.store.as_ref(), dropped)?;
         Ok(summary)
     })
     .await?;
@@ -171,15 +169,14 @@ pub async fn put_expiry(
 pub async fn delete_session(
     _: Studio,
     state: State,
-    gallery: Gallery,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (worker, parts) = (state.clone(), gallery.clone());
+    let worker = state.clone();
     db::run(&state.pool, move |conn| -> Result<_, AppError> {
         let gone = take_down(conn, &id)?.ok_or_else(|| publish::session_not_found(&id))?;
-        delete_unreferenced(conn, &worker, &parts, gone.image_keys)?;
-        crate::albums::delete_unreferenced(conn, &worker, &parts, gone.album_keys)
+        delete_unreferenced(conn, worker.store.as_ref(), gone.image_keys)?;
+        crate::albums::delete_unreferenced(conn, worker.store.as_ref(), gone.album_keys)
             .map_err(AppError::from)
     })
     .await?;

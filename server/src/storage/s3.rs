@@ -1,0 +1,282 @@
+//! The [`Store`] on S3-compatible object storage (AWS S3, R2, B2, Garage, MinIO, Ceph), through
+//! the `object_store` crate.
+//!
+//! The trait is blocking (callers are on `web::block` threads), so the store owns a small tokio
+//! runtime of its own and waits on it: its HTTP connections live there, not on a request
+//! worker. Nothing is held whole in memory but small files: a large original goes up in
+//! multipart pieces, and an opened file is read as one streamed GET from where it is read.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path as ObjectPath;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+
+use super::{Store, StoredFile, check_key};
+use crate::config::S3Config;
+
+/// Files up to this size go up in one PUT; larger ones in parts of this size (S3's smallest
+/// part is 5 MiB), one sent while the next fills: an upload holds about 10 MB while it is sent.
+const PART_BYTES: usize = 5 * 1024 * 1024;
+/// How much of a file is read from disk at a time while sending it.
+const READ_BYTES: usize = 256 * 1024;
+
+pub struct S3Store {
+    bucket: Arc<AmazonS3>,
+    prefix: String,
+    /// Always `Some` until dropped (see the `Drop` impl).
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for S3Store {
+    /// A runtime may not be dropped where blocking is not allowed (a server shutting down on
+    /// its own async runtime): let it go without waiting.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl S3Store {
+    pub fn new(config: &S3Config) -> io::Result<Self> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&config.bucket)
+            .with_region(&config.region)
+            .with_virtual_hosted_style_request(!config.path_style);
+        if let Some(endpoint) = &config.endpoint {
+            builder =
+                builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http:"));
+        }
+        let credentials = config.credentials().map_err(io::Error::other)?;
+        builder = builder
+            .with_access_key_id(&credentials.access_key_id)
+            .with_secret_access_key(credentials.secret_access_key.expose());
+        if let Some(token) = &credentials.session_token {
+            builder = builder.with_token(token.expose());
+        }
+        let bucket = builder
+            .build()
+            .map_err(|e| io::Error::other(format!("S3 bucket {:?}: {e}", config.bucket)))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("proofroom-s3")
+            .enable_all()
+            .build()?;
+        let prefix = config.prefix.trim_matches('/').to_string();
+        Ok(Self { bucket: Arc::new(bucket), prefix, runtime: Some(runtime) })
+    }
+
+    fn block_on<F: std::future::Future>(&self, work: F) -> F::Output {
+        self.runtime
+            .as_ref()
+            .expect("the store's runtime lives as long as the store")
+            .block_on(work)
+    }
+
+    fn path(&self, key: &str) -> io::Result<ObjectPath> {
+        check_key(key)?;
+        let full =
+            if self.prefix.is_empty() { key.to_string() } else { format!("{}/{key}", self.prefix) };
+        ObjectPath::parse(full)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))
+    }
+
+    async fn put_parts(&self, path: &ObjectPath, source: &Path) -> io::Result<()> {
+        use tokio::io::AsyncReadExt;
+        let mut file = tokio::fs::File::open(source).await?;
+        let size = file.metadata().await?.len();
+        if size <= PART_BYTES as u64 {
+            let mut bytes = Vec::with_capacity(size as usize);
+            file.read_to_end(&mut bytes).await?;
+            self.bucket.put(path, PutPayload::from(bytes)).await.map_err(to_io)?;
+            return Ok(());
+        }
+        let upload = self.bucket.put_multipart(path).await.map_err(to_io)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut piece = vec![0u8; READ_BYTES];
+        let sent: io::Result<()> = async {
+            loop {
+                let read = file.read(&mut piece).await?;
+                if read == 0 {
+                    return Ok(());
+                }
+                // One part being sent while the next fills.
+                writer.wait_for_capacity(1).await.map_err(to_io)?;
+                writer.write(&piece[..read]);
+            }
+        }
+        .await;
+        match sent {
+            Ok(()) => writer.finish().await.map(drop).map_err(to_io),
+            Err(e) => {
+                let _ = writer.abort().await;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Store for S3Store {
+    fn put_bytes(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.path(key)?;
+        let payload = PutPayload::from(Bytes::copy_from_slice(bytes));
+        self.block_on(self.bucket.put(&path, payload)).map(drop).map_err(to_io)
+    }
+
+    fn put_file(&self, key: &str, source: &Path) -> io::Result<()> {
+        let path = self.path(key)?;
+        self.block_on(self.put_parts(&path, source))?;
+        // The caller's scratch file: the store has its own copy now.
+        let _ = std::fs::remove_file(source);
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> io::Result<Option<Bytes>> {
+        let path = self.path(key)?;
+        self.block_on(async {
+            match self.bucket.get(&path).await {
+                Ok(found) => found.bytes().await.map(Some).map_err(to_io),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(to_io(e)),
+            }
+        })
+    }
+
+    fn open(&self, key: &str) -> io::Result<Option<Box<dyn StoredFile>>> {
+        let path = self.path(key)?;
+        let size = match self.block_on(self.bucket.head(&path)) {
+            Ok(meta) => meta.size,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(to_io(e)),
+        };
+        Ok(Some(Box::new(ObjectReader {
+            bucket: self.bucket.clone(),
+            handle: self.runtime.as_ref().expect("alive").handle().clone(),
+            path,
+            size,
+            position: 0,
+            body: None,
+            pending: Bytes::new(),
+        })))
+    }
+
+    fn delete(&self, key: &str) -> io::Result<()> {
+        let path = self.path(key)?;
+        match self.block_on(self.bucket.delete(&path)) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(to_io(e)),
+        }
+    }
+
+    fn exists(&self, key: &str) -> io::Result<bool> {
+        let path = self.path(key)?;
+        match self.block_on(self.bucket.head(&path)) {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(to_io(e)),
+        }
+    }
+
+    fn keys(&self, under: &str) -> io::Result<Vec<String>> {
+        let start =
+            if self.prefix.is_empty() { String::new() } else { format!("{}/", self.prefix) };
+        let listed = ObjectPath::from(format!("{start}{}", under.trim_matches('/')));
+        self.block_on(async {
+            let mut keys = Vec::new();
+            let mut listing = self.bucket.list(Some(&listed));
+            while let Some(meta) = listing.next().await {
+                let meta = meta.map_err(to_io)?;
+                let location = meta.location.as_ref();
+                keys.push(location.strip_prefix(&start).unwrap_or(location).to_string());
+            }
+            Ok(keys)
+        })
+    }
+}
+
+/// An object read in order with one GET from the current position; a seek elsewhere drops
+/// that response and the next read starts another from there.
+struct ObjectReader {
+    bucket: Arc<AmazonS3>,
+    handle: tokio::runtime::Handle,
+    path: ObjectPath,
+    size: u64,
+    position: u64,
+    body: Option<BoxStream<'static, object_store::Result<Bytes>>>,
+    pending: Bytes,
+}
+
+impl ObjectReader {
+    fn next_piece(&mut self) -> io::Result<Option<Bytes>> {
+        if self.body.is_none() {
+            let options = GetOptions {
+                range: Some(GetRange::Offset(self.position)),
+                ..GetOptions::default()
+            };
+            let found =
+                self.handle.block_on(self.bucket.get_opts(&self.path, options)).map_err(to_io)?;
+            self.body = Some(found.into_stream());
+        }
+        let body = self.body.as_mut().expect("opened above");
+        self.handle.block_on(body.next()).transpose().map_err(to_io)
+    }
+}
+
+impl io::Read for ObjectReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() || self.position >= self.size {
+            return Ok(0);
+        }
+        while self.pending.is_empty() {
+            match self.next_piece()? {
+                Some(piece) => self.pending = piece,
+                None => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("{} ended at {} of {} bytes", self.path, self.position, self.size),
+                    ));
+                }
+            }
+        }
+        let taken = out.len().min(self.pending.len());
+        out[..taken].copy_from_slice(&self.pending.split_to(taken));
+        self.position += taken as u64;
+        Ok(taken)
+    }
+}
+
+impl io::Seek for ObjectReader {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            io::SeekFrom::Start(at) => Some(at),
+            io::SeekFrom::End(back) => self.size.checked_add_signed(back),
+            io::SeekFrom::Current(by) => self.position.checked_add_signed(by),
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        if target != self.position {
+            let ahead = target.checked_sub(self.position);
+            match ahead {
+                // A short skip forward within what has arrived costs no new request.
+                Some(ahead) if ahead < self.pending.len() as u64 => {
+                    let _ = self.pending.split_to(ahead as usize);
+                }
+                _ => {
+                    self.body = None;
+                    self.pending = Bytes::new();
+                }
+            }
+            self.position = target;
+        }
+        Ok(self.position)
+    }
+}
+
+fn to_io(error: object_store::Error) -> io::Error {
+    io::Error::other(error.to_string())
+}
