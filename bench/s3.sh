@@ -24,6 +24,11 @@ bash "$root/bench/photos.sh" "$photos" >/dev/null
 work=$(mktemp -d)
 pid=
 cleanup() {
+  status=$?
+  if [ "$status" != 0 ] && [ -f "$work/server.log" ]; then
+    echo "failed; the server said:" >&2
+    tail -n 20 "$work/server.log" >&2
+  fi
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   [ -f "$work/garage/pid" ] && kill "$(cat "$work/garage/pid")" 2>/dev/null || true
   rm -rf "$work"
@@ -51,7 +56,7 @@ start_server() { # STORE DATA_DIR
   export PROOFROOM_DATA_DIR=$2 PROOFROOM_PORT=$port PROOFROOM_WORKERS=2 PROOFROOM_LOG=warn
   export PROOFROOM_STORE=$1 PROOFROOM_S3_BUCKET=proofroom PROOFROOM_S3_REGION=garage \
     PROOFROOM_S3_ENDPOINT="http://127.0.0.1:$gport" PROOFROOM_S3_PATH_STYLE=true \
-    PROOFROOM_S3_PREFIX="bench-$1-$RANDOM" AWS_ACCESS_KEY_ID=${creds%%:*} \
+    PROOFROOM_S3_PREFIX="bench-$1" AWS_ACCESS_KEY_ID=${creds%%:*} \
     AWS_SECRET_ACCESS_KEY=${creds#*:}
   "$bin" >>"$work/server.log" 2>&1 &
   pid=$!

@@ -93,9 +93,10 @@ pub enum StoreKind {
 /// An S3-compatible bucket (AWS S3, Cloudflare R2, Backblaze B2, Garage, MinIO, Ceph).
 ///
 /// Credentials come, first found: `access_key_id` and `secret_access_key` here (or as
-/// `PROOFROOM_S3_ACCESS_KEY_ID`, …), then `credentials_file` (AWS's INI format, `profile`'s
-/// section), then the usual `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
-/// `AWS_SESSION_TOKEN`. Secrets are never printed, not even in a debug dump of the config.
+/// `PROOFROOM_S3_ACCESS_KEY_ID`, …), then the usual `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` (as the AWS tools take them: the
+/// environment before the file), then `credentials_file` (AWS's INI format, `profile`'s
+/// section). Secrets are never printed, not even in a debug dump of the config.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct S3Config {
@@ -105,7 +106,7 @@ pub struct S3Config {
     /// or `http://127.0.0.1:3900`; plain `http:` only when given so.
     pub endpoint: Option<String>,
     /// Path-style addresses (`endpoint/bucket/key`) rather than `bucket.endpoint/key`: Garage,
-    /// MinIO and most self-hosted servers want this.
+    /// MinIO and most self-hosted servers want this; R2 and B2 take either.
     pub path_style: bool,
     /// Keys go under this prefix, so one bucket can hold several sites.
     pub prefix: String,
@@ -275,7 +276,13 @@ impl Config {
             let field = field.to_ascii_lowercase();
             if let Some(s3_field) = field.strip_prefix("s3_") {
                 if S3_FIELDS.contains(&s3_field) {
-                    s3_table(&mut table).insert(s3_field.to_string(), env_value(&value));
+                    // Text stays text: a bucket or prefix may be all digits.
+                    let value = if s3_field == "path_style" {
+                        env_value(&value)
+                    } else {
+                        toml::Value::String(value)
+                    };
+                    s3_table(&mut table).insert(s3_field.to_string(), value);
                 }
                 continue;
             }
@@ -284,9 +291,16 @@ impl Config {
             }
             table.insert(field, env_value(&value));
         }
-        // AWS's own variables count only where nothing in Proofroom's config says otherwise.
+        // AWS's own variables count only where nothing in Proofroom's config says otherwise,
+        // and a key pair comes whole from one place: never an id from here, a secret from there.
+        let s3 = s3_table(&mut table);
+        let own_keys = s3.contains_key("access_key_id") || s3.contains_key("secret_access_key");
         for (field, value) in aws {
-            s3_table(&mut table).entry(field).or_insert(value);
+            let is_key =
+                matches!(field.as_str(), "access_key_id" | "secret_access_key" | "session_token");
+            if !(is_key && own_keys) {
+                s3.entry(field).or_insert(value);
+            }
         }
         let source = file.map(|p| p.display().to_string()).unwrap_or_else(|| "environment".into());
         Config::deserialize(table).map_err(|e| format!("configuration ({source}): {e}"))
@@ -543,14 +557,29 @@ mod tests {
         );
         assert!(!format!("{config:?}").contains("very-secret"), "the secret is never printed");
 
-        // Proofroom's own setting wins over AWS's variable.
+        // Proofroom's own keys win over AWS's variables, and come as a pair from one place.
         let env = [
             ("AWS_ACCESS_KEY_ID".to_string(), "AKIDFROMENV".to_string()),
             ("AWS_SECRET_ACCESS_KEY".to_string(), "x".to_string()),
+            ("AWS_SESSION_TOKEN".to_string(), "token".to_string()),
             ("PROOFROOM_S3_ACCESS_KEY_ID".to_string(), "AKIDOWN".to_string()),
+            ("PROOFROOM_S3_SECRET_ACCESS_KEY".to_string(), "own".to_string()),
         ];
         let config = Config::load(Some(&file), env).unwrap();
-        assert_eq!(config.s3.credentials().unwrap().access_key_id, "AKIDOWN");
+        let keys = config.s3.credentials().unwrap();
+        assert_eq!(
+            (keys.access_key_id.as_str(), keys.secret_access_key.expose()),
+            ("AKIDOWN", "own")
+        );
+        assert!(keys.session_token.is_none(), "AWS's token does not go with other keys");
+        let half = [
+            ("AWS_SECRET_ACCESS_KEY".to_string(), "x".to_string()),
+            ("PROOFROOM_S3_ACCESS_KEY_ID".to_string(), "AKIDOWN".to_string()),
+        ];
+        assert!(
+            Config::load(Some(&file), half).unwrap().s3.credentials().is_err(),
+            "no mixed pair"
+        );
 
         let keys = dir.path().join("credentials");
         std::fs::write(
@@ -562,9 +591,11 @@ mod tests {
         let env = [
             ("PROOFROOM_S3_CREDENTIALS_FILE".to_string(), keys.display().to_string()),
             ("PROOFROOM_S3_PROFILE".to_string(), "studio".to_string()),
+            ("PROOFROOM_S3_PREFIX".to_string(), "2026".to_string()),
         ];
         let config = Config::load(Some(&file), env).unwrap();
         assert_eq!(config.s3.credentials().unwrap().access_key_id, "AKIDSTUDIO");
+        assert_eq!(config.s3.prefix, "2026", "digits stay text");
         let config = Config::load(Some(&file), []).unwrap();
         let missing = config.s3.credentials().err().unwrap();
         assert!(missing.contains("AWS_ACCESS_KEY_ID"), "{missing}");

@@ -156,7 +156,12 @@ fn migrate_storage(config: Config, to: &str) -> anyhow::Result<()> {
         if to == "s3" { (&files, &bucket) } else { (&bucket, &files) };
     let scratch = config.data_dir.join("migrate-scratch");
     std::fs::create_dir_all(&scratch)?;
-    let progress = config.data_dir.join(format!("storage-migrate-to-{to}.done"));
+    // One progress file per target: another bucket or prefix starts from nothing.
+    let target_name: String = format!("{to}-{}-{}", config.s3.bucket, config.s3.prefix)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    let progress = config.data_dir.join(format!("storage-migrate-to-{target_name}.done"));
     let done = migrate::migrate(from, target, &scratch, &progress, &mut |line| println!("{line}"))?;
     println!(
         "copied {} files ({:.1} MB) to {to}, {} copied by an earlier run, {} failed",

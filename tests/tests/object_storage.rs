@@ -126,6 +126,11 @@ async fn a_session_published_to_the_bucket_is_served_from_it_and_a_take_down_emp
     let pushed = app.push(library.path()).await;
     assert!(pushed.contains("2 images uploaded"), "{pushed}");
     assert_eq!(app.stored_keys("derivatives").len(), 8, "four sizes of each photo");
+    let holds: i64 = app.with_db(|conn| {
+        use diesel::{QueryDsl, RunQueryDsl};
+        proofroom_server::db::schema::store_leases::table.count().get_result(conn).unwrap()
+    });
+    assert_eq!(holds, 0, "every writer let go of what it held");
     assert!(
         !app.config.data_dir.join("files").exists(),
         "nothing is kept on the server's own disk"

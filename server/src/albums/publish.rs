@@ -453,38 +453,45 @@ pub async fn store_page(
             made.watermarked.as_ref().map_or_else(|| clean_key.clone(), |v| key_of(&v.bytes));
         let thumb_key = key_of(&made.thumb.bytes);
         let new_keys = vec![clean_key.clone(), view_key.clone(), thumb_key.clone()];
-        // Leased before written, and recorded before the lease ends (see `storage::leases`).
-        leases::hold(&mut conn, &new_keys)?;
-        state.store.put_bytes(&clean_key, &made.clean.bytes)?;
-        if let Some(view) = &made.watermarked {
-            state.store.put_bytes(&view_key, &view.bytes)?;
-        }
-        state.store.put_bytes(&thumb_key, &made.thumb.bytes)?;
         let files_of = PageRow {
             source_bytes: received.bytes as i64,
             width: Some(made.clean.width as i32),
             height: Some(made.clean.height as i32),
-            clean_key: Some(clean_key),
-            view_key: Some(view_key),
-            thumb_key: Some(thumb_key),
+            clean_key: Some(clean_key.clone()),
+            view_key: Some(view_key.clone()),
+            thumb_key: Some(thumb_key.clone()),
             ..page.clone()
         };
-        let recorded = db::write_transaction(&mut conn, |conn| -> Result<_> {
-            // Every page of the revision waiting for these very bytes (a page listed twice
-            // under two names is uploaded once).
-            let same: Vec<AlbumPageId> = album_pages::table
-                .filter(album_pages::revision_id.eq(&revision.id))
-                .filter(album_pages::source_sha256.eq(&page.source_sha256))
-                .filter(album_pages::clean_key.is_null())
-                .select(album_pages::id)
-                .load(conn)?;
-            for id in &same {
-                set_files(conn, id, &files_of)?;
+        // Held while written and recorded (see `storage::leases`).
+        let store = state.store.as_ref();
+        let write = |conn: &mut DbConn| -> std::result::Result<_, AppError> {
+            store.put_bytes(&clean_key, &made.clean.bytes)?;
+            if let Some(view) = &made.watermarked {
+                store.put_bytes(&view_key, &view.bytes)?;
             }
-            settle(conn, &album, &revision.id, &site_url)
-        });
-        leases::release(&mut conn, &new_keys)?;
-        let (_, queued) = recorded.map_err(AppError::from)?;
+            store.put_bytes(&thumb_key, &made.thumb.bytes)?;
+            let recorded = db::write_transaction(conn, |conn| -> Result<_> {
+                // Every page of the revision waiting for these very bytes (a page listed twice
+                // under two names is uploaded once).
+                let same: Vec<AlbumPageId> = album_pages::table
+                    .filter(album_pages::revision_id.eq(&revision.id))
+                    .filter(album_pages::source_sha256.eq(&page.source_sha256))
+                    .filter(album_pages::clean_key.is_null())
+                    .select(album_pages::id)
+                    .load(conn)?;
+                for id in &same {
+                    set_files(conn, id, &files_of)?;
+                }
+                settle(conn, &album, &revision.id, &site_url)
+            });
+            Ok(recorded?)
+        };
+        let cleanup = |conn: &mut DbConn| {
+            if let Err(e) = super::delete_unreferenced(conn, store, new_keys.clone()) {
+                tracing::warn!("cleaning up after a failed album page: {e:?}");
+            }
+        };
+        let (_, queued) = leases::writing(&mut conn, &new_keys, write, cleanup)?;
         Ok::<_, AppError>((
             UploadResult {
                 name: page.file_name.clone(),

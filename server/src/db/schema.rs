@@ -507,6 +507,7 @@ diesel::table! {
 diesel::table! {
     store_leases (store_key) {
         store_key -> Text,
+        holders -> Integer,
         expires_at -> Timestamp,
     }
 }

@@ -116,18 +116,6 @@ pub async fn store_upload(
         .collect();
         let mut new_keys: Vec<String> = rows.iter().map(|r| r.store_key.clone()).collect();
         new_keys.extend(original_key.clone());
-        // Leased before they are written, so a cleanup on any server cannot delete a shared
-        // content-addressed file between our write and our commit.
-        let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
-        leases::hold(&mut conn, &new_keys)?;
-        if let Some(key) = &original_key {
-            state.store.put_file(key, &received.temp)?;
-        }
-        for (row, encoded) in
-            rows.iter().zip([&made.master, &made.proof, &made.middle, &made.thumb])
-        {
-            state.store.put_bytes(&row.store_key, &encoded.bytes)?;
-        }
         let image = NewImage {
             event_id,
             file_name: file_name.clone(),
@@ -136,21 +124,33 @@ pub async fn store_upload(
             source_format: probe.format.extension().to_string(),
             width: probe.width as i32,
             height: probe.height as i32,
-            original_key,
+            original_key: original_key.clone(),
             watermark_version: watermark.version.clone(),
         };
-        let recorded = record(&mut conn, image, rows);
-        leases::release(&mut conn, &new_keys)?;
-        let replaced_keys = match recorded {
-            Ok(keys) => keys,
-            Err(e) => {
-                // Nothing refers to what we wrote (unless another image shares it).
-                delete_unreferenced(&mut conn, state.store.as_ref(), new_keys)?;
-                return Err(AppError::from(e));
+        // Held while written and recorded, so a cleanup on any server cannot delete a shared
+        // content-addressed file between our write and our commit.
+        let store = state.store.as_ref();
+        let mut conn = state.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
+        let write = |conn: &mut DbConn| -> Result<Vec<String>, AppError> {
+            if let Some(key) = &original_key {
+                store.put_file(key, &received.temp)?;
+            }
+            for (row, encoded) in
+                rows.iter().zip([&made.master, &made.proof, &made.middle, &made.thumb])
+            {
+                store.put_bytes(&row.store_key, &encoded.bytes)?;
+            }
+            Ok(record(conn, image, rows.clone())?)
+        };
+        // What failed to be recorded is referred to by nothing (unless another image shares it).
+        let cleanup = |conn: &mut DbConn| {
+            if let Err(e) = delete_unreferenced(conn, store, new_keys.clone()) {
+                tracing::warn!("cleaning up after a failed upload: {e:?}");
             }
         };
+        let replaced_keys = leases::writing(&mut conn, &new_keys, write, cleanup)?;
         delete_unreferenced(&mut conn, state.store.as_ref(), replaced_keys)?;
-        Ok((
+        Ok::<_, AppError>((
             UploadResult {
                 name: file_name,
                 sha256: received.sha256,

@@ -15,6 +15,7 @@ use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, DbConn, ImageId};
 use crate::error::AppError;
 use crate::images as imaging;
+use crate::images::Encoded;
 use crate::storage::{content_key, leases, sha256_hex};
 use crate::studio;
 use crate::web::State;
@@ -107,12 +108,34 @@ fn rerender_one(
     })
     .collect();
     let new_keys: Vec<String> = made.iter().map(|(_, key, ..)| key.clone()).collect();
-    // Leased before written: see `storage::leases`.
-    leases::hold(conn, &new_keys)?;
-    for (_, key, _, encoded) in &made {
-        state.store.put_bytes(key, &encoded.bytes)?;
+    // Held while written and recorded: see `storage::leases`.
+    let write = |conn: &mut DbConn| -> Result<_, AppError> {
+        for (_, key, _, encoded) in &made {
+            state.store.put_bytes(key, &encoded.bytes)?;
+        }
+        Ok(record_render(conn, image_id, master_key, watermark, &made)?)
+    };
+    let cleanup = |conn: &mut DbConn| {
+        if let Err(e) = delete_unreferenced(conn, state.store.as_ref(), new_keys.clone()) {
+            tracing::warn!("cleaning up after a failed re-render: {e:?}");
+        }
+    };
+    match leases::writing(conn, &new_keys, write, cleanup)? {
+        Some(old_keys) => delete_unreferenced(conn, state.store.as_ref(), old_keys),
+        None => delete_unreferenced(conn, state.store.as_ref(), new_keys),
     }
-    let outcome = db::write_transaction(conn, |conn| -> db::Result<_> {
+}
+
+/// Points the image's rows at the new renders, unless it was replaced meanwhile (`None`);
+/// answers the keys its rows no longer use.
+fn record_render(
+    conn: &mut DbConn,
+    image_id: &ImageId,
+    master_key: &str,
+    watermark: &studio::CurrentWatermark,
+    made: &[(Derivative, String, String, Encoded)],
+) -> db::Result<Option<Vec<String>>> {
+    db::write_transaction(conn, |conn| -> db::Result<_> {
         // The image may have been replaced by a new upload meanwhile: then this render is of
         // old content and must not land.
         let still_same: i64 = images::table
@@ -127,7 +150,7 @@ fn rerender_one(
             return Ok(None);
         }
         let mut old_keys = Vec::new();
-        for (kind, key, sha256, encoded) in &made {
+        for (kind, key, sha256, encoded) in made {
             let old = image_derivatives::table
                 .find((image_id, kind.as_str()))
                 .select(image_derivatives::store_key)
@@ -165,12 +188,7 @@ fn rerender_one(
         }
         mark_version(conn, image_id, &watermark.version)?;
         Ok(Some(old_keys))
-    });
-    leases::release(conn, &new_keys)?;
-    match outcome? {
-        Some(old_keys) => delete_unreferenced(conn, state.store.as_ref(), old_keys),
-        None => delete_unreferenced(conn, state.store.as_ref(), new_keys),
-    }
+    })
 }
 
 fn mark_version(conn: &mut DbConn, image_id: &ImageId, version: &str) -> db::Result<()> {

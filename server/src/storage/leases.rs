@@ -36,8 +36,12 @@ impl From<diesel::result::Error> for DeleteError {
 }
 
 /// Claims `keys` for a writer for [`LEASE`]: committed on its own, before any file is written.
+/// Several writers may hold one key (the same photo uploaded twice at once): each counts.
 pub fn hold(conn: &mut DbConn, keys: &[String]) -> db::Result<()> {
     let until = db::now() + chrono::Duration::from_std(LEASE).expect("a short lease");
+    // A key named twice (an album page's clean and view file may be one) is one hold: release
+    // lets go of each key once.
+    let keys: std::collections::BTreeSet<&String> = keys.iter().collect();
     for key in keys {
         // Two writers (or a writer and a deleter) may insert the same key at once: the one
         // that loses the race tries again, and then finds the row to update.
@@ -45,17 +49,29 @@ pub fn hold(conn: &mut DbConn, keys: &[String]) -> db::Result<()> {
         loop {
             tries += 1;
             let claimed = db::write_transaction(conn, |conn| {
-                let updated = diesel::update(store_leases::table.find(key))
-                    .set(store_leases::expires_at.eq(until))
+                // Locks the row first (a deleter deciding now is waited for).
+                let found = diesel::update(store_leases::table.find(key))
+                    .set(store_leases::store_key.eq(key))
                     .execute(conn)?;
-                if updated == 0 {
+                if found == 0 {
                     diesel::insert_into(store_leases::table)
                         .values((
                             store_leases::store_key.eq(key),
+                            store_leases::holders.eq(1),
                             store_leases::expires_at.eq(until),
                         ))
                         .execute(conn)?;
+                    return Ok(());
                 }
+                let (holders, expires): (i32, chrono::NaiveDateTime) = store_leases::table
+                    .find(key)
+                    .select((store_leases::holders, store_leases::expires_at))
+                    .first(conn)?;
+                // Holds that lapsed were of writers that died: they count no more.
+                let holders = if expires > db::now() { holders.max(0) + 1 } else { 1 };
+                diesel::update(store_leases::table.find(key))
+                    .set((store_leases::holders.eq(holders), store_leases::expires_at.eq(until)))
+                    .execute(conn)?;
                 Ok::<_, diesel::result::Error>(())
             });
             match claimed {
@@ -74,14 +90,46 @@ fn is_unique_violation(e: &diesel::result::Error) -> bool {
     )
 }
 
-/// The writer's rows now refer to `keys` (or it gave up): their leases end.
+/// The writer's rows now refer to `keys` (or it gave up): its holds end; others' stay.
 pub fn release(conn: &mut DbConn, keys: &[String]) -> db::Result<()> {
     if keys.is_empty() {
         return Ok(());
     }
-    diesel::delete(store_leases::table.filter(store_leases::store_key.eq_any(keys)))
+    db::write_transaction(conn, |conn| {
+        diesel::update(store_leases::table.filter(store_leases::store_key.eq_any(keys)))
+            .set(store_leases::holders.eq(store_leases::holders - 1))
+            .execute(conn)?;
+        diesel::delete(
+            store_leases::table
+                .filter(store_leases::store_key.eq_any(keys))
+                .filter(store_leases::holders.le(0)),
+        )
         .execute(conn)?;
-    Ok(())
+        Ok(())
+    })
+}
+
+/// Stores and records under a hold: holds `keys`, runs `write` (which stores files under them
+/// and records the rows that refer to them), and lets go whatever `write` answered. When it
+/// failed, `cleanup` runs after letting go, to delete what it may have stored for nothing.
+pub fn writing<T, E>(
+    conn: &mut DbConn,
+    keys: &[String],
+    write: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    cleanup: impl FnOnce(&mut DbConn),
+) -> Result<T, E>
+where
+    E: From<db::Error>,
+{
+    hold(conn, keys)?;
+    let written = write(conn);
+    let released = release(conn, keys);
+    if written.is_err() {
+        cleanup(conn);
+    }
+    let value = written?;
+    released?;
+    Ok(value)
 }
 
 /// Deletes each of `keys` from `store` that `referenced` says nothing refers to and no writer
@@ -100,7 +148,7 @@ pub fn delete_unreferenced(
         }
         let decided = db::write_transaction(conn, |conn| -> Result<bool, DeleteError> {
             let now = db::now();
-            // Take the key's row: a writer's lease as it is (locked by a no-op update), or a
+            // Take the key's row: the writers' lease as it is (locked by a no-op update), or a
             // marker of our own that a writer arriving now must wait behind until we commit.
             let locked = diesel::update(store_leases::table.find(key))
                 .set(store_leases::store_key.eq(key))
@@ -108,15 +156,21 @@ pub fn delete_unreferenced(
             if locked == 0 {
                 let marker = chrono::DateTime::UNIX_EPOCH.naive_utc();
                 diesel::insert_into(store_leases::table)
-                    .values((store_leases::store_key.eq(key), store_leases::expires_at.eq(marker)))
+                    .values((
+                        store_leases::store_key.eq(key),
+                        store_leases::holders.eq(0),
+                        store_leases::expires_at.eq(marker),
+                    ))
                     .execute(conn)?;
             }
-            let expires: chrono::NaiveDateTime =
-                store_leases::table.find(key).select(store_leases::expires_at).first(conn)?;
-            if expires > now {
+            let (holders, expires): (i32, chrono::NaiveDateTime) = store_leases::table
+                .find(key)
+                .select((store_leases::holders, store_leases::expires_at))
+                .first(conn)?;
+            if holders > 0 && expires > now {
                 return Ok(false);
             }
-            // Our marker, or a lease its writer left to expire: either way no longer wanted.
+            // Our marker, or the hold of writers that died: either way no longer wanted.
             diesel::delete(store_leases::table.find(key)).execute(conn)?;
             if referenced(conn, key)? {
                 return Ok(false);
@@ -157,6 +211,18 @@ mod tests {
         assert!(store.exists(&a).unwrap(), "a writer holds it");
         assert!(!store.exists(&b).unwrap());
 
+        // A key named twice by a second writer is one hold: its release leaves the first's.
+        hold(&mut conn, &[a.clone(), a.clone()]).unwrap();
+        release(&mut conn, &[a.clone(), a.clone()]).unwrap();
+        let holders: i32 =
+            store_leases::table.find(&a).select(store_leases::holders).first(&mut conn).unwrap();
+        assert_eq!(holders, 1, "one hold a writer");
+
+        // A second writer of the same file: the first letting go leaves the second's hold.
+        hold(&mut conn, std::slice::from_ref(&a)).unwrap();
+        release(&mut conn, std::slice::from_ref(&a)).unwrap();
+        assert_eq!(delete_unreferenced(&mut conn, &store, &both, &nothing).unwrap(), 1);
+        assert!(store.exists(&a).unwrap(), "the second writer still holds it");
         release(&mut conn, std::slice::from_ref(&a)).unwrap();
         assert_eq!(delete_unreferenced(&mut conn, &store, &both, &everything).unwrap(), 0);
         assert!(store.exists(&a).unwrap(), "still referenced");

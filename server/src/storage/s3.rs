@@ -9,13 +9,16 @@
 use std::io;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{
+    ClientOptions, GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart,
+};
 
 use super::{Store, StoredFile, check_key};
 use crate::config::S3Config;
@@ -49,9 +52,25 @@ impl S3Store {
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
             .with_virtual_hosted_style_request(!config.path_style);
+        // No limit on a whole request: an original streamed to a slow client may take an hour.
+        // A connection that will not open, or a body that stops arriving, still fails. (Set
+        // first: the options replace the client's, `allow_http` among them.)
+        builder = builder.with_client_options(
+            ClientOptions::new()
+                .with_timeout_disabled()
+                .with_connect_timeout(Duration::from_secs(10))
+                .with_read_timeout(Duration::from_secs(60)),
+        );
         if let Some(endpoint) = &config.endpoint {
+            // object_store takes a virtual-hosted endpoint as the bucket's own address: the
+            // service's address with the bucket's name in front.
+            let endpoint = if config.path_style {
+                endpoint.trim_end_matches('/').to_string()
+            } else {
+                bucket_address(endpoint, &config.bucket)?
+            };
             builder =
-                builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http:"));
+                builder.with_allow_http(endpoint.starts_with("http:")).with_endpoint(endpoint);
         }
         let credentials = config.credentials().map_err(io::Error::other)?;
         builder = builder
@@ -200,6 +219,21 @@ impl Store for S3Store {
     }
 }
 
+/// `https://host` and `photos` → `https://photos.host` (a virtual-hosted bucket's address).
+fn bucket_address(endpoint: &str, bucket: &str) -> io::Result<String> {
+    let invalid = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("[s3] endpoint {endpoint:?} is not an http(s) address"),
+        )
+    };
+    let (scheme, rest) = endpoint.split_once("://").ok_or_else(invalid)?;
+    if rest.is_empty() || !matches!(scheme, "http" | "https") {
+        return Err(invalid());
+    }
+    Ok(format!("{scheme}://{bucket}.{}", rest.trim_end_matches('/')))
+}
+
 /// An object read in order with one GET from the current position; a seek elsewhere drops
 /// that response and the next read starts another from there.
 struct ObjectReader {
@@ -213,7 +247,19 @@ struct ObjectReader {
 }
 
 impl ObjectReader {
+    /// The next piece of the body. A body broken off (the store closed a connection left idle
+    /// while a slow client read) is asked for again from where it stopped, once.
     fn next_piece(&mut self) -> io::Result<Option<Bytes>> {
+        match self.next_piece_once() {
+            Err(_) => {
+                self.body = None;
+                self.next_piece_once()
+            }
+            read => read,
+        }
+    }
+
+    fn next_piece_once(&mut self) -> io::Result<Option<Bytes>> {
         if self.body.is_none() {
             let options = GetOptions {
                 range: Some(GetRange::Offset(self.position)),
@@ -279,4 +325,16 @@ impl io::Seek for ObjectReader {
 
 fn to_io(error: object_store::Error) -> io::Error {
     io::Error::other(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_virtual_hosted_bucket_is_addressed_by_its_name_in_front_of_the_service() {
+        assert_eq!(
+            super::bucket_address("https://acc.r2.cloudflarestorage.com/", "photos").unwrap(),
+            "https://photos.acc.r2.cloudflarestorage.com"
+        );
+        assert!(super::bucket_address("acc.r2.cloudflarestorage.com", "photos").is_err());
+    }
 }

@@ -481,8 +481,6 @@ pub fn branding_file(conn: &mut DbConn, slot: &str) -> db::Result<Option<Brandin
     Ok(branding_files::table.find(slot).select(BrandingRow::as_select()).first(conn).optional()?)
 }
 
-/// Stores a branding file's row; returns the store key of the file it replaced when nothing
-/// refers to it any more (logo and watermark may be the same file, and so share a key).
 /// Whether any branding slot uses the stored file `key`.
 pub fn branding_uses(conn: &mut DbConn, key: &str) -> db::Result<bool> {
     let used: i64 =
@@ -490,6 +488,8 @@ pub fn branding_uses(conn: &mut DbConn, key: &str) -> db::Result<bool> {
     Ok(used > 0)
 }
 
+/// Stores a branding file's row; returns the store key of the file it replaced when nothing
+/// refers to it any more (logo and watermark may be the same file, and so share a key).
 pub fn save_branding(conn: &mut DbConn, row: &BrandingRow) -> db::Result<Option<String>> {
     let old: Option<String> = branding_files::table
         .find(&row.slot)

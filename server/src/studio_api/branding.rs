@@ -62,10 +62,6 @@ pub async fn put_branding(
             images::normalize_branding(&received.temp, kind, &limits).map_err(image_error)?;
         let key = content_key("branding", &sha256_hex(&bytes), format.extension());
         let mut conn = worker.pool.get().map_err(|e| AppError::internal(format!("pool: {e}")))?;
-        // Leased before written, like every shared file (see `storage::leases`).
-        let held = [key.clone()];
-        leases::hold(&mut conn, &held)?;
-        worker.store.put_bytes(&key, &bytes)?;
         let row = BrandingRow {
             slot: slot.as_str().into(),
             source_sha256: received.sha256.clone(),
@@ -73,12 +69,24 @@ pub async fn put_branding(
             content_type: format.mime().into(),
             updated_at: db::now(),
         };
-        // Logo and watermark may be the same file, and so share a key.
-        let unused = crate::studio::save_branding(&mut conn, &row);
-        leases::release(&mut conn, &held)?;
-        if let Some(unused) = unused? {
-            let in_use = |conn: &mut db::DbConn, key: &str| crate::studio::branding_uses(conn, key);
-            leases::delete_unreferenced(&mut conn, worker.store.as_ref(), &[unused], &in_use)?;
+        // Held while written and recorded, like every shared file (see `storage::leases`).
+        let store = worker.store.as_ref();
+        let in_use = |conn: &mut db::DbConn, key: &str| crate::studio::branding_uses(conn, key);
+        let write = |conn: &mut db::DbConn| -> Result<_, AppError> {
+            store.put_bytes(&key, &bytes)?;
+            // Logo and watermark may be the same file, and so share a key.
+            Ok(crate::studio::save_branding(conn, &row)?)
+        };
+        let cleanup = |conn: &mut db::DbConn| {
+            if let Err(e) =
+                leases::delete_unreferenced(conn, store, std::slice::from_ref(&key), &in_use)
+            {
+                tracing::warn!("cleaning up after a failed branding upload: {e:?}");
+            }
+        };
+        let held = [key.clone()];
+        if let Some(unused) = leases::writing(&mut conn, &held, write, cleanup)? {
+            leases::delete_unreferenced(&mut conn, store, &[unused], &in_use)?;
         }
         Ok::<_, AppError>(UploadResult {
             name: slot.as_str().into(),
