@@ -41,7 +41,8 @@ api_bind_addr = "127.0.0.1:$admin"
 EOF
 g() { "$garage" -c "$dir/garage.toml" "$@"; }
 
-g server >"$dir/garage.log" 2>&1 &
+# Started directly, not through `g`: $! must be garage's own pid, for `kill $(cat DIR/pid)`.
+"$garage" -c "$dir/garage.toml" server >"$dir/garage.log" 2>&1 &
 echo $! >"$dir/pid"
 for _ in $(seq 1 100); do
   if g status >/dev/null 2>&1; then break; fi
