@@ -421,27 +421,29 @@ pub fn drop_for_event(conn: &mut DbConn, event: &EventId) -> db::Result<Vec<Stri
     Ok(keys)
 }
 
+/// Whether an album page refers to the stored file `key` (its clean, view or thumbnail file).
+pub fn page_uses(conn: &mut DbConn, key: &str) -> db::Result<bool> {
+    let refs: i64 = album_pages::table
+        .filter(
+            album_pages::clean_key
+                .eq(key)
+                .or(album_pages::view_key.eq(key))
+                .or(album_pages::thumb_key.eq(key)),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(refs > 0)
+}
+
 /// Deletes page files no album page refers to any more (pages are content-addressed and a
 /// revision often keeps most of the previous one's files), as decided in the database
 /// ([`crate::storage::leases`]).
 pub fn delete_unreferenced(conn: &mut DbConn, store: &dyn Store, keys: Vec<String>) -> Result<()> {
-    let referenced = |conn: &mut DbConn, key: &str| -> db::Result<bool> {
-        let refs: i64 = album_pages::table
-            .filter(
-                album_pages::clean_key
-                    .eq(key)
-                    .or(album_pages::view_key.eq(key))
-                    .or(album_pages::thumb_key.eq(key)),
-            )
-            .count()
-            .get_result(conn)?;
-        Ok(refs > 0)
-    };
-    crate::storage::leases::delete_unreferenced(conn, store, &keys, &referenced).map_err(|e| {
-        match e {
+    crate::storage::leases::delete_unreferenced(conn, store, &keys, &page_uses).map_err(
+        |e| match e {
             crate::storage::leases::DeleteError::Db(e) => AlbumError::Db(e),
             crate::storage::leases::DeleteError::Store(e) => AlbumError::Store(e),
-        }
-    })?;
+        },
+    )?;
     Ok(())
 }

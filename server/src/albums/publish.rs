@@ -486,12 +486,7 @@ pub async fn store_page(
             });
             Ok(recorded?)
         };
-        let cleanup = |conn: &mut DbConn| {
-            if let Err(e) = super::delete_unreferenced(conn, store, new_keys.clone()) {
-                tracing::warn!("cleaning up after a failed album page: {e:?}");
-            }
-        };
-        let (_, queued) = leases::writing(&mut conn, &new_keys, write, cleanup)?;
+        let (_, queued) = leases::writing(&mut conn, store, &new_keys, &super::page_uses, write)?;
         Ok::<_, AppError>((
             UploadResult {
                 name: page.file_name.clone(),

@@ -142,13 +142,7 @@ pub async fn store_upload(
             }
             Ok(record(conn, image, rows.clone())?)
         };
-        // What failed to be recorded is referred to by nothing (unless another image shares it).
-        let cleanup = |conn: &mut DbConn| {
-            if let Err(e) = delete_unreferenced(conn, store, new_keys.clone()) {
-                tracing::warn!("cleaning up after a failed upload: {e:?}");
-            }
-        };
-        let replaced_keys = leases::writing(&mut conn, &new_keys, write, cleanup)?;
+        let replaced_keys = leases::writing(&mut conn, store, &new_keys, &image_uses, write)?;
         delete_unreferenced(&mut conn, state.store.as_ref(), replaced_keys)?;
         Ok::<_, AppError>((
             UploadResult {
@@ -229,6 +223,17 @@ fn record(
     })
 }
 
+/// Whether an image row refers to the stored file `key` (a derivative or an original).
+pub fn image_uses(conn: &mut DbConn, key: &str) -> db::Result<bool> {
+    let derivative_refs: i64 = image_derivatives::table
+        .filter(image_derivatives::store_key.eq(key))
+        .count()
+        .get_result(conn)?;
+    let original_refs: i64 =
+        images::table.filter(images::original_key.eq(key)).count().get_result(conn)?;
+    Ok(derivative_refs + original_refs > 0)
+}
+
 /// Deletes files no image refers to any more (content-addressed files can be shared), as
 /// decided in the database ([`leases`]): never one another server is about to record.
 pub fn delete_unreferenced(
@@ -236,16 +241,7 @@ pub fn delete_unreferenced(
     store: &dyn Store,
     keys: Vec<String>,
 ) -> Result<(), AppError> {
-    let referenced = |conn: &mut DbConn, key: &str| -> db::Result<bool> {
-        let derivative_refs: i64 = image_derivatives::table
-            .filter(image_derivatives::store_key.eq(key))
-            .count()
-            .get_result(conn)?;
-        let original_refs: i64 =
-            images::table.filter(images::original_key.eq(key)).count().get_result(conn)?;
-        Ok(derivative_refs + original_refs > 0)
-    };
-    leases::delete_unreferenced(conn, store, &keys, &referenced)?;
+    leases::delete_unreferenced(conn, store, &keys, &image_uses)?;
     Ok(())
 }
 

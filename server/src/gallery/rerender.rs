@@ -115,12 +115,8 @@ fn rerender_one(
         }
         Ok(record_render(conn, image_id, master_key, watermark, &made)?)
     };
-    let cleanup = |conn: &mut DbConn| {
-        if let Err(e) = delete_unreferenced(conn, state.store.as_ref(), new_keys.clone()) {
-            tracing::warn!("cleaning up after a failed re-render: {e:?}");
-        }
-    };
-    match leases::writing(conn, &new_keys, write, cleanup)? {
+    let store = state.store.as_ref();
+    match leases::writing(conn, store, &new_keys, &super::ingest::image_uses, write)? {
         Some(old_keys) => delete_unreferenced(conn, state.store.as_ref(), old_keys),
         None => delete_unreferenced(conn, state.store.as_ref(), new_keys),
     }

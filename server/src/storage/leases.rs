@@ -111,12 +111,13 @@ pub fn release(conn: &mut DbConn, keys: &[String]) -> db::Result<()> {
 
 /// Stores and records under a hold: holds `keys`, runs `write` (which stores files under them
 /// and records the rows that refer to them), and lets go whatever `write` answered. When it
-/// failed, `cleanup` runs after letting go, to delete what it may have stored for nothing.
+/// failed, what it may have stored that nothing (by `referenced`) refers to is deleted again.
 pub fn writing<T, E>(
     conn: &mut DbConn,
+    store: &dyn Store,
     keys: &[String],
+    referenced: &dyn Fn(&mut DbConn, &str) -> db::Result<bool>,
     write: impl FnOnce(&mut DbConn) -> Result<T, E>,
-    cleanup: impl FnOnce(&mut DbConn),
 ) -> Result<T, E>
 where
     E: From<db::Error>,
@@ -124,8 +125,10 @@ where
     hold(conn, keys)?;
     let written = write(conn);
     let released = release(conn, keys);
-    if written.is_err() {
-        cleanup(conn);
+    if written.is_err()
+        && let Err(e) = delete_unreferenced(conn, store, keys, referenced)
+    {
+        tracing::warn!("deleting what a failed write stored: {e}");
     }
     let value = written?;
     released?;

@@ -77,15 +77,8 @@ pub async fn put_branding(
             // Logo and watermark may be the same file, and so share a key.
             Ok(crate::studio::save_branding(conn, &row)?)
         };
-        let cleanup = |conn: &mut db::DbConn| {
-            if let Err(e) =
-                leases::delete_unreferenced(conn, store, std::slice::from_ref(&key), &in_use)
-            {
-                tracing::warn!("cleaning up after a failed branding upload: {e:?}");
-            }
-        };
         let held = [key.clone()];
-        if let Some(unused) = leases::writing(&mut conn, &held, write, cleanup)? {
+        if let Some(unused) = leases::writing(&mut conn, store, &held, &in_use, write)? {
             leases::delete_unreferenced(&mut conn, store, &[unused], &in_use)?;
         }
         Ok::<_, AppError>(UploadResult {
