@@ -40,7 +40,7 @@ pub const SCHEMA_FILE: &str = "db/schema.rs";
 /// a feature can be added, moved or removed without touching them. Add a layer here when it
 /// becomes one.
 pub const FLOORS: &[&str] =
-    &["config", "db", "error", "email", "images", "storage", "throttle", "web"];
+    &["config", "db", "error", "email", "images", "jobs", "storage", "throttle", "web"];
 
 /// The floor that reaches the database. It keeps the pool, migrations and schema but names no
 /// domain table: each table's queries live with its owner.

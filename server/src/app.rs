@@ -40,6 +40,41 @@ pub struct Application {
     notices: gallery_emails::NoticeTask,
 }
 
+/// Registers the forgetting of each kind of kept copy when another server changed it. The
+/// forgetters hold the states weakly: the listening thread must not keep a stopped server's
+/// memory alive.
+fn forget_what_others_change(
+    changes: &db::changes::Changes,
+    auth: &aw::Data<AuthState>,
+    events: &aw::Data<EventsState>,
+    gallery: &aw::Data<GalleryState>,
+) {
+    use db::changes::Kinds;
+    let auth = std::sync::Arc::downgrade(&auth.clone().into_inner());
+    let events = std::sync::Arc::downgrade(&events.clone().into_inner());
+    let gallery = std::sync::Arc::downgrade(&gallery.clone().into_inner());
+    changes.on_change(move |kinds| {
+        if kinds.contains(Kinds::SESSIONS)
+            && let Some(auth) = auth.upgrade()
+        {
+            auth.sessions.forget_here();
+        }
+        if let Some(events) = events.upgrade() {
+            if kinds.contains(Kinds::ACCESS) {
+                events.access.forget_here();
+            }
+            if kinds.contains(Kinds::PAGES) {
+                events.pages.forget_here();
+            }
+        }
+        if kinds.contains(Kinds::IMAGES)
+            && let Some(gallery) = gallery.upgrade()
+        {
+            gallery.image_cache.forget_here();
+        }
+    });
+}
+
 impl Application {
     /// Opens the database (running migrations), the file store and the listening socket.
     pub fn build(config: Config) -> anyhow::Result<Self> {
@@ -57,7 +92,13 @@ impl Application {
             auth::browser_session::SiteKey::load_or_create(&mut conn)
                 .map_err(|e| anyhow::anyhow!("reading the site's signing key: {e}"))?
         };
+        // With several servers on one PostgreSQL database, what one changes the others forget.
+        let changes = db::changes::Changes::start(
+            &db::DbUrl::parse(&config.database_url())
+                .map_err(|e| anyhow::anyhow!("database_url: {e}"))?,
+        );
         let state = aw::Data::new(AppState {
+            changes: changes.clone(),
             pool,
             queries,
             store,
@@ -69,15 +110,16 @@ impl Application {
             config: config.clone(),
         });
         let auth = aw::Data::new(AuthState {
-            sessions: Default::default(),
+            sessions: auth::browser_session::SessionCache::new(changes.clone()),
             site_key,
             passwords: auth::passwords::PasswordWork::new(cores),
         });
         let events = aw::Data::new(EventsState {
-            access: Default::default(),
-            pages: events::page_cache::PageCache::new(config.page_cache_bytes),
+            access: events::access::AccessCache::new(changes.clone()),
+            pages: events::page_cache::PageCache::new(config.page_cache_bytes, changes.clone()),
         });
-        let gallery = aw::Data::new(GalleryState::new(&config, events.clone()));
+        let gallery = aw::Data::new(GalleryState::new(&config, events.clone(), changes.clone()));
+        forget_what_others_change(&changes, &auth, &events, &gallery);
         let payments = aw::Data::new(checkout::Payments {
             stripe: checkout::stripe::Stripe::from_config(&config),
         });
@@ -114,6 +156,7 @@ impl Application {
                 .wrap(from_fn(browser_session::write_cookies))
                 .wrap(from_fn(studio_api::catalog_changes))
                 .wrap(from_fn(events::page_cache::forget_after_changes))
+                .wrap(from_fn(web::wait_until_others_heard))
                 .app_data(web::form_config())
                 // Routes are tried in order: the hottest first. (Image bytes, hotter still,
                 // and kept pages are answered before the App: see `lane`.)

@@ -5,7 +5,7 @@
 //! the email says which user name to sign in with and whether the password is their last name
 //! or the one they chose.
 //!
-//! A background task looks every `notice_seconds`. "Online" waits until every image the
+//! A background task looks every `notice_seconds` (one server of several, by a claim). "Online" waits until every image the
 //! session lists has arrived, or the newest arrived ten minutes ago (an upload that stopped
 //! short), so the client does not open a half-filled gallery. Each message is queued with a key
 //! (`images-online:<event>`, `expiry-reminder:<event>:<expiry date>`), so it goes once — and
@@ -43,10 +43,18 @@ pub fn start(pool: Pool, mailer: Arc<Mailer>, site_url: String, every: Duration)
     NoticeTask(tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Of several servers, the first to come due takes the round; the others find it taken.
+        let hold = every.mul_f64(0.9);
         loop {
             ticks.tick().await;
             let url = site_url.clone();
-            match db::run(&pool, move |conn| queue_due(conn, &url)).await {
+            let round = db::run(&pool, move |conn| {
+                if !crate::jobs::claim(conn, "gallery-notices", hold)? {
+                    return Ok(0);
+                }
+                queue_due(conn, &url)
+            });
+            match round.await {
                 Ok(0) => {}
                 Ok(_) => mailer.wake(),
                 Err(e) => tracing::warn!("gallery emails: {e}; will look again"),

@@ -4,7 +4,8 @@
 //! that compose features (`browse`, `accounts`, `gallery_emails`); the features, each owning
 //! its tables (`checkout`, `contracts`, `albums`, `prepaid`, `favorites`, `client_groups`, `yearbook`, `gallery`,
 //! `price_lists`, `events`, `site`, `auth`, `studio`, `feed`); and the shared floors that name
-//! no feature (`config`, `db`, `storage`, `images`, `email`, `error`, `web`, `throttle`).
+//! no feature (`config`, `db`, `storage`, `images`, `email`, `error`, `web`, `throttle`,
+//! `jobs`).
 //! `house/` checks that imports point down and that each table has one owner.
 
 pub mod accounts;
@@ -27,6 +28,7 @@ pub mod feed;
 pub mod gallery;
 pub mod gallery_emails;
 pub mod images;
+pub mod jobs;
 pub mod lane;
 pub mod prepaid;
 pub mod price_lists;

@@ -1,83 +1,135 @@
 //! Counting failures per key (an account, an address, an event code) in fixed windows, to slow
-//! guessing of passwords and event codes. Kept in memory: one server process answers a studio.
+//! guessing of passwords and event codes (owner of `throttle_counts`). Counted in the database
+//! the servers share, so a limit holds for all of a site's servers together.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
+use diesel::prelude::*;
 
 use crate::config::{Cidr, Config};
+use crate::db::schema::throttle_counts;
+use crate::db::{self, DbConn};
 use crate::error::AppError;
 
+/// One limit: at most `limit` counted attempts per key in a window of `window`. Its `name`
+/// keeps its keys apart from other throttles' in the shared table.
+#[derive(Clone, Copy)]
 pub struct Throttle {
+    name: &'static str,
     limit: u32,
     window: Duration,
-    counts: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
-const MAX_KEYS: usize = 200_000;
+/// Whether an attempt may go ahead: `Err(wait)` once the limit is reached.
+pub type Verdict = Result<(), Duration>;
 
 impl Throttle {
-    pub fn new(limit: u32, window: Duration) -> Self {
-        Self { limit, window, counts: Mutex::new(HashMap::new()) }
+    pub const fn new(name: &'static str, limit: u32, window: Duration) -> Self {
+        Self { name, limit, window }
     }
 
     /// Counts an attempt at `key` before its outcome is known: `Err(wait)` once `limit`
-    /// attempts are counted in the current window. Counting first, under one lock, means
-    /// concurrent attempts cannot all pass a check before any of them is recorded; an attempt
-    /// that turns out right gives its count back with [`Throttle::succeeded`].
-    pub fn attempt(&self, key: &str) -> Result<(), Duration> {
-        let key = stored_key(key);
-        let mut counts = self.counts.lock().expect("throttle");
-        if let Some((started, n)) = counts.get(key.as_ref())
-            && *n >= self.limit
-            && started.elapsed() < self.window
-        {
-            return Err(self.window - started.elapsed());
+    /// attempts are counted in the current window. Counting first, each step one statement,
+    /// means attempts at once — on one server or several — cannot all pass a check before any
+    /// of them is recorded; an attempt that turns out right gives its count back with
+    /// [`Throttle::succeeded`]. Not for use inside a transaction (a lost insert race ends it
+    /// on PostgreSQL).
+    pub fn attempt(&self, conn: &mut DbConn, key: &str) -> db::Result<Verdict> {
+        let key = self.stored_key(key);
+        let limit = i32::try_from(self.limit).unwrap_or(i32::MAX);
+        let window = chrono::Duration::from_std(self.window).expect("a short window");
+        let row = || throttle_counts::table.find(&key);
+        for _ in 0..5 {
+            let now = db::now();
+            let window_began = now - window;
+            // The usual case: a window is running and has room.
+            let counted = diesel::update(row())
+                .filter(throttle_counts::window_started_at.gt(window_began))
+                .filter(throttle_counts::attempts.lt(limit))
+                .set(throttle_counts::attempts.eq(throttle_counts::attempts + 1))
+                .execute(conn)?;
+            if counted == 1 {
+                return Ok(Ok(()));
+            }
+            // The last window is over: a new one begins with this attempt.
+            let renewed = diesel::update(row())
+                .filter(throttle_counts::window_started_at.le(window_began))
+                .set((throttle_counts::window_started_at.eq(now), throttle_counts::attempts.eq(1)))
+                .execute(conn)?;
+            if renewed == 1 {
+                return Ok(Ok(()));
+            }
+            let started: Option<chrono::NaiveDateTime> =
+                row().select(throttle_counts::window_started_at).first(conn).optional()?;
+            if let Some(started) = started {
+                if started > window_began {
+                    let left = (started + window - now).to_std().unwrap_or_default();
+                    return Ok(Err(left.max(Duration::from_secs(1))));
+                }
+                // It ended between two statements: go round again.
+                continue;
+            }
+            let inserted = diesel::insert_into(throttle_counts::table)
+                .values((
+                    throttle_counts::throttle_key.eq(&key),
+                    throttle_counts::window_started_at.eq(now),
+                    throttle_counts::attempts.eq(1),
+                ))
+                .execute(conn);
+            match inserted {
+                Ok(_) => return Ok(Ok(())),
+                // Another attempt at the same key inserted it first: count on its row.
+                Err(e) if db::is_unique_violation(&e) => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
-        if counts.len() >= MAX_KEYS {
-            let window = self.window;
-            counts.retain(|_, (started, _)| started.elapsed() < window);
-        }
-        let entry = counts.entry(key.into_owned()).or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= self.window {
-            *entry = (Instant::now(), 0);
-        }
-        entry.1 += 1;
-        Ok(())
+        // Five lost races in a row: so many attempts at once are themselves too many.
+        Ok(Err(Duration::from_secs(60)))
     }
 
     /// The attempt counted at `key` was not a failure: its count is given back.
-    pub fn succeeded(&self, key: &str) {
-        let key = stored_key(key);
-        let mut counts = self.counts.lock().expect("throttle");
-        if let Some((_, n)) = counts.get_mut(key.as_ref()) {
-            *n = n.saturating_sub(1);
-        }
+    pub fn succeeded(&self, conn: &mut DbConn, key: &str) -> db::Result<()> {
+        let key = self.stored_key(key);
+        diesel::update(throttle_counts::table.find(&key))
+            .filter(throttle_counts::attempts.gt(0))
+            .set(throttle_counts::attempts.eq(throttle_counts::attempts - 1))
+            .execute(conn)?;
+        Ok(())
     }
 
     /// Forgets `key`'s failures (a successful sign-in to the account).
-    pub fn clear(&self, key: &str) {
-        self.counts.lock().expect("throttle").remove(stored_key(key).as_ref());
+    pub fn clear(&self, conn: &mut DbConn, key: &str) -> db::Result<()> {
+        diesel::delete(throttle_counts::table.find(self.stored_key(key))).execute(conn)?;
+        Ok(())
+    }
+
+    /// The row's key: the throttle's name and what the visitor typed (a code, a user name) —
+    /// a long one kept as its hash, so that rows stay small.
+    fn stored_key(&self, key: &str) -> String {
+        if key.len() <= 128 {
+            format!("{}:{key}", self.name)
+        } else {
+            format!("{}:sha256:{}", self.name, crate::storage::sha256_hex(key.as_bytes()))
+        }
     }
 }
 
-/// Keys hold what the visitor typed (a code, a user name): a long one is kept as its hash, so
-/// the table's memory stays bounded by its number of keys.
-fn stored_key(key: &str) -> std::borrow::Cow<'_, str> {
-    if key.len() <= 128 {
-        key.into()
-    } else {
-        format!("sha256:{}", crate::storage::sha256_hex(key.as_bytes())).into()
-    }
+/// Deletes counts whose window ended a day ago: the table holds only what may still matter.
+pub fn delete_stale(conn: &mut DbConn) -> db::Result<usize> {
+    let long_ago = db::now() - chrono::Duration::days(1);
+    Ok(diesel::delete(
+        throttle_counts::table.filter(throttle_counts::window_started_at.lt(long_ago)),
+    )
+    .execute(conn)?)
 }
 
 /// The throttles of the site.
+#[derive(Clone, Copy)]
 pub struct Throttles {
     /// Failed sign-ins to one account from one address: the guesser there is stopped without
     /// locking the account's owner out.
@@ -105,15 +157,19 @@ impl Throttles {
     pub fn new(config: &Config) -> Self {
         let hour = Duration::from_secs(3600);
         Self {
-            login_pair: Throttle::new(10, Duration::from_secs(15 * 60)),
-            login_account: Throttle::new(100, hour),
-            login_address: Throttle::new(60, hour),
-            code_address: Throttle::new(20, hour),
-            code_value: Throttle::new(20, hour),
-            register_address: Throttle::new(20, hour),
-            register_event: Throttle::new(config.registrations_per_event_hour, hour),
-            reset_address: Throttle::new(10, hour),
-            emails_to_address: Throttle::new(5, hour),
+            login_pair: Throttle::new("login-pair", 10, Duration::from_secs(15 * 60)),
+            login_account: Throttle::new("login-account", 100, hour),
+            login_address: Throttle::new("login-address", 60, hour),
+            code_address: Throttle::new("code-address", 20, hour),
+            code_value: Throttle::new("code-value", 20, hour),
+            register_address: Throttle::new("register-address", 20, hour),
+            register_event: Throttle::new(
+                "register-event",
+                config.registrations_per_event_hour,
+                hour,
+            ),
+            reset_address: Throttle::new("reset-address", 10, hour),
+            emails_to_address: Throttle::new("emails-to", 5, hour),
         }
     }
 }
@@ -204,37 +260,55 @@ mod tests {
     use super::*;
     use actix_web::http::header::HeaderValue;
 
+    fn conn() -> (tempfile::TempDir, db::Pool) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("throttle.db").display());
+        let pool = db::open(&url, 8).unwrap();
+        (dir, pool)
+    }
+
     #[test]
     fn a_key_locks_after_its_limit_and_others_do_not() {
-        let t = Throttle::new(3, Duration::from_secs(60));
+        let (_dir, pool) = conn();
+        let c = &mut pool.get().unwrap();
+        let t = Throttle::new("t", 3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(t.attempt("a").is_ok());
+            assert!(t.attempt(c, "a").unwrap().is_ok());
         }
-        assert!(t.attempt("a").is_err());
-        assert!(t.attempt("b").is_ok());
-        t.clear("a");
-        assert!(t.attempt("a").is_ok());
+        let wait = t.attempt(c, "a").unwrap().unwrap_err();
+        assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60), "{wait:?}");
+        assert!(t.attempt(c, "b").unwrap().is_ok());
+        // Another throttle's count of the same key is its own.
+        assert!(Throttle::new("u", 3, Duration::from_secs(60)).attempt(c, "a").unwrap().is_ok());
+        t.clear(c, "a").unwrap();
+        assert!(t.attempt(c, "a").unwrap().is_ok());
     }
 
     #[test]
     fn a_success_gives_its_attempt_back() {
-        let t = Throttle::new(2, Duration::from_secs(60));
+        let (_dir, pool) = conn();
+        let c = &mut pool.get().unwrap();
+        let t = Throttle::new("t", 2, Duration::from_secs(60));
         for _ in 0..10 {
-            assert!(t.attempt("a").is_ok());
-            t.succeeded("a");
+            assert!(t.attempt(c, "a").unwrap().is_ok());
+            t.succeeded(c, "a").unwrap();
         }
-        assert!(t.attempt("a").is_ok());
-        assert!(t.attempt("a").is_ok());
-        assert!(t.attempt("a").is_err());
+        assert!(t.attempt(c, "a").unwrap().is_ok());
+        assert!(t.attempt(c, "a").unwrap().is_ok());
+        assert!(t.attempt(c, "a").unwrap().is_err());
     }
 
     #[test]
     fn attempts_at_once_never_pass_the_limit() {
-        let t = std::sync::Arc::new(Throttle::new(20, Duration::from_secs(60)));
+        let (_dir, pool) = conn();
+        let t = Throttle::new("t", 20, Duration::from_secs(60));
         let passed: usize = (0..8)
             .map(|_| {
-                let t = t.clone();
-                std::thread::spawn(move || (0..500).filter(|_| t.attempt("a").is_ok()).count())
+                let pool = pool.clone();
+                std::thread::spawn(move || {
+                    let c = &mut pool.get().unwrap();
+                    (0..50).filter(|_| t.attempt(c, "a").unwrap().is_ok()).count()
+                })
             })
             .collect::<Vec<_>>()
             .into_iter()
@@ -245,11 +319,15 @@ mod tests {
 
     #[test]
     fn long_keys_are_kept_short() {
-        let t = Throttle::new(1, Duration::from_secs(60));
+        let (_dir, pool) = conn();
+        let c = &mut pool.get().unwrap();
+        let t = Throttle::new("t", 1, Duration::from_secs(60));
         let long = "x".repeat(50_000);
-        assert!(t.attempt(&long).is_ok());
-        assert!(t.attempt(&long).is_err());
-        assert!(t.counts.lock().unwrap().keys().all(|k| k.len() <= 128));
+        assert!(t.attempt(c, &long).unwrap().is_ok());
+        assert!(t.attempt(c, &long).unwrap().is_err());
+        let keys: Vec<String> =
+            throttle_counts::table.select(throttle_counts::throttle_key).load(c).unwrap();
+        assert!(keys.iter().all(|k| k.len() <= 128), "{keys:?}");
     }
 
     fn hops(xff: &[&str], forwarded: &[&str]) -> HeaderMap {
@@ -290,9 +368,12 @@ mod tests {
 
     #[test]
     fn a_window_ends() {
-        let t = Throttle::new(1, Duration::from_millis(1));
-        t.attempt("a").unwrap();
+        let (_dir, pool) = conn();
+        let c = &mut pool.get().unwrap();
+        let t = Throttle::new("t", 1, Duration::from_millis(1));
+        t.attempt(c, "a").unwrap().unwrap();
         std::thread::sleep(Duration::from_millis(5));
-        assert!(t.attempt("a").is_ok());
+        assert!(t.attempt(c, "a").unwrap().is_ok());
+        assert_eq!(delete_stale(c).unwrap(), 0);
     }
 }

@@ -13,6 +13,7 @@ use proofroom_server::config::{Config, StoreKind};
 use tempfile::TempDir;
 
 pub mod browser;
+pub mod cluster;
 pub mod dav;
 pub mod images;
 pub mod library;

@@ -101,6 +101,12 @@ impl Visitor {
         Self::from_address(base, Some(address.into()))
     }
 
+    /// The same browser (its cookies), sending its requests to `base` instead: one server of
+    /// a site of several, reached directly. Cookies go by host, not port, so they all follow.
+    pub fn same_browser_at(&self, base: &str) -> Self {
+        Self { base: base.to_string(), http: self.http.clone(), csrf: self.csrf.clone() }
+    }
+
     async fn answer(&mut self, response: reqwest::Response) -> Answer {
         let answer = Self::read(response).await;
         if let Some(token) = answer

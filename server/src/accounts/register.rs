@@ -108,16 +108,26 @@ pub async fn register(
         None => None,
     };
     // Counted whatever the outcome: each registration costs a hash and an email.
-    let throttles = &state.throttles;
-    let address = format!("register:{}", client_address(&req, &state.config));
-    throttles.register_address.attempt(&address).map_err(|w| too_many(w, "registrations"))?;
-    let event_key = format!("register:{}", event_id.as_ref().map_or("", |e| e.as_str()));
-    throttles.register_event.attempt(&event_key).map_err(|w| too_many(w, "registrations"))?;
+    let throttles = state.throttles;
+    let address = client_address(&req, &state.config);
+    let event_key = event_id.as_ref().map_or("", |e| e.as_str()).to_string();
+    db::run(&state.pool, move |conn| -> db::Result<_> {
+        if let Err(wait) = throttles.register_address.attempt(conn, &address)? {
+            return Ok(Err(wait));
+        }
+        throttles.register_event.attempt(conn, &event_key)
+    })
+    .await?
+    .map_err(|w| too_many(w, "registrations"))?;
     // Hashed whether or not the address has an account, so the time taken tells nothing.
     let hash = auth.passwords.hash(&form.password).await?;
     let email_key = email.to_lowercase();
     // At most a few emails an hour to one address, however often it is typed in.
-    let may_email = throttles.emails_to_address.attempt(&super::reset::email_key(&email)).is_ok();
+    let mailbox = super::reset::email_key(&email);
+    let may_email =
+        db::run(&state.pool, move |conn| throttles.emails_to_address.attempt(conn, &mailbox))
+            .await?
+            .is_ok();
     let registration = Registration {
         name,
         email: email.clone(),

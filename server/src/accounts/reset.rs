@@ -53,16 +53,20 @@ pub async fn forgot(
         context.insert("error", "Please give the email or user name you sign in with.");
         return render_status(&state, "forgot.html", &context, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let address = format!("reset:{}", client_address(&req, &state.config));
-    state.throttles.reset_address.attempt(&address).map_err(|w| too_many(w, "reset requests"))?;
+    let (address, throttle) = (client_address(&req, &state.config), state.throttles.reset_address);
+    db::run(&state.pool, move |conn| throttle.attempt(conn, &address))
+        .await?
+        .map_err(|w| too_many(w, "reset requests"))?;
     let head = site::letterhead_of(&studio, &state.site_url);
     let lookup = user_name.clone();
     let account = db::run(&state.pool, move |conn| people::find(conn, &lookup)).await?;
     // Nothing is said of whether an account was found, nor of a mailbox already written to.
-    if let Some(account) = account
-        && state.throttles.emails_to_address.attempt(&email_key(&account.email)).is_ok()
-    {
+    if let Some(account) = account {
+        let throttle = state.throttles.emails_to_address;
         db::run(&state.pool, move |conn| -> db::Result<_> {
+            if throttle.attempt(conn, &email_key(&account.email))?.is_err() {
+                return Ok(());
+            }
             db::write_transaction(conn, |conn| {
                 let token = links::create(conn, Purpose::Reset, &account.holder, None)?;
                 email::enqueue(conn, reset_email(&account, &token, &head))?;
@@ -79,7 +83,7 @@ pub async fn forgot(
 
 /// The key that counts emails to one mailbox, from registration and resets alike.
 pub fn email_key(email: &str) -> String {
-    format!("email:{}", email.trim().to_lowercase())
+    email.trim().to_lowercase()
 }
 
 fn reset_email<'a>(account: &'a Account, token: &str, head: &Letterhead) -> NewEmail<'a> {

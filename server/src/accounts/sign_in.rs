@@ -84,20 +84,29 @@ pub async fn login(
     let pair_key = format!("login:{account}|{address}");
     let account_key = format!("login:{account}");
     let address_key = format!("login:{address}");
-    let throttles = &state.throttles;
+    let throttles = state.throttles;
     // Counted before the password is checked, so sign-ins sent at once are held to the limit.
     // Failures lock one account for one address first; the owner elsewhere still signs in
     // until the account-wide cap, which only guessing from many addresses reaches.
-    throttles.login_pair.attempt(&pair_key).map_err(|w| too_many(w, "sign-in attempts"))?;
-    if let Err(wait) = throttles.login_account.attempt(&account_key) {
-        throttles.login_pair.succeeded(&pair_key);
-        return Err(too_many(wait, "sign-in attempts"));
-    }
-    if let Err(wait) = throttles.login_address.attempt(&address_key) {
-        throttles.login_pair.succeeded(&pair_key);
-        throttles.login_account.succeeded(&account_key);
-        return Err(too_many(wait, "sign-in attempts"));
-    }
+    let keys = (pair_key.clone(), account_key.clone(), address_key.clone());
+    db::run(&state.pool, move |conn| -> db::Result<_> {
+        let (pair, account, address) = &keys;
+        if let Err(wait) = throttles.login_pair.attempt(conn, pair)? {
+            return Ok(Err(wait));
+        }
+        if let Err(wait) = throttles.login_account.attempt(conn, account)? {
+            throttles.login_pair.succeeded(conn, pair)?;
+            return Ok(Err(wait));
+        }
+        if let Err(wait) = throttles.login_address.attempt(conn, address)? {
+            throttles.login_pair.succeeded(conn, pair)?;
+            throttles.login_account.succeeded(conn, account)?;
+            return Ok(Err(wait));
+        }
+        Ok(Ok(()))
+    })
+    .await?
+    .map_err(|wait| too_many(wait, "sign-in attempts"))?;
     let user_name = form.user_name.clone();
     let found = db::run(&state.pool, move |conn| people::candidates(conn, &user_name)).await?;
     let password = form.password.clone();
@@ -113,9 +122,12 @@ pub async fn login(
         );
         return render_status(&state, "login.html", &context, StatusCode::UNAUTHORIZED);
     };
-    throttles.login_pair.clear(&pair_key);
-    throttles.login_account.succeeded(&account_key);
-    throttles.login_address.succeeded(&address_key);
+    db::run(&state.pool, move |conn| {
+        throttles.login_pair.clear(conn, &pair_key)?;
+        throttles.login_account.succeeded(conn, &account_key)?;
+        throttles.login_address.succeeded(conn, &address_key)
+    })
+    .await?;
     let old = session.id().map(str::to_string);
     let token = db::run(&state.pool, move |conn| {
         rotate_session(conn, old.as_deref(), client_id.as_ref(), guest_id.as_ref())

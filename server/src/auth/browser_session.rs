@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::Auth;
 use crate::db::Pool;
+use crate::db::changes::{Changes, Kinds};
 use crate::db::schema::{clients, guests, web_sessions};
 use crate::db::{self, ClientId, DbConn, GuestId};
 use crate::error::AppError;
@@ -222,9 +223,23 @@ pub fn start_cleanup(pool: db::Pool, every: std::time::Duration) -> CleanupTask 
     let task = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Of several servers, one sweeps per round.
+        let hold = every.mul_f64(0.9);
         loop {
             ticks.tick().await;
+            match db::run(&pool, move |conn| crate::jobs::claim(conn, "session-cleanup", hold))
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!("claiming the clean-up failed, will retry: {e}");
+                    continue;
+                }
+            }
             let swept = db::run(&pool, |conn| -> db::Result<_> {
+                crate::throttle::delete_stale(conn)?;
+                crate::jobs::delete_lapsed(conn)?;
                 let links = super::links::delete_expired(conn)?;
                 let unconfirmed = super::people::delete_unconfirmed(conn)?;
                 Ok(links + unconfirmed)
@@ -526,22 +541,33 @@ impl SiteKey {
 #[derive(Default)]
 pub struct SessionCache {
     entries: std::sync::RwLock<HashMap<String, (Arc<WebSession>, Instant)>>,
+    /// Bumped by each forgetting: a session read before it is not kept after it.
+    generation: std::sync::atomic::AtomicU64,
+    /// The site's other servers, told when a session ended here.
+    changes: Changes,
 }
 
 const CACHE_SECONDS: u64 = 5;
 const CACHE_MAX_ENTRIES: usize = 100_000;
 
 impl SessionCache {
+    pub fn new(changes: Changes) -> Self {
+        Self { changes, ..Self::default() }
+    }
+
     pub async fn get(&self, token: &str, pool: &Pool) -> Result<Option<Arc<WebSession>>, AppError> {
         if let Some((session, at)) = self.entries.read().expect("session cache").get(token)
             && at.elapsed().as_secs() < CACHE_SECONDS
         {
             return Ok(Some(session.clone()));
         }
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let owned = token.to_string();
         let loaded = db::run(pool, move |conn| load(conn, &owned)).await?.map(Arc::new);
         let mut entries = self.entries.write().expect("session cache");
         match &loaded {
+            // A session forgotten while it was read (a logout on another server) is not kept.
+            Some(_) if self.generation.load(std::sync::atomic::Ordering::SeqCst) != generation => {}
             Some(session) => {
                 if entries.len() >= CACHE_MAX_ENTRIES {
                     entries.clear();
@@ -557,11 +583,20 @@ impl SessionCache {
 
     /// Forgets one session by its id (logout, login); rare enough to look through them all.
     pub fn forget(&self, id: &str) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.entries.write().expect("session cache").retain(|_, (session, _)| session.id != id);
+        self.changes.tell(Kinds::SESSIONS);
     }
 
     /// Forgets every session (a login reset by the studio, a password change).
     pub fn forget_all(&self) {
+        self.forget_here();
+        self.changes.tell(Kinds::SESSIONS);
+    }
+
+    /// Forgets every session kept in this process: another server ended one.
+    pub fn forget_here(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.entries.write().expect("session cache").clear();
     }
 }

@@ -8,6 +8,7 @@
 //! Query functions, here and in each table's owner, fail with [`Error`] (`db::Result`); the
 //! HTTP edge turns it into an answer. [`run`] takes work that fails with either.
 
+pub mod changes;
 pub mod ids;
 pub mod schema;
 
@@ -209,6 +210,14 @@ where
     })
     .await
     .map_err(|e| Error::Blocking(e.to_string()))?
+}
+
+/// Whether a write failed because its key is taken: another writer got there first.
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
 /// The current time in UTC, as stored.

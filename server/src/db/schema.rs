@@ -247,6 +247,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    throttle_counts (throttle_key) {
+        throttle_key -> Text,
+        window_started_at -> Timestamp,
+        attempts -> Integer,
+    }
+}
+
+diesel::table! {
+    job_claims (job) {
+        job -> Text,
+        held_until -> Timestamp,
+    }
+}
+
+diesel::table! {
     guest_invites (id) {
         id -> Text,
         event_id -> Text,
@@ -710,4 +725,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     album_pages,
     album_notes,
     store_leases,
+    throttle_counts,
+    job_claims,
 );

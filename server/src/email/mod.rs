@@ -246,6 +246,16 @@ pub fn start(pool: Pool, mailer: Arc<Mailer>) -> SenderTask {
             };
             let full = due.len() as i64 == BATCH;
             for row in due {
+                // Every server's sender reads the same queue: the one that claims a row sends it.
+                let id = row.id.clone();
+                match db::run(&pool, move |conn| claim(conn, &id)).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::warn!("claiming an email to send failed, will retry: {e}");
+                        continue;
+                    }
+                }
                 let outcome = mailer.deliver(&row).await;
                 if let Err(e) = &outcome {
                     tracing::warn!(to = %row.to_address, "email not sent yet (try {}): {e}", row.attempts + 1);
@@ -272,6 +282,24 @@ fn load_due(conn: &mut DbConn) -> db::Result<Vec<QueuedEmail>> {
         .limit(BATCH)
         .select(QueuedEmail::as_select())
         .load(conn)?)
+}
+
+/// How long a claimed row is left to the server that claimed it: longer than a hand-over to
+/// the SMTP server can take (its timeouts are 30 s). A server that dies after claiming leaves
+/// the row to be sent by another once this has passed.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
+
+/// Claims a due row for this server by moving its `send_after` past the claim: one statement,
+/// so of several servers reading the same due row, one sends it. [`mark`] then records the
+/// outcome (sent, or the next try's time).
+fn claim(conn: &mut DbConn, id: &str) -> db::Result<bool> {
+    let now = db::now();
+    let claimed = diesel::update(outgoing_emails::table.find(id))
+        .filter(outgoing_emails::sent_at.is_null())
+        .filter(outgoing_emails::send_after.le(now))
+        .set(outgoing_emails::send_after.eq(now + CLAIM))
+        .execute(conn)?;
+    Ok(claimed == 1)
 }
 
 fn mark(conn: &mut DbConn, id: &str, attempts: i32, error: Option<String>) -> db::Result<()> {

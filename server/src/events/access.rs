@@ -22,6 +22,7 @@ use proofroom_wire::EventType;
 
 use super::models::EventRow;
 use crate::auth::browser_session::{CurrentSession, Person};
+use crate::db::changes::{Changes, Kinds};
 use crate::db::schema::{event_passes, events, guest_invites};
 use crate::db::{self, ClientId, DbConn, EventId, GuestId};
 use crate::error::AppError;
@@ -182,6 +183,8 @@ pub async fn event_access(
 pub struct AccessCache {
     generation: AtomicU64,
     entries: RwLock<HashMap<(ViewerKey, EventId), Decided>>,
+    /// The site's other servers, told when access changed here.
+    changes: Changes,
 }
 
 /// An access decision, the generation it was made in, and when.
@@ -191,7 +194,18 @@ const ACCESS_CACHE_SECONDS: u64 = 60;
 const ACCESS_CACHE_MAX: usize = 100_000;
 
 impl AccessCache {
+    pub fn new(changes: Changes) -> Self {
+        Self { changes, ..Self::default() }
+    }
+
+    /// Access changed here (after its commit): forgotten here and on the other servers.
     pub fn invalidate(&self) {
+        self.forget_here();
+        self.changes.tell(Kinds::ACCESS);
+    }
+
+    /// Forgets every decision kept in this process: another server changed access.
+    pub fn forget_here(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.entries.write().expect("access cache").clear();
     }

@@ -28,10 +28,13 @@ use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 
 use crate::auth::browser_session::CurrentSession;
+use crate::db::changes::{Changes, Kinds};
 
 const PAGE_LIFETIME: Duration = Duration::from_secs(60);
 
 pub struct PageCache {
+    /// The site's other servers, told when something changed here.
+    changes: Changes,
     generation: AtomicU64,
     pages: quick_cache::sync::Cache<PageKey, CachedPage, PageWeighter>,
 }
@@ -120,16 +123,25 @@ pub struct PageTicket {
 }
 
 impl PageCache {
-    pub fn new(max_bytes: u64) -> Self {
+    pub fn new(max_bytes: u64, changes: Changes) -> Self {
         let items = (max_bytes / 50_000).clamp(100, 100_000) as usize;
         Self {
+            changes,
             generation: AtomicU64::new(0),
             pages: quick_cache::sync::Cache::with_weighter(items, max_bytes, PageWeighter),
         }
     }
 
-    /// Something changed: no page rendered before now is served again.
+    /// Something changed: no page rendered before now is served again, here or on the site's
+    /// other servers.
     pub fn forget_all(&self) {
+        self.forget_here();
+        self.changes.tell(Kinds::PAGES);
+    }
+
+    /// No page rendered in this process before now is served again: another server changed
+    /// something.
+    pub fn forget_here(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 

@@ -100,13 +100,21 @@ async fn matching_events(
 ) -> Result<Vec<EventRow>, AppError> {
     let address_key = format!("code:{}", client_address(req, &state.config));
     let value_key = format!("code-value:{code}");
-    let throttles = &state.throttles;
+    let throttles = state.throttles;
     // Counted before the lookup, so a burst of guesses at once is held to the limit too.
-    throttles.code_address.attempt(&address_key).map_err(|w| too_many(w, "event codes tried"))?;
-    if let Err(wait) = throttles.code_value.attempt(&value_key) {
-        throttles.code_address.succeeded(&address_key);
-        return Err(too_many(wait, "event codes tried"));
-    }
+    let (address, value) = (address_key.clone(), value_key.clone());
+    db::run(&state.pool, move |conn| -> db::Result<_> {
+        if let Err(wait) = throttles.code_address.attempt(conn, &address)? {
+            return Ok(Err(wait));
+        }
+        if let Err(wait) = throttles.code_value.attempt(conn, &value)? {
+            throttles.code_address.succeeded(conn, &address)?;
+            return Ok(Err(wait));
+        }
+        Ok(Ok(()))
+    })
+    .await?
+    .map_err(|wait| too_many(wait, "event codes tried"))?;
     let code = code.to_string();
     let only = only.cloned();
     let found = db::run(&state.pool, move |conn| -> db::Result<_> {
@@ -123,8 +131,11 @@ async fn matching_events(
     })
     .await?;
     if !found.is_empty() {
-        throttles.code_address.succeeded(&address_key);
-        throttles.code_value.succeeded(&value_key);
+        db::run(&state.pool, move |conn| {
+            throttles.code_address.succeeded(conn, &address_key)?;
+            throttles.code_value.succeeded(conn, &value_key)
+        })
+        .await?;
     }
     Ok(found)
 }

@@ -34,7 +34,11 @@ pub struct GalleryState {
 }
 
 impl GalleryState {
-    pub fn new(config: &crate::config::Config, events: crate::events::Events) -> Self {
+    pub fn new(
+        config: &crate::config::Config,
+        events: crate::events::Events,
+        changes: crate::db::changes::Changes,
+    ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             ingest_slots: Semaphore::new(config.ingest_jobs.unwrap_or(cores).max(1)),
@@ -42,7 +46,7 @@ impl GalleryState {
             rerender: Default::default(),
             watermark_cache: Default::default(),
             upload_bodies_read: Default::default(),
-            image_cache: serve::ImageCache::new(config.image_cache_bytes),
+            image_cache: serve::ImageCache::new(config.image_cache_bytes, changes),
             events,
         }
     }

@@ -26,7 +26,17 @@ pub struct RerenderFlags {
     again: AtomicBool,
 }
 
-/// Starts the job unless it runs already (then it will look again when done).
+/// How long one server's turn at re-rendering is held for others: renewed after each batch,
+/// and let go when the turn ends. A server that dies mid-turn leaves it to lapse.
+const TURN: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How often a server whose turn it is not asks again.
+const WAIT_FOR_TURN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Starts the job unless it runs already (then it will look again when done). Of several
+/// servers one re-renders at a time: each batch reads the current watermark, and a server
+/// asked while another has the turn takes a turn of its own after it — so a change that
+/// comes as the other finishes is not missed, and no image is rendered twice at once.
 pub fn start(state: State, gallery: Gallery) {
     gallery.rerender.again.store(true, Ordering::SeqCst);
     if gallery.rerender.running.swap(true, Ordering::SeqCst) {
@@ -34,6 +44,9 @@ pub fn start(state: State, gallery: Gallery) {
     }
     tokio::spawn(async move {
         while gallery.rerender.again.swap(false, Ordering::SeqCst) {
+            if !take_turn(&state).await {
+                break;
+            }
             loop {
                 let (batch_state, batch_gallery) = (state.clone(), gallery.clone());
                 let done =
@@ -55,9 +68,35 @@ pub fn start(state: State, gallery: Gallery) {
                     }
                 }
             }
+            let release = db::run(&state.pool, |conn| crate::jobs::release(conn, JOB)).await;
+            if let Err(e) = release {
+                tracing::warn!("letting go of the re-render turn: {e}; it lapses by itself");
+            }
         }
         gallery.rerender.running.store(false, Ordering::SeqCst);
     });
+}
+
+const JOB: &str = "rerender";
+
+/// Waits until this server holds the re-render turn; `false` if the database keeps failing.
+async fn take_turn(state: &State) -> bool {
+    let mut failures = 0;
+    loop {
+        match db::run(&state.pool, |conn| crate::jobs::claim(conn, JOB, TURN)).await {
+            Ok(true) => return true,
+            Ok(false) => {}
+            Err(e) => {
+                failures += 1;
+                tracing::warn!("asking for the re-render turn: {e}");
+                if failures >= 10 {
+                    tracing::error!("re-rendering proofs not started: the database fails");
+                    return false;
+                }
+            }
+        }
+        tokio::time::sleep(WAIT_FOR_TURN).await;
+    }
 }
 
 /// Re-renders up to a batch of stale images; returns how many it looked at.
@@ -73,6 +112,8 @@ fn rerender_batch(state: &State, gallery: &GalleryState) -> Result<usize, AppErr
         .limit(16)
         .load(&mut conn)?;
     let count = stale.len();
+    // Still this server's turn for the next batch's time.
+    crate::jobs::renew(&mut conn, JOB, TURN)?;
     for (image_id, master_key) in stale {
         if let Err(e) = rerender_one(state, &mut conn, &image_id, &master_key, &watermark) {
             // One bad image must not hold back the others: it keeps its old proof.

@@ -25,6 +25,7 @@ use super::GalleryState;
 use super::models::Derivative;
 use crate::auth::Auth;
 use crate::auth::browser_session::CurrentSession;
+use crate::db::changes::{Changes, Kinds};
 use crate::db::schema::{image_derivatives, images};
 use crate::db::{self, EventId, ImageId};
 use crate::error::AppError;
@@ -48,7 +49,11 @@ struct Located {
 /// content-addressed key (which never go stale), bounded by total size.
 pub struct ImageCache {
     located: quick_cache::sync::Cache<(uuid::Uuid, Derivative), Arc<Located>>,
+    /// Bumped by each forgetting: a place read before it is not kept after it.
+    generation: std::sync::atomic::AtomicU64,
     bytes: quick_cache::sync::Cache<String, Bytes, BytesWeighter>,
+    /// The site's other servers, told when images changed here.
+    changes: Changes,
 }
 
 #[derive(Clone)]
@@ -61,16 +66,26 @@ impl quick_cache::Weighter<String, Bytes> for BytesWeighter {
 }
 
 impl ImageCache {
-    pub fn new(max_bytes: u64) -> Self {
+    pub fn new(max_bytes: u64, changes: Changes) -> Self {
         let items = (max_bytes / 40_000).clamp(1_000, 1_000_000) as usize;
         Self {
             located: quick_cache::sync::Cache::new(200_000),
+            generation: Default::default(),
             bytes: quick_cache::sync::Cache::with_weighter(items, max_bytes, BytesWeighter),
+            changes,
         }
     }
 
-    /// Forget where derivatives are (images were replaced, re-rendered or removed).
+    /// Forget where derivatives are (images were replaced, re-rendered or removed), here and
+    /// on the site's other servers.
     pub fn images_changed(&self) {
+        self.forget_here();
+        self.changes.tell(Kinds::IMAGES);
+    }
+
+    /// Forget where derivatives are in this process: another server changed images.
+    pub fn forget_here(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.located.clear();
     }
 }
@@ -167,6 +182,7 @@ async fn locate(
     if let Some(found) = gallery.image_cache.located.get(&cache_key) {
         return Ok(Some(found));
     }
+    let generation = gallery.image_cache.generation.load(std::sync::atomic::Ordering::SeqCst);
     let id = ImageId::from_stored(address.image.to_string());
     let kind = address.kind;
     let found = db::run(&state.pool, move |conn| -> db::Result<_> {
@@ -183,7 +199,10 @@ async fn locate(
     let etag = HeaderValue::from_str(&format!("\"{sha256}\""))
         .map_err(|e| AppError::internal(format!("stored hash {sha256:?}: {e}")))?;
     let located = Arc::new(Located { event_id, key, sha256, etag });
-    gallery.image_cache.located.insert(cache_key, located.clone());
+    // A change while this was read must not leave a stale place behind.
+    if gallery.image_cache.generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
+        gallery.image_cache.located.insert(cache_key, located.clone());
+    }
     Ok(Some(located))
 }
 

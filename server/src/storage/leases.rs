@@ -75,19 +75,12 @@ pub fn hold(conn: &mut DbConn, keys: &[String]) -> db::Result<()> {
                 Ok::<_, diesel::result::Error>(())
             });
             match claimed {
-                Err(e) if is_unique_violation(&e) && tries < 5 => continue,
+                Err(e) if db::is_unique_violation(&e) && tries < 5 => continue,
                 other => break other?,
             }
         }
     }
     Ok(())
-}
-
-fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
 }
 
 /// The writer's rows now refer to `keys` (or it gave up): its holds end; others' stay.
@@ -183,7 +176,7 @@ pub fn delete_unreferenced(
         });
         let gone = match decided {
             // A writer claimed the key while we looked: it is theirs, not ours to delete.
-            Err(DeleteError::Db(db::Error::Query(e))) if is_unique_violation(&e) => false,
+            Err(DeleteError::Db(db::Error::Query(e))) if db::is_unique_violation(&e) => false,
             other => other?,
         };
         deleted += usize::from(gone);

@@ -24,6 +24,8 @@ use crate::storage::Store;
 /// `web::Data`, so this layer names no feature.
 pub struct AppState {
     pub pool: Pool,
+    /// Tells the site's other servers what changed here (PostgreSQL; nobody with SQLite).
+    pub changes: crate::db::changes::Changes,
     /// Statements the pool's connections have run since start.
     pub queries: crate::db::QueryCount,
     pub store: Arc<dyn Store>,
@@ -209,6 +211,30 @@ pub fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap) {
 /// [`security_header_list`] as middleware, for everything the App serves.
 pub fn security_headers() -> DefaultHeaders {
     security_header_list().into_iter().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
+}
+
+/// Middleware: a request that changed something is answered only once the site's other
+/// servers have heard what to forget (`db::changes`), so that the next request — on whichever
+/// server the load balancer picks — sees the change. Only requests that may change something
+/// wait (all but GET and HEAD, and the invite links that open an event); with one server
+/// nothing waits.
+pub async fn wait_until_others_heard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let may_change =
+        !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD)
+            || req.path().starts_with("/invite/");
+    let changes = req.app_data::<State>().map(|state| state.changes.clone()).filter(|_| may_change);
+    let before = changes.as_ref().map_or(0, |changes| changes.marked());
+    let res = next.call(req).await?;
+    if let Some(changes) = changes {
+        let after = changes.marked();
+        if after > before {
+            changes.heard(after).await;
+        }
+    }
+    Ok(res)
 }
 
 /// No one types a NUL character, PostgreSQL text cannot hold one and SQLite would keep it

@@ -1,0 +1,2 @@
+DROP TABLE job_claims;
+DROP TABLE throttle_counts;
