@@ -127,7 +127,7 @@ start_node() {
   upstreams+=("127.0.0.1:$node_port")
 }
 # The first alone: it runs the migrations the others then find done.
-start_node 1
+if [ "$nodes" -ge 1 ]; then start_node 1; fi
 starting=()
 for i in $(seq 2 "$nodes"); do
   start_node "$i" &

@@ -303,6 +303,85 @@ async fn guest_with_a_cart(cluster: &Cluster, event: &str, n: usize) -> Visitor 
     guest
 }
 
+/// Presses "Place order" (collected at the studio, paid there) until the order is placed, as
+/// a client does when an error page comes instead: at most five times, with the form's own key.
+/// Answers the last answer, the presses and the time from the first press to that answer.
+async fn place_order(guest: &Visitor, event: &str) -> (Answer, usize, Duration) {
+    let path = format!("{event}/checkout");
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let fields = [
+        ("checkout_key", key.as_str()),
+        ("shipping", "pickup"),
+        ("payment", "pay_at_studio"),
+        ("action", "place"),
+    ];
+    let started = Instant::now();
+    let mut presses = 0;
+    loop {
+        presses += 1;
+        let answer = guest.submit(&path, &fields).await;
+        if answer.status == StatusCode::SEE_OTHER || presses == 5 {
+            return (answer, presses, started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// `clients` guests with a print in their cart, ready at the public event "fair".
+async fn guests_with_carts(cluster: &Cluster, clients: usize) -> (String, Vec<Visitor>) {
+    let library = LibraryBuilder::new();
+    write_studio(&library);
+    library.session("fair").event_type("public").image("f.jpg", images::jpeg(600, 400)).write();
+    cluster.push(library.path()).await;
+    let event = cluster.app.event_path("fair");
+    let mut guests = Vec::with_capacity(clients);
+    for chunk in (0..clients).collect::<Vec<_>>().chunks(20) {
+        let ready = chunk.iter().map(|n| guest_with_a_cart(cluster, &event, *n));
+        guests.extend(futures_util::future::join_all(ready).await);
+    }
+    (event, guests)
+}
+
+/// Checkouts per second through nginx with 1, 2 or 3 servers (`PROOFROOM_CLUSTER_NODES`), for
+/// `bench/cluster.sh`: `PROOFROOM_LOAD_CLIENTS` clients (200) press "Place order" at once.
+#[tokio::test]
+#[ignore = "a benchmark: bench/cluster.sh runs it on a release build"]
+async fn checkout_throughput_through_nginx() {
+    if !cluster_or_skip("checkout throughput") {
+        return;
+    }
+    let number = |name: &str, default: usize| {
+        std::env::var(name).ok().and_then(|n| n.parse().ok()).unwrap_or(default)
+    };
+    let (nodes, clients) =
+        (number("PROOFROOM_CLUSTER_NODES", 3), number("PROOFROOM_LOAD_CLIENTS", 200));
+    let cluster = Cluster::start(nodes, |app| app).await;
+    let (event, guests) = guests_with_carts(&cluster, clients).await;
+    let started = Instant::now();
+    let answers =
+        futures_util::future::join_all(guests.iter().map(|guest| place_order(guest, &event))).await;
+    let wall = started.elapsed();
+    let mut latencies: Vec<Duration> = answers
+        .iter()
+        .map(|(answer, presses, took)| {
+            assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+            assert_eq!(*presses, 1, "no server died: every order placed at the first press");
+            *took
+        })
+        .collect();
+    let placed = cluster.app.with_db(|c| orders::table.count().get_result::<i64>(c).unwrap());
+    assert_eq!(placed, clients as i64);
+    latencies.sort();
+    let at = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize].as_millis();
+    eprintln!(
+        "cluster checkout: {nodes} servers, {clients} clients at once: {:.1} s, {:.0} orders/s, p50 {} ms, p99 {} ms",
+        wall.as_secs_f64(),
+        clients as f64 / wall.as_secs_f64(),
+        at(0.5),
+        at(0.99)
+    );
+}
+
 #[tokio::test]
 async fn two_hundred_checkouts_through_nginx_each_land_and_are_confirmed_once_though_a_server_dies()
 {
@@ -312,44 +391,14 @@ async fn two_hundred_checkouts_through_nginx_each_land_and_are_confirmed_once_th
     let Some(smtp) = SmtpServer::start() else { return };
     let clients = 200;
     let cluster = Cluster::start(3, |app| app.smtp(&smtp)).await;
-    let library = LibraryBuilder::new();
-    write_studio(&library);
-    library.session("fair").event_type("public").image("f.jpg", images::jpeg(600, 400)).write();
-    cluster.push(library.path()).await;
-    let event = cluster.app.event_path("fair");
-    let mut guests = Vec::with_capacity(clients);
-    for chunk in (0..clients).collect::<Vec<_>>().chunks(20) {
-        let ready = chunk.iter().map(|n| guest_with_a_cart(&cluster, &event, *n));
-        guests.extend(futures_util::future::join_all(ready).await);
-    }
+    let (event, guests) = guests_with_carts(&cluster, clients).await;
 
     // All at once through nginx; server 2 is killed once a quarter of the orders are in. A
     // client whose answer was lost with it (nginx says 502) presses "Place order" again: the
     // form's own key makes that the same order.
     let count_orders =
         || cluster.app.with_db(|c| orders::table.count().get_result::<i64>(c).unwrap());
-    let path = format!("{event}/checkout");
-    let checkouts = guests.iter().map(|guest| {
-        let path = path.clone();
-        async move {
-            let key = uuid::Uuid::new_v4().simple().to_string();
-            let fields = [
-                ("checkout_key", key.as_str()),
-                ("shipping", "pickup"),
-                ("payment", "pay_at_studio"),
-                ("action", "place"),
-            ];
-            let mut presses = 0;
-            loop {
-                presses += 1;
-                let answer = guest.submit(&path, &fields).await;
-                if answer.status == StatusCode::SEE_OTHER || presses == 5 {
-                    return (answer, presses);
-                }
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-        }
-    });
+    let checkouts = guests.iter().map(|guest| place_order(guest, &event));
     let killer = async {
         let started = Instant::now();
         while count_orders() < (clients / 4) as i64 && started.elapsed() < Duration::from_secs(60) {
@@ -360,7 +409,7 @@ async fn two_hundred_checkouts_through_nginx_each_land_and_are_confirmed_once_th
     let (answers, ()) = tokio::join!(futures_util::future::join_all(checkouts), killer);
     let mut numbers = BTreeSet::new();
     let mut pressed_again = 0;
-    for (answer, presses) in &answers {
+    for (answer, presses, _) in &answers {
         assert_eq!(
             answer.status,
             StatusCode::SEE_OTHER,
