@@ -38,13 +38,17 @@ stop() {
   done
 }
 
+# A start that fails half way stops what it started.
+started=0
+trap 'if [ "$started" = 0 ]; then stop; fi' EXIT
+
 nodes=3
 port=8080
 node_ports=""
 upstreams=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --stop) stop; echo "stopped what $dir held"; exit 0 ;;
+    --stop) stop; started=1; echo "stopped what $dir held"; exit 0 ;;
     --nodes) nodes=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --node-ports) node_ports=$2; shift 2 ;;
@@ -138,6 +142,10 @@ for i in $(seq 2 "$nodes"); do
   upstreams+=("127.0.0.1:${ports[$((i - 1))]:-$((port + i))}")
 done
 
+if [ ${#upstreams[@]} -eq 0 ]; then
+  echo "error: no servers for nginx: --nodes 0 needs --upstream" >&2
+  exit 2
+fi
 mkdir -p "$dir/nginx-temp"
 chmod 777 "$dir/nginx-temp"
 {
@@ -183,9 +191,25 @@ chmod 777 "$dir/nginx-temp"
   echo "}"
 } >"$dir/nginx.conf"
 "$nginx_bin" -e "$dir/nginx-error.log" -p "$dir" -c "$dir/nginx.conf"
+# Each server still runs (one that could not take its port answered nothing of its own).
+for pidfile in "$dir"/node-*.pid; do
+  [ -f "$pidfile" ] || continue
+  if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "error: ${pidfile%.pid} stopped; its log:" >&2
+    tail -20 "${pidfile%.pid}.log" >&2
+    exit 1
+  fi
+done
+healthy=0
 for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then break; fi
+  if curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then healthy=1; break; fi
   sleep 0.1
 done
+if [ "$healthy" = 0 ]; then
+  echo "error: nginx on port $port does not answer; its log:" >&2
+  tail -20 "$dir/nginx-error.log" >&2
+  exit 1
+fi
+started=1
 echo "servers: ${upstreams[*]}; logs in $dir; stop with: scripts/cluster.sh $dir --stop"
 echo "http://127.0.0.1:$port"

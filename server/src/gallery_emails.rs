@@ -43,8 +43,9 @@ pub fn start(pool: Pool, mailer: Arc<Mailer>, site_url: String, every: Duration)
     NoticeTask(tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // Of several servers, the first to come due takes the round; the others find it taken.
-        let hold = every.mul_f64(0.9);
+        // Of several servers, the one holding the claim does each round; another takes over
+        // only when it has missed two.
+        let hold = every * 2;
         loop {
             ticks.tick().await;
             let url = site_url.clone();

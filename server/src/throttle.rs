@@ -44,51 +44,57 @@ impl Throttle {
         let limit = i32::try_from(self.limit).unwrap_or(i32::MAX);
         let window = chrono::Duration::from_std(self.window).expect("a short window");
         let row = || throttle_counts::table.find(&key);
-        for _ in 0..5 {
+        for _ in 0..8 {
             let now = db::now();
             let window_began = now - window;
-            // The usual case: a window is running and has room.
-            let counted = diesel::update(row())
-                .filter(throttle_counts::window_started_at.gt(window_began))
-                .filter(throttle_counts::attempts.lt(limit))
-                .set(throttle_counts::attempts.eq(throttle_counts::attempts + 1))
-                .execute(conn)?;
-            if counted == 1 {
-                return Ok(Ok(()));
-            }
-            // The last window is over: a new one begins with this attempt.
-            let renewed = diesel::update(row())
-                .filter(throttle_counts::window_started_at.le(window_began))
-                .set((throttle_counts::window_started_at.eq(now), throttle_counts::attempts.eq(1)))
-                .execute(conn)?;
-            if renewed == 1 {
-                return Ok(Ok(()));
-            }
-            let started: Option<chrono::NaiveDateTime> =
-                row().select(throttle_counts::window_started_at).first(conn).optional()?;
-            if let Some(started) = started {
-                if started > window_began {
+            // Read first: an attempt over the limit is refused without writing anything, so a
+            // flood of refused guesses does not queue behind other writes.
+            let found: Option<(chrono::NaiveDateTime, i32)> = row()
+                .select((throttle_counts::window_started_at, throttle_counts::attempts))
+                .first(conn)
+                .optional()?;
+            let written = match found {
+                Some((started, attempts)) if started > window_began && attempts >= limit => {
                     let left = (started + window - now).to_std().unwrap_or_default();
                     return Ok(Err(left.max(Duration::from_secs(1))));
                 }
-                // It ended between two statements: go round again.
-                continue;
+                // A window is running and has room: counted only if it still has (the
+                // condition is checked again by the statement, against concurrent attempts).
+                Some((started, _)) if started > window_began => diesel::update(row())
+                    .filter(throttle_counts::window_started_at.gt(window_began))
+                    .filter(throttle_counts::attempts.lt(limit))
+                    .set(throttle_counts::attempts.eq(throttle_counts::attempts + 1))
+                    .execute(conn)?,
+                // The last window is over: a new one begins with this attempt.
+                Some(_) => diesel::update(row())
+                    .filter(throttle_counts::window_started_at.le(window_began))
+                    .set((
+                        throttle_counts::window_started_at.eq(now),
+                        throttle_counts::attempts.eq(1),
+                    ))
+                    .execute(conn)?,
+                None => {
+                    let inserted = diesel::insert_into(throttle_counts::table)
+                        .values((
+                            throttle_counts::throttle_key.eq(&key),
+                            throttle_counts::window_started_at.eq(now),
+                            throttle_counts::attempts.eq(1),
+                        ))
+                        .execute(conn);
+                    match inserted {
+                        Ok(n) => n,
+                        // Another attempt at the same key inserted it first: count on its row.
+                        Err(e) if db::is_unique_violation(&e) => 0,
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            };
+            if written == 1 {
+                return Ok(Ok(()));
             }
-            let inserted = diesel::insert_into(throttle_counts::table)
-                .values((
-                    throttle_counts::throttle_key.eq(&key),
-                    throttle_counts::window_started_at.eq(now),
-                    throttle_counts::attempts.eq(1),
-                ))
-                .execute(conn);
-            match inserted {
-                Ok(_) => return Ok(Ok(())),
-                // Another attempt at the same key inserted it first: count on its row.
-                Err(e) if db::is_unique_violation(&e) => continue,
-                Err(e) => return Err(e.into()),
-            }
+            // Another attempt changed the row between the read and the write: look again.
         }
-        // Five lost races in a row: so many attempts at once are themselves too many.
+        // Lost races again and again: so many attempts at once are themselves too many.
         Ok(Err(Duration::from_secs(60)))
     }
 
@@ -315,6 +321,25 @@ mod tests {
             .map(|h| h.join().unwrap())
             .sum();
         assert_eq!(passed, 20);
+    }
+
+    #[test]
+    fn attempts_at_once_within_the_limit_all_pass() {
+        let (_dir, pool) = conn();
+        let t = Throttle::new("t", 40, Duration::from_secs(60));
+        let refused: usize = (0..8)
+            .map(|_| {
+                let pool = pool.clone();
+                std::thread::spawn(move || {
+                    let c = &mut pool.get().unwrap();
+                    (0..5).filter(|_| t.attempt(c, "fresh").unwrap().is_err()).count()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum();
+        assert_eq!(refused, 0, "40 attempts at a fresh key, limit 40: none refused");
     }
 
     #[test]

@@ -53,11 +53,13 @@ impl Cluster {
     /// Starts `nodes` servers (the test's own and `nodes - 1` processes) and nginx; `build`
     /// sets up the first server as for one alone (SMTP, Stripe, …), and the others get the same.
     pub async fn start(nodes: usize, build: impl FnOnce(TestAppBuilder) -> TestAppBuilder) -> Self {
-        // nginx's and the processes' (the test's own server picks its port itself).
-        let ports = free_ports(nodes);
-        let (nginx_port, node_ports) = (ports[0], &ports[1..]);
+        // nginx's port first (the site's address is the first server's `public_url`), the
+        // processes' once the first server has taken its own.
+        let nginx_port = free_ports(1)[0];
         let base_url = format!("http://127.0.0.1:{nginx_port}");
         let app = build(TestApp::builder().s3().trust_proxy().public_url(&base_url)).spawn().await;
+        assert_ne!(app.base_url, base_url, "the first server took nginx's port: run again");
+        let node_ports = &free_ports(nodes - 1);
         assert_eq!(app.backend(), "postgres", "a cluster shares a PostgreSQL database");
         let dir = tempfile::tempdir().expect("temp dir");
         let config = &app.config;
@@ -185,7 +187,20 @@ impl Cluster {
         let fields =
             [("name", name), ("email", email), ("password", "knitting123"), ("event", event_id)];
         let sent = visitor.post("/register", &fields).await;
-        assert_eq!(sent.status, 200, "{email} registers: {}", sent.body);
+        if sent.status != 200 {
+            use diesel::prelude::*;
+            use proofroom_server::db::schema::throttle_counts;
+            let counts: Vec<(String, i32)> = self.app.with_db(|conn| {
+                throttle_counts::table
+                    .select((throttle_counts::throttle_key, throttle_counts::attempts))
+                    .load(conn)
+                    .unwrap()
+            });
+            panic!(
+                "{email} registers: {}\n{}\nthrottle counts: {counts:?}",
+                sent.status, sent.body
+            );
+        }
         let mail = self.app.next_email_to(email, already).await;
         let start = format!("{}/register/confirm/", self.base_url);
         let link = mail

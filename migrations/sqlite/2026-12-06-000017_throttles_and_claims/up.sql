@@ -8,10 +8,11 @@ CREATE TABLE throttle_counts (
 );
 
 -- Background work that one server of several does at a time: a round of gallery notices, the
--- clean-up of expired sessions, re-rendering one image. A server claims the row until
--- `held_until`; another finds it held and leaves the work to it. A server that dies lets its
--- claim lapse, and the work is picked up again.
+-- clean-up of expired sessions, re-rendering. The server named `holder` (a name it makes at
+-- start) holds the row until `held_until`; another finds it held and leaves the work to it. A
+-- server that dies lets its claim lapse, and the work is picked up again.
 CREATE TABLE job_claims (
     job TEXT PRIMARY KEY NOT NULL,
+    holder TEXT NOT NULL,
     held_until TIMESTAMP NOT NULL
 );

@@ -223,8 +223,9 @@ pub fn start_cleanup(pool: db::Pool, every: std::time::Duration) -> CleanupTask 
     let task = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // Of several servers, one sweeps per round.
-        let hold = every.mul_f64(0.9);
+        // Of several servers, the one holding the claim sweeps; another takes over only when
+        // it has missed two rounds.
+        let hold = every * 2;
         loop {
             ticks.tick().await;
             match db::run(&pool, move |conn| crate::jobs::claim(conn, "session-cleanup", hold))

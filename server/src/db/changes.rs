@@ -171,7 +171,9 @@ impl Changes {
     /// module's doc). Returns at once when nothing was marked or nobody is told.
     pub async fn heard(&self, marked: u64) {
         let Some(shared) = &self.0 else { return };
-        if marked == 0 {
+        // Nothing comes back while this server's own connection is down (the others, if
+        // theirs is too, forget everything at each turn).
+        if marked == 0 || !shared.listening.load(Ordering::SeqCst) {
             return;
         }
         let mut progress = shared.progress.subscribe();
@@ -244,7 +246,8 @@ fn listen(url: &DbUrl, shared: &Weak<Shared>) {
 
 /// Sends and receives on a listening connection until it fails (`Err`) or the server has gone
 /// (`Ok`). Notifications: `c <server> <number> <kinds>` a change, `a <server> <number> <by>` an
-/// acknowledgement of one, `h <server>` a server saying it is there.
+/// acknowledgement of one, `h <server>` a server saying it is there, `q <server>` a server that
+/// just started listening asking who is.
 fn serve(conn: &mut DbConn, shared: &Weak<Shared>) -> Result<(), String> {
     let DbConn::Postgres(pg) = conn else { return Ok(()) };
     let mut last_beat: Option<std::time::Instant> = None;
@@ -262,6 +265,11 @@ fn serve(conn: &mut DbConn, shared: &Weak<Shared>) -> Result<(), String> {
                 outgoing.push(format!("c {me} {} {}", pending.marked, pending.kinds.0));
                 pending.kinds = Kinds::default();
             }
+        }
+        if last_beat.is_none() {
+            // Just listening: the others say at once that they are there, so that this
+            // server's first changes wait for them too.
+            outgoing.push(format!("q {me}"));
         }
         if last_beat.is_none_or(|at| at.elapsed() >= BEAT) {
             outgoing.push(format!("h {me}"));
@@ -303,6 +311,14 @@ fn serve(conn: &mut DbConn, shared: &Weak<Shared>) -> Result<(), String> {
                         peers.seen.entry(by.to_string()).or_insert((std::time::Instant::now(), 0));
                     *entry = (std::time::Instant::now(), entry.1.max(number));
                     progressed = true;
+                }
+                ["q", server] if *server != me => {
+                    peers
+                        .seen
+                        .entry(server.to_string())
+                        .or_insert((std::time::Instant::now(), 0))
+                        .0 = std::time::Instant::now();
+                    outgoing.push(format!("h {me}"));
                 }
                 ["h", server] if *server != me => {
                     let entry = peers

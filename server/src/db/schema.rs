@@ -257,6 +257,7 @@ diesel::table! {
 diesel::table! {
     job_claims (job) {
         job -> Text,
+        holder -> Text,
         held_until -> Timestamp,
     }
 }

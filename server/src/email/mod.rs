@@ -212,7 +212,6 @@ struct QueuedEmail {
     to_address: String,
     subject: String,
     body: String,
-    attempts: i32,
     from_name: Option<String>,
     reply_to: Option<String>,
     html_body: Option<String>,
@@ -248,21 +247,21 @@ pub fn start(pool: Pool, mailer: Arc<Mailer>) -> SenderTask {
             for row in due {
                 // Every server's sender reads the same queue: the one that claims a row sends it.
                 let id = row.id.clone();
-                match db::run(&pool, move |conn| claim(conn, &id)).await {
-                    Ok(true) => {}
-                    Ok(false) => continue,
+                let claimed = match db::run(&pool, move |conn| claim(conn, &id)).await {
+                    Ok(Some(claimed)) => claimed,
+                    Ok(None) => continue,
                     Err(e) => {
                         tracing::warn!("claiming an email to send failed, will retry: {e}");
                         continue;
                     }
-                }
+                };
                 let outcome = mailer.deliver(&row).await;
                 if let Err(e) = &outcome {
-                    tracing::warn!(to = %row.to_address, "email not sent yet (try {}): {e}", row.attempts + 1);
+                    tracing::warn!(to = %row.to_address, "email not sent yet (try {}): {e}", claimed.attempts + 1);
                 }
-                let (id, attempts) = (row.id.clone(), row.attempts);
+                let id = row.id.clone();
                 if let Err(e) =
-                    db::run(&pool, move |conn| mark(conn, &id, attempts, outcome.err())).await
+                    db::run(&pool, move |conn| mark(conn, &id, &claimed, outcome.err())).await
                 {
                     tracing::warn!("recording an email's delivery failed: {e}");
                 }
@@ -289,31 +288,50 @@ fn load_due(conn: &mut DbConn) -> db::Result<Vec<QueuedEmail>> {
 /// the row to be sent by another once this has passed.
 const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
 
+/// A row this server claimed: until when, and how many tries it had before.
+struct Claimed {
+    until: NaiveDateTime,
+    attempts: i32,
+}
+
 /// Claims a due row for this server by moving its `send_after` past the claim: one statement,
 /// so of several servers reading the same due row, one sends it. [`mark`] then records the
-/// outcome (sent, or the next try's time).
-fn claim(conn: &mut DbConn, id: &str) -> db::Result<bool> {
+/// outcome (sent, or the next try's time) — only while the claim is still this server's.
+fn claim(conn: &mut DbConn, id: &str) -> db::Result<Option<Claimed>> {
+    use chrono::SubsecRound;
     let now = db::now();
+    // Whole microseconds, as PostgreSQL keeps them, so that `mark` finds the value again.
+    let until = (now + CLAIM).trunc_subsecs(6);
     let claimed = diesel::update(outgoing_emails::table.find(id))
         .filter(outgoing_emails::sent_at.is_null())
         .filter(outgoing_emails::send_after.le(now))
-        .set(outgoing_emails::send_after.eq(now + CLAIM))
+        .set(outgoing_emails::send_after.eq(until))
         .execute(conn)?;
-    Ok(claimed == 1)
+    if claimed == 0 {
+        return Ok(None);
+    }
+    // Read after claiming: another server may have tried it since this one's batch was read.
+    let attempts = outgoing_emails::table.find(id).select(outgoing_emails::attempts).first(conn)?;
+    Ok(Some(Claimed { until, attempts }))
 }
 
-fn mark(conn: &mut DbConn, id: &str, attempts: i32, error: Option<String>) -> db::Result<()> {
+fn mark(conn: &mut DbConn, id: &str, claimed: &Claimed, error: Option<String>) -> db::Result<()> {
     let now: NaiveDateTime = db::now();
-    let row = outgoing_emails::table.find(id);
+    // Still this server's claim: a hand-over slower than the claim may have been taken over.
+    let row = outgoing_emails::table
+        .find(id)
+        .filter(outgoing_emails::sent_at.is_null())
+        .filter(outgoing_emails::send_after.eq(claimed.until));
+    let attempts = claimed.attempts + 1;
     match error {
         None => diesel::update(row)
-            .set((outgoing_emails::sent_at.eq(now), outgoing_emails::attempts.eq(attempts + 1)))
+            .set((outgoing_emails::sent_at.eq(now), outgoing_emails::attempts.eq(attempts)))
             .execute(conn)?,
         Some(error) => diesel::update(row)
             .set((
-                outgoing_emails::attempts.eq(attempts + 1),
+                outgoing_emails::attempts.eq(attempts),
                 outgoing_emails::last_error.eq(error),
-                outgoing_emails::send_after.eq(now + retry_after(attempts + 1)),
+                outgoing_emails::send_after.eq(now + retry_after(attempts)),
             ))
             .execute(conn)?,
     };
@@ -339,7 +357,6 @@ mod tests {
             to_address: "ann@example.com".into(),
             subject: "Your order".into(),
             body: "Hello Ann,\n".into(),
-            attempts: 0,
             from_name: from_name.map(str::to_string),
             reply_to: reply_to.map(str::to_string),
             html_body: html.map(str::to_string),

@@ -26,9 +26,9 @@ pub struct RerenderFlags {
     again: AtomicBool,
 }
 
-/// How long one server's turn at re-rendering is held for others: renewed after each batch,
-/// and let go when the turn ends. A server that dies mid-turn leaves it to lapse.
-const TURN: std::time::Duration = std::time::Duration::from_secs(600);
+/// How long one server's turn at re-rendering is held for others: renewed before each batch
+/// (16 images), and let go when the turn ends. A server that dies mid-turn leaves it to lapse.
+const TURN: std::time::Duration = std::time::Duration::from_secs(180);
 
 /// How often a server whose turn it is not asks again.
 const WAIT_FOR_TURN: std::time::Duration = std::time::Duration::from_secs(5);
@@ -112,8 +112,11 @@ fn rerender_batch(state: &State, gallery: &GalleryState) -> Result<usize, AppErr
         .limit(16)
         .load(&mut conn)?;
     let count = stale.len();
-    // Still this server's turn for the next batch's time.
-    crate::jobs::renew(&mut conn, JOB, TURN)?;
+    // Still this server's turn for the next batch's time; if its turn lapsed and another
+    // server took it, that one goes on.
+    if !crate::jobs::renew(&mut conn, JOB, TURN)? {
+        return Ok(0);
+    }
     for (image_id, master_key) in stale {
         if let Err(e) = rerender_one(state, &mut conn, &image_id, &master_key, &watermark) {
             // One bad image must not hold back the others: it keeps its old proof.

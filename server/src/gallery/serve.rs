@@ -39,6 +39,8 @@ pub fn url(image_id: &ImageId, kind: Derivative, sha256: &str) -> String {
 
 /// Where a derivative's bytes are: its event, store key and hash (and its ETag, made once).
 struct Located {
+    /// The cache's generation when this was read: a place from before a forgetting is not used.
+    generation: u64,
     event_id: EventId,
     key: String,
     sha256: String,
@@ -179,10 +181,12 @@ async fn locate(
     address: &ImageAddress<'_>,
 ) -> Result<Option<Arc<Located>>, AppError> {
     let cache_key = (address.image, address.kind);
-    if let Some(found) = gallery.image_cache.located.get(&cache_key) {
+    let generation = gallery.image_cache.generation.load(std::sync::atomic::Ordering::SeqCst);
+    if let Some(found) = gallery.image_cache.located.get(&cache_key)
+        && found.generation == generation
+    {
         return Ok(Some(found));
     }
-    let generation = gallery.image_cache.generation.load(std::sync::atomic::Ordering::SeqCst);
     let id = ImageId::from_stored(address.image.to_string());
     let kind = address.kind;
     let found = db::run(&state.pool, move |conn| -> db::Result<_> {
@@ -198,11 +202,9 @@ async fn locate(
     let Some((event_id, key, sha256)) = found else { return Ok(None) };
     let etag = HeaderValue::from_str(&format!("\"{sha256}\""))
         .map_err(|e| AppError::internal(format!("stored hash {sha256:?}: {e}")))?;
-    let located = Arc::new(Located { event_id, key, sha256, etag });
-    // A change while this was read must not leave a stale place behind.
-    if gallery.image_cache.generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
-        gallery.image_cache.located.insert(cache_key, located.clone());
-    }
+    // Kept with the generation it was read in: if a change came meanwhile, it is not used.
+    let located = Arc::new(Located { generation, event_id, key, sha256, etag });
+    gallery.image_cache.located.insert(cache_key, located.clone());
     Ok(Some(located))
 }
 
