@@ -105,7 +105,7 @@ cookie="pr_session=$(awk '$6 == "pr_session" { print $7 }' "$jar")"
 event=$(curl -fsS -H "Cookie: $cookie" "$base/my-events" | grep -o '/events/[0-9a-f-]*' | awk 'NR == 1')
 mkdir -p "$work/www"
 curl -fsS -H "Cookie: $cookie" "$base$event" >"$work/www/page.html"
-tiles=$(grep -oE 'class="tile( is-favorite)?"' "$work/www/page.html" | wc -l)
+tiles=$(grep -oE 'class="tile( [^"]*)?"' "$work/www/page.html" | wc -l)
 [ "$tiles" -eq 200 ] || { echo "the event page shows $tiles photos, not 200" >&2; exit 1; }
 # photo-001 is the detailed photo, photo-002 a plain one (the page lists them by name).
 mapfile -t thumbs < <(grep -o '/images/[^" ]*/thumb/[^" ]*\.jpg' "$work/www/page.html" | awk '!seen[$0]++' | awk 'NR <= 2')

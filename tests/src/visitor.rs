@@ -26,6 +26,24 @@ impl Answer {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 
+    /// The path of the newest link on an event's invites page (`/invite/<token>`).
+    pub fn newest_invite(&self) -> String {
+        let link = self.first_quoted_after("value=\"", "/invite/");
+        link[link.find("/invite/").unwrap()..].to_string()
+    }
+
+    /// The form action on an event's invites page that withdraws the newest invite.
+    pub fn newest_revoke(&self) -> String {
+        self.first_quoted_after("action=\"", "/revoke")
+    }
+
+    /// The first value of `attr` (written with its opening quote) that contains `containing`.
+    fn first_quoted_after(&self, attr: &str, containing: &str) -> String {
+        let value =
+            self.body.split(attr).find(|v| v.split('"').next().unwrap().contains(containing));
+        value.expect(containing).split('"').next().unwrap().to_string()
+    }
+
     /// The `href`/`src`/`data-proof` values of the page that start with `prefix`.
     pub fn links(&self, prefix: &str) -> Vec<String> {
         let mut found = Vec::new();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use proofroom_server::db::schema::orders;
 use proofroom_tests::cluster::{Cluster, cluster_or_skip};
-use proofroom_tests::shop::write_studio;
+use proofroom_tests::shop::{checkout_form, write_studio};
 use proofroom_tests::smtp::SmtpServer;
 use proofroom_tests::visitor::Answer;
 use proofroom_tests::{LibraryBuilder, Visitor, images};
@@ -147,27 +147,6 @@ fn assert_refused(page: &Answer, what: &str) {
     );
 }
 
-/// The path of the newest link on the invites page (`/invite/<token>`).
-fn newest_invite(page: &Answer) -> String {
-    let link = page
-        .body
-        .split("value=\"")
-        .map(|v| v.split('"').next().unwrap())
-        .find(|v| v.contains("/invite/"))
-        .expect("an invite link");
-    link[link.find("/invite/").unwrap()..].to_string()
-}
-
-/// The form action that withdraws the newest invite.
-fn newest_revoke(page: &Answer) -> String {
-    page.body
-        .split("action=\"")
-        .map(|v| v.split('"').next().unwrap())
-        .find(|v| v.ends_with("/revoke"))
-        .expect("a revoke form")
-        .to_string()
-}
-
 #[tokio::test]
 async fn a_withdrawn_invite_and_a_logout_on_one_server_are_refused_by_the_others_at_once() {
     if !cluster_or_skip("invites and logouts on three servers") {
@@ -192,7 +171,7 @@ async fn a_withdrawn_invite_and_a_logout_on_one_server_are_refused_by_the_others
     ann.post(&format!("{event}/invites"), &[("guest_name", "Grandma")]).await;
     let invites = ann.get(&format!("{event}/invites")).await;
     let mut grandma = cluster.visitor();
-    let followed = grandma.get(&newest_invite(&invites)).await;
+    let followed = grandma.get(&invites.newest_invite()).await;
     assert_eq!(followed.location.as_deref(), Some(event.as_str()));
     let mut variants = Vec::new();
     for node in 0..3 {
@@ -206,7 +185,7 @@ async fn a_withdrawn_invite_and_a_logout_on_one_server_are_refused_by_the_others
     // Ann withdraws it on server 1; the very next request on 0 and 2 is refused, every size.
     let mut ann_at_1 = cluster.at_node(&ann, 1);
     ann_at_1.get(&format!("{event}/invites")).await;
-    let withdrawn = ann_at_1.post(&newest_revoke(&invites), &[]).await;
+    let withdrawn = ann_at_1.post(&invites.newest_revoke(), &[]).await;
     assert_eq!(withdrawn.status, StatusCode::SEE_OTHER, "{}", withdrawn.body);
     for node in [0, 2] {
         let mut at_node = cluster.at_node(&grandma, node);
@@ -308,13 +287,8 @@ async fn guest_with_a_cart(cluster: &Cluster, event: &str, n: usize) -> Visitor 
 /// Answers the last answer, the presses and the time from the first press to that answer.
 async fn place_order(guest: &Visitor, event: &str) -> (Answer, usize, Duration) {
     let path = format!("{event}/checkout");
-    let key = uuid::Uuid::new_v4().simple().to_string();
-    let fields = [
-        ("checkout_key", key.as_str()),
-        ("shipping", "pickup"),
-        ("payment", "pay_at_studio"),
-        ("action", "place"),
-    ];
+    let form = checkout_form(&uuid::Uuid::new_v4().simple().to_string(), "pay_at_studio");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let started = Instant::now();
     let mut presses = 0;
     loop {

@@ -11,22 +11,6 @@ use proofroom_tests::visitor::Answer;
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images};
 use reqwest::StatusCode;
 
-/// The path of the newest link on the invites page (`/invite/<token>`).
-fn newest_invite(page: &Answer) -> String {
-    let link = first_quoted_after(&page.body, "value=\"", "/invite/");
-    link[link.find("/invite/").unwrap()..].to_string()
-}
-
-/// The form action that withdraws the newest invite.
-fn newest_revoke(page: &Answer) -> String {
-    first_quoted_after(&page.body, "action=\"", "/revoke")
-}
-
-fn first_quoted_after(html: &str, attr: &str, containing: &str) -> String {
-    let value = html.split(attr).find(|v| v.split('"').next().unwrap().contains(containing));
-    value.expect(containing).split('"').next().unwrap().to_string()
-}
-
 /// Three sessions of two clients: Ann's client-only session, Bo's private one (code GALA26),
 /// a public one of Ann's, and a second private event that shares Bo's code.
 async fn studio_with_events() -> (TestApp, LibraryBuilder) {
@@ -343,7 +327,7 @@ async fn an_invited_guest_sees_the_event_until_the_invite_is_withdrawn_and_regis
     ann.get(&format!("{event}/invites")).await;
     ann.post(&format!("{event}/invites"), &[("guest_name", "Grandma")]).await;
     let invites = ann.get(&format!("{event}/invites")).await;
-    let invite_path = &newest_invite(&invites);
+    let invite_path = &invites.newest_invite();
 
     let mut grandma = Visitor::new(&app.base_url);
     let followed = grandma.get(invite_path).await;
@@ -378,7 +362,7 @@ async fn an_invited_guest_sees_the_event_until_the_invite_is_withdrawn_and_regis
     );
 
     // Ann withdraws the link: the page and every image are closed to Grandma.
-    let revoke = newest_revoke(&invites);
+    let revoke = invites.newest_revoke();
     ann.get(&format!("{event}/invites")).await;
     ann.post(&revoke, &[]).await;
     assert_eq!(grandma.get(&event).await.status, StatusCode::NOT_FOUND);
@@ -550,9 +534,9 @@ async fn the_access_matrix_has_no_leaks() {
         ann.get(&format!("{none}/invites")).await;
         ann.post(&format!("{none}/invites"), &[("guest_name", "G")]).await;
         let page = ann.get(&format!("{none}/invites")).await;
-        guest.get(&newest_invite(&page)).await;
+        guest.get(&page.newest_invite()).await;
         if withdraw {
-            ann.post(&newest_revoke(&page), &[]).await;
+            ann.post(&page.newest_revoke(), &[]).await;
         }
     }
 
