@@ -81,6 +81,13 @@ impl Application {
         std::fs::create_dir_all(&config.data_dir)?;
         let (pool, queries) = db::open_counted(&config.database_url(), config.max_db_connections)?;
         let (store, upload_dir) = storage::open(&config)?;
+        // Pages may show images from the bucket (signed addresses): the browser must allow it.
+        let image_origin = match config.store {
+            crate::config::StoreKind::S3 if config.s3.signed_url_seconds > 0 => {
+                Some(storage::signed_url_origin(store.as_ref())?)
+            }
+            _ => None,
+        };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
             anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
@@ -105,6 +112,7 @@ impl Application {
             templates: web::templates()?,
             upload_dir,
             throttles: throttle::Throttles::new(&config),
+            security_headers: web::SecurityHeaders::new(image_origin.as_deref()),
             mailer: mailer.clone(),
             site_url: config.public_url(port),
             config: config.clone(),
@@ -152,7 +160,7 @@ impl Application {
                 .wrap(from_fn(web::refuse_nul))
                 .wrap(from_fn(web::warn_of_an_untrusted_proxy))
                 .wrap(from_fn(site::html_errors))
-                .wrap(web::security_headers())
+                .wrap(app_state.security_headers.middleware())
                 .wrap(from_fn(browser_session::write_cookies))
                 .wrap(from_fn(studio_api::catalog_changes))
                 .wrap(from_fn(events::page_cache::forget_after_changes))

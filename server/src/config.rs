@@ -115,6 +115,11 @@ pub struct S3Config {
     pub session_token: Option<Secret>,
     pub credentials_file: Option<PathBuf>,
     pub profile: String,
+    /// When above 0, a request for image bytes (after its access check) is answered with a
+    /// redirect to an address on the bucket signed for this many seconds (at most an hour), so
+    /// the bytes go from the bucket to browsers rather than through the servers. 0 (the
+    /// default): the servers send the bytes. The bucket must be reachable by browsers.
+    pub signed_url_seconds: u64,
 }
 
 impl Default for S3Config {
@@ -130,6 +135,7 @@ impl Default for S3Config {
             session_token: None,
             credentials_file: None,
             profile: "default".into(),
+            signed_url_seconds: 0,
         }
     }
 }
@@ -277,7 +283,7 @@ impl Config {
             if let Some(s3_field) = field.strip_prefix("s3_") {
                 if S3_FIELDS.contains(&s3_field) {
                     // Text stays text: a bucket or prefix may be all digits.
-                    let value = if s3_field == "path_style" {
+                    let value = if matches!(s3_field, "path_style" | "signed_url_seconds") {
                         env_value(&value)
                     } else {
                         toml::Value::String(value)
@@ -378,6 +384,7 @@ const S3_FIELDS: &[&str] = &[
     "session_token",
     "credentials_file",
     "profile",
+    "signed_url_seconds",
 ];
 
 /// The AWS tools' variables, read for `[s3]` like the AWS SDKs read them.
@@ -544,11 +551,13 @@ mod tests {
             ("AWS_ACCESS_KEY_ID".to_string(), "AKIDFROMENV".to_string()),
             ("AWS_SECRET_ACCESS_KEY".to_string(), "very-secret".to_string()),
             ("PROOFROOM_S3_ENDPOINT".to_string(), "http://127.0.0.1:3900".to_string()),
+            ("PROOFROOM_S3_SIGNED_URL_SECONDS".to_string(), "300".to_string()),
         ];
         let config = Config::load(Some(&file), env).unwrap();
         assert_eq!(config.store, StoreKind::S3);
         assert_eq!(config.s3.bucket, "photos");
         assert!(config.s3.path_style);
+        assert_eq!(config.s3.signed_url_seconds, 300);
         assert_eq!(config.s3.endpoint.as_deref(), Some("http://127.0.0.1:3900"));
         let keys = config.s3.credentials().unwrap();
         assert_eq!(

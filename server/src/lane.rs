@@ -114,7 +114,7 @@ where
                 if let Ok(session) = found.await {
                     if let Some(page) = p.events.pages.kept(&session, req.uri(), req.headers()) {
                         let mut res = Response::from(page);
-                        crate::web::add_security_headers(res.headers_mut());
+                        p.state.security_headers.add_to(res.headers_mut());
                         return Ok(res.map_body(|_, body| EitherBody::left(body)));
                     }
                     req.extensions_mut().insert(session);

@@ -126,6 +126,7 @@ pub struct TestAppBuilder {
     public_url: Option<String>,
     download_link_seconds: Option<u64>,
     store: Option<StoreKind>,
+    signed_url_seconds: Option<u64>,
 }
 
 impl TestAppBuilder {
@@ -190,6 +191,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// Keeps the files in the S3 bucket (as [`Self::s3`]) and answers image requests with
+    /// addresses on it signed for `seconds` (`[s3] signed_url_seconds`).
+    pub fn signed_urls(mut self, seconds: u64) -> Self {
+        self.store = Some(StoreKind::S3);
+        self.signed_url_seconds = Some(seconds);
+        self
+    }
+
     /// Keeps the files on the server's disk, whatever `PROOFROOM_TEST_STORE` says.
     pub fn files(mut self) -> Self {
         self.store = Some(StoreKind::Files);
@@ -221,6 +230,7 @@ impl TestAppBuilder {
             config.s3 = test_s3().expect(
                 "PROOFROOM_TEST_STORE=s3 or a story on S3 needs PROOFROOM_TEST_S3 (scripts/garage.sh)",
             );
+            config.s3.signed_url_seconds = self.signed_url_seconds.unwrap_or(0);
         }
         if let Some(bytes) = self.max_upload_bytes {
             config.max_upload_bytes = bytes;

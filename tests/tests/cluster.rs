@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use proofroom_server::db::schema::orders;
 use proofroom_tests::cluster::{Cluster, cluster_or_skip};
-use proofroom_tests::shop::{checkout_form, write_studio};
+use proofroom_tests::shop::{self, checkout_form, write_studio};
 use proofroom_tests::smtp::SmtpServer;
 use proofroom_tests::visitor::Answer;
 use proofroom_tests::{LibraryBuilder, Visitor, images};
@@ -273,12 +273,9 @@ async fn guest_with_a_cart(cluster: &Cluster, event: &str, n: usize) -> Visitor 
     let email = format!("guest-{n}@example.com");
     let registered = cluster.register_guest(&mut guest, &event[8..], "Guest", &email).await;
     assert_eq!(registered.status, StatusCode::SEE_OTHER, "{email} registers: {}", registered.body);
-    let photo = guest.get(event).await.links(&format!("{event}/photos/")).remove(0);
-    guest.get(&photo).await;
-    let image = photo.rsplit('/').next().unwrap().to_string();
-    let added =
-        guest.post(&format!("{event}/cart"), &[("sku", "P8X10"), ("image_id", &image)]).await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let photo = shop::photos(&mut guest, event).await.remove(0);
+    let added = shop::add(&mut guest, event, "P8X10", "1", &photo).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     guest
 }
 

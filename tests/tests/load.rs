@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use proofroom_tests::shop::write_studio;
+use proofroom_tests::shop::{self, write_studio};
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, inbox_files};
 use reqwest::StatusCode;
 
@@ -18,12 +18,9 @@ async fn guest_with_a_cart(app: &TestApp, event: &str, n: usize) -> Visitor {
     let registered =
         app.register_guest(&mut guest, Some(event_id), "Guest", &email, "knitting123").await;
     assert_eq!(registered.status, StatusCode::SEE_OTHER, "{email} registers");
-    let photo = guest.get(event).await.links(&format!("{event}/photos/")).remove(0);
-    guest.get(&photo).await;
-    let image = photo.rsplit('/').next().unwrap().to_string();
-    let added =
-        guest.post(&format!("{event}/cart"), &[("sku", "P8X10"), ("image_id", &image)]).await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let photo = shop::photos(&mut guest, event).await.remove(0);
+    let added = shop::add(&mut guest, event, "P8X10", "1", &photo).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     guest
 }
 

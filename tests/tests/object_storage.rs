@@ -6,6 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 use proofroom_server::config::{S3Config, Secret};
 use proofroom_server::storage::Store;
 use proofroom_server::storage::s3::S3Store;
+use proofroom_tests::browser::{Screen, story};
 use proofroom_tests::{LibraryBuilder, TestApp, Visitor, images, s3_or_skip};
 use reqwest::StatusCode;
 use sha2::Digest;
@@ -272,4 +273,101 @@ async fn a_file_two_sessions_share_leaves_the_bucket_only_with_the_last_of_them(
     let taken = app.connector(library.path(), &["take-down", "bo", "--yes"]).await;
     assert!(taken.status.success(), "{}", proofroom_tests::printed(&taken));
     assert_eq!(app.stored_keys(""), Vec::<String>::new(), "the last one takes them all");
+}
+
+/// With `[s3] signed_url_seconds`, image bytes go from the bucket: an image address is answered,
+/// after the same access check, with a redirect to an address on the bucket signed for that
+/// long. A withdrawn guest is refused by the server at once; the address they were sent to
+/// stops working when it expires.
+#[tokio::test]
+async fn with_signed_addresses_images_come_from_the_bucket_and_stop_working_when_they_expire() {
+    let Some(s3) = s3_or_skip("signed image addresses") else { return };
+    let app = TestApp::builder().signed_urls(4).spawn().await;
+    let library = LibraryBuilder::new();
+    library.session("ann").event_type("none").image("a1.jpg", images::jpeg(1200, 800)).write();
+    app.push(library.path()).await;
+    let event = app.event_path("ann");
+
+    let mut ann = Visitor::new(&app.base_url);
+    let signed_in = ann.sign_in("ann.smith@example.com", "smith").await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
+    ann.get(&format!("{event}/invites")).await;
+    ann.post(&format!("{event}/invites"), &[("guest_name", "Grandma")]).await;
+    let invites = ann.get(&format!("{event}/invites")).await;
+    let mut grandma = Visitor::elsewhere(&app.base_url);
+    grandma.get(&invites.newest_invite()).await;
+    let gallery = grandma.get(&event).await;
+    assert_eq!(gallery.status, StatusCode::OK, "{}", gallery.body);
+    // The browser may show images from the bucket, and from nowhere else new.
+    let bucket = s3.endpoint.clone().expect("the test bucket has an endpoint");
+    let bucket = bucket.trim_end_matches('/');
+    let policy = gallery.header("content-security-policy");
+    assert!(policy.contains(&format!("img-src 'self' data: {bucket};")), "{policy}");
+    let thumb = gallery.links("/images/").remove(0);
+
+    let signed_at = std::time::Instant::now();
+    let sent = grandma.get(&thumb).await;
+    assert_eq!(sent.status, StatusCode::TEMPORARY_REDIRECT, "{}", sent.body);
+    let address = sent.location.clone().expect("an address on the bucket");
+    assert!(address.starts_with(bucket), "{address}");
+    assert_eq!(sent.header("cache-control"), "private, max-age=2", "kept for half its time");
+    let again = grandma.get(&thumb).await;
+    assert_eq!(again.location.as_deref(), Some(address.as_str()), "the same address while fresh");
+
+    // The bucket answers it without cookies, with the thumbnail's bytes and headers.
+    let fetched = reqwest::get(&address).await.unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    let headers = fetched.headers().clone();
+    let bytes = fetched.bytes().await.unwrap();
+    assert_eq!(headers.get("content-type").unwrap(), "image/jpeg");
+    assert_eq!(headers.get("cache-control").unwrap(), "private, max-age=4");
+    let url_hash = thumb.rsplit('/').next().unwrap().trim_end_matches(".jpg");
+    assert!(hex::encode(sha2::Sha256::digest(&bytes)).starts_with(url_hash), "the thumbnail");
+    assert!(images::decode(&bytes).width() > 0);
+
+    // Nobody else is sent there; a withdrawn guest no longer is either.
+    let mut stranger = Visitor::elsewhere(&app.base_url);
+    let refused = stranger.get(&thumb).await;
+    assert_eq!((refused.status, refused.location), (StatusCode::NOT_FOUND, None));
+    ann.get(&format!("{event}/invites")).await;
+    let withdrawn = ann.post(&invites.newest_revoke(), &[]).await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER, "{}", withdrawn.body);
+    let refused = grandma.get(&thumb).await;
+    assert_eq!((refused.status, refused.location), (StatusCode::NOT_FOUND, None));
+
+    // The address she was given works until it expires, and not after.
+    tokio::time::sleep(std::time::Duration::from_secs(6).saturating_sub(signed_at.elapsed())).await;
+    let expired = reqwest::get(&address).await.unwrap().status();
+    // AWS answers 403 ("Request has expired"), Garage 400 ("Date is too old").
+    assert!(
+        matches!(expired, StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST),
+        "{address} still works: {expired}"
+    );
+}
+
+/// In Chromium, the gallery's thumbnails load from their signed addresses on the bucket: the
+/// page's content security policy lets them in.
+#[tokio::test]
+async fn a_browser_shows_the_gallery_from_signed_addresses_on_the_bucket() {
+    if s3_or_skip("signed addresses in a browser").is_none() {
+        return;
+    }
+    let app = TestApp::builder().signed_urls(300).spawn().await;
+    let library = LibraryBuilder::new();
+    library
+        .session("fair")
+        .event_type("public")
+        .image("f1.jpg", images::jpeg(1200, 800))
+        .image("f2.jpg", images::jpeg(800, 1200))
+        .write();
+    app.push(library.path()).await;
+    let event = app.event_path("fair");
+    let thumb = Visitor::new(&app.base_url).get(&event).await.links("/images/").remove(0);
+    let sent = Visitor::new(&app.base_url).get(&thumb).await;
+    assert_eq!(sent.status, StatusCode::TEMPORARY_REDIRECT, "the bytes come from the bucket");
+    story("signed_addresses", &app.base_url, Screen::Desktop, |page| async move {
+        page.goto(&event).await?;
+        page.thumbnails_loaded(2).await
+    })
+    .await;
 }

@@ -8,8 +8,13 @@
 //! an image belongs to, the viewer's access to that event and the bytes themselves are kept in
 //! memory, so a repeated request touches neither the database nor the disk, and image requests
 //! are answered before actix-web's App (see [`crate::lane`]).
+//!
+//! With `[s3] signed_url_seconds`, an allowed request is answered with a redirect to a signed
+//! address on the bucket instead of the bytes: the check is the same, the bytes go from the
+//! bucket, and the address stops working within that time (a withdrawn guest's too).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_http::Request;
 use actix_web::HttpMessage;
@@ -31,6 +36,7 @@ use crate::db::{self, EventId, ImageId};
 use crate::error::AppError;
 use crate::events::EventsState;
 use crate::events::access::{Access, ViewerKey};
+use crate::storage::Store;
 use crate::web::State;
 
 pub fn url(image_id: &ImageId, kind: Derivative, sha256: &str) -> String {
@@ -54,8 +60,20 @@ pub struct ImageCache {
     /// Bumped by each forgetting: a place read before it is not kept after it.
     generation: std::sync::atomic::AtomicU64,
     bytes: quick_cache::sync::Cache<String, Bytes, BytesWeighter>,
+    /// How long a signed address on the bucket works, when image requests are answered with
+    /// one (`[s3] signed_url_seconds`); `None`: the bytes are sent from here.
+    signed_for: Option<Duration>,
+    /// Signed addresses by store key, used while at least half their time is left: a browser
+    /// asking again soon gets the same address, and so finds the bytes in its own cache.
+    signed: quick_cache::sync::Cache<String, Arc<SignedLink>>,
     /// The site's other servers, told when images changed here.
     changes: Changes,
+}
+
+/// An address on the bucket that works until `until` (a little longer: it was signed after).
+struct SignedLink {
+    location: HeaderValue,
+    until: Instant,
 }
 
 #[derive(Clone)]
@@ -68,13 +86,45 @@ impl quick_cache::Weighter<String, Bytes> for BytesWeighter {
 }
 
 impl ImageCache {
-    pub fn new(max_bytes: u64, changes: Changes) -> Self {
+    pub fn new(max_bytes: u64, signed_for: Option<Duration>, changes: Changes) -> Self {
         let items = (max_bytes / 40_000).clamp(1_000, 1_000_000) as usize;
         Self {
             located: quick_cache::sync::Cache::new(200_000),
             generation: Default::default(),
             bytes: quick_cache::sync::Cache::with_weighter(items, max_bytes, BytesWeighter),
+            signed_for,
+            signed: quick_cache::sync::Cache::new(if signed_for.is_some() { 200_000 } else { 1 }),
             changes,
+        }
+    }
+
+    /// A signed address on the bucket for `key`, and how long a browser may keep the redirect
+    /// to it; `None` when the bytes are to be sent from here.
+    fn signed_link(&self, store: &dyn Store, key: &str) -> Option<(HeaderValue, Duration)> {
+        let valid = self.signed_for?;
+        let now = Instant::now();
+        // A browser keeps the redirect only while the address still has half its time left.
+        if let Some(link) = self.signed.get(key)
+            && let Some(left) = link.until.checked_duration_since(now + valid / 2)
+        {
+            return Some((link.location.clone(), left));
+        }
+        let cache_control = format!("private, max-age={}", valid.as_secs());
+        let signed = match store.signed_url(key, valid, "image/jpeg", &cache_control)? {
+            Ok(url) => HeaderValue::from_str(&url).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match signed {
+            Ok(location) => {
+                let link = SignedLink { location: location.clone(), until: now + valid };
+                self.signed.insert(key.to_string(), Arc::new(link));
+                Some((location, valid / 2))
+            }
+            Err(e) => {
+                // The bytes still go out, from here.
+                tracing::warn!("signing the address of {key} failed, sending the bytes: {e}");
+                None
+            }
         }
     }
 
@@ -127,7 +177,7 @@ pub async fn answer(
         Ok(res) => res,
         Err(e) => crate::site::error_page(state, e.status, Some(&e), None).await.into(),
     };
-    crate::web::add_security_headers(res.headers_mut());
+    state.security_headers.add_to(res.headers_mut());
     res
 }
 
@@ -163,6 +213,17 @@ async fn image_response(
     let etag = located.etag.to_str().unwrap_or_default();
     let mut res = if crate::web::etag_matches(req.headers(), etag) {
         Response::with_body(StatusCode::NOT_MODIFIED, BoxBody::new(()))
+    } else if let Some((location, keep)) =
+        gallery.image_cache.signed_link(state.store.as_ref(), &located.key)
+    {
+        // Checked above: the bytes come from the bucket, at an address that stops working
+        // within `signed_url_seconds`.
+        let mut res = Response::with_body(StatusCode::TEMPORARY_REDIRECT, BoxBody::new(()));
+        res.headers_mut().insert(header::LOCATION, location);
+        let cache = format!("private, max-age={}", keep.as_secs());
+        let cache = HeaderValue::try_from(cache).unwrap_or(HeaderValue::from_static("no-store"));
+        res.headers_mut().insert(header::CACHE_CONTROL, cache);
+        return Ok(res);
     } else {
         let bytes = read_bytes(state, gallery, &located.key).await?;
         let mut res = Response::with_body(StatusCode::OK, BoxBody::new(bytes));

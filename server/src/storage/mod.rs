@@ -47,6 +47,33 @@ pub trait Store: Send + Sync + 'static {
     /// Every key under `under` (`derivatives`, `originals`…), in no particular order: for
     /// copying one store into another and for checks, never on a request's path.
     fn keys(&self, under: &str) -> io::Result<Vec<String>>;
+    /// An address a browser can fetch `key` from directly, signed by the store to work for
+    /// `valid` (an S3 presigned GET), answered with `content_type` and `cache_control`. `None`
+    /// when the store has no such addresses (files on the server's disk).
+    fn signed_url(
+        &self,
+        _key: &str,
+        _valid: std::time::Duration,
+        _content_type: &str,
+        _cache_control: &str,
+    ) -> Option<io::Result<String>> {
+        None
+    }
+}
+
+/// Where the store's signed addresses point (`scheme://host[:port]`), for the pages' content
+/// security policy; asked of the store itself, so path- and host-style buckets come out right.
+pub fn signed_url_origin(store: &dyn Store) -> io::Result<String> {
+    let probe = store
+        .signed_url(
+            "derivatives/00/probe.jpg",
+            std::time::Duration::from_secs(60),
+            "image/jpeg",
+            "",
+        )
+        .unwrap_or_else(|| Err(io::Error::other("this store has no signed addresses")))?;
+    let url = reqwest::Url::parse(&probe).map_err(io::Error::other)?;
+    Ok(url.origin().ascii_serialization())
 }
 
 /// A stored file being read: in order, or at places (a WebP's chunk headers).

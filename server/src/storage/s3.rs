@@ -48,6 +48,16 @@ impl Drop for S3Store {
 
 impl S3Store {
     pub fn new(config: &S3Config) -> io::Result<Self> {
+        if config.signed_url_seconds > 3600 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "[s3] signed_url_seconds = {}: at most 3600 (an hour); a signed address \
+                     keeps working for a guest whose access was withdrawn until it expires",
+                    config.signed_url_seconds
+                ),
+            ));
+        }
         let mut builder = AmazonS3Builder::new()
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
@@ -193,6 +203,38 @@ impl Store for S3Store {
         }
     }
 
+    fn signed_url(
+        &self,
+        key: &str,
+        valid: Duration,
+        content_type: &str,
+        cache_control: &str,
+    ) -> Option<io::Result<String>> {
+        use futures_util::FutureExt;
+        use object_store::signer::{SignedUrlOptions, Signer};
+        let path = match self.path(key) {
+            Ok(path) => path,
+            Err(e) => return Some(Err(e)),
+        };
+        // The bucket answers with these headers (S3's `response-*` overrides, signed too).
+        let options = SignedUrlOptions::new().with_query([
+            ("response-cache-control", cache_control),
+            ("response-content-type", content_type),
+        ]);
+        // Signing is arithmetic with the configured keys, so the future is ready at once: it is
+        // polled here, on a request's worker, rather than sent to the store's runtime.
+        let signed = self
+            .bucket
+            .signed_url_opts(reqwest::Method::GET, &path, valid, &options)
+            .now_or_never()
+            .unwrap_or_else(|| {
+                Err(object_store::Error::NotSupported {
+                    source: "signing waited on credentials".into(),
+                })
+            });
+        Some(signed.map(String::from).map_err(to_io))
+    }
+
     fn exists(&self, key: &str) -> io::Result<bool> {
         let path = self.path(key)?;
         match self.block_on(self.bucket.head(&path)) {
@@ -336,5 +378,51 @@ mod tests {
             "https://photos.acc.r2.cloudflarestorage.com"
         );
         assert!(super::bucket_address("acc.r2.cloudflarestorage.com", "photos").is_err());
+    }
+
+    fn bucket(
+        endpoint: &str,
+        path_style: bool,
+        signed_url_seconds: u64,
+    ) -> crate::config::S3Config {
+        crate::config::S3Config {
+            bucket: "photos".into(),
+            endpoint: Some(endpoint.into()),
+            path_style,
+            access_key_id: Some("AKIDEXAMPLE".into()),
+            secret_access_key: Some(crate::config::Secret::new("example-secret")),
+            signed_url_seconds,
+            ..Default::default()
+        }
+    }
+
+    /// The pages' content security policy names the host the signed addresses go to.
+    #[test]
+    fn signed_addresses_point_at_the_bucket_and_last_at_most_an_hour() {
+        use crate::storage::{Store, signed_url_origin};
+        let r2 = super::S3Store::new(&bucket("https://acc.r2.cloudflarestorage.com", false, 300))
+            .unwrap();
+        assert_eq!(signed_url_origin(&r2).unwrap(), "https://photos.acc.r2.cloudflarestorage.com");
+        let garage = super::S3Store::new(&bucket("http://127.0.0.1:3900", true, 300)).unwrap();
+        assert_eq!(signed_url_origin(&garage).unwrap(), "http://127.0.0.1:3900");
+        let url = garage
+            .signed_url(
+                "derivatives/ab/abc.jpg",
+                std::time::Duration::from_secs(300),
+                "image/jpeg",
+                "private, max-age=300",
+            )
+            .unwrap()
+            .unwrap();
+        assert!(url.starts_with("http://127.0.0.1:3900/photos/derivatives/ab/abc.jpg?"), "{url}");
+        for part in ["X-Amz-Expires=300", "X-Amz-Signature=", "response-content-type=image%2Fjpeg"]
+        {
+            assert!(url.contains(part), "{part} in {url}");
+        }
+        assert!(!url.contains("example-secret"), "{url}");
+
+        let refused = super::S3Store::new(&bucket("http://127.0.0.1:3900", true, 7200));
+        let message = refused.err().expect("more than an hour is refused").to_string();
+        assert!(message.contains("signed_url_seconds = 7200"), "{message}");
     }
 }

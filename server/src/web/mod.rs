@@ -38,6 +38,8 @@ pub struct AppState {
     pub mailer: Arc<crate::email::Mailer>,
     /// The site's address as clients reach it, for links in email.
     pub site_url: String,
+    /// What every response carries (see [`SecurityHeaders`]).
+    pub security_headers: SecurityHeaders,
 }
 
 pub type State = web::Data<AppState>;
@@ -183,34 +185,46 @@ pub fn etag_matches(headers: &header::HeaderMap, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-/// Headers on every response: no inline script, no framing, no MIME sniffing.
-pub fn security_header_list() -> [(HeaderName, HeaderValue); 4] {
-    [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; \
-                 frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
-                 https://s3.amazonaws.com/embed.animoto.com/ https://embed.animoto.com \
-                 https://animoto.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+/// The headers on every response: no inline script, no framing, no MIME sniffing. Made once
+/// at start: images may also come from the bucket (`[s3] signed_url_seconds`).
+#[derive(Clone)]
+pub struct SecurityHeaders([(HeaderName, HeaderValue); 4]);
+
+impl SecurityHeaders {
+    /// `image_origin`: where else images come from (`https://bucket.example`), if anywhere.
+    pub fn new(image_origin: Option<&str>) -> Self {
+        let images = match image_origin {
+            Some(origin) => format!("img-src 'self' data: {origin}"),
+            None => "img-src 'self' data:".to_string(),
+        };
+        let policy = format!(
+            "default-src 'self'; {images}; script-src 'self'; style-src 'self'; \
+             frame-src https://www.youtube-nocookie.com https://player.vimeo.com \
+             https://s3.amazonaws.com/embed.animoto.com/ https://embed.animoto.com \
+             https://animoto.com; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+        );
+        Self([
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_str(&policy).expect("an origin is plain text"),
             ),
-        ),
-        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
-        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-    ]
-}
-
-/// Sets [`security_header_list`] on an answer made outside the App (see [`crate::lane`]).
-pub fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap) {
-    for (name, value) in security_header_list() {
-        headers.insert(name, value);
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        ])
     }
-}
 
-/// [`security_header_list`] as middleware, for everything the App serves.
-pub fn security_headers() -> DefaultHeaders {
-    security_header_list().into_iter().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
+    /// Sets them on an answer made outside the App (see [`crate::lane`]).
+    pub fn add_to(&self, headers: &mut actix_web::http::header::HeaderMap) {
+        for (name, value) in &self.0 {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+
+    /// As middleware, for everything the App serves.
+    pub fn middleware(&self) -> DefaultHeaders {
+        self.0.iter().cloned().fold(DefaultHeaders::new(), |headers, h| headers.add(h))
+    }
 }
 
 /// Middleware: a request that changed something is answered only once the site's other
