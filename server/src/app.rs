@@ -82,12 +82,13 @@ impl Application {
         let (pool, queries) = db::open_counted(&config.database_url(), config.max_db_connections)?;
         let (store, upload_dir) = storage::open(&config)?;
         // Pages may show images from the bucket (signed addresses): the browser must allow it.
-        let image_origin = match config.store {
-            crate::config::StoreKind::S3 if config.s3.signed_url_seconds > 0 => {
-                Some(storage::signed_url_origin(store.as_ref())?)
-            }
-            _ => None,
+        let image_source = match config.signed_image_links() {
+            Some(_) => Some(storage::signed_url_source(store.as_ref())?),
+            None => None,
         };
+        if config.store == crate::config::StoreKind::Files && config.s3.signed_url_seconds > 0 {
+            tracing::warn!("[s3] signed_url_seconds has no effect with store = \"files\"");
+        }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let listener = TcpListener::bind((config.host.as_str(), config.port)).map_err(|e| {
             anyhow::anyhow!("cannot listen on {}:{}: {e}", config.host, config.port)
@@ -112,7 +113,8 @@ impl Application {
             templates: web::templates()?,
             upload_dir,
             throttles: throttle::Throttles::new(&config),
-            security_headers: web::SecurityHeaders::new(image_origin.as_deref()),
+            security_headers: web::SecurityHeaders::new(image_source.as_deref())
+                .map_err(|e| anyhow::anyhow!("the bucket's address in a header: {e}"))?,
             mailer: mailer.clone(),
             site_url: config.public_url(port),
             config: config.clone(),

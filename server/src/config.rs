@@ -332,6 +332,13 @@ impl Config {
         }
     }
 
+    /// How long signed image addresses on the bucket work, when image requests are answered
+    /// with them (`store = "s3"` and `[s3] signed_url_seconds` above 0).
+    pub fn signed_image_links(&self) -> Option<std::time::Duration> {
+        (self.store == StoreKind::S3 && self.s3.signed_url_seconds > 0)
+            .then(|| std::time::Duration::from_secs(self.s3.signed_url_seconds))
+    }
+
     /// Card payment is possible: every Stripe key is set.
     pub fn takes_cards(&self) -> bool {
         [&self.stripe_secret_key, &self.stripe_publishable_key, &self.stripe_webhook_secret]

@@ -166,6 +166,12 @@ impl Visitor {
     }
 
     /// A GET asking for JSON back, as a script would: errors come as `{"error", "message"}`.
+    /// A `HEAD` request: its status and headers.
+    pub async fn head(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap) {
+        let response = self.http.head(format!("{}{path}", self.base)).send().await.unwrap();
+        (response.status(), response.headers().clone())
+    }
+
     pub async fn get_json(&self, path: &str) -> Answer {
         let response = self
             .http

@@ -48,8 +48,7 @@ impl GalleryState {
             upload_bodies_read: Default::default(),
             image_cache: serve::ImageCache::new(
                 config.image_cache_bytes,
-                (config.store == crate::config::StoreKind::S3 && config.s3.signed_url_seconds > 0)
-                    .then(|| std::time::Duration::from_secs(config.s3.signed_url_seconds)),
+                config.signed_image_links(),
                 changes,
             ),
             events,

@@ -20,8 +20,8 @@ use actix_http::Request;
 use actix_web::HttpMessage;
 use actix_web::body::BoxBody;
 use actix_web::dev::Response;
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::web;
 use bytes::Bytes;
 use diesel::prelude::*;
@@ -70,7 +70,7 @@ pub struct ImageCache {
     changes: Changes,
 }
 
-/// An address on the bucket that works until `until` (a little longer: it was signed after).
+/// An address on the bucket and the time it surely still works until.
 struct SignedLink {
     location: HeaderValue,
     until: Instant,
@@ -93,7 +93,8 @@ impl ImageCache {
             generation: Default::default(),
             bytes: quick_cache::sync::Cache::with_weighter(items, max_bytes, BytesWeighter),
             signed_for,
-            signed: quick_cache::sync::Cache::new(if signed_for.is_some() { 200_000 } else { 1 }),
+            // ~1 KB an address: up to ~20 MB. One pushed out is signed again when asked for.
+            signed: quick_cache::sync::Cache::new(if signed_for.is_some() { 20_000 } else { 1 }),
             changes,
         }
     }
@@ -116,9 +117,14 @@ impl ImageCache {
         };
         match signed {
             Ok(location) => {
-                let link = SignedLink { location: location.clone(), until: now + valid };
-                self.signed.insert(key.to_string(), Arc::new(link));
-                Some((location, valid / 2))
+                // The address's time is counted from its signing date, cut to the second.
+                let until = now + valid.saturating_sub(Duration::from_secs(1));
+                let keep = until.saturating_duration_since(now + valid / 2);
+                self.signed.insert(
+                    key.to_string(),
+                    Arc::new(SignedLink { location: location.clone(), until }),
+                );
+                Some((location, keep))
             }
             Err(e) => {
                 // The bytes still go out, from here.
@@ -164,8 +170,8 @@ impl<'a> ImageAddress<'a> {
     }
 }
 
-/// Answers `GET`/`HEAD /images/…`: the bytes, a 304, or an HTML error page for a person who
-/// opened the address directly.
+/// Answers `GET`/`HEAD /images/…`: the bytes (or a redirect to a signed address on the
+/// bucket), a 304, or an HTML error page for a person who opened the address directly.
 pub async fn answer(
     state: &State,
     auth: &Auth,
@@ -213,11 +219,12 @@ async fn image_response(
     let etag = located.etag.to_str().unwrap_or_default();
     let mut res = if crate::web::etag_matches(req.headers(), etag) {
         Response::with_body(StatusCode::NOT_MODIFIED, BoxBody::new(()))
-    } else if let Some((location, keep)) =
-        gallery.image_cache.signed_link(state.store.as_ref(), &located.key)
+    } else if let Some((location, keep)) = (req.method() == Method::GET)
+        .then(|| gallery.image_cache.signed_link(state.store.as_ref(), &located.key))
+        .flatten()
     {
         // Checked above: the bytes come from the bucket, at an address that stops working
-        // within `signed_url_seconds`.
+        // within `signed_url_seconds`. (Signed for a GET only: a HEAD is answered below.)
         let mut res = Response::with_body(StatusCode::TEMPORARY_REDIRECT, BoxBody::new(()));
         res.headers_mut().insert(header::LOCATION, location);
         let cache = format!("private, max-age={}", keep.as_secs());

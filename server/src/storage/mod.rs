@@ -61,19 +61,21 @@ pub trait Store: Send + Sync + 'static {
     }
 }
 
-/// Where the store's signed addresses point (`scheme://host[:port]`), for the pages' content
-/// security policy; asked of the store itself, so path- and host-style buckets come out right.
-pub fn signed_url_origin(store: &dyn Store) -> io::Result<String> {
+/// Where the store's signed addresses point, as a content security policy source: the host
+/// and, with a path-style bucket or a prefix, the folder (`http://127.0.0.1:3900/photos/site/`),
+/// so pages may show images from this bucket and not every bucket on that host. Asked of the
+/// store itself, so path- and host-style buckets come out right.
+pub fn signed_url_source(store: &dyn Store) -> io::Result<String> {
+    const PROBE: &str = "derivatives/00/probe.jpg";
     let probe = store
-        .signed_url(
-            "derivatives/00/probe.jpg",
-            std::time::Duration::from_secs(60),
-            "image/jpeg",
-            "",
-        )
+        .signed_url(PROBE, std::time::Duration::from_secs(60), "image/jpeg", "")
         .unwrap_or_else(|| Err(io::Error::other("this store has no signed addresses")))?;
     let url = reqwest::Url::parse(&probe).map_err(io::Error::other)?;
-    Ok(url.origin().ascii_serialization())
+    let origin = url.origin().ascii_serialization();
+    let folder = url.path().strip_suffix(PROBE).unwrap_or("/");
+    // A folder the policy cannot hold as it is (`;`, `,`, spaces) widens to the whole host.
+    let plain = folder.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',');
+    Ok(if folder == "/" || !plain { origin } else { format!("{origin}{folder}") })
 }
 
 /// A stored file being read: in order, or at places (a WebP's chunk headers).
