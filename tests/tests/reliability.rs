@@ -235,6 +235,50 @@ async fn a_push_cut_off_mid_upload_leaves_nothing_half_online_and_finishes_next_
     assert_eq!(photos.len(), 3);
 }
 
+/// A retried upload whose first try still arrives reaches the server twice at once (as in the
+/// story above): every copy is taken, and the photo is online once.
+#[tokio::test]
+async fn the_same_photo_uploaded_several_times_at_once_is_online_once() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::new();
+    let session = serde_json::json!({
+        "description": "Twice", "date": "2026-04-12", "price_list": null, "days_active": 30,
+        "event_type": "public", "event_code": null, "event_description": null,
+        "client": { "id": "C-1", "first_name": "Ann", "last_name": "Smith",
+                    "email": "ann.smith@example.com", "phone": null, "address": null },
+        "images": [{ "name": "p1.jpg" }, { "name": "twice.jpg" }]
+    });
+    let sent = http
+        .put(format!("{}/api/v1/sessions/twice", app.base_url))
+        .bearer_auth(&app.token)
+        .json(&session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::OK, "{}", sent.text().await.unwrap());
+    let upload = |name: &str, photo: &[u8]| {
+        http.put(format!("{}/api/v1/sessions/twice/images", app.base_url))
+            .query(&[("name", name)])
+            .bearer_auth(&app.token)
+            .header("x-content-sha256", images::sha256(photo))
+            .body(photo.to_vec())
+            .send()
+    };
+    let first = upload("p1.jpg", &images::jpeg(600, 400)).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let photo = images::jpeg(900, 600);
+    let uploads = (0..6).map(|_| upload("twice.jpg", &photo));
+    for answer in futures_util::future::join_all(uploads).await {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{}", answer.text().await.unwrap());
+    }
+    let held = app.get_json("/api/v1/sessions/twice/images").await;
+    assert_eq!(proofroom_tests::held_image_names(&held), ["p1.jpg", "twice.jpg"]);
+    let event = app.event_path("twice");
+    let photos = Visitor::new(&app.base_url).get(&event).await.links(&format!("{event}/photos/"));
+    assert_eq!(photos.len(), 2);
+}
+
 #[tokio::test]
 async fn a_server_that_answers_500_or_429_for_a_while_delays_but_loses_nothing() {
     let (app, library) = studio().await;

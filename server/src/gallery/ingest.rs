@@ -182,10 +182,29 @@ impl NewDerivative {
 
 /// Inserts or replaces the image row and its derivatives; returns the store keys the old
 /// version used, for cleanup once nothing refers to them.
+///
+/// Two uploads of one file name may finish at once (a retried request whose first try still
+/// arrived, on PostgreSQL): both find no row, and the second insert breaks the unique name. It
+/// tries again, finds the first one's row and replaces it, as if they had come in turn.
 fn record(
     conn: &mut DbConn,
     image: NewImage,
     derivatives: Vec<NewDerivative>,
+) -> db::Result<Vec<String>> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match record_once(conn, image.clone(), &derivatives) {
+            Err(db::Error::Query(e)) if db::is_unique_violation(&e) && tries < 3 => continue,
+            recorded => return recorded,
+        }
+    }
+}
+
+fn record_once(
+    conn: &mut DbConn,
+    image: NewImage,
+    derivatives: &[NewDerivative],
 ) -> db::Result<Vec<String>> {
     crate::db::write_transaction(conn, |conn| {
         let now = db::now();
@@ -216,7 +235,7 @@ fn record(
         let image = image.into_row(id, created_at, now);
         diesel::insert_into(images::table).values(&image).execute(conn)?;
         // One at a time: batch inserts are not available through the MultiConnection enum.
-        for d in &derivatives {
+        for d in derivatives {
             diesel::insert_into(image_derivatives::table).values(d.row(&image.id)).execute(conn)?;
         }
         Ok(old_keys)
